@@ -1,0 +1,44 @@
+# Quiver build targets. `make demo` and `make test` are the two a new user needs.
+GO            ?= go
+STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEST_TIMEOUT  ?= 19m
+BIN           := bin/quiver
+
+.PHONY: build test test-race lint sim bench fuzz demo tck clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/quiver
+
+# All tests. The graph storage also runs under the race detector, because its
+# snapshot readers are the one place core code meets other goroutines.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./core/graph/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Long simulator sweep (the short one runs in make test).
+sim:
+	$(GO) run ./cmd/quiver sim --seeds $${SEEDS:-20000}
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# Every fuzz target for FUZZTIME each (default 30s).
+fuzz:
+	@for spec in $$($(GO) run ./internal/fuzzlist); do \
+	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
+	  echo "== $$pkg $$fn"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
+	done
+
+demo: build
+	./$(BIN) demo
+
+clean:
+	rm -rf bin
