@@ -75,4 +75,3 @@ func render(v value.Value) string {
 	}
 	return fmt.Sprint(v)
 }
-
