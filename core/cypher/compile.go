@@ -575,8 +575,8 @@ func (c *execCtx) checkMergeProps(pp *PathPattern, r row) error {
 			return err
 		}
 		if m, ok := v.(value.Map); ok {
-			for k, x := range m {
-				if x == nil {
+			for _, k := range sortedKeys(m) {
+				if m[k] == nil {
 					return runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge with a null value for property %q", k)
 				}
 			}

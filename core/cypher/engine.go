@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -17,11 +16,12 @@ type Options struct {
 	Snapshot func() error
 }
 
-// Engine prepares and executes Cypher statements. It is safe for use from
-// several goroutines (the plan cache is locked).
+// Engine prepares and executes Cypher statements. Like everything in core
+// it is driven one call at a time: a host that runs queries on several
+// goroutines gives each its own Engine (Prepared plans may be shared; they
+// are immutable).
 type Engine struct {
 	opts  Options
-	mu    sync.Mutex
 	cache map[string]*Prepared
 	order []string
 }
@@ -49,12 +49,9 @@ func (p *Prepared) IsWrite() bool { return p.plan.writes }
 
 // Prepare parses, checks and plans query, or returns a cached plan.
 func (e *Engine) Prepare(query string) (p *Prepared, err error) {
-	e.mu.Lock()
 	if c, ok := e.cache[query]; ok {
-		e.mu.Unlock()
 		return c, nil
 	}
-	e.mu.Unlock()
 	defer recoverInto(&err)
 	q, err := Parse(query)
 	if err != nil {
@@ -66,8 +63,6 @@ func (e *Engine) Prepare(query string) (p *Prepared, err error) {
 	}
 	pl.writes = q.Schema != nil || hasWrites(q)
 	p = &Prepared{query: query, plan: pl}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if _, ok := e.cache[query]; !ok {
 		if len(e.order) >= e.opts.PlanCacheSize {
 			delete(e.cache, e.order[0])
