@@ -77,7 +77,7 @@ type scanOp struct {
 	np   *NodePattern
 	hint []propHint
 	cur  row
-	ids  []int64
+	ids  IDIter
 }
 
 // propHint is an equality on a property usable for an index seek.
@@ -86,7 +86,7 @@ type propHint struct {
 	val Expr
 }
 
-func (o *scanOp) candidates(c *execCtx, r row) ([]int64, error) {
+func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	if len(o.np.Labels) == 0 {
 		return c.tx.Vertices(), nil
 	}
@@ -97,7 +97,7 @@ func (o *scanOp) candidates(c *execCtx, r row) ([]int64, error) {
 			return nil, err
 		}
 		if v == nil {
-			return nil, nil
+			return NewSliceIter(nil), nil
 		}
 		if ids, ok := c.tx.VerticesByLabelProp(label, h.key, v); ok {
 			return ids, nil
@@ -108,9 +108,8 @@ func (o *scanOp) candidates(c *execCtx, r row) ([]int64, error) {
 
 func (o *scanOp) next(c *execCtx) (row, error) {
 	for {
-		for len(o.ids) > 0 {
-			id := o.ids[0]
-			o.ids = o.ids[1:]
+		for o.ids != nil && o.ids.Next() {
+			id := o.ids.ID()
 			ok, err := c.nodeMatches(id, o.np, o.cur)
 			if err != nil {
 				return nil, err
@@ -137,7 +136,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 			}
 			continue
 		}
-		o.cur = r
+		o.cur, o.ids = r, nil
 		if o.ids, err = o.candidates(c, r); err != nil {
 			return nil, err
 		}

@@ -35,20 +35,48 @@ type ConstraintInfo struct {
 	Property string
 }
 
+// IDIter is a cursor over vertex ids: for it.Next() { it.ID() }. The
+// engine may stop pulling at any point.
+type IDIter interface {
+	Next() bool
+	ID() int64
+}
+
+// SliceIter is an IDIter over a slice of ids.
+type SliceIter struct {
+	ids []int64
+	cur int64
+}
+
+// NewSliceIter returns an iterator over ids.
+func NewSliceIter(ids []int64) *SliceIter { return &SliceIter{ids: ids} }
+
+// Next advances to the next id.
+func (s *SliceIter) Next() bool {
+	if len(s.ids) == 0 {
+		return false
+	}
+	s.cur, s.ids = s.ids[0], s.ids[1:]
+	return true
+}
+
+// ID returns the current id.
+func (s *SliceIter) ID() int64 { return s.cur }
+
 // Tx is the transaction the engine reads and writes through. core/graph's
 // transactions satisfy it through a small adapter; the cyphertest package has
 // a plain in-memory one for tests. Reads see the transaction's own writes.
 // Methods that take a vertex or edge id report a missing or deleted entity
 // through ok = false or an error; they never panic.
 type Tx interface {
-	// Vertices returns the ids of all visible vertices in ascending order.
-	Vertices() []int64
-	// VerticesByLabel returns the ids of the vertices carrying label.
-	VerticesByLabel(label string) []int64
+	// Vertices iterates over the ids of all visible vertices.
+	Vertices() IDIter
+	// VerticesByLabel iterates over the ids of the vertices carrying label.
+	VerticesByLabel(label string) IDIter
 	// VerticesByLabelProp returns the vertices with label whose property key
 	// equals v, and true, when a label+property index exists; false when no
 	// index covers it (the engine then scans).
-	VerticesByLabelProp(label, key string, v value.Value) ([]int64, bool)
+	VerticesByLabelProp(label, key string, v value.Value) (IDIter, bool)
 	// VertexExists reports whether id is a visible vertex.
 	VertexExists(id int64) bool
 	// VertexLabels returns the labels of a vertex, sorted.

@@ -40,7 +40,9 @@ func New() *Graph {
 }
 
 // Vertices implements cypher.Tx.
-func (g *Graph) Vertices() []int64 {
+func (g *Graph) Vertices() cypher.IDIter { return cypher.NewSliceIter(g.vertexIDs()) }
+
+func (g *Graph) vertexIDs() []int64 {
 	ids := make([]int64, 0, len(g.vertices))
 	for id := range g.vertices {
 		ids = append(ids, id)
@@ -50,9 +52,13 @@ func (g *Graph) Vertices() []int64 {
 }
 
 // VerticesByLabel implements cypher.Tx.
-func (g *Graph) VerticesByLabel(label string) []int64 {
+func (g *Graph) VerticesByLabel(label string) cypher.IDIter {
+	return cypher.NewSliceIter(g.labelIDs(label))
+}
+
+func (g *Graph) labelIDs(label string) []int64 {
 	var ids []int64
-	for _, id := range g.Vertices() {
+	for _, id := range g.vertexIDs() {
 		if has(g.vertices[id].labels, label) {
 			ids = append(ids, id)
 		}
@@ -62,17 +68,17 @@ func (g *Graph) VerticesByLabel(label string) []int64 {
 
 // VerticesByLabelProp implements cypher.Tx; it answers only for indexed
 // (label, key) pairs.
-func (g *Graph) VerticesByLabelProp(label, key string, v value.Value) ([]int64, bool) {
+func (g *Graph) VerticesByLabelProp(label, key string, v value.Value) (cypher.IDIter, bool) {
 	if !g.indexes[[2]string{label, key}] {
 		return nil, false
 	}
 	var ids []int64
-	for _, id := range g.VerticesByLabel(label) {
+	for _, id := range g.labelIDs(label) {
 		if p, ok := g.vertices[id].props[key]; ok && valueEq(p, v) {
 			ids = append(ids, id)
 		}
 	}
-	return ids, true
+	return cypher.NewSliceIter(ids), true
 }
 
 func valueEq(a, b value.Value) bool {
@@ -319,7 +325,7 @@ func (g *Graph) DropIndex(label, property string) error {
 // CreateConstraint implements cypher.SchemaTx.
 func (g *Graph) CreateConstraint(c cypher.ConstraintInfo) error {
 	g.constraints = append(g.constraints, c)
-	for _, id := range g.VerticesByLabel(c.Label) {
+	for _, id := range g.labelIDs(c.Label) {
 		if err := g.checkConstraints(id); err != nil {
 			g.constraints = g.constraints[:len(g.constraints)-1]
 			return err
@@ -343,7 +349,7 @@ func (g *Graph) DropConstraint(c cypher.ConstraintInfo) error {
 func (g *Graph) Indexes() []cypher.IndexInfo {
 	var out []cypher.IndexInfo
 	for k := range g.indexes {
-		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: int64(len(g.VerticesByLabel(k[0])))})
+		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: int64(len(g.labelIDs(k[0])))})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Label != out[j].Label {
