@@ -16,6 +16,7 @@ const (
 	kRel
 	kRelList
 	kPath
+	kValue // a value known not to be a graph entity
 )
 
 // scope is the set of variables visible at a point of a query.
@@ -341,7 +342,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
-			if have != k && have != kAny && !(have == kRelList && k == kRel) {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
 			}
 			return
@@ -379,9 +380,6 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 		k := kRel
 		if rp.VarLen {
 			k = kRelList
-		}
-		if have, ok := sc[rp.Var]; ok && !create && !strings.HasPrefix(rp.Var, " ") && (have == kRel || have == kRelList) {
-			panic(syntaxErr(rp.P, "VariableAlreadyBound", "relationship variable `%s` already bound", rp.Var))
 		}
 		declare(rp.Var, k, rp.P)
 	}

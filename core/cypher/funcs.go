@@ -90,6 +90,9 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 	case "substring", "replace", "split", "left", "right":
 		return stringFn2(name, args)
 	}
+	if len(args) == 0 {
+		return nil, runtimeErr(CodeSyntaxError, "InvalidNumberOfArguments", "%s() needs an argument", f.Name)
+	}
 	a := args[0]
 	if a == nil {
 		return nil, nil
@@ -204,7 +207,7 @@ func mathFn(name string, a value.Value) (value.Value, error) {
 func rangeFn(args []value.Value) (value.Value, error) {
 	for _, a := range args {
 		if _, ok := a.(int64); !ok {
-			return nil, typeErr("range() expects integers, got %s", typeName(a))
+			return nil, runtimeErr(CodeArgumentError, "InvalidArgumentType", "range() expects integers, got %s", typeName(a))
 		}
 	}
 	from, to, step := args[0].(int64), args[1].(int64), int64(1)

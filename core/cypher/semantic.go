@@ -67,6 +67,10 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		return
 	case *Binary:
 		c.checkBinaryTypes(x, sc)
+	case *Unary:
+		if x.Op == "NOT" {
+			checkBoolOperand(x.X)
+		}
 	case *HasLabels:
 		if v, ok := x.X.(*Var); ok && (sc[v.Name] == kRel || sc[v.Name] == kPath) {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected a node for a label predicate"))
@@ -81,6 +85,9 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 // time (graph entities in arithmetic).
 func (c *compiler) checkBinaryTypes(x *Binary, sc scope) {
 	switch x.Op {
+	case "AND", "OR", "XOR":
+		checkBoolOperand(x.L)
+		checkBoolOperand(x.R)
 	case "+", "-", "*", "/", "%", "^":
 		for _, side := range []Expr{x.L, x.R} {
 			if v, ok := side.(*Var); ok {
@@ -188,6 +195,8 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		k := kAny
 		if v, ok := it.Expr.(*Var); ok {
 			k = sc[v.Name]
+		} else if sk := staticKind(it.Expr); sk != "" && sk != "null" {
+			k = kValue
 		}
 		newSc[it.Name] = k
 	}
@@ -199,7 +208,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 	if isAgg {
 		stages = append(stages, c.aggStage(items))
 	} else {
-		keep := len(pr.Order) > 0 && !pr.Distinct
+		keep := (len(pr.Order) > 0 || where != nil) && !pr.Distinct
 		stages = append(stages, stage{"Produce", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
 	}
 	if pr.Distinct {
@@ -236,16 +245,23 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		skip, limit := pr.Skip, pr.Limit
 		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit} }})
 	}
-	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	if where != nil {
-		c.checkExpr(where, newSc, false)
+		whereSc := newSc.clone()
+		for k, v := range sc {
+			if _, ok := whereSc[k]; !ok {
+				whereSc[k] = v
+			}
+		}
+		c.checkExpr(where, whereSc, false)
 		c.noAggregate(where)
 		stages = append(stages, stage{"Filter", func(in op) op { return &filterOp{in: in, pred: where} }})
 	}
+	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	return stages, newSc, cols
 }
 
 func (c *compiler) checkLimitExpr(e Expr) {
+	c.checkExpr(e, scope{}, false)
 	if !isConstant(e) {
 		panic(syntaxErr(e.exprPos(), "NonConstantExpression", "SKIP and LIMIT must be constant expressions"))
 	}
@@ -310,5 +326,28 @@ func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
 	}
 	for _, ch := range children(e) {
 		checkAmbiguous(ch, groupTexts, groupVars)
+	}
+}
+
+// staticKind is the type of a literal expression known at compile time, or
+// "" when unknown.
+func staticKind(e Expr) string {
+	switch x := e.(type) {
+	case *Literal:
+		if x.Val == nil {
+			return "null"
+		}
+		return typeName(x.Val)
+	case *ListLit, *ListComp:
+		return "List"
+	case *MapLit:
+		return "Map"
+	}
+	return ""
+}
+
+func checkBoolOperand(e Expr) {
+	if k := staticKind(e); k != "" && k != "null" && k != "Boolean" {
+		panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "type mismatch: expected Boolean but was %s", k))
 	}
 }
