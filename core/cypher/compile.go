@@ -126,11 +126,11 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
 			}
 			var st []stage
-			st, sc, cols = c.projection(x.Proj, sc, nil, x.P)
+			st, sc, cols = c.projection(x.Proj, sc, nil, x.P, true)
 			stages = append(stages, st...)
 		case *WithClause:
 			var st []stage
-			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P)
+			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
 			stages = append(stages, st...)
 		default:
 			if last && !isUpdating(cl) {
@@ -209,7 +209,7 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 	case *DeleteClause:
 		return c.delete(x, sc)
 	case *CallClause:
-		panic(&Error{Code: "Neo.ClientError.Procedure.ProcedureNotFound", Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
+		panic(&Error{Code: CodeProcNotFound, Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }
@@ -223,15 +223,16 @@ func (c *compiler) checkSetItem(it SetItem, sc scope) {
 
 func (c *compiler) delete(x *DeleteClause, sc scope) []stage {
 	for _, e := range x.Exprs {
-		c.checkExpr(e, sc, false)
-		switch e.(type) {
-		case *Var, *PropAccess, *IndexExpr, *FuncCall, *Param, *Literal, *CaseExpr, *ListLit, *ListComp:
-		default:
+		if _, ok := e.(*HasLabels); ok {
 			panic(syntaxErr(e.exprPos(), "InvalidDelete", "DELETE expects a node, relationship or path expression"))
 		}
-		if v, ok := e.(*Var); ok && sc[v.Name] == kAny {
-			_ = v
+		if k := staticKind(e); k != "" && k != "null" && k != "List" {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path, got %s", k))
 		}
+		if b, ok := e.(*Binary); ok && (b.Op == "+" || b.Op == "-" || b.Op == "*" || b.Op == "/") {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path"))
+		}
+		c.checkExpr(e, sc, false)
 	}
 	exprs, detach := x.Exprs, x.Detach
 	return []stage{{"Delete", func(in op) op {
@@ -342,7 +343,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
-			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(have == kValue && k == kRelList) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
 			}
 			return
@@ -374,6 +375,11 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 				panic(syntaxErr(rp.P, "CreatingVarLength", "variable length relationships cannot be used in CREATE/MERGE"))
 			}
 		}
+		for _, other := range pp.Rels {
+			if other != rp && other.Var == rp.Var {
+				panic(syntaxErr(rp.P, "RelationshipUniquenessViolation", "relationship `%s` is used twice in one pattern", rp.Var))
+			}
+		}
 		if rp.Props != nil {
 			c.checkExpr(rp.Props, sc, false)
 		}
@@ -391,7 +397,23 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	}
 }
 
+func checkNoParamProps(pp *PathPattern) {
+	for _, n := range pp.Nodes {
+		if _, ok := n.Props.(*Param); ok {
+			panic(syntaxErr(n.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+	for _, r := range pp.Rels {
+		if _, ok := r.Props.(*Param); ok {
+			panic(syntaxErr(r.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+}
+
 func (c *compiler) match(x *MatchClause, sc scope) []stage {
+	for _, pp := range x.Patterns {
+		checkNoParamProps(pp)
+	}
 	bound := map[string]bool{}
 	for k := range sc {
 		bound[k] = true
@@ -487,6 +509,11 @@ func (c *compiler) noAggregate(e Expr) {
 
 func (c *compiler) create(x *CreateClause, sc scope) []stage {
 	for _, pp := range x.Patterns {
+		for _, rp := range pp.Rels {
+			if rp.Dir == DirBoth {
+				panic(syntaxErr(rp.P, "RequiresDirectedRelationship", "relationships must be directed in CREATE"))
+			}
+		}
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
@@ -508,6 +535,7 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 	for k := range sc {
 		bound[k] = true
 	}
+	checkNoParamProps(x.Pattern)
 	c.declarePattern(x.Pattern, sc, true, nil)
 	for _, it := range x.OnCreate {
 		c.checkSetItem(it, sc)

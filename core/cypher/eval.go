@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"math"
+	"math/rand"
 	"regexp"
 	"strings"
 
@@ -28,6 +29,7 @@ type execCtx struct {
 	stats  *Stats
 	aggKey map[*FuncCall]string
 	plan   *plan
+	rand   *rand.Rand
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
@@ -70,6 +72,15 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 		v, err := c.eval(x.X, r)
 		if err != nil || v == nil {
 			return nil, err
+		}
+		if rr, isRel := v.(relRef); isRel {
+			e, _ := c.tx.Edge(rr.id)
+			for _, l := range x.Labels {
+				if l != e.Type {
+					return false, nil
+				}
+			}
+			return true, nil
 		}
 		n, ok := v.(nodeRef)
 		if !ok {
@@ -371,6 +382,9 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		cmp, ok := compareOp(a, b)
 		if !ok {
 			return nil, nil
+		}
+		if isFloatNaN(a) || isFloatNaN(b) {
+			return false, nil
 		}
 		switch x.Op {
 		case "<":

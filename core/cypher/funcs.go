@@ -58,7 +58,7 @@ var funcArity = map[string][2]int{
 	"toupper": {1, 1}, "tolower": {1, 1}, "trim": {1, 1}, "ltrim": {1, 1}, "rtrim": {1, 1},
 	"substring": {2, 3}, "replace": {3, 3}, "split": {2, 2}, "left": {2, 2}, "right": {2, 2},
 	"exp": {1, 1}, "log": {1, 1}, "log10": {1, 1}, "sin": {1, 1}, "cos": {1, 1}, "tan": {1, 1},
-	"e": {0, 0}, "pi": {0, 0}, "tointegerornull": {1, 1}, "tofloatornull": {1, 1},
+	"e": {0, 0}, "pi": {0, 0}, "rand": {0, 0}, "tointegerornull": {1, 1}, "tofloatornull": {1, 1},
 	"tobooleanornull": {1, 1}, "tostringornull": {1, 1},
 }
 
@@ -85,6 +85,8 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 		return math.E, nil
 	case "pi":
 		return math.Pi, nil
+	case "rand":
+		return c.rand.Float64(), nil
 	case "range":
 		return rangeFn(args)
 	case "substring", "replace", "split", "left", "right":
@@ -443,7 +445,7 @@ func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {
 	if name == "exists" {
 		return true, nil
 	}
-	return nil, typeErr("%s() cannot take %s", name, typeName(a))
+	return nil, runtimeErr(CodeTypeError, "InvalidArgumentValue", "%s() cannot take %s", name, typeName(a))
 }
 
 func (c *execCtx) copyProps(v value.Value) (value.Value, error) {

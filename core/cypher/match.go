@@ -107,7 +107,10 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 			return nil, nil
 		}
 		if rp.VarLen {
-			return c.varExpand(r, fv.id, rp, dir, to, others)
+			if relBound {
+				return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+			}
+			return c.varExpand(r, fv.id, rp, dir, to, others, reverse)
 		}
 		var out []row
 		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
@@ -180,7 +183,61 @@ func usedRel(r row, others []string, id int64) bool {
 	return false
 }
 
-func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string) ([]row, error) {
+// boundVarExpand follows a relationship list bound before the pattern.
+func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, reverse bool) ([]row, error) {
+	l, ok := r[rp.Var].(value.List)
+	if !ok {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(l))
+	for _, e := range l {
+		rr, ok := e.(relRef)
+		if !ok {
+			return nil, nil
+		}
+		ids = append(ids, rr.id)
+	}
+	if reverse {
+		slicesReverse(ids)
+	}
+	cur := start
+	for _, id := range ids {
+		e, ok := c.tx.Edge(id)
+		if !ok || (len(rp.Types) > 0 && !containsStr(rp.Types, e.Type)) {
+			return nil, nil
+		}
+		switch {
+		case (dir == DirOut || dir == DirBoth) && e.From == cur:
+			cur = e.To
+		case (dir == DirIn || dir == DirBoth) && e.To == cur:
+			cur = e.From
+		default:
+			return nil, nil
+		}
+	}
+	nr, err := c.bindEnd(r, to, cur)
+	if err != nil || nr == nil {
+		return nil, err
+	}
+	return []row{nr}, nil
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesReverse(ids []int64) {
+	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+}
+
+func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string, reverse bool) ([]row, error) {
 	var out []row
 	var path []int64
 	var walk func(cur int64) error
@@ -193,7 +250,11 @@ func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, t
 			if nr != nil {
 				l := make(value.List, len(path))
 				for i, id := range path {
-					l[i] = relRef{id}
+					if reverse {
+						l[len(path)-1-i] = relRef{id}
+					} else {
+						l[i] = relRef{id}
+					}
 				}
 				out = append(out, nr.with(rp.Var, l))
 			}

@@ -72,7 +72,7 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 			checkBoolOperand(x.X)
 		}
 	case *HasLabels:
-		if v, ok := x.X.(*Var); ok && (sc[v.Name] == kRel || sc[v.Name] == kPath) {
+		if v, ok := x.X.(*Var); ok && sc[v.Name] == kPath {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected a node for a label predicate"))
 		}
 	}
@@ -163,11 +163,11 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 
 // projection compiles WITH/RETURN: it returns the stages, the new scope and
 // the output columns.
-func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]stage, scope, []string) {
+func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isReturn bool) ([]stage, scope, []string) {
 	items := pr.Items
 	if pr.Star {
 		names := sc.names()
-		if len(names) == 0 && len(items) == 0 {
+		if len(names) == 0 && len(items) == 0 && isReturn {
 			panic(syntaxErr(pos, "NoVariablesInScope", "RETURN * is not allowed when there are no variables in scope"))
 		}
 		var star []ReturnItem
@@ -208,7 +208,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 	if isAgg {
 		stages = append(stages, c.aggStage(items))
 	} else {
-		keep := (len(pr.Order) > 0 || where != nil) && !pr.Distinct
+		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
 		stages = append(stages, stage{"Produce", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
 	}
 	if pr.Distinct {
@@ -225,6 +225,10 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		}
 		keys := make([]SortItem, len(pr.Order))
 		for i, s := range pr.Order {
+			if isAgg && containsAggregate(s.Expr) {
+				gt, gv := groupingOf(items)
+				checkAmbiguous(s.Expr, gt, gv)
+			}
 			e := substitute(s.Expr, repl)
 			if isAgg {
 				if containsAggregate(e) {
@@ -261,10 +265,10 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 }
 
 func (c *compiler) checkLimitExpr(e Expr) {
-	c.checkExpr(e, scope{}, false)
 	if !isConstant(e) {
 		panic(syntaxErr(e.exprPos(), "NonConstantExpression", "SKIP and LIMIT must be constant expressions"))
 	}
+	c.checkExpr(e, scope{}, false)
 	if l, ok := e.(*Literal); ok {
 		switch v := l.Val.(type) {
 		case int64:
@@ -307,8 +311,22 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	return stage{"Aggregate", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
 }
 
+func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
+	gt, gv := map[string]bool{}, map[string]bool{}
+	for _, it := range items {
+		if containsAggregate(it.Expr) {
+			continue
+		}
+		gt[exprString(it.Expr)] = true
+		if v, ok := it.Expr.(*Var); ok {
+			gv[v.Name] = true
+		}
+	}
+	return gt, gv
+}
+
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
-	if groupTexts[exprString(e)] {
+	if _, isProp := e.(*PropAccess); isProp && groupTexts[exprString(e)] {
 		return
 	}
 	switch x := e.(type) {
