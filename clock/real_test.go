@@ -98,3 +98,20 @@ func TestRealMonotonicMovesForward(t *testing.T) {
 		t.Fatalf("Now is %v away from the OS clock", d)
 	}
 }
+
+func TestRealRateScalesMonotonicAndTimers(t *testing.T) {
+	q := newQueue()
+	c := NewRealRate(q.post, 2)
+	start := c.Monotonic()
+	c.AfterFunc(40*time.Millisecond, func() {})
+	<-q.ready
+	q.run()
+	if d := c.Monotonic() - start; d < 40*time.Millisecond {
+		t.Fatalf("timer for 40ms fired after %v on the clock", d)
+	}
+	a, wall := c.Monotonic(), time.Now()
+	time.Sleep(50 * time.Millisecond)
+	if d, w := c.Monotonic()-a, time.Since(wall); d < w*3/2 {
+		t.Fatalf("rate-2 clock advanced %v over %v of real time", d, w)
+	}
+}

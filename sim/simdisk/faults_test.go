@@ -186,3 +186,13 @@ func bitDiff(a, b []byte) int {
 	}
 	return n
 }
+
+func TestFaultsAdd(t *testing.T) {
+	a := Faults{FailedWrites: 1, FailedSyncs: 2, SlowedSyncs: 3, FullRejections: 4, ReadFlips: 5,
+		BitFlips: 6, Crashes: 7, TornFiles: 8, LostBytes: 9, Wipes: 10}
+	want := Faults{FailedWrites: 2, FailedSyncs: 4, SlowedSyncs: 6, FullRejections: 8, ReadFlips: 10,
+		BitFlips: 12, Crashes: 14, TornFiles: 16, LostBytes: 18, Wipes: 20}
+	if got := a.Add(a); got != want {
+		t.Fatalf("Add: %+v, want %+v", got, want)
+	}
+}

@@ -82,6 +82,22 @@ type Faults struct {
 	Wipes          int   // calls to Wipe
 }
 
+// Add returns the sum of two counts, for totals over nodes.
+func (a Faults) Add(b Faults) Faults {
+	return Faults{
+		FailedWrites:   a.FailedWrites + b.FailedWrites,
+		FailedSyncs:    a.FailedSyncs + b.FailedSyncs,
+		SlowedSyncs:    a.SlowedSyncs + b.SlowedSyncs,
+		FullRejections: a.FullRejections + b.FullRejections,
+		ReadFlips:      a.ReadFlips + b.ReadFlips,
+		BitFlips:       a.BitFlips + b.BitFlips,
+		Crashes:        a.Crashes + b.Crashes,
+		TornFiles:      a.TornFiles + b.TornFiles,
+		LostBytes:      a.LostBytes + b.LostBytes,
+		Wipes:          a.Wipes + b.Wipes,
+	}
+}
+
 var _ disk.FS = (*FS)(nil)
 
 // New returns an empty FS whose syncs complete through sched and whose
