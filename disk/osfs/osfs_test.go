@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/quiverdb/quiver/disk/disktest"
 )
 
 // loop is a stand-in event loop: posted closures wait in a channel until the
@@ -243,4 +245,15 @@ func TestSyncAfterFSClose(t *testing.T) {
 	if !errors.Is(late, fs.ErrClosed) {
 		t.Fatalf("sync after FS close: %v", late)
 	}
+}
+
+func TestConformance(t *testing.T) {
+	disktest.Run(t, func(t *testing.T) disktest.Env {
+		f, l, _ := newFS(t)
+		return disktest.Env{FS: f, Settle: func(t *testing.T, cond func() bool) {
+			for !cond() {
+				l.runOne(t)
+			}
+		}}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quiverdb/quiver/disk"
+	"github.com/quiverdb/quiver/disk/disktest"
 )
 
 // newTestFS returns an FS driven by a fresh test scheduler.
@@ -461,4 +462,16 @@ func TestDeterministicForSameSeed(t *testing.T) {
 	if a == c {
 		t.Fatal("different seeds gave identical results")
 	}
+}
+
+func TestConformance(t *testing.T) {
+	disktest.Run(t, func(t *testing.T) disktest.Env {
+		f, s := newTestFS(99)
+		return disktest.Env{FS: f, Settle: func(t *testing.T, cond func() bool) {
+			s.runAll()
+			if !cond() {
+				t.Fatal("condition not met once every event ran")
+			}
+		}}
+	})
 }
