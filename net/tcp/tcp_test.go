@@ -218,8 +218,9 @@ func TestQueueOverflow(t *testing.T) {
 	cfg.QueueLen = 4
 	a := listen(t, "127.0.0.1:0", newInbox(), cfg)
 	const n, size = 200, 256 << 10
-	for i := range n {
-		a.Send(stalled.Addr().String(), seqMsg(uint64(i), size))
+	big := qnet.Message{Type: 1, Body: make([]byte, size)}
+	for range n {
+		a.Send(stalled.Addr().String(), big)
 	}
 	a.Send(c.Addr(), seqMsg(7, 0))
 	if got := ic.waitFor(t, 1); seqOf(t, got[0].msg) != 7 {
