@@ -7,6 +7,13 @@
 // was queued for a peer which cannot be reached, or that was being written
 // when a connection broke is dropped and counted. Protocols on top number
 // and retransmit what must arrive.
+//
+// Each direction between two endpoints has its own connection, opened by
+// the sender, whose first frame is a hello carrying the sender's advertised
+// address: that is the from of every message on it. Messages from one sender
+// arrive in the order sent while its connection lives; across a reconnect
+// the tail of the old connection may be delivered after the head of the new
+// one, and duplicates never occur.
 package tcp
 
 import (
@@ -92,7 +99,7 @@ type Transport struct {
 	cfg     Config
 	addr    string
 	ln      stdnet.Listener
-	deliver func(from string, msg qnet.Message)
+	deliver qnet.Handler
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -109,16 +116,17 @@ type Transport struct {
 var _ qnet.Endpoint = (*Transport)(nil)
 
 // Listen starts a Transport with the default Config; see ListenConfig.
-func Listen(addr string, deliver func(from string, msg qnet.Message)) (*Transport, error) {
+func Listen(addr string, deliver qnet.Handler) (*Transport, error) {
 	return ListenConfig(addr, deliver, Config{})
 }
 
 // ListenConfig listens on addr and calls deliver, from one goroutine per
 // accepted connection, for every message received, with the sender's
 // advertised address as from. deliver must not block for long (the host
-// posts the message onto its node loop); it is never called after Close
-// returns.
-func ListenConfig(addr string, deliver func(from string, msg qnet.Message), cfg Config) (*Transport, error) {
+// posts the message onto its node loop; Close waits for deliver calls in
+// progress); it is never called after Close returns. The message body is
+// the caller's to keep.
+func ListenConfig(addr string, deliver qnet.Handler, cfg Config) (*Transport, error) {
 	cfg = cfg.withDefaults()
 	ln, err := stdnet.Listen("tcp", addr)
 	if err != nil {
