@@ -276,10 +276,20 @@ func (n *Node) Shippable() uint64 {
 	return n.durable
 }
 
+// broadcast sends each peer the ticks it has not acknowledged, up to the
+// window, or else the latest tick as a heartbeat, so that a peer that lost
+// its memory answers with a lower acknowledgement and gets them again.
 func (n *Node) broadcast() {
 	top := n.Shippable()
+	if top == 0 {
+		return
+	}
 	for i := range n.peers {
 		p := &n.peers[i]
+		if p.acked >= top {
+			n.send(p.addr, TypeUpdate, n.epoch, top)
+			continue
+		}
 		for s, k := p.acked+1, 0; s <= top && k < n.cfg.Window; s, k = s+1, k+1 {
 			n.send(p.addr, TypeUpdate, n.epoch, s)
 		}
