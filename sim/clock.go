@@ -100,31 +100,21 @@ func (c *Clock) trueDelay(d time.Duration) time.Duration {
 // host resumes.
 func (c *Clock) AfterFunc(d time.Duration, f func()) clock.Timer {
 	w := c.w
-	t := &timer{w: w}
-	t.e = event{kind: evTimer, host: c.host.idx, inc: c.host.inc, fn: f, idx: -1}
+	t := &timer{}
+	t.e = event{kind: evTimer, host: c.host.idx, inc: c.host.inc, fn: f}
 	w.schedule(&t.e, w.now+c.trueDelay(d))
 	return t
 }
 
-// timer is a pending AfterFunc: the queued event itself and its world.
-type timer struct {
-	e event
-	w *World
-}
+// timer is a pending AfterFunc: the queued event itself.
+type timer struct{ e event }
 
 // Stop cancels the timer; it reports false if it already fired or was stopped.
 func (t *timer) Stop() bool {
 	e := &t.e
-	if e.parked {
-		if e.stopped {
-			return false
-		}
-		e.stopped = true
-		return true
-	}
-	if e.idx < 0 {
+	if e.stopped || (!e.parked && !e.queued) {
 		return false
 	}
-	t.w.q.remove(int(e.idx))
+	e.stopped = true
 	return true
 }

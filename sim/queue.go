@@ -28,84 +28,74 @@ type event struct {
 	host    int32         // target host, -1 for evWorld
 	from    int32         // evDeliver: sending host
 	inc     uint32        // target host's incarnation when scheduled
-	idx     int32         // position in the heap, -1 when not queued
 	kind    eventKind
 	pooled  bool // returns to the free list after handling
+	queued  bool // in the queue
 	parked  bool // waiting in a paused host's list
-	stopped bool // a parked timer that was stopped
+	stopped bool // a timer that was stopped: skipped when it comes due
+}
+
+// qent is one heap slot: the ordering key kept inline, so that sifting
+// compares without touching the events themselves.
+type qent struct {
+	at  time.Duration
+	seq uint64
+	e   *event
 }
 
 // queue is a binary min-heap of events ordered by (at, seq). It is written
 // out rather than built on container/heap so that the hot path makes no
-// interface calls.
-type queue []*event
+// interface calls. Stopped timers stay in it, marked, until they come due.
+type queue []qent
 
 func (q queue) less(i, j int) bool {
-	a, b := q[i], q[j]
-	if a.at != b.at {
-		return a.at < b.at
+	if q[i].at != q[j].at {
+		return q[i].at < q[j].at
 	}
-	return a.seq < b.seq
-}
-
-func (q queue) swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].idx = int32(i)
-	q[j].idx = int32(j)
+	return q[i].seq < q[j].seq
 }
 
 func (q *queue) push(e *event) {
-	e.idx = int32(len(*q))
-	*q = append(*q, e)
+	e.queued = true
+	*q = append(*q, qent{at: e.at, seq: e.seq, e: e})
 	q.up(len(*q) - 1)
 }
+
+// peek is the due time of the earliest event. The queue must not be empty.
+func (q queue) peek() time.Duration { return q[0].at }
 
 // pop removes and returns the earliest event. The queue must not be empty.
 func (q *queue) pop() *event {
 	old := *q
 	n := len(old) - 1
-	old.swap(0, n)
-	e := old[n]
-	old[n] = nil
+	e := old[0].e
+	old[0] = old[n]
+	old[n] = qent{}
 	*q = old[:n]
-	q.down(0)
-	e.idx = -1
+	if n > 1 {
+		q.down(0)
+	}
+	e.queued = false
 	return e
 }
 
-// remove takes the event at index i out of the queue.
-func (q *queue) remove(i int) {
-	old := *q
-	n := len(old) - 1
-	if i != n {
-		old.swap(i, n)
-	}
-	e := old[n]
-	old[n] = nil
-	*q = old[:n]
-	if i != n {
-		if !q.down(i) {
-			q.up(i)
-		}
-	}
-	e.idx = -1
-}
-
 func (q queue) up(j int) {
+	x := q[j]
 	for j > 0 {
 		i := (j - 1) / 2
-		if !q.less(j, i) {
+		p := q[i]
+		if p.at < x.at || (p.at == x.at && p.seq < x.seq) {
 			break
 		}
-		q.swap(i, j)
+		q[j] = p
 		j = i
 	}
+	q[j] = x
 }
 
-// down sifts the element at i0 down and reports whether it moved.
-func (q queue) down(i0 int) bool {
+func (q queue) down(i int) {
 	n := len(q)
-	i := i0
+	x := q[i]
 	for {
 		l := 2*i + 1
 		if l >= n {
@@ -115,11 +105,12 @@ func (q queue) down(i0 int) bool {
 		if r := l + 1; r < n && q.less(r, l) {
 			j = r
 		}
-		if !q.less(j, i) {
+		c := q[j]
+		if x.at < c.at || (x.at == c.at && x.seq < c.seq) {
 			break
 		}
-		q.swap(i, j)
+		q[i] = c
 		i = j
 	}
-	return i > i0
+	q[i] = x
 }

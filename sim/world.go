@@ -132,7 +132,7 @@ func (w *World) Step() bool {
 
 // RunUntil handles every event due at or before t, then sets the time to t.
 func (w *World) RunUntil(t time.Duration) {
-	for len(w.q) > 0 && w.q[0].at <= t {
+	for len(w.q) > 0 && w.q.peek() <= t {
 		w.dispatch(w.q.pop())
 	}
 	if t > w.now {
@@ -147,7 +147,7 @@ func (w *World) RunFor(d time.Duration) { w.RunUntil(w.now + d) }
 // due after limit. It reports whether the queue emptied.
 func (w *World) RunUntilIdle(limit time.Duration) bool {
 	for len(w.q) > 0 {
-		if w.q[0].at > limit {
+		if w.q.peek() > limit {
 			return false
 		}
 		w.dispatch(w.q.pop())
@@ -162,7 +162,7 @@ func (w *World) alloc() *event {
 		w.free = w.free[:n-1]
 		return e
 	}
-	return &event{pooled: true, idx: -1}
+	return &event{pooled: true}
 }
 
 // release returns a pooled event to the free list.
@@ -170,7 +170,7 @@ func (w *World) release(e *event) {
 	if !e.pooled {
 		return
 	}
-	*e = event{pooled: true, idx: -1}
+	*e = event{pooled: true}
 	w.free = append(w.free, e)
 }
 
@@ -186,6 +186,9 @@ func (w *World) schedule(e *event, at time.Duration) {
 
 // dispatch handles one event taken from the queue.
 func (w *World) dispatch(e *event) {
+	if e.stopped {
+		return // a stopped timer: it never happened
+	}
 	w.now = e.at
 	w.events++
 	if e.kind == evWorld {
