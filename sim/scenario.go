@@ -249,6 +249,9 @@ func (m *nemesis) partition() {
 	case 2:
 		w.Isolate(m.pick())
 	default:
+		if len(m.hosts) < 2 {
+			return
+		}
 		k := 1 + r.IntN(len(m.hosts)-1)
 		perm := r.Perm(len(m.hosts))
 		var a, b []*Host
