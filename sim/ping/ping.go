@@ -61,7 +61,8 @@ type Stats struct {
 	Resets        uint64 // peers seen with a new epoch (their disk was wiped)
 	SyncErrors    uint64 // failed syncs
 	WriteErrors   uint64 // failed appends
-	TruncatedTail uint64 // bytes of torn or corrupt tail cut at recovery
+	TruncatedTail uint64 // bytes of a torn last record cut at recovery
+	Corruptions   uint64 // recoveries that found a corrupt record and started a new epoch
 	Ticks         uint64 // timer firings
 }
 
@@ -124,7 +125,12 @@ func (n *Node) Start(env node.Env) error {
 	return nil
 }
 
-// recover opens or creates the WAL.
+// recover opens the WAL, cutting a torn tail (a partial last record), or
+// creates it. A WAL holding a full record that fails its check lost ticks
+// that may have been shipped, so the node starts over under a fresh epoch
+// rather than reuse their numbers: peers then drop what they held of the old
+// one. Recovered ticks count as durable only once a sync after recovery
+// completes.
 func (n *Node) recover() error {
 	fs := n.env.FS
 	data, err := fs.ReadFile(WALName)
@@ -132,7 +138,8 @@ func (n *Node) recover() error {
 		return n.create()
 	}
 	valid, epoch, seq := parse(data)
-	if valid == 0 {
+	if valid == 0 || len(data)-valid >= recordSize {
+		n.stats.Corruptions++
 		return n.create()
 	}
 	f, err := fs.Open(WALName)
@@ -145,7 +152,7 @@ func (n *Node) recover() error {
 			return fmt.Errorf("ping: truncate wal at %d: %w", valid, err)
 		}
 	}
-	n.wal, n.epoch, n.written, n.durable, n.dirSynced = f, epoch, seq, seq, true
+	n.wal, n.epoch, n.written, n.dirSynced = f, epoch, seq, true
 	return nil
 }
 
