@@ -4,6 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"os/exec"
+	"sync"
 	"time"
 
 	"github.com/quiverdb/quiver/sim"
@@ -28,8 +31,12 @@ func runSim(args []string) error {
 	liveTime := fs.Duration("liveness-time", 10*time.Second, "simulated time to converge after healing")
 	twice := fs.Bool("twice", false, "run every seed twice and fail on differing fingerprints")
 	verbose := fs.Bool("v", false, "print every seed's result in a sweep")
+	workers := fs.Int("workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *workers > 1 && *seeds > 1 {
+		return sweepProcesses(*workers, *from, *seeds, args)
 	}
 	opts := sim.PingOptions{Nodes: *nodes, FaultTime: *faultTime, LivenessTime: *liveTime}
 	if *seeds == 0 {
@@ -97,4 +104,44 @@ func replayFlags(o sim.PingOptions) string {
 		s += " --liveness-time " + o.LivenessTime.String()
 	}
 	return s
+}
+
+// sweepProcesses runs a sweep as workers child processes of this binary, each
+// on its own slice of the seeds, streaming their output.
+func sweepProcesses(workers int, from, n uint64, args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if uint64(workers) > n {
+		workers = int(n)
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []error
+	)
+	per := n / uint64(workers)
+	for i := 0; i < workers; i++ {
+		lo := from + uint64(i)*per
+		cnt := per
+		if i == workers-1 {
+			cnt = from + n - lo
+		}
+		child := append([]string{"sim"}, args...)
+		child = append(child, "--workers", "1", "--from", fmt.Sprint(lo), "--seeds", fmt.Sprint(cnt))
+		cmd := exec.Command(self, child...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := cmd.Run(); err != nil {
+				mu.Lock()
+				failed = append(failed, fmt.Errorf("seeds %d..%d: %w", lo, lo+cnt-1, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(failed...)
 }
