@@ -63,15 +63,6 @@ func (s *store[T]) ensure(id int64) *T {
 	return s.get(id)
 }
 
-// limit is one past the highest ID the store can hold now.
-func (s *store[T]) limit() int64 {
-	cs := s.chunks.Load()
-	if cs == nil {
-		return 0
-	}
-	return int64(len(*cs)) << chunkBits
-}
-
 // adjList is an append-only list of edge IDs. The owner appends in place
 // (writing the element before publishing the new length); readers load n and
 // read ids[:n]. Removal copies the list (garbage collection only).

@@ -163,6 +163,10 @@ func (t *Txn) Abort() {
 	if t.state == txDone {
 		return
 	}
+	if t.mark == 0 { // read-only: touch nothing the owner owns
+		t.finish()
+		return
+	}
 	g := t.g
 	if t.state == txPrepared {
 		delete(g.prepared, t.ts)
@@ -187,14 +191,10 @@ func (t *Txn) dropCreatedEdges() {
 		return
 	}
 	drop := map[int64]bool{}
-	var ends []int64
 	for _, id := range t.newE {
 		drop[id] = true
 	}
-	for _, id := range t.vw {
-		ends = append(ends, id)
-	}
-	for _, id := range ends {
+	for _, id := range t.vw { // the endpoints of new edges are among them
 		s := t.g.vertices.get(id)
 		removeAdj(&s.out, drop)
 		removeAdj(&s.in, drop)
