@@ -12,18 +12,18 @@ type DeltaOp uint8
 // The changes a transaction can make. Durability writes them to the WAL in
 // commit order and replication ships them; Apply replays them.
 const (
-	OpCreateVertex   DeltaOp = iota + 1 // ID
-	OpDeleteVertex                      // ID (edges were deleted by earlier deltas)
-	OpAddLabel                          // ID, Name = label
-	OpRemoveLabel                       // ID, Name = label
-	OpSetVertexProp                     // ID, Key, Value (nil removes the property)
-	OpCreateEdge                        // ID, From, To, Name = edge type
-	OpDeleteEdge                        // ID
-	OpSetEdgeProp                       // ID, Key, Value (nil removes the property)
-	OpCreateIndex                       // Name = label or edge type, Key ("" for a label index), Kind
-	OpDropIndex                         // Name, Key, Kind
-	OpCreateConstraint                  // Name = label, Key, Kind
-	OpDropConstraint                    // Name = label, Key, Kind
+	OpCreateVertex     DeltaOp = iota + 1 // ID
+	OpDeleteVertex                        // ID (edges were deleted by earlier deltas)
+	OpAddLabel                            // ID, Name = label
+	OpRemoveLabel                         // ID, Name = label
+	OpSetVertexProp                       // ID, Key, Value (nil removes the property)
+	OpCreateEdge                          // ID, From, To, Name = edge type
+	OpDeleteEdge                          // ID
+	OpSetEdgeProp                         // ID, Key, Value (nil removes the property)
+	OpCreateIndex                         // Name = label or edge type, Key ("" for a label index), Kind
+	OpDropIndex                           // Name, Key, Kind
+	OpCreateConstraint                    // Name = label, Key, Kind
+	OpDropConstraint                      // Name = label, Key, Kind
 )
 
 // Schema kinds carried in Delta.Kind for index and constraint deltas.
