@@ -140,10 +140,10 @@ func (c *conn) loop(ctx context.Context) error {
 			return c.readFailed(m.err)
 		}
 		if err := c.handle(ctx, m.msg); err != nil {
+			_ = c.w.Flush()
 			if errors.Is(err, errGoodbye) {
 				return nil
 			}
-			_ = c.w.Flush()
 			return err
 		}
 		if len(in) == 0 {
@@ -223,7 +223,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) error {
 		c.sendFailure(CodeRequestInvalid, err.Error())
 		return err
 	}
-	if c.interrupts.Load() > 0 && req.Tag != MsgReset {
+	if c.interrupts.Load() > 0 && interruptible(req.Tag) {
 		c.send(MsgIgnored)
 		return c.werr()
 	}
@@ -235,6 +235,16 @@ func (c *conn) handle(ctx context.Context, msg []byte) error {
 		return err
 	}
 	return c.werr()
+}
+
+// interruptible reports whether a pending RESET turns the message into
+// IGNORED; connection set-up messages are never skipped.
+func interruptible(tag byte) bool {
+	switch tag {
+	case MsgReset, MsgHello, MsgLogon, MsgLogoff, MsgGoodbye:
+		return false
+	}
+	return true
 }
 
 func (c *conn) werr() error {

@@ -23,6 +23,14 @@ type Decoder struct {
 	pos   int
 	depth int
 	Shape Shape
+	// Generic decodes every structure as a Structure, unchecked.
+	Generic bool
+}
+
+// Structure is an undecoded PackStream structure (see Decoder.Generic).
+type Structure struct {
+	Tag    byte
+	Fields []value.Value
 }
 
 // NewDecoder returns a decoder over b for the given structure shapes.
@@ -231,6 +239,9 @@ func (d *Decoder) structure(n int) (value.Value, error) {
 		if fields[i], err = d.Value(); err != nil {
 			return nil, err
 		}
+	}
+	if d.Generic {
+		return Structure{Tag: tag, Fields: fields}, nil
 	}
 	return d.build(tag, fields)
 }
