@@ -427,9 +427,9 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		c.noAggregate(x.Where)
 	}
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}
-	desc := "Match"
+	desc := strings.Join(describeMatch(m, bound), "\n")
 	if x.Optional {
-		desc = "OptionalMatch"
+		desc = "Optional {" + strings.Join(describeMatch(m, bound), "; ") + "}"
 		return []stage{{desc, func(in op) op {
 			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound) }}
 		}}}
@@ -446,7 +446,7 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 			if m, ok := np.Props.(*MapLit); ok {
 				for i, k := range m.Keys {
 					if isConstant(m.Vals[i]) {
-						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i]})
+						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i], "="})
 					}
 				}
 			}
@@ -463,17 +463,22 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 			conj(b.R)
 			return
 		}
-		if b.Op != "=" {
+		flip := map[string]string{"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+		if _, ok := flip[b.Op]; !ok {
 			return
 		}
-		for _, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
+		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
 			pa, ok := side[0].(*PropAccess)
 			if !ok {
 				continue
 			}
+			op := b.Op
+			if i == 1 {
+				op = flip[op]
+			}
 			v, ok := pa.X.(*Var)
 			if ok && isConstant(side[1]) {
-				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1]})
+				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1], op})
 			}
 		}
 	}

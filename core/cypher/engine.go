@@ -251,7 +251,10 @@ func (pl *plan) explainRows() []row {
 	var rows []row
 	for i := len(pl.parts) - 1; i >= 0; i-- {
 		for j := len(pl.parts[i]) - 1; j >= 0; j-- {
-			rows = append(rows, row{"QUERY PLAN": " * " + pl.parts[i][j].desc})
+			lines := strings.Split(pl.parts[i][j].desc, "\n")
+			for k := len(lines) - 1; k >= 0; k-- {
+				rows = append(rows, row{"QUERY PLAN": " * " + lines[k]})
+			}
 		}
 		rows = append(rows, row{"QUERY PLAN": " * Once"})
 	}

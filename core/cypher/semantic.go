@@ -209,10 +209,10 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		stages = append(stages, c.aggStage(items))
 	} else {
 		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
-		stages = append(stages, stage{"Produce", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
+		stages = append(stages, stage{"Produce {" + strings.Join(cols, ", ") + "}", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
 	}
 	if pr.Distinct {
-		stages = append(stages, stage{"Distinct", func(in op) op { return &distinctOp{in: in, cols: cols} }})
+		stages = append(stages, stage{"Distinct {" + strings.Join(cols, ", ") + "}", func(in op) op { return &distinctOp{in: in, cols: cols} }})
 	}
 	if len(pr.Order) > 0 {
 		orderSc := newSc.clone()
@@ -238,7 +238,15 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			c.checkExpr(e, orderSc, false)
 			keys[i] = SortItem{Expr: e, Desc: s.Desc}
 		}
-		stages = append(stages, stage{"OrderBy", func(in op) op { return &sortOp{in: in, keys: keys} }})
+		var ks []string
+		for _, k := range keys {
+			d := exprString(k.Expr)
+			if k.Desc {
+				d += " DESC"
+			}
+			ks = append(ks, d)
+		}
+		stages = append(stages, stage{"OrderBy {" + strings.Join(ks, ", ") + "}", func(in op) op { return &sortOp{in: in, keys: keys} }})
 	}
 	if pr.Skip != nil || pr.Limit != nil {
 		for _, e := range []Expr{pr.Skip, pr.Limit} {
@@ -258,7 +266,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		}
 		c.checkExpr(where, whereSc, false)
 		c.noAggregate(where)
-		stages = append(stages, stage{"Filter", func(in op) op { return &filterOp{in: in, pred: where} }})
+		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
 	}
 	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	return stages, newSc, cols
@@ -308,7 +316,14 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	for _, f := range aggs {
 		c.aggKey[f] = fmt.Sprintf(" agg%d", len(c.aggKey))
 	}
-	return stage{"Aggregate", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+	var keyNames, aggNames []string
+	for _, gi := range groups {
+		keyNames = append(keyNames, items[gi].Name)
+	}
+	for _, f := range aggs {
+		aggNames = append(aggNames, exprString(f))
+	}
+	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
 }
 
 func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
