@@ -190,10 +190,16 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 		if !c.tx.VertexExists(x.id) {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
 		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.VertexProp(x.id, key), nil
+		}
 		return c.tx.VertexProps(x.id)[key], nil
 	case relRef:
 		if _, ok := c.tx.Edge(x.id); !ok {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
+		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.EdgeProp(x.id, key), nil
 		}
 		return c.tx.EdgeProps(x.id)[key], nil
 	case value.Map:

@@ -283,3 +283,21 @@ func avgDegree(v, e int64) float64 {
 	}
 	return 2 * float64(e) / float64(v)
 }
+
+// VertexProp implements PropTx.
+func (a *GraphTx) VertexProp(id int64, key string) value.Value {
+	v, _ := a.T.VertexProperty(id, key)
+	return v
+}
+
+// EdgeProp implements PropTx.
+func (a *GraphTx) EdgeProp(id int64, key string) value.Value {
+	v, _ := a.T.EdgeProperty(id, key)
+	return v
+}
+
+// HasLabel implements PropTx.
+func (a *GraphTx) HasLabel(id int64, label string) bool {
+	ok, _ := a.T.HasLabel(id, label)
+	return ok
+}

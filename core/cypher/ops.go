@@ -176,7 +176,13 @@ func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
 	if !c.tx.VertexExists(id) {
 		return false, nil
 	}
-	if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
+	if pt, ok := c.tx.(PropTx); ok {
+		for _, l := range np.Labels {
+			if !pt.HasLabel(id, l) {
+				return false, nil
+			}
+		}
+	} else if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
 		return false, nil
 	}
 	if np.Props == nil {

@@ -137,3 +137,12 @@ type Bound struct {
 type RangeTx interface {
 	VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool)
 }
+
+// PropTx is implemented by transactions that read one property or test one
+// label without building the whole map or list; the engine uses it when
+// present.
+type PropTx interface {
+	VertexProp(id int64, key string) value.Value
+	EdgeProp(id int64, key string) value.Value
+	HasLabel(id int64, label string) bool
+}
