@@ -144,11 +144,11 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 		}
 		return
 	}
-	ar, ok := funcArity[name]
+	lo, hi, ok := lookupFunc(name)
 	if !ok {
 		panic(syntaxErr(x.P, "UnknownFunction", "unknown function '%s'", x.Name))
 	}
-	if len(x.Args) < ar[0] || (ar[1] >= 0 && len(x.Args) > ar[1]) {
+	if len(x.Args) < lo || (hi >= 0 && len(x.Args) > hi) {
 		panic(syntaxErr(x.P, "InvalidNumberOfArguments", "wrong number of arguments for %s()", x.Name))
 	}
 	for _, a := range x.Args {
