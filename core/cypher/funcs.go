@@ -42,10 +42,7 @@ func numString(v value.Value) string {
 	return ""
 }
 
-// aggregateNames are the aggregating functions.
-var aggregateNames = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "collect": true, "percentilecont": true, "percentiledisc": true, "stdev": true, "stdevp": true}
-
-func isAggregate(f *FuncCall) bool { return aggregateNames[strings.ToLower(f.Name)] }
+func isAggregate(f *FuncCall) bool { return functions.IsAggregate(f.Name) }
 
 // graphFuncs are the functions the engine evaluates itself, because they
 // read the graph (entities are references inside the engine); every other
