@@ -290,6 +290,3 @@ func (m *nemesis) pause() {
 	h.Pause()
 	w.After(time.Duration(1+r.Int64N(int64(2*time.Second))), h.Resume)
 }
-
-// defaultDisk is the disk scenarios use unless told otherwise.
-func defaultDisk() DiskFactory { return nil }

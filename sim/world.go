@@ -95,8 +95,13 @@ func (w *World) Pending() int { return len(w.q) }
 // fault and lifecycle change, with its time, in order.
 func (w *World) Fingerprint() uint64 { return w.hash }
 
-// Faults returns the counts of faults injected or observed so far.
-func (w *World) Faults() FaultCounts { return w.faults }
+// Faults returns the counts of faults injected or observed so far, with the
+// faults the hosts' simulated disks injected added under FaultDisk.
+func (w *World) Faults() FaultCounts {
+	c := w.faults
+	c[FaultDisk] += w.diskFaults()
+	return c
+}
 
 // CountFault records a fault injected outside the world's own knobs (for
 // example a disk fault set by a scenario), so that it shows in Faults and in
