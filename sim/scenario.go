@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,7 +50,7 @@ func (r Result) String() string {
 type swarm struct {
 	link                                      LinkConfig
 	partition, clog, crash, pause, wall, emty bool
-	drift                                     bool
+	drift, disk                               bool
 	gap                                       time.Duration // mean time between nemesis actions
 }
 
@@ -69,7 +70,7 @@ func drawSwarm(w *World) swarm {
 		s.link.Reorder, s.link.ReorderDelay = r.Float64()*0.2, time.Duration(1+r.IntN(30))*time.Millisecond
 	}
 	s.partition, s.clog, s.crash, s.pause = coin(), coin(), coin(), coin()
-	s.wall, s.emty, s.drift = coin(), r.IntN(4) == 0, coin()
+	s.wall, s.emty, s.drift, s.disk = coin(), r.IntN(4) == 0, coin(), coin()
 	s.gap = time.Duration(100+r.IntN(400)) * time.Millisecond
 	return s
 }
@@ -148,6 +149,11 @@ func calm(w *World, hosts []*Host) error {
 	w.ResetLinks()
 	w.SetDefaultLink(LinkConfig{MinLatency: DefaultLatency, MaxLatency: 2 * DefaultLatency})
 	for _, h := range hosts {
+		if fs := h.SimDisk(); fs != nil {
+			fs.SlowSync(0)
+			fs.SetFull(false)
+			fs.FlipBitsOnRead(0)
+		}
 		h.Resume()
 		if !h.Up() {
 			if err := h.Start(); err != nil {
@@ -201,7 +207,7 @@ func (m *nemesis) act() {
 	if w.Now() >= m.until {
 		return
 	}
-	switch r.IntN(8) {
+	switch r.IntN(9) {
 	case 0:
 		if m.s.partition {
 			m.partition()
@@ -235,6 +241,10 @@ func (m *nemesis) act() {
 		}
 	case 7:
 		w.Heal()
+	case 8:
+		if m.s.disk {
+			m.diskFault()
+		}
 	}
 	w.After(m.nextGap(), m.act)
 }
@@ -279,6 +289,35 @@ func (m *nemesis) crash() {
 			w.faults[FaultRestart]++
 		}
 	})
+}
+
+// errInjected is the error of injected write and sync failures.
+var errInjected = errors.New("sim: injected disk fault")
+
+// diskFault injects one disk fault on a random host: a failed write or
+// sync, slow syncs, a full disk or bit flips on read for a while.
+func (m *nemesis) diskFault() {
+	w, r := m.w, m.w.Rand()
+	fs := m.pick().SimDisk()
+	if fs == nil {
+		return
+	}
+	d := time.Duration(1 + r.Int64N(int64(time.Second)))
+	switch r.IntN(5) {
+	case 0:
+		fs.FailNextWrite(errInjected)
+	case 1:
+		fs.FailNextSync(errInjected)
+	case 2:
+		fs.SlowSync(time.Duration(1 + r.Int64N(int64(200*time.Millisecond))))
+		w.After(d, func() { fs.SlowSync(0) })
+	case 3:
+		fs.SetFull(true)
+		w.After(d, func() { fs.SetFull(false) })
+	case 4:
+		fs.FlipBitsOnRead(r.Float64())
+		w.After(d, func() { fs.FlipBitsOnRead(0) })
+	}
 }
 
 func (m *nemesis) pause() {
