@@ -23,6 +23,8 @@ type PingOptions struct {
 	NoFaults bool
 	// Disk builds the hosts' disks (default: the simulated disk).
 	Disk DiskFactory
+	// Trace receives the run's event log (see Options.Trace).
+	Trace func(line string)
 }
 
 // Result is the outcome of one scenario run.
@@ -96,7 +98,7 @@ func RunPingScenario(seed uint64, opts PingOptions) Result {
 		opts.Disk = defaultDisk()
 	}
 	defer SeedCryptoRand(seed)()
-	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk})
+	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk, Trace: opts.Trace})
 	s := drawSwarm(w)
 	if !opts.NoFaults {
 		w.SetDefaultLink(s.link)

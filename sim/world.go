@@ -33,6 +33,9 @@ type Options struct {
 	Disk DiskFactory
 	// Logger gives each node its logger. Nil means zap.NewNop.
 	Logger func(addr string) *zap.Logger
+	// Trace, when set, receives every trace record as one line of text, in
+	// order: the run's full event log, for diffing two runs of a seed.
+	Trace func(line string)
 }
 
 // DefaultEpoch is the wall time at virtual time zero unless Options.Epoch says otherwise.
@@ -247,9 +250,15 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// traceNames names the trace record kinds in Options.Trace lines.
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send"}
+
 // trace appends one record to the running hash: its kind, the current time
 // and up to three words.
 func (w *World) trace(kind, a, b, c uint64) {
+	if w.opts.Trace != nil {
+		w.opts.Trace(fmt.Sprintf("%d %v %s %x %x %x", w.events, w.now, traceNames[kind], a, b, c))
+	}
 	h := w.hash
 	h = (h ^ kind) * fnvPrime
 	h = (h ^ uint64(w.now)) * fnvPrime
