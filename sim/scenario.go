@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,36 +46,6 @@ func (r Result) String() string {
 		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, status)
 }
 
-// swarm is the fault profile a seed draws for itself: which faults are on
-// and how hard they hit.
-type swarm struct {
-	link                                      LinkConfig
-	partition, clog, crash, pause, wall, emty bool
-	drift, disk                               bool
-	gap                                       time.Duration // mean time between nemesis actions
-}
-
-func drawSwarm(w *World) swarm {
-	r := w.Rand()
-	coin := func() bool { return r.IntN(2) == 0 }
-	var s swarm
-	s.link.MinLatency = time.Duration(200+r.IntN(1800)) * time.Microsecond
-	s.link.MaxLatency = s.link.MinLatency + time.Duration(r.IntN(10_000))*time.Microsecond
-	if coin() {
-		s.link.Drop = r.Float64() * 0.2
-	}
-	if coin() {
-		s.link.Duplicate = r.Float64() * 0.1
-	}
-	if coin() {
-		s.link.Reorder, s.link.ReorderDelay = r.Float64()*0.2, time.Duration(1+r.IntN(30))*time.Millisecond
-	}
-	s.partition, s.clog, s.crash, s.pause = coin(), coin(), coin(), coin()
-	s.wall, s.emty, s.drift, s.disk = coin(), r.IntN(4) == 0, coin(), coin()
-	s.gap = time.Duration(100+r.IntN(400)) * time.Millisecond
-	return s
-}
-
 // RunPingScenario runs a cluster of ping nodes under a nemesis drawn from
 // seed, then heals everything and checks that every node converged to every
 // other node's durable count and that no node holds ticks its origin lost.
@@ -99,9 +68,9 @@ func RunPingScenario(seed uint64, opts PingOptions) Result {
 	}
 	defer SeedCryptoRand(seed)()
 	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk, Trace: opts.Trace})
-	s := drawSwarm(w)
+	prof := DrawProfile(w.Rand())
 	if !opts.NoFaults {
-		w.SetDefaultLink(s.link)
+		w.SetDefaultLink(prof.Link)
 	}
 	hosts := pingCluster(w, opts.Nodes, opts.Limit)
 	for _, h := range hosts {
@@ -109,12 +78,12 @@ func RunPingScenario(seed uint64, opts PingOptions) Result {
 			return result(w, seed, err)
 		}
 	}
+	nem := NewNemesis(w, hosts, prof)
 	if !opts.NoFaults {
-		nem := &nemesis{w: w, hosts: hosts, s: s, until: opts.FaultTime, disk: opts.Disk != nil}
-		w.After(nem.nextGap(), nem.act)
+		nem.Run(opts.FaultTime)
 	}
 	w.RunUntil(opts.FaultTime)
-	if err := calm(w, hosts); err != nil {
+	if err := nem.Calm(); err != nil {
 		return result(w, seed, err)
 	}
 	w.RunFor(opts.LivenessTime)
@@ -145,27 +114,6 @@ func pingCluster(w *World, n int, limit uint64) []*Host {
 	return hosts
 }
 
-// calm ends the fault phase: perfect links, no partitions, every host up.
-func calm(w *World, hosts []*Host) error {
-	w.Heal()
-	w.ResetLinks()
-	w.SetDefaultLink(LinkConfig{MinLatency: DefaultLatency, MaxLatency: 2 * DefaultLatency})
-	for _, h := range hosts {
-		if fs := h.SimDisk(); fs != nil {
-			fs.SlowSync(0)
-			fs.SetFull(false)
-			fs.FlipBitsOnRead(0)
-		}
-		h.Resume()
-		if !h.Up() {
-			if err := h.Start(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // checkPing verifies the converged state: every node counted to the limit,
 // durably, and every peer holds exactly that many ticks of its current epoch.
 func checkPing(hosts []*Host, limit uint64) error {
@@ -188,146 +136,3 @@ func checkPing(hosts []*Host, limit uint64) error {
 	return nil
 }
 
-// nemesis injects the swarm's faults at random times until the fault phase ends.
-type nemesis struct {
-	w     *World
-	hosts []*Host
-	s     swarm
-	until time.Duration
-	disk  bool
-}
-
-func (m *nemesis) nextGap() time.Duration {
-	return time.Duration(1 + m.w.Rand().Int64N(int64(2*m.s.gap)))
-}
-
-func (m *nemesis) pick() *Host { return m.hosts[m.w.Rand().IntN(len(m.hosts))] }
-
-// act injects one fault and schedules the next.
-func (m *nemesis) act() {
-	w, r := m.w, m.w.Rand()
-	if w.Now() >= m.until {
-		return
-	}
-	switch r.IntN(9) {
-	case 0:
-		if m.s.partition {
-			m.partition()
-		}
-	case 1:
-		if m.s.clog {
-			w.Clog(m.pick(), m.pick(), time.Duration(1+r.Int64N(int64(time.Second))))
-		}
-	case 2:
-		if m.s.crash {
-			m.crash()
-		}
-	case 3:
-		if m.s.pause {
-			m.pause()
-		}
-	case 4:
-		if m.s.wall {
-			m.pick().Clock().StepWall(time.Duration(r.Int64N(int64(2*time.Minute))) - time.Minute)
-		}
-	case 5:
-		if m.s.drift {
-			h := m.pick()
-			h.Clock().SetRate(1 - w.opts.Drift + 2*w.opts.Drift*r.Float64())
-		}
-	case 6:
-		if m.s.emty && m.disk {
-			if h := m.pick(); h.Up() {
-				_ = h.RestartEmpty()
-			}
-		}
-	case 7:
-		w.Heal()
-	case 8:
-		if m.s.disk {
-			m.diskFault()
-		}
-	}
-	w.After(m.nextGap(), m.act)
-}
-
-func (m *nemesis) partition() {
-	w, r := m.w, m.w.Rand()
-	switch r.IntN(4) {
-	case 0:
-		w.Partition(m.pick(), m.pick())
-	case 1:
-		w.PartitionOneWay(m.pick(), m.pick())
-	case 2:
-		w.Isolate(m.pick())
-	default:
-		if len(m.hosts) < 2 {
-			return
-		}
-		k := 1 + r.IntN(len(m.hosts)-1)
-		perm := r.Perm(len(m.hosts))
-		var a, b []*Host
-		for i, p := range perm {
-			if i < k {
-				a = append(a, m.hosts[p])
-			} else {
-				b = append(b, m.hosts[p])
-			}
-		}
-		w.Split(a, b)
-	}
-}
-
-func (m *nemesis) crash() {
-	w, r := m.w, m.w.Rand()
-	h := m.pick()
-	if !h.Up() {
-		return
-	}
-	h.Crash(r.IntN(2) == 0)
-	w.After(time.Duration(1+r.Int64N(int64(time.Second))), func() {
-		if !h.Up() {
-			_ = h.Start()
-			w.faults[FaultRestart]++
-		}
-	})
-}
-
-// errInjected is the error of injected write and sync failures.
-var errInjected = errors.New("sim: injected disk fault")
-
-// diskFault injects one disk fault on a random host: a failed write or
-// sync, slow syncs, a full disk or bit flips on read for a while.
-func (m *nemesis) diskFault() {
-	w, r := m.w, m.w.Rand()
-	fs := m.pick().SimDisk()
-	if fs == nil {
-		return
-	}
-	d := time.Duration(1 + r.Int64N(int64(time.Second)))
-	switch r.IntN(5) {
-	case 0:
-		fs.FailNextWrite(errInjected)
-	case 1:
-		fs.FailNextSync(errInjected)
-	case 2:
-		fs.SlowSync(time.Duration(1 + r.Int64N(int64(200*time.Millisecond))))
-		w.After(d, func() { fs.SlowSync(0) })
-	case 3:
-		fs.SetFull(true)
-		w.After(d, func() { fs.SetFull(false) })
-	case 4:
-		fs.FlipBitsOnRead(r.Float64())
-		w.After(d, func() { fs.FlipBitsOnRead(0) })
-	}
-}
-
-func (m *nemesis) pause() {
-	w, r := m.w, m.w.Rand()
-	h := m.pick()
-	if !h.Up() || h.Paused() {
-		return
-	}
-	h.Pause()
-	w.After(time.Duration(1+r.Int64N(int64(2*time.Second))), h.Resume)
-}
