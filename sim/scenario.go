@@ -135,4 +135,3 @@ func checkPing(hosts []*Host, limit uint64) error {
 	}
 	return nil
 }
-
