@@ -135,3 +135,35 @@ func checkPing(hosts []*Host, limit uint64) error {
 	}
 	return nil
 }
+
+// Divergence runs the ping scenario of seed twice with tracing and returns
+// the first trace line on which the two runs differ (see FirstDivergence).
+func Divergence(seed uint64, opts PingOptions) (line int, first, second string, diverged bool) {
+	return FirstDivergence(func(trace func(string)) {
+		opts.Trace = trace
+		RunPingScenario(seed, opts)
+	})
+}
+
+// FirstDivergence calls run twice, each time with a sink for the run's trace
+// (Options.Trace), and returns the first line on which the two traces differ
+// and its index. It is how a determinism break is located: the line names
+// the event kind, time and host.
+func FirstDivergence(run func(trace func(line string))) (line int, first, second string, diverged bool) {
+	var a, b []string
+	run(func(l string) { a = append(a, l) })
+	run(func(l string) { b = append(b, l) })
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return i, x, y, true
+		}
+	}
+	return 0, "", "", false
+}

@@ -64,7 +64,8 @@ func runSeed(seed uint64, opts sim.PingOptions, twice bool) (sim.Result, error) 
 	if twice {
 		r2 := sim.RunPingScenario(seed, opts)
 		if r2.Fingerprint != r.Fingerprint || r2.Events != r.Events {
-			return r, fmt.Errorf("not deterministic: second run %v", r2)
+			line, a, b, _ := sim.Divergence(seed, opts)
+			return r, fmt.Errorf("not deterministic: second run %v; traces part at line %d:\n  %s\n  %s", r2, line, a, b)
 		}
 	}
 	return r, nil
