@@ -3,6 +3,27 @@
 // events on virtual time, with simulated clocks, network and disks and one
 // seeded PRNG from which every random choice derives. The same seed gives the
 // same run, event for event; the run's trace hash (Fingerprint) proves it.
+//
+// A scenario builds a World, adds a Host per node (an address, a drifting
+// Clock, a simulated disk and a factory for the core/node.Node it runs),
+// starts them, injects faults directly (Partition, Clog, Host.Crash,
+// Host.Pause, Clock.StepWall, ...) or through a Nemesis drawn from the seed,
+// and advances time with RunUntil/RunFor:
+//
+//	defer sim.SeedCryptoRand(seed)() // etcd raft reads crypto/rand.Reader
+//	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk})
+//	h := w.AddHost("n1:7000", func() node.Node { return mynode.New(cfg) })
+//	if err := h.Start(); err != nil { ... }
+//	nem := sim.NewNemesis(w, hosts, sim.DrawProfile(w.Rand()))
+//	nem.Run(30 * time.Second)
+//	w.RunUntil(30 * time.Second)
+//	nem.Calm() // heal, restart, then check liveness
+//	w.RunFor(time.Minute)
+//
+// Everything runs on the caller's goroutine, one event at a time, so no two
+// calls into a node ever overlap. Code called from an event (a node's
+// handler, a World.After callback) may inject faults and start or crash
+// hosts, but must not call the Run methods.
 package sim
 
 import (
