@@ -1,0 +1,74 @@
+// Command tck runs the openCypher TCK against Quiver's Cypher engine and
+// prints pass counts per category; its last line reads
+// "tck: PASSED/TOTAL scenarios passed".
+//
+//	go run ./internal/tck/cmd/tck [-run REGEXP] [-v] [-write-passing FILE]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"time"
+
+	"github.com/quiverdb/quiver/internal/tck"
+	"github.com/quiverdb/quiver/internal/tck/cypherdb"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "tck:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dir := flag.String("dir", "", "TCK directory holding features/ and graphs/ (default: $QUIVER_TCK_DIR or ../shared/tck)")
+	runRE := flag.String("run", "", "run only scenarios whose ID matches this regular expression")
+	verbose := flag.Bool("v", false, "print every failing scenario with its reason")
+	passingOut := flag.String("write-passing", "", "write the IDs of the passing scenarios to this file")
+	timeout := flag.Duration("timeout", 30*time.Second, "time limit per scenario")
+	workers := flag.Int("j", runtime.GOMAXPROCS(0), "scenarios run in parallel")
+	flag.Parse()
+	if *dir == "" {
+		d, err := tck.FindDir()
+		if err != nil {
+			return err
+		}
+		*dir = d
+	}
+	all, err := tck.LoadFeatures(filepath.Join(*dir, "features"))
+	if err != nil {
+		return err
+	}
+	re, err := regexp.Compile(*runRE)
+	if err != nil {
+		return err
+	}
+	var selected []*tck.Scenario
+	for i := range all {
+		if re.MatchString(all[i].ID) {
+			selected = append(selected, &all[i])
+		}
+	}
+	r := &tck.Runner{Dir: *dir, New: cypherdb.New, Timeout: *timeout}
+	outs := r.RunAll(selected, *workers)
+	var passing []string
+	for _, o := range outs {
+		if o.Passed {
+			passing = append(passing, o.Scenario.ID)
+		} else if *verbose || len(selected) <= 5 {
+			fmt.Printf("FAIL %s (%s:%d)\n  %s\n", o.Scenario.ID, o.Scenario.File, o.Scenario.Line, o.Reason)
+		}
+	}
+	if *passingOut != "" {
+		if err := tck.WritePassing(*passingOut, passing); err != nil {
+			return err
+		}
+	}
+	tck.WriteReport(os.Stdout, outs)
+	return nil
+}
