@@ -133,3 +133,13 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicateColumnsCompareByPosition(t *testing.T) {
+	exp := Expected{Columns: []string{"a", "a"}, Rows: [][]value.Value{{int64(1), int64(2)}}}
+	if err := CompareResult(exp, &Result{Columns: []string{"a", "a"}, Rows: [][]value.Value{{int64(1), int64(2)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CompareResult(exp, &Result{Columns: []string{"a", "a"}, Rows: [][]value.Value{{int64(2), int64(2)}}}); err == nil {
+		t.Fatal("accepted a wrong value under a duplicate column name")
+	}
+}

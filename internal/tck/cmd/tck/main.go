@@ -2,7 +2,7 @@
 // prints pass counts per category; its last line reads
 // "tck: PASSED/TOTAL scenarios passed".
 //
-//	go run ./internal/tck/cmd/tck [-run REGEXP] [-v] [-write-passing FILE]
+//	go run ./internal/tck/cmd/tck [-run REGEXP | -name ID] [-v] [-write-passing FILE]
 package main
 
 import (
@@ -28,6 +28,7 @@ func main() {
 func run() error {
 	dir := flag.String("dir", "", "TCK directory holding features/ and graphs/ (default: $QUIVER_TCK_DIR or ../shared/tck)")
 	runRE := flag.String("run", "", "run only scenarios whose ID matches this regular expression")
+	name := flag.String("name", "", "run only the scenario with exactly this ID (as listed in passing.txt)")
 	verbose := flag.Bool("v", false, "print every failing scenario with its reason")
 	passingOut := flag.String("write-passing", "", "write the IDs of the passing scenarios to this file")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit per scenario")
@@ -50,11 +51,14 @@ func run() error {
 	}
 	var selected []*tck.Scenario
 	for i := range all {
-		if re.MatchString(all[i].ID) {
+		if re.MatchString(all[i].ID) && (*name == "" || all[i].ID == *name) {
 			selected = append(selected, &all[i])
 		}
 	}
 	r := &tck.Runner{Dir: *dir, New: cypherdb.New, Timeout: *timeout}
+	if len(selected) == 0 {
+		return fmt.Errorf("no scenario matches")
+	}
 	outs := r.RunAll(selected, *workers)
 	var passing []string
 	for _, o := range outs {
