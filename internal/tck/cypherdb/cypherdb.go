@@ -94,10 +94,20 @@ func (d *DB) Graph() (*tck.Graph, error) {
 	it := d.g.Vertices()
 	for it.Next() {
 		id := it.ID()
-		g.Nodes = append(g.Nodes, value.Node{ID: id, Labels: d.g.VertexLabels(id), Props: d.g.VertexProps(id)})
+		// Copies: the graph's own maps change under later queries.
+		labels := append([]string(nil), d.g.VertexLabels(id)...)
+		g.Nodes = append(g.Nodes, value.Node{ID: id, Labels: labels, Props: copyMap(d.g.VertexProps(id))})
 		for _, e := range d.g.Edges(id, cypher.DirOut, nil) {
-			g.Rels = append(g.Rels, value.Relationship{ID: e.ID, StartID: e.From, EndID: e.To, Type: e.Type, Props: d.g.EdgeProps(e.ID)})
+			g.Rels = append(g.Rels, value.Relationship{ID: e.ID, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(d.g.EdgeProps(e.ID))})
 		}
 	}
 	return g, nil
+}
+
+func copyMap(m value.Map) value.Map {
+	out := make(value.Map, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

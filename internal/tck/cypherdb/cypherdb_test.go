@@ -59,3 +59,20 @@ func TestSyntaxErrorIsTyped(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Graph returns a snapshot: later writes do not show through it.
+func TestGraphIsASnapshot(t *testing.T) {
+	db, _ := New()
+	if _, err := db.Execute("CREATE (:A {k: 1})-[:T {w: 1}]->()", nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.Graph()
+	if _, err := db.Execute("MATCH (n:A)-[r]->() SET n.k = 2, r.w = 2, n:B", nil); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.Graph()
+	se := tck.Diff(before, after)
+	if se["+properties"] != 2 || se["-properties"] != 2 || se["+labels"] != 1 {
+		t.Fatalf("side effects %v", se)
+	}
+}

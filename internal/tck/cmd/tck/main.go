@@ -16,6 +16,7 @@ import (
 
 	"github.com/quiverdb/quiver/internal/tck"
 	"github.com/quiverdb/quiver/internal/tck/cypherdb"
+	"github.com/quiverdb/quiver/internal/tck/graphdb"
 )
 
 func main() {
@@ -32,6 +33,7 @@ func run() error {
 	verbose := flag.Bool("v", false, "print every failing scenario with its reason")
 	passingOut := flag.String("write-passing", "", "write the IDs of the passing scenarios to this file")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit per scenario")
+	backend := flag.String("backend", "graph", "storage under the engine: graph (core/graph MVCC transactions) or mem (cyphertest)")
 	workers := flag.Int("j", runtime.GOMAXPROCS(0), "scenarios run in parallel")
 	flag.Parse()
 	if *dir == "" {
@@ -55,7 +57,12 @@ func run() error {
 			selected = append(selected, &all[i])
 		}
 	}
-	r := &tck.Runner{Dir: *dir, New: cypherdb.New, Timeout: *timeout}
+	factories := map[string]tck.Factory{"graph": graphdb.New, "mem": cypherdb.New}
+	factory, ok := factories[*backend]
+	if !ok {
+		return fmt.Errorf("unknown backend %q (graph or mem)", *backend)
+	}
+	r := &tck.Runner{Dir: *dir, New: factory, Timeout: *timeout}
 	if len(selected) == 0 {
 		return fmt.Errorf("no scenario matches")
 	}

@@ -1,4 +1,4 @@
-package cypherdb
+package graphdb
 
 import (
 	"os"
