@@ -139,11 +139,12 @@ func (rc *recovery) replayWAL(snapTS uint64) error {
 			return err
 		}
 		sc := scanSegment(seg.name, seg.firstTS, data, last)
-		bad := sc.corrupt
-		for j := range sc.recs {
-			if bad == nil {
-				bad = rc.apply(seg.name, sc.offs[j], &sc.recs[j], snapTS)
-			}
+		var bad *CorruptionError
+		for j := 0; j < len(sc.recs) && bad == nil; j++ {
+			bad = rc.apply(seg.name, sc.offs[j], &sc.recs[j], snapTS)
+		}
+		if bad == nil {
+			bad = sc.corrupt
 		}
 		if bad != nil {
 			return rc.corrupt(i, bad)
