@@ -68,7 +68,7 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 					}
 				})
 			case r < 6 && completed > 0:
-				st.Snapshot(1, uint64(completed), prefixState(completed).source(), func(error) {})
+				st.Snapshot(SnapshotInfo{Epoch: 1, TS: uint64(completed)}, prefixState(completed).source(), func(error) {})
 			default:
 				for n := rng.IntN(4); n >= 0; n-- {
 					s.step()

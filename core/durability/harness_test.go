@@ -94,8 +94,8 @@ func (m *model) apply(ds []graph.Delta) error {
 	return nil
 }
 
-func (m *model) ApplySnapshot(ts uint64, ds []graph.Delta) error {
-	m.lastTS, m.snapTS = ts, ts
+func (m *model) LoadSnapshot(info SnapshotInfo, ds []graph.Delta) error {
+	m.lastTS, m.snapTS = info.TS, info.TS
 	return m.apply(ds)
 }
 

@@ -3,6 +3,7 @@ package durability
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -78,11 +79,12 @@ type Store struct {
 	barrier  int           // sync operations that must finish before writing
 	unsynced int           // records written since the last fsync (SyncEvery)
 
-	bufTS    uint64      // timestamp of the first buffered record
-	failed   error       // the first IO error; the Store is dead after it
-	closed   bool        // Close was called
-	onIdle   func(error) // Close's callback, until everything is synced
-	snapshot bool        // a snapshot is being written
+	bufTS        uint64        // timestamp of the first buffered record
+	afterBarrier []func(error) // Flush calls waiting for the barrier
+	failed       error         // the first IO error; the Store is dead after it
+	closed       bool          // Close was called
+	onIdle       func(error)   // Close's callback, until everything is synced
+	snapshot     bool          // a snapshot is being written
 }
 
 // Open recovers the state on fs into target (newest valid snapshot, then the
@@ -94,6 +96,11 @@ func Open(fs disk.FS, log *zap.Logger, opts Options, target Target) (*Store, Rec
 		return nil, rc.res, err
 	}
 	s := &Store{fs: fs, log: log, opts: opts, lastTS: rc.res.LastTS, segs: rc.segs, snaps: rc.snaps}
+	if n := len(rc.segs); n > 0 && !slices.Contains(rc.fixups, rc.segs[n-1].name) {
+		// What recovery read may be in the OS cache only (after a process
+		// crash): make it durable before it is acknowledged.
+		rc.fixups = append(rc.fixups, rc.segs[n-1].name)
+	}
 	for _, name := range rc.fixups {
 		s.syncFile(name)
 	}
@@ -239,8 +246,39 @@ func (s *Store) opDone(err error) {
 
 func (s *Store) barrierDone(err error) {
 	s.checkErr(err)
-	s.barrier--
+	if s.barrier--; s.barrier > 0 {
+		return
+	}
 	s.kick()
+	fl := s.afterBarrier
+	s.afterBarrier = nil
+	for _, done := range fl {
+		s.Flush(done)
+	}
+}
+
+// Flush calls done once everything appended so far, and what recovery read
+// and repaired, is durable. The instance acknowledges recovered commits
+// only then.
+func (s *Store) Flush(done func(error)) {
+	switch {
+	case s.failed != nil:
+		done(s.failed)
+	case s.opts.SyncEvery == 0 && len(s.buf) > 0:
+		s.waiting = append(s.waiting, done)
+	case s.opts.SyncEvery == 0 && s.ops > 0:
+		s.inflight = append(s.inflight, done)
+	case s.barrier > 0:
+		s.afterBarrier = append(s.afterBarrier, done)
+	case s.cur != nil && s.unsynced > 0:
+		s.unsynced = 0
+		s.cur.Sync(func(err error) {
+			s.checkErr(err)
+			done(s.failed)
+		})
+	default:
+		done(nil)
+	}
 }
 
 func (s *Store) checkErr(err error) {

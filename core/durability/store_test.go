@@ -154,7 +154,7 @@ func TestSnapshotRetention(t *testing.T) {
 		s.drain()
 		if i%10 == 0 {
 			var serr error = errors.New("pending")
-			st.Snapshot(1, uint64(i), prefixState(i).source(), func(err error) { serr = err })
+			st.Snapshot(SnapshotInfo{Epoch: 1, TS: uint64(i)}, prefixState(i).source(), func(err error) { serr = err })
 			s.drain()
 			if serr != nil {
 				t.Fatalf("snapshot at %d: %v", i, serr)
