@@ -1,7 +1,3 @@
-// Package graph is Quiver's in-memory property graph: vertices with labels and
-// properties, edges with a type and properties, MVCC transactions, indexes and
-// constraints. It is IO-free; durability and replication consume the deltas a
-// commit produces.
 package graph
 
 import "github.com/quiverdb/quiver/core/value"
