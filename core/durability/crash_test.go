@@ -41,6 +41,9 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 		SnapshotRetention: 1 + rng.IntN(3),
 		SnapshotChunkSize: 32 + rng.IntN(400),
 	}
+	if rng.IntN(2) == 0 {
+		opts.Defer = func(f func()) { s.After(0, f) }
+	}
 	var completed, appended int64
 	for life := 0; life < 4; life++ {
 		m := newModel()
@@ -90,6 +93,7 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 		}
 		before := fs.Faults().TornFiles
 		fs.Crash(rng.IntN(2) == 0)
+		s.q = nil // the node's pending events die with it
 		if fs.Faults().TornFiles > before {
 			cov.torn++
 		}

@@ -30,6 +30,12 @@ type Options struct {
 	// SnapshotChunkSize is the approximate size of one snapshot frame
 	// (default 1 MiB).
 	SnapshotChunkSize int
+	// Defer, when set, runs f on the node's loop after the events already
+	// queued there (the instance passes Clock.AfterFunc(0, f)). Append then
+	// gathers the records of every commit that arrives in the same turn of
+	// the loop into one write (and, with group commit, one fsync) instead of
+	// writing the first at once and making the rest wait for the next fsync.
+	Defer func(f func())
 	// StartDespiteCorruption makes Open start from what is valid before WAL
 	// corruption (moving the rest aside) instead of refusing with a
 	// CorruptionError that names the file and offset.
@@ -81,6 +87,7 @@ type Store struct {
 
 	bufTS        uint64        // timestamp of the first buffered record
 	afterBarrier []func(error) // Flush calls waiting for the barrier
+	deferred     bool          // a deferred kick is queued
 	failed       error         // the first IO error; the Store is dead after it
 	closed       bool          // Close was called
 	onIdle       func(error)   // Close's callback, until everything is synced
@@ -153,12 +160,33 @@ func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
 	s.lastTS = ts
 	if s.opts.SyncEvery != 0 {
 		s.unsynced++
-		s.kick()
+		s.schedule()
 		done(s.failed)
 		return
 	}
 	s.waiting = append(s.waiting, done)
-	s.kick()
+	s.schedule()
+}
+
+// maxGather bounds what Append gathers before writing without waiting for
+// the deferred flush.
+const maxGather = 256 << 10
+
+// schedule writes the buffer now, or once the loop has run what is queued
+// when Options.Defer is set.
+func (s *Store) schedule() {
+	if s.opts.Defer == nil || len(s.buf) >= maxGather {
+		s.kick()
+		return
+	}
+	if s.deferred {
+		return
+	}
+	s.deferred = true
+	s.opts.Defer(func() {
+		s.deferred = false
+		s.kick()
+	})
 }
 
 // kick writes the buffered records when nothing blocks it: with group
@@ -176,10 +204,14 @@ func (s *Store) kick() {
 		}
 	}
 	batch := s.buf
-	s.buf = nil
 	if err := s.cur.Append(batch); err != nil {
 		s.fail(err)
 		return
+	}
+	// Append does not keep the slice: reuse it unless a barrier made it big.
+	s.buf = batch[:0]
+	if cap(batch) > 1<<20 {
+		s.buf = nil
 	}
 	if s.opts.SyncEvery == 0 {
 		s.inflight, s.waiting = s.waiting, nil

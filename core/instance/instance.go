@@ -98,7 +98,11 @@ func (in *Instance) Start(env node.Env) error {
 		in.log = zap.NewNop()
 	}
 	in.g = graph.New(graph.Options{})
-	st, rec, err := durability.Open(env.FS, in.log, in.cfg.Durability, loader{in.g})
+	dopts := in.cfg.Durability
+	if dopts.Defer == nil && env.Clock != nil {
+		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
+	}
+	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
 	}
