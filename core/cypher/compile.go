@@ -17,7 +17,37 @@ const (
 	kRelList
 	kPath
 	kValue // a value known not to be a graph entity
+	kString
+	kInteger
+	kFloat
+	kBoolean
+	kList
+	kMap
 )
+
+// kindOfType maps a static type name to a variable kind.
+func kindOfType(t string) varKind {
+	switch t {
+	case "String":
+		return kString
+	case "Integer":
+		return kInteger
+	case "Float":
+		return kFloat
+	case "Boolean":
+		return kBoolean
+	case "List":
+		return kList
+	case "Map":
+		return kMap
+	case "", "null":
+		return kAny
+	}
+	return kValue
+}
+
+// isValueKind reports whether k is a kind of non-entity value.
+func isValueKind(k varKind) bool { return k >= kValue }
 
 // scope is the set of variables visible at a point of a query.
 type scope map[string]varKind
@@ -61,8 +91,9 @@ type plan struct {
 }
 
 type compiler struct {
-	anon   int
-	aggKey map[*FuncCall]string
+	anon    int
+	aggKey  map[*FuncCall]string
+	updates bool // an update clause came before the current one
 }
 
 func compile(q *Query) (pl *plan, err error) {
@@ -116,6 +147,7 @@ func sameStrings(a, b []string) bool {
 
 func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 	sc := scope{}
+	c.updates = false
 	var stages []stage
 	var cols []string
 	for i, cl := range sq.Clauses {
@@ -137,6 +169,9 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "query cannot conclude with %s (must be RETURN or an update clause)", clauseName(cl)))
 			}
 			stages = append(stages, c.clause(cl, sc)...)
+			if isUpdating(cl) {
+				c.updates = true
+			}
 		}
 	}
 	return stages, cols
@@ -343,7 +378,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
-			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(have == kValue && k == kRelList) {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(isValueKind(have) && have != kString && k == kRelList && (have == kValue || have == kList)) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
 			}
 			return
@@ -423,7 +458,7 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		c.declarePattern(pp, sc, false, &newVars)
 	}
 	if x.Where != nil {
-		c.checkExpr(x.Where, sc, false)
+		c.checkPredicate(x.Where, sc)
 		c.noAggregate(x.Where)
 	}
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}

@@ -250,6 +250,14 @@ func (p *parser) parseSetItems() []SetItem {
 
 func (p *parser) parseSetItem() SetItem {
 	pos := p.tok().pos
+	if p.isP("(") {
+		target := p.parsePostfix(p.parseAtom())
+		if _, ok := target.(*PropAccess); !ok {
+			p.unexpected("a property to set")
+		}
+		p.expectP("=")
+		return SetItem{Kind: "prop", Target: target, Val: p.parseExpr()}
+	}
 	name := p.symbolicName("a variable")
 	v := &Var{node{pos}, name}
 	switch {
