@@ -277,12 +277,24 @@ type (
 		Detach bool
 		Exprs  []Expr
 	}
-	// CallClause is CALL proc(args) [YIELD ...]; only reported as unknown.
+	// CallClause is CALL proc[(args)] [YIELD * | items [WHERE ...]].
 	CallClause struct {
 		clauseNode
-		Name string
+		Name     string
+		Implicit bool // no parentheses: arguments come from parameters
+		Args     []Expr
+		YieldAll bool
+		Yields   []YieldItem
+		Where    Expr
 	}
 )
+
+// YieldItem is one procedure output bound to a variable.
+type YieldItem struct {
+	P     Pos
+	Field string
+	Var   string
+}
 
 // SingleQuery is a sequence of clauses.
 type SingleQuery struct {

@@ -1,7 +1,6 @@
 package cypher
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -91,12 +90,13 @@ type plan struct {
 }
 
 type compiler struct {
+	procs   map[string]Procedure
 	anon    int
 	aggKey  map[*FuncCall]string
 	updates bool // an update clause came before the current one
 }
 
-func compile(q *Query) (pl *plan, err error) {
+func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ce, ok := r.(*Error)
@@ -106,7 +106,7 @@ func compile(q *Query) (pl *plan, err error) {
 			pl, err = nil, ce
 		}
 	}()
-	c := &compiler{aggKey: map[*FuncCall]string{}}
+	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
 	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
@@ -150,6 +150,9 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 	c.updates = false
 	var stages []stage
 	var cols []string
+	if call, ok := sq.Clauses[0].(*CallClause); ok && len(sq.Clauses) == 1 {
+		return c.call(call, sc, true)
+	}
 	for i, cl := range sq.Clauses {
 		last := i == len(sq.Clauses)-1
 		switch x := cl.(type) {
@@ -244,7 +247,8 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 	case *DeleteClause:
 		return c.delete(x, sc)
 	case *CallClause:
-		panic(&Error{Code: CodeProcNotFound, Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
+		st, _ := c.call(x, sc, false)
+		return st
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }

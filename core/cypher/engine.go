@@ -26,6 +26,7 @@ type Options struct {
 // are immutable).
 type Engine struct {
 	opts  Options
+	procs map[string]Procedure
 	cache map[string]*Prepared
 	order []string
 }
@@ -64,7 +65,7 @@ func (e *Engine) Prepare(query string) (p *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, err := compile(q)
+	pl, err := compile(q, e.procs)
 	if err != nil {
 		return nil, err
 	}

@@ -183,33 +183,41 @@ func (p *parser) parseClause() Clause {
 }
 
 func (p *parser) parseCall(cn clauseNode) Clause {
-	name := p.symbolicName("a procedure name")
+	c := &CallClause{clauseNode: cn, Name: p.symbolicName("a procedure name")}
 	for p.acceptP(".") {
-		name += "." + p.symbolicName("a procedure name")
+		c.Name += "." + p.symbolicName("a procedure name")
 	}
 	if p.acceptP("(") {
 		for !p.acceptP(")") {
-			p.parseExpr()
+			c.Args = append(c.Args, p.parseExpr())
 			if !p.isP(")") {
 				p.expectP(",")
 			}
 		}
+	} else {
+		c.Implicit = true
 	}
 	if p.accept("YIELD") {
+		if p.acceptP("*") {
+			c.YieldAll = true
+			return c
+		}
 		for {
-			p.symbolicName("a yield item")
+			it := YieldItem{P: p.tok().pos, Field: p.symbolicName("a procedure output")}
+			it.Var = it.Field
 			if p.accept("AS") {
-				p.symbolicName("a variable")
+				it.Var = p.symbolicName("a variable")
 			}
+			c.Yields = append(c.Yields, it)
 			if !p.acceptP(",") {
 				break
 			}
 		}
 		if p.accept("WHERE") {
-			p.parseExpr()
+			c.Where = p.parseExpr()
 		}
 	}
-	return &CallClause{clauseNode: cn, Name: name}
+	return c
 }
 
 func (p *parser) parseMatch(cn clauseNode, optional bool) Clause {

@@ -365,20 +365,6 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
 }
 
-func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
-	gt, gv := map[string]bool{}, map[string]bool{}
-	for _, it := range items {
-		if containsAggregate(it.Expr) {
-			continue
-		}
-		gt[exprString(it.Expr)] = true
-		if v, ok := it.Expr.(*Var); ok {
-			gv[v.Name] = true
-		}
-	}
-	return gt, gv
-}
-
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
 	if _, isProp := e.(*PropAccess); isProp && groupTexts[exprString(e)] {
 		return
