@@ -105,7 +105,15 @@ func (st *scenarioState) step(step *Step) error {
 	case text == "parameters are:":
 		return st.setParams(step.Table)
 	case strings.HasPrefix(text, "there exists a procedure"):
-		return errors.New("procedures are not supported")
+		pe, ok := st.eng.(ProcedureEngine)
+		if !ok {
+			return errors.New("procedures are not supported by this engine")
+		}
+		spec, err := ParseProcedure(text, step.Table)
+		if err != nil {
+			return err
+		}
+		return pe.RegisterProcedure(spec)
 	case text == "executing query:":
 		return st.execute(step.DocString, true)
 	case text == "executing control query:":
