@@ -133,11 +133,14 @@ type (
 		node
 		Pattern *PathPattern
 	}
-	// ExistsSubquery is EXISTS { pattern [WHERE ...] } or exists(pattern).
+	// ExistsSubquery is EXISTS { pattern [WHERE ...] }, exists(pattern), or
+	// EXISTS { a full query }, kept in Query.
 	ExistsSubquery struct {
 		node
 		Patterns []*PathPattern
 		Where    Expr
+		Query    *SingleQuery
+		stages   []stage // the compiled Query
 	}
 	// MapProjection is v{.a, b: expr, .*, v2}.
 	MapProjection struct {

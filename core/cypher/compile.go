@@ -180,6 +180,34 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 	return stages, cols
 }
 
+// subquery compiles the body of EXISTS { ... } over the outer scope: any
+// reading clauses, an optional final RETURN, no updates.
+func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
+	saved := c.updates
+	defer func() { c.updates = saved }()
+	var stages []stage
+	for i, cl := range sq.Clauses {
+		switch x := cl.(type) {
+		case *ReturnClause:
+			if i != len(sq.Clauses)-1 {
+				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
+			}
+			st, _, _ := c.projection(x.Proj, sc, nil, x.P, true)
+			stages = append(stages, st...)
+		case *WithClause:
+			var st []stage
+			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
+			stages = append(stages, st...)
+		default:
+			if isUpdating(cl) {
+				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "an existential subquery cannot update the graph"))
+			}
+			stages = append(stages, c.clause(cl, sc)...)
+		}
+	}
+	return stages
+}
+
 func isUpdating(cl Clause) bool {
 	switch cl.(type) {
 	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause:

@@ -891,12 +891,27 @@ func (p *parser) parseIdentAtom() Expr {
 			p.adv()
 			p.adv()
 			es := &ExistsSubquery{node: node{pos}}
-			p.accept("MATCH")
-			es.Patterns = p.parsePatternList()
-			if p.accept("WHERE") {
-				es.Where = p.parseExpr()
+			if !p.is("MATCH") && !p.is("OPTIONAL") && !p.is("UNWIND") && !p.is("WITH") && !p.is("CALL") {
+				es.Patterns = p.parsePatternList()
+				if p.accept("WHERE") {
+					es.Where = p.parseExpr()
+				}
+				p.expectP("}")
+				return es
 			}
-			p.expectP("}")
+			sq := &SingleQuery{}
+			for !p.isP("}") {
+				if p.tok().kind == tEOF {
+					p.unexpected("'}'")
+				}
+				sq.Clauses = append(sq.Clauses, p.parseClause())
+			}
+			p.adv()
+			if m, ok := sq.Clauses[0].(*MatchClause); ok && len(sq.Clauses) == 1 && !m.Optional {
+				es.Patterns, es.Where = m.Patterns, m.Where
+				return es
+			}
+			es.Query = sq
 			return es
 		}
 	}

@@ -59,6 +59,10 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		return
 	case *ExistsSubquery:
 		inner := sc.clone()
+		if x.Query != nil {
+			x.stages = c.subquery(x.Query, inner)
+			return
+		}
 		for _, pp := range x.Patterns {
 			c.checkPatternExpr(pp, inner, false)
 		}
