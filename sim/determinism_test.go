@@ -117,3 +117,22 @@ func TestDeterminismDivergenceFinder(t *testing.T) {
 		t.Fatalf("planted divergence reported at line %d: %q vs %q (diverged %v)", line, a, b, d)
 	}
 }
+
+// TestPingChecksCatchPlantedBug plants a durability bug (ticks shipped before
+// they are synced) and requires the scenario's checks to fail some seeds,
+// and that the same seeds pass without the bug.
+func TestPingChecksCatchPlantedBug(t *testing.T) {
+	caught := 0
+	for seed := uint64(1); seed <= 100; seed++ {
+		if r := RunPingScenario(seed, PingOptions{ShipUnsynced: true}); r.Err != nil {
+			caught++
+			if r := RunPingScenario(seed, PingOptions{}); r.Err != nil {
+				t.Fatalf("seed %d fails without the bug too: %v", seed, r)
+			}
+		}
+	}
+	if caught == 0 {
+		t.Fatal("100 seeds with ticks shipped before sync: no check failed")
+	}
+	t.Logf("planted bug caught in %d of 100 seeds", caught)
+}
