@@ -184,6 +184,20 @@ func (w *World) RunUntilIdle(limit time.Duration) bool {
 	return true
 }
 
+// RunUntilTrue handles events until cond reports true (checked before the
+// first event and after each one) or the next event is due after limit. It
+// reports whether cond became true; time stays at the last event handled.
+// Scenarios use it to measure how long a cluster takes to recover.
+func (w *World) RunUntilTrue(limit time.Duration, cond func() bool) bool {
+	for !cond() {
+		if len(w.q) == 0 || w.q.peek() > limit {
+			return false
+		}
+		w.dispatch(w.q.pop())
+	}
+	return true
+}
+
 // alloc takes an event from the free list.
 func (w *World) alloc() *event {
 	if n := len(w.free); n > 0 {
