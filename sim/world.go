@@ -127,6 +127,10 @@ func (w *World) Faults() FaultCounts {
 	return c
 }
 
+// Note folds a scenario-level observation into the trace, so that the
+// fingerprint covers it too.
+func (w *World) Note(x uint64) { w.trace(trNote, x, 0, 0) }
+
 // CountFault records a fault injected outside the world's own knobs (for
 // example a disk fault set by a scenario), so that it shows in Faults and in
 // the trace.
@@ -278,6 +282,7 @@ const (
 	trFault
 	trLife
 	trSend
+	trNote
 )
 
 const (
@@ -286,7 +291,7 @@ const (
 )
 
 // traceNames names the trace record kinds in Options.Trace lines.
-var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send"}
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note"}
 
 // trace appends one record to the running hash: its kind, the current time
 // and up to three words.
