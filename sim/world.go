@@ -294,7 +294,7 @@ const (
 var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note"}
 
 // trace appends one record to the running hash: its kind, the current time
-// and up to three words.
+// and up to three words, FNV-1a style a word at a time.
 func (w *World) trace(kind, a, b, c uint64) {
 	if w.opts.Trace != nil {
 		w.opts.Trace(fmt.Sprintf("%d %v %s %x %x %x", w.events, w.now, traceNames[kind], a, b, c))
@@ -305,7 +305,7 @@ func (w *World) trace(kind, a, b, c uint64) {
 	h = (h ^ a) * fnvPrime
 	h = (h ^ b) * fnvPrime
 	h = (h ^ c) * fnvPrime
-	w.hash = h
+	w.hash = h ^ h>>31 // let high input bits reach the low bits too
 }
 
 // hashBytes folds p into a 64-bit FNV-1a hash, eight bytes at a time.
