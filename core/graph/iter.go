@@ -19,6 +19,8 @@ type VertexIter struct {
 	byProp  bool
 	lower   *Bound // property range, when byProp
 	upper   *Bound
+	eq      value.Value // property value, when byProp and byEq
+	byEq    bool
 	entry   *propIndex // entries must match the vertex (label+property index)
 }
 
@@ -41,7 +43,10 @@ func (it *VertexIter) Next() bool {
 		}
 	case iterList:
 		for n := it.node; n != nil; n = n.next[0].Load() {
-			if it.entry != nil && !inRange(n.key, it.lower, it.upper) {
+			if it.entry != nil && it.byEq && compareKeys(n.key, it.eq) != 0 {
+				break
+			}
+			if it.entry != nil && !it.byEq && !inRange(n.key, it.lower, it.upper) {
 				if pastRange(n.key, it.lower, it.upper) {
 					break
 				}
@@ -68,8 +73,11 @@ func (it *VertexIter) accept(v *vver) bool {
 	if it.byLabel && !v.labels.has(it.label) {
 		return false
 	}
-	if it.byProp && it.entry == nil {
+	if it.byProp && (it.entry == nil || it.byEq) {
 		val, ok := v.props.get(it.key)
+		if it.byEq {
+			return ok && value.Equal(val, it.eq).IsTrue()
+		}
 		return ok && inRange(val, it.lower, it.upper)
 	}
 	return true
@@ -117,11 +125,20 @@ func (t *Txn) VerticesByLabel(label string) *VertexIter {
 // equals val (Cypher equality: 1 = 1.0). With a label+property index they
 // come in value order, else in ID order.
 func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
-	if val == nil || containsNaN(val) {
+	lid, ok1 := t.g.names.lookup(label)
+	kid, ok2 := t.g.names.lookup(key)
+	if !ok1 || !ok2 || val == nil || containsNaN(val) {
 		return &VertexIter{}
 	}
-	b := &Bound{Value: val, Inclusive: true}
-	return t.VerticesByPropertyRange(label, key, b, b)
+	it := t.vertexIter(iterScan)
+	if it.mode == iterEmpty {
+		return it
+	}
+	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
+	if pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]; pi != nil {
+		it.mode, it.entry, it.node = iterList, pi, pi.list.seek(val, false)
+	}
+	return it
 }
 
 // VerticesByPropertyRange walks the vertices with the label whose property
@@ -150,7 +167,7 @@ func (t *Txn) VerticesByPropertyRange(label, key string, lower, upper *Bound) *V
 		it.node = pi.list.seek(lower.Value, !lower.Inclusive)
 	case upper != nil:
 		r := rankOf(upper.Value)
-		it.node = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) < r })
+		it.node = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) != r && compareKeys(k, upper.Value) < 0 })
 	default:
 		it.node = pi.list.first()
 	}
@@ -167,17 +184,18 @@ func validRange(lower, upper *Bound) bool {
 	return lower == nil || upper == nil || rankOf(lower.Value) == rankOf(upper.Value)
 }
 
-// inRange reports whether v lies between the bounds and is of their kind.
+// inRange reports whether v lies between the bounds as Cypher's comparison
+// operators say (values incomparable with a bound do not match).
 func inRange(v value.Value, lower, upper *Bound) bool {
 	if lower != nil {
-		c := compareKeys(v, lower.Value)
-		if rankOf(v) != rankOf(lower.Value) || c < 0 || (c == 0 && !lower.Inclusive) || containsNaN(v) {
+		c := value.Compare(v, lower.Value)
+		if c == value.CmpUnordered || c == value.CmpNull || c < 0 || (c == 0 && !lower.Inclusive) {
 			return false
 		}
 	}
 	if upper != nil {
-		c := compareKeys(v, upper.Value)
-		if rankOf(v) != rankOf(upper.Value) || c > 0 || (c == 0 && !upper.Inclusive) || containsNaN(v) {
+		c := value.Compare(v, upper.Value)
+		if c == value.CmpUnordered || c == value.CmpNull || c > 0 || (c == 0 && !upper.Inclusive) {
 			return false
 		}
 	}

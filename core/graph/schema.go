@@ -33,6 +33,15 @@ func (s SchemaItem) String() string {
 	return fmt.Sprintf("schema kind %d", s.Kind)
 }
 
+func cmpChain(cs ...int) int {
+	for _, c := range cs {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func compareItems(a, b SchemaItem) int {
 	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
 }
