@@ -239,3 +239,29 @@ func TestInvalidValues(t *testing.T) {
 		t.Fatalf("missing vertex: %v", err)
 	}
 }
+
+func TestConflictDoomsTransaction(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	a := must[int64](t)(tx.CreateVertex())
+	b := must[int64](t)(tx.CreateVertex())
+	commit(t, tx)
+	holder := g.Begin(TxOptions{})
+	ok(t, holder.SetVertexProperty(b, "k", int64(1)))
+	loser := g.Begin(TxOptions{})
+	// the edge claims a, then conflicts on b
+	if _, err := loser.CreateEdge(a, b, "R"); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("want conflict, got %v", err)
+	}
+	if err := loser.SetVertexProperty(a, "k", int64(2)); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("doomed transaction wrote: %v", err)
+	}
+	if _, _, err := loser.Commit(); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("doomed commit: %v", err)
+	}
+	commit(t, holder)
+	// a is free again: the doomed transaction's claim was rolled back
+	tx = g.Begin(TxOptions{})
+	ok(t, tx.SetVertexProperty(a, "k", int64(3)))
+	commit(t, tx)
+}

@@ -60,6 +60,7 @@ type Txn struct {
 	idx    []idxEntry
 	deltas []Delta
 	ts     uint64 // commit timestamp once prepared
+	failed error  // a conflict doomed the transaction: it can only abort
 	replay bool   // Apply: no conflict checks, IDs from deltas
 }
 
@@ -100,6 +101,11 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 	if t.state != txActive {
 		return 0, nil, ErrTxDone
 	}
+	if t.failed != nil {
+		err := t.failed
+		t.Abort()
+		return 0, nil, err
+	}
 	if len(t.deltas) == 0 {
 		return 0, nil, nil
 	}
@@ -119,7 +125,9 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 // transactions once the host calls MarkAcknowledged with that timestamp (or
 // at once with Options.ImmediateVisibility). A transaction without changes
 // returns timestamp 0 and no deltas. A constraint violation aborts the
-// transaction and returns a *ConstraintError.
+// transaction and returns a *ConstraintError. After a *ConflictError the
+// transaction is doomed: later writes fail with that error, and Commit
+// aborts the transaction and returns it.
 func (t *Txn) Commit() (uint64, []Delta, error) {
 	if t.state == txDone {
 		return 0, nil, ErrTxDone
@@ -129,7 +137,7 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 			return 0, nil, err
 		}
 		if t.state == txActive { // nothing to commit
-			t.finish()
+			t.Abort()
 			return 0, nil, nil
 		}
 	}
@@ -206,10 +214,19 @@ func (t *Txn) finish() {
 	t.g.release(t.start)
 }
 
+// doom records a conflict: every later write and Commit fail with it.
+func (t *Txn) doom(err error) error {
+	t.failed = err
+	return err
+}
+
 // writable checks that the transaction may write.
 func (t *Txn) writable() error {
 	if t.state != txActive {
 		return ErrTxDone
+	}
+	if t.failed != nil {
+		return t.failed
 	}
 	if t.opts.ReadOnly {
 		return ErrReadOnly
@@ -247,7 +264,7 @@ func (t *Txn) ownVertex(id int64) (*vver, error) {
 		return head, nil
 	}
 	if t.conflict(ts) {
-		return nil, &ConflictError{Object: "vertex", ID: id}
+		return nil, t.doom(&ConflictError{Object: "vertex", ID: id})
 	}
 	if ts&txBit != 0 || head.deleted {
 		return nil, notFound("vertex", id)
@@ -278,7 +295,7 @@ func (t *Txn) ownEdge(id int64) (*ever, error) {
 		return head, nil
 	}
 	if t.conflict(ts) {
-		return nil, &ConflictError{Object: "edge", ID: id}
+		return nil, t.doom(&ConflictError{Object: "edge", ID: id})
 	}
 	if ts&txBit != 0 || head.deleted {
 		return nil, notFound("edge", id)
