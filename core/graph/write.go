@@ -28,6 +28,9 @@ func (t *Txn) createVertexID(id int64) {
 	nv.prev.Store(s.head.Load())
 	s.head.Store(nv)
 	t.vw = append(t.vw, id)
+	if t.deltas == nil {
+		t.deltas = make([]Delta, 0, 4)
+	}
 	t.deltas = append(t.deltas, Delta{Op: OpCreateVertex, ID: id})
 }
 
