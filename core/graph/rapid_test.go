@@ -47,6 +47,7 @@ func (s mState) clone() mState {
 
 type mTx struct {
 	tx      *Txn
+	rc      bool   // READ_COMMITTED: view = latest commits + own writes
 	view    mState
 	start   int
 	written map[string]bool
@@ -89,7 +90,7 @@ func (m *machine) conflicts(tx *mTx, obj string) bool {
 	if o := m.owner[obj]; o != nil && o != tx {
 		return true
 	}
-	return m.lastCommit[obj] > tx.start
+	return !tx.rc && m.lastCommit[obj] > tx.start
 }
 
 func (m *machine) claim(tx *mTx, obj string) {
@@ -110,7 +111,33 @@ func (m *machine) pickTx(t *rapid.T) *mTx {
 	if len(m.txs) == 0 {
 		t.Skip("no open transaction")
 	}
-	return m.txs[rapid.IntRange(0, len(m.txs)-1).Draw(t, "tx")]
+	tx := m.txs[rapid.IntRange(0, len(m.txs)-1).Draw(t, "tx")]
+	m.refresh(tx)
+	return tx
+}
+
+// refresh rebuilds a READ_COMMITTED transaction's view: the latest commits
+// with its own writes on top.
+func (m *machine) refresh(tx *mTx) {
+	if !tx.rc {
+		return
+	}
+	v := m.committed.clone()
+	for obj := range tx.written {
+		var id int64
+		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+			delete(v.v, id)
+			if x := tx.view.v[id]; x != nil {
+				v.v[id] = x
+			}
+		} else if _, err := fmt.Sscanf(obj, "e%d", &id); err == nil {
+			delete(v.e, id)
+			if x := tx.view.e[id]; x != nil {
+				v.e[id] = x
+			}
+		}
+	}
+	tx.view = v
 }
 
 // pickID draws an ID the view knows most of the time, else any small ID.
@@ -149,7 +176,12 @@ func (m *machine) begin(t *rapid.T) {
 	if len(m.txs) >= 3 {
 		t.Skip("enough transactions")
 	}
-	m.txs = append(m.txs, &mTx{tx: m.g.Begin(TxOptions{}), view: m.committed.clone(), start: m.seq, written: map[string]bool{}})
+	rc := rapid.IntRange(0, 3).Draw(t, "rc") == 0
+	opts := TxOptions{}
+	if rc {
+		opts.Isolation = ReadCommitted
+	}
+	m.txs = append(m.txs, &mTx{tx: m.g.Begin(opts), rc: rc, view: m.committed.clone(), start: m.seq, written: map[string]bool{}})
 }
 
 func (m *machine) createVertex(t *rapid.T) {
@@ -471,6 +503,7 @@ func (m *machine) check(t *rapid.T) {
 	defer r.Abort()
 	checkView(t, r, m.committed)
 	for _, tx := range m.txs {
+		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)
 	}
 }
