@@ -47,7 +47,7 @@ func (s mState) clone() mState {
 
 type mTx struct {
 	tx      *Txn
-	rc      bool   // READ_COMMITTED: view = latest commits + own writes
+	rc      bool // READ_COMMITTED: view = latest commits + own writes
 	view    mState
 	start   int
 	written map[string]bool
