@@ -55,8 +55,10 @@ type mTx struct {
 
 type machine struct {
 	g          *Graph
-	committed  mState
-	seq        int
+	committed  mState   // the latest committed state
+	history    []mState // history[ts]: the committed state at timestamp ts
+	ack        int      // the acknowledged timestamp: what new readers see
+	seq        int      // the last commit timestamp
 	lastCommit map[string]int
 	owner      map[string]*mTx
 	txs        []*mTx
@@ -76,8 +78,9 @@ func ekey(id int64) string { return fmt.Sprintf("e%d", id) }
 
 func newMachine() *machine {
 	return &machine{
-		g:          New(Options{ImmediateVisibility: true}),
+		g:          New(Options{}),
 		committed:  mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}},
+		history:    []mState{{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}},
 		lastCommit: map[string]int{},
 		owner:      map[string]*mTx{},
 		exist:      map[[2]string]bool{},
@@ -90,7 +93,10 @@ func (m *machine) conflicts(tx *mTx, obj string) bool {
 	if o := m.owner[obj]; o != nil && o != tx {
 		return true
 	}
-	return !tx.rc && m.lastCommit[obj] > tx.start
+	if tx.rc {
+		return m.lastCommit[obj] > m.ack
+	}
+	return m.lastCommit[obj] > tx.start
 }
 
 func (m *machine) claim(tx *mTx, obj string) {
@@ -122,7 +128,7 @@ func (m *machine) refresh(tx *mTx) {
 	if !tx.rc {
 		return
 	}
-	v := m.committed.clone()
+	v := m.history[m.ack].clone()
 	for obj := range tx.written {
 		var id int64
 		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
@@ -181,7 +187,7 @@ func (m *machine) begin(t *rapid.T) {
 	if rc {
 		opts.Isolation = ReadCommitted
 	}
-	m.txs = append(m.txs, &mTx{tx: m.g.Begin(opts), rc: rc, view: m.committed.clone(), start: m.seq, written: map[string]bool{}})
+	m.txs = append(m.txs, &mTx{tx: m.g.Begin(opts), rc: rc, view: m.history[m.ack].clone(), start: m.ack, written: map[string]bool{}})
 }
 
 func (m *machine) createVertex(t *rapid.T) {
@@ -385,7 +391,7 @@ func (m *machine) violates(tx *mTx) bool {
 func (m *machine) commit(t *rapid.T) {
 	tx := m.pickTx(t)
 	bad := m.violates(tx)
-	_, _, err := tx.tx.Commit()
+	ts, _, err := tx.tx.Commit()
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -397,7 +403,14 @@ func (m *machine) commit(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	m.seq++
+	if len(tx.tx.Deltas()) == 0 {
+		m.drop(tx)
+		return
+	}
+	if m.seq++; ts != uint64(m.seq) {
+		t.Fatalf("commit timestamp %d, want %d", ts, m.seq)
+	}
+	m.committed = m.committed.clone() // history keeps the old one
 	for obj := range tx.written {
 		m.lastCommit[obj] = m.seq
 		var id int64
@@ -413,8 +426,29 @@ func (m *machine) commit(t *rapid.T) {
 			}
 		}
 	}
-	m.committed = m.committed.clone()
+	m.history = append(m.history, m.committed)
 	m.drop(tx)
+}
+
+// schemaCommitted records a schema change's timestamp.
+func (m *machine) schemaCommitted() {
+	m.seq++
+	m.history = append(m.history, m.committed)
+}
+
+// acknowledge makes a random prefix of the commits visible.
+func (m *machine) acknowledge(t *rapid.T) {
+	if m.ack == m.seq {
+		t.Skip("all acknowledged")
+	}
+	ts := rapid.IntRange(m.ack+1, m.seq).Draw(t, "ack")
+	if err := m.g.MarkAcknowledged(uint64(ts)); err != nil {
+		t.Fatal(err)
+	}
+	m.ack = ts
+	if got := m.g.VisibleTS(); got != uint64(ts) {
+		t.Fatalf("visible %d after acknowledging %d", got, ts)
+	}
 }
 
 func (m *machine) abort(t *rapid.T) {
@@ -449,6 +483,7 @@ func (m *machine) schemaOp(t *rapid.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", item, err)
 		}
+		m.schemaCommitted()
 		if exists && kind == KindExistence {
 			delete(m.exist, [2]string{item.Name, item.Key})
 		} else if exists && kind == KindUnique {
@@ -466,6 +501,7 @@ func (m *machine) schemaOp(t *rapid.T) {
 		} else {
 			m.unique[c] = true
 		}
+		m.schemaCommitted()
 	} else if !errors.As(err, new(*ConstraintError)) {
 		t.Fatalf("%v over violating data: %v", item, err)
 	}
@@ -501,7 +537,7 @@ func (m *machine) gc(t *rapid.T) { m.g.CollectGarbage() }
 func (m *machine) check(t *rapid.T) {
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
-	checkView(t, r, m.committed)
+	checkView(t, r, m.history[m.ack])
 	for _, tx := range m.txs {
 		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)
@@ -639,6 +675,7 @@ func TestStateMachine(t *testing.T) {
 			"abort":         m.abort,
 			"schema":        m.schemaOp,
 			"gc":            m.gc,
+			"acknowledge":   m.acknowledge,
 			"":              m.check,
 		}
 		for range 4 { // rapid's default of 30 steps per Repeat is short for MVCC

@@ -14,7 +14,8 @@ const (
 	// fails a write to an object changed after it (the default).
 	SnapshotIsolation Isolation = iota
 	// ReadCommitted reads the latest visible commit at every read and fails
-	// a write only on another transaction's uncommitted write.
+	// a write only on another transaction's uncommitted write or on a commit
+	// not yet acknowledged.
 	ReadCommitted
 )
 
@@ -242,7 +243,11 @@ func (t *Txn) conflict(ts uint64) bool {
 	if ts&txBit != 0 {
 		return true
 	}
-	return t.opts.Isolation == SnapshotIsolation && ts > t.start
+	if t.opts.Isolation == ReadCommitted {
+		// writing over a commit that is not yet visible would expose it
+		return ts > t.g.visibleTS.Load()
+	}
+	return ts > t.start
 }
 
 // ownVertex returns this transaction's version of vertex id, creating it
