@@ -206,8 +206,8 @@ func inRange(v value.Value, lower, upper *Bound) bool {
 type EdgeIter struct {
 	t     *Txn
 	mode  uint8 // iterEmpty, iterScan, iterList or iterAdj
-	lists [2][]int64
-	li, i int
+	lists [2][]int64 // out and in adjacency
+	pos   [2]int
 	both  bool
 	types []uint32 // nil: any type
 	id    int64
@@ -222,16 +222,18 @@ const iterAdj uint8 = 3
 func (it *EdgeIter) Next() bool {
 	switch it.mode {
 	case iterAdj:
-		for ; it.li < 2; it.li, it.i = it.li+1, 0 {
-			for it.i < len(it.lists[it.li]) {
-				id := it.lists[it.li][it.i]
-				it.i++
-				e := it.t.edge(id)
-				if e == nil || !it.typeOK(e.typ) || (it.li == 1 && it.both && e.from == e.to) {
-					continue
-				}
-				return it.set(id, e)
+		for {
+			li := it.pick()
+			if li < 0 {
+				break
 			}
+			id := it.lists[li][it.pos[li]]
+			it.pos[li]++
+			e := it.t.edge(id)
+			if e == nil || !it.typeOK(e.typ) || (li == 1 && it.both && e.from == e.to) {
+				continue
+			}
+			return it.set(id, e)
 		}
 	case iterScan:
 		for ; it.id < it.end; it.id++ {
@@ -250,6 +252,24 @@ func (it *EdgeIter) Next() bool {
 	}
 	it.mode = iterEmpty
 	return false
+}
+
+// pick chooses the list to take the next adjacency entry from: the one with
+// the smaller ID, so that Both merges the two lists; -1 at the end.
+func (it *EdgeIter) pick() int {
+	out, in := it.pos[0] < len(it.lists[0]), it.pos[1] < len(it.lists[1])
+	switch {
+	case out && in:
+		if it.lists[1][it.pos[1]] < it.lists[0][it.pos[0]] {
+			return 1
+		}
+		return 0
+	case out:
+		return 0
+	case in:
+		return 1
+	}
+	return -1
 }
 
 func (it *EdgeIter) set(id int64, e *ever) bool {
@@ -297,8 +317,9 @@ func (t *Txn) typeFilter(types []string) []uint32 {
 }
 
 // Edges walks the edges of vertex v in the given direction, optionally only
-// those of the given types. Out edges come first (in creation order), then
-// in edges; with Both a self-loop is reported once.
+// those of the given types, in the order they were attached (ascending ID on
+// the instance that created them; Both merges out and in edges by ID). With
+// Both a self-loop is reported once.
 func (t *Txn) Edges(v int64, dir Direction, types ...string) *EdgeIter {
 	s := t.g.vertices.get(v)
 	if s == nil || t.state == txDone {
