@@ -205,7 +205,7 @@ func inRange(v value.Value, lower, upper *Bound) bool {
 // EdgeIter walks edges. Use it as: for it.Next() { e := it.Edge() }.
 type EdgeIter struct {
 	t     *Txn
-	mode  uint8 // iterEmpty, iterScan, iterList or iterAdj
+	mode  uint8      // iterEmpty, iterScan, iterList or iterAdj
 	lists [2][]int64 // out and in adjacency
 	pos   [2]int
 	both  bool
