@@ -117,6 +117,7 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 	t.g.lastTS++
 	t.ts = t.g.lastTS
 	t.g.prepared[t.ts] = true
+	t.g.pmarks[t.mark] = true
 	t.state = txPrepared
 	return t.ts, t.deltas, nil
 }
@@ -144,6 +145,7 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 	}
 	g := t.g
 	delete(g.prepared, t.ts)
+	delete(g.pmarks, t.mark)
 	t.stamp(t.ts)
 	t.pruneEntries()
 	g.vDirty = append(g.vDirty, t.vw...)
@@ -179,6 +181,7 @@ func (t *Txn) Abort() {
 	g := t.g
 	if t.state == txPrepared {
 		delete(g.prepared, t.ts)
+		delete(g.pmarks, t.mark)
 	}
 	for _, id := range slices.Backward(t.ew) {
 		s := g.edges.get(id)
