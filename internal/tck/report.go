@@ -127,7 +127,7 @@ func WritePassing(path string, ids []string) error {
 	sort.Strings(ids)
 	var b strings.Builder
 	b.WriteString("# openCypher TCK scenarios that pass; `make test` fails when one stops passing.\n")
-	b.WriteString("# Regenerate (it only adds) with: QUIVER_TCK_UPDATE=1 go test ./internal/tck -run TestRatchet\n")
+	b.WriteString("# Regenerate (it only adds) with: QUIVER_TCK_UPDATE=1 go test ./internal/tck/graphdb -run TestRatchet\n")
 	for _, id := range ids {
 		b.WriteString(id + "\n")
 	}

@@ -272,3 +272,30 @@ func (st *scenarioState) checkSideEffects(want SideEffects) error {
 	}
 	return want.Compare(Diff(st.before, after))
 }
+
+// RunAll runs scenarios on up to workers goroutines and returns their
+// outcomes in the order given.
+func (r *Runner) RunAll(scenarios []*Scenario, workers int) []Outcome {
+	if workers < 1 {
+		workers = 1
+	}
+	out := make([]Outcome, len(scenarios))
+	next := make(chan int)
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func() {
+			for i := range next {
+				out[i] = r.Run(scenarios[i])
+			}
+			done <- struct{}{}
+		}()
+	}
+	for i := range scenarios {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	return out
+}
