@@ -2,6 +2,7 @@ package sim
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/quiverdb/quiver/net"
 )
@@ -57,11 +58,10 @@ func (n *network) config(l *link) *LinkConfig {
 	return &n.w.opts.Link
 }
 
-// send is Endpoint.Send for host from.
-func (n *network) send(from int32, toAddr string, msg net.Message) {
+// send is Endpoint.Send for host from, to host to (-1: nobody at toAddr).
+func (n *network) send(from, to int32, toAddr string, msg net.Message) {
 	w := n.w
-	to, ok := w.byAddr[toAddr]
-	if !ok {
+	if to < 0 {
 		// Nobody listens there: the message vanishes, as a refused connection.
 		w.trace(trSend, uint64(from), ^uint64(0), uint64(msg.Type))
 		return
@@ -146,8 +146,40 @@ func (n *network) deliver(e *event, h *Host) {
 	h.node.Receive(from, msg)
 }
 
-// endpoint is a host's net.Endpoint.
-type endpoint struct{ h *Host }
+// endpoint is a host's net.Endpoint. It remembers where the address strings
+// it was given last point to, so that a node sending to the same string
+// values over and over skips the address map.
+type endpoint struct {
+	h     *Host
+	cache [8]addrCache
+	next  uint8
+}
+
+// addrCache maps one address string, by its data pointer and length, to its
+// host index. Holding the pointer keeps the string alive, so it cannot be
+// reused for different bytes.
+type addrCache struct {
+	p   *byte
+	n   int
+	idx int32
+}
+
+// resolve returns the index of the host at addr, or -1.
+func (ep *endpoint) resolve(addr string) int32 {
+	p := unsafe.StringData(addr)
+	for i := range ep.cache {
+		if c := &ep.cache[i]; c.p == p && c.n == len(addr) {
+			return c.idx
+		}
+	}
+	idx, ok := ep.h.w.byAddr[addr]
+	if !ok {
+		return -1
+	}
+	ep.cache[ep.next%uint8(len(ep.cache))] = addrCache{p: p, n: len(addr), idx: idx}
+	ep.next++
+	return idx
+}
 
 var _ net.Endpoint = (*endpoint)(nil)
 
@@ -156,7 +188,7 @@ func (ep *endpoint) Addr() string { return ep.h.addr }
 
 // Send queues msg for delivery to the host at addr, through the simulated link.
 func (ep *endpoint) Send(to string, msg net.Message) {
-	ep.h.w.net.send(ep.h.idx, to, msg)
+	ep.h.w.net.send(ep.h.idx, ep.resolve(to), to, msg)
 }
 
 // SetDefaultLink changes the behaviour of every link without an override.

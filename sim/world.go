@@ -3,6 +3,27 @@
 // events on virtual time, with simulated clocks, network and disks and one
 // seeded PRNG from which every random choice derives. The same seed gives the
 // same run, event for event; the run's trace hash (Fingerprint) proves it.
+//
+// A scenario builds a World, adds a Host per node (an address, a drifting
+// Clock, a simulated disk and a factory for the core/node.Node it runs),
+// starts them, injects faults directly (Partition, Clog, Host.Crash,
+// Host.Pause, Clock.StepWall, ...) or through a Nemesis drawn from the seed,
+// and advances time with RunUntil/RunFor:
+//
+//	defer sim.SeedCryptoRand(seed)() // etcd raft reads crypto/rand.Reader
+//	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk})
+//	h := w.AddHost("n1:7000", func() node.Node { return mynode.New(cfg) })
+//	if err := h.Start(); err != nil { ... }
+//	nem := sim.NewNemesis(w, hosts, sim.DrawProfile(w.Rand()))
+//	nem.Run(30 * time.Second)
+//	w.RunUntil(30 * time.Second)
+//	nem.Calm() // heal, restart, then check liveness
+//	w.RunFor(time.Minute)
+//
+// Everything runs on the caller's goroutine, one event at a time, so no two
+// calls into a node ever overlap. Code called from an event (a node's
+// handler, a World.After callback) may inject faults and start or crash
+// hosts, but must not call the Run methods.
 package sim
 
 import (
@@ -33,6 +54,9 @@ type Options struct {
 	Disk DiskFactory
 	// Logger gives each node its logger. Nil means zap.NewNop.
 	Logger func(addr string) *zap.Logger
+	// Trace, when set, receives every trace record as one line of text, in
+	// order: the run's full event log, for diffing two runs of a seed.
+	Trace func(line string)
 }
 
 // DefaultEpoch is the wall time at virtual time zero unless Options.Epoch says otherwise.
@@ -95,8 +119,13 @@ func (w *World) Pending() int { return len(w.q) }
 // fault and lifecycle change, with its time, in order.
 func (w *World) Fingerprint() uint64 { return w.hash }
 
-// Faults returns the counts of faults injected or observed so far.
-func (w *World) Faults() FaultCounts { return w.faults }
+// Faults returns the counts of faults injected or observed so far, with the
+// faults the hosts' simulated disks injected added under FaultDisk.
+func (w *World) Faults() FaultCounts {
+	c := w.faults
+	c[FaultDisk] += w.diskFaults()
+	return c
+}
 
 // CountFault records a fault injected outside the world's own knobs (for
 // example a disk fault set by a scenario), so that it shows in Faults and in
@@ -242,9 +271,15 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// traceNames names the trace record kinds in Options.Trace lines.
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send"}
+
 // trace appends one record to the running hash: its kind, the current time
 // and up to three words.
 func (w *World) trace(kind, a, b, c uint64) {
+	if w.opts.Trace != nil {
+		w.opts.Trace(fmt.Sprintf("%d %v %s %x %x %x", w.events, w.now, traceNames[kind], a, b, c))
+	}
 	h := w.hash
 	h = (h ^ kind) * fnvPrime
 	h = (h ^ uint64(w.now)) * fnvPrime

@@ -58,7 +58,7 @@ var funcArity = map[string][2]int{
 	"toupper": {1, 1}, "tolower": {1, 1}, "trim": {1, 1}, "ltrim": {1, 1}, "rtrim": {1, 1},
 	"substring": {2, 3}, "replace": {3, 3}, "split": {2, 2}, "left": {2, 2}, "right": {2, 2},
 	"exp": {1, 1}, "log": {1, 1}, "log10": {1, 1}, "sin": {1, 1}, "cos": {1, 1}, "tan": {1, 1},
-	"e": {0, 0}, "pi": {0, 0}, "tointegerornull": {1, 1}, "tofloatornull": {1, 1},
+	"e": {0, 0}, "pi": {0, 0}, "rand": {0, 0}, "tointegerornull": {1, 1}, "tofloatornull": {1, 1},
 	"tobooleanornull": {1, 1}, "tostringornull": {1, 1},
 }
 
@@ -85,10 +85,15 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 		return math.E, nil
 	case "pi":
 		return math.Pi, nil
+	case "rand":
+		return c.rand.Float64(), nil
 	case "range":
 		return rangeFn(args)
 	case "substring", "replace", "split", "left", "right":
 		return stringFn2(name, args)
+	}
+	if len(args) == 0 {
+		return nil, runtimeErr(CodeSyntaxError, "InvalidNumberOfArguments", "%s() needs an argument", f.Name)
 	}
 	a := args[0]
 	if a == nil {
@@ -204,7 +209,7 @@ func mathFn(name string, a value.Value) (value.Value, error) {
 func rangeFn(args []value.Value) (value.Value, error) {
 	for _, a := range args {
 		if _, ok := a.(int64); !ok {
-			return nil, typeErr("range() expects integers, got %s", typeName(a))
+			return nil, runtimeErr(CodeArgumentError, "InvalidArgumentType", "range() expects integers, got %s", typeName(a))
 		}
 	}
 	from, to, step := args[0].(int64), args[1].(int64), int64(1)
@@ -440,7 +445,7 @@ func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {
 	if name == "exists" {
 		return true, nil
 	}
-	return nil, typeErr("%s() cannot take %s", name, typeName(a))
+	return nil, runtimeErr(CodeTypeError, "InvalidArgumentValue", "%s() cannot take %s", name, typeName(a))
 }
 
 func (c *execCtx) copyProps(v value.Value) (value.Value, error) {

@@ -428,7 +428,13 @@ func (p *parser) parseRelPattern() *RelPattern {
 				rp.Types = append(rp.Types, p.symbolicName("a relationship type"))
 			}
 		}
+		if p.isP("..") || p.tok().kind == tInt {
+			p.fail("InvalidRelationshipPattern", "variable length relationships need '*'")
+		}
 		if p.acceptP("*") {
+			if p.isP("-") {
+				p.fail("InvalidRelationshipPattern", "relationship length bounds must not be negative")
+			}
 			rp.VarLen = true
 			rp.Min = 1
 			if p.tok().kind == tInt {

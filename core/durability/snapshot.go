@@ -18,7 +18,12 @@ import (
 // followed by frames (as in the WAL) whose body starts with a kind byte:
 // chunk frames carry deltas, and one end frame carries the number of chunks
 // and deltas. A snapshot without its end frame is incomplete and never used.
-const snapHeaderSize = 28
+// The header is
+//
+//	"QSNP" | u8 format version | u8 value encoding version | u16 zero |
+//	u64 epoch | u64 timestamp | i64 next vertex ID | i64 next edge ID |
+//	u32 CRC32-C of the 40 bytes before it
+const snapHeaderSize = 44
 
 const (
 	snapChunk byte = 1
@@ -34,28 +39,32 @@ type SnapshotSource func(emit func(graph.Delta) error) error
 
 // SnapshotInfo describes one snapshot file.
 type SnapshotInfo struct {
-	Name  string // path relative to the data directory
-	Epoch uint64
-	TS    uint64
+	Name         string // path relative to the data directory
+	Epoch        uint64 // epoch of the last commit it contains
+	TS           uint64 // the graph as of this commit timestamp
+	NextVertexID int64  // IDs the graph allocates next, so none is reused
+	NextEdgeID   int64
 }
 
 func snapName(ts uint64) string {
 	return fmt.Sprintf("%s/%020d%s", snapDir, ts, snapSuffix)
 }
 
-func appendSnapHeader(dst []byte, epoch, ts uint64) []byte {
+func appendSnapHeader(dst []byte, info SnapshotInfo) []byte {
 	start := len(dst)
 	dst = append(dst, snapMagic[:]...)
 	dst = append(dst, FormatVersion, value.EncodingVersion, 0, 0)
-	dst = binary.LittleEndian.AppendUint64(dst, epoch)
-	dst = binary.LittleEndian.AppendUint64(dst, ts)
+	dst = binary.LittleEndian.AppendUint64(dst, info.Epoch)
+	dst = binary.LittleEndian.AppendUint64(dst, info.TS)
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(info.NextVertexID))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(info.NextEdgeID))
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
 // encodeSnapshot runs src and returns the snapshot file's content in pieces
 // of about chunkSize bytes each, so they can be appended one by one.
-func encodeSnapshot(epoch, ts uint64, src SnapshotSource, chunkSize int) ([][]byte, error) {
-	out := [][]byte{appendSnapHeader(nil, epoch, ts)}
+func encodeSnapshot(info SnapshotInfo, src SnapshotSource, chunkSize int) ([][]byte, error) {
+	out := [][]byte{appendSnapHeader(nil, info)}
 	var pending []graph.Delta
 	var chunks, deltas uint64
 	size := 0
@@ -93,14 +102,14 @@ func encodeSnapshot(epoch, ts uint64, src SnapshotSource, chunkSize int) ([][]by
 }
 
 // decodeSnapshot validates a whole snapshot file and returns its header and
-// delta chunks, or a CorruptionError.
-func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, error) {
+// deltas, or a CorruptionError.
+func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, error) {
 	info := SnapshotInfo{Name: name}
 	bad := func(off int, format string, args ...any) error {
 		return &CorruptionError{File: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}
 	if len(data) < snapHeaderSize || [4]byte(data[:4]) != snapMagic ||
-		crc32.Checksum(data[:24], castagnoli) != binary.LittleEndian.Uint32(data[24:28]) {
+		crc32.Checksum(data[:40], castagnoli) != binary.LittleEndian.Uint32(data[40:44]) {
 		return info, nil, bad(0, "bad snapshot header")
 	}
 	if data[4] != FormatVersion || data[5] != value.EncodingVersion {
@@ -108,8 +117,10 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, er
 	}
 	info.Epoch = binary.LittleEndian.Uint64(data[8:16])
 	info.TS = binary.LittleEndian.Uint64(data[16:24])
-	var chunks [][]graph.Delta
-	var deltas uint64
+	info.NextVertexID = int64(binary.LittleEndian.Uint64(data[24:32]))
+	info.NextEdgeID = int64(binary.LittleEndian.Uint64(data[32:40]))
+	var all []graph.Delta
+	var chunks uint64
 	for off := snapHeaderSize; off < len(data); {
 		body, size, st := parseFrame(data[off:])
 		if st != frameOK {
@@ -124,15 +135,18 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, er
 			if err != nil || len(rest) != 0 {
 				return info, nil, bad(off, "bad snapshot chunk: %v", err)
 			}
-			chunks = append(chunks, ds)
-			deltas += uint64(len(ds))
+			all = append(all, ds...)
+			chunks++
 		case snapEnd:
 			r := reader{p: body[1:]}
 			nc, nd := r.uvarint(), r.uvarint()
-			if r.err != nil || len(r.p) != 0 || nc != uint64(len(chunks)) || nd != deltas || off+size != len(data) {
+			if r.err != nil || len(r.p) != 0 || nc != chunks || nd != uint64(len(all)) || off+size != len(data) {
 				return info, nil, bad(off, "snapshot end record does not match its content")
 			}
-			return info, chunks, nil
+			if all == nil {
+				all = []graph.Delta{}
+			}
+			return info, all, nil
 		default:
 			return info, nil, bad(off, "unknown snapshot frame kind %d", body[0])
 		}

@@ -6,23 +6,24 @@ import (
 	"go.uber.org/zap"
 )
 
-// Snapshot writes the graph as of ts (src yields it) to a temporary file,
+// Snapshot writes the graph as of info.TS (src yields it; info.Name is
+// ignored) to a temporary file,
 // syncs it, renames it into place and syncs the directory; then it keeps
 // only the newest SnapshotRetention snapshots and removes the WAL segments
 // that the oldest kept one covers, and calls done. ts should be durable in
 // the WAL already (the acknowledged timestamp), so that the WAL after the
 // snapshot links to it. One snapshot runs at a time.
-func (s *Store) Snapshot(epoch, ts uint64, src SnapshotSource, done func(error)) {
+func (s *Store) Snapshot(info SnapshotInfo, src SnapshotSource, done func(error)) {
 	if s.snapshot {
 		done(ErrSnapshotInProgress)
 		return
 	}
-	pieces, err := encodeSnapshot(epoch, ts, src, s.opts.SnapshotChunkSize)
+	pieces, err := encodeSnapshot(info, src, s.opts.SnapshotChunkSize)
 	if err != nil {
 		done(err)
 		return
 	}
-	final := snapName(ts)
+	final := snapName(info.TS)
 	tmp := final + tmpSuffix
 	f, err := s.fs.Create(tmp)
 	if err != nil {
@@ -55,8 +56,9 @@ func (s *Store) Snapshot(epoch, ts uint64, src SnapshotSource, done func(error))
 				done(err)
 				return
 			}
-			s.log.Info("snapshot written", zap.String("file", final), zap.Uint64("ts", ts))
-			s.addSnapshot(SnapshotInfo{Name: final, Epoch: epoch, TS: ts})
+			s.log.Info("snapshot written", zap.String("file", final), zap.Uint64("ts", info.TS))
+			info.Name = final
+			s.addSnapshot(info)
 			s.retain()
 			done(nil)
 		})
