@@ -110,11 +110,15 @@ func newWorld(seed uint64) *world {
 func (w *world) start(t *testing.T, cfg Config) *Instance {
 	t.Helper()
 	in := New(cfg)
-	env := node.Env{Clock: w.l, FS: w.fs, Rand: rand.New(rand.NewPCG(1, 2)), Log: zap.NewNop()}
-	if err := in.Start(env); err != nil {
+	if err := in.Start(w.env()); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	return in
+}
+
+// env is the node environment of the world's instance.
+func (w *world) env() node.Env {
+	return node.Env{Clock: w.l, FS: w.fs, Rand: rand.New(rand.NewPCG(1, 2)), Log: zap.NewNop()}
 }
 
 // dump is the whole visible graph as the deltas that rebuild it.
