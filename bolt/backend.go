@@ -130,8 +130,8 @@ func (s Stats) Map() value.Map {
 
 // RoutingTable answers ROUTE.
 type RoutingTable struct {
-	TTL                      int64 // seconds
-	DB                       string
+	TTL                       int64 // seconds
+	DB                        string
 	Routers, Readers, Writers []string
 }
 
