@@ -10,11 +10,12 @@ build:
 	$(GO) build -o $(BIN) ./cmd/quiver
 
 # All tests. The graph storage also runs under the race detector, because its
-# snapshot readers are the one place core code meets other goroutines.
+# snapshot readers are the one place core code meets other goroutines, and so
+# does the TCP transport, which is all goroutines.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
-	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./core/graph/...
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./core/graph/... ./net/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/')); \

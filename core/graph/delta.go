@@ -1,7 +1,3 @@
-// Package graph is Quiver's in-memory property graph: vertices with labels and
-// properties, edges with a type and properties, MVCC transactions, indexes and
-// constraints. It is IO-free; durability and replication consume the deltas a
-// commit produces.
 package graph
 
 import "github.com/quiverdb/quiver/core/value"
@@ -12,18 +8,18 @@ type DeltaOp uint8
 // The changes a transaction can make. Durability writes them to the WAL in
 // commit order and replication ships them; Apply replays them.
 const (
-	OpCreateVertex   DeltaOp = iota + 1 // ID
-	OpDeleteVertex                      // ID (edges were deleted by earlier deltas)
-	OpAddLabel                          // ID, Name = label
-	OpRemoveLabel                       // ID, Name = label
-	OpSetVertexProp                     // ID, Key, Value (nil removes the property)
-	OpCreateEdge                        // ID, From, To, Name = edge type
-	OpDeleteEdge                        // ID
-	OpSetEdgeProp                       // ID, Key, Value (nil removes the property)
-	OpCreateIndex                       // Name = label or edge type, Key ("" for a label index), Kind
-	OpDropIndex                         // Name, Key, Kind
-	OpCreateConstraint                  // Name = label, Key, Kind
-	OpDropConstraint                    // Name = label, Key, Kind
+	OpCreateVertex     DeltaOp = iota + 1 // ID
+	OpDeleteVertex                        // ID (edges were deleted by earlier deltas)
+	OpAddLabel                            // ID, Name = label
+	OpRemoveLabel                         // ID, Name = label
+	OpSetVertexProp                       // ID, Key, Value (nil removes the property)
+	OpCreateEdge                          // ID, From, To, Name = edge type
+	OpDeleteEdge                          // ID
+	OpSetEdgeProp                         // ID, Key, Value (nil removes the property)
+	OpCreateIndex                         // Name = label or edge type, Key ("" for a label index), Kind
+	OpDropIndex                           // Name, Key, Kind
+	OpCreateConstraint                    // Name = label, Key, Kind
+	OpDropConstraint                      // Name = label, Key, Kind
 )
 
 // Schema kinds carried in Delta.Kind for index and constraint deltas.

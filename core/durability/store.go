@@ -1,0 +1,298 @@
+package durability
+
+import (
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/disk"
+)
+
+// Options configure a Store. The zero value is group commit with 64 MiB
+// segments and three snapshots kept.
+type Options struct {
+	// SegmentSize is the size at which the WAL moves to a new segment file.
+	SegmentSize int64
+	// SyncEvery 0 (the default) is group commit: a commit completes only
+	// after the fsync that covers its record, and commits that arrive while
+	// one fsync runs share the next. SyncEvery N > 0 instead completes each
+	// commit as soon as its record is written and fsyncs after every N
+	// records; N < 0 never fsyncs except at segment rotation. Both trade away
+	// the guarantee: a crash of the machine (or of several instances at once)
+	// can lose commits that were reported done.
+	SyncEvery int
+	// SnapshotRetention is how many snapshots to keep (default 3). WAL
+	// segments older than the oldest kept snapshot are removed.
+	SnapshotRetention int
+	// SnapshotChunkSize is the approximate size of one snapshot frame
+	// (default 1 MiB).
+	SnapshotChunkSize int
+	// StartDespiteCorruption makes Open start from what is valid before WAL
+	// corruption (moving the rest aside) instead of refusing with a
+	// CorruptionError that names the file and offset.
+	StartDespiteCorruption bool
+}
+
+func (o *Options) defaults() {
+	if o.SegmentSize <= 0 {
+		o.SegmentSize = 64 << 20
+	}
+	if o.SnapshotRetention <= 0 {
+		o.SnapshotRetention = 3
+	}
+	if o.SnapshotChunkSize <= 0 {
+		o.SnapshotChunkSize = 1 << 20
+	}
+}
+
+// Errors the Store reports.
+var (
+	// ErrFailed wraps the first IO error: after it the Store takes no more
+	// commits, and the node must restart and recover.
+	ErrFailed = errors.New("durability: WAL failed")
+	// ErrSnapshotInProgress is returned when a snapshot is already running.
+	ErrSnapshotInProgress = errors.New("durability: a snapshot is already in progress")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("durability: closed")
+)
+
+// Store is a data instance's WAL and snapshots. It is driven from the node's
+// loop: no two calls at once, and completions arrive as callbacks there.
+type Store struct {
+	fs   disk.FS
+	log  *zap.Logger
+	opts Options
+
+	lastTS uint64 // timestamp of the last record appended
+	segs   []segment
+	cur    disk.File // the segment being written, nil before the first write
+	snaps  []SnapshotInfo
+
+	buf      []byte        // records not yet written
+	waiting  []func(error) // their commits (group commit)
+	inflight []func(error) // commits covered by the running fsync
+	ops      int           // sync operations the in-flight batch waits for
+	opErr    error         // first error among them
+	barrier  int           // sync operations that must finish before writing
+	unsynced int           // records written since the last fsync (SyncEvery)
+
+	bufTS    uint64      // timestamp of the first buffered record
+	failed   error       // the first IO error; the Store is dead after it
+	closed   bool        // Close was called
+	onIdle   func(error) // Close's callback, until everything is synced
+	snapshot bool        // a snapshot is being written
+}
+
+// Open recovers the state on fs into target (newest valid snapshot, then the
+// WAL after it) and returns a Store ready to append after it.
+func Open(fs disk.FS, log *zap.Logger, opts Options, target Target) (*Store, Recovery, error) {
+	opts.defaults()
+	rc := &recovery{fs: fs, log: log, opts: opts, target: target}
+	if err := rc.run(); err != nil {
+		return nil, rc.res, err
+	}
+	s := &Store{fs: fs, log: log, opts: opts, lastTS: rc.res.LastTS, segs: rc.segs, snaps: rc.snaps}
+	for _, name := range rc.fixups {
+		s.syncFile(name)
+	}
+	if rc.dirSync {
+		s.barrier++
+		fs.SyncDir(walDir, s.barrierDone)
+	}
+	return s, rc.res, nil
+}
+
+// syncFile makes a truncation durable before anything else is written.
+func (s *Store) syncFile(name string) {
+	f, err := s.fs.Open(name)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.barrier++
+	f.Sync(func(err error) {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		s.barrierDone(err)
+	})
+}
+
+// LastTS is the timestamp of the last record appended or recovered.
+func (s *Store) LastTS() uint64 { return s.lastTS }
+
+// Append logs a committed transaction. With group commit, done runs once
+// the record is durable (or with the error that prevented it); with
+// SyncEvery it runs as soon as the record is handed to the file system.
+// Timestamps must increase.
+func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
+	switch {
+	case s.failed != nil:
+		done(s.failed)
+		return
+	case s.closed:
+		done(ErrClosed)
+		return
+	case ts <= s.lastTS:
+		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
+		return
+	}
+	if len(s.buf) == 0 {
+		s.bufTS = ts
+	}
+	s.buf = AppendRecord(s.buf, &Record{Epoch: epoch, TS: ts, PrevTS: s.lastTS, Deltas: ds})
+	s.lastTS = ts
+	if s.opts.SyncEvery != 0 {
+		s.unsynced++
+		s.kick()
+		done(s.failed)
+		return
+	}
+	s.waiting = append(s.waiting, done)
+	s.kick()
+}
+
+// kick writes the buffered records when nothing blocks it: with group
+// commit, the batch goes out with one Append and one fsync, and the next
+// batch waits for that fsync.
+func (s *Store) kick() {
+	defer s.maybeIdle()
+	if s.failed != nil || s.ops > 0 || s.barrier > 0 || len(s.buf) == 0 {
+		return
+	}
+	if s.cur == nil || s.cur.Size() >= s.opts.SegmentSize {
+		s.rotate()
+		if s.barrier > 0 || s.failed != nil {
+			return
+		}
+	}
+	batch := s.buf
+	s.buf = nil
+	if err := s.cur.Append(batch); err != nil {
+		s.fail(err)
+		return
+	}
+	if s.opts.SyncEvery == 0 {
+		s.inflight, s.waiting = s.waiting, nil
+		s.ops = 1
+		s.cur.Sync(s.opDone)
+		return
+	}
+	if s.opts.SyncEvery > 0 && s.unsynced >= s.opts.SyncEvery {
+		s.unsynced = 0
+		s.cur.Sync(s.checkErr)
+	}
+}
+
+// rotate starts a new segment named after the first buffered record. The
+// old segment is synced and the new directory entry made durable before any
+// record goes into the new one, so a crash never leaves a later segment
+// behind a torn earlier one.
+func (s *Store) rotate() {
+	if old := s.cur; old != nil {
+		s.barrier++
+		old.Sync(func(err error) {
+			if cerr := old.Close(); err == nil {
+				err = cerr
+			}
+			s.barrierDone(err)
+		})
+	}
+	name := segName(s.bufTS)
+	f, err := s.fs.Create(name)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.cur = f
+	s.segs = append(s.segs, segment{name: name, firstTS: s.bufTS})
+	if err := f.Append(appendSegHeader(nil, s.bufTS)); err != nil {
+		s.fail(err)
+		return
+	}
+	s.log.Debug("new WAL segment", zap.String("file", name))
+	s.barrier++
+	s.fs.SyncDir(walDir, s.barrierDone)
+}
+
+// opDone completes the in-flight batch when its fsync returns.
+func (s *Store) opDone(err error) {
+	if err != nil && s.opErr == nil {
+		s.opErr = err
+	}
+	if s.ops--; s.ops > 0 {
+		return
+	}
+	if s.opErr != nil {
+		s.fail(s.opErr)
+		s.opErr = nil
+	}
+	ws := s.inflight
+	s.inflight = nil
+	for _, done := range ws {
+		done(s.failed)
+	}
+	s.kick()
+}
+
+func (s *Store) barrierDone(err error) {
+	s.checkErr(err)
+	s.barrier--
+	s.kick()
+}
+
+func (s *Store) checkErr(err error) {
+	if err != nil {
+		s.fail(err)
+	}
+}
+
+// fail stops the Store at the first IO error: after a failed write or fsync
+// nobody knows what reached the disk, so only a restart (recovery) may go on.
+func (s *Store) fail(err error) {
+	if s.failed != nil {
+		return
+	}
+	s.failed = fmt.Errorf("%w: %v", ErrFailed, err)
+	s.log.Error("WAL failed; commits are refused until restart", zap.Error(err))
+	ws := s.waiting
+	s.waiting, s.buf = nil, nil
+	for _, done := range ws {
+		done(s.failed)
+	}
+}
+
+// Close writes and syncs what is buffered, closes the current segment and
+// then calls done. Commits after Close fail with ErrClosed.
+func (s *Store) Close(done func(error)) {
+	if s.closed {
+		done(ErrClosed)
+		return
+	}
+	s.closed = true
+	s.onIdle = done
+	s.kick()
+}
+
+// maybeIdle finishes a Close once nothing is buffered or running.
+func (s *Store) maybeIdle() {
+	if s.onIdle == nil || s.ops > 0 || s.barrier > 0 || len(s.buf) > 0 && s.failed == nil {
+		return
+	}
+	done := s.onIdle
+	s.onIdle = nil
+	cur := s.cur
+	s.cur = nil
+	if cur == nil || s.failed != nil {
+		done(s.failed)
+		return
+	}
+	cur.Sync(func(err error) {
+		if cerr := cur.Close(); err == nil {
+			err = cerr
+		}
+		done(err)
+	})
+}

@@ -1,0 +1,120 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestConcurrentSnapshotReaders runs read-only transactions on other
+// goroutines while the owner transfers balances between accounts, churns
+// edges, collects garbage and acknowledges commits. Every snapshot must see
+// the same total and stable values; run with -race.
+func TestConcurrentSnapshotReaders(t *testing.T) {
+	const accounts, total = 20, 20 * 100
+	g := New(Options{})
+	_, _, err := g.CreateIndex(SchemaItem{Kind: KindLabelPropertyIndex, Name: "Acct", Key: "bal"})
+	ok(t, err)
+	tx := g.Begin(TxOptions{})
+	ids := make([]int64, accounts)
+	for i := range ids {
+		ids[i] = must[int64](t)(tx.CreateVertex())
+		ok(t, tx.AddLabel(ids[i], "Acct"))
+		ok(t, tx.SetVertexProperty(ids[i], "bal", int64(100)))
+	}
+	ok(t, g.MarkAcknowledged(commit(t, tx)))
+
+	var stop atomic.Bool
+	var checked atomic.Int64
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for r := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				if err := checkSnapshot(g, ids, total, r); err != nil {
+					errs <- err
+					return
+				}
+				checked.Add(1)
+			}
+		}()
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 3000; i++ {
+		a, b := ids[rng.IntN(accounts)], ids[rng.IntN(accounts)]
+		tx := g.Begin(TxOptions{})
+		ba := must[any](t)(tx.VertexProperty(a, "bal")).(int64)
+		bb := must[any](t)(tx.VertexProperty(b, "bal")).(int64)
+		if a != b {
+			ok(t, tx.SetVertexProperty(a, "bal", ba-1))
+			ok(t, tx.SetVertexProperty(b, "bal", bb+1))
+		}
+		if i%3 == 0 {
+			must[int64](t)(tx.CreateEdge(a, b, "T"))
+		}
+		if i%5 == 0 {
+			for it := tx.Edges(a, Out); it.Next(); {
+				ok(t, tx.DeleteEdge(it.Edge().ID))
+				break
+			}
+		}
+		if i%7 == 0 {
+			tx.Abort()
+			continue
+		}
+		ok(t, g.MarkAcknowledged(commit(t, tx)))
+		if i%50 == 0 {
+			g.CollectGarbage()
+		}
+	}
+	for checked.Load() < 10 {
+		if len(errs) > 0 {
+			break
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func checkSnapshot(g *Graph, ids []int64, total int64, r int) error {
+	tx := g.Begin(TxOptions{ReadOnly: true})
+	defer tx.Abort()
+	sum := int64(0)
+	first := map[int64]int64{}
+	for _, id := range ids {
+		v, err := tx.VertexProperty(id, "bal")
+		if err != nil {
+			return err
+		}
+		first[id] = v.(int64)
+		sum += v.(int64)
+		for it := tx.Edges(id, Both, "T"); it.Next(); {
+			if !tx.HasEdge(it.Edge().ID) {
+				return errors.New("adjacency yielded an invisible edge")
+			}
+		}
+	}
+	if sum != total {
+		return fmt.Errorf("reader %d: snapshot %d sums to %d, want %d", r, tx.StartTS(), sum, total)
+	}
+	n := 0
+	for it := tx.VerticesByPropertyRange("Acct", "bal", &Bound{Value: int64(-1 << 40), Inclusive: true}, nil); it.Next(); n++ {
+		v, _ := tx.VertexProperty(it.ID(), "bal")
+		if v.(int64) != first[it.ID()] {
+			return fmt.Errorf("reader %d: value of %d changed inside a snapshot", r, it.ID())
+		}
+	}
+	if n != len(ids) {
+		return fmt.Errorf("reader %d: index scan saw %d accounts, want %d", r, n, len(ids))
+	}
+	return nil
+}

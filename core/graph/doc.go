@@ -1,0 +1,75 @@
+// Package graph is Quiver's in-memory property graph: vertices with labels and
+// properties, edges with a type and properties, MVCC transactions, indexes and
+// constraints. It is IO-free; durability and replication consume the deltas a
+// commit produces.
+//
+// # Threading
+//
+// One owner goroutine (the node's event loop) makes every call, except that
+// read-only transactions (TxOptions.ReadOnly) may begin, read and end on any
+// goroutine while the owner writes. Versions are published through atomic
+// pointers and every snapshot is registered, so garbage collection never frees
+// what a reader may still see.
+//
+// # Transactions
+//
+//	tx := g.Begin(graph.TxOptions{})            // snapshot isolation
+//	v, _ := tx.CreateVertex()
+//	_ = tx.AddLabel(v, "User")
+//	_ = tx.SetVertexProperty(v, "name", "ada")   // value.Value; nil removes
+//	e, _ := tx.CreateEdge(v, w, "Friend")
+//	ts, deltas, err := tx.Commit()               // or tx.Abort()
+//	// host: write deltas to the WAL, replicate, then
+//	_ = g.MarkAcknowledged(ts)                   // visible to new readers
+//
+// Every transaction reads a snapshot taken at Begin: the graph's VisibleTS,
+// the highest acknowledged commit timestamp. ReadCommitted transactions
+// instead read the latest visible state at every read. A transaction always
+// sees its own writes. A write to an object that another transaction holds
+// uncommitted, or (under snapshot isolation) that was committed after the
+// snapshot, fails at once with a *ConflictError (errors.Is ErrSerialization,
+// IsRetryable true); the caller aborts and retries. Creating an edge counts
+// as a write to both endpoints. Deleting a vertex with edges fails with
+// ErrHasEdges unless detach is set.
+//
+// Commit assigns the next commit timestamp and returns the transaction's
+// deltas; the change is visible to transactions that begin after the host
+// calls MarkAcknowledged(ts) (Options.ImmediateVisibility does that at once).
+// Prepare splits the commit for two-phase replication: it checks constraints
+// and reserves the timestamp; Commit or Abort decides it later, and until then
+// visibility does not pass it. Apply replays a committed transaction's deltas
+// (WAL recovery, replicas). Txn.SnapshotDeltas emits the whole graph at the
+// transaction's snapshot as deltas, for snapshot files.
+//
+// Reads: HasVertex, Vertex, VertexLabels, HasLabel, VertexProperty,
+// VertexProperties, HasEdge, Edge, EdgeRef, EdgeProperty, EdgeProperties;
+// iterators Vertices, VerticesByLabel, VerticesByProperty,
+// VerticesByPropertyRange, Edges (direction and type filter), Degree,
+// AllEdges, EdgesByType. Iterators are cursors (for it.Next() { it.ID() }) so
+// the caller can stop and resume between steps; they skip objects created
+// after the iterator was made.
+//
+// # Schema
+//
+// CreateIndex / DropIndex (KindLabelIndex, KindLabelPropertyIndex,
+// KindEdgeTypeIndex) and CreateConstraint / DropConstraint (KindExistence,
+// KindUnique) act at once, over existing data, and return their own
+// timestamp and delta for the WAL. Constraints are checked at commit; a
+// violation aborts the transaction with a *ConstraintError naming the label
+// and property. Label+property indexes order values by Cypher orderability
+// (integers and floats compare by value) and serve equality and range scans.
+//
+// # Garbage collection
+//
+// CollectGarbage (owner, call it periodically) unlinks versions older than
+// the oldest registered snapshot, removes deleted objects and their index and
+// adjacency entries. A quiet object keeps a single version.
+//
+// # Memory layout
+//
+// Vertices and edges live in chunked arrays indexed by ID. A vertex is a
+// 24-byte slot (version-chain head, out and in adjacency) plus a 48-byte
+// version holding an interned label set and a property list; an edge is an
+// 8-byte slot plus a 48-byte version, and its ID in two adjacency lists.
+// Labels, edge types and property keys are interned as small integers.
+package graph

@@ -1,0 +1,146 @@
+package graph
+
+import "slices"
+
+// GCStats counts what one garbage collection freed.
+type GCStats struct {
+	Versions int // old versions unlinked
+	Vertices int // deleted vertices removed
+	Edges    int // deleted edges removed
+	Entries  int // index entries removed
+}
+
+// CollectGarbage frees versions that no open or future transaction can see
+// (owner only): for every object written since the last collection, the
+// versions older than the newest one at or below the oldest registered
+// snapshot, deleted objects entirely, and index and adjacency entries left
+// without a version. Objects whose versions are still needed stay queued.
+func (g *Graph) CollectGarbage() GCStats {
+	h := g.horizon()
+	var st GCStats
+	drops := map[int64]map[int64]bool{}
+	g.eDirty = collectDirty(g.eDirty, func(id int64) bool { return g.gcEdge(id, h, &st, drops) })
+	ends := make([]int64, 0, len(drops))
+	for v := range drops {
+		ends = append(ends, v)
+	}
+	slices.Sort(ends)
+	for _, v := range ends {
+		if s := g.vertices.get(v); s != nil {
+			removeAdj(&s.out, drops[v])
+			removeAdj(&s.in, drops[v])
+		}
+	}
+	g.vDirty = collectDirty(g.vDirty, func(id int64) bool { return g.gcVertex(id, h, &st) })
+	return st
+}
+
+// collectDirty sorts and dedupes ids, runs gc on each, and returns those gc
+// wants to keep.
+func collectDirty(ids []int64, gc func(int64) bool) []int64 {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	kept := ids[:0]
+	for _, id := range ids {
+		if gc(id) {
+			kept = append(kept, id)
+		}
+	}
+	return slices.Clip(kept)
+}
+
+// gcEdge trims edge id; it reports whether the edge needs another pass.
+func (g *Graph) gcEdge(id int64, h uint64, st *GCStats, drops map[int64]map[int64]bool) bool {
+	s := g.edges.get(id)
+	head := s.head.Load()
+	var cut *ever
+	for e := head; e != nil; e = e.prev.Load() {
+		if ts := e.ts.Load(); ts&txBit == 0 && ts <= h {
+			cut = e
+			break
+		}
+	}
+	if cut == nil {
+		return head != nil
+	}
+	for e := cut.prev.Load(); e != nil; e = e.prev.Load() {
+		st.Versions++
+	}
+	cut.prev.Store(nil)
+	if cut != head {
+		return true
+	}
+	if head.deleted {
+		s.head.Store(nil)
+		st.Edges++
+		for _, v := range []int64{head.from, head.to} {
+			if drops[v] == nil {
+				drops[v] = map[int64]bool{}
+			}
+			drops[v][id] = true
+		}
+		if l := g.schema.Load().typeIdx[head.typ]; l != nil && l.remove(nil, id) {
+			st.Entries++
+		}
+	}
+	return false
+}
+
+// gcVertex trims vertex id; it reports whether it needs another pass.
+func (g *Graph) gcVertex(id int64, h uint64, st *GCStats) bool {
+	s := g.vertices.get(id)
+	head := s.head.Load()
+	var cut *vver
+	for v := head; v != nil; v = v.prev.Load() {
+		if ts := v.ts.Load(); ts&txBit == 0 && ts <= h {
+			cut = v
+			break
+		}
+	}
+	if cut == nil {
+		return head != nil
+	}
+	var dropped []*vver
+	for v := cut.prev.Load(); v != nil; v = v.prev.Load() {
+		dropped = append(dropped, v)
+	}
+	st.Versions += len(dropped)
+	cut.prev.Store(nil)
+	if cut == head && head.deleted {
+		s.head.Store(nil)
+		s.out.Store(nil)
+		s.in.Store(nil)
+		st.Vertices++
+	}
+	st.Entries += g.pruneVertexEntries(id, dropped)
+	return cut != head
+}
+
+// pruneVertexEntries removes the index entries of dropped versions that no
+// remaining version of the vertex justifies.
+func (g *Graph) pruneVertexEntries(id int64, dropped []*vver) int {
+	sc := g.schema.Load()
+	var cands []idxEntry
+	for _, v := range dropped {
+		if v.labels == nil {
+			continue
+		}
+		for _, l := range v.labels.ids {
+			if li := sc.labelIdx[l]; li != nil {
+				cands = append(cands, idxEntry{list: li, label: l, id: id})
+			}
+		}
+		for _, pi := range sc.maint {
+			if val, ok := v.props.get(pi.key); ok && v.labels.has(pi.label) {
+				cands = append(cands, idxEntry{list: pi.list, label: pi.label, key: pi.key, prop: true, val: val, id: id})
+			}
+		}
+	}
+	n := 0
+	for _, e := range cands {
+		if !g.entryLive(e) && e.list.remove(e.val, e.id) {
+			n++
+		}
+	}
+	return n
+}

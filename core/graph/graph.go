@@ -1,0 +1,131 @@
+package graph
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Options configure a Graph.
+type Options struct {
+	// ImmediateVisibility acknowledges every commit at once (Commit calls
+	// MarkAcknowledged itself). For tests and purely in-memory use; a host with
+	// durability or replication leaves it off and acknowledges explicitly.
+	ImmediateVisibility bool
+}
+
+// Graph is the in-memory MVCC property graph. One owner goroutine makes all
+// calls except read-only transactions, which may begin and run on any
+// goroutine.
+type Graph struct {
+	opts     Options
+	vertices store[vslot]
+	edges    store[eslot]
+	names    *names
+	lsets    labelSets
+	schema   atomic.Pointer[schema]
+
+	// nextVID and nextEID are the next IDs to allocate; readers bound scans
+	// by them.
+	nextVID atomic.Int64
+	nextEID atomic.Int64
+
+	lastTS    uint64          // last commit timestamp assigned (owner)
+	ackTS     uint64          // highest timestamp the host acknowledged (owner)
+	visibleTS atomic.Uint64   // the snapshot new readers take
+	prepared  map[uint64]bool // prepared, undecided commit timestamps (owner)
+	nextTx    uint64          // last transaction ID (owner)
+	seed      uint64          // seeds skip lists (owner)
+	regMu     sync.Mutex      // guards active
+	active    map[uint64]int  // snapshot timestamp -> open transactions
+	vDirty    []int64         // vertices with versions GC may trim (owner)
+	eDirty    []int64         // edges with versions GC may trim (owner)
+}
+
+// New returns an empty graph.
+func New(opts Options) *Graph {
+	g := &Graph{
+		opts:     opts,
+		names:    newNames(),
+		lsets:    labelSets{sets: map[string]*labelSet{}},
+		prepared: map[uint64]bool{},
+		active:   map[uint64]int{},
+		seed:     0x9E3779B97F4A7C15,
+	}
+	g.schema.Store(&schema{})
+	return g
+}
+
+// LastCommitTS returns the highest commit timestamp assigned or applied.
+func (g *Graph) LastCommitTS() uint64 { return g.lastTS }
+
+// VisibleTS returns the timestamp new transactions take their snapshot at:
+// the highest acknowledged timestamp below any prepared, undecided commit.
+// Safe on any goroutine.
+func (g *Graph) VisibleTS() uint64 { return g.visibleTS.Load() }
+
+// MarkAcknowledged makes every commit with a timestamp <= ts visible to
+// transactions that begin afterwards (commits become visible in timestamp
+// order). A prepared transaction that is not yet decided holds visibility
+// below its timestamp until it commits or aborts.
+func (g *Graph) MarkAcknowledged(ts uint64) error {
+	if ts > g.lastTS {
+		return fmt.Errorf("%w: acknowledging %d past the last commit %d", ErrTimestamp, ts, g.lastTS)
+	}
+	if ts > g.ackTS {
+		g.ackTS = ts
+	}
+	g.refreshVisible()
+	return nil
+}
+
+// refreshVisible recomputes visibleTS from ackTS and the prepared set.
+func (g *Graph) refreshVisible() {
+	v := g.ackTS
+	for ts := range g.prepared {
+		if ts <= v {
+			v = ts - 1
+		}
+	}
+	if v > g.visibleTS.Load() {
+		g.visibleTS.Store(v)
+	}
+}
+
+// register records a new snapshot at the current visible timestamp; the load
+// and the registration happen under one lock so GC never passes it.
+func (g *Graph) register() uint64 {
+	g.regMu.Lock()
+	ts := g.visibleTS.Load()
+	g.active[ts]++
+	g.regMu.Unlock()
+	return ts
+}
+
+func (g *Graph) release(ts uint64) {
+	g.regMu.Lock()
+	if g.active[ts]--; g.active[ts] <= 0 {
+		delete(g.active, ts)
+	}
+	g.regMu.Unlock()
+}
+
+// horizon is the oldest snapshot any open or future transaction may read.
+func (g *Graph) horizon() uint64 {
+	g.regMu.Lock()
+	h := g.visibleTS.Load()
+	for ts := range g.active {
+		h = min(h, ts)
+	}
+	g.regMu.Unlock()
+	return h
+}
+
+// nextSeed returns a fresh deterministic seed for a skip list.
+func (g *Graph) nextSeed() uint64 {
+	g.seed += 0x9E3779B97F4A7C15
+	z := g.seed
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}

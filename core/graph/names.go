@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// names interns labels, edge types and property keys as small integers, in one
+// namespace. Readers on any goroutine may look names up; only the owner adds.
+type names struct {
+	mu   sync.RWMutex
+	ids  map[string]uint32
+	list atomic.Pointer[[]string]
+}
+
+func newNames() *names {
+	n := &names{ids: map[string]uint32{}}
+	empty := []string{}
+	n.list.Store(&empty)
+	return n
+}
+
+// lookup returns the ID of name if it was ever interned.
+func (n *names) lookup(name string) (uint32, bool) {
+	n.mu.RLock()
+	id, ok := n.ids[name]
+	n.mu.RUnlock()
+	return id, ok
+}
+
+// intern returns the ID of name, adding it if needed (owner only).
+func (n *names) intern(name string) uint32 {
+	if id, ok := n.lookup(name); ok {
+		return id
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old := *n.list.Load()
+	id := uint32(len(old))
+	grown := append(old[:len(old):len(old)], name)
+	n.list.Store(&grown)
+	n.ids[name] = id
+	return id
+}
+
+// name returns the name with the given ID.
+func (n *names) name(id uint32) string {
+	return (*n.list.Load())[id]
+}
+
+// labelSet is an interned, sorted set of label IDs. Vertex versions share
+// them, so a vertex's labels cost one pointer.
+type labelSet struct {
+	ids []uint32
+}
+
+// has reports whether the set contains id.
+func (s *labelSet) has(id uint32) bool {
+	if s == nil {
+		return false
+	}
+	for _, l := range s.ids {
+		if l == id {
+			return true
+		}
+	}
+	return false
+}
+
+// labelSets interns label sets (owner only).
+type labelSets struct {
+	sets map[string]*labelSet
+}
+
+func (ls *labelSets) intern(ids []uint32) *labelSet {
+	if len(ids) == 0 {
+		return nil
+	}
+	key := make([]byte, 0, 4*len(ids))
+	for _, id := range ids {
+		key = append(key, byte(id), byte(id>>8), byte(id>>16), byte(id>>24))
+	}
+	if s, ok := ls.sets[string(key)]; ok {
+		return s
+	}
+	s := &labelSet{ids: append([]uint32(nil), ids...)}
+	ls.sets[string(key)] = s
+	return s
+}
+
+// with returns the interned set s ∪ {id}.
+func (ls *labelSets) with(s *labelSet, id uint32) *labelSet {
+	var cur []uint32
+	if s != nil {
+		cur = s.ids
+	}
+	out := make([]uint32, 0, len(cur)+1)
+	done := false
+	for _, l := range cur {
+		if !done && id < l {
+			out = append(out, id)
+			done = true
+		}
+		out = append(out, l)
+	}
+	if !done {
+		out = append(out, id)
+	}
+	return ls.intern(out)
+}
+
+// without returns the interned set s \ {id}.
+func (ls *labelSets) without(s *labelSet, id uint32) *labelSet {
+	out := make([]uint32, 0, len(s.ids))
+	for _, l := range s.ids {
+		if l != id {
+			out = append(out, l)
+		}
+	}
+	return ls.intern(out)
+}

@@ -1,0 +1,526 @@
+package graph
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// SchemaItem names an index or a constraint. Kind is one of the Kind
+// constants; Name is the label (or the edge type for KindEdgeTypeIndex); Key
+// is the property ("" for label and edge-type indexes).
+type SchemaItem struct {
+	Kind uint8
+	Name string
+	Key  string
+}
+
+func (s SchemaItem) String() string {
+	switch s.Kind {
+	case KindLabelIndex:
+		return fmt.Sprintf("index :%s", s.Name)
+	case KindLabelPropertyIndex:
+		return fmt.Sprintf("index :%s(%s)", s.Name, s.Key)
+	case KindEdgeTypeIndex:
+		return fmt.Sprintf("edge index :%s", s.Name)
+	case KindExistence:
+		return fmt.Sprintf("existence constraint :%s(%s)", s.Name, s.Key)
+	case KindUnique:
+		return fmt.Sprintf("unique constraint :%s(%s)", s.Name, s.Key)
+	}
+	return fmt.Sprintf("schema kind %d", s.Kind)
+}
+
+func compareItems(a, b SchemaItem) int {
+	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
+}
+
+// propIndex is a (value, vertex) list for one label and property: a user's
+// label+property index or a uniqueness constraint's own list.
+type propIndex struct {
+	label uint32
+	key   uint32
+	list  *skipList
+}
+
+// schema is an immutable description of the indexes and constraints;
+// changes publish a new one. The lists inside are shared and updated in
+// place by the owner.
+type schema struct {
+	items    []SchemaItem
+	labelIdx map[uint32]*skipList
+	typeIdx  map[uint32]*skipList
+	propIdx  map[[2]uint32]*propIndex
+	unique   map[[2]uint32]*propIndex
+	exist    [][2]uint32
+	maint    []*propIndex // every propIndex to maintain on writes
+}
+
+// clone copies the maps so that a change can be published.
+func (s *schema) clone() *schema {
+	n := &schema{
+		items:    slices.Clone(s.items),
+		labelIdx: map[uint32]*skipList{},
+		typeIdx:  map[uint32]*skipList{},
+		propIdx:  map[[2]uint32]*propIndex{},
+		unique:   map[[2]uint32]*propIndex{},
+		exist:    slices.Clone(s.exist),
+	}
+	for k, v := range s.labelIdx {
+		n.labelIdx[k] = v
+	}
+	for k, v := range s.typeIdx {
+		n.typeIdx[k] = v
+	}
+	for k, v := range s.propIdx {
+		n.propIdx[k] = v
+	}
+	for k, v := range s.unique {
+		n.unique[k] = v
+	}
+	return n
+}
+
+// seal recomputes the derived fields in a deterministic order.
+func (s *schema) seal() {
+	slices.SortFunc(s.items, compareItems)
+	s.maint = s.maint[:0]
+	for _, m := range []map[[2]uint32]*propIndex{s.propIdx, s.unique} {
+		keys := make([][2]uint32, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b [2]uint32) int { return cmpChain(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+		for _, k := range keys {
+			s.maint = append(s.maint, m[k])
+		}
+	}
+}
+
+// Schema returns every index and constraint, sorted. Safe on any goroutine.
+func (g *Graph) Schema() []SchemaItem { return slices.Clone(g.schema.Load().items) }
+
+// HasSchema reports whether the index or constraint exists. Safe on any
+// goroutine.
+func (g *Graph) HasSchema(item SchemaItem) bool {
+	_, found := slices.BinarySearchFunc(g.schema.Load().items, item, compareItems)
+	return found
+}
+
+// CreateIndex creates a label, label+property or edge-type index over the
+// existing data. It returns the timestamp and delta for the WAL.
+func (g *Graph) CreateIndex(item SchemaItem) (uint64, []Delta, error) {
+	return g.schemaChange(Delta{Op: OpCreateIndex, Name: item.Name, Key: item.Key, Kind: item.Kind})
+}
+
+// DropIndex drops an index.
+func (g *Graph) DropIndex(item SchemaItem) (uint64, []Delta, error) {
+	return g.schemaChange(Delta{Op: OpDropIndex, Name: item.Name, Key: item.Key, Kind: item.Kind})
+}
+
+// CreateConstraint creates an existence or uniqueness constraint after
+// checking the committed data; a violation returns a *ConstraintError and
+// changes nothing.
+func (g *Graph) CreateConstraint(item SchemaItem) (uint64, []Delta, error) {
+	return g.schemaChange(Delta{Op: OpCreateConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind})
+}
+
+// DropConstraint drops a constraint.
+func (g *Graph) DropConstraint(item SchemaItem) (uint64, []Delta, error) {
+	return g.schemaChange(Delta{Op: OpDropConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind})
+}
+
+// schemaChange applies d and gives it a commit timestamp of its own.
+func (g *Graph) schemaChange(d Delta) (uint64, []Delta, error) {
+	if err := g.applySchema(d); err != nil {
+		return 0, nil, err
+	}
+	g.lastTS++
+	ts := g.lastTS
+	if g.opts.ImmediateVisibility {
+		_ = g.MarkAcknowledged(ts)
+	}
+	return ts, []Delta{d}, nil
+}
+
+func validItem(d Delta) error {
+	item := SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
+	index := d.Op == OpCreateIndex || d.Op == OpDropIndex
+	switch {
+	case d.Name == "":
+		return fmt.Errorf("%w: %v without a name", ErrSchema, item)
+	case index && (d.Kind == KindLabelIndex || d.Kind == KindEdgeTypeIndex) && d.Key != "":
+		return fmt.Errorf("%w: %v takes no property", ErrSchema, item)
+	case index && d.Kind == KindLabelPropertyIndex, !index && (d.Kind == KindExistence || d.Kind == KindUnique):
+		if d.Key == "" {
+			return fmt.Errorf("%w: %v needs a property", ErrSchema, item)
+		}
+	case index && (d.Kind == KindLabelIndex || d.Kind == KindEdgeTypeIndex):
+	default:
+		return fmt.Errorf("%w: kind %d is not valid for this operation", ErrSchema, d.Kind)
+	}
+	return nil
+}
+
+// applySchema performs a schema delta (owner only).
+func (g *Graph) applySchema(d Delta) error {
+	if err := validItem(d); err != nil {
+		return err
+	}
+	item := SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
+	exists := g.HasSchema(item)
+	create := d.Op == OpCreateIndex || d.Op == OpCreateConstraint
+	if create == exists {
+		if exists {
+			return fmt.Errorf("%w: %v already exists", ErrSchema, item)
+		}
+		return fmt.Errorf("%w: %v does not exist", ErrSchema, item)
+	}
+	s := g.schema.Load().clone()
+	name := g.names.intern(d.Name)
+	var key uint32
+	if d.Key != "" {
+		key = g.names.intern(d.Key)
+	}
+	pk := [2]uint32{name, key}
+	if create {
+		if err := g.build(s, item, name, key); err != nil {
+			return err
+		}
+		s.items = append(s.items, item)
+	} else {
+		switch d.Kind {
+		case KindLabelIndex:
+			delete(s.labelIdx, name)
+		case KindEdgeTypeIndex:
+			delete(s.typeIdx, name)
+		case KindLabelPropertyIndex:
+			delete(s.propIdx, pk)
+		case KindUnique:
+			delete(s.unique, pk)
+		case KindExistence:
+			s.exist = slices.DeleteFunc(s.exist, func(e [2]uint32) bool { return e == pk })
+		}
+		s.items = slices.DeleteFunc(s.items, func(i SchemaItem) bool { return i == item })
+	}
+	s.seal()
+	g.schema.Store(s)
+	return nil
+}
+
+// build creates the structure for a new item in s, over existing data.
+func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
+	pk := [2]uint32{name, key}
+	switch item.Kind {
+	case KindLabelIndex:
+		l := newSkipList(g.nextSeed())
+		g.eachVersion(func(id int64, v *vver) {
+			if v.labels.has(name) {
+				l.insert(nil, id)
+			}
+		})
+		s.labelIdx[name] = l
+	case KindEdgeTypeIndex:
+		l := newSkipList(g.nextSeed())
+		for id := int64(0); id < g.nextEID.Load(); id++ {
+			if h := g.edges.get(id).head.Load(); h != nil && h.typ == name {
+				l.insert(nil, id)
+			}
+		}
+		s.typeIdx[name] = l
+	case KindLabelPropertyIndex, KindUnique:
+		pi := g.buildProp(name, key)
+		if item.Kind == KindUnique {
+			if err := g.checkUniqueAll(item, pi); err != nil {
+				return err
+			}
+			s.unique[pk] = pi
+		} else {
+			s.propIdx[pk] = pi
+		}
+	case KindExistence:
+		for id := int64(0); id < g.nextVID.Load(); id++ {
+			if v := g.latest(id); v != nil && v.labels.has(name) {
+				if _, ok := v.props.get(key); !ok {
+					return &ConstraintError{Kind: KindExistence, Label: item.Name, Property: item.Key, VertexID: id}
+				}
+			}
+		}
+		s.exist = append(s.exist, pk)
+	}
+	return nil
+}
+
+func (g *Graph) buildProp(label, key uint32) *propIndex {
+	pi := &propIndex{label: label, key: key, list: newSkipList(g.nextSeed())}
+	g.eachVersion(func(id int64, v *vver) {
+		if val, ok := v.props.get(key); ok && v.labels.has(label) {
+			pi.list.insert(val, id)
+		}
+	})
+	return pi
+}
+
+// eachVersion calls f for every live version of every vertex (owner only).
+func (g *Graph) eachVersion(f func(int64, *vver)) {
+	for id := int64(0); id < g.nextVID.Load(); id++ {
+		for v := g.vertices.get(id).head.Load(); v != nil; v = v.prev.Load() {
+			if !v.deleted {
+				f(id, v)
+			}
+		}
+	}
+}
+
+// latest returns the newest committed version of a vertex (or the owner's
+// own uncommitted one when mark matches), nil if deleted or absent.
+func (g *Graph) latest(id int64) *vver { return g.latestFor(id, 0) }
+
+func (g *Graph) latestFor(id int64, mark uint64) *vver {
+	s := g.vertices.get(id)
+	if s == nil {
+		return nil
+	}
+	for v := s.head.Load(); v != nil; v = v.prev.Load() {
+		ts := v.ts.Load()
+		if ts&txBit == 0 || (mark != 0 && ts == mark) {
+			if v.deleted {
+				return nil
+			}
+			return v
+		}
+	}
+	return nil
+}
+
+// checkUniqueAll checks a new uniqueness constraint against committed data.
+func (g *Graph) checkUniqueAll(item SchemaItem, pi *propIndex) error {
+	var prevKey value.Value
+	prevID := int64(-1)
+	for n := pi.list.first(); n != nil; n = n.next[0].Load() {
+		if !pi.matches(g.latest(n.id), n.key) {
+			continue
+		}
+		if prevID >= 0 && prevID != n.id && compareKeys(prevKey, n.key) == 0 {
+			return &ConstraintError{Kind: KindUnique, Label: item.Name, Property: item.Key, VertexID: n.id}
+		}
+		prevKey, prevID = n.key, n.id
+	}
+	return nil
+}
+
+// matches reports whether version v carries the entry key.
+func (pi *propIndex) matches(v *vver, key value.Value) bool {
+	if v == nil || !v.labels.has(pi.label) {
+		return false
+	}
+	val, ok := v.props.get(pi.key)
+	return ok && compareKeys(val, key) == 0
+}
+
+// indexLabel maintains indexes after vertex id (version v) gained label lid.
+func (t *Txn) indexLabel(id int64, v *vver, lid uint32) {
+	s := t.g.schema.Load()
+	if l := s.labelIdx[lid]; l != nil && l.insert(nil, id) {
+		t.idx = append(t.idx, idxEntry{list: l, label: lid, id: id})
+	}
+	for _, pi := range s.maint {
+		if pi.label == lid {
+			if val, ok := v.props.get(pi.key); ok {
+				t.insertProp(pi, val, id)
+			}
+		}
+	}
+}
+
+// indexProp maintains indexes after vertex id (version v) set key to val.
+func (t *Txn) indexProp(id int64, v *vver, key uint32, val value.Value) {
+	for _, pi := range t.g.schema.Load().maint {
+		if pi.key == key && v.labels.has(pi.label) {
+			t.insertProp(pi, val, id)
+		}
+	}
+}
+
+func (t *Txn) insertProp(pi *propIndex, val value.Value, id int64) {
+	if pi.list.insert(val, id) {
+		t.idx = append(t.idx, idxEntry{list: pi.list, label: pi.label, key: pi.key, prop: true, val: val, id: id})
+	}
+}
+
+// indexEdge maintains the edge-type index for a new edge.
+func (t *Txn) indexEdge(id int64, typ uint32) {
+	if l := t.g.schema.Load().typeIdx[typ]; l != nil && l.insert(nil, id) {
+		t.idx = append(t.idx, idxEntry{list: l, edge: true, id: id})
+	}
+}
+
+// pruneEntries removes the entries this transaction inserted that no
+// remaining version justifies.
+func (t *Txn) pruneEntries() {
+	for _, e := range t.idx {
+		if !t.g.entryLive(e) {
+			e.list.remove(e.val, e.id)
+		}
+	}
+	t.idx = nil
+}
+
+// entryLive reports whether some version still justifies index entry e.
+func (g *Graph) entryLive(e idxEntry) bool {
+	if e.edge {
+		s := g.edges.get(e.id)
+		return s != nil && s.head.Load() != nil
+	}
+	pi := propIndex{label: e.label, key: e.key}
+	for v := g.vertices.get(e.id).head.Load(); v != nil; v = v.prev.Load() {
+		if v.deleted || !v.labels.has(e.label) {
+			continue
+		}
+		if !e.prop || pi.matches(v, e.val) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkConstraints checks the transaction's vertices at commit.
+func (t *Txn) checkConstraints() error {
+	s := t.g.schema.Load()
+	if len(s.exist) == 0 && len(s.unique) == 0 {
+		return nil
+	}
+	for _, id := range t.vw {
+		v := t.g.latestFor(id, t.mark)
+		if v == nil {
+			continue
+		}
+		for _, ek := range s.exist {
+			if _, ok := v.props.get(ek[1]); v.labels.has(ek[0]) && !ok {
+				return &ConstraintError{Kind: KindExistence, Label: t.g.names.name(ek[0]), Property: t.g.names.name(ek[1]), VertexID: id}
+			}
+		}
+		for _, pi := range s.maint {
+			if s.unique[[2]uint32{pi.label, pi.key}] != pi {
+				continue
+			}
+			if err := t.checkUnique(pi, id, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkUnique looks for another vertex with v's value, in the latest
+// committed state.
+func (t *Txn) checkUnique(pi *propIndex, id int64, v *vver) error {
+	val, ok := v.props.get(pi.key)
+	if !ok || !v.labels.has(pi.label) {
+		return nil
+	}
+	for n := pi.list.seek(val, false); n != nil && compareKeys(n.key, val) == 0; n = n.next[0].Load() {
+		if n.id != id && pi.matches(t.g.latestFor(n.id, t.mark), val) {
+			return &ConstraintError{Kind: KindUnique, Label: t.g.names.name(pi.label), Property: t.g.names.name(pi.key), VertexID: id}
+		}
+	}
+	return nil
+}
+
+// Bound is one end of a property range.
+type Bound struct {
+	Value     value.Value
+	Inclusive bool
+}
+
+// VerticesByProperty walks the vertices with the label whose property
+// equals val (Cypher equality: 1 = 1.0). With a label+property index they
+// come in value order, else in ID order.
+func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
+	if val == nil || containsNaN(val) {
+		return &VertexIter{}
+	}
+	b := &Bound{Value: val, Inclusive: true}
+	return t.VerticesByPropertyRange(label, key, b, b)
+}
+
+// VerticesByPropertyRange walks the vertices with the label whose property
+// lies between the bounds (nil: unbounded). Only values of the bounds' kind
+// match (numbers with numbers, strings with strings, ...); with no bound at
+// all, every vertex that has the property matches. With a label+property
+// index they come in value order, else in ID order.
+func (t *Txn) VerticesByPropertyRange(label, key string, lower, upper *Bound) *VertexIter {
+	lid, ok1 := t.g.names.lookup(label)
+	kid, ok2 := t.g.names.lookup(key)
+	if !ok1 || !ok2 || t.state == txDone {
+		return &VertexIter{}
+	}
+	in, ok := rangeTest(lower, upper)
+	if !ok {
+		return &VertexIter{}
+	}
+	pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]
+	if pi == nil {
+		return t.scanVertices(func(v *vver) bool {
+			val, ok := v.props.get(kid)
+			return ok && v.labels.has(lid) && in(val)
+		})
+	}
+	var start *skipNode
+	switch {
+	case lower != nil:
+		start = pi.list.seek(lower.Value, !lower.Inclusive)
+	case upper != nil:
+		r := rankOf(upper.Value)
+		start = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) < r })
+	default:
+		start = pi.list.first()
+	}
+	stop := func(n *skipNode) bool { return !in(n.key) && pastRange(n.key, lower, upper) }
+	return t.listVertices(start, func(n *skipNode, v *vver) bool {
+		return in(n.key) && pi.matches(v, n.key)
+	}, stop)
+}
+
+// rangeTest returns the predicate for a range; ok is false when nothing can
+// match.
+func rangeTest(lower, upper *Bound) (func(value.Value) bool, bool) {
+	for _, b := range []*Bound{lower, upper} {
+		if b != nil && (b.Value == nil || containsNaN(b.Value)) {
+			return nil, false
+		}
+	}
+	if lower != nil && upper != nil && rankOf(lower.Value) != rankOf(upper.Value) {
+		return nil, false
+	}
+	return func(v value.Value) bool {
+		if lower != nil {
+			c := compareKeys(v, lower.Value)
+			if rankOf(v) != rankOf(lower.Value) || c < 0 || (c == 0 && !lower.Inclusive) || containsNaN(v) {
+				return false
+			}
+		}
+		if upper != nil {
+			c := compareKeys(v, upper.Value)
+			if rankOf(v) != rankOf(upper.Value) || c > 0 || (c == 0 && !upper.Inclusive) || containsNaN(v) {
+				return false
+			}
+		}
+		return true
+	}, true
+}
+
+// pastRange reports whether key (in list order) is beyond the range, so the
+// walk can stop.
+func pastRange(key value.Value, lower, upper *Bound) bool {
+	if upper != nil {
+		c := compareKeys(key, upper.Value)
+		return c > 0 || (c == 0 && !upper.Inclusive)
+	}
+	if lower != nil {
+		return rankOf(key) != rankOf(lower.Value)
+	}
+	return false
+}

@@ -1,0 +1,132 @@
+package graph
+
+import (
+	"cmp"
+	"sync/atomic"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+const skipMaxLevel = 24
+
+// skipNode is one index entry: a key (nil for label and edge-type indexes)
+// and an object ID.
+type skipNode struct {
+	key  value.Value
+	id   int64
+	next []atomic.Pointer[skipNode]
+}
+
+// skipList is an ordered set of (key, id) entries with one writer (the owner)
+// and any number of concurrent readers: nodes are fully built before they are
+// linked, and links are atomic.
+type skipList struct {
+	head skipNode
+	rng  uint64
+	n    int
+}
+
+func newSkipList(seed uint64) *skipList {
+	s := &skipList{rng: seed | 1}
+	s.head.next = make([]atomic.Pointer[skipNode], skipMaxLevel)
+	return s
+}
+
+func compareEntry(key value.Value, id int64, n *skipNode) int {
+	if c := compareKeys(key, n.key); c != 0 {
+		return c
+	}
+	return cmp.Compare(id, n.id)
+}
+
+// randomLevel draws a level with p = 1/4 from a deterministic generator.
+func (s *skipList) randomLevel() int {
+	s.rng ^= s.rng << 13
+	s.rng ^= s.rng >> 7
+	s.rng ^= s.rng << 17
+	r := s.rng
+	lvl := 1
+	for lvl < skipMaxLevel && r&3 == 0 {
+		lvl++
+		r >>= 2
+	}
+	return lvl
+}
+
+// preds fills p with the last node before (key, id) at every level.
+func (s *skipList) preds(key value.Value, id int64, p *[skipMaxLevel]*skipNode) *skipNode {
+	x := &s.head
+	for lvl := skipMaxLevel - 1; lvl >= 0; lvl-- {
+		for {
+			nx := x.next[lvl].Load()
+			if nx == nil || compareEntry(key, id, nx) <= 0 {
+				break
+			}
+			x = nx
+		}
+		p[lvl] = x
+	}
+	return p[0].next[0].Load()
+}
+
+// insert adds (key, id); it reports false when the entry exists (owner only).
+func (s *skipList) insert(key value.Value, id int64) bool {
+	var p [skipMaxLevel]*skipNode
+	if nx := s.preds(key, id, &p); nx != nil && compareEntry(key, id, nx) == 0 {
+		return false
+	}
+	lvl := s.randomLevel()
+	n := &skipNode{key: key, id: id, next: make([]atomic.Pointer[skipNode], lvl)}
+	for i := 0; i < lvl; i++ {
+		n.next[i].Store(p[i].next[i].Load())
+	}
+	for i := 0; i < lvl; i++ {
+		p[i].next[i].Store(n)
+	}
+	s.n++
+	return true
+}
+
+// remove deletes (key, id); it reports whether it was there (owner only).
+// Readers standing on the removed node can still follow its links.
+func (s *skipList) remove(key value.Value, id int64) bool {
+	var p [skipMaxLevel]*skipNode
+	n := s.preds(key, id, &p)
+	if n == nil || compareEntry(key, id, n) != 0 {
+		return false
+	}
+	for i := len(n.next) - 1; i >= 0; i-- {
+		if p[i].next[i].Load() == n {
+			p[i].next[i].Store(n.next[i].Load())
+		}
+	}
+	s.n--
+	return true
+}
+
+// first returns the first entry.
+func (s *skipList) first() *skipNode { return s.head.next[0].Load() }
+
+// seek returns the first entry with key >= key (or > key when strict).
+func (s *skipList) seek(key value.Value, strict bool) *skipNode {
+	return s.seekWith(func(k value.Value) bool {
+		c := compareKeys(k, key)
+		return c < 0 || (strict && c == 0)
+	})
+}
+
+// seekWith returns the first entry whose key is not before the target; the
+// keys for which before is true must form a prefix of the list.
+func (s *skipList) seekWith(before func(value.Value) bool) *skipNode {
+	x := &s.head
+	for lvl := skipMaxLevel - 1; lvl >= 0; lvl-- {
+		for {
+			nx := x.next[lvl].Load()
+			if nx == nil || !before(nx.key) {
+				break
+			}
+			x = nx
+		}
+	}
+	return x.next[0].Load()
+}

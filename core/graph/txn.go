@@ -1,0 +1,297 @@
+package graph
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Isolation is a transaction's isolation level.
+type Isolation uint8
+
+// Isolation levels.
+const (
+	// SnapshotIsolation reads one snapshot for the whole transaction and
+	// fails a write to an object changed after it (the default).
+	SnapshotIsolation Isolation = iota
+	// ReadCommitted reads the latest visible commit at every read and fails
+	// a write only on another transaction's uncommitted write.
+	ReadCommitted
+)
+
+// TxOptions configure a transaction.
+type TxOptions struct {
+	Isolation Isolation
+	// ReadOnly transactions may run on any goroutine; writes fail.
+	ReadOnly bool
+}
+
+type txState uint8
+
+const (
+	txActive txState = iota
+	txPrepared
+	txDone
+)
+
+// idxEntry is an index entry a transaction inserted; at commit or abort it is
+// removed again unless some version still matches it.
+type idxEntry struct {
+	list  *skipList
+	label uint32 // label the entry requires (vertex entries)
+	key   uint32 // property the entry requires (property entries)
+	prop  bool   // a label+property entry
+	edge  bool   // an edge-type entry
+	val   any
+	id    int64
+}
+
+// Txn is a transaction. Write transactions belong to the graph's owner
+// goroutine; a read-only transaction may be used on any one goroutine. Every
+// transaction must end with Commit or Abort, which releases its snapshot.
+type Txn struct {
+	g      *Graph
+	opts   TxOptions
+	start  uint64 // snapshot timestamp (registered)
+	mark   uint64 // txBit|ID for write transactions, 0 for read-only
+	state  txState
+	vw     []int64 // vertices this transaction wrote, first write order
+	ew     []int64 // edges this transaction wrote
+	newE   []int64 // edges this transaction created
+	idx    []idxEntry
+	deltas []Delta
+	ts     uint64 // commit timestamp once prepared
+	replay bool   // Apply: no conflict checks, IDs from deltas
+}
+
+// Begin starts a transaction. Read-only transactions may begin on any
+// goroutine; write transactions only on the owner goroutine.
+func (g *Graph) Begin(opts TxOptions) *Txn {
+	t := &Txn{g: g, opts: opts, start: g.register()}
+	if !opts.ReadOnly {
+		g.nextTx++
+		t.mark = txBit | g.nextTx
+	}
+	return t
+}
+
+// StartTS returns the timestamp of the transaction's snapshot.
+func (t *Txn) StartTS() uint64 { return t.start }
+
+// view returns the versions this transaction reads now.
+func (t *Txn) view() view {
+	if t.replay {
+		return view{snap: txBit - 1, mark: t.mark}
+	}
+	if t.opts.Isolation == ReadCommitted {
+		return view{snap: t.g.visibleTS.Load(), mark: t.mark}
+	}
+	return view{snap: t.start, mark: t.mark}
+}
+
+// Deltas returns the changes made so far, in order (the Delta list Commit
+// returns).
+func (t *Txn) Deltas() []Delta { return t.deltas }
+
+// Prepare validates the transaction (constraints) and reserves its commit
+// timestamp, without making anything visible. Afterwards only Commit or Abort
+// may be called. Until then, MarkAcknowledged will not make timestamps at or
+// above this one visible. A constraint violation aborts the transaction.
+func (t *Txn) Prepare() (uint64, []Delta, error) {
+	if t.state != txActive {
+		return 0, nil, ErrTxDone
+	}
+	if len(t.deltas) == 0 {
+		return 0, nil, nil
+	}
+	if err := t.checkConstraints(); err != nil {
+		t.Abort()
+		return 0, nil, err
+	}
+	t.g.lastTS++
+	t.ts = t.g.lastTS
+	t.g.prepared[t.ts] = true
+	t.state = txPrepared
+	return t.ts, t.deltas, nil
+}
+
+// Commit commits the transaction (preparing it first if needed) and returns
+// its commit timestamp and deltas. The changes become visible to new
+// transactions once the host calls MarkAcknowledged with that timestamp (or
+// at once with Options.ImmediateVisibility). A transaction without changes
+// returns timestamp 0 and no deltas. A constraint violation aborts the
+// transaction and returns a *ConstraintError.
+func (t *Txn) Commit() (uint64, []Delta, error) {
+	if t.state == txDone {
+		return 0, nil, ErrTxDone
+	}
+	if t.state == txActive {
+		if _, _, err := t.Prepare(); err != nil {
+			return 0, nil, err
+		}
+		if t.state == txActive { // nothing to commit
+			t.finish()
+			return 0, nil, nil
+		}
+	}
+	g := t.g
+	delete(g.prepared, t.ts)
+	t.stamp(t.ts)
+	t.pruneEntries()
+	g.vDirty = append(g.vDirty, t.vw...)
+	g.eDirty = append(g.eDirty, t.ew...)
+	t.finish()
+	if g.opts.ImmediateVisibility && !t.replay {
+		_ = g.MarkAcknowledged(t.ts)
+	} else {
+		g.refreshVisible()
+	}
+	return t.ts, t.deltas, nil
+}
+
+// stamp publishes every version this transaction wrote with timestamp ts.
+func (t *Txn) stamp(ts uint64) {
+	for _, id := range t.vw {
+		t.g.vertices.get(id).head.Load().ts.Store(ts)
+	}
+	for _, id := range t.ew {
+		t.g.edges.get(id).head.Load().ts.Store(ts)
+	}
+}
+
+// Abort rolls the transaction back. It is a no-op on a finished transaction.
+func (t *Txn) Abort() {
+	if t.state == txDone {
+		return
+	}
+	if t.mark == 0 { // read-only: touch nothing the owner owns
+		t.finish()
+		return
+	}
+	g := t.g
+	if t.state == txPrepared {
+		delete(g.prepared, t.ts)
+	}
+	for _, id := range slices.Backward(t.ew) {
+		s := g.edges.get(id)
+		s.head.Store(s.head.Load().prev.Load())
+	}
+	for _, id := range slices.Backward(t.vw) {
+		s := g.vertices.get(id)
+		s.head.Store(s.head.Load().prev.Load())
+	}
+	t.dropCreatedEdges()
+	t.pruneEntries()
+	t.finish()
+	g.refreshVisible()
+}
+
+// dropCreatedEdges removes aborted new edges from their endpoints' adjacency.
+func (t *Txn) dropCreatedEdges() {
+	if len(t.newE) == 0 {
+		return
+	}
+	drop := map[int64]bool{}
+	for _, id := range t.newE {
+		drop[id] = true
+	}
+	for _, id := range t.vw { // the endpoints of new edges are among them
+		s := t.g.vertices.get(id)
+		removeAdj(&s.out, drop)
+		removeAdj(&s.in, drop)
+	}
+}
+
+func (t *Txn) finish() {
+	t.state = txDone
+	t.g.release(t.start)
+}
+
+// writable checks that the transaction may write.
+func (t *Txn) writable() error {
+	if t.state != txActive {
+		return ErrTxDone
+	}
+	if t.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// conflict reports whether a head version with timestamp ts blocks a write.
+func (t *Txn) conflict(ts uint64) bool {
+	if t.replay || ts == t.mark {
+		return false
+	}
+	if ts&txBit != 0 {
+		return true
+	}
+	return t.opts.Isolation == SnapshotIsolation && ts > t.start
+}
+
+// ownVertex returns this transaction's version of vertex id, creating it
+// from the current head on first write.
+func (t *Txn) ownVertex(id int64) (*vver, error) {
+	if err := t.writable(); err != nil {
+		return nil, err
+	}
+	s := t.g.vertices.get(id)
+	if s == nil || s.head.Load() == nil {
+		return nil, notFound("vertex", id)
+	}
+	head := s.head.Load()
+	ts := head.ts.Load()
+	if ts == t.mark {
+		if head.deleted {
+			return nil, notFound("vertex", id)
+		}
+		return head, nil
+	}
+	if t.conflict(ts) {
+		return nil, &ConflictError{Object: "vertex", ID: id}
+	}
+	if ts&txBit != 0 || head.deleted {
+		return nil, notFound("vertex", id)
+	}
+	nv := &vver{labels: head.labels, props: head.props}
+	nv.ts.Store(t.mark)
+	nv.prev.Store(head)
+	s.head.Store(nv)
+	t.vw = append(t.vw, id)
+	return nv, nil
+}
+
+// ownEdge is ownVertex for edges.
+func (t *Txn) ownEdge(id int64) (*ever, error) {
+	if err := t.writable(); err != nil {
+		return nil, err
+	}
+	s := t.g.edges.get(id)
+	if s == nil || s.head.Load() == nil {
+		return nil, notFound("edge", id)
+	}
+	head := s.head.Load()
+	ts := head.ts.Load()
+	if ts == t.mark {
+		if head.deleted {
+			return nil, notFound("edge", id)
+		}
+		return head, nil
+	}
+	if t.conflict(ts) {
+		return nil, &ConflictError{Object: "edge", ID: id}
+	}
+	if ts&txBit != 0 || head.deleted {
+		return nil, notFound("edge", id)
+	}
+	ne := &ever{from: head.from, to: head.to, typ: head.typ, props: head.props}
+	ne.ts.Store(t.mark)
+	ne.prev.Store(head)
+	s.head.Store(ne)
+	t.ew = append(t.ew, id)
+	return ne, nil
+}
+
+// String describes the transaction for logs.
+func (t *Txn) String() string {
+	return fmt.Sprintf("txn(start=%d ro=%v iso=%d)", t.start, t.opts.ReadOnly, t.opts.Isolation)
+}

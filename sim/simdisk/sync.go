@@ -1,0 +1,74 @@
+package simdisk
+
+import (
+	"io/fs"
+	"time"
+)
+
+// syncFile captures the file as it is now and makes that durable after a
+// drawn latency, unless a fault or a crash intervenes.
+func (f *FS) syncFile(n *inode, name string, done func(error)) {
+	data, version := n.data[:len(n.data):len(n.data)], n.version
+	fail := f.takeSyncFault()
+	f.completeLater(f.drawSyncLatency(), func() {
+		if fail != nil {
+			done(&fs.PathError{Op: "sync", Path: name, Err: fail})
+			return
+		}
+		if version > n.syncedVersion {
+			n.synced, n.syncedVersion = data, version
+		}
+		done(nil)
+	})
+}
+
+// SyncDir makes the directory's entries as of now durable and calls done
+// later, on the loop.
+func (f *FS) SyncDir(dir string, done func(error)) {
+	p, err := cleanPath("syncdir", dir)
+	if err == nil {
+		var d *inode
+		if d, err = f.lookupDir("syncdir", p); err == nil {
+			f.syncEntries(d, p, done)
+			return
+		}
+	}
+	f.completeLater(0, func() { done(err) })
+}
+
+// syncEntries is SyncDir on a resolved directory.
+func (f *FS) syncEntries(d *inode, name string, done func(error)) {
+	entries, version := cloneEntries(d.entries), d.entriesVersion
+	fail := f.takeSyncFault()
+	f.completeLater(f.drawSyncLatency(), func() {
+		if fail != nil {
+			done(&fs.PathError{Op: "syncdir", Path: name, Err: fail})
+			return
+		}
+		if version > d.durableVersion {
+			d.durable, d.durableVersion = entries, version
+		}
+		done(nil)
+	})
+}
+
+// completeLater runs f through the scheduler after d, and never if a crash
+// or wipe happens first.
+func (f *FS) completeLater(d time.Duration, fn func()) {
+	inc := f.incarnation
+	f.sched.After(d, func() {
+		if inc == f.incarnation {
+			fn()
+		}
+	})
+}
+
+// drawSyncLatency draws one sync's latency, plus the SlowSync extra.
+func (f *FS) drawSyncLatency() time.Duration {
+	d := f.latency(f.rng)
+	if f.slowExtra > 0 {
+		d += f.slowExtra
+		f.faults.SlowedSyncs++
+	}
+	return d
+}
