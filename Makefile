@@ -10,11 +10,12 @@ build:
 	$(GO) build -o $(BIN) ./cmd/quiver
 
 # All tests. The graph storage also runs under the race detector, because its
-# snapshot readers are the one place core code meets other goroutines.
+# snapshot readers are the one place core code meets other goroutines, and so
+# does the TCP transport, which is all goroutines.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
-	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./core/graph/...
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./core/graph/... ./net/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/')); \
@@ -36,6 +37,11 @@ fuzz:
 	  echo "== $$pkg $$fn"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
 	done
+
+# The openCypher TCK against the Cypher engine: a table per category, and a
+# last line "tck: PASSED/TOTAL scenarios passed". TCK_FLAGS: -run REGEXP, -v.
+tck:
+	@$(GO) run ./internal/tck/cmd/tck $(TCK_FLAGS)
 
 demo: build
 	./$(BIN) demo

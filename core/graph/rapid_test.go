@@ -417,8 +417,9 @@ func (m *machine) schemaOp(t *rapid.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", item, err)
 		}
-		if exists {
+		if exists && kind == KindExistence {
 			delete(m.exist, [2]string{item.Name, item.Key})
+		} else if exists && kind == KindUnique {
 			delete(m.unique, [2]string{item.Name, item.Key})
 		}
 		return

@@ -1,0 +1,375 @@
+package bolt
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quiverdb/quiver/core/value"
+	"go.uber.org/zap"
+)
+
+// State is a connection's protocol state.
+type State int
+
+// Connection states of the Bolt server state machine.
+const (
+	Connected State = iota
+	Authentication
+	Ready
+	Streaming
+	TxReady
+	TxStreaming
+	Failed
+	Interrupted
+	Defunct
+)
+
+var stateNames = [...]string{"CONNECTED", "AUTHENTICATION", "READY", "STREAMING", "TX_READY",
+	"TX_STREAMING", "FAILED", "INTERRUPTED", "DEFUNCT"}
+
+func (s State) String() string { return stateNames[s] }
+
+// Server serves Bolt connections against a Backend.
+type Server struct {
+	Backend Backend
+	// Agent is the server string of HELLO's SUCCESS.
+	Agent string
+	// MaxMessage bounds one request message in bytes (default 16 MiB).
+	MaxMessage int
+	// Telemetry tells 5.4+ drivers to send TELEMETRY.
+	Telemetry bool
+	// HandshakeTimeout bounds the handshake (default 10 s).
+	HandshakeTimeout time.Duration
+	Log              *zap.Logger
+}
+
+// errGoodbye ends a connection after GOODBYE.
+var errGoodbye = errors.New("bolt: goodbye")
+
+// inbound is one raw message from the reader goroutine, or its final error.
+type inbound struct {
+	msg []byte
+	err error
+}
+
+// stream is one open result.
+type stream struct {
+	res     Result
+	pending []value.Value // a record read ahead to learn has_more
+	qid     int64
+}
+
+// conn is the state of one connection; only its processing goroutine
+// touches it, except mu-guarded interruption.
+type conn struct {
+	srv     *Server
+	nc      net.Conn
+	w       *bufio.Writer
+	enc     Encoder
+	out     []byte
+	version Version
+	state   State
+	info    ConnInfo
+	sess    Session
+
+	auto    *stream
+	tx      Tx
+	streams []*stream
+	nextQid int64
+	txCtx   context.Context
+	txStop  context.CancelFunc
+	// base is the connection's context; txCtx derives from it per transaction.
+	base context.Context
+
+	mu         sync.Mutex
+	opCancel   context.CancelFunc
+	interrupts atomic.Int32
+}
+
+// ServeConn runs one connection to completion. id names it in logs and in
+// HELLO's connection_id.
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn, id string) error {
+	defer nc.Close()
+	ht := s.HandshakeTimeout
+	if ht == 0 {
+		ht = 10 * time.Second
+	}
+	_ = nc.SetDeadline(time.Now().Add(ht))
+	v, err := Handshake(nc)
+	if err != nil {
+		return err
+	}
+	_ = nc.SetDeadline(time.Time{})
+	c := &conn{srv: s, nc: nc, w: bufio.NewWriterSize(nc, 32*1024), version: v,
+		info: ConnInfo{ID: id, RemoteAddr: nc.RemoteAddr().String(), Version: v}}
+	c.enc.Shape = v.Shape(false)
+	c.txCtx, c.base = ctx, ctx
+	defer c.cleanup()
+	return c.loop(ctx)
+}
+
+func (c *conn) maxMessage() int {
+	if c.srv.MaxMessage > 0 {
+		return c.srv.MaxMessage
+	}
+	return 16 << 20
+}
+
+// loop reads on a separate goroutine, so that RESET can interrupt the
+// message being processed, and flushes replies whenever the pipeline drains.
+func (c *conn) loop(ctx context.Context) error {
+	in := make(chan inbound, 8)
+	done := make(chan struct{})
+	defer close(done)
+	go c.read(in, done)
+	for {
+		var m inbound
+		select {
+		case m = <-in:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if m.err != nil {
+			return c.readFailed(m.err)
+		}
+		if err := c.handle(ctx, m.msg); err != nil {
+			_ = c.w.Flush()
+			if errors.Is(err, errGoodbye) {
+				return nil
+			}
+			return err
+		}
+		if len(in) == 0 {
+			if err := c.w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
+	r := NewChunkReader(c.nc, c.maxMessage())
+	for {
+		msg, err := r.Read()
+		var m inbound
+		if err != nil {
+			m.err = err
+		} else {
+			m.msg = append([]byte(nil), msg...)
+			if len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgReset {
+				c.interrupt()
+			}
+		}
+		select {
+		case in <- m:
+		case <-done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// interrupt marks a RESET as pending and cancels the running operation.
+func (c *conn) interrupt() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.interrupts.Add(1)
+	if c.opCancel != nil {
+		c.opCancel()
+	}
+}
+
+// opContext returns the context for one operation, cancelled by RESET.
+func (c *conn) opContext() (context.Context, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ctx, cancel := context.WithCancel(c.txCtx)
+	if c.interrupts.Load() > 0 {
+		cancel()
+	}
+	c.opCancel = cancel
+	return ctx, func() {
+		c.mu.Lock()
+		c.opCancel = nil
+		c.mu.Unlock()
+		cancel()
+	}
+}
+
+func (c *conn) readFailed(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	if errors.Is(err, ErrMessageTooLarge) {
+		c.sendFailure(CodeRequestInvalid, err.Error())
+		_ = c.w.Flush()
+	}
+	return err
+}
+
+// handle processes one raw message.
+func (c *conn) handle(ctx context.Context, msg []byte) error {
+	req, err := DecodeRequest(msg, c.version, c.enc.Shape)
+	if err != nil {
+		c.sendFailure(CodeRequestInvalid, err.Error())
+		return err
+	}
+	if c.interrupts.Load() > 0 && interruptible(req.Tag) {
+		c.send(MsgIgnored)
+		return c.werr()
+	}
+	if c.state == Failed && req.Tag != MsgReset && req.Tag != MsgGoodbye {
+		c.send(MsgIgnored)
+		return c.werr()
+	}
+	if err := c.dispatch(req); err != nil {
+		return err
+	}
+	return c.werr()
+}
+
+// interruptible reports whether a pending RESET turns the message into
+// IGNORED; connection set-up messages are never skipped.
+func interruptible(tag byte) bool {
+	switch tag {
+	case MsgReset, MsgHello, MsgLogon, MsgLogoff, MsgGoodbye:
+		return false
+	}
+	return true
+}
+
+func (c *conn) werr() error {
+	if c.state == Defunct {
+		return fmt.Errorf("bolt: connection %s closed after a fatal failure", c.info.ID)
+	}
+	return nil
+}
+
+func (c *conn) dispatch(req *Request) error {
+	switch req.Tag {
+	case MsgGoodbye:
+		return errGoodbye
+	case MsgReset:
+		c.reset()
+		return nil
+	case MsgHello:
+		return c.hello(req)
+	case MsgLogon:
+		return c.logon(req)
+	}
+	if c.state == Connected || c.state == Authentication {
+		c.protocolError(req)
+		c.state = Defunct
+		return nil
+	}
+	switch req.Tag {
+	case MsgLogoff:
+		c.logoff(req)
+	case MsgRun:
+		c.run(req)
+	case MsgPull, MsgDiscard:
+		c.pull(req)
+	case MsgBegin:
+		c.begin(req)
+	case MsgCommit:
+		c.commit(req)
+	case MsgRollback:
+		c.rollback(req)
+	case MsgRoute:
+		c.route(req)
+	case MsgTelemetry:
+		c.telemetry(req)
+	}
+	return nil
+}
+
+func (c *conn) protocolError(req *Request) {
+	c.fail(&Error{Code: CodeRequestInvalid,
+		Message: fmt.Sprintf("%s is not allowed in state %s", req.Name(), c.state)})
+}
+
+// send encodes one response message and queues it, chunked, on the writer.
+func (c *conn) send(tag byte, fields ...value.Value) {
+	c.enc.Buf = c.enc.Buf[:0]
+	if err := AppendRequest(&c.enc, tag, fields...); err != nil {
+		c.enc.Buf = c.enc.Buf[:0]
+		_ = AppendRequest(&c.enc, MsgFailure, value.Map{"code": CodeUnknown,
+			"message": "cannot encode result: " + err.Error()})
+		c.state = Failed
+	}
+	c.out = AppendChunked(c.out[:0], c.enc.Buf)
+	if _, err := c.w.Write(c.out); err != nil {
+		c.state = Defunct
+	}
+}
+
+func (c *conn) success(meta value.Map) { c.send(MsgSuccess, meta) }
+
+func (c *conn) sendFailure(code, msg string) {
+	c.send(MsgFailure, value.Map{"code": code, "message": msg})
+}
+
+// fail reports err, abandons open work and enters FAILED (or IGNORED when a
+// RESET interrupted the operation).
+func (c *conn) fail(err error) {
+	if c.interrupts.Load() > 0 {
+		c.send(MsgIgnored)
+	} else {
+		code, msg := Classify(err)
+		c.sendFailure(code, msg)
+		if c.srv.Log != nil && code == CodeUnknown {
+			c.srv.Log.Warn("query failed", zap.String("conn", c.info.ID), zap.Error(err))
+		}
+	}
+	c.abandon()
+	if c.state != Defunct {
+		c.state = Failed
+	}
+}
+
+// abandon closes every open result and rolls back an open transaction.
+func (c *conn) abandon() {
+	if c.auto != nil {
+		c.auto.res.Close()
+		c.auto = nil
+	}
+	for _, s := range c.streams {
+		s.res.Close()
+	}
+	c.streams = nil
+	if c.tx != nil {
+		_ = c.tx.Rollback(context.Background())
+		c.tx = nil
+	}
+	c.endTx()
+}
+
+func (c *conn) cleanup() {
+	c.abandon()
+	if c.sess != nil {
+		c.sess.Close()
+		c.sess = nil
+	}
+}
+
+func (c *conn) reset() {
+	if c.interrupts.Load() > 0 {
+		c.interrupts.Add(-1)
+	}
+	c.abandon()
+	switch c.state {
+	case Connected, Authentication, Defunct:
+	default:
+		c.state = Ready
+	}
+	c.success(value.Map{})
+}

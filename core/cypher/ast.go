@@ -1,0 +1,308 @@
+package cypher
+
+import "github.com/quiverdb/quiver/core/value"
+
+// Expr is an expression node of the AST.
+type Expr interface{ exprPos() Pos }
+
+// Exprs embed their position.
+type node struct{ P Pos }
+
+func (n node) exprPos() Pos { return n.P }
+
+// Expression nodes.
+type (
+	// Literal is a constant: null, boolean, number or string.
+	Literal struct {
+		node
+		Val value.Value
+	}
+	// Param is $name.
+	Param struct {
+		node
+		Name string
+	}
+	// Var is a variable reference.
+	Var struct {
+		node
+		Name string
+	}
+	// PropAccess is X.Key.
+	PropAccess struct {
+		node
+		X   Expr
+		Key string
+	}
+	// IndexExpr is X[Idx].
+	IndexExpr struct {
+		node
+		X, Idx Expr
+	}
+	// SliceExpr is X[From..To]; either bound may be nil.
+	SliceExpr struct {
+		node
+		X, From, To Expr
+	}
+	// Binary is L Op R, Op being an upper-case operator or keyword: + - * / % ^
+	// = <> < > <= >= AND OR XOR IN STARTS ENDS CONTAINS =~.
+	Binary struct {
+		node
+		Op   string
+		L, R Expr
+	}
+	// Unary is NOT X, -X or +X.
+	Unary struct {
+		node
+		Op string
+		X  Expr
+	}
+	// IsNull is X IS [NOT] NULL.
+	IsNull struct {
+		node
+		X   Expr
+		Not bool
+	}
+	// HasLabels is X:L1:L2.
+	HasLabels struct {
+		node
+		X      Expr
+		Labels []string
+	}
+	// FuncCall is name([DISTINCT] args); Name keeps its namespace (a.b.c).
+	FuncCall struct {
+		node
+		Name     string
+		Distinct bool
+		Args     []Expr
+		Star     bool // count(*)
+	}
+	// ListLit is [a, b, ...].
+	ListLit struct {
+		node
+		Items []Expr
+	}
+	// MapLit is {k: v, ...}; Keys keeps the written order.
+	MapLit struct {
+		node
+		Keys []string
+		Vals []Expr
+	}
+	// CaseExpr is CASE [Test] WHEN .. THEN .. [ELSE ..] END.
+	CaseExpr struct {
+		node
+		Test  Expr
+		Whens []Expr
+		Thens []Expr
+		Else  Expr
+	}
+	// ListComp is [Var IN List WHERE Where | Proj].
+	ListComp struct {
+		node
+		Var   string
+		List  Expr
+		Where Expr
+		Proj  Expr
+	}
+	// Quantifier is all/any/none/single(Var IN List WHERE Where).
+	Quantifier struct {
+		node
+		Kind  string
+		Var   string
+		List  Expr
+		Where Expr
+	}
+	// Reduce is reduce(Acc = Init, Var IN List | Expr).
+	Reduce struct {
+		node
+		Acc  string
+		Init Expr
+		Var  string
+		List Expr
+		Expr Expr
+	}
+	// PatternComp is [p = pattern WHERE Where | Proj].
+	PatternComp struct {
+		node
+		Pattern *PathPattern
+		Where   Expr
+		Proj    Expr
+	}
+	// PatternExpr is a relationship pattern used as an expression (a list of
+	// paths, true when non-empty in a predicate).
+	PatternExpr struct {
+		node
+		Pattern *PathPattern
+	}
+	// ExistsSubquery is EXISTS { pattern [WHERE ...] } or exists(pattern).
+	ExistsSubquery struct {
+		node
+		Patterns []*PathPattern
+		Where    Expr
+	}
+	// MapProjection is v{.a, b: expr, .*, v2}.
+	MapProjection struct {
+		node
+		Var   string
+		Items []MapProjItem
+	}
+)
+
+// MapProjItem is one element of a map projection: .Key (Prop), Key: Val,
+// a variable (Var), or .* (AllProps).
+type MapProjItem struct {
+	Kind string // "prop", "val", "var", "all"
+	Key  string
+	Val  Expr
+}
+
+// NodePattern is (var:L1:L2 {props}).
+type NodePattern struct {
+	P      Pos
+	Var    string
+	Labels []string
+	Props  Expr // *MapLit or *Param or nil
+}
+
+// RelPattern is -[var:T1|T2*min..max {props}]->.
+type RelPattern struct {
+	P      Pos
+	Var    string
+	Types  []string
+	Props  Expr
+	Dir    Direction // DirOut (->), DirIn (<-) or DirBoth
+	VarLen bool
+	Min    int64
+	Max    int64 // -1: unbounded
+}
+
+// PathPattern is [var =] node (rel node)*.
+type PathPattern struct {
+	P        Pos
+	Var      string
+	Nodes    []*NodePattern
+	Rels     []*RelPattern
+	Shortest string // "", "shortestPath" or "allShortestPaths"
+}
+
+// Clause is one clause of a single query.
+type Clause interface{ clausePos() Pos }
+
+type clauseNode struct{ P Pos }
+
+func (c clauseNode) clausePos() Pos { return c.P }
+
+// ReturnItem is one projected expression; Name is the alias or the
+// expression text.
+type ReturnItem struct {
+	Expr    Expr
+	Name    string
+	Aliased bool
+}
+
+// SortItem is one ORDER BY key.
+type SortItem struct {
+	Expr Expr
+	Desc bool
+}
+
+// Projection is the body shared by WITH and RETURN.
+type Projection struct {
+	Distinct bool
+	Star     bool
+	Items    []ReturnItem
+	Order    []SortItem
+	Skip     Expr
+	Limit    Expr
+}
+
+// SetItem is one element of SET or REMOVE, or of MERGE's ON CREATE/ON MATCH.
+type SetItem struct {
+	Kind   string // "prop" (X.k = v), "replace" (v = map), "merge" (v += map), "labels"
+	Target Expr   // PropAccess for "prop", Var otherwise
+	Val    Expr
+	Labels []string
+}
+
+// Clauses.
+type (
+	// MatchClause is [OPTIONAL] MATCH patterns [WHERE].
+	MatchClause struct {
+		clauseNode
+		Optional bool
+		Patterns []*PathPattern
+		Where    Expr
+	}
+	// UnwindClause is UNWIND expr AS var.
+	UnwindClause struct {
+		clauseNode
+		Expr Expr
+		Var  string
+	}
+	// WithClause is WITH projection [WHERE].
+	WithClause struct {
+		clauseNode
+		Proj  Projection
+		Where Expr
+	}
+	// ReturnClause is RETURN projection.
+	ReturnClause struct {
+		clauseNode
+		Proj Projection
+	}
+	// CreateClause is CREATE patterns.
+	CreateClause struct {
+		clauseNode
+		Patterns []*PathPattern
+	}
+	// MergeClause is MERGE pattern [ON CREATE SET ...] [ON MATCH SET ...].
+	MergeClause struct {
+		clauseNode
+		Pattern  *PathPattern
+		OnCreate []SetItem
+		OnMatch  []SetItem
+	}
+	// SetClause is SET items.
+	SetClause struct {
+		clauseNode
+		Items []SetItem
+	}
+	// RemoveClause is REMOVE items (kinds "prop" and "labels").
+	RemoveClause struct {
+		clauseNode
+		Items []SetItem
+	}
+	// DeleteClause is [DETACH] DELETE exprs.
+	DeleteClause struct {
+		clauseNode
+		Detach bool
+		Exprs  []Expr
+	}
+	// CallClause is CALL proc(args) [YIELD ...]; only reported as unknown.
+	CallClause struct {
+		clauseNode
+		Name string
+	}
+)
+
+// SingleQuery is a sequence of clauses.
+type SingleQuery struct {
+	Clauses []Clause
+}
+
+// Query is a statement: single queries joined by UNION [ALL], or a schema
+// statement, optionally under EXPLAIN or PROFILE.
+type Query struct {
+	Parts    []*SingleQuery
+	UnionAll []bool // UnionAll[i] joins Parts[i] and Parts[i+1]
+	Schema   *SchemaStmt
+	Explain  bool
+	Profile  bool
+}
+
+// SchemaStmt is one of Memgraph's index, constraint and info statements.
+type SchemaStmt struct {
+	Kind     string // "create-index", "drop-index", "create-constraint", "drop-constraint", "show-index", "show-constraint", "show-storage", "create-snapshot"
+	Label    string
+	Property string
+	CKind    string // "unique" or "exists"
+}

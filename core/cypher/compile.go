@@ -1,0 +1,628 @@
+package cypher
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+type varKind uint8
+
+const (
+	kAny varKind = iota
+	kNode
+	kRel
+	kRelList
+	kPath
+	kValue // a value known not to be a graph entity
+)
+
+// scope is the set of variables visible at a point of a query.
+type scope map[string]varKind
+
+func (s scope) clone() scope {
+	n := make(scope, len(s))
+	for k, v := range s {
+		n[k] = v
+	}
+	return n
+}
+
+func (s scope) names() []string {
+	var ns []string
+	for k := range s {
+		if !strings.HasPrefix(k, " ") {
+			ns = append(ns, k)
+		}
+	}
+	sort.Strings(ns)
+	return ns
+}
+
+// stage builds one operator over its input; a plan is a list of stages so
+// that every execution gets fresh operator state.
+type stage struct {
+	desc  string
+	build func(in op) op
+}
+
+// plan is a compiled statement.
+type plan struct {
+	columns []string
+	parts   [][]stage
+	union   string // "", "all" or "distinct"
+	aggKey  map[*FuncCall]string
+	schema  *SchemaStmt
+	explain bool
+	writes  bool
+	profile bool
+}
+
+type compiler struct {
+	anon   int
+	aggKey map[*FuncCall]string
+}
+
+func compile(q *Query) (pl *plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ce, ok := r.(*Error)
+			if !ok {
+				panic(r)
+			}
+			pl, err = nil, ce
+		}
+	}()
+	c := &compiler{aggKey: map[*FuncCall]string{}}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	if q.Schema != nil {
+		pl.columns = schemaColumns(q.Schema)
+		return pl, nil
+	}
+	for i, sq := range q.Parts {
+		stages, cols := c.single(sq)
+		if i > 0 && !sameStrings(cols, pl.columns) {
+			panic(syntaxErr(sq.Clauses[0].clausePos(), "DifferentColumnsInUnion", "all sub queries in a UNION must have the same return column names"))
+		}
+		pl.columns = cols
+		pl.parts = append(pl.parts, stages)
+	}
+	for i, all := range q.UnionAll {
+		kind := "distinct"
+		if all {
+			kind = "all"
+		}
+		if i > 0 && kind != pl.union {
+			panic(syntaxErr(Pos{}, "InvalidClauseComposition", "cannot mix UNION and UNION ALL"))
+		}
+		pl.union = kind
+	}
+	return pl, nil
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
+	sc := scope{}
+	var stages []stage
+	var cols []string
+	for i, cl := range sq.Clauses {
+		last := i == len(sq.Clauses)-1
+		switch x := cl.(type) {
+		case *ReturnClause:
+			if !last {
+				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
+			}
+			var st []stage
+			st, sc, cols = c.projection(x.Proj, sc, nil, x.P, true)
+			stages = append(stages, st...)
+		case *WithClause:
+			var st []stage
+			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
+			stages = append(stages, st...)
+		default:
+			if last && !isUpdating(cl) {
+				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "query cannot conclude with %s (must be RETURN or an update clause)", clauseName(cl)))
+			}
+			stages = append(stages, c.clause(cl, sc)...)
+		}
+	}
+	return stages, cols
+}
+
+func isUpdating(cl Clause) bool {
+	switch cl.(type) {
+	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause:
+		return true
+	}
+	return false
+}
+
+func clauseName(cl Clause) string {
+	switch cl.(type) {
+	case *MatchClause:
+		return "MATCH"
+	case *UnwindClause:
+		return "UNWIND"
+	}
+	return "this clause"
+}
+
+func (c *compiler) clause(cl Clause, sc scope) []stage {
+	switch x := cl.(type) {
+	case *MatchClause:
+		return c.match(x, sc)
+	case *UnwindClause:
+		c.checkExpr(x.Expr, sc, false)
+		if _, ok := sc[x.Var]; ok {
+			panic(syntaxErr(x.P, "VariableAlreadyBound", "variable `%s` already declared", x.Var))
+		}
+		sc[x.Var] = kAny
+		e, v := x.Expr, x.Var
+		return []stage{{"Unwind", func(in op) op { return unwindOp(in, e, v) }}}
+	case *CreateClause:
+		return c.create(x, sc)
+	case *MergeClause:
+		return c.merge(x, sc)
+	case *SetClause:
+		for _, it := range x.Items {
+			c.checkSetItem(it, sc)
+		}
+		items := x.Items
+		return []stage{{"SetProperties", func(in op) op {
+			return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+				for _, it := range items {
+					if err := ec.applySet(r, it); err != nil {
+						return nil, err
+					}
+				}
+				return []row{r}, nil
+			}}
+		}}}
+	case *RemoveClause:
+		for _, it := range x.Items {
+			c.checkSetItem(it, sc)
+		}
+		items := x.Items
+		return []stage{{"Remove", func(in op) op {
+			return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+				for _, it := range items {
+					if err := ec.applyRemove(r, it); err != nil {
+						return nil, err
+					}
+				}
+				return []row{r}, nil
+			}}
+		}}}
+	case *DeleteClause:
+		return c.delete(x, sc)
+	case *CallClause:
+		panic(&Error{Code: CodeProcNotFound, Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
+	}
+	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
+}
+
+func (c *compiler) checkSetItem(it SetItem, sc scope) {
+	c.checkExpr(it.Target, sc, false)
+	if it.Val != nil {
+		c.checkExpr(it.Val, sc, false)
+	}
+}
+
+func (c *compiler) delete(x *DeleteClause, sc scope) []stage {
+	for _, e := range x.Exprs {
+		if _, ok := e.(*HasLabels); ok {
+			panic(syntaxErr(e.exprPos(), "InvalidDelete", "DELETE expects a node, relationship or path expression"))
+		}
+		if k := staticKind(e); k != "" && k != "null" && k != "List" {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path, got %s", k))
+		}
+		if b, ok := e.(*Binary); ok && (b.Op == "+" || b.Op == "-" || b.Op == "*" || b.Op == "/") {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path"))
+		}
+		c.checkExpr(e, sc, false)
+	}
+	exprs, detach := x.Exprs, x.Detach
+	return []stage{{"Delete", func(in op) op {
+		return &drainThen{in: in, f: func(ec *execCtx, all []row) error {
+			var pending []value.Value
+			for _, r := range all {
+				for _, e := range exprs {
+					v, err := ec.eval(e, r)
+					if err != nil {
+						return err
+					}
+					pending = append(pending, v)
+				}
+			}
+			return ec.deleteAll(pending, detach)
+		}}
+	}}}
+}
+
+// drainThen drains its input, runs f over all rows, then replays them.
+type drainThen struct {
+	in   op
+	f    func(c *execCtx, rows []row) error
+	rows []row
+	done bool
+}
+
+func (o *drainThen) next(c *execCtx) (row, error) {
+	if !o.done {
+		o.done = true
+		for {
+			r, err := o.in.next(c)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				break
+			}
+			o.rows = append(o.rows, r)
+		}
+		if err := o.f(c, o.rows); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.rows) == 0 {
+		return nil, nil
+	}
+	r := o.rows[0]
+	o.rows = o.rows[1:]
+	return r, nil
+}
+
+// deleteAll deletes relationships first, so that a node deleted together
+// with its relationships in one clause needs no DETACH.
+func (c *execCtx) deleteAll(vals []value.Value, detach bool) error {
+	var nodes []value.Value
+	var flat func(v value.Value) error
+	flat = func(v value.Value) error {
+		switch x := v.(type) {
+		case nil:
+		case relRef:
+			return c.deleteValue(x, detach)
+		case nodeRef:
+			nodes = append(nodes, x)
+		case pathRef:
+			for _, id := range x.rels {
+				if err := c.deleteValue(relRef{id}, detach); err != nil {
+					return err
+				}
+			}
+			for _, id := range x.nodes {
+				nodes = append(nodes, nodeRef{id})
+			}
+		case value.List:
+			for _, e := range x {
+				if err := flat(e); err != nil {
+					return err
+				}
+			}
+		default:
+			return typeErr("DELETE expects a node, relationship or path, got %s", typeName(v))
+		}
+		return nil
+	}
+	for _, v := range vals {
+		if err := flat(v); err != nil {
+			return err
+		}
+	}
+	for _, n := range nodes {
+		if err := c.deleteValue(n, detach); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// declarePattern checks a pattern's variables against the scope and adds
+// them. create is true for CREATE and MERGE.
+func (c *compiler) declarePattern(pp *PathPattern, sc scope, create bool, newVars *[]string) {
+	c.nameAndCheckPattern(pp, sc, create, newVars)
+}
+
+func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, newVars *[]string) {
+	if pp.Shortest != "" {
+		panic(syntaxErr(pp.P, "UnexpectedSyntax", "%s is not supported", pp.Shortest))
+	}
+	nameAnon(pp, &c.anon)
+	declare := func(name string, k varKind, p Pos) {
+		if have, ok := sc[name]; ok {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(have == kValue && k == kRelList) {
+				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
+			}
+			return
+		}
+		sc[name] = k
+		if newVars != nil {
+			*newVars = append(*newVars, name)
+		}
+	}
+	for i, np := range pp.Nodes {
+		if _, bound := sc[np.Var]; bound && create && (len(np.Labels) > 0 || np.Props != nil || len(pp.Nodes) == 1) {
+			panic(syntaxErr(np.P, "VariableAlreadyBound", "variable `%s` already declared", np.Var))
+		}
+		if np.Props != nil {
+			c.checkExpr(np.Props, sc, false)
+		}
+		declare(np.Var, kNode, np.P)
+		_ = i
+	}
+	for _, rp := range pp.Rels {
+		if create {
+			if _, bound := sc[rp.Var]; bound {
+				panic(syntaxErr(rp.P, "VariableAlreadyBound", "variable `%s` already declared", rp.Var))
+			}
+			if len(rp.Types) != 1 {
+				panic(syntaxErr(rp.P, "NoSingleRelationshipType", "a single relationship type must be specified for CREATE/MERGE"))
+			}
+			if rp.VarLen {
+				panic(syntaxErr(rp.P, "CreatingVarLength", "variable length relationships cannot be used in CREATE/MERGE"))
+			}
+		}
+		for _, other := range pp.Rels {
+			if other != rp && other.Var == rp.Var {
+				panic(syntaxErr(rp.P, "RelationshipUniquenessViolation", "relationship `%s` is used twice in one pattern", rp.Var))
+			}
+		}
+		if rp.Props != nil {
+			c.checkExpr(rp.Props, sc, false)
+		}
+		k := kRel
+		if rp.VarLen {
+			k = kRelList
+		}
+		declare(rp.Var, k, rp.P)
+	}
+	if pp.Var != "" {
+		if _, ok := sc[pp.Var]; ok {
+			panic(syntaxErr(pp.P, "VariableAlreadyBound", "variable `%s` already declared", pp.Var))
+		}
+		declare(pp.Var, kPath, pp.P)
+	}
+}
+
+func checkNoParamProps(pp *PathPattern) {
+	for _, n := range pp.Nodes {
+		if _, ok := n.Props.(*Param); ok {
+			panic(syntaxErr(n.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+	for _, r := range pp.Rels {
+		if _, ok := r.Props.(*Param); ok {
+			panic(syntaxErr(r.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+}
+
+func (c *compiler) match(x *MatchClause, sc scope) []stage {
+	for _, pp := range x.Patterns {
+		checkNoParamProps(pp)
+	}
+	bound := map[string]bool{}
+	for k := range sc {
+		bound[k] = true
+	}
+	var newVars []string
+	for _, pp := range x.Patterns {
+		c.declarePattern(pp, sc, false, &newVars)
+	}
+	if x.Where != nil {
+		c.checkExpr(x.Where, sc, false)
+		c.noAggregate(x.Where)
+	}
+	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}
+	desc := strings.Join(describeMatch(m, bound), "\n")
+	if x.Optional {
+		desc = "Optional {" + strings.Join(describeMatch(m, bound), "; ") + "}"
+		return []stage{{desc, func(in op) op {
+			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound) }}
+		}}}
+	}
+	return []stage{{desc, func(in op) op { return planMatch(in, m, bound) }}}
+}
+
+// collectHints finds property equalities usable for index seeks: inline
+// property maps and WHERE conjuncts v.p = <expression without v>.
+func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
+	h := map[string][]propHint{}
+	for _, pp := range pps {
+		for _, np := range pp.Nodes {
+			if m, ok := np.Props.(*MapLit); ok {
+				for i, k := range m.Keys {
+					if isConstant(m.Vals[i]) {
+						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i], "="})
+					}
+				}
+			}
+		}
+	}
+	var conj func(e Expr)
+	conj = func(e Expr) {
+		b, ok := e.(*Binary)
+		if !ok {
+			return
+		}
+		if b.Op == "AND" {
+			conj(b.L)
+			conj(b.R)
+			return
+		}
+		flip := map[string]string{"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+		if _, ok := flip[b.Op]; !ok {
+			return
+		}
+		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
+			pa, ok := side[0].(*PropAccess)
+			if !ok {
+				continue
+			}
+			op := b.Op
+			if i == 1 {
+				op = flip[op]
+			}
+			v, ok := pa.X.(*Var)
+			if ok && isConstant(side[1]) {
+				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1], op})
+			}
+		}
+	}
+	if where != nil {
+		conj(where)
+	}
+	return h
+}
+
+// isConstant reports whether e depends on no variable.
+func isConstant(e Expr) bool {
+	switch x := e.(type) {
+	case *Var, *PatternExpr, *PatternComp, *ExistsSubquery, *ListComp, *Quantifier, *Reduce, *MapProjection:
+		return false
+	case *FuncCall:
+		if isAggregate(x) {
+			return false
+		}
+	}
+	for _, ch := range children(e) {
+		if !isConstant(ch) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiler) noAggregate(e Expr) {
+	if containsAggregate(e) {
+		panic(syntaxErr(e.exprPos(), "InvalidAggregation", "aggregate functions are not allowed here"))
+	}
+}
+
+func (c *compiler) create(x *CreateClause, sc scope) []stage {
+	for _, pp := range x.Patterns {
+		for _, rp := range pp.Rels {
+			if rp.Dir == DirBoth {
+				panic(syntaxErr(rp.P, "RequiresDirectedRelationship", "relationships must be directed in CREATE"))
+			}
+		}
+		c.declarePattern(pp, sc, true, nil)
+	}
+	pps := x.Patterns
+	return []stage{{"Create", func(in op) op {
+		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+			var err error
+			for _, pp := range pps {
+				if r, err = ec.createPath(r, pp); err != nil {
+					return nil, err
+				}
+			}
+			return []row{r}, nil
+		}}
+	}}}
+}
+
+func (c *compiler) merge(x *MergeClause, sc scope) []stage {
+	bound := map[string]bool{}
+	for k := range sc {
+		bound[k] = true
+	}
+	checkNoParamProps(x.Pattern)
+	c.declarePattern(x.Pattern, sc, true, nil)
+	for _, it := range x.OnCreate {
+		c.checkSetItem(it, sc)
+	}
+	for _, it := range x.OnMatch {
+		c.checkSetItem(it, sc)
+	}
+	pp, onCreate, onMatch := x.Pattern, x.OnCreate, x.OnMatch
+	m := &matchSpec{patterns: []*PathPattern{pp}, hints: collectHints([]*PathPattern{pp}, nil)}
+	return []stage{{"Merge", func(in op) op {
+		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+			for _, np := range pp.Nodes {
+				if v, ok := r[np.Var]; ok && v == nil {
+					return nil, runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge a node using a null property value or null node")
+				}
+			}
+			it := planMatch(&argOp{r: r}, m, bound)
+			var out []row
+			for {
+				nr, err := it.next(ec)
+				if err != nil {
+					return nil, err
+				}
+				if nr == nil {
+					break
+				}
+				out = append(out, nr)
+			}
+			if len(out) == 0 {
+				if err := ec.checkMergeProps(pp, r); err != nil {
+					return nil, err
+				}
+				nr, err := ec.createPath(r, pp)
+				if err != nil {
+					return nil, err
+				}
+				for _, s := range onCreate {
+					if err := ec.applySet(nr, s); err != nil {
+						return nil, err
+					}
+				}
+				return []row{nr}, nil
+			}
+			for _, nr := range out {
+				for _, s := range onMatch {
+					if err := ec.applySet(nr, s); err != nil {
+						return nil, err
+					}
+				}
+			}
+			return out, nil
+		}}
+	}}}
+}
+
+func (c *execCtx) checkMergeProps(pp *PathPattern, r row) error {
+	check := func(e Expr) error {
+		if e == nil {
+			return nil
+		}
+		v, err := c.eval(e, r)
+		if err != nil {
+			return err
+		}
+		if m, ok := v.(value.Map); ok {
+			for _, k := range sortedKeys(m) {
+				if m[k] == nil {
+					return runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge with a null value for property %q", k)
+				}
+			}
+		}
+		return nil
+	}
+	for _, n := range pp.Nodes {
+		if err := check(n.Props); err != nil {
+			return err
+		}
+	}
+	for _, rp := range pp.Rels {
+		if err := check(rp.Props); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+// Package cypher is Quiver's Cypher engine: a lexer, a hand-written
+// recursive-descent parser, an AST, a semantic pass raising the openCypher
+// TCK's typed errors, a planner and a pull-based streaming executor.
+//
+// # ENGINE_API
+//
+// The engine is stateless apart from its plan cache; storage comes in
+// through the Tx interface (core/graph transactions satisfy it through an
+// adapter; package cyphertest has a plain in-memory one for tests):
+//
+//	eng := cypher.NewEngine(cypher.Options{})          // plan cache, hooks
+//	p, err := eng.Prepare("MATCH (n:User) RETURN n.age") // cached by text
+//	res, err := eng.Execute(tx, p, map[string]value.Value{"id": int64(1)})
+//	cols := res.Columns()
+//	for {
+//		rec, ok, err := res.Next() // pulls one row; the host may stop anytime
+//		if err != nil || !ok { break }
+//		_ = rec // []value.Value: value.Node, value.Relationship, value.Path, ...
+//	}
+//	stats := res.Stats()          // Stats.Map(): "nodes-created", ... (Neo4j keys)
+//	notes := res.Notifications()
+//
+// Run(tx, query, params) does Prepare + Execute in one call.
+//
+// Every error is a *Error: Code is the Neo4j status code
+// (Neo.ClientError.Statement.SyntaxError, ...TypeError, ...ArgumentError,
+// ...SemanticError, ...EntityNotFound, Neo.ClientError.Schema.
+// ConstraintValidationFailed, Neo.ClientError.Procedure.ProcedureNotFound),
+// Kind() its last segment (the TCK's error type), Detail the TCK detail code
+// (VariableTypeConflict, UndefinedVariable, ...), Phase PhaseCompile or
+// PhaseRuntime, and Line/Column the position for compile-time errors.
+// Compile-time errors come from Prepare; runtime errors from Execute or
+// Next. A panic inside the engine is recovered at this boundary and returned
+// as a Neo.DatabaseError.General.UnknownError; it never crashes the host.
+//
+// Memgraph's schema statements (CREATE INDEX ON :L(p), CREATE INDEX ON :L,
+// DROP INDEX ON ..., CREATE/DROP CONSTRAINT ON (n:L) ASSERT n.p IS UNIQUE |
+// ASSERT EXISTS (n.p), SHOW INDEX INFO, SHOW CONSTRAINT INFO, SHOW STORAGE
+// INFO) need a Tx that also implements SchemaTx. CREATE SNAPSHOT calls
+// Options.Snapshot. EXPLAIN returns the plan as rows (column "QUERY PLAN");
+// PROFILE runs the query and returns one row per operator with the rows
+// it produced.
+//
+// Write clauses are eager (they drain their input before writing); reads
+// stream: a RETURN of a million rows never holds them all.
+package cypher

@@ -1,0 +1,428 @@
+package cypher
+
+import (
+	"fmt"
+	"math/rand"
+	"runtime/debug"
+	"strings"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// PlanCacheSize bounds the plan cache (default 1000 entries).
+	PlanCacheSize int
+	// Snapshot runs CREATE SNAPSHOT; nil makes the statement an error.
+	Snapshot func() error
+	// Rand is the source of rand(); the host seeds it (core/node's
+	// Env.Rand). Nil uses a fixed-seed source, so runs are reproducible.
+	Rand *rand.Rand
+}
+
+// Engine prepares and executes Cypher statements. Like everything in core
+// it is driven one call at a time: a host that runs queries on several
+// goroutines gives each its own Engine (Prepared plans may be shared; they
+// are immutable).
+type Engine struct {
+	opts  Options
+	cache map[string]*Prepared
+	order []string
+}
+
+// NewEngine returns an engine with an empty plan cache.
+func NewEngine(opts Options) *Engine {
+	if opts.PlanCacheSize <= 0 {
+		opts.PlanCacheSize = 1000
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.New(rand.NewSource(1))
+	}
+	return &Engine{opts: opts, cache: map[string]*Prepared{}}
+}
+
+// Prepared is a parsed, checked and planned statement. It is immutable and
+// may be executed many times, concurrently.
+type Prepared struct {
+	query string
+	plan  *plan
+}
+
+// Columns returns the statement's result columns.
+func (p *Prepared) Columns() []string { return p.plan.outColumns() }
+
+// IsWrite reports whether the statement may change the graph or schema.
+func (p *Prepared) IsWrite() bool { return p.plan.writes }
+
+// Prepare parses, checks and plans query, or returns a cached plan.
+func (e *Engine) Prepare(query string) (p *Prepared, err error) {
+	if c, ok := e.cache[query]; ok {
+		return c, nil
+	}
+	defer recoverInto(&err)
+	q, err := Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := compile(q)
+	if err != nil {
+		return nil, err
+	}
+	pl.writes = q.Schema != nil || hasWrites(q)
+	p = &Prepared{query: query, plan: pl}
+	if _, ok := e.cache[query]; !ok {
+		if len(e.order) >= e.opts.PlanCacheSize {
+			delete(e.cache, e.order[0])
+			e.order = e.order[1:]
+		}
+		e.cache[query] = p
+		e.order = append(e.order, query)
+	}
+	return p, nil
+}
+
+func hasWrites(q *Query) bool {
+	for _, sq := range q.Parts {
+		for _, c := range sq.Clauses {
+			if isUpdating(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = &Error{Code: CodeInternal, Detail: "InternalError", Phase: PhaseRuntime, Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+	}
+}
+
+// Notification is a warning attached to a result.
+type Notification struct {
+	Code        string
+	Title       string
+	Description string
+}
+
+// Result streams the rows of one execution.
+type Result struct {
+	cols  []string
+	root  op
+	ctx   *execCtx
+	err   error
+	done  bool
+	notes []Notification
+}
+
+// Columns returns the result's column names.
+func (r *Result) Columns() []string { return r.cols }
+
+// Stats returns the update counters so far (final once Next reported the end).
+func (r *Result) Stats() Stats { return *r.ctx.stats }
+
+// Notifications returns the result's warnings.
+func (r *Result) Notifications() []Notification { return r.notes }
+
+// Next pulls the next row. ok is false at the end or on error.
+func (r *Result) Next() (rec []value.Value, ok bool, err error) {
+	if r.done {
+		return nil, false, r.err
+	}
+	defer func() {
+		if err != nil {
+			r.done, r.err = true, err
+		}
+	}()
+	defer recoverInto(&err)
+	row, err := r.root.next(r.ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if row == nil {
+		r.done = true
+		return nil, false, nil
+	}
+	rec = make([]value.Value, len(r.cols))
+	for i, c := range r.cols {
+		rec[i] = r.ctx.export(row[c])
+	}
+	return rec, true, nil
+}
+
+// Close stops the result early; later Next calls report the end.
+func (r *Result) Close() { r.done = true }
+
+// Run prepares and executes query in one call.
+func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Result, error) {
+	p, err := e.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return e.Execute(tx, p, params)
+}
+
+// Execute starts executing a prepared statement in tx. Rows are computed as
+// Next pulls them; write clauses run when the first row is pulled, except
+// for schema statements, which run here.
+func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res *Result, err error) {
+	defer recoverInto(&err)
+	pl := p.plan
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
+	if pl.explain {
+		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows()}, ctx: ctx}, nil
+	}
+	if pl.schema != nil {
+		rows, err := e.runSchema(ctx, pl.schema)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{cols: pl.columns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
+	}
+	root, counters := pl.instantiate()
+	if pl.profile {
+		rows, err := profileRun(ctx, root, counters, pl)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{cols: profileColumns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
+	}
+	return &Result{cols: pl.columns, root: root, ctx: ctx}, nil
+}
+
+func (pl *plan) outColumns() []string {
+	switch {
+	case pl.explain:
+		return []string{"QUERY PLAN"}
+	case pl.profile:
+		return profileColumns
+	}
+	return pl.columns
+}
+
+// countOp counts the rows an operator produced, for PROFILE.
+type countOp struct {
+	in op
+	n  int64
+}
+
+func (o *countOp) next(c *execCtx) (row, error) {
+	r, err := o.in.next(c)
+	if r != nil {
+		o.n++
+	}
+	return r, err
+}
+
+type counted struct {
+	desc string
+	op   *countOp
+}
+
+func (pl *plan) instantiate() (op, []counted) {
+	var parts []op
+	var counters []counted
+	for _, stages := range pl.parts {
+		var cur op = &argOp{r: row{}}
+		for _, s := range stages {
+			c := &countOp{in: s.build(cur)}
+			counters = append(counters, counted{s.desc, c})
+			cur = c
+		}
+		parts = append(parts, cur)
+	}
+	if len(pl.columns) == 0 {
+		// A query without RETURN runs to its end and yields no rows.
+		for i, p := range parts {
+			parts[i] = &drainOp{in: p}
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0], counters
+	}
+	var root op = &unionOp{parts: parts}
+	if pl.union == "distinct" {
+		root = &distinctOp{in: root, cols: pl.columns}
+	}
+	return root, counters
+}
+
+func (pl *plan) explainRows() []row {
+	var rows []row
+	for i := len(pl.parts) - 1; i >= 0; i-- {
+		for j := len(pl.parts[i]) - 1; j >= 0; j-- {
+			lines := strings.Split(pl.parts[i][j].desc, "\n")
+			for k := len(lines) - 1; k >= 0; k-- {
+				rows = append(rows, row{"QUERY PLAN": " * " + lines[k]})
+			}
+		}
+		rows = append(rows, row{"QUERY PLAN": " * Once"})
+	}
+	if pl.schema != nil {
+		rows = append(rows, row{"QUERY PLAN": " * " + pl.schema.Kind})
+	}
+	return rows
+}
+
+var profileColumns = []string{"OPERATOR", "ACTUAL HITS"}
+
+func profileRun(ctx *execCtx, root op, counters []counted, pl *plan) ([]row, error) {
+	for {
+		r, err := root.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+	}
+	var rows []row
+	for i := len(counters) - 1; i >= 0; i-- {
+		rows = append(rows, row{"OPERATOR": "* " + counters[i].desc, "ACTUAL HITS": counters[i].op.n})
+	}
+	return rows, nil
+}
+
+// export turns an engine value into a result value, reading entities from
+// the transaction.
+func (c *execCtx) export(v value.Value) value.Value {
+	switch x := v.(type) {
+	case nodeRef:
+		return c.exportNode(x.id)
+	case relRef:
+		return c.exportRel(x.id)
+	case pathRef:
+		p := value.Path{}
+		for _, n := range x.nodes {
+			p.Nodes = append(p.Nodes, c.exportNode(n))
+		}
+		for _, r := range x.rels {
+			p.Rels = append(p.Rels, c.exportRel(r))
+		}
+		return p
+	case value.List:
+		out := make(value.List, len(x))
+		for i, e := range x {
+			out[i] = c.export(e)
+		}
+		return out
+	case value.Map:
+		out := make(value.Map, len(x))
+		for k, e := range x {
+			out[k] = c.export(e)
+		}
+		return out
+	}
+	return v
+}
+
+func copyMap(m value.Map) value.Map {
+	out := make(value.Map, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *execCtx) exportNode(id int64) value.Node {
+	return value.Node{ID: id, Labels: append([]string{}, c.tx.VertexLabels(id)...), Props: copyMap(c.tx.VertexProps(id))}
+}
+
+func (c *execCtx) exportRel(id int64) value.Relationship {
+	e, _ := c.tx.Edge(id)
+	return value.Relationship{ID: id, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(c.tx.EdgeProps(id))}
+}
+
+func schemaColumns(s *SchemaStmt) []string {
+	switch s.Kind {
+	case "show-index":
+		return []string{"index type", "label", "property", "count"}
+	case "show-constraint":
+		return []string{"constraint type", "label", "properties"}
+	case "show-storage":
+		return []string{"storage info", "value"}
+	}
+	return nil
+}
+
+func (e *Engine) runSchema(c *execCtx, s *SchemaStmt) ([]row, error) {
+	if s.Kind == "create-snapshot" {
+		if e.opts.Snapshot == nil {
+			return nil, runtimeErr(CodeSemanticError, "Unsupported", "CREATE SNAPSHOT is not available here")
+		}
+		return nil, e.opts.Snapshot()
+	}
+	st, ok := c.tx.(SchemaTx)
+	if !ok {
+		return nil, runtimeErr(CodeSemanticError, "Unsupported", "this transaction does not support schema statements")
+	}
+	var err error
+	switch s.Kind {
+	case "create-index":
+		err = st.CreateIndex(s.Label, s.Property)
+		c.stats.IndexesAdded++
+	case "drop-index":
+		err = st.DropIndex(s.Label, s.Property)
+		c.stats.IndexesRemoved++
+	case "create-constraint":
+		err = st.CreateConstraint(ConstraintInfo{Kind: s.CKind, Label: s.Label, Property: s.Property})
+		c.stats.ConstraintsAdded++
+	case "drop-constraint":
+		err = st.DropConstraint(ConstraintInfo{Kind: s.CKind, Label: s.Label, Property: s.Property})
+		c.stats.ConstraintsRemoved++
+	case "show-index":
+		var rows []row
+		for _, ix := range st.Indexes() {
+			kind, prop := "label+property", value.Value(ix.Property)
+			if ix.Property == "" {
+				kind, prop = "label", nil
+			}
+			rows = append(rows, row{"index type": kind, "label": ix.Label, "property": prop, "count": ix.Count})
+		}
+		return rows, nil
+	case "show-constraint":
+		var rows []row
+		for _, ci := range st.Constraints() {
+			kind := "exists"
+			if ci.Kind == "unique" {
+				kind = "unique"
+			}
+			rows = append(rows, row{"constraint type": kind, "label": ci.Label, "properties": ci.Property})
+		}
+		return rows, nil
+	case "show-storage":
+		var rows []row
+		for _, kv := range st.StorageInfo() {
+			rows = append(rows, row{"storage info": kv[0], "value": kv[1]})
+		}
+		return rows, nil
+	}
+	if err != nil {
+		*c.stats = Stats{}
+		return nil, wrapSchemaErr(err)
+	}
+	return nil, nil
+}
+
+func wrapSchemaErr(err error) error {
+	if _, ok := err.(*Error); ok {
+		return err
+	}
+	code := "Neo.ClientError.Schema.SchemaRuleError"
+	if strings.Contains(strings.ToLower(err.Error()), "violat") {
+		code = CodeConstraint
+	}
+	return &Error{Code: code, Detail: "SchemaError", Phase: PhaseRuntime, Msg: err.Error()}
+}
+
+// drainOp pulls its input to the end and yields nothing.
+type drainOp struct{ in op }
+
+func (o *drainOp) next(c *execCtx) (row, error) {
+	for {
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package cypher_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// run executes query and renders its rows, one per line, or the error.
+func run(t testing.TB, e *cypher.Engine, g cypher.Tx, query string) string {
+	t.Helper()
+	res, err := e.Run(g, query, map[string]value.Value{"p": int64(7)})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(strings.Join(res.Columns(), " | ") + "\n")
+	for {
+		rec, ok, err := res.Next()
+		if err != nil {
+			return b.String() + "error: " + err.Error()
+		}
+		if !ok {
+			break
+		}
+		parts := make([]string, len(rec))
+		for i, v := range rec {
+			parts[i] = render(v)
+		}
+		b.WriteString(strings.Join(parts, " | ") + "\n")
+	}
+	return b.String()
+}
+
+func render(v value.Value) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "'" + x + "'"
+	case value.List:
+		var ps []string
+		for _, e := range x {
+			ps = append(ps, render(e))
+		}
+		return "[" + strings.Join(ps, ", ") + "]"
+	case value.Map:
+		var ks []string
+		for k := range x {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		var ps []string
+		for _, k := range ks {
+			ps = append(ps, k+": "+render(x[k]))
+		}
+		return "{" + strings.Join(ps, ", ") + "}"
+	case value.Node:
+		return "(" + strings.Join(append([]string{""}, x.Labels...), ":") + " " + render(value.Map(x.Props)) + ")"
+	case value.Relationship:
+		return "[:" + x.Type + " " + render(value.Map(x.Props)) + "]"
+	case value.Path:
+		var ps []string
+		for i, n := range x.Nodes {
+			ps = append(ps, render(n))
+			if i < len(x.Rels) {
+				ps = append(ps, render(x.Rels[i]))
+			}
+		}
+		return "<" + strings.Join(ps, ",") + ">"
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,782 @@
+package cypher
+
+import (
+	"math"
+	"math/rand"
+	"regexp"
+	"strings"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// row binds variable names to values. Names starting with a space are
+// hidden (anonymous pattern elements, aggregate results).
+type row map[string]value.Value
+
+func (r row) with(k string, v value.Value) row {
+	n := make(row, len(r)+1)
+	for kk, vv := range r {
+		n[kk] = vv
+	}
+	n[k] = v
+	return n
+}
+
+// execCtx is what evaluation and operators share for one execution.
+type execCtx struct {
+	tx     Tx
+	params map[string]value.Value
+	stats  *Stats
+	aggKey map[*FuncCall]string
+	plan   *plan
+	rand   *rand.Rand
+}
+
+func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
+	switch x := e.(type) {
+	case *Literal:
+		return x.Val, nil
+	case *Param:
+		v, ok := c.params[x.Name]
+		if !ok {
+			return nil, runtimeErr(CodeParamMissing, "ParameterMissing", "expected parameter $%s", x.Name)
+		}
+		return fromExternal(v), nil
+	case *Var:
+		v, ok := r[x.Name]
+		if !ok {
+			return nil, runtimeErr(CodeSyntaxError, "UndefinedVariable", "variable `%s` not defined", x.Name)
+		}
+		return v, nil
+	case *PropAccess:
+		m, err := c.eval(x.X, r)
+		if err != nil {
+			return nil, err
+		}
+		return c.property(m, x.Key)
+	case *IndexExpr:
+		return c.evalIndex(x, r)
+	case *SliceExpr:
+		return c.evalSlice(x, r)
+	case *Binary:
+		return c.evalBinary(x, r)
+	case *Unary:
+		return c.evalUnary(x, r)
+	case *IsNull:
+		v, err := c.eval(x.X, r)
+		if err != nil {
+			return nil, err
+		}
+		return (v == nil) != x.Not, nil
+	case *HasLabels:
+		v, err := c.eval(x.X, r)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		if rr, isRel := v.(relRef); isRel {
+			e, _ := c.tx.Edge(rr.id)
+			for _, l := range x.Labels {
+				if l != e.Type {
+					return false, nil
+				}
+			}
+			return true, nil
+		}
+		n, ok := v.(nodeRef)
+		if !ok {
+			return nil, typeErr("expected a node for a label check, got %s", typeName(v))
+		}
+		return hasLabels(c.tx.VertexLabels(n.id), x.Labels), nil
+	case *FuncCall:
+		if k, ok := c.aggKey[x]; ok {
+			return r[k], nil
+		}
+		return c.evalCall(x, r)
+	case *ListLit:
+		l := make(value.List, 0, len(x.Items))
+		for _, it := range x.Items {
+			v, err := c.eval(it, r)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	case *MapLit:
+		m := make(value.Map, len(x.Keys))
+		for i, k := range x.Keys {
+			v, err := c.eval(x.Vals[i], r)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		return m, nil
+	case *CaseExpr:
+		return c.evalCase(x, r)
+	case *ListComp:
+		return c.evalListComp(x, r)
+	case *Quantifier:
+		return c.evalQuantifier(x, r)
+	case *Reduce:
+		return c.evalReduce(x, r)
+	case *MapProjection:
+		return c.evalMapProjection(x, r)
+	case *PatternExpr:
+		return c.evalPatternList(x.Pattern, nil, nil, r)
+	case *PatternComp:
+		return c.evalPatternList(x.Pattern, x.Where, x.Proj, r)
+	case *ExistsSubquery:
+		return c.evalExists(x, r)
+	}
+	return nil, runtimeErr(CodeInternal, "Unsupported", "unsupported expression %T", e)
+}
+
+// fromExternal turns parameter values (which may hold Go ints of other
+// widths) into engine values.
+func fromExternal(v value.Value) value.Value {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case []value.Value:
+		return fromExternal(value.List(x))
+	case map[string]value.Value:
+		return fromExternal(value.Map(x))
+	case value.List:
+		l := make(value.List, len(x))
+		for i, e := range x {
+			l[i] = fromExternal(e)
+		}
+		return l
+	case value.Map:
+		m := make(value.Map, len(x))
+		for k, e := range x {
+			m[k] = fromExternal(e)
+		}
+		return m
+	case value.Node:
+		return nodeRef{x.ID}
+	case value.Relationship:
+		return relRef{x.ID}
+	}
+	return v
+}
+
+func hasLabels(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
+	switch x := m.(type) {
+	case nil:
+		return nil, nil
+	case nodeRef:
+		if !c.tx.VertexExists(x.id) {
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
+		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.VertexProp(x.id, key), nil
+		}
+		return c.tx.VertexProps(x.id)[key], nil
+	case relRef:
+		if _, ok := c.tx.Edge(x.id); !ok {
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
+		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.EdgeProp(x.id, key), nil
+		}
+		return c.tx.EdgeProps(x.id)[key], nil
+	case value.Map:
+		return x[key], nil
+	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration, value.Point:
+		return temporalField(x, key)
+	}
+	return nil, typeErr("cannot access property %q of %s", key, typeName(m))
+}
+
+func temporalField(v value.Value, key string) (value.Value, error) {
+	if p, ok := v.(value.Point); ok {
+		switch key {
+		case "x", "longitude":
+			return p.X, nil
+		case "y", "latitude":
+			return p.Y, nil
+		case "z", "height":
+			if p.Is3D() {
+				return p.Z, nil
+			}
+		case "srid":
+			return int64(p.SRID), nil
+		}
+		return nil, nil
+	}
+	return nil, typeErr("temporal field %q is not supported", key)
+}
+
+func (c *execCtx) evalIndex(x *IndexExpr, r row) (value.Value, error) {
+	l, err := c.eval(x.X, r)
+	if err != nil {
+		return nil, err
+	}
+	i, err := c.eval(x.Idx, r)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil || i == nil {
+		return nil, nil
+	}
+	switch lv := l.(type) {
+	case value.List:
+		n, ok := i.(int64)
+		if !ok {
+			return nil, typeErr("list index must be an integer, got %s", typeName(i))
+		}
+		if n < 0 {
+			n += int64(len(lv))
+		}
+		if n < 0 || n >= int64(len(lv)) {
+			return nil, nil
+		}
+		return lv[n], nil
+	case value.Map, nodeRef, relRef:
+		k, ok := i.(string)
+		if !ok {
+			return nil, runtimeErr(CodeTypeError, "MapElementAccessByNonString", "map key must be a string, got %s", typeName(i))
+		}
+		return c.property(lv, k)
+	}
+	return nil, typeErr("cannot index %s", typeName(l))
+}
+
+func (c *execCtx) evalSlice(x *SliceExpr, r row) (value.Value, error) {
+	l, err := c.eval(x.X, r)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	lv, ok := l.(value.List)
+	if !ok {
+		return nil, typeErr("cannot slice %s", typeName(l))
+	}
+	n := int64(len(lv))
+	bound := func(e Expr, def int64) (int64, bool, error) {
+		if e == nil {
+			return def, true, nil
+		}
+		v, err := c.eval(e, r)
+		if err != nil || v == nil {
+			return 0, false, err
+		}
+		i, ok := v.(int64)
+		if !ok {
+			return 0, false, typeErr("slice bound must be an integer, got %s", typeName(v))
+		}
+		if i < 0 {
+			i += n
+		}
+		return max(0, min(i, n)), true, nil
+	}
+	from, ok1, err := bound(x.From, 0)
+	if err != nil {
+		return nil, err
+	}
+	to, ok2, err := bound(x.To, n)
+	if err != nil {
+		return nil, err
+	}
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	if from >= to {
+		return value.List{}, nil
+	}
+	return append(value.List{}, lv[from:to]...), nil
+}
+
+func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
+	if pe, ok := e.(*PatternExpr); ok {
+		v, err := c.evalExists(&ExistsSubquery{node: pe.node, Patterns: []*PathPattern{pe.Pattern}}, r)
+		if err != nil {
+			return triNull, err
+		}
+		return triOf(v.(bool)), nil
+	}
+	v, err := c.eval(e, r)
+	if err != nil {
+		return triNull, err
+	}
+	switch b := v.(type) {
+	case nil:
+		return triNull, nil
+	case bool:
+		return triOf(b), nil
+	}
+	return triNull, typeErr("expected a boolean, got %s", typeName(v))
+}
+
+func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
+	a, err := c.evalBool(x.L, r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.evalBool(x.R, r)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case "AND":
+		if a == triFalse || b == triFalse {
+			return false, nil
+		}
+		if a == triNull || b == triNull {
+			return nil, nil
+		}
+		return true, nil
+	case "OR":
+		if a == triTrue || b == triTrue {
+			return true, nil
+		}
+		if a == triNull || b == triNull {
+			return nil, nil
+		}
+		return false, nil
+	}
+	if a == triNull || b == triNull {
+		return nil, nil
+	}
+	return a != b, nil
+}
+
+func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
+	switch x.Op {
+	case "AND", "OR", "XOR":
+		return c.evalLogic(x, r)
+	}
+	a, err := c.eval(x.L, r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.eval(x.R, r)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case "=":
+		return equal(a, b).value(), nil
+	case "<>":
+		t := equal(a, b)
+		if t == triNull {
+			return nil, nil
+		}
+		return t == triFalse, nil
+	case "<", ">", "<=", ">=":
+		cmp, ok := compareOp(a, b)
+		if !ok {
+			return nil, nil
+		}
+		if isFloatNaN(a) || isFloatNaN(b) {
+			return false, nil
+		}
+		switch x.Op {
+		case "<":
+			return cmp < 0, nil
+		case ">":
+			return cmp > 0, nil
+		case "<=":
+			return cmp <= 0, nil
+		}
+		return cmp >= 0, nil
+	case "IN":
+		return inList(a, b)
+	case "STARTS", "ENDS", "CONTAINS":
+		as, ok1 := a.(string)
+		bs, ok2 := b.(string)
+		if !ok1 || !ok2 {
+			return nil, nil
+		}
+		switch x.Op {
+		case "STARTS":
+			return strings.HasPrefix(as, bs), nil
+		case "ENDS":
+			return strings.HasSuffix(as, bs), nil
+		}
+		return strings.Contains(as, bs), nil
+	case "=~":
+		as, ok1 := a.(string)
+		bs, ok2 := b.(string)
+		if !ok1 || !ok2 {
+			return nil, nil
+		}
+		re, err := regexp.Compile("^(?:" + bs + ")$")
+		if err != nil {
+			return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+		}
+		return re.MatchString(as), nil
+	}
+	return arith(x.Op, a, b)
+}
+
+func inList(a, b value.Value) (value.Value, error) {
+	if b == nil {
+		return nil, nil
+	}
+	l, ok := b.(value.List)
+	if !ok {
+		return nil, typeErr("IN expects a list, got %s", typeName(b))
+	}
+	res := triFalse
+	for _, e := range l {
+		switch equal(a, e) {
+		case triTrue:
+			return true, nil
+		case triNull:
+			res = triNull
+		}
+	}
+	return res.value(), nil
+}
+
+func arith(op string, a, b value.Value) (value.Value, error) {
+	if a == nil || b == nil {
+		return nil, nil
+	}
+	if op == "+" {
+		if v, ok, err := addNonNumeric(a, b); ok {
+			return v, err
+		}
+	}
+	if !isNumber(a) || !isNumber(b) {
+		return nil, typeErr("cannot apply %s to %s and %s", op, typeName(a), typeName(b))
+	}
+	ai, aInt := a.(int64)
+	bi, bInt := b.(int64)
+	if aInt && bInt && op != "^" {
+		return intArith(op, ai, bi)
+	}
+	x, y := toFloat(a), toFloat(b)
+	switch op {
+	case "+":
+		return x + y, nil
+	case "-":
+		return x - y, nil
+	case "*":
+		return x * y, nil
+	case "/":
+		return x / y, nil
+	case "%":
+		return math.Mod(x, y), nil
+	}
+	return math.Pow(x, y), nil
+}
+
+func intArith(op string, a, b int64) (value.Value, error) {
+	overflow := func() error {
+		return runtimeErr(CodeArgumentError, "NumberOutOfRange", "integer overflow")
+	}
+	switch op {
+	case "+":
+		s := a + b
+		if (s > a) != (b > 0) {
+			return nil, overflow()
+		}
+		return s, nil
+	case "-":
+		s := a - b
+		if (s < a) != (b > 0) {
+			return nil, overflow()
+		}
+		return s, nil
+	case "*":
+		if a == 0 || b == 0 {
+			return int64(0), nil
+		}
+		s := a * b
+		if s/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+			return nil, overflow()
+		}
+		return s, nil
+	case "/", "%":
+		if b == 0 {
+			return nil, runtimeErr(CodeArgumentError, "DivisionByZero", "/ by zero")
+		}
+		if op == "/" {
+			return a / b, nil
+		}
+		return a % b, nil
+	}
+	return nil, typeErr("unknown operator %s", op)
+}
+
+func addNonNumeric(a, b value.Value) (value.Value, bool, error) {
+	if al, ok := a.(value.List); ok {
+		out := append(value.List{}, al...)
+		if bl, ok := b.(value.List); ok {
+			return append(out, bl...), true, nil
+		}
+		return append(out, b), true, nil
+	}
+	if bl, ok := b.(value.List); ok {
+		return append(value.List{a}, bl...), true, nil
+	}
+	as, aStr := a.(string)
+	bs, bStr := b.(string)
+	switch {
+	case aStr && bStr:
+		return as + bs, true, nil
+	case aStr && isNumber(b):
+		return as + numString(b), true, nil
+	case bStr && isNumber(a):
+		return numString(a) + bs, true, nil
+	}
+	return nil, false, nil
+}
+
+func (c *execCtx) evalUnary(x *Unary, r row) (value.Value, error) {
+	if x.Op == "NOT" {
+		t, err := c.evalBool(x.X, r)
+		if err != nil {
+			return nil, err
+		}
+		switch t {
+		case triTrue:
+			return false, nil
+		case triFalse:
+			return true, nil
+		}
+		return nil, nil
+	}
+	v, err := c.eval(x.X, r)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	switch n := v.(type) {
+	case int64:
+		if x.Op == "-" {
+			if n == math.MinInt64 {
+				return nil, runtimeErr(CodeArgumentError, "NumberOutOfRange", "integer overflow")
+			}
+			return -n, nil
+		}
+		return n, nil
+	case float64:
+		if x.Op == "-" {
+			return -n, nil
+		}
+		return n, nil
+	}
+	return nil, typeErr("cannot negate %s", typeName(v))
+}
+
+func (c *execCtx) evalCase(x *CaseExpr, r row) (value.Value, error) {
+	var test value.Value
+	if x.Test != nil {
+		v, err := c.eval(x.Test, r)
+		if err != nil {
+			return nil, err
+		}
+		test = v
+	}
+	for i, w := range x.Whens {
+		if x.Test != nil {
+			v, err := c.eval(w, r)
+			if err != nil {
+				return nil, err
+			}
+			if equal(test, v) != triTrue {
+				continue
+			}
+		} else {
+			t, err := c.evalBool(w, r)
+			if err != nil {
+				return nil, err
+			}
+			if t != triTrue {
+				continue
+			}
+		}
+		return c.eval(x.Thens[i], r)
+	}
+	if x.Else != nil {
+		return c.eval(x.Else, r)
+	}
+	return nil, nil
+}
+
+func (c *execCtx) evalList(e Expr, r row) (value.List, bool, error) {
+	v, err := c.eval(e, r)
+	if err != nil || v == nil {
+		return nil, false, err
+	}
+	l, ok := v.(value.List)
+	if !ok {
+		return nil, false, typeErr("expected a list, got %s", typeName(v))
+	}
+	return l, true, nil
+}
+
+func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
+	l, ok, err := c.evalList(x.List, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	out := value.List{}
+	for _, e := range l {
+		inner := r.with(x.Var, e)
+		if x.Where != nil {
+			t, err := c.evalBool(x.Where, inner)
+			if err != nil {
+				return nil, err
+			}
+			if t != triTrue {
+				continue
+			}
+		}
+		if x.Proj != nil {
+			v, err := c.eval(x.Proj, inner)
+			if err != nil {
+				return nil, err
+			}
+			e = v
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (c *execCtx) evalQuantifier(x *Quantifier, r row) (value.Value, error) {
+	l, ok, err := c.evalList(x.List, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	trues, nulls := 0, 0
+	for _, e := range l {
+		t := triTrue
+		if x.Where != nil {
+			t, err = c.evalBool(x.Where, r.with(x.Var, e))
+			if err != nil {
+				return nil, err
+			}
+		}
+		switch t {
+		case triTrue:
+			trues++
+		case triNull:
+			nulls++
+		}
+	}
+	falses := len(l) - trues - nulls
+	switch x.Kind {
+	case "all":
+		if falses > 0 {
+			return false, nil
+		}
+		if nulls > 0 {
+			return nil, nil
+		}
+		return true, nil
+	case "any":
+		if trues > 0 {
+			return true, nil
+		}
+		if nulls > 0 {
+			return nil, nil
+		}
+		return false, nil
+	case "none":
+		if trues > 0 {
+			return false, nil
+		}
+		if nulls > 0 {
+			return nil, nil
+		}
+		return true, nil
+	}
+	if trues > 1 {
+		return false, nil
+	}
+	if nulls > 0 {
+		return nil, nil
+	}
+	return trues == 1, nil
+}
+
+func (c *execCtx) evalReduce(x *Reduce, r row) (value.Value, error) {
+	acc, err := c.eval(x.Init, r)
+	if err != nil {
+		return nil, err
+	}
+	l, ok, err := c.evalList(x.List, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	for _, e := range l {
+		inner := r.with(x.Acc, acc).with(x.Var, e)
+		acc, err = c.eval(x.Expr, inner)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
+}
+
+func (c *execCtx) propsOf(v value.Value) (value.Map, error) {
+	switch x := v.(type) {
+	case nodeRef:
+		if !c.tx.VertexExists(x.id) {
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
+		}
+		return c.tx.VertexProps(x.id), nil
+	case relRef:
+		return c.tx.EdgeProps(x.id), nil
+	case value.Map:
+		return x, nil
+	}
+	return nil, typeErr("expected a map, node or relationship, got %s", typeName(v))
+}
+
+func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error) {
+	base, ok := r[x.Var]
+	if !ok {
+		return nil, runtimeErr(CodeSyntaxError, "UndefinedVariable", "variable `%s` not defined", x.Var)
+	}
+	if base == nil {
+		return nil, nil
+	}
+	props, err := c.propsOf(base)
+	if err != nil {
+		return nil, err
+	}
+	out := value.Map{}
+	for _, it := range x.Items {
+		switch it.Kind {
+		case "all":
+			for k, v := range props {
+				out[k] = v
+			}
+		case "prop":
+			out[it.Key] = props[it.Key]
+		default:
+			v, err := c.eval(it.Val, r)
+			if err != nil {
+				return nil, err
+			}
+			out[it.Key] = v
+		}
+	}
+	return out, nil
+}

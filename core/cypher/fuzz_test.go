@@ -1,0 +1,74 @@
+package cypher_test
+
+import (
+	"testing"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/cypher/cyphertest"
+)
+
+var fuzzSeeds = []string{
+	"MATCH (a:A {x: 1})-[r:R*1..2]->(b) WHERE a.y > 2 RETURN a, count(*) ORDER BY a.y SKIP 1 LIMIT 3",
+	"CREATE (a:A {name: 'x'})-[:R]->(b) SET a.v = [1, 2.5, 'x'] RETURN a",
+	"UNWIND range(1, 10) AS x WITH x WHERE x % 2 = 0 RETURN collect(x), sum(x), avg(x)",
+	"MERGE (a:A {k: 1}) ON CREATE SET a += {z: 1} ON MATCH SET a:B RETURN a{.*}",
+	"MATCH p = (a)--(b) DETACH DELETE p",
+	"RETURN [x IN [1, 2, null] WHERE x > 1 | x ^ 2], reduce(s = 0, y IN [1] | s + y), CASE 1 WHEN 1 THEN 'a' END",
+	"OPTIONAL MATCH (n) RETURN n UNION ALL MATCH (n) RETURN n",
+	"RETURN 'a' STARTS WITH 'a', 'b' =~ 'b+', 1 IN [1], -9223372036854775808, 0x1f, 1e309",
+	"CREATE INDEX ON :A(x)",
+	"MATCH (a) WHERE exists((a)-->()) RETURN [(a)-->(b) | b.x]",
+}
+
+// FuzzParse: no input makes the parser panic; errors are *cypher.Error.
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if _, err := cypher.Parse(q); err != nil {
+			if _, ok := err.(*cypher.Error); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+		}
+	})
+}
+
+// FuzzEngine runs arbitrary statements against a small graph: nothing may
+// surface as an internal error (a recovered panic).
+func FuzzEngine(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		g := cyphertest.New()
+		e := cypher.NewEngine(cypher.Options{})
+		for _, setup := range []string{"CREATE (:A {x: 1})-[:R {w: 1}]->(:B {x: 2})-[:R]->(:A {x: 3})"} {
+			if _, err := drain(e, g, setup); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := drain(e, g, q); err != nil {
+			ce, ok := err.(*cypher.Error)
+			if !ok || ce.Code == cypher.CodeInternal {
+				t.Fatalf("%q: %v", q, err)
+			}
+		}
+	})
+}
+
+func drain(e *cypher.Engine, g cypher.Tx, q string) (int, error) {
+	res, err := e.Run(g, q, nil)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for n < 10000 {
+		_, ok, err := res.Next()
+		if err != nil || !ok {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

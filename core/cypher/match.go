@@ -1,0 +1,501 @@
+package cypher
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// matchSpec is a MATCH clause with every pattern element named (anonymous
+// ones get hidden names).
+type matchSpec struct {
+	patterns []*PathPattern
+	where    Expr
+	hints    map[string][]propHint // equality predicates from WHERE per node variable
+}
+
+// nameAnon gives unnamed pattern elements hidden, unique names.
+func nameAnon(pp *PathPattern, counter *int) {
+	for _, n := range pp.Nodes {
+		if n.Var == "" {
+			*counter++
+			n.Var = fmt.Sprintf("  anon%d", *counter)
+		}
+	}
+	for _, r := range pp.Rels {
+		if r.Var == "" {
+			*counter++
+			r.Var = fmt.Sprintf("  anon%d", *counter)
+		}
+	}
+}
+
+// planMatch builds the operator chain for the patterns of one MATCH over in.
+// bound holds the variables bound before the clause.
+func planMatch(in op, m *matchSpec, bound map[string]bool) op {
+	local := map[string]bool{}
+	for k := range bound {
+		local[k] = true
+	}
+	var clauseRels []string
+	for _, pp := range m.patterns {
+		in = planPath(in, pp, m.hints, local, &clauseRels)
+	}
+	if m.where != nil {
+		in = &filterOp{in: in, pred: m.where}
+	}
+	return in
+}
+
+// chooseStart picks where a path's matching begins: a bound node, else the
+// node with the most selective access (property hint > label > none).
+func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
+	start := 0
+	for i, n := range pp.Nodes {
+		if bound[n.Var] {
+			start = i
+			break
+		}
+	}
+	if !bound[pp.Nodes[start].Var] {
+		best := -1
+		for i, n := range pp.Nodes {
+			score := 0
+			if len(n.Labels) > 0 {
+				score = 1
+				if len(hints[n.Var]) > 0 {
+					score = 2
+				}
+			}
+			if score > best {
+				best, start = score, i
+			}
+		}
+	}
+	return start
+}
+
+func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
+	start := chooseStart(pp, hints, bound)
+	sn := pp.Nodes[start]
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: hints[sn.Var]}
+	bound[sn.Var] = true
+	for i := start; i < len(pp.Rels); i++ {
+		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
+	}
+	for i := start - 1; i >= 0; i-- {
+		in = planExpand(in, pp.Nodes[i+1].Var, pp.Rels[i], pp.Nodes[i], true, bound, clauseRels)
+	}
+	if pp.Var != "" {
+		in = pathOp(in, pp)
+		bound[pp.Var] = true
+	}
+	return in
+}
+
+func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool, clauseRels *[]string) op {
+	dir := rp.Dir
+	if reverse {
+		switch dir {
+		case DirOut:
+			dir = DirIn
+		case DirIn:
+			dir = DirOut
+		}
+	}
+	others := append([]string(nil), *clauseRels...)
+	relBound := bound[rp.Var]
+	*clauseRels = append(*clauseRels, rp.Var)
+	bound[rp.Var] = true
+	bound[to.Var] = true
+	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
+		fv, ok := r[from].(nodeRef)
+		if !ok {
+			return nil, nil
+		}
+		if rp.VarLen {
+			if relBound {
+				return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+			}
+			return c.varExpand(r, fv.id, rp, dir, to, others, reverse)
+		}
+		var out []row
+		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
+			if relBound {
+				if b, ok := r[rp.Var].(relRef); !ok || b.id != e.ID {
+					continue
+				}
+			}
+			if usedRel(r, others, e.ID) {
+				continue
+			}
+			if rp.Props != nil {
+				ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), rp.Props, r)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			other := e.To
+			if e.To == fv.id && (dir == DirIn || (dir == DirBoth && e.From != fv.id)) {
+				other = e.From
+			}
+			nr, err := c.bindEnd(r, to, other)
+			if err != nil {
+				return nil, err
+			}
+			if nr == nil {
+				continue
+			}
+			out = append(out, nr.with(rp.Var, relRef{e.ID}))
+		}
+		return out, nil
+	}}
+}
+
+// bindEnd binds (or checks) the far node of an expansion.
+func (c *execCtx) bindEnd(r row, to *NodePattern, id int64) (row, error) {
+	if v, ok := r[to.Var]; ok {
+		if n, isN := v.(nodeRef); !isN || n.id != id {
+			return nil, nil
+		}
+	}
+	ok, err := c.nodeMatches(id, to, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if _, bound := r[to.Var]; bound {
+		return r, nil
+	}
+	return r.with(to.Var, nodeRef{id}), nil
+}
+
+func usedRel(r row, others []string, id int64) bool {
+	for _, o := range others {
+		switch x := r[o].(type) {
+		case relRef:
+			if x.id == id {
+				return true
+			}
+		case value.List:
+			for _, e := range x {
+				if rr, ok := e.(relRef); ok && rr.id == id {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// boundVarExpand follows a relationship list bound before the pattern.
+func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, reverse bool) ([]row, error) {
+	l, ok := r[rp.Var].(value.List)
+	if !ok {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(l))
+	for _, e := range l {
+		rr, ok := e.(relRef)
+		if !ok {
+			return nil, nil
+		}
+		ids = append(ids, rr.id)
+	}
+	if reverse {
+		slicesReverse(ids)
+	}
+	cur := start
+	for _, id := range ids {
+		e, ok := c.tx.Edge(id)
+		if !ok || (len(rp.Types) > 0 && !containsStr(rp.Types, e.Type)) {
+			return nil, nil
+		}
+		switch {
+		case (dir == DirOut || dir == DirBoth) && e.From == cur:
+			cur = e.To
+		case (dir == DirIn || dir == DirBoth) && e.To == cur:
+			cur = e.From
+		default:
+			return nil, nil
+		}
+	}
+	nr, err := c.bindEnd(r, to, cur)
+	if err != nil || nr == nil {
+		return nil, err
+	}
+	return []row{nr}, nil
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesReverse(ids []int64) {
+	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+}
+
+func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string, reverse bool) ([]row, error) {
+	var out []row
+	var path []int64
+	var walk func(cur int64) error
+	walk = func(cur int64) error {
+		if int64(len(path)) >= rp.Min {
+			nr, err := c.bindEnd(r, to, cur)
+			if err != nil {
+				return err
+			}
+			if nr != nil {
+				l := make(value.List, len(path))
+				for i, id := range path {
+					if reverse {
+						l[len(path)-1-i] = relRef{id}
+					} else {
+						l[i] = relRef{id}
+					}
+				}
+				out = append(out, nr.with(rp.Var, l))
+			}
+		}
+		if rp.Max >= 0 && int64(len(path)) >= rp.Max {
+			return nil
+		}
+		for _, e := range c.tx.Edges(cur, dir, rp.Types) {
+			if usedRel(r, others, e.ID) || containsID(path, e.ID) {
+				continue
+			}
+			if rp.Props != nil {
+				ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), rp.Props, r)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			next := e.To
+			if e.To == cur && (dir == DirIn || (dir == DirBoth && e.From != cur)) {
+				next = e.From
+			}
+			path = append(path, e.ID)
+			err := walk(next)
+			path = path[:len(path)-1]
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return out, walk(start)
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// pathOp binds a named path from the bound elements of its pattern.
+func pathOp(in op, pp *PathPattern) op {
+	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
+		p, ok := c.buildPath(r, pp)
+		if !ok {
+			return []row{r.with(pp.Var, nil)}, nil
+		}
+		return []row{r.with(pp.Var, p)}, nil
+	}}
+}
+
+func (c *execCtx) buildPath(r row, pp *PathPattern) (pathRef, bool) {
+	first, ok := r[pp.Nodes[0].Var].(nodeRef)
+	if !ok {
+		return pathRef{}, false
+	}
+	p := pathRef{nodes: []int64{first.id}}
+	cur := first.id
+	step := func(id int64) {
+		e, _ := c.tx.Edge(id)
+		next := e.To
+		if e.To != e.From && e.To == cur {
+			next = e.From
+		}
+		p.rels = append(p.rels, id)
+		p.nodes = append(p.nodes, next)
+		cur = next
+	}
+	for _, rp := range pp.Rels {
+		switch x := r[rp.Var].(type) {
+		case relRef:
+			step(x.id)
+		case value.List:
+			for _, e := range x {
+				if rr, ok := e.(relRef); ok {
+					step(rr.id)
+				}
+			}
+		default:
+			return pathRef{}, false
+		}
+	}
+	return p, true
+}
+
+// evalPatternList evaluates a pattern expression or comprehension: the
+// list of matching paths (or projections) for the current row.
+func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (value.Value, error) {
+	bound := map[string]bool{}
+	for k := range r {
+		bound[k] = true
+	}
+	m := &matchSpec{patterns: []*PathPattern{pp}, where: where}
+	it := planMatch(&argOp{r: r}, m, bound)
+	out := value.List{}
+	for {
+		nr, err := it.next(c)
+		if err != nil {
+			return nil, err
+		}
+		if nr == nil {
+			return out, nil
+		}
+		if proj != nil {
+			v, err := c.eval(proj, nr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
+		p, _ := c.buildPath(nr, pp)
+		out = append(out, p)
+	}
+}
+
+func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
+	bound := map[string]bool{}
+	for k := range r {
+		bound[k] = true
+	}
+	it := planMatch(&argOp{r: r}, &matchSpec{patterns: x.Patterns, where: x.Where}, bound)
+	nr, err := it.next(c)
+	if err != nil {
+		return nil, err
+	}
+	return nr != nil, nil
+}
+
+// describeMatch lists the operators planMatch builds, first to last.
+func describeMatch(m *matchSpec, bound map[string]bool) []string {
+	local := map[string]bool{}
+	for k := range bound {
+		local[k] = true
+	}
+	var out []string
+	for _, pp := range m.patterns {
+		start := chooseStart(pp, m.hints, local)
+		sn := pp.Nodes[start]
+		out = append(out, describeScan(sn, m.hints[sn.Var], local[sn.Var]))
+		local[sn.Var] = true
+		for i := start; i < len(pp.Rels); i++ {
+			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
+		}
+		for i := start - 1; i >= 0; i-- {
+			out = append(out, describeExpand(pp.Nodes[i+1].Var, pp.Rels[i], pp.Nodes[i], true, local))
+		}
+		if pp.Var != "" {
+			out = append(out, "ConstructNamedPath("+pp.Var+")")
+			local[pp.Var] = true
+		}
+	}
+	if m.where != nil {
+		out = append(out, "Filter("+exprString(m.where)+")")
+	}
+	return out
+}
+
+func showVar(v string) string {
+	if strings.HasPrefix(v, " ") {
+		return "anon" + strings.TrimLeft(v, " anon")
+	}
+	return v
+}
+
+func describeScan(np *NodePattern, hints []propHint, bound bool) string {
+	v := showVar(np.Var)
+	switch {
+	case bound:
+		return "Check(" + v + ")"
+	case len(np.Labels) == 0:
+		return "ScanAll(" + v + ")"
+	}
+	for _, h := range hints {
+		if h.op == "=" {
+			return fmt.Sprintf("ScanByLabelPropertyValue(%s:%s {%s = %s})", v, np.Labels[0], h.key, exprString(h.val))
+		}
+	}
+	var rs []string
+	key := ""
+	for _, h := range hints {
+		if key == "" || h.key == key {
+			key = h.key
+			rs = append(rs, h.op+" "+exprString(h.val))
+		}
+	}
+	if len(rs) > 0 {
+		return fmt.Sprintf("ScanByLabelPropertyRange(%s:%s {%s %s})", v, np.Labels[0], key, strings.Join(rs, ", "))
+	}
+	return "ScanByLabel(" + v + ":" + np.Labels[0] + ")"
+}
+
+func describeExpand(from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool) string {
+	kind := "Expand"
+	if rp.VarLen {
+		kind = "ExpandVariable"
+	}
+	arrowL, arrowR := "-", "-"
+	dir := rp.Dir
+	if reverse {
+		switch dir {
+		case DirOut:
+			dir = DirIn
+		case DirIn:
+			dir = DirOut
+		}
+	}
+	switch dir {
+	case DirOut:
+		arrowR = "->"
+	case DirIn:
+		arrowL = "<-"
+	}
+	rel := showVar(rp.Var)
+	if len(rp.Types) > 0 {
+		rel += ":" + strings.Join(rp.Types, "|")
+	}
+	if rp.VarLen {
+		rel += fmt.Sprintf("*%d..", rp.Min)
+		if rp.Max >= 0 {
+			rel += fmt.Sprint(rp.Max)
+		}
+	}
+	s := fmt.Sprintf("%s(%s)%s[%s]%s(%s)", kind, showVar(from), arrowL, rel, arrowR, showVar(to.Var))
+	if bound[to.Var] {
+		s += " into bound"
+	}
+	bound[rp.Var] = true
+	bound[to.Var] = true
+	return s
+}

@@ -1,0 +1,619 @@
+package cypher
+
+import (
+	"sort"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// op is a pull-based operator: next returns the next row, or nil at the end.
+type op interface {
+	next(c *execCtx) (row, error)
+}
+
+// argOp yields one given row (the empty row for the first clause).
+type argOp struct {
+	r    row
+	done bool
+}
+
+func (o *argOp) next(*execCtx) (row, error) {
+	if o.done {
+		return nil, nil
+	}
+	o.done = true
+	return o.r, nil
+}
+
+// flatMapOp turns each input row into zero or more output rows.
+type flatMapOp struct {
+	in  op
+	f   func(c *execCtx, r row) ([]row, error)
+	buf []row
+}
+
+func (o *flatMapOp) next(c *execCtx) (row, error) {
+	for len(o.buf) == 0 {
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		if o.buf, err = o.f(c, r); err != nil {
+			return nil, err
+		}
+	}
+	r := o.buf[0]
+	o.buf = o.buf[1:]
+	return r, nil
+}
+
+// filterOp keeps rows whose predicate is true.
+type filterOp struct {
+	in   op
+	pred Expr
+}
+
+func (o *filterOp) next(c *execCtx) (row, error) {
+	for {
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		t, err := c.evalBool(o.pred, r)
+		if err != nil {
+			return nil, err
+		}
+		if t == triTrue {
+			return r, nil
+		}
+	}
+}
+
+// scanOp binds a node variable to each candidate vertex, per input row,
+// without materialising more than the candidate id list.
+type scanOp struct {
+	in   op
+	name string
+	np   *NodePattern
+	hint []propHint
+	cur  row
+	ids  IDIter
+}
+
+// propHint is an equality on a property usable for an index seek.
+type propHint struct {
+	key string
+	val Expr
+	op  string // "=", "<", "<=", ">", ">="
+}
+
+func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
+	if len(o.np.Labels) == 0 {
+		return c.tx.Vertices(), nil
+	}
+	label := o.np.Labels[0]
+	for _, h := range o.hint {
+		if h.op != "=" {
+			continue
+		}
+		v, err := c.eval(h.val, r)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return NewSliceIter(nil), nil
+		}
+		if ids, ok := c.tx.VerticesByLabelProp(label, h.key, v); ok {
+			return ids, nil
+		}
+	}
+	if rt, ok := c.tx.(RangeTx); ok {
+		if it, ok, err := o.rangeSeek(c, rt, label, r); err != nil || ok {
+			return it, err
+		}
+	}
+	return c.tx.VerticesByLabel(label), nil
+}
+
+func (o *scanOp) next(c *execCtx) (row, error) {
+	for {
+		for o.ids != nil && o.ids.Next() {
+			id := o.ids.ID()
+			ok, err := c.nodeMatches(id, o.np, o.cur)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return o.cur.with(o.name, nodeRef{id}), nil
+			}
+		}
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		if v, bound := r[o.name]; bound {
+			n, isNode := v.(nodeRef)
+			if !isNode {
+				continue
+			}
+			ok, err := c.nodeMatches(n.id, o.np, r)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return r, nil
+			}
+			continue
+		}
+		o.cur, o.ids = r, nil
+		if o.ids, err = o.candidates(c, r); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (c *execCtx) propsMatch(have value.Map, props Expr, r row) (bool, error) {
+	if props == nil {
+		return true, nil
+	}
+	pv, err := c.eval(props, r)
+	if err != nil {
+		return false, err
+	}
+	m, ok := pv.(value.Map)
+	if !ok {
+		return pv == nil, nil
+	}
+	for k, v := range m {
+		if equal(have[k], v) != triTrue {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
+	if !c.tx.VertexExists(id) {
+		return false, nil
+	}
+	if pt, ok := c.tx.(PropTx); ok {
+		for _, l := range np.Labels {
+			if !pt.HasLabel(id, l) {
+				return false, nil
+			}
+		}
+	} else if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
+		return false, nil
+	}
+	if np.Props == nil {
+		return true, nil
+	}
+	return c.propsMatch(c.tx.VertexProps(id), np.Props, r)
+}
+
+// sortOp materialises its input and sorts it.
+type sortOp struct {
+	in    op
+	keys  []SortItem
+	rows  []row
+	ready bool
+}
+
+func (o *sortOp) next(c *execCtx) (row, error) {
+	if !o.ready {
+		o.ready = true
+		type keyed struct {
+			r row
+			k []value.Value
+		}
+		var all []keyed
+		for {
+			r, err := o.in.next(c)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				break
+			}
+			k := make([]value.Value, len(o.keys))
+			for i, s := range o.keys {
+				if k[i], err = c.eval(s.Expr, r); err != nil {
+					return nil, err
+				}
+			}
+			all = append(all, keyed{r, k})
+		}
+		sort.SliceStable(all, func(i, j int) bool {
+			for n, s := range o.keys {
+				cmp := orderCompare(all[i].k[n], all[j].k[n])
+				if cmp != 0 {
+					if s.Desc {
+						return cmp > 0
+					}
+					return cmp < 0
+				}
+			}
+			return false
+		})
+		for _, k := range all {
+			o.rows = append(o.rows, k.r)
+		}
+	}
+	if len(o.rows) == 0 {
+		return nil, nil
+	}
+	r := o.rows[0]
+	o.rows = o.rows[1:]
+	return r, nil
+}
+
+// skipLimitOp drops the first skip rows and stops after limit (-1: none).
+type skipLimitOp struct {
+	in          op
+	skip, limit Expr
+	s, l        int64
+	init        bool
+}
+
+func (c *execCtx) nonNegInt(e Expr, what string) (int64, error) {
+	v, err := c.eval(e, row{})
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok {
+		if f, isF := v.(float64); isF {
+			return 0, runtimeErr(CodeSyntaxError, "InvalidArgumentType", "%s must be an integer, got %v", what, f)
+		}
+		return 0, runtimeErr(CodeSyntaxError, "InvalidArgumentType", "%s must be an integer, got %s", what, typeName(v))
+	}
+	if n < 0 {
+		return 0, runtimeErr(CodeSyntaxError, "NegativeIntegerArgument", "%s must not be negative", what)
+	}
+	return n, nil
+}
+
+func (o *skipLimitOp) next(c *execCtx) (row, error) {
+	if !o.init {
+		o.init = true
+		o.l = -1
+		var err error
+		if o.skip != nil {
+			if o.s, err = c.nonNegInt(o.skip, "SKIP"); err != nil {
+				return nil, err
+			}
+		}
+		if o.limit != nil {
+			if o.l, err = c.nonNegInt(o.limit, "LIMIT"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for o.s > 0 {
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		o.s--
+	}
+	if o.l == 0 {
+		return nil, nil
+	}
+	r, err := o.in.next(c)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	if o.l > 0 {
+		o.l--
+	}
+	return r, nil
+}
+
+// distinctOp drops rows whose key columns equal an earlier row's.
+type distinctOp struct {
+	in   op
+	cols []string
+	seen map[string][]value.List
+}
+
+func (o *distinctOp) next(c *execCtx) (row, error) {
+	if o.seen == nil {
+		o.seen = map[string][]value.List{}
+	}
+	for {
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		key := make(value.List, len(o.cols))
+		for i, k := range o.cols {
+			key[i] = r[k]
+		}
+		h := hashKey(key)
+		dup := false
+		for _, prev := range o.seen[h] {
+			if equivalent(prev, key) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			o.seen[h] = append(o.seen[h], key)
+			return r, nil
+		}
+	}
+}
+
+// hashKey is a coarse bucket key for grouping: equal values share it.
+func hashKey(l value.List) string {
+	b := make([]byte, 0, 16*len(l))
+	for _, v := range l {
+		b = appendHash(b, v)
+		b = append(b, '|')
+	}
+	return string(b)
+}
+
+func appendHash(b []byte, v value.Value) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, 'n')
+	case bool:
+		if x {
+			return append(b, 't')
+		}
+		return append(b, 'f')
+	case int64, float64:
+		f := toFloat(x)
+		if f != f {
+			return append(b, "NaN"...)
+		}
+		return append(b, numString(f)...)
+	case string:
+		return append(append(b, 's'), x...)
+	case nodeRef:
+		return append(append(b, 'N'), numString(x.id)...)
+	case relRef:
+		return append(append(b, 'R'), numString(x.id)...)
+	case value.List:
+		b = append(b, '[')
+		for _, e := range x {
+			b = appendHash(b, e)
+			b = append(b, ',')
+		}
+		return append(b, ']')
+	case value.Map:
+		b = append(b, '{')
+		for _, k := range sortedKeys(x) {
+			b = append(append(b, k...), ':')
+			b = appendHash(b, x[k])
+			b = append(b, ',')
+		}
+		return append(b, '}')
+	}
+	return append(b, '?')
+}
+
+// projectOp evaluates projection items into a new row; keep says whether the
+// input bindings stay visible (for ORDER BY on non-projected variables).
+type projectOp struct {
+	in    op
+	items []ReturnItem
+	keep  bool
+}
+
+func (o *projectOp) next(c *execCtx) (row, error) {
+	r, err := o.in.next(c)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	out := row{}
+	if o.keep {
+		for k, v := range r {
+			out[k] = v
+		}
+	}
+	for _, it := range o.items {
+		v, err := c.eval(it.Expr, r)
+		if err != nil {
+			return nil, err
+		}
+		out[it.Name] = v
+	}
+	return out, nil
+}
+
+// trimOp keeps only the named columns.
+type trimOp struct {
+	in   op
+	cols []string
+}
+
+func (o *trimOp) next(c *execCtx) (row, error) {
+	r, err := o.in.next(c)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	out := make(row, len(o.cols))
+	for _, k := range o.cols {
+		out[k] = r[k]
+	}
+	return out, nil
+}
+
+// unwindOp emits one row per list element.
+func unwindOp(in op, e Expr, name string) op {
+	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
+		v, err := c.eval(e, r)
+		if err != nil {
+			return nil, err
+		}
+		l, ok := v.(value.List)
+		if !ok {
+			if v == nil {
+				return nil, nil
+			}
+			return []row{r.with(name, v)}, nil
+		}
+		out := make([]row, len(l))
+		for i, x := range l {
+			out[i] = r.with(name, x)
+		}
+		return out, nil
+	}}
+}
+
+// optionalOp runs a sub-plan per input row and, when it yields nothing,
+// emits the row with the new variables set to null.
+type optionalOp struct {
+	in      op
+	build   func(in op) op
+	newVars []string
+	sub     op
+	cur     row
+	got     bool
+}
+
+func (o *optionalOp) next(c *execCtx) (row, error) {
+	for {
+		if o.sub != nil {
+			r, err := o.sub.next(c)
+			if err != nil {
+				return nil, err
+			}
+			if r != nil {
+				o.got = true
+				return r, nil
+			}
+			o.sub = nil
+			if !o.got {
+				out := o.cur
+				for _, v := range o.newVars {
+					out = out.with(v, nil)
+				}
+				return out, nil
+			}
+		}
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		o.cur, o.got = r, false
+		o.sub = o.build(&argOp{r: r})
+	}
+}
+
+// eagerOp drains its input, applies f to each row in order, and then
+// streams the rows f returned. Write clauses are eager so that reads before
+// them never observe their own writes.
+type eagerOp struct {
+	in   op
+	f    func(c *execCtx, r row) ([]row, error)
+	out  []row
+	done bool
+}
+
+func (o *eagerOp) next(c *execCtx) (row, error) {
+	if !o.done {
+		o.done = true
+		var in []row
+		for {
+			r, err := o.in.next(c)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				break
+			}
+			in = append(in, r)
+		}
+		for _, r := range in {
+			rs, err := o.f(c, r)
+			if err != nil {
+				return nil, err
+			}
+			o.out = append(o.out, rs...)
+		}
+	}
+	if len(o.out) == 0 {
+		return nil, nil
+	}
+	r := o.out[0]
+	o.out = o.out[1:]
+	return r, nil
+}
+
+// unionOp concatenates its parts' rows.
+type unionOp struct {
+	parts []op
+	i     int
+}
+
+func (o *unionOp) next(c *execCtx) (row, error) {
+	for o.i < len(o.parts) {
+		r, err := o.parts[o.i].next(c)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			return r, nil
+		}
+		o.i++
+	}
+	return nil, nil
+}
+
+// rowsOp streams precomputed rows.
+type rowsOp struct{ rows []row }
+
+func (o *rowsOp) next(*execCtx) (row, error) {
+	if len(o.rows) == 0 {
+		return nil, nil
+	}
+	r := o.rows[0]
+	o.rows = o.rows[1:]
+	return r, nil
+}
+
+// rangeSeek uses the range hints on the first hinted property.
+func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter, bool, error) {
+	key := ""
+	var lower, upper *Bound
+	for _, h := range o.hint {
+		if h.op == "=" || (key != "" && h.key != key) {
+			continue
+		}
+		v, err := c.eval(h.val, r)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil || isFloatNaN(v) {
+			return NewSliceIter(nil), true, nil
+		}
+		key = h.key
+		b := &Bound{Value: v, Inclusive: h.op == ">=" || h.op == "<="}
+		if h.op[0] == '>' {
+			if lower == nil || tighter(b, lower, 1) {
+				lower = b
+			}
+		} else if upper == nil || tighter(b, upper, -1) {
+			upper = b
+		}
+	}
+	if key == "" {
+		return nil, false, nil
+	}
+	return mustIter(rt.VerticesByLabelPropRange(label, key, lower, upper))
+}
+
+// tighter reports whether b narrows the range more than cur (sign 1 for a
+// lower bound, -1 for an upper one). Incomparable bounds keep the first.
+func tighter(b, cur *Bound, sign int) bool {
+	cmp, ok := compareOp(b.Value, cur.Value)
+	if !ok {
+		return false
+	}
+	return cmp*sign > 0 || (cmp == 0 && !b.Inclusive)
+}
+
+func mustIter(it IDIter, ok bool) (IDIter, bool, error) { return it, ok, nil }

@@ -1,0 +1,1041 @@
+package cypher
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Parse parses one Cypher statement. Errors are *Error with Code
+// Neo.ClientError.Statement.SyntaxError and the line and column of the
+// offending token.
+func Parse(src string) (q *Query, err error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{src: src, toks: toks}
+	defer func() {
+		if r := recover(); r != nil {
+			pe, ok := r.(*Error)
+			if !ok {
+				panic(r)
+			}
+			q, err = nil, pe
+		}
+	}()
+	q = p.parseStatement()
+	return q, nil
+}
+
+type parser struct {
+	src  string
+	toks []token
+	i    int
+}
+
+func (p *parser) tok() token { return p.toks[p.i] }
+func (p *parser) peek(n int) token {
+	if p.i+n < len(p.toks) {
+		return p.toks[p.i+n]
+	}
+	return p.toks[len(p.toks)-1]
+}
+func (p *parser) adv() token {
+	t := p.toks[p.i]
+	if p.i < len(p.toks)-1 {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) fail(detail, format string, args ...any) {
+	panic(syntaxErr(p.tok().pos, detail, format, args...))
+}
+
+func (p *parser) unexpected(want string) {
+	t := p.tok()
+	if t.kind == tEOF {
+		p.fail("UnexpectedSyntax", "unexpected end of input, expected %s", want)
+	}
+	p.fail("UnexpectedSyntax", "unexpected %q, expected %s", p.src[t.pos.Off:t.end], want)
+}
+
+func isKw(t token, kw string) bool  { return t.kind == tIdent && strings.EqualFold(t.text, kw) }
+func (p *parser) is(kw string) bool { return isKw(p.tok(), kw) }
+func (p *parser) isP(s string) bool { t := p.tok(); return t.kind == tPunct && t.text == s }
+
+func (p *parser) accept(kw string) bool {
+	if p.is(kw) {
+		p.adv()
+		return true
+	}
+	return false
+}
+
+func (p *parser) acceptP(s string) bool {
+	if p.isP(s) {
+		p.adv()
+		return true
+	}
+	return false
+}
+
+func (p *parser) expect(kw string) {
+	if !p.accept(kw) {
+		p.unexpected(kw)
+	}
+}
+
+func (p *parser) expectP(s string) {
+	if !p.acceptP(s) {
+		p.unexpected("'" + s + "'")
+	}
+}
+
+// symbolicName reads an identifier (plain or back-quoted).
+func (p *parser) symbolicName(what string) string {
+	t := p.tok()
+	if t.kind == tIdent || t.kind == tQuotedIdent {
+		p.adv()
+		return t.text
+	}
+	p.unexpected(what)
+	return ""
+}
+
+var clauseKeywords = []string{"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL", "UNION", "FOREACH"}
+
+func (p *parser) atClauseStart() bool {
+	for _, k := range clauseKeywords {
+		if p.is(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) parseStatement() *Query {
+	q := &Query{}
+	if p.accept("EXPLAIN") {
+		q.Explain = true
+	} else if p.accept("PROFILE") {
+		q.Profile = true
+	}
+	if s := p.parseSchema(); s != nil {
+		q.Schema = s
+	} else {
+		q.Parts = append(q.Parts, p.parseSingle())
+		for p.accept("UNION") {
+			q.UnionAll = append(q.UnionAll, p.accept("ALL"))
+			q.Parts = append(q.Parts, p.parseSingle())
+		}
+	}
+	p.acceptP(";")
+	if p.tok().kind != tEOF {
+		p.unexpected("end of query")
+	}
+	return q
+}
+
+func (p *parser) parseSingle() *SingleQuery {
+	sq := &SingleQuery{}
+	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") {
+		sq.Clauses = append(sq.Clauses, p.parseClause())
+	}
+	if len(sq.Clauses) == 0 {
+		p.unexpected("a clause")
+	}
+	return sq
+}
+
+func (p *parser) parseClause() Clause {
+	pos := p.tok().pos
+	cn := clauseNode{P: pos}
+	switch {
+	case p.accept("MATCH"):
+		return p.parseMatch(cn, false)
+	case p.accept("OPTIONAL"):
+		p.expect("MATCH")
+		return p.parseMatch(cn, true)
+	case p.accept("UNWIND"):
+		e := p.parseExpr()
+		p.expect("AS")
+		return &UnwindClause{clauseNode: cn, Expr: e, Var: p.symbolicName("a variable")}
+	case p.accept("WITH"):
+		c := &WithClause{clauseNode: cn, Proj: p.parseProjection(true)}
+		if p.accept("WHERE") {
+			c.Where = p.parseExpr()
+		}
+		return c
+	case p.accept("RETURN"):
+		return &ReturnClause{clauseNode: cn, Proj: p.parseProjection(false)}
+	case p.accept("CREATE"):
+		return &CreateClause{clauseNode: cn, Patterns: p.parsePatternList()}
+	case p.accept("MERGE"):
+		return p.parseMerge(cn)
+	case p.accept("SET"):
+		return &SetClause{clauseNode: cn, Items: p.parseSetItems()}
+	case p.accept("REMOVE"):
+		return &RemoveClause{clauseNode: cn, Items: p.parseRemoveItems()}
+	case p.is("DETACH") || p.is("DELETE"):
+		detach := p.accept("DETACH")
+		p.expect("DELETE")
+		c := &DeleteClause{clauseNode: cn, Detach: detach, Exprs: []Expr{p.parseExpr()}}
+		for p.acceptP(",") {
+			c.Exprs = append(c.Exprs, p.parseExpr())
+		}
+		return c
+	case p.accept("CALL"):
+		return p.parseCall(cn)
+	}
+	p.unexpected("a clause (MATCH, RETURN, CREATE, ...)")
+	return nil
+}
+
+func (p *parser) parseCall(cn clauseNode) Clause {
+	name := p.symbolicName("a procedure name")
+	for p.acceptP(".") {
+		name += "." + p.symbolicName("a procedure name")
+	}
+	if p.acceptP("(") {
+		for !p.acceptP(")") {
+			p.parseExpr()
+			if !p.isP(")") {
+				p.expectP(",")
+			}
+		}
+	}
+	if p.accept("YIELD") {
+		for {
+			p.symbolicName("a yield item")
+			if p.accept("AS") {
+				p.symbolicName("a variable")
+			}
+			if !p.acceptP(",") {
+				break
+			}
+		}
+		if p.accept("WHERE") {
+			p.parseExpr()
+		}
+	}
+	return &CallClause{clauseNode: cn, Name: name}
+}
+
+func (p *parser) parseMatch(cn clauseNode, optional bool) Clause {
+	c := &MatchClause{clauseNode: cn, Optional: optional, Patterns: p.parsePatternList()}
+	if p.accept("WHERE") {
+		c.Where = p.parseExpr()
+	}
+	return c
+}
+
+func (p *parser) parseMerge(cn clauseNode) Clause {
+	c := &MergeClause{clauseNode: cn, Pattern: p.parsePathPattern()}
+	for p.is("ON") {
+		p.adv()
+		switch {
+		case p.accept("CREATE"):
+			p.expect("SET")
+			c.OnCreate = append(c.OnCreate, p.parseSetItems()...)
+		case p.accept("MATCH"):
+			p.expect("SET")
+			c.OnMatch = append(c.OnMatch, p.parseSetItems()...)
+		default:
+			p.unexpected("CREATE or MATCH")
+		}
+	}
+	return c
+}
+
+func (p *parser) parseSetItems() []SetItem {
+	var items []SetItem
+	for {
+		items = append(items, p.parseSetItem())
+		if !p.acceptP(",") {
+			return items
+		}
+	}
+}
+
+func (p *parser) parseSetItem() SetItem {
+	pos := p.tok().pos
+	name := p.symbolicName("a variable")
+	v := &Var{node{pos}, name}
+	switch {
+	case p.isP(":"):
+		return SetItem{Kind: "labels", Target: v, Labels: p.parseLabels()}
+	case p.acceptP("="):
+		return SetItem{Kind: "replace", Target: v, Val: p.parseExpr()}
+	case p.acceptP("+="):
+		return SetItem{Kind: "merge", Target: v, Val: p.parseExpr()}
+	}
+	var target Expr = v
+	if !p.isP(".") {
+		p.unexpected("'.', ':', '=' or '+='")
+	}
+	for p.acceptP(".") {
+		target = &PropAccess{node{pos}, target, p.symbolicName("a property key")}
+	}
+	p.expectP("=")
+	return SetItem{Kind: "prop", Target: target, Val: p.parseExpr()}
+}
+
+func (p *parser) parseRemoveItems() []SetItem {
+	var items []SetItem
+	for {
+		pos := p.tok().pos
+		v := &Var{node{pos}, p.symbolicName("a variable")}
+		if p.isP(":") {
+			items = append(items, SetItem{Kind: "labels", Target: v, Labels: p.parseLabels()})
+		} else {
+			p.expectP(".")
+			items = append(items, SetItem{Kind: "prop", Target: &PropAccess{node{pos}, v, p.symbolicName("a property key")}})
+		}
+		if !p.acceptP(",") {
+			return items
+		}
+	}
+}
+
+func (p *parser) parseLabels() []string {
+	var ls []string
+	for p.acceptP(":") {
+		ls = append(ls, p.symbolicName("a label"))
+	}
+	return ls
+}
+
+func (p *parser) parseProjection(isWith bool) Projection {
+	var pr Projection
+	pr.Distinct = p.accept("DISTINCT")
+	if p.acceptP("*") {
+		pr.Star = true
+		if !p.acceptP(",") {
+			goto tail
+		}
+	}
+	for {
+		start := p.tok()
+		e := p.parseExpr()
+		end := p.toks[p.i-1].end
+		item := ReturnItem{Expr: e, Name: strings.TrimSpace(p.src[start.pos.Off:end])}
+		if p.accept("AS") {
+			item.Name = p.symbolicName("an alias")
+			item.Aliased = true
+		} else if isWith {
+			if _, ok := e.(*Var); !ok {
+				panic(syntaxErr(start.pos, "NoExpressionAlias", "expression in WITH must be aliased (use AS)"))
+			}
+		}
+		if v, ok := e.(*Var); ok && !item.Aliased {
+			item.Name = v.Name
+		}
+		pr.Items = append(pr.Items, item)
+		if !p.acceptP(",") {
+			break
+		}
+	}
+tail:
+	if p.is("ORDER") {
+		p.adv()
+		p.expect("BY")
+		for {
+			si := SortItem{Expr: p.parseExpr()}
+			if p.accept("DESC") || p.accept("DESCENDING") {
+				si.Desc = true
+			} else if !p.accept("ASC") {
+				p.accept("ASCENDING")
+			}
+			pr.Order = append(pr.Order, si)
+			if !p.acceptP(",") {
+				break
+			}
+		}
+	}
+	if p.accept("SKIP") {
+		pr.Skip = p.parseExpr()
+	}
+	if p.accept("LIMIT") {
+		pr.Limit = p.parseExpr()
+	}
+	return pr
+}
+
+func (p *parser) parsePatternList() []*PathPattern {
+	ps := []*PathPattern{p.parsePathPattern()}
+	for p.acceptP(",") {
+		ps = append(ps, p.parsePathPattern())
+	}
+	return ps
+}
+
+func (p *parser) parsePathPattern() *PathPattern {
+	pp := &PathPattern{P: p.tok().pos}
+	if (p.tok().kind == tIdent || p.tok().kind == tQuotedIdent) && p.peek(1).kind == tPunct && p.peek(1).text == "=" {
+		pp.Var = p.adv().text
+		p.adv()
+	}
+	if p.is("shortestPath") || p.is("allShortestPaths") {
+		pp.Shortest = p.adv().text
+		p.expectP("(")
+		p.parsePatternChain(pp)
+		p.expectP(")")
+		return pp
+	}
+	p.parsePatternChain(pp)
+	return pp
+}
+
+func (p *parser) parsePatternChain(pp *PathPattern) {
+	pp.Nodes = append(pp.Nodes, p.parseNodePattern())
+	for p.isP("-") || (p.isP("<") && p.peek(1).kind == tPunct && p.peek(1).text == "-") {
+		pp.Rels = append(pp.Rels, p.parseRelPattern())
+		pp.Nodes = append(pp.Nodes, p.parseNodePattern())
+	}
+}
+
+func (p *parser) parseNodePattern() *NodePattern {
+	np := &NodePattern{P: p.tok().pos}
+	p.expectP("(")
+	if t := p.tok(); t.kind == tIdent || t.kind == tQuotedIdent {
+		np.Var = p.adv().text
+	}
+	np.Labels = p.parseLabels()
+	if p.isP("{") || p.tok().kind == tParam {
+		np.Props = p.parseAtom()
+	}
+	p.expectP(")")
+	return np
+}
+
+func (p *parser) parseRelPattern() *RelPattern {
+	rp := &RelPattern{P: p.tok().pos, Dir: DirBoth, Max: -1}
+	left := false
+	if p.acceptP("<") {
+		left = true
+	}
+	p.expectP("-")
+	if p.acceptP("[") {
+		if t := p.tok(); t.kind == tIdent || t.kind == tQuotedIdent {
+			rp.Var = p.adv().text
+		}
+		if p.acceptP(":") {
+			rp.Types = append(rp.Types, p.symbolicName("a relationship type"))
+			for p.acceptP("|") {
+				p.acceptP(":")
+				rp.Types = append(rp.Types, p.symbolicName("a relationship type"))
+			}
+		}
+		if p.isP("..") || p.tok().kind == tInt {
+			p.fail("InvalidRelationshipPattern", "variable length relationships need '*'")
+		}
+		if p.acceptP("*") {
+			if p.isP("-") {
+				p.fail("InvalidRelationshipPattern", "relationship length bounds must not be negative")
+			}
+			rp.VarLen = true
+			rp.Min = 1
+			if p.tok().kind == tInt {
+				rp.Min = p.intLit()
+				rp.Max = rp.Min
+			}
+			if p.acceptP("..") {
+				rp.Max = -1
+				if p.tok().kind == tInt {
+					rp.Max = p.intLit()
+				}
+			}
+		}
+		if p.isP("{") || p.tok().kind == tParam {
+			rp.Props = p.parseAtom()
+		}
+		p.expectP("]")
+	}
+	p.expectP("-")
+	right := p.acceptP(">")
+	switch {
+	case left && right:
+		rp.Dir = DirBoth
+	case left:
+		rp.Dir = DirIn
+	case right:
+		rp.Dir = DirOut
+	}
+	return rp
+}
+
+func (p *parser) intLit() int64 {
+	t := p.adv()
+	v, err := parseIntLit(t.text)
+	if err != "" {
+		panic(syntaxErr(t.pos, err, "invalid integer %q", t.text))
+	}
+	return v
+}
+
+// parseIntLit parses decimal, 0x hexadecimal and 0o octal integers.
+func parseIntLit(s string) (int64, string) {
+	base, digits := 10, s
+	switch {
+	case strings.HasPrefix(s, "0x"):
+		base, digits = 16, s[2:]
+	case strings.HasPrefix(s, "0o"):
+		base, digits = 8, s[2:]
+	}
+	u, err := strconv.ParseUint(digits, base, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, "IntegerOverflow"
+		}
+		return 0, "InvalidNumberLiteral"
+	}
+	if u > math.MaxInt64 {
+		return 0, "IntegerOverflow"
+	}
+	return int64(u), ""
+}
+
+// ---- expressions ----
+
+func (p *parser) parseExpr() Expr { return p.parseOr() }
+
+func (p *parser) parseOr() Expr {
+	l := p.parseXor()
+	for p.is("OR") {
+		pos := p.adv().pos
+		l = &Binary{node{pos}, "OR", l, p.parseXor()}
+	}
+	return l
+}
+
+func (p *parser) parseXor() Expr {
+	l := p.parseAnd()
+	for p.is("XOR") {
+		pos := p.adv().pos
+		l = &Binary{node{pos}, "XOR", l, p.parseAnd()}
+	}
+	return l
+}
+
+func (p *parser) parseAnd() Expr {
+	l := p.parseNot()
+	for p.is("AND") {
+		pos := p.adv().pos
+		l = &Binary{node{pos}, "AND", l, p.parseNot()}
+	}
+	return l
+}
+
+func (p *parser) parseNot() Expr {
+	if p.is("NOT") {
+		pos := p.adv().pos
+		return &Unary{node{pos}, "NOT", p.parseNot()}
+	}
+	return p.parseComparison()
+}
+
+var compOps = map[string]bool{"=": true, "<>": true, "!=": true, "<": true, ">": true, "<=": true, ">=": true}
+
+func (p *parser) parseComparison() Expr {
+	l := p.parseStringPred()
+	var result Expr
+	for p.tok().kind == tPunct && compOps[p.tok().text] {
+		t := p.adv()
+		op := t.text
+		if op == "!=" {
+			op = "<>"
+		}
+		r := p.parseStringPred()
+		cmp := &Binary{node{t.pos}, op, l, r}
+		if result == nil {
+			result = cmp
+		} else {
+			result = &Binary{node{t.pos}, "AND", result, cmp}
+		}
+		l = r
+	}
+	if result == nil {
+		return l
+	}
+	return result
+}
+
+func (p *parser) parseStringPred() Expr {
+	l := p.parseAdd()
+	for {
+		pos := p.tok().pos
+		switch {
+		case p.is("STARTS") && isKw(p.peek(1), "WITH"):
+			p.adv()
+			p.adv()
+			l = &Binary{node{pos}, "STARTS", l, p.parseAdd()}
+		case p.is("ENDS") && isKw(p.peek(1), "WITH"):
+			p.adv()
+			p.adv()
+			l = &Binary{node{pos}, "ENDS", l, p.parseAdd()}
+		case p.is("CONTAINS"):
+			p.adv()
+			l = &Binary{node{pos}, "CONTAINS", l, p.parseAdd()}
+		case p.is("IN"):
+			p.adv()
+			l = &Binary{node{pos}, "IN", l, p.parseAdd()}
+		case p.isP("=~"):
+			p.adv()
+			l = &Binary{node{pos}, "=~", l, p.parseAdd()}
+		case p.is("IS"):
+			p.adv()
+			not := p.accept("NOT")
+			p.expect("NULL")
+			l = &IsNull{node{pos}, l, not}
+		default:
+			return l
+		}
+	}
+}
+
+func (p *parser) parseAdd() Expr {
+	l := p.parseMul()
+	for p.isP("+") || p.isP("-") {
+		t := p.adv()
+		l = &Binary{node{t.pos}, t.text, l, p.parseMul()}
+	}
+	return l
+}
+
+func (p *parser) parseMul() Expr {
+	l := p.parsePow()
+	for p.isP("*") || p.isP("/") || p.isP("%") {
+		t := p.adv()
+		l = &Binary{node{t.pos}, t.text, l, p.parsePow()}
+	}
+	return l
+}
+
+func (p *parser) parsePow() Expr {
+	l := p.parseUnary()
+	for p.isP("^") {
+		t := p.adv()
+		l = &Binary{node{t.pos}, "^", l, p.parseUnary()}
+	}
+	return l
+}
+
+func (p *parser) parseUnary() Expr {
+	if p.isP("-") || p.isP("+") {
+		t := p.adv()
+		if t.text == "-" && p.tok().kind == tInt {
+			it := p.adv()
+			v, err := parseIntLit(it.text)
+			if err == "IntegerOverflow" && (it.text == "9223372036854775808" || it.text == "0x8000000000000000" || it.text == "0o1000000000000000000000") {
+				v, err = math.MinInt64, ""
+			} else {
+				v = -v
+			}
+			if err != "" {
+				panic(syntaxErr(it.pos, err, "invalid integer literal %q", it.text))
+			}
+			return p.parsePostfix(&Literal{node{t.pos}, v})
+		}
+		return &Unary{node{t.pos}, t.text, p.parseUnary()}
+	}
+	return p.parsePostfix(p.parseAtom())
+}
+
+func (p *parser) parsePostfix(e Expr) Expr {
+	for {
+		pos := p.tok().pos
+		switch {
+		case p.isP("."):
+			p.adv()
+			e = &PropAccess{node{pos}, e, p.symbolicName("a property key")}
+		case p.isP("["):
+			p.adv()
+			var from, to Expr
+			if !p.isP("..") {
+				from = p.parseExpr()
+			}
+			if p.acceptP("..") {
+				if !p.isP("]") {
+					to = p.parseExpr()
+				}
+				p.expectP("]")
+				e = &SliceExpr{node{pos}, e, from, to}
+			} else {
+				p.expectP("]")
+				if from == nil {
+					p.unexpected("an index")
+				}
+				e = &IndexExpr{node{pos}, e, from}
+			}
+		case p.isP(":"):
+			e = &HasLabels{node{pos}, e, p.parseLabels()}
+		default:
+			return e
+		}
+	}
+}
+
+func (p *parser) parseAtom() Expr {
+	t := p.tok()
+	pos := t.pos
+	switch t.kind {
+	case tInt:
+		p.adv()
+		v, err := parseIntLit(t.text)
+		if err != "" {
+			panic(syntaxErr(pos, err, "invalid integer literal %q", t.text))
+		}
+		return &Literal{node{pos}, v}
+	case tFloat:
+		p.adv()
+		f, err := strconv.ParseFloat(t.text, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				panic(syntaxErr(pos, "FloatingPointOverflow", "float literal out of range %q", t.text))
+			}
+			panic(syntaxErr(pos, "InvalidNumberLiteral", "invalid float literal %q", t.text))
+		}
+		return &Literal{node{pos}, f}
+	case tString:
+		p.adv()
+		return &Literal{node{pos}, t.text}
+	case tParam:
+		p.adv()
+		return &Param{node{pos}, t.text}
+	case tPunct:
+		switch t.text {
+		case "(":
+			return p.parseParenOrPattern()
+		case "[":
+			return p.parseBracket()
+		case "{":
+			return p.parseMapLit()
+		}
+	case tQuotedIdent:
+		p.adv()
+		return p.maybeMapProjection(&Var{node{pos}, t.text})
+	case tIdent:
+		return p.parseIdentAtom()
+	}
+	p.unexpected("an expression")
+	return nil
+}
+
+func (p *parser) parseParenOrPattern() Expr {
+	pos := p.tok().pos
+	save := p.i
+	if pp, ok := p.tryPattern(); ok && len(pp.Rels) > 0 {
+		return &PatternExpr{node{pos}, pp}
+	}
+	p.i = save
+	p.expectP("(")
+	e := p.parseExpr()
+	p.expectP(")")
+	return e
+}
+
+// tryPattern attempts to parse a path pattern at the current position; on
+// failure it restores the position and reports false.
+func (p *parser) tryPattern() (pp *PathPattern, ok bool) {
+	save := p.i
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isErr := r.(*Error); !isErr {
+				panic(r)
+			}
+			p.i = save
+			pp, ok = nil, false
+		}
+	}()
+	return p.parsePathPattern(), true
+}
+
+func (p *parser) parseBracket() Expr {
+	pos := p.adv().pos
+	// [x IN list ...]
+	if t := p.tok(); (t.kind == tIdent || t.kind == tQuotedIdent) && isKw(p.peek(1), "IN") {
+		v := p.adv().text
+		p.adv()
+		lc := &ListComp{node: node{pos}, Var: v, List: p.parseExpr()}
+		if p.accept("WHERE") {
+			lc.Where = p.parseExpr()
+		}
+		if p.acceptP("|") {
+			lc.Proj = p.parseExpr()
+		}
+		p.expectP("]")
+		return lc
+	}
+	// pattern comprehension
+	save := p.i
+	if p.isP("(") || (p.peek(1).kind == tPunct && p.peek(1).text == "=") {
+		if pp, ok := p.tryPattern(); ok && (p.is("WHERE") || p.isP("|")) {
+			pc := &PatternComp{node: node{pos}, Pattern: pp}
+			if p.accept("WHERE") {
+				pc.Where = p.parseExpr()
+			}
+			p.expectP("|")
+			pc.Proj = p.parseExpr()
+			p.expectP("]")
+			return pc
+		}
+		p.i = save
+	}
+	l := &ListLit{node: node{pos}}
+	for !p.acceptP("]") {
+		l.Items = append(l.Items, p.parseExpr())
+		if !p.isP("]") {
+			p.expectP(",")
+		}
+	}
+	return l
+}
+
+func (p *parser) parseMapLit() *MapLit {
+	pos := p.adv().pos
+	m := &MapLit{node: node{pos}}
+	for !p.acceptP("}") {
+		m.Keys = append(m.Keys, p.symbolicName("a map key"))
+		p.expectP(":")
+		m.Vals = append(m.Vals, p.parseExpr())
+		if !p.isP("}") {
+			p.expectP(",")
+		}
+	}
+	return m
+}
+
+func (p *parser) maybeMapProjection(v *Var) Expr {
+	if !p.isP("{") {
+		return v
+	}
+	p.adv()
+	mp := &MapProjection{node: v.node, Var: v.Name}
+	for !p.acceptP("}") {
+		switch {
+		case p.acceptP("."):
+			if p.acceptP("*") {
+				mp.Items = append(mp.Items, MapProjItem{Kind: "all"})
+			} else {
+				mp.Items = append(mp.Items, MapProjItem{Kind: "prop", Key: p.symbolicName("a property key")})
+			}
+		default:
+			pos := p.tok().pos
+			k := p.symbolicName("a map projection item")
+			if p.acceptP(":") {
+				mp.Items = append(mp.Items, MapProjItem{Kind: "val", Key: k, Val: p.parseExpr()})
+			} else {
+				mp.Items = append(mp.Items, MapProjItem{Kind: "var", Key: k, Val: &Var{node{pos}, k}})
+			}
+		}
+		if !p.isP("}") {
+			p.expectP(",")
+		}
+	}
+	return mp
+}
+
+func (p *parser) parseIdentAtom() Expr {
+	t := p.tok()
+	pos := t.pos
+	switch strings.ToUpper(t.text) {
+	case "NULL":
+		p.adv()
+		return &Literal{node{pos}, nil}
+	case "TRUE":
+		p.adv()
+		return &Literal{node{pos}, true}
+	case "FALSE":
+		p.adv()
+		return &Literal{node{pos}, false}
+	case "CASE":
+		return p.parseCase()
+	case "ALL", "ANY", "NONE", "SINGLE":
+		if p.peek(1).kind == tPunct && p.peek(1).text == "(" && isKw(p.peek(3), "IN") {
+			p.adv()
+			p.adv()
+			q := &Quantifier{node: node{pos}, Kind: strings.ToLower(t.text), Var: p.symbolicName("a variable")}
+			p.expect("IN")
+			q.List = p.parseExpr()
+			if p.accept("WHERE") {
+				q.Where = p.parseExpr()
+			}
+			p.expectP(")")
+			return q
+		}
+	case "REDUCE":
+		if p.peek(1).kind == tPunct && p.peek(1).text == "(" {
+			p.adv()
+			p.adv()
+			r := &Reduce{node: node{pos}, Acc: p.symbolicName("an accumulator")}
+			p.expectP("=")
+			r.Init = p.parseExpr()
+			p.expectP(",")
+			r.Var = p.symbolicName("a variable")
+			p.expect("IN")
+			r.List = p.parseExpr()
+			p.expectP("|")
+			r.Expr = p.parseExpr()
+			p.expectP(")")
+			return r
+		}
+	case "EXISTS":
+		if p.peek(1).kind == tPunct && p.peek(1).text == "{" {
+			p.adv()
+			p.adv()
+			es := &ExistsSubquery{node: node{pos}}
+			p.accept("MATCH")
+			es.Patterns = p.parsePatternList()
+			if p.accept("WHERE") {
+				es.Where = p.parseExpr()
+			}
+			p.expectP("}")
+			return es
+		}
+	}
+	// function call: name(.name)* (
+	j := 1
+	for p.peek(j).kind == tPunct && p.peek(j).text == "." && (p.peek(j+1).kind == tIdent) {
+		j += 2
+	}
+	if p.peek(j).kind == tPunct && p.peek(j).text == "(" {
+		name := p.adv().text
+		for p.acceptP(".") {
+			name += "." + p.adv().text
+		}
+		p.adv()
+		fc := &FuncCall{node: node{pos}, Name: name}
+		if strings.EqualFold(name, "count") && p.isP("*") {
+			p.adv()
+			p.expectP(")")
+			fc.Star = true
+			return fc
+		}
+		fc.Distinct = p.accept("DISTINCT")
+		for !p.acceptP(")") {
+			fc.Args = append(fc.Args, p.parseExpr())
+			if !p.isP(")") {
+				p.expectP(",")
+			}
+		}
+		if strings.EqualFold(name, "exists") && len(fc.Args) == 1 {
+			if pe, ok := fc.Args[0].(*PatternExpr); ok {
+				return &ExistsSubquery{node: node{pos}, Patterns: []*PathPattern{pe.Pattern}}
+			}
+		}
+		return fc
+	}
+	p.adv()
+	return p.maybeMapProjection(&Var{node{pos}, t.text})
+}
+
+func (p *parser) parseCase() Expr {
+	pos := p.adv().pos
+	c := &CaseExpr{node: node{pos}}
+	if !p.is("WHEN") {
+		c.Test = p.parseExpr()
+	}
+	for p.accept("WHEN") {
+		c.Whens = append(c.Whens, p.parseExpr())
+		p.expect("THEN")
+		c.Thens = append(c.Thens, p.parseExpr())
+	}
+	if len(c.Whens) == 0 {
+		p.unexpected("WHEN")
+	}
+	if p.accept("ELSE") {
+		c.Else = p.parseExpr()
+	}
+	p.expect("END")
+	return c
+}
+
+// ---- Memgraph schema statements ----
+
+func (p *parser) parseSchema() *SchemaStmt {
+	switch {
+	case p.is("CREATE") && isKw(p.peek(1), "INDEX"):
+		p.adv()
+		p.adv()
+		p.expect("ON")
+		s := &SchemaStmt{Kind: "create-index"}
+		p.indexTarget(s)
+		return s
+	case p.is("DROP") && isKw(p.peek(1), "INDEX"):
+		p.adv()
+		p.adv()
+		p.expect("ON")
+		s := &SchemaStmt{Kind: "drop-index"}
+		p.indexTarget(s)
+		return s
+	case (p.is("CREATE") || p.is("DROP")) && isKw(p.peek(1), "CONSTRAINT"):
+		kind := "create-constraint"
+		if p.is("DROP") {
+			kind = "drop-constraint"
+		}
+		p.adv()
+		p.adv()
+		return p.constraintBody(kind)
+	case p.is("SHOW"):
+		p.adv()
+		s := &SchemaStmt{}
+		switch {
+		case p.accept("INDEX"):
+			s.Kind = "show-index"
+		case p.accept("CONSTRAINT"):
+			s.Kind = "show-constraint"
+		case p.accept("STORAGE"):
+			s.Kind = "show-storage"
+		default:
+			p.unexpected("INDEX, CONSTRAINT or STORAGE")
+		}
+		p.expect("INFO")
+		return s
+	case p.is("CREATE") && isKw(p.peek(1), "SNAPSHOT"):
+		p.adv()
+		p.adv()
+		return &SchemaStmt{Kind: "create-snapshot"}
+	}
+	return nil
+}
+
+func (p *parser) indexTarget(s *SchemaStmt) {
+	p.expectP(":")
+	s.Label = p.symbolicName("a label")
+	if p.acceptP("(") {
+		s.Property = p.symbolicName("a property key")
+		p.expectP(")")
+	}
+}
+
+func (p *parser) constraintBody(kind string) *SchemaStmt {
+	s := &SchemaStmt{Kind: kind}
+	p.expect("ON")
+	p.expectP("(")
+	v := p.symbolicName("a variable")
+	p.expectP(":")
+	s.Label = p.symbolicName("a label")
+	p.expectP(")")
+	p.expect("ASSERT")
+	prop := func() {
+		if p.symbolicName("a variable") != v {
+			p.fail("UndefinedVariable", "constraint must refer to %s", v)
+		}
+		p.expectP(".")
+		s.Property = p.symbolicName("a property key")
+	}
+	if p.accept("EXISTS") {
+		s.CKind = "exists"
+		p.expectP("(")
+		prop()
+		p.expectP(")")
+		return s
+	}
+	prop()
+	p.expect("IS")
+	p.expect("UNIQUE")
+	s.CKind = "unique"
+	return s
+}

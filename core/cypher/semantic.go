@@ -1,0 +1,386 @@
+package cypher
+
+import (
+	"fmt"
+	"strings"
+)
+
+// checkExpr raises compile-time errors for undefined variables, unknown
+// functions, wrong argument counts and misplaced aggregates. aggOK says
+// whether aggregate calls may appear (projection items only).
+func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
+	switch x := e.(type) {
+	case nil:
+		return
+	case *Var:
+		if _, ok := sc[x.Name]; !ok {
+			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Name))
+		}
+		return
+	case *FuncCall:
+		c.checkCall(x, sc, aggOK)
+		return
+	case *ListComp:
+		c.checkExpr(x.List, sc, aggOK)
+		inner := sc.clone()
+		inner[x.Var] = kAny
+		c.checkExpr(x.Where, inner, false)
+		c.checkExpr(x.Proj, inner, aggOK)
+		return
+	case *Quantifier:
+		c.checkExpr(x.List, sc, aggOK)
+		inner := sc.clone()
+		inner[x.Var] = kAny
+		c.checkExpr(x.Where, inner, false)
+		return
+	case *Reduce:
+		c.checkExpr(x.Init, sc, aggOK)
+		c.checkExpr(x.List, sc, aggOK)
+		inner := sc.clone()
+		inner[x.Acc] = kAny
+		inner[x.Var] = kAny
+		c.checkExpr(x.Expr, inner, false)
+		return
+	case *MapProjection:
+		if _, ok := sc[x.Var]; !ok {
+			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Var))
+		}
+		for _, it := range x.Items {
+			c.checkExpr(it.Val, sc, aggOK)
+		}
+		return
+	case *PatternExpr:
+		c.checkPatternExpr(x.Pattern, sc, true)
+		return
+	case *PatternComp:
+		inner := sc.clone()
+		c.checkPatternExpr(x.Pattern, inner, false)
+		c.checkExpr(x.Where, inner, false)
+		c.checkExpr(x.Proj, inner, false)
+		return
+	case *ExistsSubquery:
+		inner := sc.clone()
+		for _, pp := range x.Patterns {
+			c.checkPatternExpr(pp, inner, false)
+		}
+		c.checkExpr(x.Where, inner, false)
+		return
+	case *Binary:
+		c.checkBinaryTypes(x, sc)
+	case *Unary:
+		if x.Op == "NOT" {
+			checkBoolOperand(x.X)
+		}
+	case *HasLabels:
+		if v, ok := x.X.(*Var); ok && sc[v.Name] == kPath {
+			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected a node for a label predicate"))
+		}
+	}
+	for _, ch := range children(e) {
+		c.checkExpr(ch, sc, aggOK)
+	}
+}
+
+// checkBinaryTypes catches obviously mistyped operands known at compile
+// time (graph entities in arithmetic).
+func (c *compiler) checkBinaryTypes(x *Binary, sc scope) {
+	switch x.Op {
+	case "AND", "OR", "XOR":
+		checkBoolOperand(x.L)
+		checkBoolOperand(x.R)
+	case "+", "-", "*", "/", "%", "^":
+		for _, side := range []Expr{x.L, x.R} {
+			if v, ok := side.(*Var); ok {
+				if k := sc[v.Name]; k == kNode || k == kRel || k == kPath {
+					panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: cannot use a graph entity in arithmetic"))
+				}
+			}
+		}
+	}
+}
+
+// checkPatternExpr checks a pattern used inside an expression. In a plain
+// pattern expression every named variable must already be bound.
+func (c *compiler) checkPatternExpr(pp *PathPattern, sc scope, mustBeBound bool) {
+	if mustBeBound {
+		for _, n := range pp.Nodes {
+			if _, ok := sc[n.Var]; n.Var != "" && !ok {
+				panic(syntaxErr(n.P, "UndefinedVariable", "variable `%s` not defined", n.Var))
+			}
+		}
+		for _, r := range pp.Rels {
+			if _, ok := sc[r.Var]; r.Var != "" && !ok {
+				panic(syntaxErr(r.P, "UndefinedVariable", "variable `%s` not defined", r.Var))
+			}
+		}
+	}
+	inner := sc.clone()
+	c.nameAndCheckPattern(pp, inner, false, nil)
+	for k, v := range inner {
+		if _, ok := sc[k]; !ok && !mustBeBound {
+			sc[k] = v
+		}
+	}
+}
+
+func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
+	name := strings.ToLower(x.Name)
+	if isAggregate(x) {
+		if !aggOK {
+			panic(syntaxErr(x.P, "InvalidAggregation", "aggregate function %s is not allowed here", x.Name))
+		}
+		for _, a := range x.Args {
+			if containsAggregate(a) {
+				panic(syntaxErr(a.exprPos(), "NestedAggregation", "aggregate functions cannot be nested"))
+			}
+			c.checkExpr(a, sc, false)
+		}
+		want := 1
+		if strings.HasPrefix(name, "percentile") {
+			want = 2
+		}
+		if !x.Star && len(x.Args) != want {
+			panic(syntaxErr(x.P, "InvalidNumberOfArguments", "%s() takes %d argument(s)", x.Name, want))
+		}
+		return
+	}
+	ar, ok := funcArity[name]
+	if !ok {
+		panic(syntaxErr(x.P, "UnknownFunction", "unknown function '%s'", x.Name))
+	}
+	if len(x.Args) < ar[0] || (ar[1] >= 0 && len(x.Args) > ar[1]) {
+		panic(syntaxErr(x.P, "InvalidNumberOfArguments", "wrong number of arguments for %s()", x.Name))
+	}
+	for _, a := range x.Args {
+		c.checkExpr(a, sc, aggOK)
+	}
+	if name == "exists" {
+		if _, ok := x.Args[0].(*PropAccess); !ok {
+			panic(syntaxErr(x.P, "InvalidArgumentType", "exists() expects a property or a pattern"))
+		}
+	}
+}
+
+// projection compiles WITH/RETURN: it returns the stages, the new scope and
+// the output columns.
+func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isReturn bool) ([]stage, scope, []string) {
+	items := pr.Items
+	if pr.Star {
+		names := sc.names()
+		if len(names) == 0 && len(items) == 0 && isReturn {
+			panic(syntaxErr(pos, "NoVariablesInScope", "RETURN * is not allowed when there are no variables in scope"))
+		}
+		var star []ReturnItem
+		for _, n := range names {
+			star = append(star, ReturnItem{Expr: &Var{node{pos}, n}, Name: n})
+		}
+		items = append(star, items...)
+	}
+	seen := map[string]bool{}
+	var cols []string
+	isAgg := false
+	for _, it := range items {
+		c.checkExpr(it.Expr, sc, true)
+		if seen[it.Name] {
+			panic(syntaxErr(it.Expr.exprPos(), "ColumnNameConflict", "multiple result columns with the same name `%s`", it.Name))
+		}
+		seen[it.Name] = true
+		cols = append(cols, it.Name)
+		if containsAggregate(it.Expr) {
+			isAgg = true
+		}
+	}
+	newSc := scope{}
+	for _, it := range items {
+		k := kAny
+		if v, ok := it.Expr.(*Var); ok {
+			k = sc[v.Name]
+		} else if sk := staticKind(it.Expr); sk != "" && sk != "null" {
+			k = kValue
+		}
+		newSc[it.Name] = k
+	}
+	var stages []stage
+	repl := map[string]string{}
+	for _, it := range items {
+		repl[exprString(it.Expr)] = it.Name
+	}
+	if isAgg {
+		stages = append(stages, c.aggStage(items))
+	} else {
+		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
+		stages = append(stages, stage{"Produce {" + strings.Join(cols, ", ") + "}", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
+	}
+	if pr.Distinct {
+		stages = append(stages, stage{"Distinct {" + strings.Join(cols, ", ") + "}", func(in op) op { return &distinctOp{in: in, cols: cols} }})
+	}
+	if len(pr.Order) > 0 {
+		orderSc := newSc.clone()
+		if !pr.Distinct && !isAgg {
+			for k, v := range sc {
+				if _, ok := orderSc[k]; !ok {
+					orderSc[k] = v
+				}
+			}
+		}
+		keys := make([]SortItem, len(pr.Order))
+		for i, s := range pr.Order {
+			if isAgg && containsAggregate(s.Expr) {
+				gt, gv := groupingOf(items)
+				checkAmbiguous(s.Expr, gt, gv)
+			}
+			e := substitute(s.Expr, repl)
+			if isAgg {
+				if containsAggregate(e) {
+					panic(syntaxErr(s.Expr.exprPos(), "InvalidAggregation", "aggregation in ORDER BY must also be projected"))
+				}
+			}
+			c.checkExpr(e, orderSc, false)
+			keys[i] = SortItem{Expr: e, Desc: s.Desc}
+		}
+		var ks []string
+		for _, k := range keys {
+			d := exprString(k.Expr)
+			if k.Desc {
+				d += " DESC"
+			}
+			ks = append(ks, d)
+		}
+		stages = append(stages, stage{"OrderBy {" + strings.Join(ks, ", ") + "}", func(in op) op { return &sortOp{in: in, keys: keys} }})
+	}
+	if pr.Skip != nil || pr.Limit != nil {
+		for _, e := range []Expr{pr.Skip, pr.Limit} {
+			if e != nil {
+				c.checkLimitExpr(e)
+			}
+		}
+		skip, limit := pr.Skip, pr.Limit
+		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit} }})
+	}
+	if where != nil {
+		whereSc := newSc.clone()
+		for k, v := range sc {
+			if _, ok := whereSc[k]; !ok {
+				whereSc[k] = v
+			}
+		}
+		c.checkExpr(where, whereSc, false)
+		c.noAggregate(where)
+		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
+	}
+	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
+	return stages, newSc, cols
+}
+
+func (c *compiler) checkLimitExpr(e Expr) {
+	if !isConstant(e) {
+		panic(syntaxErr(e.exprPos(), "NonConstantExpression", "SKIP and LIMIT must be constant expressions"))
+	}
+	c.checkExpr(e, scope{}, false)
+	if l, ok := e.(*Literal); ok {
+		switch v := l.Val.(type) {
+		case int64:
+			if v < 0 {
+				panic(syntaxErr(e.exprPos(), "NegativeIntegerArgument", "SKIP and LIMIT must not be negative"))
+			}
+		default:
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "SKIP and LIMIT must be integers"))
+		}
+	}
+	if u, ok := e.(*Unary); ok && u.Op == "-" {
+		panic(syntaxErr(e.exprPos(), "NegativeIntegerArgument", "SKIP and LIMIT must not be negative"))
+	}
+}
+
+func (c *compiler) aggStage(items []ReturnItem) stage {
+	var groups []int
+	var aggs []*FuncCall
+	groupTexts := map[string]bool{}
+	groupVars := map[string]bool{}
+	for i, it := range items {
+		if containsAggregate(it.Expr) {
+			collectAggregates(it.Expr, &aggs)
+			continue
+		}
+		groups = append(groups, i)
+		groupTexts[exprString(it.Expr)] = true
+		if v, ok := it.Expr.(*Var); ok {
+			groupVars[v.Name] = true
+		}
+	}
+	for _, it := range items {
+		if containsAggregate(it.Expr) {
+			checkAmbiguous(it.Expr, groupTexts, groupVars)
+		}
+	}
+	for _, f := range aggs {
+		c.aggKey[f] = fmt.Sprintf(" agg%d", len(c.aggKey))
+	}
+	var keyNames, aggNames []string
+	for _, gi := range groups {
+		keyNames = append(keyNames, items[gi].Name)
+	}
+	for _, f := range aggs {
+		aggNames = append(aggNames, exprString(f))
+	}
+	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+}
+
+func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
+	gt, gv := map[string]bool{}, map[string]bool{}
+	for _, it := range items {
+		if containsAggregate(it.Expr) {
+			continue
+		}
+		gt[exprString(it.Expr)] = true
+		if v, ok := it.Expr.(*Var); ok {
+			gv[v.Name] = true
+		}
+	}
+	return gt, gv
+}
+
+func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
+	if _, isProp := e.(*PropAccess); isProp && groupTexts[exprString(e)] {
+		return
+	}
+	switch x := e.(type) {
+	case *FuncCall:
+		if isAggregate(x) {
+			return
+		}
+	case *Var:
+		if !groupVars[x.Name] {
+			panic(syntaxErr(x.P, "AmbiguousAggregationExpression", "expression mixes aggregation with a non-grouping variable `%s`", x.Name))
+		}
+		return
+	case *ListComp, *Quantifier, *Reduce:
+		return
+	}
+	for _, ch := range children(e) {
+		checkAmbiguous(ch, groupTexts, groupVars)
+	}
+}
+
+// staticKind is the type of a literal expression known at compile time, or
+// "" when unknown.
+func staticKind(e Expr) string {
+	switch x := e.(type) {
+	case *Literal:
+		if x.Val == nil {
+			return "null"
+		}
+		return typeName(x.Val)
+	case *ListLit, *ListComp:
+		return "List"
+	case *MapLit:
+		return "Map"
+	}
+	return ""
+}
+
+func checkBoolOperand(e Expr) {
+	if k := staticKind(e); k != "" && k != "null" && k != "Boolean" {
+		panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "type mismatch: expected Boolean but was %s", k))
+	}
+}

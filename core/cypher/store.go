@@ -1,0 +1,148 @@
+package cypher
+
+import "github.com/quiverdb/quiver/core/value"
+
+// Direction selects the edges of a vertex by their orientation.
+type Direction uint8
+
+// Edge directions relative to a vertex.
+const (
+	DirOut  Direction = 1 // edges starting at the vertex
+	DirIn   Direction = 2 // edges ending at the vertex
+	DirBoth Direction = 3 // both
+)
+
+// EdgeInfo is an edge's identity and endpoints.
+type EdgeInfo struct {
+	ID   int64
+	From int64
+	To   int64
+	Type string
+}
+
+// IndexInfo describes one index for SHOW INDEX INFO. Property is "" for a
+// label index.
+type IndexInfo struct {
+	Label    string
+	Property string
+	Count    int64
+}
+
+// ConstraintInfo describes one constraint. Kind is "unique" or "exists".
+type ConstraintInfo struct {
+	Kind     string
+	Label    string
+	Property string
+}
+
+// IDIter is a cursor over vertex ids: for it.Next() { it.ID() }. The
+// engine may stop pulling at any point.
+type IDIter interface {
+	Next() bool
+	ID() int64
+}
+
+// SliceIter is an IDIter over a slice of ids.
+type SliceIter struct {
+	ids []int64
+	cur int64
+}
+
+// NewSliceIter returns an iterator over ids.
+func NewSliceIter(ids []int64) *SliceIter { return &SliceIter{ids: ids} }
+
+// Next advances to the next id.
+func (s *SliceIter) Next() bool {
+	if len(s.ids) == 0 {
+		return false
+	}
+	s.cur, s.ids = s.ids[0], s.ids[1:]
+	return true
+}
+
+// ID returns the current id.
+func (s *SliceIter) ID() int64 { return s.cur }
+
+// Tx is the transaction the engine reads and writes through. core/graph's
+// transactions satisfy it through a small adapter; the cyphertest package has
+// a plain in-memory one for tests. Reads see the transaction's own writes.
+// Methods that take a vertex or edge id report a missing or deleted entity
+// through ok = false or an error; they never panic.
+type Tx interface {
+	// Vertices iterates over the ids of all visible vertices.
+	Vertices() IDIter
+	// VerticesByLabel iterates over the ids of the vertices carrying label.
+	VerticesByLabel(label string) IDIter
+	// VerticesByLabelProp returns the vertices with label whose property key
+	// equals v, and true, when a label+property index exists; false when no
+	// index covers it (the engine then scans).
+	VerticesByLabelProp(label, key string, v value.Value) (IDIter, bool)
+	// VertexExists reports whether id is a visible vertex.
+	VertexExists(id int64) bool
+	// VertexLabels returns the labels of a vertex, sorted.
+	VertexLabels(id int64) []string
+	// VertexProps returns the properties of a vertex (nil when it has none).
+	// The caller must not modify the map.
+	VertexProps(id int64) value.Map
+	// Edges returns the edges of vertex id in direction dir, restricted to
+	// the given types when types is not empty, in ascending id order.
+	Edges(id int64, dir Direction, types []string) []EdgeInfo
+	// Edge returns an edge's identity.
+	Edge(id int64) (EdgeInfo, bool)
+	// EdgeProps returns the properties of an edge.
+	EdgeProps(id int64) value.Map
+
+	// CreateVertex creates a vertex and returns its id.
+	CreateVertex(labels []string, props value.Map) (int64, error)
+	// CreateEdge creates an edge from -> to and returns its id.
+	CreateEdge(from, to int64, typ string, props value.Map) (int64, error)
+	// SetVertexProp sets (or, with v == nil, removes) a vertex property.
+	SetVertexProp(id int64, key string, v value.Value) error
+	// SetEdgeProp sets (or, with v == nil, removes) an edge property.
+	SetEdgeProp(id int64, key string, v value.Value) error
+	// AddLabel adds a label to a vertex.
+	AddLabel(id int64, label string) error
+	// RemoveLabel removes a label from a vertex.
+	RemoveLabel(id int64, label string) error
+	// DeleteVertex deletes a vertex. Without detach it fails when the vertex
+	// still has edges.
+	DeleteVertex(id int64, detach bool) error
+	// DeleteEdge deletes an edge.
+	DeleteEdge(id int64) error
+}
+
+// SchemaTx is implemented by transactions that can change and list indexes
+// and constraints (Memgraph's CREATE INDEX / CONSTRAINT statements).
+type SchemaTx interface {
+	CreateIndex(label, property string) error
+	DropIndex(label, property string) error
+	CreateConstraint(c ConstraintInfo) error
+	DropConstraint(c ConstraintInfo) error
+	Indexes() []IndexInfo
+	Constraints() []ConstraintInfo
+	// StorageInfo returns SHOW STORAGE INFO's rows as name, value pairs.
+	StorageInfo() [][2]value.Value
+}
+
+// Bound is one end of a property range; Inclusive includes the value.
+type Bound struct {
+	Value     value.Value
+	Inclusive bool
+}
+
+// RangeTx is implemented by transactions that can walk a label+property
+// range (an index range seek). Only values of the bounds' kind match
+// (numbers with numbers, strings with strings), as Cypher's comparisons
+// demand; the engine re-checks the predicate on every row anyway.
+type RangeTx interface {
+	VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool)
+}
+
+// PropTx is implemented by transactions that read one property or test one
+// label without building the whole map or list; the engine uses it when
+// present.
+type PropTx interface {
+	VertexProp(id int64, key string) value.Value
+	EdgeProp(id int64, key string) value.Value
+	HasLabel(id int64, label string) bool
+}
