@@ -50,6 +50,7 @@ func instanceCrashSeed(t *testing.T, seed uint64, cov *coverage) {
 		},
 		SnapshotInterval: time.Duration(1+w.rng.IntN(20)) * time.Millisecond,
 		GCInterval:       5 * time.Millisecond,
+		SnapshotStep:     1 + w.rng.IntN(8),
 	}
 	var hist []committed
 	var completed uint64

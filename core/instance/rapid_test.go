@@ -73,7 +73,7 @@ type crashMachine struct {
 
 func (m *crashMachine) init(t *rapid.T) {
 	m.w = newWorld(rapid.Uint64().Draw(t, "seed"))
-	m.cfg = Config{GCInterval: -1}
+	m.cfg = Config{GCInterval: -1, SnapshotStep: rapid.IntRange(1, 10).Draw(t, "step")}
 	m.cfg.Durability.SegmentSize = int64(rapid.IntRange(100, 4000).Draw(t, "segment"))
 	m.cfg.Durability.SnapshotRetention = rapid.IntRange(1, 3).Draw(t, "retention")
 	m.cur = mstate{V: map[int64]value.Node{}, E: map[int64]value.Relationship{}}
