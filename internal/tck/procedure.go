@@ -1,7 +1,6 @@
 package tck
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,90 +8,122 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// ProcParam is one declared input or output of a test procedure.
-type ProcParam struct {
+// Procedure is a test procedure that a scenario declares with "there exists
+// a procedure NAME(IN :: TYPE, ...) :: (OUT :: TYPE, ...):" and a table whose
+// rows give, for each combination of input values, the output values.
+type Procedure struct {
+	// Name is the qualified name, such as "test.my.proc".
 	Name string
-	Type string // INTEGER?, STRING?, NUMBER?, ...
+	// Inputs and Outputs are the signature's parameters and result columns.
+	Inputs, Outputs []ProcParam
+	// Rows hold the inputs followed by the outputs.
+	Rows [][]value.Value
 }
 
-// ProcedureSpec is a procedure a scenario declares with "there exists a
-// procedure name(inputs) :: (outputs):" and a table: each row gives input
-// values followed by the output values the call yields for them.
-type ProcedureSpec struct {
-	Name    string
-	Inputs  []ProcParam
-	Outputs []ProcParam
-	Rows    [][]value.Value
+// ProcParam is one parameter or result column: a name and a Cypher type
+// such as "INTEGER?" (the ? marks it nullable).
+type ProcParam struct {
+	Name, Type string
 }
 
-// Call returns the output rows of the table rows whose inputs are
-// equivalent to args (null matches null).
-func (p ProcedureSpec) Call(args []value.Value) [][]value.Value {
-	var out [][]value.Value
-	for _, r := range p.Rows {
-		match := len(args) == len(p.Inputs)
-		for i := 0; match && i < len(args); i++ {
-			match = value.Equivalent(r[i], args[i])
+// ProcedureRegistry is implemented by engines that can host the TCK's test
+// procedures; the runner calls it before the query under test. An engine
+// without it fails the scenarios that declare procedures.
+type ProcedureRegistry interface {
+	RegisterProcedure(p Procedure) error
+}
+
+var procStep = regexp.MustCompile(`^there exists a procedure ([\w.]+)\(([^)]*)\)\s*::\s*\(([^)]*)\)\s*:$`)
+
+// ParseProcedure reads a procedure step's text and table.
+func ParseProcedure(text string, table [][]string) (Procedure, error) {
+	m := procStep.FindStringSubmatch(text)
+	if m == nil {
+		return Procedure{}, fmt.Errorf("cannot read procedure signature %q", text)
+	}
+	p := Procedure{Name: m[1]}
+	var err error
+	if p.Inputs, err = parseParams(m[2]); err != nil {
+		return p, err
+	}
+	if p.Outputs, err = parseParams(m[3]); err != nil {
+		return p, err
+	}
+	n := len(p.Inputs) + len(p.Outputs)
+	if len(table) == 0 {
+		return p, fmt.Errorf("procedure %s: no table", p.Name)
+	}
+	header := nonEmpty(table[0])
+	if len(header) != n {
+		return p, fmt.Errorf("procedure %s: table has %d columns, the signature %d", p.Name, len(header), n)
+	}
+	for i, prm := range append(append([]ProcParam{}, p.Inputs...), p.Outputs...) {
+		if header[i] != prm.Name {
+			return p, fmt.Errorf("procedure %s: column %q where the signature has %q", p.Name, header[i], prm.Name)
 		}
-		if match {
-			out = append(out, r[len(p.Inputs):])
+	}
+	for _, row := range table[1:] {
+		var vals []value.Value
+		for _, cell := range row {
+			v, err := ParseValue(cell)
+			if err != nil {
+				return p, err
+			}
+			vals = append(vals, v)
+		}
+		if len(vals) != n {
+			return p, fmt.Errorf("procedure %s: a row has %d values, want %d", p.Name, len(vals), n)
+		}
+		p.Rows = append(p.Rows, vals)
+	}
+	return p, nil
+}
+
+// nonEmpty drops the empty cells a column-less table ("|") has.
+func nonEmpty(cells []string) []string {
+	var out []string
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// ProcedureEngine is implemented by engines that can register the test
-// procedures scenarios declare.
-type ProcedureEngine interface {
-	RegisterProcedure(ProcedureSpec) error
-}
-
-var procStep = regexp.MustCompile(`^there exists a procedure ([\w.]+)\((.*?)\)\s*::\s*\((.*?)\)\s*:$`)
-
-// ParseProcedure reads a procedure declaration step and its table.
-func ParseProcedure(text string, table [][]string) (ProcedureSpec, error) {
-	m := procStep.FindStringSubmatch(text)
-	if m == nil {
-		return ProcedureSpec{}, fmt.Errorf("cannot read the procedure signature %q", text)
-	}
-	spec := ProcedureSpec{Name: m[1]}
-	var err error
-	if spec.Inputs, err = parseProcParams(m[2]); err != nil {
-		return ProcedureSpec{}, err
-	}
-	if spec.Outputs, err = parseProcParams(m[3]); err != nil {
-		return ProcedureSpec{}, err
-	}
-	if len(table) < 2 {
-		return spec, nil
-	}
-	width := len(spec.Inputs) + len(spec.Outputs)
-	for _, row := range table[1:] {
-		if len(row) != width {
-			return ProcedureSpec{}, fmt.Errorf("procedure table row has %d cells, want %d", len(row), width)
-		}
-		vals := make([]value.Value, width)
-		for i, cell := range row {
-			if vals[i], err = ParseValue(cell); err != nil {
-				return ProcedureSpec{}, err
-			}
-		}
-		spec.Rows = append(spec.Rows, vals)
-	}
-	return spec, nil
-}
-
-func parseProcParams(s string) ([]ProcParam, error) {
+func parseParams(s string) ([]ProcParam, error) {
 	var out []ProcParam
 	if strings.TrimSpace(s) == "" {
-		return nil, nil
+		return out, nil
 	}
 	for _, part := range strings.Split(s, ",") {
 		name, typ, ok := strings.Cut(part, "::")
 		if !ok {
-			return nil, errors.New("procedure parameter without a type: " + part)
+			return nil, fmt.Errorf("parameter %q has no type", part)
 		}
 		out = append(out, ProcParam{Name: strings.TrimSpace(name), Type: strings.TrimSpace(typ)})
+	}
+	return out, nil
+}
+
+// Call returns the output rows for the given arguments: the table rows
+// whose input values equal the arguments (integers and floats compare by
+// value, as Cypher's = does).
+func (p Procedure) Call(args []value.Value) ([][]value.Value, error) {
+	if len(args) != len(p.Inputs) {
+		return nil, fmt.Errorf("procedure %s takes %d arguments, got %d", p.Name, len(p.Inputs), len(args))
+	}
+	var out [][]value.Value
+	for _, row := range p.Rows {
+		match := true
+		for i, a := range args {
+			if value.Equal(row[i], a) != value.TriTrue && !(row[i] == nil && a == nil) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, row[len(p.Inputs):])
+		}
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ type DB struct {
 	eng     *cypher.Engine
 	g       *cyphertest.Graph
 	history []execution
-	procs   []tck.ProcedureSpec
+	procs   []tck.Procedure
 }
 
 type execution struct {
@@ -117,13 +117,13 @@ func copyMap(m value.Map) value.Map {
 }
 
 // RegisterProcedure makes a scenario's test procedure callable.
-func (d *DB) RegisterProcedure(spec tck.ProcedureSpec) error {
+func (d *DB) RegisterProcedure(spec tck.Procedure) error {
 	d.procs = append(d.procs, spec)
 	d.eng.RegisterProcedure(procedure(spec))
 	return nil
 }
 
-func procedure(spec tck.ProcedureSpec) cypher.Procedure {
+func procedure(spec tck.Procedure) cypher.Procedure {
 	conv := func(ps []tck.ProcParam) []cypher.ProcParam {
 		out := make([]cypher.ProcParam, len(ps))
 		for i, p := range ps {
@@ -135,6 +135,6 @@ func procedure(spec tck.ProcedureSpec) cypher.Procedure {
 		Name:    spec.Name,
 		Inputs:  conv(spec.Inputs),
 		Outputs: conv(spec.Outputs),
-		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args), nil },
+		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
 	}
 }

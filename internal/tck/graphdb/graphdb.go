@@ -276,12 +276,12 @@ func (x *txn) StorageInfo() [][2]value.Value {
 }
 
 // RegisterProcedure makes a scenario's test procedure callable.
-func (d *DB) RegisterProcedure(spec tck.ProcedureSpec) error {
+func (d *DB) RegisterProcedure(spec tck.Procedure) error {
 	d.eng.RegisterProcedure(cypherProcedure(spec))
 	return nil
 }
 
-func cypherProcedure(spec tck.ProcedureSpec) cypher.Procedure {
+func cypherProcedure(spec tck.Procedure) cypher.Procedure {
 	conv := func(ps []tck.ProcParam) []cypher.ProcParam {
 		out := make([]cypher.ProcParam, len(ps))
 		for i, p := range ps {
@@ -293,6 +293,6 @@ func cypherProcedure(spec tck.ProcedureSpec) cypher.Procedure {
 		Name:    spec.Name,
 		Inputs:  conv(spec.Inputs),
 		Outputs: conv(spec.Outputs),
-		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args), nil },
+		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
 	}
 }
