@@ -42,7 +42,7 @@ func (it *VertexIter) Next() bool {
 			}
 		}
 	case iterList:
-		for n := it.node; n != nil; n = n.next[0].Load() {
+		for n := it.node; n != nil; n = n.after() {
 			if it.entry != nil && it.byEq && compareKeys(n.key, it.eq) != 0 {
 				break
 			}
@@ -60,7 +60,7 @@ func (it *VertexIter) Next() bool {
 				continue
 			}
 			it.cur = n.id
-			it.node = n.next[0].Load()
+			it.node = n.after()
 			return true
 		}
 	}
@@ -243,9 +243,9 @@ func (it *EdgeIter) Next() bool {
 			}
 		}
 	case iterList:
-		for n := it.node; n != nil; n = n.next[0].Load() {
+		for n := it.node; n != nil; n = n.after() {
 			if e := it.t.edge(n.id); n.id < it.end && e != nil && it.typeOK(e.typ) {
-				it.node = n.next[0].Load()
+				it.node = n.after()
 				return it.set(n.id, e)
 			}
 		}
