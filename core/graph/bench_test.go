@@ -263,3 +263,26 @@ func BenchmarkWriteTx(b *testing.B) {
 	cpu.report(b, float64(b.N), "tx")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
+
+// BenchmarkSnapshotLoad writes the pokec graph out as snapshot deltas and
+// applies them to an empty graph (what recovery from a snapshot does).
+func BenchmarkSnapshotLoad(b *testing.B) {
+	g := pokec(b)
+	r := g.Begin(TxOptions{ReadOnly: true})
+	var ds []Delta
+	if err := r.SnapshotDeltas(func(d Delta) error { ds = append(ds, d); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	r.Abort()
+	b.ResetTimer()
+	cpu := startCPU()
+	for b.Loop() {
+		fresh := New(Options{})
+		if err := fresh.Apply(1, ds); err != nil {
+			b.Fatal(err)
+		}
+		fresh.CollectGarbage()
+	}
+	cpu.report(b, float64(len(ds)*b.N), "deltas")
+	b.ReportMetric(float64(len(ds)), "deltas/op")
+}
