@@ -234,7 +234,8 @@ func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
 	case KindEdgeTypeIndex:
 		l := newSkipList(g.nextSeed())
 		for id := int64(0); id < g.nextEID.Load(); id++ {
-			if h := g.edges.get(id).head.Load(); h != nil && h.typ == name {
+			s := g.edges.get(id) // nil past the store when ReserveIDs raised nextEID
+			if h := headOf(s); h != nil && h.typ == name {
 				l.insert(nil, id)
 			}
 		}
@@ -275,7 +276,11 @@ func (g *Graph) buildProp(label, key uint32) *propIndex {
 // eachVersion calls f for every live version of every vertex (owner only).
 func (g *Graph) eachVersion(f func(int64, *vver)) {
 	for id := int64(0); id < g.nextVID.Load(); id++ {
-		for v := g.vertices.get(id).head.Load(); v != nil; v = v.prev.Load() {
+		s := g.vertices.get(id) // nil past the store when ReserveIDs raised nextVID
+		if s == nil {
+			continue
+		}
+		for v := s.head.Load(); v != nil; v = v.prev.Load() {
 			if !v.deleted {
 				f(id, v)
 			}
@@ -457,4 +462,12 @@ func pastRange(key value.Value, lower, upper *Bound) bool {
 		return rankOf(key) != rankOf(lower.Value)
 	}
 	return false
+}
+
+// headOf is an edge slot's newest version, or nil for a missing slot.
+func headOf(s *eslot) *ever {
+	if s == nil {
+		return nil
+	}
+	return s.head.Load()
 }
