@@ -201,7 +201,9 @@ func parseDateTimeString(name, s string) (days, nanos int64, z *zone, err error)
 // parseDurationString parses PnYnMnWnDTnHnMnS (each number may have a sign
 // and a fraction) or the alternative form PYYYY-MM-DDThh:mm:ss.
 func parseDurationString(name, s string) (value.Duration, error) {
-	bad := func() (value.Duration, error) { return value.Duration{}, temporalErr(name, "cannot parse %q as a duration", s) }
+	bad := func() (value.Duration, error) {
+		return value.Duration{}, temporalErr(name, "cannot parse %q as a duration", s)
+	}
 	neg := false
 	if strings.HasPrefix(s, "-") {
 		neg, s = true, s[1:]
