@@ -13,6 +13,9 @@ import (
 // datetime({date: d, hour: 12, timezone: 'Europe/Stockholm'}) and
 // duration({days: 1.5}) do.
 
+// maxYear bounds the years Cypher supports.
+const maxYear = 999_999_999
+
 // fields is a constructor map with lower-cased keys.
 type fields map[string]value.Value
 
@@ -128,6 +131,12 @@ func (f fields) buildDate(name string, base *int64) (int64, error) {
 		by, bm, bd = civilFromDays(*base)
 	} else if !f.has("year") {
 		return 0, temporalErr(name, "year is required")
+	}
+	if y, ok, err := f.int(name, "year"); err != nil || (ok && (y < -maxYear || y > maxYear)) {
+		if err == nil {
+			err = temporalErr(name, "year %d is out of range", y)
+		}
+		return 0, err
 	}
 	switch {
 	case f.has("week", "dayofweek"):

@@ -34,13 +34,13 @@ func parseDateString(name, s string) (int64, error) {
 	bad := func() (int64, error) { return 0, temporalErr(name, "cannot parse %q as a date", s) }
 	// The year: 4 digits, or a sign and more digits.
 	var year int64
-	rest := s
+	var rest string
 	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
 		i := 1
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
-		if i < 6 {
+		if i < 5 || i > 19 {
 			return bad()
 		}
 		year = atoi(s[1:i])
