@@ -275,6 +275,14 @@ func (f *fieldReader) int32(i int) int32 {
 	return int32(v)
 }
 
+func (f *fieldReader) srid(i int) uint32 {
+	v := f.int(i)
+	if v < 0 || v > math.MaxUint32 {
+		f.fail(i, "an SRID")
+	}
+	return uint32(v)
+}
+
 func (f *fieldReader) float(i int) float64 {
 	v, ok := f.fields[i].(float64)
 	if !ok {
@@ -399,9 +407,17 @@ func (d *Decoder) buildFields(tag byte, f *fieldReader) value.Value {
 	case tagDuration:
 		return value.Duration{Months: f.int(0), Days: f.int(1), Seconds: f.int(2), Nanos: f.int32(3)}
 	case tagPoint2D:
-		return value.Point{SRID: uint32(f.int32(0)), X: f.float(1), Y: f.float(2)}
+		p := value.Point{SRID: f.srid(0), X: f.float(1), Y: f.float(2)}
+		if p.Is3D() {
+			f.fail(0, "a 2D SRID")
+		}
+		return p
 	case tagPoint3D:
-		return value.Point{SRID: uint32(f.int32(0)), X: f.float(1), Y: f.float(2), Z: f.float(3)}
+		p := value.Point{SRID: f.srid(0), X: f.float(1), Y: f.float(2), Z: f.float(3)}
+		if !p.Is3D() {
+			f.fail(0, "a 3D SRID (4979 or 9157)")
+		}
+		return p
 	}
 	return buildDateTime(tag, f)
 }

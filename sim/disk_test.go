@@ -141,7 +141,7 @@ func TestPausedSyncCompletionWaits(t *testing.T) {
 // with exactly the synced ticks, which its peers never exceed.
 func TestPingRecoversDurableCount(t *testing.T) {
 	w := NewWorld(Options{Seed: 24, Disk: SimDisk})
-	hosts := pingCluster(w, 3, 0)
+	hosts := pingCluster(w, 3, ping.Config{Limit: 0})
 	for _, h := range hosts {
 		h.SimDisk().SlowSync(120 * time.Millisecond)
 		if err := h.Start(); err != nil {
@@ -163,7 +163,7 @@ func TestPingRecoversDurableCount(t *testing.T) {
 		t.Fatalf("recovered %d ticks of epoch %x, want the %d durable of epoch %x", n.Written(), n.Epoch(), durable, old.Epoch())
 	}
 	for _, o := range hosts[1:] {
-		if e, have := o.Node().(*ping.Node).Have(hosts[0].Addr()); e != old.Epoch() || have > durable {
+		if e, have, _ := o.Node().(*ping.Node).Have(hosts[0].Addr()); e != old.Epoch() || have > durable {
 			t.Fatalf("%s holds %d ticks of epoch %x, more than the %d durable", o.Addr(), have, e, durable)
 		}
 	}
@@ -173,7 +173,7 @@ func TestPingRecoversDurableCount(t *testing.T) {
 // check is not vacuous: a partition that never heals makes it fail.
 func TestPingScenarioCheckerCatchesDivergence(t *testing.T) {
 	w := NewWorld(Options{Seed: 25, Disk: SimDisk})
-	hosts := pingCluster(w, 3, 20)
+	hosts := pingCluster(w, 3, ping.Config{Limit: 20})
 	for _, h := range hosts {
 		if err := h.Start(); err != nil {
 			t.Fatal(err)

@@ -89,6 +89,8 @@ func (m *Nemesis) Calm() error {
 	w.SetDefaultLink(LinkConfig{MinLatency: DefaultLatency, MaxLatency: 2 * DefaultLatency})
 	for _, h := range m.hosts {
 		if fs := h.SimDisk(); fs != nil {
+			fs.FailNextWrite(nil)
+			fs.FailNextSync(nil)
 			fs.SlowSync(0)
 			fs.SetFull(false)
 			fs.FlipBitsOnRead(0)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/quiverdb/quiver/sim/ping"
 	"testing"
 	"time"
 )
@@ -10,7 +11,7 @@ import (
 // limits every millisecond, and checks that Calm brings every host back.
 func TestNemesisRespectsLimits(t *testing.T) {
 	w := NewWorld(Options{Seed: 31, Disk: SimDisk})
-	hosts := pingCluster(w, 5, 0)
+	hosts := pingCluster(w, 5, ping.Config{Limit: 0})
 	for _, h := range hosts {
 		if err := h.Start(); err != nil {
 			t.Fatal(err)

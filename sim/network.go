@@ -37,8 +37,21 @@ type link struct {
 
 // network is the world's simulated network: a matrix of directed links.
 type network struct {
-	w     *World
-	links [][]link // links[from][to]
+	w      *World
+	links  [][]link // links[from][to]
+	filter Filter
+}
+
+// Filter decides, for each message sent, whether the network drops it. It
+// lets a scenario aim faults at one protocol's messages (say, only lease
+// grants) on top of the links' random faults. It runs on the world loop and
+// must be deterministic.
+type Filter func(from, to *Host, msg net.Message) (drop bool)
+
+// SetFilter installs f (nil removes it). Messages it drops count as FaultDrop.
+func (w *World) SetFilter(f Filter) {
+	w.net.filter = f
+	w.trace(trFault, uint64(numFaultKinds)+4, boolWord(f != nil), 0)
 }
 
 func (n *network) init(w *World) { n.w = w }
@@ -74,7 +87,7 @@ func (n *network) send(from, to int32, toAddr string, msg net.Message) {
 		return
 	}
 	cfg := n.config(l)
-	if cfg.Drop > 0 && w.rng.Float64() < cfg.Drop {
+	if (cfg.Drop > 0 && w.rng.Float64() < cfg.Drop) || (n.filter != nil && n.filter(w.hosts[from], w.hosts[to], msg)) {
 		w.faults[FaultDrop]++
 		w.trace(trFault, uint64(FaultDrop), uint64(from)<<32|uint64(to), l.sendSeq)
 		return

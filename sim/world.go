@@ -127,6 +127,10 @@ func (w *World) Faults() FaultCounts {
 	return c
 }
 
+// Note folds a scenario-level observation into the trace, so that the
+// fingerprint covers it too.
+func (w *World) Note(x uint64) { w.trace(trNote, x, 0, 0) }
+
 // CountFault records a fault injected outside the world's own knobs (for
 // example a disk fault set by a scenario), so that it shows in Faults and in
 // the trace.
@@ -177,6 +181,20 @@ func (w *World) RunFor(d time.Duration) { w.RunUntil(w.now + d) }
 func (w *World) RunUntilIdle(limit time.Duration) bool {
 	for len(w.q) > 0 {
 		if w.q.peek() > limit {
+			return false
+		}
+		w.dispatch(w.q.pop())
+	}
+	return true
+}
+
+// RunUntilTrue handles events until cond reports true (checked before the
+// first event and after each one) or the next event is due after limit. It
+// reports whether cond became true; time stays at the last event handled.
+// Scenarios use it to measure how long a cluster takes to recover.
+func (w *World) RunUntilTrue(limit time.Duration, cond func() bool) bool {
+	for !cond() {
+		if len(w.q) == 0 || w.q.peek() > limit {
 			return false
 		}
 		w.dispatch(w.q.pop())
@@ -264,6 +282,7 @@ const (
 	trFault
 	trLife
 	trSend
+	trNote
 )
 
 const (
@@ -272,10 +291,10 @@ const (
 )
 
 // traceNames names the trace record kinds in Options.Trace lines.
-var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send"}
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note"}
 
 // trace appends one record to the running hash: its kind, the current time
-// and up to three words.
+// and up to three words, FNV-1a style a word at a time.
 func (w *World) trace(kind, a, b, c uint64) {
 	if w.opts.Trace != nil {
 		w.opts.Trace(fmt.Sprintf("%d %v %s %x %x %x", w.events, w.now, traceNames[kind], a, b, c))
@@ -286,7 +305,7 @@ func (w *World) trace(kind, a, b, c uint64) {
 	h = (h ^ a) * fnvPrime
 	h = (h ^ b) * fnvPrime
 	h = (h ^ c) * fnvPrime
-	w.hash = h
+	w.hash = h ^ h>>31 // let high input bits reach the low bits too
 }
 
 // hashBytes folds p into a 64-bit FNV-1a hash, eight bytes at a time.

@@ -1,6 +1,7 @@
 package durability
 
 import (
+	"errors"
 	"flag"
 	"testing"
 
@@ -12,7 +13,7 @@ var crashSeeds = flag.Int("crash-seeds", 300, "seeds for TestCrashRecovery")
 // crashCoverage counts the situations the crashes hit, so a run that never
 // crashed during a snapshot (say) shows.
 type crashCoverage struct {
-	crashes, duringSync, duringRotation, duringSnapshot, buffered, torn int
+	crashes, duringSync, duringRotation, duringSnapshot, buffered, torn, faults, failed int
 }
 
 // TestCrashRecovery runs, per seed, several lives of a Store on the
@@ -29,7 +30,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 	}
 	t.Logf("coverage: %+v", cov)
-	if *crashSeeds >= 100 && (cov.duringSync == 0 || cov.duringRotation == 0 || cov.duringSnapshot == 0 || cov.buffered == 0 || cov.torn == 0) {
+	if *crashSeeds >= 100 && (cov.duringSync == 0 || cov.duringRotation == 0 || cov.duringSnapshot == 0 || cov.buffered == 0 || cov.torn == 0 || cov.failed == 0) {
 		t.Fatalf("crashes did not hit every situation: %+v", cov)
 	}
 }
@@ -72,6 +73,14 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 				})
 			case r < 6 && completed > 0:
 				st.Snapshot(SnapshotInfo{Epoch: 1, TS: uint64(completed)}, prefixState(completed).source(), func(error) {})
+			case r < 7 && rng.IntN(25) == 0:
+				// A failed write or fsync stops the log until restart.
+				if rng.IntN(2) == 0 {
+					fs.FailNextSync(errors.New("injected EIO"))
+				} else {
+					fs.FailNextWrite(errors.New("injected EIO"))
+				}
+				cov.faults++
 			default:
 				for n := rng.IntN(4); n >= 0; n-- {
 					s.step()
@@ -90,6 +99,9 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 		}
 		if len(st.buf) > 0 {
 			cov.buffered++
+		}
+		if st.failed != nil {
+			cov.failed++
 		}
 		before := fs.Faults().TornFiles
 		fs.Crash(rng.IntN(2) == 0)

@@ -61,44 +61,68 @@ func appendSnapHeader(dst []byte, info SnapshotInfo) []byte {
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
+// snapEncoder cuts a stream of deltas into chunk frames of about
+// chunkSize bytes and ends the stream with the end frame.
+type snapEncoder struct {
+	chunkSize int
+	pending   []graph.Delta
+	size      int
+	chunks    uint64
+	deltas    uint64
+}
+
+// add buffers d and returns a chunk frame when the chunk is full.
+func (e *snapEncoder) add(d graph.Delta) []byte {
+	e.pending = append(e.pending, d)
+	e.size += 16 + len(d.Name) + len(d.Key)
+	if d.Value != nil {
+		e.size += 16
+	}
+	if e.size < e.chunkSize {
+		return nil
+	}
+	return e.flush()
+}
+
+// flush returns the frame of the buffered deltas, or nil if none.
+func (e *snapEncoder) flush() []byte {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	f := appendFrame(nil, func(b []byte) []byte {
+		return AppendDeltas(append(b, snapChunk), e.pending)
+	})
+	e.chunks++
+	e.deltas += uint64(len(e.pending))
+	e.pending, e.size = e.pending[:0], 0
+	return f
+}
+
+// end returns the last chunk (if any) and the end frame.
+func (e *snapEncoder) end() []byte {
+	out := e.flush()
+	return appendFrame(out, func(b []byte) []byte {
+		b = binary.AppendUvarint(append(b, snapEnd), e.chunks)
+		return binary.AppendUvarint(b, e.deltas)
+	})
+}
+
 // encodeSnapshot runs src and returns the snapshot file's content in pieces
-// of about chunkSize bytes each, so they can be appended one by one.
+// of about chunkSize bytes each (tests and fuzzing use it; the Store writes
+// through a SnapshotWriter).
 func encodeSnapshot(info SnapshotInfo, src SnapshotSource, chunkSize int) ([][]byte, error) {
 	out := [][]byte{appendSnapHeader(nil, info)}
-	var pending []graph.Delta
-	var chunks, deltas uint64
-	size := 0
-	flush := func() {
-		if len(pending) == 0 {
-			return
-		}
-		out = append(out, appendFrame(nil, func(b []byte) []byte {
-			return AppendDeltas(append(b, snapChunk), pending)
-		}))
-		chunks++
-		deltas += uint64(len(pending))
-		pending, size = pending[:0], 0
-	}
+	enc := snapEncoder{chunkSize: chunkSize}
 	err := src(func(d graph.Delta) error {
-		pending = append(pending, d)
-		size += 16 + len(d.Name) + len(d.Key)
-		if d.Value != nil {
-			size += 16
-		}
-		if size >= chunkSize {
-			flush()
+		if f := enc.add(d); f != nil {
+			out = append(out, f)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	flush()
-	out = append(out, appendFrame(nil, func(b []byte) []byte {
-		b = binary.AppendUvarint(append(b, snapEnd), chunks)
-		return binary.AppendUvarint(b, deltas)
-	}))
-	return out, nil
+	return append(out, enc.end()), nil
 }
 
 // decodeSnapshot validates a whole snapshot file and returns its header and

@@ -236,3 +236,54 @@ func TestCorruptionInTheMiddle(t *testing.T) {
 		checkPrefix(t, m, want+5)
 	}
 }
+
+func TestReadAfter(t *testing.T) {
+	fs, s, _ := newSimFS(8)
+	opts := Options{SegmentSize: 300, SnapshotRetention: 1}
+	st, _, _ := openT(t, fs, opts)
+	for i := int64(1); i <= 40; i++ {
+		st.Append(2, uint64(i), txDeltas(i), func(error) {})
+		s.drain()
+	}
+	for _, after := range []uint64{0, 1, 17, 39, 40} {
+		recs, err := st.ReadAfter(after, 0)
+		if err != nil {
+			t.Fatalf("after %d: %v", after, err)
+		}
+		if len(recs) != int(40-after) {
+			t.Fatalf("after %d: %d records", after, len(recs))
+		}
+		for i, r := range recs {
+			want := after + uint64(i) + 1
+			if r.TS != want || r.Epoch != 2 || r.PrevTS != want-1 {
+				t.Fatalf("after %d: record %d is %+v", after, i, r)
+			}
+			if d := cmp.Diff(txDeltas(int64(want)), r.Deltas, dcmp); d != "" {
+				t.Fatal(d)
+			}
+		}
+	}
+	if recs, _ := st.ReadAfter(5, 3); len(recs) != 3 || recs[2].TS != 8 {
+		t.Fatalf("limited read: %+v", recs)
+	}
+	var serr error = errors.New("pending")
+	st.Snapshot(SnapshotInfo{Epoch: 2, TS: 30}, prefixState(30).source(), func(err error) { serr = err })
+	s.drain()
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if _, err := st.ReadAfter(2, 0); !errors.Is(err, ErrLogGone) {
+		t.Fatalf("reading past retention: %v", err)
+	}
+	info, ds, err := ReadSnapshot(fs, st.Snapshots()[0].Name)
+	if err != nil || info.TS != 30 {
+		t.Fatalf("snapshot %+v: %v", info, err)
+	}
+	m := newModel()
+	if err := m.apply(ds); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(prefixState(30).v, m.v, dcmp); d != "" {
+		t.Fatal(d)
+	}
+}

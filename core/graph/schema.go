@@ -33,6 +33,15 @@ func (s SchemaItem) String() string {
 	return fmt.Sprintf("schema kind %d", s.Kind)
 }
 
+func cmpChain(cs ...int) int {
+	for _, c := range cs {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func compareItems(a, b SchemaItem) int {
 	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
 }
@@ -225,7 +234,8 @@ func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
 	case KindEdgeTypeIndex:
 		l := newSkipList(g.nextSeed())
 		for id := int64(0); id < g.nextEID.Load(); id++ {
-			if h := g.edges.get(id).head.Load(); h != nil && h.typ == name {
+			s := g.edges.get(id) // nil past the store when ReserveIDs raised nextEID
+			if h := headOf(s); h != nil && h.typ == name {
 				l.insert(nil, id)
 			}
 		}
@@ -266,7 +276,11 @@ func (g *Graph) buildProp(label, key uint32) *propIndex {
 // eachVersion calls f for every live version of every vertex (owner only).
 func (g *Graph) eachVersion(f func(int64, *vver)) {
 	for id := int64(0); id < g.nextVID.Load(); id++ {
-		for v := g.vertices.get(id).head.Load(); v != nil; v = v.prev.Load() {
+		s := g.vertices.get(id) // nil past the store when ReserveIDs raised nextVID
+		if s == nil {
+			continue
+		}
+		for v := s.head.Load(); v != nil; v = v.prev.Load() {
 			if !v.deleted {
 				f(id, v)
 			}
@@ -274,8 +288,10 @@ func (g *Graph) eachVersion(f func(int64, *vver)) {
 	}
 }
 
-// latest returns the newest committed version of a vertex (or the owner's
-// own uncommitted one when mark matches), nil if deleted or absent.
+// latest returns the newest committed or prepared version of a vertex (or
+// the transaction's own uncommitted one when mark matches), nil if deleted or
+// absent. Constraints are checked against it, so two transactions that
+// prepare conflicting values cannot both commit.
 func (g *Graph) latest(id int64) *vver { return g.latestFor(id, 0) }
 
 func (g *Graph) latestFor(id int64, mark uint64) *vver {
@@ -285,7 +301,7 @@ func (g *Graph) latestFor(id int64, mark uint64) *vver {
 	}
 	for v := s.head.Load(); v != nil; v = v.prev.Load() {
 		ts := v.ts.Load()
-		if ts&txBit == 0 || (mark != 0 && ts == mark) {
+		if ts&txBit == 0 || (mark != 0 && ts == mark) || g.pmarks[ts] {
 			if v.deleted {
 				return nil
 			}
@@ -446,4 +462,12 @@ func pastRange(key value.Value, lower, upper *Bound) bool {
 		return rankOf(key) != rankOf(lower.Value)
 	}
 	return false
+}
+
+// headOf is an edge slot's newest version, or nil for a missing slot.
+func headOf(s *eslot) *ever {
+	if s == nil {
+		return nil
+	}
+	return s.head.Load()
 }

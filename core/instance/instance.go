@@ -32,6 +32,9 @@ type Config struct {
 	GCInterval time.Duration
 	// NoSnapshotOnStop skips the snapshot a clean shutdown writes.
 	NoSnapshotOnStop bool
+	// SnapshotStep is how many vertices or edges one step of a snapshot
+	// walks before yielding to the loop (default 4096).
+	SnapshotStep int
 	// Epoch is the epoch written with new commits when it is above the one
 	// recovered (a standalone instance keeps its own counter; default 1).
 	Epoch uint64
@@ -68,6 +71,7 @@ type Instance struct {
 	// none is pending (snapWaiting) rather than capture one too early.
 	schemaPending []uint64
 	snapWaiting   []func()
+	job           *snapJob // the snapshot being written
 	snapTimer     clock.Timer
 	gcTimer       clock.Timer
 	lastSnapTS    uint64
@@ -82,6 +86,9 @@ func New(cfg Config) *Instance {
 	}
 	if cfg.Epoch == 0 {
 		cfg.Epoch = 1
+	}
+	if cfg.SnapshotStep <= 0 {
+		cfg.SnapshotStep = 4096
 	}
 	return &Instance{cfg: cfg}
 }
@@ -263,35 +270,6 @@ func (in *Instance) Snapshot(done func(error)) {
 	in.snapshot(false, done)
 }
 
-// snapshot writes a snapshot at the visible timestamp; periodic ones skip
-// when nothing changed since the last.
-func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
-	if in.failed != nil {
-		done(in.failed)
-		return
-	}
-	if len(in.schemaPending) > 0 {
-		in.snapWaiting = append(in.snapWaiting, func() { in.snapshot(onlyIfChanged, done) })
-		return
-	}
-	tx := in.g.Begin(graph.TxOptions{ReadOnly: true})
-	ts := tx.StartTS()
-	if ts == 0 || onlyIfChanged && ts == in.lastSnapTS {
-		tx.Abort()
-		done(nil)
-		return
-	}
-	nv, ne := in.g.NextIDs()
-	info := durability.SnapshotInfo{Epoch: in.epoch, TS: ts, NextVertexID: nv, NextEdgeID: ne}
-	in.st.Snapshot(info, tx.SnapshotDeltas, func(err error) {
-		if err == nil && ts > in.lastSnapTS {
-			in.lastSnapTS = ts
-		}
-		done(err)
-	})
-	tx.Abort() // the snapshot's content was taken synchronously
-}
-
 func (in *Instance) armSnapshot() {
 	if in.cfg.SnapshotInterval <= 0 || in.stopped {
 		return
@@ -342,12 +320,19 @@ func (in *Instance) Stop() {
 		closeLog(nil)
 		return
 	}
-	in.snapshot(true, func(err error) {
-		if err != nil {
-			in.log.Warn("shutdown snapshot failed", zap.Error(err))
-		}
-		closeLog(err)
-	})
+	final := func() {
+		in.snapshot(true, func(err error) {
+			if err != nil {
+				in.log.Warn("shutdown snapshot failed", zap.Error(err))
+			}
+			closeLog(err)
+		})
+	}
+	if in.job != nil { // let the running snapshot finish, then take the last one
+		in.job.dones = append(in.job.dones, func(error) { final() })
+		return
+	}
+	final()
 }
 
 // StopDone reports whether a clean shutdown has finished writing.
