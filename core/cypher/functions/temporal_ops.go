@@ -248,3 +248,48 @@ func durationField(d value.Duration, k string) (value.Value, bool) {
 	}
 	return nil, false
 }
+
+// TemporalArith applies a binary operator (+, -, *, /) when a temporal
+// value or duration is involved: temporal ± duration, duration + temporal,
+// duration ± duration, duration * number, number * duration and duration /
+// number. handled is false when the operands are not such a pair, so the
+// engine can fall through to its numeric and string operators.
+func TemporalArith(op string, a, b value.Value) (v value.Value, handled bool, err error) {
+	ad, aDur := a.(value.Duration)
+	bd, bDur := b.(value.Duration)
+	_, aTemporal := partsOf(a)
+	_, bTemporal := partsOf(b)
+	switch {
+	case aDur && bDur && op == "+":
+		return AddDurations(ad, bd), true, nil
+	case aDur && bDur && op == "-":
+		return SubtractDurations(ad, bd), true, nil
+	case aTemporal && bDur && op == "+":
+		v, err = AddDuration(a, bd)
+		return v, true, err
+	case aTemporal && bDur && op == "-":
+		v, err = SubtractDuration(a, bd)
+		return v, true, err
+	case aDur && bTemporal && op == "+":
+		v, err = AddDuration(b, ad)
+		return v, true, err
+	case aDur && isNum(b) && op == "*":
+		v, err = MultiplyDuration(ad, b)
+		return v, true, err
+	case isNum(a) && bDur && op == "*":
+		v, err = MultiplyDuration(bd, a)
+		return v, true, err
+	case aDur && isNum(b) && op == "/":
+		v, err = DivideDuration(ad, b)
+		return v, true, err
+	}
+	return nil, false, nil
+}
+
+func isNum(v value.Value) bool {
+	switch v.(type) {
+	case int64, float64:
+		return true
+	}
+	return false
+}

@@ -294,3 +294,36 @@ func FuzzTemporalStrings(f *testing.F) {
 		}
 	})
 }
+
+func TestTemporalArith(t *testing.T) {
+	d := mustCall(t, "duration", "P1DT1H")
+	date := mustCall(t, "date", "2020-02-28")
+	lt := mustCall(t, "localtime", "23:30")
+	tests := []struct {
+		op   string
+		a, b value.Value
+		want string
+	}{
+		{"+", date, d, "2020-02-29"},
+		{"+", d, date, "2020-02-29"},
+		{"-", date, d, "2020-02-27"},
+		{"+", lt, d, "00:30"},
+		{"+", d, d, "P2DT2H"},
+		{"-", d, d, "PT0S"},
+		{"*", d, int64(2), "P2DT2H"},
+		{"*", 0.5, d, "PT12H30M"},
+		{"/", d, int64(2), "PT12H30M"},
+	}
+	for _, tc := range tests {
+		v, handled, err := TemporalArith(tc.op, tc.a, tc.b)
+		s, _ := FormatTemporal(v)
+		if !handled || err != nil || s != tc.want {
+			t.Errorf("%v %s %v = %s (handled %v, err %v), want %s", tc.a, tc.op, tc.b, s, handled, err, tc.want)
+		}
+	}
+	for _, c := range [][3]value.Value{{"+", int64(1), int64(2)}, {"-", d, date}, {"*", d, d}, {"+", "a", d}, {"/", int64(2), d}} {
+		if _, handled, _ := TemporalArith(c[0].(string), c[1], c[2]); handled {
+			t.Errorf("%v %v %v was handled", c[1], c[0], c[2])
+		}
+	}
+}
