@@ -426,3 +426,32 @@ func (o *drainOp) next(c *execCtx) (row, error) {
 		}
 	}
 }
+
+// exportShallow turns entity references into values carrying only their
+// identity (no labels or properties), for the function library's
+// accumulators, which compare and collect them; fromExternal turns them
+// back into references.
+func (c *execCtx) exportShallow(v value.Value) value.Value {
+	switch x := v.(type) {
+	case nodeRef:
+		return value.Node{ID: x.id}
+	case relRef:
+		e, _ := c.tx.Edge(x.id)
+		return value.Relationship{ID: x.id, StartID: e.From, EndID: e.To, Type: e.Type}
+	case pathRef:
+		return c.export(x)
+	case value.List:
+		out := make(value.List, len(x))
+		for i, e := range x {
+			out[i] = c.exportShallow(e)
+		}
+		return out
+	case value.Map:
+		out := make(value.Map, len(x))
+		for k, e := range x {
+			out[k] = c.exportShallow(e)
+		}
+		return out
+	}
+	return v
+}

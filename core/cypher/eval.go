@@ -162,6 +162,15 @@ func fromExternal(v value.Value) value.Value {
 		return nodeRef{x.ID}
 	case value.Relationship:
 		return relRef{x.ID}
+	case value.Path:
+		p := pathRef{}
+		for _, n := range x.Nodes {
+			p.nodes = append(p.nodes, n.ID)
+		}
+		for _, r := range x.Rels {
+			p.rels = append(p.rels, r.ID)
+		}
+		return p
 	}
 	return v
 }

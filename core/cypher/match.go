@@ -428,7 +428,7 @@ func describeMatch(m *matchSpec, bound map[string]bool) []string {
 
 func showVar(v string) string {
 	if strings.HasPrefix(v, " ") {
-		return "anon" + strings.TrimLeft(v, " anon")
+		return strings.TrimSpace(v)
 	}
 	return v
 }

@@ -104,17 +104,6 @@ func (p *parser) symbolicName(what string) string {
 	return ""
 }
 
-var clauseKeywords = []string{"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL", "UNION", "FOREACH"}
-
-func (p *parser) atClauseStart() bool {
-	for _, k := range clauseKeywords {
-		if p.is(k) {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *parser) parseStatement() *Query {
 	q := &Query{}
 	if p.accept("EXPLAIN") {

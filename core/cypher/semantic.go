@@ -144,11 +144,11 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 		}
 		return
 	}
-	ar, ok := funcArity[name]
+	lo, hi, ok := lookupFunc(name)
 	if !ok {
 		panic(syntaxErr(x.P, "UnknownFunction", "unknown function '%s'", x.Name))
 	}
-	if len(x.Args) < ar[0] || (ar[1] >= 0 && len(x.Args) > ar[1]) {
+	if len(x.Args) < lo || (hi >= 0 && len(x.Args) > hi) {
 		panic(syntaxErr(x.P, "InvalidNumberOfArguments", "wrong number of arguments for %s()", x.Name))
 	}
 	for _, a := range x.Args {
@@ -226,8 +226,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		keys := make([]SortItem, len(pr.Order))
 		for i, s := range pr.Order {
 			if isAgg && containsAggregate(s.Expr) {
-				gt, gv := groupingOf(items)
-				checkAmbiguous(s.Expr, gt, gv)
+				checkOrderAgg(s.Expr, items, newSc)
 			}
 			e := substitute(s.Expr, repl)
 			if isAgg {
@@ -382,5 +381,37 @@ func staticKind(e Expr) string {
 func checkBoolOperand(e Expr) {
 	if k := staticKind(e); k != "" && k != "null" && k != "Boolean" {
 		panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "type mismatch: expected Boolean but was %s", k))
+	}
+}
+
+// checkOrderAgg checks an ORDER BY key holding an aggregate after an
+// aggregating projection: outside the aggregate calls it may use only the
+// projected columns, or projected grouping expressions that are a variable
+// or a property; a more complex projected expression is ambiguous.
+func checkOrderAgg(e Expr, items []ReturnItem, newSc scope) {
+	text := exprString(e)
+	for _, it := range items {
+		if containsAggregate(it.Expr) || exprString(it.Expr) != text {
+			continue
+		}
+		switch it.Expr.(type) {
+		case *Var, *PropAccess:
+			return
+		}
+		panic(syntaxErr(e.exprPos(), "AmbiguousAggregationExpression", "a complex projected expression cannot be combined with an aggregation in ORDER BY"))
+	}
+	switch x := e.(type) {
+	case *FuncCall:
+		if isAggregate(x) {
+			return
+		}
+	case *Var:
+		if _, ok := newSc[x.Name]; !ok {
+			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Name))
+		}
+		return
+	}
+	for _, ch := range children(e) {
+		checkOrderAgg(ch, items, newSc)
 	}
 }

@@ -19,6 +19,8 @@ type VertexIter struct {
 	byProp  bool
 	lower   *Bound // property range, when byProp
 	upper   *Bound
+	eq      value.Value // property value, when byProp and byEq
+	byEq    bool
 	entry   *propIndex // entries must match the vertex (label+property index)
 }
 
@@ -41,7 +43,10 @@ func (it *VertexIter) Next() bool {
 		}
 	case iterList:
 		for n := it.node; n != nil; n = n.next[0].Load() {
-			if it.entry != nil && !inRange(n.key, it.lower, it.upper) {
+			if it.entry != nil && it.byEq && compareKeys(n.key, it.eq) != 0 {
+				break
+			}
+			if it.entry != nil && !it.byEq && !inRange(n.key, it.lower, it.upper) {
 				if pastRange(n.key, it.lower, it.upper) {
 					break
 				}
@@ -68,8 +73,11 @@ func (it *VertexIter) accept(v *vver) bool {
 	if it.byLabel && !v.labels.has(it.label) {
 		return false
 	}
-	if it.byProp && it.entry == nil {
+	if it.byProp && (it.entry == nil || it.byEq) {
 		val, ok := v.props.get(it.key)
+		if it.byEq {
+			return ok && value.Equal(val, it.eq).IsTrue()
+		}
 		return ok && inRange(val, it.lower, it.upper)
 	}
 	return true
@@ -117,11 +125,20 @@ func (t *Txn) VerticesByLabel(label string) *VertexIter {
 // equals val (Cypher equality: 1 = 1.0). With a label+property index they
 // come in value order, else in ID order.
 func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
-	if val == nil || containsNaN(val) {
+	lid, ok1 := t.g.names.lookup(label)
+	kid, ok2 := t.g.names.lookup(key)
+	if !ok1 || !ok2 || val == nil || containsNaN(val) {
 		return &VertexIter{}
 	}
-	b := &Bound{Value: val, Inclusive: true}
-	return t.VerticesByPropertyRange(label, key, b, b)
+	it := t.vertexIter(iterScan)
+	if it.mode == iterEmpty {
+		return it
+	}
+	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
+	if pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]; pi != nil {
+		it.mode, it.entry, it.node = iterList, pi, pi.list.seek(val, false)
+	}
+	return it
 }
 
 // VerticesByPropertyRange walks the vertices with the label whose property
@@ -150,7 +167,7 @@ func (t *Txn) VerticesByPropertyRange(label, key string, lower, upper *Bound) *V
 		it.node = pi.list.seek(lower.Value, !lower.Inclusive)
 	case upper != nil:
 		r := rankOf(upper.Value)
-		it.node = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) < r })
+		it.node = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) != r && compareKeys(k, upper.Value) < 0 })
 	default:
 		it.node = pi.list.first()
 	}
@@ -167,17 +184,18 @@ func validRange(lower, upper *Bound) bool {
 	return lower == nil || upper == nil || rankOf(lower.Value) == rankOf(upper.Value)
 }
 
-// inRange reports whether v lies between the bounds and is of their kind.
+// inRange reports whether v lies between the bounds as Cypher's comparison
+// operators say (values incomparable with a bound do not match).
 func inRange(v value.Value, lower, upper *Bound) bool {
 	if lower != nil {
-		c := compareKeys(v, lower.Value)
-		if rankOf(v) != rankOf(lower.Value) || c < 0 || (c == 0 && !lower.Inclusive) || containsNaN(v) {
+		c := value.Compare(v, lower.Value)
+		if c == value.CmpUnordered || c == value.CmpNull || c < 0 || (c == 0 && !lower.Inclusive) {
 			return false
 		}
 	}
 	if upper != nil {
-		c := compareKeys(v, upper.Value)
-		if rankOf(v) != rankOf(upper.Value) || c > 0 || (c == 0 && !upper.Inclusive) || containsNaN(v) {
+		c := value.Compare(v, upper.Value)
+		if c == value.CmpUnordered || c == value.CmpNull || c > 0 || (c == 0 && !upper.Inclusive) {
 			return false
 		}
 	}
@@ -187,9 +205,9 @@ func inRange(v value.Value, lower, upper *Bound) bool {
 // EdgeIter walks edges. Use it as: for it.Next() { e := it.Edge() }.
 type EdgeIter struct {
 	t     *Txn
-	mode  uint8 // iterEmpty, iterScan, iterList or iterAdj
-	lists [2][]int64
-	li, i int
+	mode  uint8      // iterEmpty, iterScan, iterList or iterAdj
+	lists [2][]int64 // out and in adjacency
+	pos   [2]int
 	both  bool
 	types []uint32 // nil: any type
 	id    int64
@@ -204,16 +222,18 @@ const iterAdj uint8 = 3
 func (it *EdgeIter) Next() bool {
 	switch it.mode {
 	case iterAdj:
-		for ; it.li < 2; it.li, it.i = it.li+1, 0 {
-			for it.i < len(it.lists[it.li]) {
-				id := it.lists[it.li][it.i]
-				it.i++
-				e := it.t.edge(id)
-				if e == nil || !it.typeOK(e.typ) || (it.li == 1 && it.both && e.from == e.to) {
-					continue
-				}
-				return it.set(id, e)
+		for {
+			li := it.pick()
+			if li < 0 {
+				break
 			}
+			id := it.lists[li][it.pos[li]]
+			it.pos[li]++
+			e := it.t.edge(id)
+			if e == nil || !it.typeOK(e.typ) || (li == 1 && it.both && e.from == e.to) {
+				continue
+			}
+			return it.set(id, e)
 		}
 	case iterScan:
 		for ; it.id < it.end; it.id++ {
@@ -232,6 +252,24 @@ func (it *EdgeIter) Next() bool {
 	}
 	it.mode = iterEmpty
 	return false
+}
+
+// pick chooses the list to take the next adjacency entry from: the one with
+// the smaller ID, so that Both merges the two lists; -1 at the end.
+func (it *EdgeIter) pick() int {
+	out, in := it.pos[0] < len(it.lists[0]), it.pos[1] < len(it.lists[1])
+	switch {
+	case out && in:
+		if it.lists[1][it.pos[1]] < it.lists[0][it.pos[0]] {
+			return 1
+		}
+		return 0
+	case out:
+		return 0
+	case in:
+		return 1
+	}
+	return -1
 }
 
 func (it *EdgeIter) set(id int64, e *ever) bool {
@@ -279,8 +317,9 @@ func (t *Txn) typeFilter(types []string) []uint32 {
 }
 
 // Edges walks the edges of vertex v in the given direction, optionally only
-// those of the given types. Out edges come first (in creation order), then
-// in edges; with Both a self-loop is reported once.
+// those of the given types, in the order they were attached (ascending ID on
+// the instance that created them; Both merges out and in edges by ID). With
+// Both a self-loop is reported once.
 func (t *Txn) Edges(v int64, dir Direction, types ...string) *EdgeIter {
 	s := t.g.vertices.get(v)
 	if s == nil || t.state == txDone {

@@ -35,9 +35,16 @@ type mState struct {
 func (s mState) clone() mState {
 	c := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
 	for id, v := range s.v {
-		c.v[id] = &mVertex{labels: maps.Clone(v.labels), props: maps.Clone(v.props)}
+		c.v[id] = nil // a deleted entry of a change set
+		if v != nil {
+			c.v[id] = &mVertex{labels: maps.Clone(v.labels), props: maps.Clone(v.props)}
+		}
 	}
 	for id, e := range s.e {
+		c.e[id] = nil
+		if e == nil {
+			continue
+		}
 		ce := *e
 		ce.props = maps.Clone(e.props)
 		c.e[id] = &ce
@@ -46,16 +53,20 @@ func (s mState) clone() mState {
 }
 
 type mTx struct {
-	tx      *Txn
-	view    mState
-	start   int
-	written map[string]bool
+	tx       *Txn
+	prepared int  // the reserved commit timestamp once prepared
+	rc       bool // READ_COMMITTED: view = latest commits + own writes
+	view     mState
+	start    int
+	written  map[string]bool
 }
 
 type machine struct {
 	g          *Graph
-	committed  mState
-	seq        int
+	committed  mState         // the latest committed state
+	changes    map[int]mState // commit timestamp -> the objects it wrote (nil: deleted)
+	ack        int            // the highest timestamp acknowledged
+	seq        int            // the last commit timestamp assigned
 	lastCommit map[string]int
 	owner      map[string]*mTx
 	txs        []*mTx
@@ -75,8 +86,9 @@ func ekey(id int64) string { return fmt.Sprintf("e%d", id) }
 
 func newMachine() *machine {
 	return &machine{
-		g:          New(Options{ImmediateVisibility: true}),
+		g:          New(Options{}),
 		committed:  mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}},
+		changes:    map[int]mState{},
 		lastCommit: map[string]int{},
 		owner:      map[string]*mTx{},
 		exist:      map[[2]string]bool{},
@@ -88,6 +100,9 @@ func newMachine() *machine {
 func (m *machine) conflicts(tx *mTx, obj string) bool {
 	if o := m.owner[obj]; o != nil && o != tx {
 		return true
+	}
+	if tx.rc {
+		return m.lastCommit[obj] > m.visible()
 	}
 	return m.lastCommit[obj] > tx.start
 }
@@ -110,7 +125,79 @@ func (m *machine) pickTx(t *rapid.T) *mTx {
 	if len(m.txs) == 0 {
 		t.Skip("no open transaction")
 	}
-	return m.txs[rapid.IntRange(0, len(m.txs)-1).Draw(t, "tx")]
+	tx := m.pickAny(t)
+	if tx.prepared != 0 {
+		t.Skip("prepared transactions only commit or abort")
+	}
+	return tx
+}
+
+func (m *machine) pickAny(t *rapid.T) *mTx {
+	if len(m.txs) == 0 {
+		t.Skip("no open transaction")
+	}
+	tx := m.txs[rapid.IntRange(0, len(m.txs)-1).Draw(t, "tx")]
+	m.refresh(tx)
+	return tx
+}
+
+// visible is the snapshot new readers get: the acknowledged timestamp, held
+// below the oldest prepared transaction.
+func (m *machine) visible() int {
+	v := m.ack
+	for _, tx := range m.txs {
+		if tx.prepared != 0 && tx.prepared <= v {
+			v = tx.prepared - 1
+		}
+	}
+	return v
+}
+
+// stateAt rebuilds the committed state at timestamp ts.
+func (m *machine) stateAt(ts int) mState {
+	st := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
+	for _, c := range slices.Sorted(maps.Keys(m.changes)) {
+		if c > ts {
+			break
+		}
+		for id, v := range m.changes[c].v {
+			st.v[id] = v
+			if v == nil {
+				delete(st.v, id)
+			}
+		}
+		for id, e := range m.changes[c].e {
+			st.e[id] = e
+			if e == nil {
+				delete(st.e, id)
+			}
+		}
+	}
+	return st.clone()
+}
+
+// refresh rebuilds a READ_COMMITTED transaction's view: the latest commits
+// with its own writes on top.
+func (m *machine) refresh(tx *mTx) {
+	if !tx.rc {
+		return
+	}
+	v := m.stateAt(m.visible())
+	for obj := range tx.written {
+		var id int64
+		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+			delete(v.v, id)
+			if x := tx.view.v[id]; x != nil {
+				v.v[id] = x
+			}
+		} else if _, err := fmt.Sscanf(obj, "e%d", &id); err == nil {
+			delete(v.e, id)
+			if x := tx.view.e[id]; x != nil {
+				v.e[id] = x
+			}
+		}
+	}
+	tx.view = v
 }
 
 // pickID draws an ID the view knows most of the time, else any small ID.
@@ -149,7 +236,12 @@ func (m *machine) begin(t *rapid.T) {
 	if len(m.txs) >= 3 {
 		t.Skip("enough transactions")
 	}
-	m.txs = append(m.txs, &mTx{tx: m.g.Begin(TxOptions{}), view: m.committed.clone(), start: m.seq, written: map[string]bool{}})
+	rc := rapid.IntRange(0, 3).Draw(t, "rc") == 0
+	opts := TxOptions{}
+	if rc {
+		opts.Isolation = ReadCommitted
+	}
+	m.txs = append(m.txs, &mTx{tx: m.g.Begin(opts), rc: rc, view: m.stateAt(m.visible()), start: m.visible(), written: map[string]bool{}})
 }
 
 func (m *machine) createVertex(t *rapid.T) {
@@ -312,12 +404,19 @@ func (m *machine) violates(tx *mTx) bool {
 		if tx.written[vkey(id)] {
 			return tx.view.v[id]
 		}
+		if o := m.owner[vkey(id)]; o != nil && o.prepared != 0 {
+			return o.view.v[id]
+		}
 		return m.committed.v[id]
 	}
 	ids := slices.Collect(maps.Keys(m.committed.v))
-	for id := range tx.view.v {
-		if tx.written[vkey(id)] {
-			ids = append(ids, id)
+	for _, o := range m.txs {
+		if o == tx || o.prepared != 0 {
+			for id := range o.view.v {
+				if o.written[vkey(id)] {
+					ids = append(ids, id)
+				}
+			}
 		}
 	}
 	for obj := range tx.written {
@@ -350,10 +449,37 @@ func (m *machine) violates(tx *mTx) bool {
 	return false
 }
 
-func (m *machine) commit(t *rapid.T) {
+func (m *machine) prepare(t *rapid.T) {
 	tx := m.pickTx(t)
 	bad := m.violates(tx)
-	_, _, err := tx.tx.Commit()
+	ts, _, err := tx.tx.Prepare()
+	if bad {
+		var ce *ConstraintError
+		if !errors.As(err, &ce) {
+			t.Fatalf("want constraint violation at prepare, got %v", err)
+		}
+		m.drop(tx)
+		return
+	}
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	if len(tx.tx.Deltas()) == 0 {
+		if ts != 0 {
+			t.Fatalf("empty prepare got timestamp %d", ts)
+		}
+		return
+	}
+	if m.seq++; ts != uint64(m.seq) {
+		t.Fatalf("prepare timestamp %d, want %d", ts, m.seq)
+	}
+	tx.prepared = m.seq
+}
+
+func (m *machine) commit(t *rapid.T) {
+	tx := m.pickAny(t)
+	bad := tx.prepared == 0 && m.violates(tx)
+	ts, _, err := tx.tx.Commit()
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -365,28 +491,61 @@ func (m *machine) commit(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	m.seq++
+	if len(tx.tx.Deltas()) == 0 {
+		m.drop(tx)
+		return
+	}
+	want := tx.prepared
+	if want == 0 {
+		m.seq++
+		want = m.seq
+	}
+	if ts != uint64(want) {
+		t.Fatalf("commit timestamp %d, want %d", ts, want)
+	}
+	m.committed = m.committed.clone()
+	change := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
 	for obj := range tx.written {
-		m.lastCommit[obj] = m.seq
+		m.lastCommit[obj] = want
 		var id int64
 		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+			change.v[id] = tx.view.v[id]
 			m.committed.v[id] = tx.view.v[id]
 			if tx.view.v[id] == nil {
 				delete(m.committed.v, id)
 			}
 		} else if _, err := fmt.Sscanf(obj, "e%d", &id); err == nil {
+			change.e[id] = tx.view.e[id]
 			m.committed.e[id] = tx.view.e[id]
 			if tx.view.e[id] == nil {
 				delete(m.committed.e, id)
 			}
 		}
 	}
-	m.committed = m.committed.clone()
+	m.changes[want] = change.clone()
 	m.drop(tx)
 }
 
+// schemaCommitted records a schema change's timestamp.
+func (m *machine) schemaCommitted() { m.seq++ }
+
+// acknowledge makes a random prefix of the commits visible.
+func (m *machine) acknowledge(t *rapid.T) {
+	if m.ack == m.seq {
+		t.Skip("all acknowledged")
+	}
+	ts := rapid.IntRange(m.ack+1, m.seq).Draw(t, "ack")
+	if err := m.g.MarkAcknowledged(uint64(ts)); err != nil {
+		t.Fatal(err)
+	}
+	m.ack = ts
+	if got := m.g.VisibleTS(); got != uint64(m.visible()) {
+		t.Fatalf("visible %d after acknowledging %d, want %d", got, ts, m.visible())
+	}
+}
+
 func (m *machine) abort(t *rapid.T) {
-	tx := m.pickTx(t)
+	tx := m.pickAny(t)
 	tx.tx.Abort()
 	m.drop(tx)
 }
@@ -417,6 +576,7 @@ func (m *machine) schemaOp(t *rapid.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", item, err)
 		}
+		m.schemaCommitted()
 		if exists && kind == KindExistence {
 			delete(m.exist, [2]string{item.Name, item.Key})
 		} else if exists && kind == KindUnique {
@@ -434,6 +594,7 @@ func (m *machine) schemaOp(t *rapid.T) {
 		} else {
 			m.unique[c] = true
 		}
+		m.schemaCommitted()
 	} else if !errors.As(err, new(*ConstraintError)) {
 		t.Fatalf("%v over violating data: %v", item, err)
 	}
@@ -469,8 +630,9 @@ func (m *machine) gc(t *rapid.T) { m.g.CollectGarbage() }
 func (m *machine) check(t *rapid.T) {
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
-	checkView(t, r, m.committed)
+	checkView(t, r, m.stateAt(m.visible()))
 	for _, tx := range m.txs {
+		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)
 	}
 }
@@ -606,6 +768,8 @@ func TestStateMachine(t *testing.T) {
 			"abort":         m.abort,
 			"schema":        m.schemaOp,
 			"gc":            m.gc,
+			"acknowledge":   m.acknowledge,
+			"prepare":       m.prepare,
 			"":              m.check,
 		}
 		for range 4 { // rapid's default of 30 steps per Repeat is short for MVCC

@@ -33,6 +33,15 @@ func (s SchemaItem) String() string {
 	return fmt.Sprintf("schema kind %d", s.Kind)
 }
 
+func cmpChain(cs ...int) int {
+	for _, c := range cs {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func compareItems(a, b SchemaItem) int {
 	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
 }
@@ -279,8 +288,10 @@ func (g *Graph) eachVersion(f func(int64, *vver)) {
 	}
 }
 
-// latest returns the newest committed version of a vertex (or the owner's
-// own uncommitted one when mark matches), nil if deleted or absent.
+// latest returns the newest committed or prepared version of a vertex (or
+// the transaction's own uncommitted one when mark matches), nil if deleted or
+// absent. Constraints are checked against it, so two transactions that
+// prepare conflicting values cannot both commit.
 func (g *Graph) latest(id int64) *vver { return g.latestFor(id, 0) }
 
 func (g *Graph) latestFor(id int64, mark uint64) *vver {
@@ -290,7 +301,7 @@ func (g *Graph) latestFor(id int64, mark uint64) *vver {
 	}
 	for v := s.head.Load(); v != nil; v = v.prev.Load() {
 		ts := v.ts.Load()
-		if ts&txBit == 0 || (mark != 0 && ts == mark) {
+		if ts&txBit == 0 || (mark != 0 && ts == mark) || g.pmarks[ts] {
 			if v.deleted {
 				return nil
 			}

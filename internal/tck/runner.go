@@ -105,7 +105,7 @@ func (st *scenarioState) step(step *Step) error {
 	case text == "parameters are:":
 		return st.setParams(step.Table)
 	case strings.HasPrefix(text, "there exists a procedure"):
-		return errors.New("procedures are not supported")
+		return st.procedure(text, step.Table)
 	case text == "executing query:":
 		return st.execute(step.DocString, true)
 	case text == "executing control query:":
@@ -151,6 +151,18 @@ func (st *scenarioState) namedGraph(name string) error {
 		}
 	}
 	return nil
+}
+
+func (st *scenarioState) procedure(text string, table [][]string) error {
+	p, err := ParseProcedure(text, table)
+	if err != nil {
+		return err
+	}
+	reg, ok := st.eng.(ProcedureRegistry)
+	if !ok {
+		return errors.New("the engine does not support test procedures")
+	}
+	return reg.RegisterProcedure(p)
 }
 
 func (st *scenarioState) setup(q string) error {

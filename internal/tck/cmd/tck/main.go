@@ -31,6 +31,7 @@ func run() error {
 	runRE := flag.String("run", "", "run only scenarios whose ID matches this regular expression")
 	name := flag.String("name", "", "run only the scenario with exactly this ID (as listed in passing.txt)")
 	verbose := flag.Bool("v", false, "print every failing scenario with its reason")
+	reasons := flag.Int("reasons", 0, "print the N most common kinds of failure, with counts and an example")
 	passingOut := flag.String("write-passing", "", "write the IDs of the passing scenarios to this file")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit per scenario")
 	backend := flag.String("backend", "graph", "storage under the engine: graph (core/graph MVCC transactions) or mem (cyphertest)")
@@ -78,6 +79,14 @@ func run() error {
 	if *passingOut != "" {
 		if err := tck.WritePassing(*passingOut, passing); err != nil {
 			return err
+		}
+	}
+	if *reasons > 0 {
+		for i, rc := range tck.FailureReasons(outs) {
+			if i == *reasons {
+				break
+			}
+			fmt.Printf("%5d  %s\n       e.g. %s\n", rc.Count, rc.Reason, rc.Example)
 		}
 	}
 	tck.WriteReport(os.Stdout, outs)

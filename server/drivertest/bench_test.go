@@ -1,0 +1,148 @@
+package drivertest
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// workload is one mgbench-style isolated workload.
+type workload struct {
+	name   string
+	query  string
+	params func(r *rand.Rand) map[string]any
+}
+
+// BenchmarkMgbench runs the mgbench isolated workloads on a pokec-shaped
+// graph with 12 concurrent Go-driver sessions against an in-process server
+// (group commit on), and RETURN 1 as the ceiling of the driver and protocol
+// path. Run it with: go test -run '^$' -bench Mgbench -benchtime 1x ./server/drivertest/
+// QUIVER_BENCH_SECONDS (default 3) sets each workload's duration;
+// QUIVER_BENCH_USERS (default 10000) the graph size.
+func BenchmarkMgbench(b *testing.B) {
+	secs := envInt("QUIVER_BENCH_SECONDS", 3)
+	users := envInt("QUIVER_BENCH_USERS", 10000)
+	s := startServer(b, nil)
+	d := driver(b, s, neo4j.AuthToken{})
+	c := context.Background()
+	loadPokec(b, d, users)
+	id := func(r *rand.Rand) any { return int64(r.Intn(users)) }
+	var seq atomic.Int64
+	wls := []workload{
+		{"return_1", "RETURN 1", nil},
+		{"single_vertex_write", "CREATE (n:UserTemp {id: $id}) RETURN n", func(*rand.Rand) map[string]any {
+			return map[string]any{"id": seq.Add(1)}
+		}},
+		{"single_edge_write", "MATCH (n:User {id: $from}), (m:User {id: $to}) CREATE (n)-[e:Temp]->(m) RETURN e",
+			func(r *rand.Rand) map[string]any { return map[string]any{"from": id(r), "to": id(r)} }},
+		{"single_vertex_read", "MATCH (n:User {id: $id}) RETURN n", func(r *rand.Rand) map[string]any {
+			return map[string]any{"id": id(r)}
+		}},
+		{"expansion_1", "MATCH (s:User {id: $id})-->(n:User) RETURN n.id", func(r *rand.Rand) map[string]any {
+			return map[string]any{"id": id(r)}
+		}},
+		{"expansion_2", "MATCH (s:User {id: $id})-->()-->(n:User) RETURN DISTINCT n.id", func(r *rand.Rand) map[string]any {
+			return map[string]any{"id": id(r)}
+		}},
+		{"aggregate", "MATCH (n:User) RETURN n.age, count(*)", nil},
+	}
+	var ceiling float64
+	for _, w := range wls {
+		qps, p50, p99, errs := run12(c, d, w, time.Duration(secs)*time.Second)
+		if w.name == "return_1" {
+			ceiling = qps
+		}
+		b.ReportMetric(qps, w.name+"_qps")
+		fmt.Printf("%-20s %9.0f qps  p50 %7.2f ms  p99 %7.2f ms  ratio %.3f  errors %d\n",
+			w.name, qps, ms(p50), ms(p99), qps/ceiling, errs)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// loadPokec creates users with an index on :User(id) and about ten random
+// Friend edges each.
+func loadPokec(b *testing.B, d neo4j.DriverWithContext, users int) {
+	c := context.Background()
+	must := func(q string, p map[string]any) {
+		if _, err := neo4j.ExecuteQuery(c, d, q, p, neo4j.EagerResultTransformer); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	must("CREATE INDEX ON :User(id)", nil)
+	for start := 0; start < users; start += 1000 {
+		must("UNWIND range($a, $b) AS i CREATE (:User {id: i, age: i % 80, name: 'u' + toString(i)})",
+			map[string]any{"a": start, "b": min(start+999, users-1)})
+	}
+	r := rand.New(rand.NewSource(1))
+	for start := 0; start < users*10; start += 1000 {
+		pairs := make([]any, 0, 1000)
+		for range 1000 {
+			pairs = append(pairs, []any{int64(r.Intn(users)), int64(r.Intn(users))})
+		}
+		must("UNWIND $pairs AS p MATCH (a:User {id: p[0]}), (b:User {id: p[1]}) CREATE (a)-[:Friend]->(b)",
+			map[string]any{"pairs": pairs})
+	}
+}
+
+// run12 runs w on 12 sessions for dur and returns QPS and latency quantiles.
+func run12(c context.Context, d neo4j.DriverWithContext, w workload, dur time.Duration) (float64, time.Duration, time.Duration, int64) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	for g := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(int64(g)))
+			sess := d.NewSession(c, neo4j.SessionConfig{})
+			defer sess.Close(c)
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				var p map[string]any
+				if w.params != nil {
+					p = w.params(r)
+				}
+				t0 := time.Now()
+				res, err := sess.Run(c, w.query, p)
+				if err == nil {
+					_, err = res.Consume(c)
+				}
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return 0, 0, 0, errs.Load()
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return float64(len(lat)) / elapsed.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100], errs.Load()
+}
