@@ -217,7 +217,9 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 	case value.Point:
 		return pointField(x, key), nil
 	}
-	if v, ok := functions.TemporalField(m, key); ok {
+	switch m.(type) {
+	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration:
+		v, _ := functions.TemporalProperty(m, key)
 		return v, nil
 	}
 	return nil, typeErr("cannot access property %q of %s", key, typeName(m))

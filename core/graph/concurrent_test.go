@@ -16,8 +16,14 @@ import (
 func TestConcurrentSnapshotReaders(t *testing.T) {
 	const accounts, total = 20, 20 * 100
 	g := New(Options{})
-	_, _, err := g.CreateIndex(SchemaItem{Kind: KindLabelPropertyIndex, Name: "Acct", Key: "bal"})
-	ok(t, err)
+	for _, it := range []SchemaItem{
+		{Kind: KindLabelPropertyIndex, Name: "Acct", Key: "bal"},
+		{Kind: KindLabelIndex, Name: "Tmp"},
+		{Kind: KindEdgeTypeIndex, Name: "T"},
+	} {
+		_, _, err := g.CreateIndex(it)
+		ok(t, err)
+	}
 	tx := g.Begin(TxOptions{})
 	ids := make([]int64, accounts)
 	for i := range ids {
@@ -60,6 +66,17 @@ func TestConcurrentSnapshotReaders(t *testing.T) {
 		if i%5 == 0 {
 			for it := tx.Edges(a, Out); it.Next(); {
 				ok(t, tx.DeleteEdge(it.Edge().ID))
+				break
+			}
+		}
+		if i%4 == 0 { // churn vertices that come and go with their edges
+			x := must[int64](t)(tx.CreateVertex())
+			ok(t, tx.AddLabel(x, "Tmp"))
+			must[int64](t)(tx.CreateEdge(x, a, "T"))
+		}
+		if i%4 == 2 {
+			for it := tx.VerticesByLabel("Tmp"); it.Next(); {
+				ok(t, tx.DeleteVertex(it.ID(), true))
 				break
 			}
 		}
@@ -115,6 +132,22 @@ func checkSnapshot(g *Graph, ids []int64, total int64, r int) error {
 	}
 	if n != len(ids) {
 		return fmt.Errorf("reader %d: index scan saw %d accounts, want %d", r, n, len(ids))
+	}
+	tmp := tx.VerticesByLabel("Tmp").Collect()
+	all := len(tx.Vertices().Collect())
+	if all != len(ids)+len(tmp) {
+		return fmt.Errorf("reader %d: %d vertices, want %d accounts + %d temporary", r, all, len(ids), len(tmp))
+	}
+	for _, x := range tmp {
+		if tx.Degree(x, Out, "T") != 1 {
+			return fmt.Errorf("reader %d: temporary vertex %d lost its edge", r, x)
+		}
+	}
+	for it := tx.EdgesByType("T"); it.Next(); {
+		e := it.Edge()
+		if !tx.HasVertex(e.From) || !tx.HasVertex(e.To) {
+			return fmt.Errorf("reader %d: edge %d dangles", r, e.ID)
+		}
 	}
 	return nil
 }

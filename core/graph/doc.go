@@ -26,19 +26,22 @@
 // the highest acknowledged commit timestamp. ReadCommitted transactions
 // instead read the latest visible state at every read. A transaction always
 // sees its own writes. A write to an object that another transaction holds
-// uncommitted, or (under snapshot isolation) that was committed after the
-// snapshot, fails at once with a *ConflictError (errors.Is ErrSerialization,
-// IsRetryable true) and dooms the transaction (later writes and Commit
-// return the same error); the caller aborts and retries. Creating an edge counts
-// as a write to both endpoints. Deleting a vertex with edges fails with
-// ErrHasEdges unless detach is set.
+// uncommitted, or that was committed after the snapshot (under
+// ReadCommitted: committed but not yet acknowledged), fails at once with a
+// *ConflictError (errors.Is ErrSerialization, IsRetryable true) and dooms
+// the transaction (later writes and Commit return the same error); the
+// caller aborts and retries. Creating an edge counts as a write to both
+// endpoints. Deleting a vertex with edges fails with ErrHasEdges unless
+// detach is set. Vertex and edge IDs are allocated from counters and never
+// reused (NextIDs / ReserveIDs carry them across snapshots).
 //
 // Commit assigns the next commit timestamp and returns the transaction's
 // deltas; the change is visible to transactions that begin after the host
 // calls MarkAcknowledged(ts) (Options.ImmediateVisibility does that at once).
 // Prepare splits the commit for two-phase replication: it checks constraints
 // and reserves the timestamp; Commit or Abort decides it later, and until then
-// visibility does not pass it. Apply replays a committed transaction's deltas
+// visibility does not pass it (and constraint checks of other transactions
+// count its writes). Apply replays a committed transaction's deltas
 // (WAL recovery, replicas). Txn.SnapshotDeltas emits the whole graph at the
 // transaction's snapshot as deltas, for snapshot files.
 //

@@ -40,6 +40,7 @@ type Graph struct {
 	regMu     sync.Mutex      // guards active
 	active    map[uint64]int  // snapshot timestamp -> open transactions
 	vDirty    []int64         // vertices with versions GC may trim (owner)
+	slab      []Delta         // carved into small first delta buffers (owner)
 	eDirty    []int64         // edges with versions GC may trim (owner)
 }
 
@@ -121,6 +122,19 @@ func (g *Graph) horizon() uint64 {
 	}
 	g.regMu.Unlock()
 	return h
+}
+
+// deltaBuf returns an empty delta slice with room for a small transaction,
+// carved from a shared slab to save an allocation per transaction (append
+// moves a bigger transaction's deltas out).
+func (g *Graph) deltaBuf() []Delta {
+	const per, slab = 4, 1024
+	if len(g.slab) < per {
+		g.slab = make([]Delta, slab)
+	}
+	b := g.slab[:0:per]
+	g.slab = g.slab[per:]
+	return b
 }
 
 // nextSeed returns a fresh deterministic seed for a skip list.

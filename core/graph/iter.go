@@ -42,7 +42,7 @@ func (it *VertexIter) Next() bool {
 			}
 		}
 	case iterList:
-		for n := it.node; n != nil; n = n.next[0].Load() {
+		for n := it.node; n != nil; n = n.after() {
 			if it.entry != nil && it.byEq && compareKeys(n.key, it.eq) != 0 {
 				break
 			}
@@ -60,7 +60,7 @@ func (it *VertexIter) Next() bool {
 				continue
 			}
 			it.cur = n.id
-			it.node = n.next[0].Load()
+			it.node = n.after()
 			return true
 		}
 	}
@@ -209,7 +209,8 @@ type EdgeIter struct {
 	lists [2][]int64 // out and in adjacency
 	pos   [2]int
 	both  bool
-	types []uint32 // nil: any type
+	types []uint32  // nil: any type
+	tbuf  [2]uint32 // backing for types when there are few
 	id    int64
 	end   int64
 	node  *skipNode
@@ -243,9 +244,9 @@ func (it *EdgeIter) Next() bool {
 			}
 		}
 	case iterList:
-		for n := it.node; n != nil; n = n.next[0].Load() {
+		for n := it.node; n != nil; n = n.after() {
 			if e := it.t.edge(n.id); n.id < it.end && e != nil && it.typeOK(e.typ) {
-				it.node = n.next[0].Load()
+				it.node = n.after()
 				return it.set(n.id, e)
 			}
 		}
@@ -301,13 +302,13 @@ func (it *EdgeIter) Collect() []EdgeRef {
 	return out
 }
 
-// typeFilter maps type names to IDs; nil means any type, an empty non-nil
-// slice means none can match.
-func (t *Txn) typeFilter(types []string) []uint32 {
+// typeFilter maps type names to IDs into buf's storage when it fits; nil
+// means any type, an empty non-nil slice means none can match.
+func (t *Txn) typeFilter(types []string, buf []uint32) []uint32 {
 	if len(types) == 0 {
 		return nil
 	}
-	m := make([]uint32, 0, len(types))
+	m := buf[:0]
 	for _, ty := range types {
 		if id, ok := t.g.names.lookup(ty); ok {
 			m = append(m, id)
@@ -325,7 +326,8 @@ func (t *Txn) Edges(v int64, dir Direction, types ...string) *EdgeIter {
 	if s == nil || t.state == txDone {
 		return &EdgeIter{}
 	}
-	it := &EdgeIter{t: t, mode: iterAdj, types: t.typeFilter(types), both: dir == Both}
+	it := &EdgeIter{t: t, mode: iterAdj, both: dir == Both}
+	it.types = t.typeFilter(types, it.tbuf[:])
 	if dir == Out || dir == Both {
 		it.lists[0] = s.out.Load().view()
 	}

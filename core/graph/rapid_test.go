@@ -600,10 +600,27 @@ func (m *machine) schemaOp(t *rapid.T) {
 	}
 }
 
+// constraintHolds checks a new constraint against the committed state with
+// prepared transactions' writes on top (they commit without another check).
 func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
+	st := m.committed.clone()
+	for _, tx := range m.txs {
+		if tx.prepared == 0 {
+			continue
+		}
+		for obj := range tx.written {
+			var id int64
+			if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+				delete(st.v, id)
+				if x := tx.view.v[id]; x != nil {
+					st.v[id] = x
+				}
+			}
+		}
+	}
 	seen := []value.Value{}
-	for _, id := range slices.Sorted(maps.Keys(m.committed.v)) {
-		v := m.committed.v[id]
+	for _, id := range slices.Sorted(maps.Keys(st.v)) {
+		v := st.v[id]
 		if !v.labels[c[0]] {
 			continue
 		}

@@ -315,7 +315,7 @@ func (g *Graph) latestFor(id int64, mark uint64) *vver {
 func (g *Graph) checkUniqueAll(item SchemaItem, pi *propIndex) error {
 	var prevKey value.Value
 	prevID := int64(-1)
-	for n := pi.list.first(); n != nil; n = n.next[0].Load() {
+	for n := pi.list.first(); n != nil; n = n.after() {
 		if !pi.matches(g.latest(n.id), n.key) {
 			continue
 		}
@@ -437,7 +437,7 @@ func (t *Txn) checkUnique(pi *propIndex, id int64, v *vver) error {
 	if !ok || !v.labels.has(pi.label) {
 		return nil
 	}
-	for n := pi.list.seek(val, false); n != nil && compareKeys(n.key, val) == 0; n = n.next[0].Load() {
+	for n := pi.list.seek(val, false); n != nil && compareKeys(n.key, val) == 0; n = n.after() {
 		if n.id != id && pi.matches(t.g.latestFor(n.id, t.mark), val) {
 			return &ConstraintError{Kind: KindUnique, Label: t.g.names.name(pi.label), Property: t.g.names.name(pi.key), VertexID: id}
 		}

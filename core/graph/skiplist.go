@@ -12,11 +12,36 @@ const skipMaxLevel = 24
 // skipNode is one index entry: a key (nil for label and edge-type indexes)
 // and an object ID.
 type skipNode struct {
-	key   value.Value
-	id    int64
-	ikey  int64 // key when it is an int64 (isInt), compared without unboxing
-	isInt bool
-	next  []atomic.Pointer[skipNode]
+	key    value.Value
+	id     int64
+	ikey   int64 // key when it is an int64 (isInt), compared without unboxing
+	isInt  bool
+	levels int
+	low    [skipInline]atomic.Pointer[skipNode] // the lowest levels, inline: one cache line per visit
+	high   []atomic.Pointer[skipNode]           // levels from skipInline up, for tall nodes
+}
+
+// skipInline levels are stored in the node itself (with p = 1/4, all but
+// one node in 256 fit).
+const skipInline = 4
+
+// link returns the pointer to the next node at level lvl.
+func (n *skipNode) link(lvl int) *atomic.Pointer[skipNode] {
+	if lvl < skipInline {
+		return &n.low[lvl]
+	}
+	return &n.high[lvl-skipInline]
+}
+
+// after returns the next node at level 0.
+func (n *skipNode) after() *skipNode { return n.low[0].Load() }
+
+func newSkipNode(key value.Value, id int64, p probe, levels int) *skipNode {
+	n := &skipNode{key: key, id: id, ikey: p.ikey, isInt: p.isInt, levels: levels}
+	if levels > skipInline {
+		n.high = make([]atomic.Pointer[skipNode], levels-skipInline)
+	}
+	return n
 }
 
 // probe is a search key prepared once per search.
@@ -51,7 +76,8 @@ type skipList struct {
 
 func newSkipList(seed uint64) *skipList {
 	s := &skipList{rng: seed | 1}
-	s.head.next = make([]atomic.Pointer[skipNode], skipMaxLevel)
+	s.head.levels = skipMaxLevel
+	s.head.high = make([]atomic.Pointer[skipNode], skipMaxLevel-skipInline)
 	return s
 }
 
@@ -85,7 +111,7 @@ func (s *skipList) preds(key probe, id int64, p *[skipMaxLevel]*skipNode) *skipN
 			continue
 		}
 		for {
-			nx := x.next[lvl].Load()
+			nx := x.link(lvl).Load()
 			if nx == nil || compareEntry(key, id, nx) <= 0 {
 				break
 			}
@@ -93,7 +119,7 @@ func (s *skipList) preds(key probe, id int64, p *[skipMaxLevel]*skipNode) *skipN
 		}
 		p[lvl] = x
 	}
-	return p[0].next[0].Load()
+	return p[0].after()
 }
 
 // insert adds (key, id); it reports false when the entry exists (owner only).
@@ -104,12 +130,12 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 		return false
 	}
 	lvl := s.randomLevel()
-	n := &skipNode{key: key, id: id, ikey: pr.ikey, isInt: pr.isInt, next: make([]atomic.Pointer[skipNode], lvl)}
+	n := newSkipNode(key, id, pr, lvl)
 	for i := 0; i < lvl; i++ {
-		n.next[i].Store(p[i].next[i].Load())
+		n.link(i).Store(p[i].link(i).Load())
 	}
 	for i := 0; i < lvl; i++ {
-		p[i].next[i].Store(n)
+		p[i].link(i).Store(n)
 	}
 	if int32(lvl) > s.level.Load() {
 		s.level.Store(int32(lvl))
@@ -127,9 +153,9 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 	if n == nil || compareEntry(pr, id, n) != 0 {
 		return false
 	}
-	for i := len(n.next) - 1; i >= 0; i-- {
-		if p[i].next[i].Load() == n {
-			p[i].next[i].Store(n.next[i].Load())
+	for i := n.levels - 1; i >= 0; i-- {
+		if p[i].link(i).Load() == n {
+			p[i].link(i).Store(n.link(i).Load())
 		}
 	}
 	s.n--
@@ -137,7 +163,7 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 }
 
 // first returns the first entry.
-func (s *skipList) first() *skipNode { return s.head.next[0].Load() }
+func (s *skipList) first() *skipNode { return s.head.after() }
 
 // seek returns the first entry with key >= key (or > key when strict).
 func (s *skipList) seek(key value.Value, strict bool) *skipNode {
@@ -145,7 +171,7 @@ func (s *skipList) seek(key value.Value, strict bool) *skipNode {
 	x := &s.head
 	for lvl := int(s.level.Load()) - 1; lvl >= 0; lvl-- {
 		for {
-			nx := x.next[lvl].Load()
+			nx := x.link(lvl).Load()
 			if nx == nil {
 				break
 			}
@@ -156,7 +182,7 @@ func (s *skipList) seek(key value.Value, strict bool) *skipNode {
 			x = nx
 		}
 	}
-	return x.next[0].Load()
+	return x.after()
 }
 
 // seekWith returns the first entry whose key is not before the target; the
@@ -165,12 +191,12 @@ func (s *skipList) seekWith(before func(value.Value) bool) *skipNode {
 	x := &s.head
 	for lvl := int(s.level.Load()) - 1; lvl >= 0; lvl-- {
 		for {
-			nx := x.next[lvl].Load()
+			nx := x.link(lvl).Load()
 			if nx == nil || !before(nx.key) {
 				break
 			}
 			x = nx
 		}
 	}
-	return x.next[0].Load()
+	return x.after()
 }

@@ -56,6 +56,7 @@ type Txn struct {
 	mark   uint64 // txBit|ID for write transactions, 0 for read-only
 	state  txState
 	vw     []int64 // vertices this transaction wrote, first write order
+	vwBuf  [2]int64
 	ew     []int64 // edges this transaction wrote
 	newE   []int64 // edges this transaction created
 	idx    []idxEntry
@@ -72,6 +73,7 @@ func (g *Graph) Begin(opts TxOptions) *Txn {
 	if !opts.ReadOnly {
 		g.nextTx++
 		t.mark = txBit | g.nextTx
+		t.vw = t.vwBuf[:0]
 	}
 	return t
 }

@@ -39,7 +39,8 @@ func (p *propSet) with(key uint32, val value.Value) *propSet {
 	if p != nil {
 		cur = p.kv
 	}
-	out := make([]prop, 0, len(cur)+1)
+	ps := newPropSet(len(cur) + 1)
+	out := ps.kv
 	done := false
 	for _, kv := range cur {
 		if kv.key == key {
@@ -61,7 +62,37 @@ func (p *propSet) with(key uint32, val value.Value) *propSet {
 	if len(out) == 0 {
 		return nil
 	}
-	return &propSet{kv: out}
+	ps.kv = out
+	return ps
+}
+
+// newPropSet returns an empty set with room for n properties, allocated
+// with its array in one object when n is small.
+func newPropSet(n int) *propSet {
+	switch {
+	case n <= 1:
+		x := &struct {
+			p propSet
+			a [1]prop
+		}{}
+		x.p.kv = x.a[:0]
+		return &x.p
+	case n <= 2:
+		x := &struct {
+			p propSet
+			a [2]prop
+		}{}
+		x.p.kv = x.a[:0]
+		return &x.p
+	case n <= 4:
+		x := &struct {
+			p propSet
+			a [4]prop
+		}{}
+		x.p.kv = x.a[:0]
+		return &x.p
+	}
+	return &propSet{kv: make([]prop, 0, n)}
 }
 
 // vver is one version of a vertex. Fields other than ts and prev are written

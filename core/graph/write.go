@@ -37,7 +37,7 @@ func (t *Txn) record(d Delta) {
 		return
 	}
 	if t.deltas == nil {
-		t.deltas = make([]Delta, 0, 4)
+		t.deltas = t.g.deltaBuf()
 	}
 	t.deltas = append(t.deltas, d)
 }

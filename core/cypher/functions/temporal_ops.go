@@ -2,281 +2,294 @@ package functions
 
 import (
 	"math"
+	"strings"
 
-	"github.com/quiverdb/quiver/core/cypher/cyerr"
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// TemporalArith applies + - * / when an operand is a temporal value or a
-// duration: instant ± duration, duration ± duration, duration * or / a
-// number. ok is false when neither operand is temporal (the caller handles
-// the operator); an unsupported combination is a TypeError.
-func TemporalArith(op string, a, b value.Value) (v value.Value, ok bool, err error) {
-	if !isTemporal(a) && !isTemporal(b) {
-		return nil, false, nil
+// Operations the engine's operators and property access need on temporal
+// values: t + d, t - d, d + d, d - d, d * n, d / n and t.field.
+
+// AddDuration returns t + d for a temporal value t: months and days move
+// the local date (clamping the day to the month), seconds and nanoseconds
+// the time (an instant for a zoned date-time). A date ignores the
+// sub-day part; a time wraps around midnight.
+func AddDuration(t value.Value, d value.Duration) (value.Value, error) {
+	switch x := t.(type) {
+	case value.Date:
+		l := addMonths(local{x.Days, 0}, d.Months)
+		return value.Date{Days: l.days + d.Days + (d.Seconds+int64(d.Nanos)/1e9)/86400}, nil
+	case value.LocalTime:
+		return value.LocalTime{Nanos: addClock(x.Nanos, d)}, nil
+	case value.Time:
+		return value.Time{Nanos: addClock(x.Nanos, d), OffsetSec: x.OffsetSec}, nil
+	case value.LocalDateTime:
+		l := addMonths(local{floorDiv(x.Sec, 86400), floorMod(x.Sec, 86400)*1e9 + int64(x.Nsec)}, d.Months)
+		l.days += d.Days
+		sec := l.days*86400 + l.nanos/1e9 + d.Seconds
+		nsec := l.nanos%1e9 + int64(d.Nanos)
+		sec += floorDiv(nsec, 1e9)
+		return value.LocalDateTime{Sec: sec, Nsec: int32(floorMod(nsec, 1e9))}, nil
+	case value.DateTime:
+		z, _ := zoneOf(x)
+		localSec := x.Sec + int64(x.OffsetSec)
+		l := addMonths(local{floorDiv(localSec, 86400), floorMod(localSec, 86400)*1e9 + int64(x.Nsec)}, d.Months)
+		l.days += d.Days
+		dt := localToDateTime(l.days, l.nanos, z)
+		nsec := int64(dt.Nsec) + int64(d.Nanos)
+		sec := dt.Sec + d.Seconds + floorDiv(nsec, 1e9)
+		return instantInZone(sec, int32(floorMod(nsec, 1e9)), z), nil
 	}
-	bad := func() (value.Value, bool, error) {
-		return nil, true, cyerr.TypeError(cyerr.DetailInvalidArgumentType, "cannot apply %s to %s and %s", op, typeName(a), typeName(b))
-	}
-	da, aDur := a.(value.Duration)
-	db, bDur := b.(value.Duration)
-	switch op {
-	case "+", "-":
-		switch {
-		case aDur && bDur:
-			if op == "-" {
-				db = negateDuration(db)
-			}
-			return normDuration(da.Months+db.Months, da.Days+db.Days, da.Seconds+db.Seconds, int64(da.Nanos)+int64(db.Nanos)), true, nil
-		case bDur:
-			if op == "-" {
-				db = negateDuration(db)
-			}
-			r, ok := addToInstant(a, db)
-			if !ok {
-				return bad()
-			}
-			return r, true, nil
-		case aDur && op == "+":
-			r, ok := addToInstant(b, da)
-			if !ok {
-				return bad()
-			}
-			return r, true, nil
-		}
-	case "*", "/":
-		f, isNum := number(b)
-		if !aDur || !isNum {
-			if g, isNumA := number(a); op == "*" && bDur && isNumA {
-				return scaleDuration(db, g), true, nil
-			}
-			return bad()
-		}
-		if op == "/" {
-			if f == 0 {
-				return nil, true, cyerr.ArgumentError(cyerr.DetailNumberOutOfRange, "division of a duration by zero")
-			}
-			f = 1 / f
-		}
-		return scaleDuration(da, f), true, nil
-	}
-	return bad()
+	return nil, badArg("+", t)
 }
 
-func isTemporal(v value.Value) bool {
+// SubtractDuration returns t - d.
+func SubtractDuration(t value.Value, d value.Duration) (value.Value, error) {
+	return AddDuration(t, negateDuration(d))
+}
+
+func addClock(nanos int64, d value.Duration) int64 {
+	return floorMod(nanos+floorMod(d.Seconds, 86400)*1e9+int64(d.Nanos), 86400e9)
+}
+
+// AddDurations returns a + b, component by component.
+func AddDurations(a, b value.Duration) value.Duration {
+	return normDuration(a.Months+b.Months, a.Days+b.Days, a.Seconds+b.Seconds, int64(a.Nanos)+int64(b.Nanos))
+}
+
+// SubtractDurations returns a - b.
+func SubtractDurations(a, b value.Duration) value.Duration { return AddDurations(a, negateDuration(b)) }
+
+// MultiplyDuration returns d * n for a number n; fractions flow down from
+// months to days to seconds as in duration({...}).
+func MultiplyDuration(d value.Duration, n value.Value) (value.Value, error) {
+	switch x := n.(type) {
+	case int64:
+		return normDuration(d.Months*x, d.Days*x, d.Seconds*x, int64(d.Nanos)*x), nil
+	case float64:
+		return scaleDuration(d, x)
+	}
+	return nil, badArg("*", n)
+}
+
+// DivideDuration returns d / n for a number n.
+func DivideDuration(d value.Duration, n value.Value) (value.Value, error) {
+	f, err := toF("/", n)
+	if err != nil {
+		return nil, err
+	}
+	if f == 0 {
+		return nil, temporalErr("/", "division of a duration by zero")
+	}
+	return scaleDuration(d, 1/f)
+}
+
+func scaleDuration(d value.Duration, f float64) (value.Value, error) {
+	secs := (float64(d.Seconds) + float64(d.Nanos)/1e9) * f
+	whole, frac := math.Modf(secs)
+	base, err := buildDuration("*", value.Map{"months": float64(d.Months) * f, "days": float64(d.Days) * f})
+	if err != nil {
+		return nil, err
+	}
+	return AddDurations(base, normDuration(0, 0, int64(whole), int64(math.Round(frac*1e9)))), nil
+}
+
+// TemporalProperty returns t.key for a temporal value or duration (year,
+// month, week, weekYear, dayOfWeek, hour, timezone, offset, epochSeconds,
+// ...; for durations years, months, days, hours, ..., monthsOfYear,
+// nanosecondsOfSecond, ...). ok is false when t has no such field.
+func TemporalProperty(t value.Value, key string) (v value.Value, ok bool) {
+	k := strings.ToLower(key)
+	if d, isDur := t.(value.Duration); isDur {
+		return durationField(d, k)
+	}
+	p, isTemporal := partsOf(t)
+	if !isTemporal {
+		return nil, false
+	}
+	if p.hasDate {
+		if v, ok := dateField(p.days, k); ok {
+			return v, true
+		}
+	}
+	if p.hasTime {
+		if v, ok := timeField(p.nanos, k); ok {
+			return v, true
+		}
+	}
+	if p.zone != nil {
+		if v, ok := zoneField(t, p, k); ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func dateField(days int64, k string) (value.Value, bool) {
+	y, m, d := civilFromDays(days)
+	switch k {
+	case "year":
+		return y, true
+	case "quarter":
+		return (m-1)/3 + 1, true
+	case "month":
+		return m, true
+	case "week":
+		_, w := isoWeek(days)
+		return w, true
+	case "weekyear":
+		wy, _ := isoWeek(days)
+		return wy, true
+	case "day":
+		return d, true
+	case "ordinalday":
+		return days - daysFromCivil(y, 1, 1) + 1, true
+	case "weekday", "dayofweek":
+		return isoWeekday(days), true
+	case "dayofquarter":
+		return days - daysFromCivil(y, (m-1)/3*3+1, 1) + 1, true
+	}
+	return nil, false
+}
+
+func timeField(nanos int64, k string) (value.Value, bool) {
+	switch k {
+	case "hour":
+		return nanos / 3600e9, true
+	case "minute":
+		return nanos / 60e9 % 60, true
+	case "second":
+		return nanos / 1e9 % 60, true
+	case "millisecond":
+		return nanos % 1e9 / 1e6, true
+	case "microsecond":
+		return nanos % 1e9 / 1e3, true
+	case "nanosecond":
+		return nanos % 1e9, true
+	}
+	return nil, false
+}
+
+func zoneField(t value.Value, p localParts, k string) (value.Value, bool) {
+	var off int32
+	switch x := t.(type) {
+	case value.Time:
+		off = x.OffsetSec
+	case value.DateTime:
+		off = x.OffsetSec
+	}
+	switch k {
+	case "timezone":
+		if p.zone.name != "" {
+			return p.zone.name, true
+		}
+		return formatOffset(off), true
+	case "offset":
+		return formatOffset(off), true
+	case "offsetminutes":
+		return int64(off / 60), true
+	case "offsetseconds":
+		return int64(off), true
+	}
+	if dt, isDT := t.(value.DateTime); isDT {
+		switch k {
+		case "epochseconds":
+			return dt.Sec, true
+		case "epochmillis":
+			return dt.Sec*1000 + int64(dt.Nsec)/1e6, true
+		}
+	}
+	return nil, false
+}
+
+func durationField(d value.Duration, k string) (value.Value, bool) {
+	nanos := int64(d.Nanos)
+	switch k {
+	case "years":
+		return d.Months / 12, true
+	case "quarters":
+		return d.Months / 3, true
+	case "months":
+		return d.Months, true
+	case "weeks":
+		return d.Days / 7, true
+	case "days":
+		return d.Days, true
+	case "hours":
+		return d.Seconds / 3600, true
+	case "minutes":
+		return d.Seconds / 60, true
+	case "seconds":
+		return d.Seconds, true
+	case "milliseconds":
+		return d.Seconds*1000 + nanos/1e6, true
+	case "microseconds":
+		return d.Seconds*1e6 + nanos/1e3, true
+	case "nanoseconds":
+		return d.Seconds*1e9 + nanos, true
+	case "quartersofyear":
+		return d.Months % 12 / 3, true
+	case "monthsofquarter":
+		return d.Months % 3, true
+	case "monthsofyear":
+		return d.Months % 12, true
+	case "daysofweek":
+		return d.Days % 7, true
+	case "minutesofhour":
+		return d.Seconds / 60 % 60, true
+	case "secondsofminute":
+		return d.Seconds % 60, true
+	case "millisecondsofsecond":
+		return nanos / 1e6, true
+	case "microsecondsofsecond":
+		return nanos / 1e3, true
+	case "nanosecondsofsecond":
+		return nanos, true
+	}
+	return nil, false
+}
+
+// TemporalArith applies a binary operator (+, -, *, /) when a temporal
+// value or duration is involved: temporal ± duration, duration + temporal,
+// duration ± duration, duration * number, number * duration and duration /
+// number. handled is false when the operands are not such a pair, so the
+// engine can fall through to its numeric and string operators.
+func TemporalArith(op string, a, b value.Value) (v value.Value, handled bool, err error) {
+	ad, aDur := a.(value.Duration)
+	bd, bDur := b.(value.Duration)
+	_, aTemporal := partsOf(a)
+	_, bTemporal := partsOf(b)
+	switch {
+	case aDur && bDur && op == "+":
+		return AddDurations(ad, bd), true, nil
+	case aDur && bDur && op == "-":
+		return SubtractDurations(ad, bd), true, nil
+	case aTemporal && bDur && op == "+":
+		v, err = AddDuration(a, bd)
+		return v, true, err
+	case aTemporal && bDur && op == "-":
+		v, err = SubtractDuration(a, bd)
+		return v, true, err
+	case aDur && bTemporal && op == "+":
+		v, err = AddDuration(b, ad)
+		return v, true, err
+	case aDur && isNum(b) && op == "*":
+		v, err = MultiplyDuration(ad, b)
+		return v, true, err
+	case isNum(a) && bDur && op == "*":
+		v, err = MultiplyDuration(bd, a)
+		return v, true, err
+	case aDur && isNum(b) && op == "/":
+		v, err = DivideDuration(ad, b)
+		return v, true, err
+	}
+	return nil, false, nil
+}
+
+func isNum(v value.Value) bool {
 	switch v.(type) {
-	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration:
+	case int64, float64:
 		return true
 	}
 	return false
-}
-
-func number(v value.Value) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
-
-// scaleDuration multiplies each component; fractions of months flow into
-// days and seconds (by the average month), fractions of days into seconds.
-func scaleDuration(d value.Duration, f float64) value.Duration {
-	months := float64(d.Months) * f
-	wholeMonths := math.Trunc(months)
-	days := float64(d.Days)*f + (months-wholeMonths)*avgMonthSeconds/daySeconds
-	wholeDays := math.Trunc(days)
-	nanos := float64(d.Seconds*1e9+int64(d.Nanos))*f + (days-wholeDays)*daySeconds*1e9
-	return normDuration(int64(wholeMonths), int64(wholeDays), 0, int64(math.Trunc(nanos)))
-}
-
-// addToInstant adds a duration to a temporal instant: months first (the
-// day clamped to the month's length), then days, then the time part.
-func addToInstant(t value.Value, d value.Duration) (value.Value, bool) {
-	timeNanos := d.Seconds*1e9 + int64(d.Nanos)
-	switch x := t.(type) {
-	case value.Date:
-		days := addMonthsDays(x.Days, d) + timeNanos/(daySeconds*1e9)
-		return value.Date{Days: days}, true
-	case value.LocalTime:
-		return value.LocalTime{Nanos: floorMod(x.Nanos+timeNanos, daySeconds*1e9)}, true
-	case value.Time:
-		return value.Time{Nanos: floorMod(x.Nanos+timeNanos, daySeconds*1e9), OffsetSec: x.OffsetSec}, true
-	case value.LocalDateTime:
-		days, nanos := addDateTime(floorDiv(x.Sec, daySeconds), floorMod(x.Sec, daySeconds)*1e9+int64(x.Nsec), d)
-		return value.LocalDateTime{Sec: days*daySeconds + nanos/1e9, Nsec: int32(nanos % 1e9)}, true
-	case value.DateTime:
-		local := x.Sec + int64(x.OffsetSec)
-		days, nanos := addDateTime(floorDiv(local, daySeconds), floorMod(local, daySeconds)*1e9+int64(x.Nsec), d)
-		z, _ := zoneOf(x)
-		return localToDateTime(days, nanos, z), true
-	}
-	return nil, false
-}
-
-func addMonthsDays(days int64, d value.Duration) int64 {
-	y, m, dd := civilFromDays(days)
-	total := y*12 + (m - 1) + d.Months
-	ny, nm := floorDiv(total, 12), floorMod(total, 12)+1
-	dd = min(dd, daysInMonth(ny, nm))
-	return daysFromCivil(ny, nm, dd) + d.Days
-}
-
-func addDateTime(days, nanos int64, d value.Duration) (int64, int64) {
-	days = addMonthsDays(days, d)
-	nanos += d.Seconds*1e9 + int64(d.Nanos)
-	days += floorDiv(nanos, daySeconds*1e9)
-	return days, floorMod(nanos, daySeconds*1e9)
-}
-
-// TemporalField reads a component of a temporal value or duration
-// (d.year, t.hour, dt.epochMillis, dur.minutesOfHour, ...). ok is false for
-// a value that is not temporal; an unknown field is null.
-func TemporalField(v value.Value, key string) (value.Value, bool) {
-	switch x := v.(type) {
-	case value.Date:
-		return dateField(x.Days, key), true
-	case value.LocalTime:
-		return timeField(x.Nanos, key), true
-	case value.Time:
-		if r := offsetField(x.OffsetSec, "", key); r != nil {
-			return r, true
-		}
-		return timeField(x.Nanos, key), true
-	case value.LocalDateTime:
-		days, nanos := floorDiv(x.Sec, daySeconds), floorMod(x.Sec, daySeconds)*1e9+int64(x.Nsec)
-		if r := dateField(days, key); r != nil {
-			return r, true
-		}
-		return timeField(nanos, key), true
-	case value.DateTime:
-		switch key {
-		case "epochSeconds":
-			return x.Sec, true
-		case "epochMillis":
-			return x.Sec*1000 + int64(x.Nsec)/1e6, true
-		}
-		if r := offsetField(x.OffsetSec, x.Zone, key); r != nil {
-			return r, true
-		}
-		local := x.Sec + int64(x.OffsetSec)
-		if r := dateField(floorDiv(local, daySeconds), key); r != nil {
-			return r, true
-		}
-		return timeField(floorMod(local, daySeconds)*1e9+int64(x.Nsec), key), true
-	case value.Duration:
-		return durationField(x, key), true
-	}
-	return nil, false
-}
-
-func dateField(days int64, key string) value.Value {
-	y, m, d := civilFromDays(days)
-	switch key {
-	case "year":
-		return y
-	case "quarter":
-		return (m-1)/3 + 1
-	case "month":
-		return m
-	case "week":
-		_, w := isoWeek(days)
-		return w
-	case "weekYear":
-		wy, _ := isoWeek(days)
-		return wy
-	case "day":
-		return d
-	case "ordinalDay":
-		return days - daysFromCivil(y, 1, 1) + 1
-	case "weekDay", "dayOfWeek":
-		return isoWeekday(days)
-	case "dayOfQuarter":
-		return days - daysFromCivil(y, (m-1)/3*3+1, 1) + 1
-	}
-	return nil
-}
-
-func timeField(nanos int64, key string) value.Value {
-	switch key {
-	case "hour":
-		return nanos / 3600e9
-	case "minute":
-		return nanos / 60e9 % 60
-	case "second":
-		return nanos / 1e9 % 60
-	case "millisecond":
-		return nanos % 1e9 / 1e6
-	case "microsecond":
-		return nanos % 1e9 / 1e3
-	case "nanosecond":
-		return nanos % 1e9
-	}
-	return nil
-}
-
-func offsetField(off int32, zoneName, key string) value.Value {
-	switch key {
-	case "timezone":
-		if zoneName != "" {
-			return zoneName
-		}
-		return formatOffset(off)
-	case "offset":
-		return formatOffset(off)
-	case "offsetMinutes":
-		return int64(off) / 60
-	case "offsetSeconds":
-		return int64(off)
-	}
-	return nil
-}
-
-func durationField(d value.Duration, key string) value.Value {
-	nanos := d.Seconds*1e9 + int64(d.Nanos)
-	switch key {
-	case "years":
-		return d.Months / 12
-	case "quarters":
-		return d.Months / 3
-	case "months":
-		return d.Months
-	case "weeks":
-		return d.Days / 7
-	case "days":
-		return d.Days
-	case "hours":
-		return nanos / 3600e9
-	case "minutes":
-		return nanos / 60e9
-	case "seconds":
-		return nanos / 1e9
-	case "milliseconds":
-		return nanos / 1e6
-	case "microseconds":
-		return nanos / 1e3
-	case "nanoseconds":
-		return nanos
-	case "quartersOfYear":
-		return d.Months % 12 / 3
-	case "monthsOfQuarter":
-		return d.Months % 3
-	case "monthsOfYear":
-		return d.Months % 12
-	case "daysOfWeek":
-		return d.Days % 7
-	case "minutesOfHour":
-		return nanos / 60e9 % 60
-	case "secondsOfMinute":
-		return nanos / 1e9 % 60
-	case "millisecondsOfSecond":
-		return nanos % 1e9 / 1e6
-	case "microsecondsOfSecond":
-		return nanos % 1e9 / 1e3
-	case "nanosecondsOfSecond":
-		return nanos % 1e9
-	}
-	return nil
 }
