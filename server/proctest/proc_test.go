@@ -184,3 +184,34 @@ func firstLine(b []byte) string {
 	s.Scan()
 	return s.Text()
 }
+
+// TestJSDriver runs the npm neo4j-driver (installed with npm ci from the
+// lockfile in jsdriver/) against quiver serve over bolt:// and neo4j://,
+// with authentication on (the Go driver tests cover it off).
+func TestJSDriver(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed: the JavaScript driver test needs node and npm")
+	}
+	dir, _ := filepath.Abs("jsdriver")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "neo4j-driver", "package.json")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	node := func(script string, args ...string) {
+		cmd := exec.Command("node", append([]string{script}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		t.Logf("node %s %v:\n%s", script, args, out)
+		if err != nil {
+			t.Errorf("node %s %v failed: %v", script, args, err)
+		}
+	}
+	_, port := serve(t, t.TempDir(), "--auth-user", "quiver", "--auth-password", "pw")
+	for _, scheme := range []string{"bolt", "neo4j"} {
+		node("test.js", fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), "quiver", "pw")
+	}
+	node("auth.js", fmt.Sprintf("bolt://127.0.0.1:%d", port), "quiver", "pw")
+}
