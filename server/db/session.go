@@ -131,11 +131,12 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
 	}
 	var out *rowsResult
+	var runErr error
 	err = s.d.onLoop(func() {
 		t := s.d.g.Begin(graph.TxOptions{})
 		x := &gtx{g: s.d.g, t: t}
-		out, err = drain(s.d.eng, x, p, params, tctx, ctx)
-		if err != nil {
+		out, runErr = drain(s.d.eng, x, p, params, tctx, ctx)
+		if runErr != nil {
 			t.Abort()
 			return
 		}
@@ -145,6 +146,9 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 			out.wait <- err
 		})
 	})
+	if err == nil {
+		err = runErr
+	}
 	if err == nil {
 		err = <-out.wait
 	}
