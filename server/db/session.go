@@ -137,6 +137,7 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 		x := &gtx{g: s.d.g, t: t}
 		out, runErr = drain(s.d.eng, x, p, params, tctx, ctx)
 		if runErr != nil {
+			runErr = x.cause(runErr)
 			t.Abort()
 			return
 		}
@@ -203,6 +204,15 @@ func boltStats(s cypher.Stats) bolt.Stats {
 		ConstraintsAdded: s.ConstraintsAdded, ConstraintsRemoved: s.ConstraintsRemoved}
 }
 
+// cause prefers the write-write conflict a failed execution met over the
+// engine's wrapping of it.
+func (x *gtx) cause(err error) error {
+	if x.conflict != nil {
+		return x.conflict
+	}
+	return err
+}
+
 // mapErr gives an error its Neo4j status code.
 func mapErr(ctx context.Context, err error) error {
 	var ce *cypher.Error
@@ -210,10 +220,10 @@ func mapErr(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ce):
-		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
 	case errors.Is(err, graph.ErrSerialization):
 		return &bolt.Error{Code: "Neo.TransientError.Transaction.Outdated", Message: err.Error()}
+	case errors.As(err, &ce):
+		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
 	case errors.As(err, &cons):
 		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: err.Error()}
 	case ctx != nil && errors.Is(context.Cause(ctx), errQueryTimeout):
