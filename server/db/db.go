@@ -217,7 +217,6 @@ type txEntry struct {
 	id     string
 	user   string
 	query  string
-	meta   map[string]any
 	cancel context.CancelFunc
 }
 

@@ -49,7 +49,7 @@ func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.
 	t.s.d.txs.setQuery(t.entry, q)
 	p, err := t.s.eng.Prepare(q)
 	if err != nil {
-		return nil, mapErr(nil, err)
+		return nil, mapErr(t.ctx, err)
 	}
 	if t.readOnly {
 		if p.IsWrite() {

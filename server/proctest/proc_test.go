@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,4 +216,40 @@ func TestJSDriver(t *testing.T) {
 		node("test.js", fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), "quiver", "pw")
 	}
 	node("auth.js", fmt.Sprintf("bolt://127.0.0.1:%d", port), "quiver", "pw")
+}
+
+// TestMetricsAndHealth scrapes /metrics and /health of a running server.
+func TestMetricsAndHealth(t *testing.T) {
+	mport := freePort(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	cmd := exec.Command(binary, "serve", "--bolt-address", "127.0.0.1", "--bolt-port", fmt.Sprint(port),
+		"--metrics-address", "127.0.0.1", "--metrics-port", fmt.Sprint(mport), "--data-directory", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	get := func(path string) string {
+		for i := 0; i < 100; i++ {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", mport, path))
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return string(b)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("GET %s never answered", path)
+		return ""
+	}
+	if h := get("/health"); !strings.Contains(h, `"status":"ok"`) {
+		t.Errorf("/health: %s", h)
+	}
+	_ = count(t, port)
+	m := get("/metrics")
+	for _, want := range []string{`quiver_queries_total{outcome="ok"} 1`, "quiver_bolt_connections_accepted_total", "quiver_writable 1"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }
