@@ -38,6 +38,11 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
 	done
 
+# The openCypher TCK against the Cypher engine: a table per category, and a
+# last line "tck: PASSED/TOTAL scenarios passed". TCK_FLAGS: -run REGEXP, -v.
+tck:
+	@$(GO) run ./internal/tck/cmd/tck $(TCK_FLAGS)
+
 demo: build
 	./$(BIN) demo
 

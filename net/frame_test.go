@@ -227,3 +227,19 @@ func fixChecksums(b []byte) {
 		off = end + FrameCRCSize
 	}
 }
+
+// TestLargeBodyRoundTrip covers the chunked read of bodies above bodyChunk.
+func TestLargeBodyRoundTrip(t *testing.T) {
+	body := make([]byte, 3*bodyChunk+5)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	stream := AppendFrame(nil, Message{Type: 2, Body: body})
+	f, err := NewDecoder(bytes.NewReader(stream), 0).Next()
+	if err != nil || !bytes.Equal(f.Msg.Body, body) {
+		t.Fatalf("large body: err %v, equal %v", err, bytes.Equal(f.Msg.Body, body))
+	}
+	if _, err := NewDecoder(bytes.NewReader(stream[:2*bodyChunk]), 0).Next(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("truncated large body: got %v", err)
+	}
+}

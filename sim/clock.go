@@ -69,6 +69,7 @@ func (c *Clock) SetRate(rate float64) {
 	c.anchorMono = c.Monotonic()
 	c.anchorTrue = c.w.now
 	c.rate = rate
+	c.retime()
 	c.w.faults[FaultDrift]++
 	c.w.trace(trFault, uint64(FaultDrift), uint64(c.host.idx), math.Float64bits(rate))
 }
@@ -79,6 +80,25 @@ func (c *Clock) StepWall(d time.Duration) {
 	c.wallOffset += d
 	c.w.faults[FaultWallStep]++
 	c.w.trace(trFault, uint64(FaultWallStep), uint64(c.host.idx), uint64(d))
+}
+
+// retime moves the host's pending timers to the true time at which the
+// monotonic clock, at its new rate, reaches their due readings.
+func (c *Clock) retime() {
+	q := c.w.q
+	moved := false
+	for i := range q {
+		e := q[i].e
+		if e.kind != evTimer || e.host != c.host.idx || e.stopped {
+			continue
+		}
+		at := c.w.now + c.trueDelay(e.due-c.Monotonic())
+		e.at, q[i].at = at, at
+		moved = true
+	}
+	if moved {
+		q.fix()
+	}
 }
 
 // trueDelay is the true (virtual) time after which the monotonic clock will
@@ -101,7 +121,10 @@ func (c *Clock) trueDelay(d time.Duration) time.Duration {
 func (c *Clock) AfterFunc(d time.Duration, f func()) clock.Timer {
 	w := c.w
 	t := &timer{}
-	t.e = event{kind: evTimer, host: c.host.idx, inc: c.host.inc, fn: f}
+	if d < 0 {
+		d = 0
+	}
+	t.e = event{kind: evTimer, host: c.host.idx, inc: c.host.inc, fn: f, due: c.Monotonic() + d}
 	w.schedule(&t.e, w.now+c.trueDelay(d))
 	return t
 }

@@ -169,9 +169,12 @@ func (h *Host) goAway() {
 
 // Crash kills the node without warning: its volatile state, pending timers,
 // in-flight deliveries and sync completions are gone; the disk loses what was
-// not synced (torn: keeps a random prefix of the last unsynced write). A host
-// already down only has its disk crashed again, which loses nothing more.
+// not synced (torn: keeps a random prefix of the last unsynced write). It does
+// nothing to a host that is down.
 func (h *Host) Crash(torn bool) {
+	if h.node == nil {
+		return
+	}
 	w := h.w
 	w.trace(trLife, lifeCrash, uint64(h.idx), boolWord(torn))
 	if torn {

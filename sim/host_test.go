@@ -203,3 +203,25 @@ func TestSameSeedSameWorld(t *testing.T) {
 		t.Fatalf("seed 7: %x/%d and %x/%d; seed 8: %x", f1, e1, f2, e2, f3)
 	}
 }
+
+// TestDriftChangeRetimesTimers changes a host's rate while its timers are
+// pending: each still fires exactly when the host's monotonic clock reaches
+// its due reading, neither early nor late.
+func TestDriftChangeRetimesTimers(t *testing.T) {
+	for _, rate := range []float64{0.99, 1.01} {
+		w, h := recWorld(t, Options{Seed: 17, Drift: 0.01}, 1)
+		c := h[0].Clock()
+		start := c.Monotonic()
+		var at []time.Duration
+		for _, d := range []time.Duration{3 * time.Second, 10 * time.Second} {
+			c.AfterFunc(d, func() { at = append(at, c.Monotonic()-start) })
+		}
+		w.RunFor(5 * time.Second)
+		c.SetRate(rate)
+		w.RunFor(10 * time.Second)
+		if len(at) != 2 || at[0] < 3*time.Second || at[0] > 3*time.Second+time.Microsecond ||
+			at[1] < 10*time.Second || at[1] > 10*time.Second+time.Microsecond {
+			t.Fatalf("rate %v: timers of 3s and 10s fired at monotonic %v", rate, at)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/quiverdb/quiver/net"
 )
@@ -36,8 +37,21 @@ type link struct {
 
 // network is the world's simulated network: a matrix of directed links.
 type network struct {
-	w     *World
-	links [][]link // links[from][to]
+	w      *World
+	links  [][]link // links[from][to]
+	filter Filter
+}
+
+// Filter decides, for each message sent, whether the network drops it. It
+// lets a scenario aim faults at one protocol's messages (say, only lease
+// grants) on top of the links' random faults. It runs on the world loop and
+// must be deterministic.
+type Filter func(from, to *Host, msg net.Message) (drop bool)
+
+// SetFilter installs f (nil removes it). Messages it drops count as FaultDrop.
+func (w *World) SetFilter(f Filter) {
+	w.net.filter = f
+	w.trace(trFault, uint64(numFaultKinds)+4, boolWord(f != nil), 0)
 }
 
 func (n *network) init(w *World) { n.w = w }
@@ -57,11 +71,10 @@ func (n *network) config(l *link) *LinkConfig {
 	return &n.w.opts.Link
 }
 
-// send is Endpoint.Send for host from.
-func (n *network) send(from int32, toAddr string, msg net.Message) {
+// send is Endpoint.Send for host from, to host to (-1: nobody at toAddr).
+func (n *network) send(from, to int32, toAddr string, msg net.Message) {
 	w := n.w
-	to, ok := w.byAddr[toAddr]
-	if !ok {
+	if to < 0 {
 		// Nobody listens there: the message vanishes, as a refused connection.
 		w.trace(trSend, uint64(from), ^uint64(0), uint64(msg.Type))
 		return
@@ -74,7 +87,7 @@ func (n *network) send(from int32, toAddr string, msg net.Message) {
 		return
 	}
 	cfg := n.config(l)
-	if cfg.Drop > 0 && w.rng.Float64() < cfg.Drop {
+	if (cfg.Drop > 0 && w.rng.Float64() < cfg.Drop) || (n.filter != nil && n.filter(w.hosts[from], w.hosts[to], msg)) {
 		w.faults[FaultDrop]++
 		w.trace(trFault, uint64(FaultDrop), uint64(from)<<32|uint64(to), l.sendSeq)
 		return
@@ -146,8 +159,40 @@ func (n *network) deliver(e *event, h *Host) {
 	h.node.Receive(from, msg)
 }
 
-// endpoint is a host's net.Endpoint.
-type endpoint struct{ h *Host }
+// endpoint is a host's net.Endpoint. It remembers where the address strings
+// it was given last point to, so that a node sending to the same string
+// values over and over skips the address map.
+type endpoint struct {
+	h     *Host
+	cache [8]addrCache
+	next  uint8
+}
+
+// addrCache maps one address string, by its data pointer and length, to its
+// host index. Holding the pointer keeps the string alive, so it cannot be
+// reused for different bytes.
+type addrCache struct {
+	p   *byte
+	n   int
+	idx int32
+}
+
+// resolve returns the index of the host at addr, or -1.
+func (ep *endpoint) resolve(addr string) int32 {
+	p := unsafe.StringData(addr)
+	for i := range ep.cache {
+		if c := &ep.cache[i]; c.p == p && c.n == len(addr) {
+			return c.idx
+		}
+	}
+	idx, ok := ep.h.w.byAddr[addr]
+	if !ok {
+		return -1
+	}
+	ep.cache[ep.next%uint8(len(ep.cache))] = addrCache{p: p, n: len(addr), idx: idx}
+	ep.next++
+	return idx
+}
 
 var _ net.Endpoint = (*endpoint)(nil)
 
@@ -156,7 +201,7 @@ func (ep *endpoint) Addr() string { return ep.h.addr }
 
 // Send queues msg for delivery to the host at addr, through the simulated link.
 func (ep *endpoint) Send(to string, msg net.Message) {
-	ep.h.w.net.send(ep.h.idx, to, msg)
+	ep.h.w.net.send(ep.h.idx, ep.resolve(to), to, msg)
 }
 
 // SetDefaultLink changes the behaviour of every link without an override.

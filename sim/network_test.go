@@ -1,10 +1,13 @@
 package sim
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/quiverdb/quiver/net"
 )
 
 func TestPartitionSymmetricAndHeal(t *testing.T) {
@@ -225,5 +228,42 @@ func TestSendToUnknownAddressVanishes(t *testing.T) {
 	w.RunFor(time.Second)
 	if w.Pending() != 0 || w.Events() != 0 {
 		t.Fatalf("message to nobody left %d events", w.Pending())
+	}
+}
+
+func TestFilterDropsChosenMessages(t *testing.T) {
+	w, h := recWorld(t, Options{Seed: 9}, 2)
+	w.SetFilter(func(from, to *Host, msg net.Message) bool {
+		return from == h[0] && binary.LittleEndian.Uint64(msg.Body)%2 == 0
+	})
+	for i := uint64(1); i <= 10; i++ {
+		rec(h[0]).send(h[1].Addr(), i)
+		rec(h[1]).send(h[0].Addr(), i)
+	}
+	w.RunFor(time.Second)
+	if got := rec(h[1]).from(h[0].Addr()); !cmp.Equal(got, []uint64{1, 3, 5, 7, 9}) {
+		t.Fatalf("filtered direction delivered %v", got)
+	}
+	if got := rec(h[0]).from(h[1].Addr()); len(got) != 10 {
+		t.Fatalf("unfiltered direction delivered %v", got)
+	}
+	if w.Faults()[FaultDrop] != 5 {
+		t.Fatalf("filter drops counted %d, want 5", w.Faults()[FaultDrop])
+	}
+}
+
+func TestRunUntilTrue(t *testing.T) {
+	w2, h2 := recWorld(t, Options{Seed: 10}, 2)
+	for i := uint64(1); i <= 5; i++ {
+		rec(h2[0]).send(h2[1].Addr(), i)
+	}
+	if !w2.RunUntilTrue(time.Second, func() bool { return len(rec(h2[1]).got) == 3 }) {
+		t.Fatal("condition never became true")
+	}
+	if len(rec(h2[1]).got) != 3 || w2.Now() != rec(h2[1]).got[2].at {
+		t.Fatalf("stopped with %d deliveries at %v", len(rec(h2[1]).got), w2.Now())
+	}
+	if w2.RunUntilTrue(time.Second, func() bool { return len(rec(h2[1]).got) == 6 }) {
+		t.Fatal("impossible condition reported true")
 	}
 }

@@ -25,6 +25,7 @@ type event struct {
 	fn      func()        // evTimer, evCall, evWorld
 	msg     net.Message   // evDeliver
 	sendSeq uint64        // evDeliver: per-link send order, to observe reordering
+	due     time.Duration // evTimer: monotonic reading at which it fires
 	host    int32         // target host, -1 for evWorld
 	from    int32         // evDeliver: sending host
 	inc     uint32        // target host's incarnation when scheduled
@@ -91,6 +92,13 @@ func (q queue) up(j int) {
 		j = i
 	}
 	q[j] = x
+}
+
+// fix restores the heap order after keys changed anywhere.
+func (q queue) fix() {
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		q.down(i)
+	}
 }
 
 func (q queue) down(i int) {

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	crand "crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -22,6 +24,11 @@ type PingOptions struct {
 	NoFaults bool
 	// Disk builds the hosts' disks (default: the simulated disk).
 	Disk DiskFactory
+	// Trace receives the run's event log (see Options.Trace).
+	Trace func(line string)
+	// ShipUnsynced plants ping.Config.ShipUnsynced, a durability bug, to
+	// show that the checks catch it.
+	ShipUnsynced bool
 }
 
 // Result is the outcome of one scenario run.
@@ -42,36 +49,6 @@ func (r Result) String() string {
 	}
 	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s] %s",
 		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, status)
-}
-
-// swarm is the fault profile a seed draws for itself: which faults are on
-// and how hard they hit.
-type swarm struct {
-	link                                      LinkConfig
-	partition, clog, crash, pause, wall, emty bool
-	drift                                     bool
-	gap                                       time.Duration // mean time between nemesis actions
-}
-
-func drawSwarm(w *World) swarm {
-	r := w.Rand()
-	coin := func() bool { return r.IntN(2) == 0 }
-	var s swarm
-	s.link.MinLatency = time.Duration(200+r.IntN(1800)) * time.Microsecond
-	s.link.MaxLatency = s.link.MinLatency + time.Duration(r.IntN(10_000))*time.Microsecond
-	if coin() {
-		s.link.Drop = r.Float64() * 0.2
-	}
-	if coin() {
-		s.link.Duplicate = r.Float64() * 0.1
-	}
-	if coin() {
-		s.link.Reorder, s.link.ReorderDelay = r.Float64()*0.2, time.Duration(1+r.IntN(30))*time.Millisecond
-	}
-	s.partition, s.clog, s.crash, s.pause = coin(), coin(), coin(), coin()
-	s.wall, s.emty, s.drift = coin(), r.IntN(4) == 0, coin()
-	s.gap = time.Duration(100+r.IntN(400)) * time.Millisecond
-	return s
 }
 
 // RunPingScenario runs a cluster of ping nodes under a nemesis drawn from
@@ -95,35 +72,89 @@ func RunPingScenario(seed uint64, opts PingOptions) Result {
 		opts.Disk = defaultDisk()
 	}
 	defer SeedCryptoRand(seed)()
-	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk})
-	s := drawSwarm(w)
-	if !opts.NoFaults {
-		w.SetDefaultLink(s.link)
+	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk, Trace: opts.Trace})
+	// What etcd raft would draw from crypto/rand joins the trace, so a run
+	// whose reader was not seeded from its seed shows as nondeterministic.
+	var cr [8]byte
+	if _, err := crand.Read(cr[:]); err != nil {
+		return result(w, seed, err)
 	}
-	hosts := pingCluster(w, opts.Nodes, opts.Limit)
+	w.Note(binary.LittleEndian.Uint64(cr[:]))
+	prof := DrawProfile(w.Rand())
+	if !opts.NoFaults {
+		w.SetDefaultLink(prof.Link)
+	}
+	hosts := pingCluster(w, opts.Nodes, ping.Config{Limit: opts.Limit, ShipUnsynced: opts.ShipUnsynced})
 	for _, h := range hosts {
 		if err := h.Start(); err != nil {
 			return result(w, seed, err)
 		}
 	}
+	nem := NewNemesis(w, hosts, prof)
 	if !opts.NoFaults {
-		nem := &nemesis{w: w, hosts: hosts, s: s, until: opts.FaultTime, disk: opts.Disk != nil}
-		w.After(nem.nextGap(), nem.act)
+		nem.Run(opts.FaultTime)
 	}
+	var violation error
+	end := opts.FaultTime + opts.LivenessTime
+	var watch func()
+	watch = func() {
+		if violation == nil {
+			violation = pingSafety(hosts)
+		}
+		if w.Now() < end {
+			w.After(50*time.Millisecond, watch)
+		}
+	}
+	w.After(0, watch)
 	w.RunUntil(opts.FaultTime)
-	if err := calm(w, hosts); err != nil {
+	if err := nem.Calm(); err != nil {
 		return result(w, seed, err)
 	}
-	w.RunFor(opts.LivenessTime)
+	w.RunUntil(end)
+	if violation != nil {
+		return result(w, seed, violation)
+	}
 	return result(w, seed, checkPing(hosts, opts.Limit))
+}
+
+// pingSafety checks that every running node holds a prefix of each running
+// origin's current epoch: no more ticks than the origin has, with the same
+// payloads. Shipped ticks were durable, so no crash, torn write or disk fault
+// may take them back or change them.
+func pingSafety(hosts []*Host) error {
+	for _, h := range hosts {
+		if !h.Up() {
+			continue
+		}
+		n := h.Node().(*ping.Node)
+		for _, o := range hosts {
+			if o == h || !o.Up() {
+				continue
+			}
+			epoch, have, digest := o.Node().(*ping.Node).Have(h.Addr())
+			if epoch != n.Epoch() {
+				continue
+			}
+			if have > n.Written() {
+				return fmt.Errorf("at %v %s holds %d ticks of %s epoch %x, which has only %d",
+					h.w.Now(), o.Addr(), have, h.Addr(), epoch, n.Written())
+			}
+			if have > 0 && digest != n.Digest(have) {
+				return fmt.Errorf("at %v %s holds %d ticks of %s epoch %x that differ from the origin's",
+					h.w.Now(), o.Addr(), have, h.Addr(), epoch)
+			}
+		}
+	}
+	return nil
 }
 
 func result(w *World, seed uint64, err error) Result {
 	return Result{Seed: seed, Fingerprint: w.Fingerprint(), Events: w.Events(), SimTime: w.Now(), Faults: w.Faults(), Err: err}
 }
 
-// pingCluster adds n ping hosts n1:7000 ... to w.
-func pingCluster(w *World, n int, limit uint64) []*Host {
+// pingCluster adds n ping hosts n1:7000 ... to w, configured as base with
+// the other hosts as peers.
+func pingCluster(w *World, n int, base ping.Config) []*Host {
 	addrs := make([]string, n)
 	for i := range addrs {
 		addrs[i] = fmt.Sprintf("n%d:7000", i+1)
@@ -136,26 +167,11 @@ func pingCluster(w *World, n int, limit uint64) []*Host {
 				peers = append(peers, b)
 			}
 		}
-		cfg := ping.Config{Peers: peers, Limit: limit}
+		cfg := base
+		cfg.Peers = peers
 		hosts[i] = w.AddHost(a, func() node.Node { return ping.New(cfg) })
 	}
 	return hosts
-}
-
-// calm ends the fault phase: perfect links, no partitions, every host up.
-func calm(w *World, hosts []*Host) error {
-	w.Heal()
-	w.ResetLinks()
-	w.SetDefaultLink(LinkConfig{MinLatency: DefaultLatency, MaxLatency: 2 * DefaultLatency})
-	for _, h := range hosts {
-		h.Resume()
-		if !h.Up() {
-			if err := h.Start(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // checkPing verifies the converged state: every node counted to the limit,
@@ -170,8 +186,8 @@ func checkPing(hosts []*Host, limit uint64) error {
 			if o == h {
 				continue
 			}
-			epoch, have := o.Node().(*ping.Node).Have(h.Addr())
-			if epoch != n.Epoch() || have != n.Durable() {
+			epoch, have, digest := o.Node().(*ping.Node).Have(h.Addr())
+			if epoch != n.Epoch() || have != n.Durable() || digest != n.Digest(have) {
 				return fmt.Errorf("%s holds %d ticks of %s epoch %x, want %d of epoch %x",
 					o.Addr(), have, h.Addr(), epoch, n.Durable(), n.Epoch())
 			}
@@ -180,116 +196,34 @@ func checkPing(hosts []*Host, limit uint64) error {
 	return nil
 }
 
-// nemesis injects the swarm's faults at random times until the fault phase ends.
-type nemesis struct {
-	w     *World
-	hosts []*Host
-	s     swarm
-	until time.Duration
-	disk  bool
-}
-
-func (m *nemesis) nextGap() time.Duration {
-	return time.Duration(1 + m.w.Rand().Int64N(int64(2*m.s.gap)))
-}
-
-func (m *nemesis) pick() *Host { return m.hosts[m.w.Rand().IntN(len(m.hosts))] }
-
-// act injects one fault and schedules the next.
-func (m *nemesis) act() {
-	w, r := m.w, m.w.Rand()
-	if w.Now() >= m.until {
-		return
-	}
-	switch r.IntN(8) {
-	case 0:
-		if m.s.partition {
-			m.partition()
-		}
-	case 1:
-		if m.s.clog {
-			w.Clog(m.pick(), m.pick(), time.Duration(1+r.Int64N(int64(time.Second))))
-		}
-	case 2:
-		if m.s.crash {
-			m.crash()
-		}
-	case 3:
-		if m.s.pause {
-			m.pause()
-		}
-	case 4:
-		if m.s.wall {
-			m.pick().Clock().StepWall(time.Duration(r.Int64N(int64(2*time.Minute))) - time.Minute)
-		}
-	case 5:
-		if m.s.drift {
-			h := m.pick()
-			h.Clock().SetRate(1 - w.opts.Drift + 2*w.opts.Drift*r.Float64())
-		}
-	case 6:
-		if m.s.emty && m.disk {
-			if h := m.pick(); h.Up() {
-				_ = h.RestartEmpty()
-			}
-		}
-	case 7:
-		w.Heal()
-	}
-	w.After(m.nextGap(), m.act)
-}
-
-func (m *nemesis) partition() {
-	w, r := m.w, m.w.Rand()
-	switch r.IntN(4) {
-	case 0:
-		w.Partition(m.pick(), m.pick())
-	case 1:
-		w.PartitionOneWay(m.pick(), m.pick())
-	case 2:
-		w.Isolate(m.pick())
-	default:
-		if len(m.hosts) < 2 {
-			return
-		}
-		k := 1 + r.IntN(len(m.hosts)-1)
-		perm := r.Perm(len(m.hosts))
-		var a, b []*Host
-		for i, p := range perm {
-			if i < k {
-				a = append(a, m.hosts[p])
-			} else {
-				b = append(b, m.hosts[p])
-			}
-		}
-		w.Split(a, b)
-	}
-}
-
-func (m *nemesis) crash() {
-	w, r := m.w, m.w.Rand()
-	h := m.pick()
-	if !h.Up() {
-		return
-	}
-	h.Crash(r.IntN(2) == 0)
-	w.After(time.Duration(1+r.Int64N(int64(time.Second))), func() {
-		if !h.Up() {
-			_ = h.Start()
-			w.faults[FaultRestart]++
-		}
+// Divergence runs the ping scenario of seed twice with tracing and returns
+// the first trace line on which the two runs differ (see FirstDivergence).
+func Divergence(seed uint64, opts PingOptions) (line int, first, second string, diverged bool) {
+	return FirstDivergence(func(trace func(string)) {
+		opts.Trace = trace
+		RunPingScenario(seed, opts)
 	})
 }
 
-func (m *nemesis) pause() {
-	w, r := m.w, m.w.Rand()
-	h := m.pick()
-	if !h.Up() || h.Paused() {
-		return
+// FirstDivergence calls run twice, each time with a sink for the run's trace
+// (Options.Trace), and returns the first line on which the two traces differ
+// and its index. It is how a determinism break is located: the line names
+// the event kind, time and host.
+func FirstDivergence(run func(trace func(line string))) (line int, first, second string, diverged bool) {
+	var a, b []string
+	run(func(l string) { a = append(a, l) })
+	run(func(l string) { b = append(b, l) })
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return i, x, y, true
+		}
 	}
-	h.Pause()
-	w.After(time.Duration(1+r.Int64N(int64(2*time.Second))), h.Resume)
+	return 0, "", "", false
 }
-
-// defaultDisk is the disk scenarios use unless told otherwise.
-func defaultDisk() DiskFactory { return nil }

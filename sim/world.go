@@ -3,6 +3,27 @@
 // events on virtual time, with simulated clocks, network and disks and one
 // seeded PRNG from which every random choice derives. The same seed gives the
 // same run, event for event; the run's trace hash (Fingerprint) proves it.
+//
+// A scenario builds a World, adds a Host per node (an address, a drifting
+// Clock, a simulated disk and a factory for the core/node.Node it runs),
+// starts them, injects faults directly (Partition, Clog, Host.Crash,
+// Host.Pause, Clock.StepWall, ...) or through a Nemesis drawn from the seed,
+// and advances time with RunUntil/RunFor:
+//
+//	defer sim.SeedCryptoRand(seed)() // etcd raft reads crypto/rand.Reader
+//	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk})
+//	h := w.AddHost("n1:7000", func() node.Node { return mynode.New(cfg) })
+//	if err := h.Start(); err != nil { ... }
+//	nem := sim.NewNemesis(w, hosts, sim.DrawProfile(w.Rand()))
+//	nem.Run(30 * time.Second)
+//	w.RunUntil(30 * time.Second)
+//	nem.Calm() // heal, restart, then check liveness
+//	w.RunFor(time.Minute)
+//
+// Everything runs on the caller's goroutine, one event at a time, so no two
+// calls into a node ever overlap. Code called from an event (a node's
+// handler, a World.After callback) may inject faults and start or crash
+// hosts, but must not call the Run methods.
 package sim
 
 import (
@@ -33,6 +54,9 @@ type Options struct {
 	Disk DiskFactory
 	// Logger gives each node its logger. Nil means zap.NewNop.
 	Logger func(addr string) *zap.Logger
+	// Trace, when set, receives every trace record as one line of text, in
+	// order: the run's full event log, for diffing two runs of a seed.
+	Trace func(line string)
 }
 
 // DefaultEpoch is the wall time at virtual time zero unless Options.Epoch says otherwise.
@@ -95,8 +119,17 @@ func (w *World) Pending() int { return len(w.q) }
 // fault and lifecycle change, with its time, in order.
 func (w *World) Fingerprint() uint64 { return w.hash }
 
-// Faults returns the counts of faults injected or observed so far.
-func (w *World) Faults() FaultCounts { return w.faults }
+// Faults returns the counts of faults injected or observed so far, with the
+// faults the hosts' simulated disks injected added under FaultDisk.
+func (w *World) Faults() FaultCounts {
+	c := w.faults
+	c[FaultDisk] += w.diskFaults()
+	return c
+}
+
+// Note folds a scenario-level observation into the trace, so that the
+// fingerprint covers it too.
+func (w *World) Note(x uint64) { w.trace(trNote, x, 0, 0) }
 
 // CountFault records a fault injected outside the world's own knobs (for
 // example a disk fault set by a scenario), so that it shows in Faults and in
@@ -148,6 +181,20 @@ func (w *World) RunFor(d time.Duration) { w.RunUntil(w.now + d) }
 func (w *World) RunUntilIdle(limit time.Duration) bool {
 	for len(w.q) > 0 {
 		if w.q.peek() > limit {
+			return false
+		}
+		w.dispatch(w.q.pop())
+	}
+	return true
+}
+
+// RunUntilTrue handles events until cond reports true (checked before the
+// first event and after each one) or the next event is due after limit. It
+// reports whether cond became true; time stays at the last event handled.
+// Scenarios use it to measure how long a cluster takes to recover.
+func (w *World) RunUntilTrue(limit time.Duration, cond func() bool) bool {
+	for !cond() {
+		if len(w.q) == 0 || w.q.peek() > limit {
 			return false
 		}
 		w.dispatch(w.q.pop())
@@ -235,6 +282,7 @@ const (
 	trFault
 	trLife
 	trSend
+	trNote
 )
 
 const (
@@ -242,16 +290,22 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// traceNames names the trace record kinds in Options.Trace lines.
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note"}
+
 // trace appends one record to the running hash: its kind, the current time
-// and up to three words.
+// and up to three words, FNV-1a style a word at a time.
 func (w *World) trace(kind, a, b, c uint64) {
+	if w.opts.Trace != nil {
+		w.opts.Trace(fmt.Sprintf("%d %v %s %x %x %x", w.events, w.now, traceNames[kind], a, b, c))
+	}
 	h := w.hash
 	h = (h ^ kind) * fnvPrime
 	h = (h ^ uint64(w.now)) * fnvPrime
 	h = (h ^ a) * fnvPrime
 	h = (h ^ b) * fnvPrime
 	h = (h ^ c) * fnvPrime
-	w.hash = h
+	w.hash = h ^ h>>31 // let high input bits reach the low bits too
 }
 
 // hashBytes folds p into a 64-bit FNV-1a hash, eight bytes at a time.

@@ -31,6 +31,7 @@ func runSim(args []string) error {
 	liveTime := fs.Duration("liveness-time", 10*time.Second, "simulated time to converge after healing")
 	twice := fs.Bool("twice", false, "run every seed twice and fail on differing fingerprints")
 	verbose := fs.Bool("v", false, "print every seed's result in a sweep")
+	trace := fs.Bool("trace", false, "with --seed: print the run's event log")
 	workers := fs.Int("workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,6 +40,9 @@ func runSim(args []string) error {
 		return sweepProcesses(*workers, *from, *seeds, args)
 	}
 	opts := sim.PingOptions{Nodes: *nodes, FaultTime: *faultTime, LivenessTime: *liveTime}
+	if *trace && *seeds == 0 {
+		opts.Trace = func(line string) { fmt.Println(line) }
+	}
 	if *seeds == 0 {
 		if *seed == 0 {
 			return errors.New("give --seed N or --seeds N")
@@ -60,7 +64,8 @@ func runSeed(seed uint64, opts sim.PingOptions, twice bool) (sim.Result, error) 
 	if twice {
 		r2 := sim.RunPingScenario(seed, opts)
 		if r2.Fingerprint != r.Fingerprint || r2.Events != r.Events {
-			return r, fmt.Errorf("not deterministic: second run %v", r2)
+			line, a, b, _ := sim.Divergence(seed, opts)
+			return r, fmt.Errorf("not deterministic: second run %v; traces part at line %d:\n  %s\n  %s", r2, line, a, b)
 		}
 	}
 	return r, nil
@@ -79,7 +84,10 @@ func sweep(from, n uint64, opts sim.PingOptions, twice, verbose bool) error {
 		}
 		if err != nil {
 			failed++
-			fmt.Printf("FAIL %v: %v\n  replay: go run ./cmd/quiver sim --seed %d%s\n", r, err, seed, replayFlags(opts))
+			if r.Err == nil { // a determinism break: the result itself passed
+				fmt.Printf("FAIL %v\n", err)
+			}
+			fmt.Printf("%v\n  replay: go run ./cmd/quiver sim --seed %d%s\n", r, seed, replayFlags(opts))
 		}
 	}
 	wall := time.Since(start)

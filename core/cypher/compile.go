@@ -16,6 +16,7 @@ const (
 	kRel
 	kRelList
 	kPath
+	kValue // a value known not to be a graph entity
 )
 
 // scope is the set of variables visible at a point of a query.
@@ -125,11 +126,11 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
 			}
 			var st []stage
-			st, sc, cols = c.projection(x.Proj, sc, nil, x.P)
+			st, sc, cols = c.projection(x.Proj, sc, nil, x.P, true)
 			stages = append(stages, st...)
 		case *WithClause:
 			var st []stage
-			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P)
+			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
 			stages = append(stages, st...)
 		default:
 			if last && !isUpdating(cl) {
@@ -208,7 +209,7 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 	case *DeleteClause:
 		return c.delete(x, sc)
 	case *CallClause:
-		panic(&Error{Code: "Neo.ClientError.Procedure.ProcedureNotFound", Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
+		panic(&Error{Code: CodeProcNotFound, Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }
@@ -222,15 +223,16 @@ func (c *compiler) checkSetItem(it SetItem, sc scope) {
 
 func (c *compiler) delete(x *DeleteClause, sc scope) []stage {
 	for _, e := range x.Exprs {
-		c.checkExpr(e, sc, false)
-		switch e.(type) {
-		case *Var, *PropAccess, *IndexExpr, *FuncCall, *Param, *Literal, *CaseExpr, *ListLit, *ListComp:
-		default:
+		if _, ok := e.(*HasLabels); ok {
 			panic(syntaxErr(e.exprPos(), "InvalidDelete", "DELETE expects a node, relationship or path expression"))
 		}
-		if v, ok := e.(*Var); ok && sc[v.Name] == kAny {
-			_ = v
+		if k := staticKind(e); k != "" && k != "null" && k != "List" {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path, got %s", k))
 		}
+		if b, ok := e.(*Binary); ok && (b.Op == "+" || b.Op == "-" || b.Op == "*" || b.Op == "/") {
+			panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "DELETE expects a node, relationship or path"))
+		}
+		c.checkExpr(e, sc, false)
 	}
 	exprs, detach := x.Exprs, x.Detach
 	return []stage{{"Delete", func(in op) op {
@@ -341,7 +343,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
-			if have != k && have != kAny && !(have == kRelList && k == kRel) {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(have == kValue && k == kRelList) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
 			}
 			return
@@ -373,15 +375,17 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 				panic(syntaxErr(rp.P, "CreatingVarLength", "variable length relationships cannot be used in CREATE/MERGE"))
 			}
 		}
+		for _, other := range pp.Rels {
+			if other != rp && other.Var == rp.Var {
+				panic(syntaxErr(rp.P, "RelationshipUniquenessViolation", "relationship `%s` is used twice in one pattern", rp.Var))
+			}
+		}
 		if rp.Props != nil {
 			c.checkExpr(rp.Props, sc, false)
 		}
 		k := kRel
 		if rp.VarLen {
 			k = kRelList
-		}
-		if have, ok := sc[rp.Var]; ok && !create && !strings.HasPrefix(rp.Var, " ") && (have == kRel || have == kRelList) {
-			panic(syntaxErr(rp.P, "VariableAlreadyBound", "relationship variable `%s` already bound", rp.Var))
 		}
 		declare(rp.Var, k, rp.P)
 	}
@@ -393,7 +397,23 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	}
 }
 
+func checkNoParamProps(pp *PathPattern) {
+	for _, n := range pp.Nodes {
+		if _, ok := n.Props.(*Param); ok {
+			panic(syntaxErr(n.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+	for _, r := range pp.Rels {
+		if _, ok := r.Props.(*Param); ok {
+			panic(syntaxErr(r.P, "InvalidParameterUse", "parameter maps cannot be used in MATCH or MERGE patterns"))
+		}
+	}
+}
+
 func (c *compiler) match(x *MatchClause, sc scope) []stage {
+	for _, pp := range x.Patterns {
+		checkNoParamProps(pp)
+	}
 	bound := map[string]bool{}
 	for k := range sc {
 		bound[k] = true
@@ -407,9 +427,9 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		c.noAggregate(x.Where)
 	}
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}
-	desc := "Match"
+	desc := strings.Join(describeMatch(m, bound), "\n")
 	if x.Optional {
-		desc = "OptionalMatch"
+		desc = "Optional {" + strings.Join(describeMatch(m, bound), "; ") + "}"
 		return []stage{{desc, func(in op) op {
 			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound) }}
 		}}}
@@ -426,7 +446,7 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 			if m, ok := np.Props.(*MapLit); ok {
 				for i, k := range m.Keys {
 					if isConstant(m.Vals[i]) {
-						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i]})
+						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i], "="})
 					}
 				}
 			}
@@ -443,17 +463,22 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 			conj(b.R)
 			return
 		}
-		if b.Op != "=" {
+		flip := map[string]string{"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+		if _, ok := flip[b.Op]; !ok {
 			return
 		}
-		for _, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
+		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
 			pa, ok := side[0].(*PropAccess)
 			if !ok {
 				continue
 			}
+			op := b.Op
+			if i == 1 {
+				op = flip[op]
+			}
 			v, ok := pa.X.(*Var)
 			if ok && isConstant(side[1]) {
-				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1]})
+				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1], op})
 			}
 		}
 	}
@@ -489,6 +514,11 @@ func (c *compiler) noAggregate(e Expr) {
 
 func (c *compiler) create(x *CreateClause, sc scope) []stage {
 	for _, pp := range x.Patterns {
+		for _, rp := range pp.Rels {
+			if rp.Dir == DirBoth {
+				panic(syntaxErr(rp.P, "RequiresDirectedRelationship", "relationships must be directed in CREATE"))
+			}
+		}
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
@@ -510,6 +540,7 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 	for k := range sc {
 		bound[k] = true
 	}
+	checkNoParamProps(x.Pattern)
 	c.declarePattern(x.Pattern, sc, true, nil)
 	for _, it := range x.OnCreate {
 		c.checkSetItem(it, sc)

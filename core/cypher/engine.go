@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"fmt"
+	"math/rand"
 	"runtime/debug"
 	"strings"
 
@@ -14,6 +15,9 @@ type Options struct {
 	PlanCacheSize int
 	// Snapshot runs CREATE SNAPSHOT; nil makes the statement an error.
 	Snapshot func() error
+	// Rand is the source of rand(); the host seeds it (core/node's
+	// Env.Rand). Nil uses a fixed-seed source, so runs are reproducible.
+	Rand *rand.Rand
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
@@ -30,6 +34,9 @@ type Engine struct {
 func NewEngine(opts Options) *Engine {
 	if opts.PlanCacheSize <= 0 {
 		opts.PlanCacheSize = 1000
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.New(rand.NewSource(1))
 	}
 	return &Engine{opts: opts, cache: map[string]*Prepared{}}
 }
@@ -161,7 +168,7 @@ func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Resul
 func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res *Result, err error) {
 	defer recoverInto(&err)
 	pl := p.plan
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl}
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
 	if pl.explain {
 		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows()}, ctx: ctx}, nil
 	}
@@ -244,7 +251,10 @@ func (pl *plan) explainRows() []row {
 	var rows []row
 	for i := len(pl.parts) - 1; i >= 0; i-- {
 		for j := len(pl.parts[i]) - 1; j >= 0; j-- {
-			rows = append(rows, row{"QUERY PLAN": " * " + pl.parts[i][j].desc})
+			lines := strings.Split(pl.parts[i][j].desc, "\n")
+			for k := len(lines) - 1; k >= 0; k-- {
+				rows = append(rows, row{"QUERY PLAN": " * " + lines[k]})
+			}
 		}
 		rows = append(rows, row{"QUERY PLAN": " * Once"})
 	}
@@ -415,4 +425,33 @@ func (o *drainOp) next(c *execCtx) (row, error) {
 			return nil, err
 		}
 	}
+}
+
+// exportShallow turns entity references into values carrying only their
+// identity (no labels or properties), for the function library's
+// accumulators, which compare and collect them; fromExternal turns them
+// back into references.
+func (c *execCtx) exportShallow(v value.Value) value.Value {
+	switch x := v.(type) {
+	case nodeRef:
+		return value.Node{ID: x.id}
+	case relRef:
+		e, _ := c.tx.Edge(x.id)
+		return value.Relationship{ID: x.id, StartID: e.From, EndID: e.To, Type: e.Type}
+	case pathRef:
+		return c.export(x)
+	case value.List:
+		out := make(value.List, len(x))
+		for i, e := range x {
+			out[i] = c.exportShallow(e)
+		}
+		return out
+	case value.Map:
+		out := make(value.Map, len(x))
+		for k, e := range x {
+			out[k] = c.exportShallow(e)
+		}
+		return out
+	}
+	return v
 }

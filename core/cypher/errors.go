@@ -29,6 +29,7 @@ const (
 	CodeParamMissing   = "Neo.ClientError.Statement.ParameterMissing"
 	CodeConstraint     = "Neo.ClientError.Schema.ConstraintValidationFailed"
 	CodeInternal       = "Neo.DatabaseError.General.UnknownError"
+	CodeProcNotFound   = "Neo.ClientError.Procedure.ProcedureNotFound"
 )
 
 // Error is every error the engine returns. Code is the Neo4j status code,
@@ -52,9 +53,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s (%s): %s", e.Kind(), e.Detail, e.Msg)
 }
 
-// Kind is the last segment of Code (SyntaxError, TypeError, ...), the error
-// type named by the TCK.
+// Kind is the error type named by the TCK (SyntaxError, TypeError, ...):
+// mostly the last segment of Code.
 func (e *Error) Kind() string {
+	switch e.Code {
+	case CodeConstraint:
+		return "ConstraintVerificationFailed"
+	case CodeProcNotFound:
+		return "ProcedureError"
+	}
 	for i := len(e.Code) - 1; i >= 0; i-- {
 		if e.Code[i] == '.' {
 			return e.Code[i+1:]

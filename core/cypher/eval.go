@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"math"
+	"math/rand"
 	"regexp"
 	"strings"
 
@@ -28,6 +29,7 @@ type execCtx struct {
 	stats  *Stats
 	aggKey map[*FuncCall]string
 	plan   *plan
+	rand   *rand.Rand
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
@@ -70,6 +72,15 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 		v, err := c.eval(x.X, r)
 		if err != nil || v == nil {
 			return nil, err
+		}
+		if rr, isRel := v.(relRef); isRel {
+			e, _ := c.tx.Edge(rr.id)
+			for _, l := range x.Labels {
+				if l != e.Type {
+					return false, nil
+				}
+			}
+			return true, nil
 		}
 		n, ok := v.(nodeRef)
 		if !ok {
@@ -151,6 +162,15 @@ func fromExternal(v value.Value) value.Value {
 		return nodeRef{x.ID}
 	case value.Relationship:
 		return relRef{x.ID}
+	case value.Path:
+		p := pathRef{}
+		for _, n := range x.Nodes {
+			p.nodes = append(p.nodes, n.ID)
+		}
+		for _, r := range x.Rels {
+			p.rels = append(p.rels, r.ID)
+		}
+		return p
 	}
 	return v
 }
@@ -179,10 +199,16 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 		if !c.tx.VertexExists(x.id) {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
 		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.VertexProp(x.id, key), nil
+		}
 		return c.tx.VertexProps(x.id)[key], nil
 	case relRef:
 		if _, ok := c.tx.Edge(x.id); !ok {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
+		}
+		if pt, ok := c.tx.(PropTx); ok {
+			return pt.EdgeProp(x.id, key), nil
 		}
 		return c.tx.EdgeProps(x.id)[key], nil
 	case value.Map:
@@ -292,6 +318,13 @@ func (c *execCtx) evalSlice(x *SliceExpr, r row) (value.Value, error) {
 }
 
 func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
+	if pe, ok := e.(*PatternExpr); ok {
+		v, err := c.evalExists(&ExistsSubquery{node: pe.node, Patterns: []*PathPattern{pe.Pattern}}, r)
+		if err != nil {
+			return triNull, err
+		}
+		return triOf(v.(bool)), nil
+	}
 	v, err := c.eval(e, r)
 	if err != nil {
 		return triNull, err
@@ -364,6 +397,9 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		cmp, ok := compareOp(a, b)
 		if !ok {
 			return nil, nil
+		}
+		if isFloatNaN(a) || isFloatNaN(b) {
+			return false, nil
 		}
 		switch x.Op {
 		case "<":

@@ -169,6 +169,9 @@ func (l *lexer) next() (token, error) {
 			return token{kind: tPunct, text: pu, pos: p, end: l.off}, nil
 		}
 	}
+	if r > 127 {
+		return token{}, syntaxErr(p, "InvalidUnicodeCharacter", "unexpected character %q", r)
+	}
 	return token{}, syntaxErr(p, "UnexpectedSyntax", "unexpected character %q", r)
 }
 

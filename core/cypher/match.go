@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -47,7 +48,9 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 	return in
 }
 
-func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
+// chooseStart picks where a path's matching begins: a bound node, else the
+// node with the most selective access (property hint > label > none).
+func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
 	start := 0
 	for i, n := range pp.Nodes {
 		if bound[n.Var] {
@@ -70,6 +73,11 @@ func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[str
 			}
 		}
 	}
+	return start
+}
+
+func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
+	start := chooseStart(pp, hints, bound)
 	sn := pp.Nodes[start]
 	in = &scanOp{in: in, name: sn.Var, np: sn, hint: hints[sn.Var]}
 	bound[sn.Var] = true
@@ -107,7 +115,10 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 			return nil, nil
 		}
 		if rp.VarLen {
-			return c.varExpand(r, fv.id, rp, dir, to, others)
+			if relBound {
+				return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+			}
+			return c.varExpand(r, fv.id, rp, dir, to, others, reverse)
 		}
 		var out []row
 		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
@@ -180,7 +191,61 @@ func usedRel(r row, others []string, id int64) bool {
 	return false
 }
 
-func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string) ([]row, error) {
+// boundVarExpand follows a relationship list bound before the pattern.
+func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, reverse bool) ([]row, error) {
+	l, ok := r[rp.Var].(value.List)
+	if !ok {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(l))
+	for _, e := range l {
+		rr, ok := e.(relRef)
+		if !ok {
+			return nil, nil
+		}
+		ids = append(ids, rr.id)
+	}
+	if reverse {
+		slicesReverse(ids)
+	}
+	cur := start
+	for _, id := range ids {
+		e, ok := c.tx.Edge(id)
+		if !ok || (len(rp.Types) > 0 && !containsStr(rp.Types, e.Type)) {
+			return nil, nil
+		}
+		switch {
+		case (dir == DirOut || dir == DirBoth) && e.From == cur:
+			cur = e.To
+		case (dir == DirIn || dir == DirBoth) && e.To == cur:
+			cur = e.From
+		default:
+			return nil, nil
+		}
+	}
+	nr, err := c.bindEnd(r, to, cur)
+	if err != nil || nr == nil {
+		return nil, err
+	}
+	return []row{nr}, nil
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesReverse(ids []int64) {
+	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+}
+
+func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string, reverse bool) ([]row, error) {
 	var out []row
 	var path []int64
 	var walk func(cur int64) error
@@ -193,7 +258,11 @@ func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, t
 			if nr != nil {
 				l := make(value.List, len(path))
 				for i, id := range path {
-					l[i] = relRef{id}
+					if reverse {
+						l[len(path)-1-i] = relRef{id}
+					} else {
+						l[i] = relRef{id}
+					}
 				}
 				out = append(out, nr.with(rp.Var, l))
 			}
@@ -326,4 +395,107 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		return nil, err
 	}
 	return nr != nil, nil
+}
+
+// describeMatch lists the operators planMatch builds, first to last.
+func describeMatch(m *matchSpec, bound map[string]bool) []string {
+	local := map[string]bool{}
+	for k := range bound {
+		local[k] = true
+	}
+	var out []string
+	for _, pp := range m.patterns {
+		start := chooseStart(pp, m.hints, local)
+		sn := pp.Nodes[start]
+		out = append(out, describeScan(sn, m.hints[sn.Var], local[sn.Var]))
+		local[sn.Var] = true
+		for i := start; i < len(pp.Rels); i++ {
+			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
+		}
+		for i := start - 1; i >= 0; i-- {
+			out = append(out, describeExpand(pp.Nodes[i+1].Var, pp.Rels[i], pp.Nodes[i], true, local))
+		}
+		if pp.Var != "" {
+			out = append(out, "ConstructNamedPath("+pp.Var+")")
+			local[pp.Var] = true
+		}
+	}
+	if m.where != nil {
+		out = append(out, "Filter("+exprString(m.where)+")")
+	}
+	return out
+}
+
+func showVar(v string) string {
+	if strings.HasPrefix(v, " ") {
+		return strings.TrimSpace(v)
+	}
+	return v
+}
+
+func describeScan(np *NodePattern, hints []propHint, bound bool) string {
+	v := showVar(np.Var)
+	switch {
+	case bound:
+		return "Check(" + v + ")"
+	case len(np.Labels) == 0:
+		return "ScanAll(" + v + ")"
+	}
+	for _, h := range hints {
+		if h.op == "=" {
+			return fmt.Sprintf("ScanByLabelPropertyValue(%s:%s {%s = %s})", v, np.Labels[0], h.key, exprString(h.val))
+		}
+	}
+	var rs []string
+	key := ""
+	for _, h := range hints {
+		if key == "" || h.key == key {
+			key = h.key
+			rs = append(rs, h.op+" "+exprString(h.val))
+		}
+	}
+	if len(rs) > 0 {
+		return fmt.Sprintf("ScanByLabelPropertyRange(%s:%s {%s %s})", v, np.Labels[0], key, strings.Join(rs, ", "))
+	}
+	return "ScanByLabel(" + v + ":" + np.Labels[0] + ")"
+}
+
+func describeExpand(from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool) string {
+	kind := "Expand"
+	if rp.VarLen {
+		kind = "ExpandVariable"
+	}
+	arrowL, arrowR := "-", "-"
+	dir := rp.Dir
+	if reverse {
+		switch dir {
+		case DirOut:
+			dir = DirIn
+		case DirIn:
+			dir = DirOut
+		}
+	}
+	switch dir {
+	case DirOut:
+		arrowR = "->"
+	case DirIn:
+		arrowL = "<-"
+	}
+	rel := showVar(rp.Var)
+	if len(rp.Types) > 0 {
+		rel += ":" + strings.Join(rp.Types, "|")
+	}
+	if rp.VarLen {
+		rel += fmt.Sprintf("*%d..", rp.Min)
+		if rp.Max >= 0 {
+			rel += fmt.Sprint(rp.Max)
+		}
+	}
+	s := fmt.Sprintf("%s(%s)%s[%s]%s(%s)", kind, showVar(from), arrowL, rel, arrowR, showVar(to.Var))
+	if bound[to.Var] {
+		s += " into bound"
+	}
+	bound[rp.Var] = true
+	bound[to.Var] = true
+	return s
 }

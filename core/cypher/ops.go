@@ -84,6 +84,7 @@ type scanOp struct {
 type propHint struct {
 	key string
 	val Expr
+	op  string // "=", "<", "<=", ">", ">="
 }
 
 func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
@@ -92,6 +93,9 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	}
 	label := o.np.Labels[0]
 	for _, h := range o.hint {
+		if h.op != "=" {
+			continue
+		}
 		v, err := c.eval(h.val, r)
 		if err != nil {
 			return nil, err
@@ -101,6 +105,11 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		}
 		if ids, ok := c.tx.VerticesByLabelProp(label, h.key, v); ok {
 			return ids, nil
+		}
+	}
+	if rt, ok := c.tx.(RangeTx); ok {
+		if it, ok, err := o.rangeSeek(c, rt, label, r); err != nil || ok {
+			return it, err
 		}
 	}
 	return c.tx.VerticesByLabel(label), nil
@@ -167,7 +176,13 @@ func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
 	if !c.tx.VertexExists(id) {
 		return false, nil
 	}
-	if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
+	if pt, ok := c.tx.(PropTx); ok {
+		for _, l := range np.Labels {
+			if !pt.HasLabel(id, l) {
+				return false, nil
+			}
+		}
+	} else if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
 		return false, nil
 	}
 	if np.Props == nil {
@@ -559,3 +574,46 @@ func (o *rowsOp) next(*execCtx) (row, error) {
 	o.rows = o.rows[1:]
 	return r, nil
 }
+
+// rangeSeek uses the range hints on the first hinted property.
+func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter, bool, error) {
+	key := ""
+	var lower, upper *Bound
+	for _, h := range o.hint {
+		if h.op == "=" || (key != "" && h.key != key) {
+			continue
+		}
+		v, err := c.eval(h.val, r)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil || isFloatNaN(v) {
+			return NewSliceIter(nil), true, nil
+		}
+		key = h.key
+		b := &Bound{Value: v, Inclusive: h.op == ">=" || h.op == "<="}
+		if h.op[0] == '>' {
+			if lower == nil || tighter(b, lower, 1) {
+				lower = b
+			}
+		} else if upper == nil || tighter(b, upper, -1) {
+			upper = b
+		}
+	}
+	if key == "" {
+		return nil, false, nil
+	}
+	return mustIter(rt.VerticesByLabelPropRange(label, key, lower, upper))
+}
+
+// tighter reports whether b narrows the range more than cur (sign 1 for a
+// lower bound, -1 for an upper one). Incomparable bounds keep the first.
+func tighter(b, cur *Bound, sign int) bool {
+	cmp, ok := compareOp(b.Value, cur.Value)
+	if !ok {
+		return false
+	}
+	return cmp*sign > 0 || (cmp == 0 && !b.Inclusive)
+}
+
+func mustIter(it IDIter, ok bool) (IDIter, bool, error) { return it, ok, nil }

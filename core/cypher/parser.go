@@ -104,17 +104,6 @@ func (p *parser) symbolicName(what string) string {
 	return ""
 }
 
-var clauseKeywords = []string{"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL", "UNION", "FOREACH"}
-
-func (p *parser) atClauseStart() bool {
-	for _, k := range clauseKeywords {
-		if p.is(k) {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *parser) parseStatement() *Query {
 	q := &Query{}
 	if p.accept("EXPLAIN") {
@@ -428,7 +417,13 @@ func (p *parser) parseRelPattern() *RelPattern {
 				rp.Types = append(rp.Types, p.symbolicName("a relationship type"))
 			}
 		}
+		if p.isP("..") || p.tok().kind == tInt {
+			p.fail("InvalidRelationshipPattern", "variable length relationships need '*'")
+		}
 		if p.acceptP("*") {
+			if p.isP("-") {
+				p.fail("InvalidRelationshipPattern", "relationship length bounds must not be negative")
+			}
 			rp.VarLen = true
 			rp.Min = 1
 			if p.tok().kind == tInt {

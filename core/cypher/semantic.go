@@ -67,8 +67,12 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		return
 	case *Binary:
 		c.checkBinaryTypes(x, sc)
+	case *Unary:
+		if x.Op == "NOT" {
+			checkBoolOperand(x.X)
+		}
 	case *HasLabels:
-		if v, ok := x.X.(*Var); ok && (sc[v.Name] == kRel || sc[v.Name] == kPath) {
+		if v, ok := x.X.(*Var); ok && sc[v.Name] == kPath {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected a node for a label predicate"))
 		}
 	}
@@ -81,6 +85,9 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 // time (graph entities in arithmetic).
 func (c *compiler) checkBinaryTypes(x *Binary, sc scope) {
 	switch x.Op {
+	case "AND", "OR", "XOR":
+		checkBoolOperand(x.L)
+		checkBoolOperand(x.R)
 	case "+", "-", "*", "/", "%", "^":
 		for _, side := range []Expr{x.L, x.R} {
 			if v, ok := side.(*Var); ok {
@@ -137,11 +144,11 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 		}
 		return
 	}
-	ar, ok := funcArity[name]
+	lo, hi, ok := lookupFunc(name)
 	if !ok {
 		panic(syntaxErr(x.P, "UnknownFunction", "unknown function '%s'", x.Name))
 	}
-	if len(x.Args) < ar[0] || (ar[1] >= 0 && len(x.Args) > ar[1]) {
+	if len(x.Args) < lo || (hi >= 0 && len(x.Args) > hi) {
 		panic(syntaxErr(x.P, "InvalidNumberOfArguments", "wrong number of arguments for %s()", x.Name))
 	}
 	for _, a := range x.Args {
@@ -156,11 +163,11 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 
 // projection compiles WITH/RETURN: it returns the stages, the new scope and
 // the output columns.
-func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]stage, scope, []string) {
+func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isReturn bool) ([]stage, scope, []string) {
 	items := pr.Items
 	if pr.Star {
 		names := sc.names()
-		if len(names) == 0 && len(items) == 0 {
+		if len(names) == 0 && len(items) == 0 && isReturn {
 			panic(syntaxErr(pos, "NoVariablesInScope", "RETURN * is not allowed when there are no variables in scope"))
 		}
 		var star []ReturnItem
@@ -188,6 +195,8 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		k := kAny
 		if v, ok := it.Expr.(*Var); ok {
 			k = sc[v.Name]
+		} else if sk := staticKind(it.Expr); sk != "" && sk != "null" {
+			k = kValue
 		}
 		newSc[it.Name] = k
 	}
@@ -199,11 +208,11 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 	if isAgg {
 		stages = append(stages, c.aggStage(items))
 	} else {
-		keep := len(pr.Order) > 0 && !pr.Distinct
-		stages = append(stages, stage{"Produce", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
+		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
+		stages = append(stages, stage{"Produce {" + strings.Join(cols, ", ") + "}", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
 	}
 	if pr.Distinct {
-		stages = append(stages, stage{"Distinct", func(in op) op { return &distinctOp{in: in, cols: cols} }})
+		stages = append(stages, stage{"Distinct {" + strings.Join(cols, ", ") + "}", func(in op) op { return &distinctOp{in: in, cols: cols} }})
 	}
 	if len(pr.Order) > 0 {
 		orderSc := newSc.clone()
@@ -216,6 +225,9 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		}
 		keys := make([]SortItem, len(pr.Order))
 		for i, s := range pr.Order {
+			if isAgg && containsAggregate(s.Expr) {
+				checkOrderAgg(s.Expr, items, newSc)
+			}
 			e := substitute(s.Expr, repl)
 			if isAgg {
 				if containsAggregate(e) {
@@ -225,7 +237,15 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 			c.checkExpr(e, orderSc, false)
 			keys[i] = SortItem{Expr: e, Desc: s.Desc}
 		}
-		stages = append(stages, stage{"OrderBy", func(in op) op { return &sortOp{in: in, keys: keys} }})
+		var ks []string
+		for _, k := range keys {
+			d := exprString(k.Expr)
+			if k.Desc {
+				d += " DESC"
+			}
+			ks = append(ks, d)
+		}
+		stages = append(stages, stage{"OrderBy {" + strings.Join(ks, ", ") + "}", func(in op) op { return &sortOp{in: in, keys: keys} }})
 	}
 	if pr.Skip != nil || pr.Limit != nil {
 		for _, e := range []Expr{pr.Skip, pr.Limit} {
@@ -236,12 +256,18 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos) ([]s
 		skip, limit := pr.Skip, pr.Limit
 		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit} }})
 	}
-	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	if where != nil {
-		c.checkExpr(where, newSc, false)
+		whereSc := newSc.clone()
+		for k, v := range sc {
+			if _, ok := whereSc[k]; !ok {
+				whereSc[k] = v
+			}
+		}
+		c.checkExpr(where, whereSc, false)
 		c.noAggregate(where)
-		stages = append(stages, stage{"Filter", func(in op) op { return &filterOp{in: in, pred: where} }})
+		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
 	}
+	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	return stages, newSc, cols
 }
 
@@ -249,6 +275,7 @@ func (c *compiler) checkLimitExpr(e Expr) {
 	if !isConstant(e) {
 		panic(syntaxErr(e.exprPos(), "NonConstantExpression", "SKIP and LIMIT must be constant expressions"))
 	}
+	c.checkExpr(e, scope{}, false)
 	if l, ok := e.(*Literal); ok {
 		switch v := l.Val.(type) {
 		case int64:
@@ -288,11 +315,32 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	for _, f := range aggs {
 		c.aggKey[f] = fmt.Sprintf(" agg%d", len(c.aggKey))
 	}
-	return stage{"Aggregate", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+	var keyNames, aggNames []string
+	for _, gi := range groups {
+		keyNames = append(keyNames, items[gi].Name)
+	}
+	for _, f := range aggs {
+		aggNames = append(aggNames, exprString(f))
+	}
+	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+}
+
+func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
+	gt, gv := map[string]bool{}, map[string]bool{}
+	for _, it := range items {
+		if containsAggregate(it.Expr) {
+			continue
+		}
+		gt[exprString(it.Expr)] = true
+		if v, ok := it.Expr.(*Var); ok {
+			gv[v.Name] = true
+		}
+	}
+	return gt, gv
 }
 
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
-	if groupTexts[exprString(e)] {
+	if _, isProp := e.(*PropAccess); isProp && groupTexts[exprString(e)] {
 		return
 	}
 	switch x := e.(type) {
@@ -310,5 +358,60 @@ func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
 	}
 	for _, ch := range children(e) {
 		checkAmbiguous(ch, groupTexts, groupVars)
+	}
+}
+
+// staticKind is the type of a literal expression known at compile time, or
+// "" when unknown.
+func staticKind(e Expr) string {
+	switch x := e.(type) {
+	case *Literal:
+		if x.Val == nil {
+			return "null"
+		}
+		return typeName(x.Val)
+	case *ListLit, *ListComp:
+		return "List"
+	case *MapLit:
+		return "Map"
+	}
+	return ""
+}
+
+func checkBoolOperand(e Expr) {
+	if k := staticKind(e); k != "" && k != "null" && k != "Boolean" {
+		panic(syntaxErr(e.exprPos(), "InvalidArgumentType", "type mismatch: expected Boolean but was %s", k))
+	}
+}
+
+// checkOrderAgg checks an ORDER BY key holding an aggregate after an
+// aggregating projection: outside the aggregate calls it may use only the
+// projected columns, or projected grouping expressions that are a variable
+// or a property; a more complex projected expression is ambiguous.
+func checkOrderAgg(e Expr, items []ReturnItem, newSc scope) {
+	text := exprString(e)
+	for _, it := range items {
+		if containsAggregate(it.Expr) || exprString(it.Expr) != text {
+			continue
+		}
+		switch it.Expr.(type) {
+		case *Var, *PropAccess:
+			return
+		}
+		panic(syntaxErr(e.exprPos(), "AmbiguousAggregationExpression", "a complex projected expression cannot be combined with an aggregation in ORDER BY"))
+	}
+	switch x := e.(type) {
+	case *FuncCall:
+		if isAggregate(x) {
+			return
+		}
+	case *Var:
+		if _, ok := newSc[x.Name]; !ok {
+			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Name))
+		}
+		return
+	}
+	for _, ch := range children(e) {
+		checkOrderAgg(ch, items, newSc)
 	}
 }

@@ -123,3 +123,26 @@ type SchemaTx interface {
 	// StorageInfo returns SHOW STORAGE INFO's rows as name, value pairs.
 	StorageInfo() [][2]value.Value
 }
+
+// Bound is one end of a property range; Inclusive includes the value.
+type Bound struct {
+	Value     value.Value
+	Inclusive bool
+}
+
+// RangeTx is implemented by transactions that can walk a label+property
+// range (an index range seek). Only values of the bounds' kind match
+// (numbers with numbers, strings with strings), as Cypher's comparisons
+// demand; the engine re-checks the predicate on every row anyway.
+type RangeTx interface {
+	VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool)
+}
+
+// PropTx is implemented by transactions that read one property or test one
+// label without building the whole map or list; the engine uses it when
+// present.
+type PropTx interface {
+	VertexProp(id int64, key string) value.Value
+	EdgeProp(id int64, key string) value.Value
+	HasLabel(id int64, label string) bool
+}

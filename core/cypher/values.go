@@ -343,8 +343,8 @@ func compareOp(a, b value.Value) (int, bool) {
 		return 0, false
 	}
 	if isNumber(a) && isNumber(b) {
-		if (isFloatNaN(a)) || isFloatNaN(b) {
-			return 0, false
+		if isFloatNaN(a) || isFloatNaN(b) {
+			return 0, true // see nanCompare: every comparison with NaN is false
 		}
 		return cmpNumbers(a, b), true
 	}

@@ -219,7 +219,7 @@ func FuzzScanSegment(f *testing.F) {
 func TestSnapshotRoundTrip(t *testing.T) {
 	ds := sampleDeltas()
 	for _, chunk := range []int{1, 40, 1 << 20} {
-		pieces, err := encodeSnapshot(4, 99, func(emit func(graph.Delta) error) error {
+		pieces, err := encodeSnapshot(SnapshotInfo{Epoch: 4, TS: 99, NextVertexID: 5, NextEdgeID: -1}, func(emit func(graph.Delta) error) error {
 			for _, d := range ds {
 				if err := emit(d); err != nil {
 					return err
@@ -231,16 +231,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := bytes.Join(pieces, nil)
-		info, chunks, err := decodeSnapshot("s", data)
+		info, got, err := decodeSnapshot("s", data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.Epoch != 4 || info.TS != 99 {
+		if info != (SnapshotInfo{Name: "s", Epoch: 4, TS: 99, NextVertexID: 5, NextEdgeID: -1}) {
 			t.Fatalf("info %+v", info)
-		}
-		var got []graph.Delta
-		for _, c := range chunks {
-			got = append(got, c...)
 		}
 		if d := cmp.Diff(ds, got, dcmp); d != "" {
 			t.Fatal(d)
@@ -256,20 +252,16 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // FuzzDecodeSnapshot checks that the snapshot decoder never panics and that
 // what it accepts re-encodes to a snapshot with the same content.
 func FuzzDecodeSnapshot(f *testing.F) {
-	pieces, _ := encodeSnapshot(1, 2, func(emit func(graph.Delta) error) error {
+	pieces, _ := encodeSnapshot(SnapshotInfo{Epoch: 1, TS: 2}, func(emit func(graph.Delta) error) error {
 		return emit(sampleDeltas()[3])
 	}, 10)
 	f.Add(bytes.Join(pieces, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		info, chunks, err := decodeSnapshot("s", b)
+		info, all, err := decodeSnapshot("s", b)
 		if err != nil {
 			return
 		}
-		var all []graph.Delta
-		for _, c := range chunks {
-			all = append(all, c...)
-		}
-		pieces, err := encodeSnapshot(info.Epoch, info.TS, func(emit func(graph.Delta) error) error {
+		pieces, err := encodeSnapshot(info, func(emit func(graph.Delta) error) error {
 			for _, d := range all {
 				_ = emit(d)
 			}
@@ -278,13 +270,9 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info2, chunks2, err := decodeSnapshot("s", bytes.Join(pieces, nil))
+		info2, all2, err := decodeSnapshot("s", bytes.Join(pieces, nil))
 		if err != nil || info2 != info {
 			t.Fatalf("re-encoded snapshot: %v %+v", err, info2)
-		}
-		var all2 []graph.Delta
-		for _, c := range chunks2 {
-			all2 = append(all2, c...)
 		}
 		if d := cmp.Diff(all, all2, dcmp); d != "" {
 			t.Fatal(d)

@@ -14,8 +14,9 @@ import (
 // Target receives what recovery reads, in order: first the chunks of the
 // snapshot (if any), then every WAL record after it.
 type Target interface {
-	// ApplySnapshot loads one chunk of a snapshot taken at ts into the graph.
-	ApplySnapshot(ts uint64, ds []graph.Delta) error
+	// LoadSnapshot loads a snapshot into the empty graph: ds rebuild the
+	// graph as of info.TS, as one Apply.
+	LoadSnapshot(info SnapshotInfo, ds []graph.Delta) error
 	// ApplyCommit replays one committed transaction.
 	ApplyCommit(r *Record) error
 }
@@ -92,7 +93,7 @@ func (rc *recovery) loadSnapshot() (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		info, chunks, err := decodeSnapshot(c.Name, data)
+		info, ds, err := decodeSnapshot(c.Name, data)
 		if err == nil && info.TS != c.TS {
 			err = &CorruptionError{File: c.Name, Reason: fmt.Sprintf("header timestamp %d differs from the name", info.TS)}
 		}
@@ -100,10 +101,8 @@ func (rc *recovery) loadSnapshot() (uint64, error) {
 			rc.log.Error("snapshot is invalid, trying an older one", zap.Error(err))
 			continue
 		}
-		for _, ds := range chunks {
-			if err := rc.target.ApplySnapshot(info.TS, ds); err != nil {
-				return 0, fmt.Errorf("durability: applying snapshot %s: %w", c.Name, err)
-			}
+		if err := rc.target.LoadSnapshot(info, ds); err != nil {
+			return 0, fmt.Errorf("durability: loading snapshot %s: %w", c.Name, err)
 		}
 		rc.res.Snapshot = &info
 		rc.res.LastTS, rc.res.LastEpoch = info.TS, info.Epoch
@@ -139,11 +138,12 @@ func (rc *recovery) replayWAL(snapTS uint64) error {
 			return err
 		}
 		sc := scanSegment(seg.name, seg.firstTS, data, last)
-		bad := sc.corrupt
-		for j := range sc.recs {
-			if bad == nil {
-				bad = rc.apply(seg.name, sc.offs[j], &sc.recs[j], snapTS)
-			}
+		var bad *CorruptionError
+		for j := 0; j < len(sc.recs) && bad == nil; j++ {
+			bad = rc.apply(seg.name, sc.offs[j], &sc.recs[j], snapTS)
+		}
+		if bad == nil {
+			bad = sc.corrupt
 		}
 		if bad != nil {
 			return rc.corrupt(i, bad)

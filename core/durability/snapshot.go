@@ -18,7 +18,12 @@ import (
 // followed by frames (as in the WAL) whose body starts with a kind byte:
 // chunk frames carry deltas, and one end frame carries the number of chunks
 // and deltas. A snapshot without its end frame is incomplete and never used.
-const snapHeaderSize = 28
+// The header is
+//
+//	"QSNP" | u8 format version | u8 value encoding version | u16 zero |
+//	u64 epoch | u64 timestamp | i64 next vertex ID | i64 next edge ID |
+//	u32 CRC32-C of the 40 bytes before it
+const snapHeaderSize = 44
 
 const (
 	snapChunk byte = 1
@@ -34,73 +39,101 @@ type SnapshotSource func(emit func(graph.Delta) error) error
 
 // SnapshotInfo describes one snapshot file.
 type SnapshotInfo struct {
-	Name  string // path relative to the data directory
-	Epoch uint64
-	TS    uint64
+	Name         string // path relative to the data directory
+	Epoch        uint64 // epoch of the last commit it contains
+	TS           uint64 // the graph as of this commit timestamp
+	NextVertexID int64  // IDs the graph allocates next, so none is reused
+	NextEdgeID   int64
 }
 
 func snapName(ts uint64) string {
 	return fmt.Sprintf("%s/%020d%s", snapDir, ts, snapSuffix)
 }
 
-func appendSnapHeader(dst []byte, epoch, ts uint64) []byte {
+func appendSnapHeader(dst []byte, info SnapshotInfo) []byte {
 	start := len(dst)
 	dst = append(dst, snapMagic[:]...)
 	dst = append(dst, FormatVersion, value.EncodingVersion, 0, 0)
-	dst = binary.LittleEndian.AppendUint64(dst, epoch)
-	dst = binary.LittleEndian.AppendUint64(dst, ts)
+	dst = binary.LittleEndian.AppendUint64(dst, info.Epoch)
+	dst = binary.LittleEndian.AppendUint64(dst, info.TS)
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(info.NextVertexID))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(info.NextEdgeID))
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
-// encodeSnapshot runs src and returns the snapshot file's content in pieces
-// of about chunkSize bytes each, so they can be appended one by one.
-func encodeSnapshot(epoch, ts uint64, src SnapshotSource, chunkSize int) ([][]byte, error) {
-	out := [][]byte{appendSnapHeader(nil, epoch, ts)}
-	var pending []graph.Delta
-	var chunks, deltas uint64
-	size := 0
-	flush := func() {
-		if len(pending) == 0 {
-			return
-		}
-		out = append(out, appendFrame(nil, func(b []byte) []byte {
-			return AppendDeltas(append(b, snapChunk), pending)
-		}))
-		chunks++
-		deltas += uint64(len(pending))
-		pending, size = pending[:0], 0
+// snapEncoder cuts a stream of deltas into chunk frames of about
+// chunkSize bytes and ends the stream with the end frame.
+type snapEncoder struct {
+	chunkSize int
+	pending   []graph.Delta
+	size      int
+	chunks    uint64
+	deltas    uint64
+}
+
+// add buffers d and returns a chunk frame when the chunk is full.
+func (e *snapEncoder) add(d graph.Delta) []byte {
+	e.pending = append(e.pending, d)
+	e.size += 16 + len(d.Name) + len(d.Key)
+	if d.Value != nil {
+		e.size += 16
 	}
+	if e.size < e.chunkSize {
+		return nil
+	}
+	return e.flush()
+}
+
+// flush returns the frame of the buffered deltas, or nil if none.
+func (e *snapEncoder) flush() []byte {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	f := appendFrame(nil, func(b []byte) []byte {
+		return AppendDeltas(append(b, snapChunk), e.pending)
+	})
+	e.chunks++
+	e.deltas += uint64(len(e.pending))
+	e.pending, e.size = e.pending[:0], 0
+	return f
+}
+
+// end returns the last chunk (if any) and the end frame.
+func (e *snapEncoder) end() []byte {
+	out := e.flush()
+	return appendFrame(out, func(b []byte) []byte {
+		b = binary.AppendUvarint(append(b, snapEnd), e.chunks)
+		return binary.AppendUvarint(b, e.deltas)
+	})
+}
+
+// encodeSnapshot runs src and returns the snapshot file's content in pieces
+// of about chunkSize bytes each (tests and fuzzing use it; the Store writes
+// through a SnapshotWriter).
+func encodeSnapshot(info SnapshotInfo, src SnapshotSource, chunkSize int) ([][]byte, error) {
+	out := [][]byte{appendSnapHeader(nil, info)}
+	enc := snapEncoder{chunkSize: chunkSize}
 	err := src(func(d graph.Delta) error {
-		pending = append(pending, d)
-		size += 16 + len(d.Name) + len(d.Key)
-		if d.Value != nil {
-			size += 16
-		}
-		if size >= chunkSize {
-			flush()
+		if f := enc.add(d); f != nil {
+			out = append(out, f)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	flush()
-	out = append(out, appendFrame(nil, func(b []byte) []byte {
-		b = binary.AppendUvarint(append(b, snapEnd), chunks)
-		return binary.AppendUvarint(b, deltas)
-	}))
-	return out, nil
+	return append(out, enc.end()), nil
 }
 
 // decodeSnapshot validates a whole snapshot file and returns its header and
-// delta chunks, or a CorruptionError.
-func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, error) {
+// deltas, or a CorruptionError.
+func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, error) {
 	info := SnapshotInfo{Name: name}
 	bad := func(off int, format string, args ...any) error {
 		return &CorruptionError{File: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}
 	if len(data) < snapHeaderSize || [4]byte(data[:4]) != snapMagic ||
-		crc32.Checksum(data[:24], castagnoli) != binary.LittleEndian.Uint32(data[24:28]) {
+		crc32.Checksum(data[:40], castagnoli) != binary.LittleEndian.Uint32(data[40:44]) {
 		return info, nil, bad(0, "bad snapshot header")
 	}
 	if data[4] != FormatVersion || data[5] != value.EncodingVersion {
@@ -108,8 +141,10 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, er
 	}
 	info.Epoch = binary.LittleEndian.Uint64(data[8:16])
 	info.TS = binary.LittleEndian.Uint64(data[16:24])
-	var chunks [][]graph.Delta
-	var deltas uint64
+	info.NextVertexID = int64(binary.LittleEndian.Uint64(data[24:32]))
+	info.NextEdgeID = int64(binary.LittleEndian.Uint64(data[32:40]))
+	var all []graph.Delta
+	var chunks uint64
 	for off := snapHeaderSize; off < len(data); {
 		body, size, st := parseFrame(data[off:])
 		if st != frameOK {
@@ -124,15 +159,18 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, [][]graph.Delta, er
 			if err != nil || len(rest) != 0 {
 				return info, nil, bad(off, "bad snapshot chunk: %v", err)
 			}
-			chunks = append(chunks, ds)
-			deltas += uint64(len(ds))
+			all = append(all, ds...)
+			chunks++
 		case snapEnd:
 			r := reader{p: body[1:]}
 			nc, nd := r.uvarint(), r.uvarint()
-			if r.err != nil || len(r.p) != 0 || nc != uint64(len(chunks)) || nd != deltas || off+size != len(data) {
+			if r.err != nil || len(r.p) != 0 || nc != chunks || nd != uint64(len(all)) || off+size != len(data) {
 				return info, nil, bad(off, "snapshot end record does not match its content")
 			}
-			return info, chunks, nil
+			if all == nil {
+				all = []graph.Delta{}
+			}
+			return info, all, nil
 		default:
 			return info, nil, bad(off, "unknown snapshot frame kind %d", body[0])
 		}

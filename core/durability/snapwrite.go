@@ -4,49 +4,97 @@ import (
 	"sort"
 
 	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/disk"
 )
 
-// Snapshot writes the graph as of ts (src yields it) to a temporary file,
-// syncs it, renames it into place and syncs the directory; then it keeps
-// only the newest SnapshotRetention snapshots and removes the WAL segments
-// that the oldest kept one covers, and calls done. ts should be durable in
-// the WAL already (the acknowledged timestamp), so that the WAL after the
-// snapshot links to it. One snapshot runs at a time.
-func (s *Store) Snapshot(epoch, ts uint64, src SnapshotSource, done func(error)) {
+// SnapshotWriter writes one snapshot in steps, so that a node can walk a big
+// graph a slice at a time and yield to its loop in between: Add the deltas
+// that rebuild the graph as of the snapshot's timestamp, then Finish (or
+// Abort). Chunks go to a temporary file as they fill; nothing is visible
+// under the snapshot's name until Finish has synced and renamed it.
+type SnapshotWriter struct {
+	s     *Store
+	info  SnapshotInfo
+	tmp   string
+	final string
+	f     disk.File
+	enc   snapEncoder
+	err   error
+}
+
+// BeginSnapshot starts a snapshot of the graph as of info.TS (info.Name is
+// ignored). info.TS should be durable in the WAL already (the acknowledged
+// timestamp), so the WAL after the snapshot links to it. One snapshot runs
+// at a time: otherwise the error is ErrSnapshotInProgress.
+func (s *Store) BeginSnapshot(info SnapshotInfo) (*SnapshotWriter, error) {
 	if s.snapshot {
-		done(ErrSnapshotInProgress)
-		return
+		return nil, ErrSnapshotInProgress
 	}
-	pieces, err := encodeSnapshot(epoch, ts, src, s.opts.SnapshotChunkSize)
+	final := snapName(info.TS)
+	w := &SnapshotWriter{s: s, info: info, tmp: final + tmpSuffix, final: final,
+		enc: snapEncoder{chunkSize: s.opts.SnapshotChunkSize}}
+	f, err := s.fs.Create(w.tmp)
 	if err != nil {
-		done(err)
-		return
+		return nil, err
 	}
-	final := snapName(ts)
-	tmp := final + tmpSuffix
-	f, err := s.fs.Create(tmp)
-	if err != nil {
-		done(err)
-		return
-	}
-	for _, p := range pieces {
-		if err := f.Append(p); err != nil {
-			s.abandonSnapshot(tmp, f.Close(), err, done)
-			return
-		}
+	w.f = f
+	if err := f.Append(appendSnapHeader(nil, info)); err != nil {
+		w.abandon()
+		return nil, err
 	}
 	s.snapshot = true
-	f.Sync(func(err error) {
-		cerr := f.Close()
-		if err == nil {
+	return w, nil
+}
+
+// Add adds one delta; its error is the first write error so far.
+func (w *SnapshotWriter) Add(d graph.Delta) error {
+	if w.err == nil {
+		if frame := w.enc.add(d); frame != nil {
+			w.err = w.f.Append(frame)
+		}
+	}
+	return w.err
+}
+
+// Abort drops the snapshot and removes its temporary file.
+func (w *SnapshotWriter) Abort() {
+	w.abandon()
+	w.s.snapshot = false
+}
+
+func (w *SnapshotWriter) abandon() {
+	_ = w.f.Close() // the file is removed next; its close error changes nothing
+	if err := w.s.fs.Remove(w.tmp); err != nil {
+		w.s.log.Warn("cannot remove the temporary file of a failed snapshot", zap.String("file", w.tmp), zap.Error(err))
+	}
+}
+
+// Finish writes the end record, syncs the file, renames it into place and
+// syncs the directory; then it keeps only the newest SnapshotRetention
+// snapshots, removes the WAL segments that the oldest kept one covers, and
+// calls done.
+func (w *SnapshotWriter) Finish(done func(error)) {
+	if w.err == nil {
+		w.err = w.f.Append(w.enc.end())
+	}
+	if w.err != nil {
+		w.Abort()
+		done(w.err)
+		return
+	}
+	s := w.s
+	w.f.Sync(func(err error) {
+		if cerr := w.f.Close(); err == nil {
 			err = cerr
 		}
 		if err == nil {
-			err = s.fs.Rename(tmp, final)
+			err = s.fs.Rename(w.tmp, w.final)
 		}
 		if err != nil {
-			s.snapshot = false
-			s.abandonSnapshot(tmp, nil, err, done)
+			w.Abort()
+			done(err)
 			return
 		}
 		s.fs.SyncDir(snapDir, func(err error) {
@@ -55,21 +103,29 @@ func (s *Store) Snapshot(epoch, ts uint64, src SnapshotSource, done func(error))
 				done(err)
 				return
 			}
-			s.log.Info("snapshot written", zap.String("file", final), zap.Uint64("ts", ts))
-			s.addSnapshot(SnapshotInfo{Name: final, Epoch: epoch, TS: ts})
+			s.log.Info("snapshot written", zap.String("file", w.final), zap.Uint64("ts", w.info.TS))
+			w.info.Name = w.final
+			s.addSnapshot(w.info)
 			s.retain()
 			done(nil)
 		})
 	})
 }
 
-// abandonSnapshot removes a failed snapshot's temporary file.
-func (s *Store) abandonSnapshot(tmp string, closeErr, err error, done func(error)) {
-	_ = closeErr // the first error is the one to report
-	if rerr := s.fs.Remove(tmp); rerr != nil {
-		s.log.Warn("cannot remove the temporary file of a failed snapshot", zap.String("file", tmp), zap.Error(rerr))
+// Snapshot writes a whole snapshot in one call: src yields the deltas (see
+// BeginSnapshot). Completion, as for Finish, arrives through done.
+func (s *Store) Snapshot(info SnapshotInfo, src SnapshotSource, done func(error)) {
+	w, err := s.BeginSnapshot(info)
+	if err != nil {
+		done(err)
+		return
 	}
-	done(err)
+	if err := src(w.Add); err != nil {
+		w.Abort()
+		done(err)
+		return
+	}
+	w.Finish(done)
 }
 
 // Snapshots lists the snapshots on disk, oldest first.

@@ -3,6 +3,7 @@ package durability
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -29,6 +30,12 @@ type Options struct {
 	// SnapshotChunkSize is the approximate size of one snapshot frame
 	// (default 1 MiB).
 	SnapshotChunkSize int
+	// Defer, when set, runs f on the node's loop after the events already
+	// queued there (the instance passes Clock.AfterFunc(0, f)). Append then
+	// gathers the records of every commit that arrives in the same turn of
+	// the loop into one write (and, with group commit, one fsync) instead of
+	// writing the first at once and making the rest wait for the next fsync.
+	Defer func(f func())
 	// StartDespiteCorruption makes Open start from what is valid before WAL
 	// corruption (moving the rest aside) instead of refusing with a
 	// CorruptionError that names the file and offset.
@@ -78,11 +85,13 @@ type Store struct {
 	barrier  int           // sync operations that must finish before writing
 	unsynced int           // records written since the last fsync (SyncEvery)
 
-	bufTS    uint64      // timestamp of the first buffered record
-	failed   error       // the first IO error; the Store is dead after it
-	closed   bool        // Close was called
-	onIdle   func(error) // Close's callback, until everything is synced
-	snapshot bool        // a snapshot is being written
+	bufTS        uint64        // timestamp of the first buffered record
+	afterBarrier []func(error) // Flush calls waiting for the barrier
+	deferred     bool          // a deferred kick is queued
+	failed       error         // the first IO error; the Store is dead after it
+	closed       bool          // Close was called
+	onIdle       func(error)   // Close's callback, until everything is synced
+	snapshot     bool          // a snapshot is being written
 }
 
 // Open recovers the state on fs into target (newest valid snapshot, then the
@@ -94,6 +103,11 @@ func Open(fs disk.FS, log *zap.Logger, opts Options, target Target) (*Store, Rec
 		return nil, rc.res, err
 	}
 	s := &Store{fs: fs, log: log, opts: opts, lastTS: rc.res.LastTS, segs: rc.segs, snaps: rc.snaps}
+	if n := len(rc.segs); n > 0 && !slices.Contains(rc.fixups, rc.segs[n-1].name) {
+		// What recovery read may be in the OS cache only (after a process
+		// crash): make it durable before it is acknowledged.
+		rc.fixups = append(rc.fixups, rc.segs[n-1].name)
+	}
 	for _, name := range rc.fixups {
 		s.syncFile(name)
 	}
@@ -146,12 +160,33 @@ func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
 	s.lastTS = ts
 	if s.opts.SyncEvery != 0 {
 		s.unsynced++
-		s.kick()
+		s.schedule()
 		done(s.failed)
 		return
 	}
 	s.waiting = append(s.waiting, done)
-	s.kick()
+	s.schedule()
+}
+
+// maxGather bounds what Append gathers before writing without waiting for
+// the deferred flush.
+const maxGather = 256 << 10
+
+// schedule writes the buffer now, or once the loop has run what is queued
+// when Options.Defer is set.
+func (s *Store) schedule() {
+	if s.opts.Defer == nil || len(s.buf) >= maxGather {
+		s.kick()
+		return
+	}
+	if s.deferred {
+		return
+	}
+	s.deferred = true
+	s.opts.Defer(func() {
+		s.deferred = false
+		s.kick()
+	})
 }
 
 // kick writes the buffered records when nothing blocks it: with group
@@ -169,10 +204,14 @@ func (s *Store) kick() {
 		}
 	}
 	batch := s.buf
-	s.buf = nil
 	if err := s.cur.Append(batch); err != nil {
 		s.fail(err)
 		return
+	}
+	// Append does not keep the slice: reuse it unless a barrier made it big.
+	s.buf = batch[:0]
+	if cap(batch) > 1<<20 {
+		s.buf = nil
 	}
 	if s.opts.SyncEvery == 0 {
 		s.inflight, s.waiting = s.waiting, nil
@@ -239,8 +278,39 @@ func (s *Store) opDone(err error) {
 
 func (s *Store) barrierDone(err error) {
 	s.checkErr(err)
-	s.barrier--
+	if s.barrier--; s.barrier > 0 {
+		return
+	}
 	s.kick()
+	fl := s.afterBarrier
+	s.afterBarrier = nil
+	for _, done := range fl {
+		s.Flush(done)
+	}
+}
+
+// Flush calls done once everything appended so far, and what recovery read
+// and repaired, is durable. The instance acknowledges recovered commits
+// only then.
+func (s *Store) Flush(done func(error)) {
+	switch {
+	case s.failed != nil:
+		done(s.failed)
+	case s.opts.SyncEvery == 0 && len(s.buf) > 0:
+		s.waiting = append(s.waiting, done)
+	case s.opts.SyncEvery == 0 && s.ops > 0:
+		s.inflight = append(s.inflight, done)
+	case s.barrier > 0:
+		s.afterBarrier = append(s.afterBarrier, done)
+	case s.cur != nil && s.unsynced > 0:
+		s.unsynced = 0
+		s.cur.Sync(func(err error) {
+			s.checkErr(err)
+			done(s.failed)
+		})
+	default:
+		done(nil)
+	}
 }
 
 func (s *Store) checkErr(err error) {

@@ -22,7 +22,7 @@ func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 			return fmt.Errorf("%w: delta %d (op %d, id %d): %w", ErrBadDelta, i, d.Op, d.ID, err)
 		}
 	}
-	if len(t.deltas) == 0 {
+	if len(t.vw) == 0 && len(t.ew) == 0 {
 		t.finish()
 		g.lastTS = ts
 		return nil

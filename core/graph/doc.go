@@ -28,7 +28,8 @@
 // sees its own writes. A write to an object that another transaction holds
 // uncommitted, or (under snapshot isolation) that was committed after the
 // snapshot, fails at once with a *ConflictError (errors.Is ErrSerialization,
-// IsRetryable true); the caller aborts and retries. Creating an edge counts
+// IsRetryable true) and dooms the transaction (later writes and Commit
+// return the same error); the caller aborts and retries. Creating an edge counts
 // as a write to both endpoints. Deleting a vertex with edges fails with
 // ErrHasEdges unless detach is set.
 //

@@ -34,6 +34,7 @@ type Graph struct {
 	ackTS     uint64          // highest timestamp the host acknowledged (owner)
 	visibleTS atomic.Uint64   // the snapshot new readers take
 	prepared  map[uint64]bool // prepared, undecided commit timestamps (owner)
+	pmarks    map[uint64]bool // the marks of prepared transactions (owner)
 	nextTx    uint64          // last transaction ID (owner)
 	seed      uint64          // seeds skip lists (owner)
 	regMu     sync.Mutex      // guards active
@@ -49,6 +50,7 @@ func New(opts Options) *Graph {
 		names:    newNames(),
 		lsets:    labelSets{sets: map[string]*labelSet{}},
 		prepared: map[uint64]bool{},
+		pmarks:   map[uint64]bool{},
 		active:   map[uint64]int{},
 		seed:     0x9E3779B97F4A7C15,
 	}

@@ -239,3 +239,55 @@ func TestInvalidValues(t *testing.T) {
 		t.Fatalf("missing vertex: %v", err)
 	}
 }
+
+func TestConflictDoomsTransaction(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	a := must[int64](t)(tx.CreateVertex())
+	b := must[int64](t)(tx.CreateVertex())
+	commit(t, tx)
+	holder := g.Begin(TxOptions{})
+	ok(t, holder.SetVertexProperty(b, "k", int64(1)))
+	loser := g.Begin(TxOptions{})
+	// the edge claims a, then conflicts on b
+	if _, err := loser.CreateEdge(a, b, "R"); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("want conflict, got %v", err)
+	}
+	if err := loser.SetVertexProperty(a, "k", int64(2)); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("doomed transaction wrote: %v", err)
+	}
+	if _, _, err := loser.Commit(); !errors.Is(err, ErrSerialization) {
+		t.Fatalf("doomed commit: %v", err)
+	}
+	commit(t, holder)
+	// a is free again: the doomed transaction's claim was rolled back
+	tx = g.Begin(TxOptions{})
+	ok(t, tx.SetVertexProperty(a, "k", int64(3)))
+	commit(t, tx)
+}
+
+func TestEdgesBothInIDOrder(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	a := must[int64](t)(tx.CreateVertex())
+	b := must[int64](t)(tx.CreateVertex())
+	e0 := must[int64](t)(tx.CreateEdge(a, b, "R"))
+	e1 := must[int64](t)(tx.CreateEdge(b, a, "R"))
+	e2 := must[int64](t)(tx.CreateEdge(a, a, "S"))
+	e3 := must[int64](t)(tx.CreateEdge(a, b, "S"))
+	var got []int64
+	for it := tx.Edges(a, Both); it.Next(); {
+		got = append(got, it.Edge().ID)
+	}
+	if !cmp.Equal(got, []int64{e0, e1, e2, e3}) {
+		t.Fatalf("Both order %v", got)
+	}
+	got = got[:0]
+	for it := tx.Edges(a, Both, "S"); it.Next(); {
+		got = append(got, it.Edge().ID)
+	}
+	if !cmp.Equal(got, []int64{e2, e3}) {
+		t.Fatalf("Both order with type %v", got)
+	}
+	tx.Abort()
+}

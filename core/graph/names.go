@@ -70,6 +70,13 @@ func (s *labelSet) has(id uint32) bool {
 // labelSets interns label sets (owner only).
 type labelSets struct {
 	sets map[string]*labelSet
+	plus map[labelStep]*labelSet // memoized with
+}
+
+// labelStep is a set and a label to add to it.
+type labelStep struct {
+	set   *labelSet
+	label uint32
 }
 
 func (ls *labelSets) intern(ids []uint32) *labelSet {
@@ -90,6 +97,18 @@ func (ls *labelSets) intern(ids []uint32) *labelSet {
 
 // with returns the interned set s ∪ {id}.
 func (ls *labelSets) with(s *labelSet, id uint32) *labelSet {
+	if r, ok := ls.plus[labelStep{s, id}]; ok {
+		return r
+	}
+	r := ls.union(s, id)
+	if ls.plus == nil {
+		ls.plus = map[labelStep]*labelSet{}
+	}
+	ls.plus[labelStep{s, id}] = r
+	return r
+}
+
+func (ls *labelSets) union(s *labelSet, id uint32) *labelSet {
 	var cur []uint32
 	if s != nil {
 		cur = s.ids

@@ -33,6 +33,15 @@ func (s SchemaItem) String() string {
 	return fmt.Sprintf("schema kind %d", s.Kind)
 }
 
+func cmpChain(cs ...int) int {
+	for _, c := range cs {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 func compareItems(a, b SchemaItem) int {
 	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
 }
@@ -225,7 +234,8 @@ func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
 	case KindEdgeTypeIndex:
 		l := newSkipList(g.nextSeed())
 		for id := int64(0); id < g.nextEID.Load(); id++ {
-			if h := g.edges.get(id).head.Load(); h != nil && h.typ == name {
+			s := g.edges.get(id) // nil past the store when ReserveIDs raised nextEID
+			if h := headOf(s); h != nil && h.typ == name {
 				l.insert(nil, id)
 			}
 		}
@@ -266,7 +276,11 @@ func (g *Graph) buildProp(label, key uint32) *propIndex {
 // eachVersion calls f for every live version of every vertex (owner only).
 func (g *Graph) eachVersion(f func(int64, *vver)) {
 	for id := int64(0); id < g.nextVID.Load(); id++ {
-		for v := g.vertices.get(id).head.Load(); v != nil; v = v.prev.Load() {
+		s := g.vertices.get(id) // nil past the store when ReserveIDs raised nextVID
+		if s == nil {
+			continue
+		}
+		for v := s.head.Load(); v != nil; v = v.prev.Load() {
 			if !v.deleted {
 				f(id, v)
 			}
@@ -274,8 +288,10 @@ func (g *Graph) eachVersion(f func(int64, *vver)) {
 	}
 }
 
-// latest returns the newest committed version of a vertex (or the owner's
-// own uncommitted one when mark matches), nil if deleted or absent.
+// latest returns the newest committed or prepared version of a vertex (or
+// the transaction's own uncommitted one when mark matches), nil if deleted or
+// absent. Constraints are checked against it, so two transactions that
+// prepare conflicting values cannot both commit.
 func (g *Graph) latest(id int64) *vver { return g.latestFor(id, 0) }
 
 func (g *Graph) latestFor(id int64, mark uint64) *vver {
@@ -285,7 +301,7 @@ func (g *Graph) latestFor(id int64, mark uint64) *vver {
 	}
 	for v := s.head.Load(); v != nil; v = v.prev.Load() {
 		ts := v.ts.Load()
-		if ts&txBit == 0 || (mark != 0 && ts == mark) {
+		if ts&txBit == 0 || (mark != 0 && ts == mark) || g.pmarks[ts] {
 			if v.deleted {
 				return nil
 			}
@@ -435,83 +451,6 @@ type Bound struct {
 	Inclusive bool
 }
 
-// VerticesByProperty walks the vertices with the label whose property
-// equals val (Cypher equality: 1 = 1.0). With a label+property index they
-// come in value order, else in ID order.
-func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
-	if val == nil || containsNaN(val) {
-		return &VertexIter{}
-	}
-	b := &Bound{Value: val, Inclusive: true}
-	return t.VerticesByPropertyRange(label, key, b, b)
-}
-
-// VerticesByPropertyRange walks the vertices with the label whose property
-// lies between the bounds (nil: unbounded). Only values of the bounds' kind
-// match (numbers with numbers, strings with strings, ...); with no bound at
-// all, every vertex that has the property matches. With a label+property
-// index they come in value order, else in ID order.
-func (t *Txn) VerticesByPropertyRange(label, key string, lower, upper *Bound) *VertexIter {
-	lid, ok1 := t.g.names.lookup(label)
-	kid, ok2 := t.g.names.lookup(key)
-	if !ok1 || !ok2 || t.state == txDone {
-		return &VertexIter{}
-	}
-	in, ok := rangeTest(lower, upper)
-	if !ok {
-		return &VertexIter{}
-	}
-	pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]
-	if pi == nil {
-		return t.scanVertices(func(v *vver) bool {
-			val, ok := v.props.get(kid)
-			return ok && v.labels.has(lid) && in(val)
-		})
-	}
-	var start *skipNode
-	switch {
-	case lower != nil:
-		start = pi.list.seek(lower.Value, !lower.Inclusive)
-	case upper != nil:
-		r := rankOf(upper.Value)
-		start = pi.list.seekWith(func(k value.Value) bool { return rankOf(k) < r })
-	default:
-		start = pi.list.first()
-	}
-	stop := func(n *skipNode) bool { return !in(n.key) && pastRange(n.key, lower, upper) }
-	return t.listVertices(start, func(n *skipNode, v *vver) bool {
-		return in(n.key) && pi.matches(v, n.key)
-	}, stop)
-}
-
-// rangeTest returns the predicate for a range; ok is false when nothing can
-// match.
-func rangeTest(lower, upper *Bound) (func(value.Value) bool, bool) {
-	for _, b := range []*Bound{lower, upper} {
-		if b != nil && (b.Value == nil || containsNaN(b.Value)) {
-			return nil, false
-		}
-	}
-	if lower != nil && upper != nil && rankOf(lower.Value) != rankOf(upper.Value) {
-		return nil, false
-	}
-	return func(v value.Value) bool {
-		if lower != nil {
-			c := compareKeys(v, lower.Value)
-			if rankOf(v) != rankOf(lower.Value) || c < 0 || (c == 0 && !lower.Inclusive) || containsNaN(v) {
-				return false
-			}
-		}
-		if upper != nil {
-			c := compareKeys(v, upper.Value)
-			if rankOf(v) != rankOf(upper.Value) || c > 0 || (c == 0 && !upper.Inclusive) || containsNaN(v) {
-				return false
-			}
-		}
-		return true
-	}, true
-}
-
 // pastRange reports whether key (in list order) is beyond the range, so the
 // walk can stop.
 func pastRange(key value.Value, lower, upper *Bound) bool {
@@ -523,4 +462,12 @@ func pastRange(key value.Value, lower, upper *Bound) bool {
 		return rankOf(key) != rankOf(lower.Value)
 	}
 	return false
+}
+
+// headOf is an edge slot's newest version, or nil for a missing slot.
+func headOf(s *eslot) *ever {
+	if s == nil {
+		return nil
+	}
+	return s.head.Load()
 }

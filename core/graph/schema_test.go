@@ -296,3 +296,20 @@ func dump(t *testing.T, tx *Txn) map[string]any {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+func TestUniqueAcrossPreparedTransactions(t *testing.T) {
+	g := New(Options{})
+	must[uint64](t)(idx(g.CreateConstraint(SchemaItem{Kind: KindUnique, Name: "P", Key: "age"})))
+	t1, t2 := g.Begin(TxOptions{}), g.Begin(TxOptions{})
+	for _, tx := range []*Txn{t1, t2} {
+		v := must[int64](t)(tx.CreateVertex())
+		ok(t, tx.AddLabel(v, "P"))
+		ok(t, tx.SetVertexProperty(v, "age", int64(7)))
+	}
+	must[uint64](t)(idx(t1.Prepare()))
+	var ce *ConstraintError
+	if _, _, err := t2.Prepare(); !errors.As(err, &ce) {
+		t.Fatalf("second prepare of a duplicate: %v", err)
+	}
+	must[uint64](t)(idx(t1.Commit()))
+}

@@ -12,18 +12,41 @@ const skipMaxLevel = 24
 // skipNode is one index entry: a key (nil for label and edge-type indexes)
 // and an object ID.
 type skipNode struct {
-	key  value.Value
-	id   int64
-	next []atomic.Pointer[skipNode]
+	key   value.Value
+	id    int64
+	ikey  int64 // key when it is an int64 (isInt), compared without unboxing
+	isInt bool
+	next  []atomic.Pointer[skipNode]
+}
+
+// probe is a search key prepared once per search.
+type probe struct {
+	key   value.Value
+	ikey  int64
+	isInt bool
+}
+
+func newProbe(key value.Value) probe {
+	i, ok := key.(int64)
+	return probe{key: key, ikey: i, isInt: ok}
+}
+
+// compareKey orders the probe against n's key.
+func (p probe) compareKey(n *skipNode) int {
+	if p.isInt && n.isInt {
+		return cmp.Compare(p.ikey, n.ikey)
+	}
+	return compareKeys(p.key, n.key)
 }
 
 // skipList is an ordered set of (key, id) entries with one writer (the owner)
 // and any number of concurrent readers: nodes are fully built before they are
 // linked, and links are atomic.
 type skipList struct {
-	head skipNode
-	rng  uint64
-	n    int
+	head  skipNode
+	level atomic.Int32 // highest level in use
+	rng   uint64
+	n     int
 }
 
 func newSkipList(seed uint64) *skipList {
@@ -32,8 +55,8 @@ func newSkipList(seed uint64) *skipList {
 	return s
 }
 
-func compareEntry(key value.Value, id int64, n *skipNode) int {
-	if c := compareKeys(key, n.key); c != 0 {
+func compareEntry(p probe, id int64, n *skipNode) int {
+	if c := p.compareKey(n); c != 0 {
 		return c
 	}
 	return cmp.Compare(id, n.id)
@@ -54,9 +77,13 @@ func (s *skipList) randomLevel() int {
 }
 
 // preds fills p with the last node before (key, id) at every level.
-func (s *skipList) preds(key value.Value, id int64, p *[skipMaxLevel]*skipNode) *skipNode {
+func (s *skipList) preds(key probe, id int64, p *[skipMaxLevel]*skipNode) *skipNode {
 	x := &s.head
 	for lvl := skipMaxLevel - 1; lvl >= 0; lvl-- {
+		if lvl >= int(s.level.Load()) {
+			p[lvl] = x
+			continue
+		}
 		for {
 			nx := x.next[lvl].Load()
 			if nx == nil || compareEntry(key, id, nx) <= 0 {
@@ -72,16 +99,20 @@ func (s *skipList) preds(key value.Value, id int64, p *[skipMaxLevel]*skipNode) 
 // insert adds (key, id); it reports false when the entry exists (owner only).
 func (s *skipList) insert(key value.Value, id int64) bool {
 	var p [skipMaxLevel]*skipNode
-	if nx := s.preds(key, id, &p); nx != nil && compareEntry(key, id, nx) == 0 {
+	pr := newProbe(key)
+	if nx := s.preds(pr, id, &p); nx != nil && compareEntry(pr, id, nx) == 0 {
 		return false
 	}
 	lvl := s.randomLevel()
-	n := &skipNode{key: key, id: id, next: make([]atomic.Pointer[skipNode], lvl)}
+	n := &skipNode{key: key, id: id, ikey: pr.ikey, isInt: pr.isInt, next: make([]atomic.Pointer[skipNode], lvl)}
 	for i := 0; i < lvl; i++ {
 		n.next[i].Store(p[i].next[i].Load())
 	}
 	for i := 0; i < lvl; i++ {
 		p[i].next[i].Store(n)
+	}
+	if int32(lvl) > s.level.Load() {
+		s.level.Store(int32(lvl))
 	}
 	s.n++
 	return true
@@ -91,8 +122,9 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 // Readers standing on the removed node can still follow its links.
 func (s *skipList) remove(key value.Value, id int64) bool {
 	var p [skipMaxLevel]*skipNode
-	n := s.preds(key, id, &p)
-	if n == nil || compareEntry(key, id, n) != 0 {
+	pr := newProbe(key)
+	n := s.preds(pr, id, &p)
+	if n == nil || compareEntry(pr, id, n) != 0 {
 		return false
 	}
 	for i := len(n.next) - 1; i >= 0; i-- {
@@ -109,17 +141,29 @@ func (s *skipList) first() *skipNode { return s.head.next[0].Load() }
 
 // seek returns the first entry with key >= key (or > key when strict).
 func (s *skipList) seek(key value.Value, strict bool) *skipNode {
-	return s.seekWith(func(k value.Value) bool {
-		c := compareKeys(k, key)
-		return c < 0 || (strict && c == 0)
-	})
+	p := newProbe(key)
+	x := &s.head
+	for lvl := int(s.level.Load()) - 1; lvl >= 0; lvl-- {
+		for {
+			nx := x.next[lvl].Load()
+			if nx == nil {
+				break
+			}
+			c := p.compareKey(nx)
+			if c < 0 || (c == 0 && !strict) {
+				break
+			}
+			x = nx
+		}
+	}
+	return x.next[0].Load()
 }
 
 // seekWith returns the first entry whose key is not before the target; the
 // keys for which before is true must form a prefix of the list.
 func (s *skipList) seekWith(before func(value.Value) bool) *skipNode {
 	x := &s.head
-	for lvl := skipMaxLevel - 1; lvl >= 0; lvl-- {
+	for lvl := int(s.level.Load()) - 1; lvl >= 0; lvl-- {
 		for {
 			nx := x.next[lvl].Load()
 			if nx == nil || !before(nx.key) {

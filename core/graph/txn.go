@@ -14,7 +14,8 @@ const (
 	// fails a write to an object changed after it (the default).
 	SnapshotIsolation Isolation = iota
 	// ReadCommitted reads the latest visible commit at every read and fails
-	// a write only on another transaction's uncommitted write.
+	// a write only on another transaction's uncommitted write or on a commit
+	// not yet acknowledged.
 	ReadCommitted
 )
 
@@ -60,6 +61,7 @@ type Txn struct {
 	idx    []idxEntry
 	deltas []Delta
 	ts     uint64 // commit timestamp once prepared
+	failed error  // a conflict doomed the transaction: it can only abort
 	replay bool   // Apply: no conflict checks, IDs from deltas
 }
 
@@ -100,6 +102,11 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 	if t.state != txActive {
 		return 0, nil, ErrTxDone
 	}
+	if t.failed != nil {
+		err := t.failed
+		t.Abort()
+		return 0, nil, err
+	}
 	if len(t.deltas) == 0 {
 		return 0, nil, nil
 	}
@@ -110,6 +117,7 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 	t.g.lastTS++
 	t.ts = t.g.lastTS
 	t.g.prepared[t.ts] = true
+	t.g.pmarks[t.mark] = true
 	t.state = txPrepared
 	return t.ts, t.deltas, nil
 }
@@ -119,7 +127,9 @@ func (t *Txn) Prepare() (uint64, []Delta, error) {
 // transactions once the host calls MarkAcknowledged with that timestamp (or
 // at once with Options.ImmediateVisibility). A transaction without changes
 // returns timestamp 0 and no deltas. A constraint violation aborts the
-// transaction and returns a *ConstraintError.
+// transaction and returns a *ConstraintError. After a *ConflictError the
+// transaction is doomed: later writes fail with that error, and Commit
+// aborts the transaction and returns it.
 func (t *Txn) Commit() (uint64, []Delta, error) {
 	if t.state == txDone {
 		return 0, nil, ErrTxDone
@@ -129,12 +139,13 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 			return 0, nil, err
 		}
 		if t.state == txActive { // nothing to commit
-			t.finish()
+			t.Abort()
 			return 0, nil, nil
 		}
 	}
 	g := t.g
 	delete(g.prepared, t.ts)
+	delete(g.pmarks, t.mark)
 	t.stamp(t.ts)
 	t.pruneEntries()
 	g.vDirty = append(g.vDirty, t.vw...)
@@ -170,6 +181,7 @@ func (t *Txn) Abort() {
 	g := t.g
 	if t.state == txPrepared {
 		delete(g.prepared, t.ts)
+		delete(g.pmarks, t.mark)
 	}
 	for _, id := range slices.Backward(t.ew) {
 		s := g.edges.get(id)
@@ -206,10 +218,19 @@ func (t *Txn) finish() {
 	t.g.release(t.start)
 }
 
+// doom records a conflict: every later write and Commit fail with it.
+func (t *Txn) doom(err error) error {
+	t.failed = err
+	return err
+}
+
 // writable checks that the transaction may write.
 func (t *Txn) writable() error {
 	if t.state != txActive {
 		return ErrTxDone
+	}
+	if t.failed != nil {
+		return t.failed
 	}
 	if t.opts.ReadOnly {
 		return ErrReadOnly
@@ -225,7 +246,11 @@ func (t *Txn) conflict(ts uint64) bool {
 	if ts&txBit != 0 {
 		return true
 	}
-	return t.opts.Isolation == SnapshotIsolation && ts > t.start
+	if t.opts.Isolation == ReadCommitted {
+		// writing over a commit that is not yet visible would expose it
+		return ts > t.g.visibleTS.Load()
+	}
+	return ts > t.start
 }
 
 // ownVertex returns this transaction's version of vertex id, creating it
@@ -247,7 +272,7 @@ func (t *Txn) ownVertex(id int64) (*vver, error) {
 		return head, nil
 	}
 	if t.conflict(ts) {
-		return nil, &ConflictError{Object: "vertex", ID: id}
+		return nil, t.doom(&ConflictError{Object: "vertex", ID: id})
 	}
 	if ts&txBit != 0 || head.deleted {
 		return nil, notFound("vertex", id)
@@ -278,7 +303,7 @@ func (t *Txn) ownEdge(id int64) (*ever, error) {
 		return head, nil
 	}
 	if t.conflict(ts) {
-		return nil, &ConflictError{Object: "edge", ID: id}
+		return nil, t.doom(&ConflictError{Object: "edge", ID: id})
 	}
 	if ts&txBit != 0 || head.deleted {
 		return nil, notFound("edge", id)

@@ -28,7 +28,18 @@ func (t *Txn) createVertexID(id int64) {
 	nv.prev.Store(s.head.Load())
 	s.head.Store(nv)
 	t.vw = append(t.vw, id)
-	t.deltas = append(t.deltas, Delta{Op: OpCreateVertex, ID: id})
+	t.record(Delta{Op: OpCreateVertex, ID: id})
+}
+
+// record appends a delta; Apply's replay keeps none (the caller has them).
+func (t *Txn) record(d Delta) {
+	if t.replay {
+		return
+	}
+	if t.deltas == nil {
+		t.deltas = make([]Delta, 0, 4)
+	}
+	t.deltas = append(t.deltas, d)
 }
 
 // AddLabel adds a label to a vertex (a no-op if it has it).
@@ -45,7 +56,7 @@ func (t *Txn) AddLabel(id int64, label string) error {
 		return err
 	}
 	v.labels = t.g.lsets.with(v.labels, lid)
-	t.deltas = append(t.deltas, Delta{Op: OpAddLabel, ID: id, Name: label})
+	t.record(Delta{Op: OpAddLabel, ID: id, Name: label})
 	t.indexLabel(id, v, lid)
 	return nil
 }
@@ -67,7 +78,7 @@ func (t *Txn) RemoveLabel(id int64, label string) error {
 		return err
 	}
 	v.labels = t.g.lsets.without(v.labels, lid)
-	t.deltas = append(t.deltas, Delta{Op: OpRemoveLabel, ID: id, Name: label})
+	t.record(Delta{Op: OpRemoveLabel, ID: id, Name: label})
 	return nil
 }
 
@@ -85,7 +96,7 @@ func (t *Txn) SetVertexProperty(id int64, key string, val value.Value) error {
 	}
 	k := t.g.names.intern(key)
 	v.props = v.props.with(k, val)
-	t.deltas = append(t.deltas, Delta{Op: OpSetVertexProp, ID: id, Key: key, Value: val})
+	t.record(Delta{Op: OpSetVertexProp, ID: id, Key: key, Value: val})
 	if val != nil {
 		t.indexProp(id, v, k, val)
 	}
@@ -125,7 +136,7 @@ func (t *Txn) DeleteVertex(id int64, detach bool) error {
 		}
 	}
 	v.deleted, v.labels, v.props = true, nil, nil
-	t.deltas = append(t.deltas, Delta{Op: OpDeleteVertex, ID: id})
+	t.record(Delta{Op: OpDeleteVertex, ID: id})
 	return nil
 }
 
@@ -182,7 +193,7 @@ func (t *Txn) createEdgeID(id, from, to int64, typ string) {
 	t.newE = append(t.newE, id)
 	appendAdj(&g.vertices.get(from).out, id)
 	appendAdj(&g.vertices.get(to).in, id)
-	t.deltas = append(t.deltas, Delta{Op: OpCreateEdge, ID: id, From: from, To: to, Name: typ})
+	t.record(Delta{Op: OpCreateEdge, ID: id, From: from, To: to, Name: typ})
 	t.indexEdge(id, tid)
 }
 
@@ -196,7 +207,7 @@ func (t *Txn) DeleteEdge(id int64) error {
 		return err
 	}
 	e.deleted, e.props = true, nil
-	t.deltas = append(t.deltas, Delta{Op: OpDeleteEdge, ID: id})
+	t.record(Delta{Op: OpDeleteEdge, ID: id})
 	return nil
 }
 
@@ -213,7 +224,7 @@ func (t *Txn) SetEdgeProperty(id int64, key string, val value.Value) error {
 		return err
 	}
 	e.props = e.props.with(t.g.names.intern(key), val)
-	t.deltas = append(t.deltas, Delta{Op: OpSetEdgeProp, ID: id, Key: key, Value: val})
+	t.record(Delta{Op: OpSetEdgeProp, ID: id, Key: key, Value: val})
 	return nil
 }
 

@@ -14,6 +14,20 @@ type fakeEngine struct {
 	script map[string]fakeResponse
 	graph  Graph
 	params map[string]value.Value
+	procs  map[string]Procedure
+}
+
+// RegisterProcedure keeps test procedures; a script entry "DROPPROCS"
+// makes the engine lose them (a broken registry).
+func (f *fakeEngine) RegisterProcedure(p Procedure) error {
+	if _, drop := f.script["DROPPROCS"]; drop {
+		return nil
+	}
+	if f.procs == nil {
+		f.procs = map[string]Procedure{}
+	}
+	f.procs[p.Name] = p
+	return nil
 }
 
 type fakeResponse struct {
@@ -23,6 +37,14 @@ type fakeResponse struct {
 }
 
 func (f *fakeEngine) Execute(q string, params map[string]value.Value) (*Result, error) {
+	if strings.TrimSpace(q) == "CALLPROC" {
+		p, ok := f.procs["test.labels"]
+		if !ok {
+			return nil, &QueryError{Type: "ProcedureError", Phase: "compile time", Detail: "ProcedureNotFound"}
+		}
+		rs, err := p.Call(nil)
+		return &Result{Columns: []string{"label"}, Rows: rs}, err
+	}
 	r, ok := f.script[strings.TrimSpace(q)]
 	if !ok {
 		return nil, &QueryError{Type: "SyntaxError", Phase: "compile time", Detail: "UnexpectedSyntax", Msg: "unscripted query " + q}
@@ -153,6 +175,7 @@ func badScripts() map[string]badScript {
 	add("path relationship type", "[5]", "PARAMS", res(pl, row(value.Path{Nodes: []value.Node{a, b, c},
 		Rels: []value.Relationship{t, {ID: 2, StartID: 3, EndID: 2, Type: "V"}}}, value.List{int64(1), int64(2), int64(3)})))
 	add("list multiset", "[5]", "PARAMS", res(pl, row(good["PARAMS"].res.Rows[0][0], value.List{int64(1), int64(2), int64(2)})))
+	add("procedure lost", "[7]", "DROPPROCS", fakeResponse{})
 	add("outline row", "[6] Outline <q> #2", "TWO", res([]string{"x"}, row("one")))
 	add("panic", "[6] Outline <q> #1", "ONE", fakeResponse{apply: func(*Graph) { panic("boom") }})
 	return m

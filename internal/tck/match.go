@@ -249,6 +249,17 @@ func columnOrder(exp, act []string) ([]int, error) {
 	}
 	idx := map[string]int{}
 	for i, c := range act {
+		if _, dup := idx[c]; dup {
+			// Duplicate names cannot be matched by name: compare by position.
+			if strings.Join(exp, "\x00") != strings.Join(act, "\x00") {
+				return nil, fmt.Errorf("got columns %q, want %q", act, exp)
+			}
+			perm := make([]int, len(exp))
+			for j := range perm {
+				perm[j] = j
+			}
+			return perm, nil
+		}
 		idx[c] = i
 	}
 	perm := make([]int, len(exp))

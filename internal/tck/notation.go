@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -174,9 +173,8 @@ func (p *notationParser) str() (value.Value, error) {
 				return nil, err
 			}
 		default:
-			r, n := utf8.DecodeRuneInString(p.src[p.pos:])
-			b.WriteRune(r)
-			p.pos += n
+			b.WriteByte(c)
+			p.pos++
 		}
 	}
 	return nil, p.errf("unterminated string")

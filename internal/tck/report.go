@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -127,9 +128,60 @@ func WritePassing(path string, ids []string) error {
 	sort.Strings(ids)
 	var b strings.Builder
 	b.WriteString("# openCypher TCK scenarios that pass; `make test` fails when one stops passing.\n")
-	b.WriteString("# Regenerate (it only adds) with: QUIVER_TCK_UPDATE=1 go test ./internal/tck -run TestRatchet\n")
+	b.WriteString("# Regenerate (it only adds) with: QUIVER_TCK_UPDATE=1 go test ./internal/tck/graphdb -run TestRatchet\n")
 	for _, id := range ids {
 		b.WriteString(id + "\n")
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// ReasonCount is how many failing scenarios share one kind of reason.
+type ReasonCount struct {
+	Reason  string
+	Count   int
+	Example string // one scenario ID with this reason
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// FailureReasons groups failures by their reason's first line with the
+// quoted step, numbers and the engine's message in parentheses removed, most
+// frequent first: a to-do list for the engine.
+func FailureReasons(outs []Outcome) []ReasonCount {
+	by := map[string]*ReasonCount{}
+	for _, o := range outs {
+		if o.Passed {
+			continue
+		}
+		r := o.Reason
+		if i := strings.IndexByte(r, '\n'); i >= 0 {
+			r = r[:i]
+		}
+		if strings.HasPrefix(r, "step \"") {
+			if i := strings.Index(r, "\": "); i >= 0 {
+				r = r[i+3:]
+			}
+		}
+		if i := strings.Index(r, " ("); i >= 0 {
+			r = r[:i]
+		}
+		r = digits.ReplaceAllString(r, "N")
+		c := by[r]
+		if c == nil {
+			c = &ReasonCount{Reason: r, Example: o.Scenario.ID}
+			by[r] = c
+		}
+		c.Count++
+	}
+	var out []ReasonCount
+	for _, c := range by {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
 }

@@ -105,7 +105,7 @@ func (st *scenarioState) step(step *Step) error {
 	case text == "parameters are:":
 		return st.setParams(step.Table)
 	case strings.HasPrefix(text, "there exists a procedure"):
-		return errors.New("procedures are not supported")
+		return st.procedure(text, step.Table)
 	case text == "executing query:":
 		return st.execute(step.DocString, true)
 	case text == "executing control query:":
@@ -151,6 +151,18 @@ func (st *scenarioState) namedGraph(name string) error {
 		}
 	}
 	return nil
+}
+
+func (st *scenarioState) procedure(text string, table [][]string) error {
+	p, err := ParseProcedure(text, table)
+	if err != nil {
+		return err
+	}
+	reg, ok := st.eng.(ProcedureRegistry)
+	if !ok {
+		return errors.New("the engine does not support test procedures")
+	}
+	return reg.RegisterProcedure(p)
 }
 
 func (st *scenarioState) setup(q string) error {
@@ -271,4 +283,31 @@ func (st *scenarioState) checkSideEffects(want SideEffects) error {
 		return fmt.Errorf("reading the graph: %w", err)
 	}
 	return want.Compare(Diff(st.before, after))
+}
+
+// RunAll runs scenarios on up to workers goroutines and returns their
+// outcomes in the order given.
+func (r *Runner) RunAll(scenarios []*Scenario, workers int) []Outcome {
+	if workers < 1 {
+		workers = 1
+	}
+	out := make([]Outcome, len(scenarios))
+	next := make(chan int)
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func() {
+			for i := range next {
+				out[i] = r.Run(scenarios[i])
+			}
+			done <- struct{}{}
+		}()
+	}
+	for i := range scenarios {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	return out
 }

@@ -14,8 +14,8 @@ func loadFixtures(t *testing.T) []Scenario {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s) != 7 {
-		t.Fatalf("loaded %d fixture scenarios, want 7 (outline expanded)", len(s))
+	if len(s) != 8 {
+		t.Fatalf("loaded %d fixture scenarios, want 8 (outline expanded)", len(s))
 	}
 	return s
 }
@@ -48,6 +48,7 @@ func TestFixtureIDs(t *testing.T) {
 		"fixture/Fixture1 [1] Any order", "fixture/Fixture1 [2] In order", "fixture/Fixture1 [3] Error",
 		"fixture/Fixture1 [4] Side effects", "fixture/Fixture1 [5] Parameters and paths",
 		"fixture/Fixture1 [6] Outline <q> #1", "fixture/Fixture1 [6] Outline <q> #2",
+		"fixture/Fixture1 [7] Procedure",
 	}
 	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ids:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
@@ -102,10 +103,22 @@ func TestReportLastLine(t *testing.T) {
 	var b strings.Builder
 	WriteReport(&b, list)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if got := lines[len(lines)-1]; got != "tck: 6/7 scenarios passed" {
+	if got := lines[len(lines)-1]; got != "tck: 7/8 scenarios passed" {
 		t.Fatalf("last line %q\n%s", got, b.String())
 	}
 	if !strings.Contains(b.String(), "fixture") {
 		t.Fatalf("no category row:\n%s", b.String())
+	}
+}
+
+// plainEngine hides the fake's procedure registry.
+type plainEngine struct{ Engine }
+
+func TestEngineWithoutProceduresFailsProcedureScenarios(t *testing.T) {
+	scs := loadFixtures(t)
+	r := &Runner{New: func() (Engine, error) { return plainEngine{&fakeEngine{script: goodScript()}}, nil }}
+	o := r.Run(&scs[7])
+	if o.Passed || !strings.Contains(o.Reason, "does not support test procedures") {
+		t.Fatalf("got %+v", o)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	stdnet "net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -377,4 +378,52 @@ func TestBackoff(t *testing.T) {
 			t.Fatalf("jitter(%v) = %v, outside [%v, %v]", hi, j, hi/2, hi)
 		}
 	}
+}
+
+// TestConcurrentSendAndClose sends from several goroutines to several peers
+// while the sender closes, and checks that every message is counted exactly
+// once, as sent or dropped, and that Close leaves no goroutine behind.
+func TestConcurrentSendAndClose(t *testing.T) {
+	baseline := runtime.NumGoroutine()
+	var peers []*Transport
+	for range 3 {
+		tr, err := ListenConfig("127.0.0.1:0", func(string, qnet.Message) {}, fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peers = append(peers, tr)
+	}
+	cfg := fast
+	cfg.QueueLen = 64
+	a, err := ListenConfig("127.0.0.1:0", func(string, qnet.Message) {}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const senders, each = 4, 2000
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				a.Send(peers[(s+i)%len(peers)].Addr(), seqMsg(uint64(i), 8))
+				if s == 0 && i == each/2 {
+					a.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if s := a.Stats(); s.Sent+s.Dropped != senders*each || s.Dropped == 0 {
+		t.Fatalf("stats %+v: sent+dropped = %d, want %d with some dropped after Close", s, s.Sent+s.Dropped, senders*each)
+	}
+	var received uint64
+	for _, p := range peers {
+		p.Close()
+		received += p.Stats().Received
+	}
+	if sent := a.Stats().Sent; received > sent {
+		t.Fatalf("peers received %d messages but only %d were sent", received, sent)
+	}
+	eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= baseline })
 }

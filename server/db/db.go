@@ -58,8 +58,14 @@ type DB struct {
 // recoverTarget replays recovery into the graph.
 type recoverTarget struct{ g *graph.Graph }
 
-func (r recoverTarget) ApplySnapshot(ts uint64, ds []graph.Delta) error {
-	return r.g.Apply(ts, ds)
+func (r recoverTarget) LoadSnapshot(info durability.SnapshotInfo, ds []graph.Delta) error {
+	if info.TS > 0 {
+		if err := r.g.Apply(info.TS, ds); err != nil {
+			return err
+		}
+	}
+	r.g.ReserveIDs(info.NextVertexID, info.NextEdgeID)
+	return nil
 }
 
 func (r recoverTarget) ApplyCommit(rec *durability.Record) error {
@@ -198,9 +204,9 @@ func (d *DB) snapshotNow() error {
 	t := d.g.Begin(graph.TxOptions{ReadOnly: true})
 	ts := d.g.VisibleTS()
 	d.snapRunning = true
-	d.store.Snapshot(d.epoch, ts, func(emit func(graph.Delta) error) error {
-		return t.SnapshotDeltas(emit)
-	}, func(err error) {
+	nv, ne := d.g.NextIDs()
+	info := durability.SnapshotInfo{Epoch: d.epoch, TS: ts, NextVertexID: nv, NextEdgeID: ne}
+	d.store.Snapshot(info, t.SnapshotDeltas, func(err error) {
 		t.Abort()
 		d.snapRunning = false
 		if err != nil {

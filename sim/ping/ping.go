@@ -1,8 +1,10 @@
-// Package ping is a small replicated-counter protocol that exercises the
-// simulator kernel: every node counts its own ticks in a write-ahead file,
-// and once a tick is synced it ships it, numbered, to every peer, which
-// accepts ticks in order, acknowledges cumulatively and drops duplicates,
-// while the sender retransmits whatever is not yet acknowledged. It follows
+// Package ping is a small replicated-log protocol that exercises the
+// simulator kernel: every node appends ticks (a random payload each) to its
+// write-ahead file, and once a tick is synced it ships it, numbered, to every
+// peer, which accepts ticks in order into a running digest, acknowledges
+// cumulatively and drops duplicates, while the sender retransmits whatever is
+// not yet acknowledged. Comparing digests shows whether a peer holds exactly
+// the origin's ticks. It follows
 // core's rules (no goroutines, real time or global randomness) so that it
 // runs deterministically in the simulator.
 package ping
@@ -23,8 +25,8 @@ import (
 
 // Message types.
 const (
-	TypeUpdate uint16 = 1 // epoch u64, seq u64: tick seq of the sender's counter
-	TypeAck    uint16 = 2 // epoch u64, have u64: receiver holds ticks 1..have of that epoch
+	TypeUpdate uint16 = 1 // epoch, seq, payload (u64 each): tick seq of the sender's log
+	TypeAck    uint16 = 2 // epoch, have, digest: receiver holds ticks 1..have of that epoch, with that digest
 )
 
 // WALName is the write-ahead file in the node's data directory.
@@ -33,12 +35,16 @@ const WALName = "ping.wal"
 // walDir is the directory that holds WALName.
 const walDir = "."
 
-// Record layout: tag u32, value u64, crc32 (IEEE) of the first 12 bytes.
+// Record layout: tag u32, value u64, payload u64, crc32 (IEEE) of the first
+// 20 bytes.
 const (
-	recordSize = 16
+	recordSize = 24
 	tagHeader  = 1 // value: the epoch, drawn when the file is created
-	tagTick    = 2 // value: the tick's sequence number
+	tagTick    = 2 // value: the tick's sequence number; payload: its content
 )
+
+// msgSize is the size of every message body: three u64 words.
+const msgSize = 24
 
 // Config configures a node.
 type Config struct {
@@ -51,6 +57,9 @@ type Config struct {
 	Window int
 	// Limit stops counting after this many ticks (0: never).
 	Limit uint64
+	// ShipUnsynced is a deliberate bug for testing checkers: ticks are
+	// shipped as soon as they are written, before they are durable.
+	ShipUnsynced bool
 }
 
 // Stats counts what a node observed.
@@ -64,13 +73,15 @@ type Stats struct {
 	TruncatedTail uint64 // bytes of a torn last record cut at recovery
 	Corruptions   uint64 // recoveries that found a corrupt record and started a new epoch
 	Ticks         uint64 // timer firings
+	Divergent     uint64 // acks whose digest differs from ours at their count
 }
 
 type peer struct {
-	addr  string
-	acked uint64 // highest tick of ours the peer acknowledged (latest ack wins)
-	epoch uint64 // the peer's epoch we hold ticks of
-	have  uint64 // ticks 1..have of the peer's epoch that we hold
+	addr   string
+	acked  uint64 // highest tick of ours the peer acknowledged (latest ack wins)
+	epoch  uint64 // the peer's epoch we hold ticks of
+	have   uint64 // ticks 1..have of the peer's epoch that we hold
+	digest uint64 // running digest of those ticks' payloads
 }
 
 // Node is one ping node.
@@ -79,16 +90,18 @@ type Node struct {
 	env       node.Env
 	wal       disk.File
 	epoch     uint64
-	written   uint64 // ticks appended
-	durable   uint64 // ticks covered by a completed sync
-	dirSynced bool   // the WAL's directory entry is durable
+	written   uint64   // ticks appended
+	payloads  []uint64 // payloads[i] is tick i+1's
+	digests   []uint64 // digests[i] is the digest of ticks 1..i+1
+	durable   uint64   // ticks covered by a completed sync
+	dirSynced bool     // the WAL's directory entry is durable
 	syncing   bool
 	peers     []peer
 	timer     clock.Timer
 	tickFn    func()
 	stats     Stats
 	buf       [recordSize]byte
-	msg       [16]byte
+	msg       [msgSize]byte
 }
 
 var _ node.Node = (*Node)(nil)
@@ -137,7 +150,7 @@ func (n *Node) recover() error {
 	if err != nil {
 		return n.create()
 	}
-	valid, epoch, seq := parse(data)
+	valid, epoch, payloads := parse(data)
 	if valid == 0 || len(data)-valid >= recordSize {
 		n.stats.Corruptions++
 		return n.create()
@@ -152,7 +165,10 @@ func (n *Node) recover() error {
 			return fmt.Errorf("ping: truncate wal at %d: %w", valid, err)
 		}
 	}
-	n.wal, n.epoch, n.written, n.dirSynced = f, epoch, seq, true
+	n.wal, n.epoch, n.dirSynced = f, epoch, true
+	for _, p := range payloads {
+		n.addTick(p)
+	}
 	return nil
 }
 
@@ -165,7 +181,7 @@ func (n *Node) create() error {
 	}
 	n.wal = f
 	n.epoch = n.env.Rand.Uint64()
-	if err := f.Append(encodeRecord(n.buf[:], tagHeader, n.epoch)); err != nil {
+	if err := f.Append(encodeRecord(n.buf[:], tagHeader, n.epoch, 0)); err != nil {
 		return fmt.Errorf("ping: write wal header: %w", err)
 	}
 	n.syncDir()
@@ -183,40 +199,67 @@ func (n *Node) syncDir() {
 }
 
 // parse returns the length of the valid prefix of a WAL, its epoch and the
-// last tick it holds. The prefix ends at the first short, corrupt or
-// out-of-sequence record.
-func parse(data []byte) (valid int, epoch, seq uint64) {
+// payloads of the ticks it holds. The prefix ends at the first short, corrupt
+// or out-of-sequence record.
+func parse(data []byte) (valid int, epoch uint64, payloads []uint64) {
 	if len(data) < recordSize {
-		return 0, 0, 0
+		return 0, 0, nil
 	}
-	tag, v, ok := decodeRecord(data[:recordSize])
+	tag, v, _, ok := decodeRecord(data[:recordSize])
 	if !ok || tag != tagHeader {
-		return 0, 0, 0
+		return 0, 0, nil
 	}
 	epoch, valid = v, recordSize
 	for valid+recordSize <= len(data) {
-		tag, v, ok := decodeRecord(data[valid : valid+recordSize])
-		if !ok || tag != tagTick || v != seq+1 {
+		tag, v, p, ok := decodeRecord(data[valid : valid+recordSize])
+		if !ok || tag != tagTick || v != uint64(len(payloads))+1 {
 			break
 		}
-		seq = v
+		payloads = append(payloads, p)
 		valid += recordSize
 	}
-	return valid, epoch, seq
+	return valid, epoch, payloads
 }
 
-func encodeRecord(b []byte, tag uint32, v uint64) []byte {
+func encodeRecord(b []byte, tag uint32, v, payload uint64) []byte {
 	binary.LittleEndian.PutUint32(b[0:4], tag)
 	binary.LittleEndian.PutUint64(b[4:12], v)
-	binary.LittleEndian.PutUint32(b[12:16], crc32.ChecksumIEEE(b[:12]))
+	binary.LittleEndian.PutUint64(b[12:20], payload)
+	binary.LittleEndian.PutUint32(b[20:24], crc32.ChecksumIEEE(b[:20]))
 	return b[:recordSize]
 }
 
-func decodeRecord(b []byte) (tag uint32, v uint64, ok bool) {
-	if binary.LittleEndian.Uint32(b[12:16]) != crc32.ChecksumIEEE(b[:12]) {
-		return 0, 0, false
+func decodeRecord(b []byte) (tag uint32, v, payload uint64, ok bool) {
+	if binary.LittleEndian.Uint32(b[20:24]) != crc32.ChecksumIEEE(b[:20]) {
+		return 0, 0, 0, false
 	}
-	return binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint64(b[4:12]), true
+	return binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint64(b[4:12]), binary.LittleEndian.Uint64(b[12:20]), true
+}
+
+// mix folds one payload into a running digest.
+func mix(digest, payload uint64) uint64 {
+	d := (digest ^ payload) * 0x100000001b3
+	return d ^ d>>29
+}
+
+// addTick records tick written+1 with its payload.
+func (n *Node) addTick(payload uint64) {
+	var d uint64
+	if k := len(n.digests); k > 0 {
+		d = n.digests[k-1]
+	}
+	n.payloads = append(n.payloads, payload)
+	n.digests = append(n.digests, mix(d, payload))
+	n.written++
+}
+
+// Digest is the digest of the node's own ticks 1..k (0 for k = 0 or beyond
+// what it has).
+func (n *Node) Digest(k uint64) uint64 {
+	if k == 0 || k > uint64(len(n.digests)) {
+		return 0
+	}
+	return n.digests[k-1]
 }
 
 // arm schedules the next tick, jittered by up to a tenth of the interval.
@@ -243,16 +286,17 @@ func (n *Node) tick() {
 }
 
 func (n *Node) count() {
+	payload := n.env.Rand.Uint64()
 	if n.wal == nil {
-		n.written++
+		n.addTick(payload)
 		n.durable = n.written
 		return
 	}
-	if err := n.wal.Append(encodeRecord(n.buf[:], tagTick, n.written+1)); err != nil {
+	if err := n.wal.Append(encodeRecord(n.buf[:], tagTick, n.written+1, payload)); err != nil {
 		n.stats.WriteErrors++
 		return
 	}
-	n.written++
+	n.addTick(payload)
 }
 
 // sync starts a sync covering every tick written so far unless one runs.
@@ -277,6 +321,9 @@ func (n *Node) sync() {
 // Shippable is the highest tick that may leave the node: durable, with the
 // WAL's directory entry durable too.
 func (n *Node) Shippable() uint64 {
+	if n.cfg.ShipUnsynced {
+		return n.written
+	}
 	if !n.dirSynced {
 		return 0
 	}
@@ -294,35 +341,37 @@ func (n *Node) broadcast() {
 	for i := range n.peers {
 		p := &n.peers[i]
 		if p.acked >= top {
-			n.send(p.addr, TypeUpdate, n.epoch, top)
+			n.send(p.addr, TypeUpdate, n.epoch, top, n.payloads[top-1])
 			continue
 		}
 		for s, k := p.acked+1, 0; s <= top && k < n.cfg.Window; s, k = s+1, k+1 {
-			n.send(p.addr, TypeUpdate, n.epoch, s)
+			n.send(p.addr, TypeUpdate, n.epoch, s, n.payloads[s-1])
 		}
 	}
 }
 
-func (n *Node) send(to string, typ uint16, a, b uint64) {
+func (n *Node) send(to string, typ uint16, a, b, c uint64) {
 	binary.LittleEndian.PutUint64(n.msg[0:8], a)
 	binary.LittleEndian.PutUint64(n.msg[8:16], b)
+	binary.LittleEndian.PutUint64(n.msg[16:24], c)
 	n.env.Net.Send(to, net.Message{Type: typ, Body: n.msg[:]})
 }
 
 // ErrBadMessage reports a message that does not decode.
 var ErrBadMessage = errors.New("ping: bad message")
 
-// Decode splits a ping message body into its two words.
-func Decode(msg net.Message) (a, b uint64, err error) {
-	if len(msg.Body) != 16 || (msg.Type != TypeUpdate && msg.Type != TypeAck) {
-		return 0, 0, fmt.Errorf("%w: type %d, %d bytes", ErrBadMessage, msg.Type, len(msg.Body))
+// Decode splits a ping message body into its three words.
+func Decode(msg net.Message) (a, b, c uint64, err error) {
+	if len(msg.Body) != msgSize || (msg.Type != TypeUpdate && msg.Type != TypeAck) {
+		return 0, 0, 0, fmt.Errorf("%w: type %d, %d bytes", ErrBadMessage, msg.Type, len(msg.Body))
 	}
-	return binary.LittleEndian.Uint64(msg.Body[0:8]), binary.LittleEndian.Uint64(msg.Body[8:16]), nil
+	body := msg.Body
+	return binary.LittleEndian.Uint64(body[0:8]), binary.LittleEndian.Uint64(body[8:16]), binary.LittleEndian.Uint64(body[16:24]), nil
 }
 
 // Receive handles an update or an acknowledgement.
 func (n *Node) Receive(from string, msg net.Message) {
-	a, b, err := Decode(msg)
+	a, b, c, err := Decode(msg)
 	if err != nil {
 		return
 	}
@@ -332,31 +381,35 @@ func (n *Node) Receive(from string, msg net.Message) {
 	}
 	switch msg.Type {
 	case TypeUpdate:
-		n.update(p, a, b)
+		n.update(p, a, b, c)
 	case TypeAck:
 		if a == n.epoch {
 			p.acked = b
+			if b <= n.written && c != n.Digest(b) {
+				n.stats.Divergent++
+			}
 		}
 	}
 }
 
-func (n *Node) update(p *peer, epoch, seq uint64) {
+func (n *Node) update(p *peer, epoch, seq, payload uint64) {
 	if epoch != p.epoch {
 		if p.epoch != 0 {
 			n.stats.Resets++
 		}
-		p.epoch, p.have = epoch, 0
+		p.epoch, p.have, p.digest = epoch, 0, 0
 	}
 	switch {
 	case seq == p.have+1:
 		p.have = seq
+		p.digest = mix(p.digest, payload)
 		n.stats.Accepted++
 	case seq <= p.have:
 		n.stats.Duplicates++
 	default:
 		n.stats.Gaps++
 	}
-	n.send(p.addr, TypeAck, epoch, p.have)
+	n.send(p.addr, TypeAck, epoch, p.have, p.digest)
 }
 
 func (n *Node) peer(addr string) *peer {
@@ -386,12 +439,13 @@ func (n *Node) Written() uint64 { return n.written }
 // Durable is the number of ticks covered by a completed sync.
 func (n *Node) Durable() uint64 { return n.durable }
 
-// Have returns the epoch and count of the ticks held from the peer at addr.
-func (n *Node) Have(addr string) (epoch, have uint64) {
+// Have returns the epoch, count and digest of the ticks held from the peer
+// at addr.
+func (n *Node) Have(addr string) (epoch, have, digest uint64) {
 	if p := n.peer(addr); p != nil {
-		return p.epoch, p.have
+		return p.epoch, p.have, p.digest
 	}
-	return 0, 0
+	return 0, 0, 0
 }
 
 // Stats returns what the node observed.

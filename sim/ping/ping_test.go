@@ -10,9 +10,9 @@ import (
 
 func wal(epoch uint64, ticks int) []byte {
 	var b [recordSize]byte
-	out := append([]byte(nil), encodeRecord(b[:], tagHeader, epoch)...)
+	out := append([]byte(nil), encodeRecord(b[:], tagHeader, epoch, 0)...)
 	for i := 1; i <= ticks; i++ {
-		out = append(out, encodeRecord(b[:], tagTick, uint64(i))...)
+		out = append(out, encodeRecord(b[:], tagTick, uint64(i), 100+uint64(i))...)
 	}
 	return out
 }
@@ -37,7 +37,13 @@ func TestParse(t *testing.T) {
 		{"gap", skipped, 3 * recordSize, 77, 2},
 		{"tick first", full[recordSize:], 0, 0, 0},
 	} {
-		valid, epoch, seq := parse(tc.data)
+		valid, epoch, payloads := parse(tc.data)
+		seq := uint64(len(payloads))
+		for i, p := range payloads {
+			if p != 101+uint64(i) {
+				t.Errorf("%s: tick %d has payload %d", tc.name, i+1, p)
+			}
+		}
 		if valid != tc.valid || epoch != tc.epoch || seq != tc.seq {
 			t.Errorf("%s: parse = (%d, %d, %d), want (%d, %d, %d)", tc.name, valid, epoch, seq, tc.valid, tc.epoch, tc.seq)
 		}
@@ -48,13 +54,13 @@ func TestDecode(t *testing.T) {
 	n := &Node{}
 	var got net.Message
 	n.env.Net = sendFunc(func(_ string, m net.Message) { got = m })
-	n.send("x:1", TypeAck, 3, 9)
-	a, b, err := Decode(got)
-	if err != nil || a != 3 || b != 9 {
-		t.Fatalf("Decode = %d, %d, %v", a, b, err)
+	n.send("x:1", TypeAck, 3, 9, 27)
+	a, b, c, err := Decode(got)
+	if err != nil || a != 3 || b != 9 || c != 27 {
+		t.Fatalf("Decode = %d, %d, %d, %v", a, b, c, err)
 	}
 	for _, m := range []net.Message{{Type: TypeAck, Body: got.Body[:15]}, {Type: 9, Body: got.Body}} {
-		if _, _, err := Decode(m); !errors.Is(err, ErrBadMessage) {
+		if _, _, _, err := Decode(m); !errors.Is(err, ErrBadMessage) {
 			t.Errorf("Decode(%v) error = %v, want ErrBadMessage", m, err)
 		}
 	}
@@ -66,17 +72,17 @@ func (f sendFunc) Addr() string                  { return "self:1" }
 func (f sendFunc) Send(to string, m net.Message) { f(to, m) }
 
 func FuzzDecode(f *testing.F) {
-	f.Add(uint16(TypeUpdate), make([]byte, 16))
+	f.Add(uint16(TypeUpdate), make([]byte, msgSize))
 	f.Add(uint16(3), []byte{1, 2})
 	f.Fuzz(func(t *testing.T, typ uint16, body []byte) {
-		a, b, err := Decode(net.Message{Type: typ, Body: body})
+		a, b, c, err := Decode(net.Message{Type: typ, Body: body})
 		if err != nil {
 			return
 		}
-		var again [16]byte
+		var again [msgSize]byte
 		n := &Node{}
 		n.env.Net = sendFunc(func(_ string, m net.Message) { copy(again[:], m.Body) })
-		n.send("x:1", typ, a, b)
+		n.send("x:1", typ, a, b, c)
 		if !bytes.Equal(again[:], body) {
 			t.Fatalf("re-encoding %x gave %x", body, again)
 		}
@@ -87,15 +93,16 @@ func FuzzParseWAL(f *testing.F) {
 	f.Add(wal(1, 3))
 	f.Add(wal(1, 3)[:40])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		valid, _, seq := parse(data)
+		valid, _, payloads := parse(data)
+		seq := uint64(len(payloads))
 		if valid < 0 || valid > len(data) || valid%recordSize != 0 {
 			t.Fatalf("valid prefix %d of %d bytes", valid, len(data))
 		}
 		if valid > 0 && uint64(valid/recordSize-1) != seq {
 			t.Fatalf("valid prefix of %d records holds %d ticks", valid/recordSize, seq)
 		}
-		if v2, _, s2 := parse(data[:valid]); v2 != valid || s2 != seq {
-			t.Fatalf("valid prefix reparses to (%d, %d), want (%d, %d)", v2, s2, valid, seq)
+		if v2, _, p2 := parse(data[:valid]); v2 != valid || uint64(len(p2)) != seq {
+			t.Fatalf("valid prefix reparses to (%d, %d), want (%d, %d)", v2, len(p2), valid, seq)
 		}
 	})
 }

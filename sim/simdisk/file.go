@@ -43,8 +43,20 @@ func (h *file) Append(p []byte) error {
 	if err := h.fs.writeFault(); err != nil {
 		return &fs.PathError{Op: "append", Path: h.name, Err: err}
 	}
-	h.fs.setData(h.n, append(h.n.data, p...))
+	h.fs.setData(h.n, appendBytes(h.n.data, p))
 	return nil
+}
+
+// appendBytes is append that doubles the capacity when it grows, so that a
+// growing WAL segment is copied fewer times than append's 1.25x would.
+// Bytes below len(b) are left untouched, as captured syncs require.
+func appendBytes(b, p []byte) []byte {
+	if need := len(b) + len(p); need > cap(b) {
+		c := make([]byte, len(b), max(2*cap(b), need, 512))
+		copy(c, b)
+		b = c
+	}
+	return append(b, p...)
 }
 
 // ReadAt reads the current contents at off, subject to FlipBitsOnRead. Like

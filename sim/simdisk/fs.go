@@ -20,13 +20,13 @@ type Scheduler interface {
 // Latency draws one sync latency from the FS's random source.
 type Latency func(r *rand.Rand) time.Duration
 
-// Uniform returns a Latency drawn uniformly from [min, max].
-func Uniform(min, max time.Duration) Latency {
-	if max < min {
-		min, max = max, min
+// Uniform returns a Latency drawn uniformly from [lo, hi].
+func Uniform(lo, hi time.Duration) Latency {
+	if hi < lo {
+		lo, hi = hi, lo
 	}
 	return func(r *rand.Rand) time.Duration {
-		return min + time.Duration(r.Int64N(int64(max-min)+1))
+		return lo + time.Duration(r.Int64N(int64(hi-lo)+1))
 	}
 }
 

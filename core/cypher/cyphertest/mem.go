@@ -349,7 +349,13 @@ func (g *Graph) DropConstraint(c cypher.ConstraintInfo) error {
 func (g *Graph) Indexes() []cypher.IndexInfo {
 	var out []cypher.IndexInfo
 	for k := range g.indexes {
-		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: int64(len(g.labelIDs(k[0])))})
+		n := int64(0)
+		for _, id := range g.labelIDs(k[0]) {
+			if _, has := g.vertices[id].props[k[1]]; has || k[1] == "" {
+				n++
+			}
+		}
+		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: n})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Label != out[j].Label {

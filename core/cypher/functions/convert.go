@@ -167,8 +167,8 @@ func ToFloat(v value.Value) (value.Value, error) {
 	return nil, badArg("toFloat", v)
 }
 
-// ToString is toString(): numbers, booleans and strings in Cypher's
-// notation. Other types are a TypeError.
+// ToString is toString(): numbers, booleans, strings and temporal values in
+// Cypher's notation. Other types are a TypeError.
 func ToString(v value.Value) (value.Value, error) {
 	switch x := v.(type) {
 	case nil:
@@ -181,6 +181,9 @@ func ToString(v value.Value) (value.Value, error) {
 		return FormatFloat(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
+	}
+	if s, ok := FormatTemporal(v); ok {
+		return s, nil
 	}
 	return nil, badArg("toString", v)
 }

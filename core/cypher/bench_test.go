@@ -1,0 +1,147 @@
+package cypher_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// pokecSize gives the generated graph's shape: mgbench's "small" pokec
+// (10k users, 121k friendships) by default, "medium" (100k, 1.77M) with
+// QUIVER_POKEC=medium.
+func pokecSize() (int64, int64) {
+	if os.Getenv("QUIVER_POKEC") == "medium" {
+		return 100_000, 1_768_515
+	}
+	return 10_000, 121_716
+}
+
+// loadPokec builds a pokec-shaped graph straight through core/graph: :User
+// vertices with id, age, completion_percentage and gender, and :Friend
+// edges between random users, with a label+property index on :User(id).
+func loadPokec(b *testing.B) *graph.Graph {
+	b.Helper()
+	nv, ne := pokecSize()
+	g := graph.New(graph.Options{ImmediateVisibility: true})
+	if _, _, err := g.CreateIndex(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: "User", Key: "id"}); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const batch = 10_000
+	for lo := int64(0); lo < nv; lo += batch {
+		tx := g.Begin(graph.TxOptions{})
+		for i := lo; i < min(lo+batch, nv); i++ {
+			id, _ := tx.CreateVertex()
+			must(b, tx.AddLabel(id, "User"))
+			must(b, tx.SetVertexProperty(id, "id", i))
+			must(b, tx.SetVertexProperty(id, "age", 15+rng.Int64N(60)))
+			must(b, tx.SetVertexProperty(id, "completion_percentage", rng.Int64N(101)))
+			must(b, tx.SetVertexProperty(id, "gender", []string{"man", "woman"}[rng.IntN(2)]))
+		}
+		if _, _, err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for lo := int64(0); lo < ne; lo += batch {
+		tx := g.Begin(graph.TxOptions{})
+		for i := lo; i < min(lo+batch, ne); i++ {
+			if _, err := tx.CreateEdge(rng.Int64N(nv), rng.Int64N(nv), "Friend"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, _, err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return g
+}
+
+func must(b *testing.B, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+var mgbenchQueries = []struct {
+	name, query string
+}{
+	{"PointLookup", "MATCH (n:User {id: $id}) RETURN n"},
+	{"Expand1", "MATCH (s:User {id: $id})-->(n:User) RETURN n.id"},
+	{"Expand2", "MATCH (s:User {id: $id})-->()-->(n:User) RETURN DISTINCT n.id"},
+	{"Expand3", "MATCH (s:User {id: $id})-->()-->()-->(n:User) RETURN DISTINCT n.id"},
+	{"AggregateAge", "MATCH (n:User) RETURN n.age, count(*)"},
+	{"FilterRange", "MATCH (n:User) WHERE n.id >= $id AND n.id < $id + 100 RETURN count(n)"},
+}
+
+// BenchmarkMgbench runs mgbench-style queries on the pokec-shaped graph
+// through the whole engine (plan cache warm), reporting rows per query.
+func BenchmarkMgbench(b *testing.B) {
+	g := loadPokec(b)
+	nv, _ := pokecSize()
+	for _, q := range mgbenchQueries {
+		b.Run(q.name, func(b *testing.B) {
+			e := cypher.NewEngine(cypher.Options{})
+			rng := rand.New(rand.NewPCG(3, 4))
+			rows := 0
+			b.ResetTimer()
+			for range b.N {
+				tx := g.Begin(graph.TxOptions{ReadOnly: true})
+				res, err := e.Run(cypher.NewGraphTx(g, tx), q.query, map[string]value.Value{"id": rng.Int64N(nv)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					_, ok, err := res.Next()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if !ok {
+						break
+					}
+					rows++
+				}
+				tx.Abort()
+			}
+			b.ReportMetric(float64(rows)/float64(b.N), "rows/op")
+		})
+	}
+}
+
+var typicalQueries = []string{
+	"MATCH (n:User {id: $id}) RETURN n",
+	"MATCH (s:User {id: $id})-->()-->(n:User) RETURN DISTINCT n.id",
+	"MATCH (a:Person)-[r:KNOWS*1..3]->(b) WHERE a.age > 30 AND b.name STARTS WITH 'A' RETURN a.name, count(DISTINCT b) AS c ORDER BY c DESC LIMIT 10",
+	"UNWIND $rows AS row MERGE (n:User {id: row.id}) ON CREATE SET n += row.props ON MATCH SET n.seen = true RETURN n",
+	"MATCH (n) WHERE n.x IN [1, 2, 3] WITH n, [x IN n.list WHERE x > 0 | x * 2] AS l RETURN n{.name, l: l}, CASE WHEN size(l) > 2 THEN 'big' ELSE 'small' END",
+}
+
+// BenchmarkParsePlan measures parsing, checking and planning without the
+// plan cache, and a cache hit for comparison.
+func BenchmarkParsePlan(b *testing.B) {
+	b.Run("cold", func(b *testing.B) {
+		for range b.N {
+			e := cypher.NewEngine(cypher.Options{})
+			for _, q := range typicalQueries {
+				if _, err := e.Prepare(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(typicalQueries)), "ns/query")
+	})
+	b.Run("cached", func(b *testing.B) {
+		e := cypher.NewEngine(cypher.Options{})
+		for range b.N {
+			for _, q := range typicalQueries {
+				if _, err := e.Prepare(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(typicalQueries)), "ns/query")
+	})
+}

@@ -1,0 +1,303 @@
+package cypher
+
+import (
+	"errors"
+	"sort"
+
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// GraphTx adapts a core/graph transaction to Tx, SchemaTx and RangeTx.
+// Schema statements act on the Graph directly (they are not transactional
+// in core/graph); SchemaLog, when set, receives each schema change's
+// timestamp and deltas so the host can write them to the WAL and replicate
+// them.
+type GraphTx struct {
+	G         *graph.Graph
+	T         *graph.Txn
+	SchemaLog func(ts uint64, deltas []graph.Delta) error
+}
+
+// NewGraphTx returns the adapter for t, a transaction of g.
+func NewGraphTx(g *graph.Graph, t *graph.Txn) *GraphTx { return &GraphTx{G: g, T: t} }
+
+// Vertices implements Tx.
+func (a *GraphTx) Vertices() IDIter { return a.T.Vertices() }
+
+// VerticesByLabel implements Tx.
+func (a *GraphTx) VerticesByLabel(label string) IDIter { return a.T.VerticesByLabel(label) }
+
+// VerticesByLabelProp implements Tx: core/graph answers equality lookups
+// through its label+property index, or by a filtered scan.
+func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter, bool) {
+	return a.T.VerticesByProperty(label, key, v), true
+}
+
+// VerticesByLabelPropRange implements RangeTx.
+func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool) {
+	conv := func(b *Bound) *graph.Bound {
+		if b == nil {
+			return nil
+		}
+		return &graph.Bound{Value: b.Value, Inclusive: b.Inclusive}
+	}
+	return a.T.VerticesByPropertyRange(label, key, conv(lower), conv(upper)), true
+}
+
+// VertexExists implements Tx.
+func (a *GraphTx) VertexExists(id int64) bool { return a.T.HasVertex(id) }
+
+// VertexLabels implements Tx.
+func (a *GraphTx) VertexLabels(id int64) []string {
+	ls, _ := a.T.VertexLabels(id)
+	sort.Strings(ls)
+	return ls
+}
+
+// VertexProps implements Tx.
+func (a *GraphTx) VertexProps(id int64) value.Map {
+	m, _ := a.T.VertexProperties(id)
+	return m
+}
+
+// Edges implements Tx.
+func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
+	gd := graph.Both
+	switch dir {
+	case DirOut:
+		gd = graph.Out
+	case DirIn:
+		gd = graph.In
+	}
+	var out []EdgeInfo
+	it := a.T.Edges(id, gd, types...)
+	for it.Next() {
+		e := it.Edge()
+		out = append(out, EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type})
+	}
+	return out
+}
+
+// Edge implements Tx.
+func (a *GraphTx) Edge(id int64) (EdgeInfo, bool) {
+	e, err := a.T.EdgeRef(id)
+	if err != nil {
+		return EdgeInfo{}, false
+	}
+	return EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type}, true
+}
+
+// EdgeProps implements Tx.
+func (a *GraphTx) EdgeProps(id int64) value.Map {
+	m, _ := a.T.EdgeProperties(id)
+	return m
+}
+
+// CreateVertex implements Tx.
+func (a *GraphTx) CreateVertex(labels []string, props value.Map) (int64, error) {
+	id, err := a.T.CreateVertex()
+	if err != nil {
+		return 0, graphErr(err)
+	}
+	for _, l := range labels {
+		if err := a.T.AddLabel(id, l); err != nil {
+			return 0, graphErr(err)
+		}
+	}
+	for _, k := range sortedKeys(props) {
+		if err := a.T.SetVertexProperty(id, k, props[k]); err != nil {
+			return 0, graphErr(err)
+		}
+	}
+	return id, nil
+}
+
+// CreateEdge implements Tx.
+func (a *GraphTx) CreateEdge(from, to int64, typ string, props value.Map) (int64, error) {
+	id, err := a.T.CreateEdge(from, to, typ)
+	if err != nil {
+		return 0, graphErr(err)
+	}
+	for _, k := range sortedKeys(props) {
+		if err := a.T.SetEdgeProperty(id, k, props[k]); err != nil {
+			return 0, graphErr(err)
+		}
+	}
+	return id, nil
+}
+
+// SetVertexProp implements Tx.
+func (a *GraphTx) SetVertexProp(id int64, key string, v value.Value) error {
+	return graphErr(a.T.SetVertexProperty(id, key, v))
+}
+
+// SetEdgeProp implements Tx.
+func (a *GraphTx) SetEdgeProp(id int64, key string, v value.Value) error {
+	return graphErr(a.T.SetEdgeProperty(id, key, v))
+}
+
+// AddLabel implements Tx.
+func (a *GraphTx) AddLabel(id int64, label string) error { return graphErr(a.T.AddLabel(id, label)) }
+
+// RemoveLabel implements Tx.
+func (a *GraphTx) RemoveLabel(id int64, label string) error {
+	return graphErr(a.T.RemoveLabel(id, label))
+}
+
+// DeleteVertex implements Tx.
+func (a *GraphTx) DeleteVertex(id int64, detach bool) error {
+	return graphErr(a.T.DeleteVertex(id, detach))
+}
+
+// DeleteEdge implements Tx.
+func (a *GraphTx) DeleteEdge(id int64) error { return graphErr(a.T.DeleteEdge(id)) }
+
+// CodeConflict is the status of a lost write-write conflict (retryable).
+const CodeConflict = "Neo.TransientError.Transaction.Outdated"
+
+// graphErr maps core/graph errors to engine errors.
+func graphErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *graph.ConstraintError
+	switch {
+	case errors.Is(err, graph.ErrSerialization):
+		return &Error{Code: CodeConflict, Detail: "Conflict", Phase: PhaseRuntime, Msg: err.Error()}
+	case errors.As(err, &ce):
+		return &Error{Code: CodeConstraint, Detail: "ConstraintValidationFailed", Phase: PhaseRuntime, Msg: err.Error()}
+	case errors.Is(err, graph.ErrHasEdges):
+		return &Error{Code: CodeConstraint, Detail: "DeleteConnectedNode", Phase: PhaseRuntime, Msg: err.Error()}
+	case errors.Is(err, graph.ErrInvalidValue):
+		return &Error{Code: CodeTypeError, Detail: "InvalidPropertyType", Phase: PhaseRuntime, Msg: err.Error()}
+	case errors.Is(err, graph.ErrReadOnly):
+		return &Error{Code: "Neo.ClientError.Statement.AccessMode", Detail: "ReadOnly", Phase: PhaseRuntime, Msg: err.Error()}
+	case errors.Is(err, graph.ErrNotFound):
+		return &Error{Code: CodeEntityNotFound, Detail: "DeletedEntityAccess", Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	return &Error{Code: CodeInternal, Detail: "StorageError", Phase: PhaseRuntime, Msg: err.Error()}
+}
+
+func (a *GraphTx) schema(f func(graph.SchemaItem) (uint64, []graph.Delta, error), item graph.SchemaItem) error {
+	ts, deltas, err := f(item)
+	if err != nil {
+		return &Error{Code: "Neo.ClientError.Schema.SchemaRuleError", Detail: "SchemaError", Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	if a.SchemaLog != nil {
+		return a.SchemaLog(ts, deltas)
+	}
+	return nil
+}
+
+func indexItem(label, property string) graph.SchemaItem {
+	if property == "" {
+		return graph.SchemaItem{Kind: graph.KindLabelIndex, Name: label}
+	}
+	return graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: property}
+}
+
+func constraintItem(c ConstraintInfo) graph.SchemaItem {
+	k := graph.KindExistence
+	if c.Kind == "unique" {
+		k = graph.KindUnique
+	}
+	return graph.SchemaItem{Kind: k, Name: c.Label, Key: c.Property}
+}
+
+// CreateIndex implements SchemaTx.
+func (a *GraphTx) CreateIndex(label, property string) error {
+	return a.schema(a.G.CreateIndex, indexItem(label, property))
+}
+
+// DropIndex implements SchemaTx.
+func (a *GraphTx) DropIndex(label, property string) error {
+	return a.schema(a.G.DropIndex, indexItem(label, property))
+}
+
+// CreateConstraint implements SchemaTx.
+func (a *GraphTx) CreateConstraint(c ConstraintInfo) error {
+	return a.schema(a.G.CreateConstraint, constraintItem(c))
+}
+
+// DropConstraint implements SchemaTx.
+func (a *GraphTx) DropConstraint(c ConstraintInfo) error {
+	return a.schema(a.G.DropConstraint, constraintItem(c))
+}
+
+// Indexes implements SchemaTx.
+func (a *GraphTx) Indexes() []IndexInfo {
+	var out []IndexInfo
+	for _, it := range a.G.Schema() {
+		switch it.Kind {
+		case graph.KindLabelIndex:
+			out = append(out, IndexInfo{Label: it.Name, Count: countIter(a.T.VerticesByLabel(it.Name))})
+		case graph.KindLabelPropertyIndex:
+			out = append(out, IndexInfo{Label: it.Name, Property: it.Key, Count: countIter(a.T.VerticesByPropertyRange(it.Name, it.Key, nil, nil))})
+		}
+	}
+	return out
+}
+
+func countIter(it IDIter) int64 {
+	n := int64(0)
+	for it.Next() {
+		n++
+	}
+	return n
+}
+
+// Constraints implements SchemaTx.
+func (a *GraphTx) Constraints() []ConstraintInfo {
+	var out []ConstraintInfo
+	for _, it := range a.G.Schema() {
+		switch it.Kind {
+		case graph.KindExistence:
+			out = append(out, ConstraintInfo{Kind: "exists", Label: it.Name, Property: it.Key})
+		case graph.KindUnique:
+			out = append(out, ConstraintInfo{Kind: "unique", Label: it.Name, Property: it.Key})
+		}
+	}
+	return out
+}
+
+// StorageInfo implements SchemaTx.
+func (a *GraphTx) StorageInfo() [][2]value.Value {
+	vertices := countIter(a.T.Vertices())
+	edges := int64(0)
+	it := a.T.AllEdges()
+	for it.Next() {
+		edges++
+	}
+	return [][2]value.Value{
+		{"vertex_count", vertices},
+		{"edge_count", edges},
+		{"average_degree", avgDegree(vertices, edges)},
+		{"last_commit_timestamp", int64(a.G.LastCommitTS())},
+	}
+}
+
+func avgDegree(v, e int64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return 2 * float64(e) / float64(v)
+}
+
+// VertexProp implements PropTx.
+func (a *GraphTx) VertexProp(id int64, key string) value.Value {
+	v, _ := a.T.VertexProperty(id, key)
+	return v
+}
+
+// EdgeProp implements PropTx.
+func (a *GraphTx) EdgeProp(id int64, key string) value.Value {
+	v, _ := a.T.EdgeProperty(id, key)
+	return v
+}
+
+// HasLabel implements PropTx.
+func (a *GraphTx) HasLabel(id int64, label string) bool {
+	ok, _ := a.T.HasLabel(id, label)
+	return ok
+}

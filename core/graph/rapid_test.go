@@ -1,0 +1,782 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quiverdb/quiver/core/value"
+	"pgregory.net/rapid"
+)
+
+// The model: plain maps of vertices and edges, a snapshot copy per open
+// transaction, and the snapshot-isolation conflict rule spelled out directly.
+
+type mVertex struct {
+	labels map[string]bool
+	props  map[string]value.Value
+}
+
+type mEdge struct {
+	from, to int64
+	typ      string
+	props    map[string]value.Value
+}
+
+type mState struct {
+	v map[int64]*mVertex
+	e map[int64]*mEdge
+}
+
+func (s mState) clone() mState {
+	c := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
+	for id, v := range s.v {
+		c.v[id] = nil // a deleted entry of a change set
+		if v != nil {
+			c.v[id] = &mVertex{labels: maps.Clone(v.labels), props: maps.Clone(v.props)}
+		}
+	}
+	for id, e := range s.e {
+		c.e[id] = nil
+		if e == nil {
+			continue
+		}
+		ce := *e
+		ce.props = maps.Clone(e.props)
+		c.e[id] = &ce
+	}
+	return c
+}
+
+type mTx struct {
+	tx       *Txn
+	prepared int  // the reserved commit timestamp once prepared
+	rc       bool // READ_COMMITTED: view = latest commits + own writes
+	view     mState
+	start    int
+	written  map[string]bool
+}
+
+type machine struct {
+	g          *Graph
+	committed  mState         // the latest committed state
+	changes    map[int]mState // commit timestamp -> the objects it wrote (nil: deleted)
+	ack        int            // the highest timestamp acknowledged
+	seq        int            // the last commit timestamp assigned
+	lastCommit map[string]int
+	owner      map[string]*mTx
+	txs        []*mTx
+	exist      map[[2]string]bool
+	unique     map[[2]string]bool
+}
+
+var (
+	mLabels = []string{"A", "B"}
+	mKeys   = []string{"k", "j"}
+	mTypes  = []string{"R", "S"}
+	mValues = []value.Value{int64(0), int64(1), 1.0, int64(2), "x", true}
+)
+
+func vkey(id int64) string { return fmt.Sprintf("v%d", id) }
+func ekey(id int64) string { return fmt.Sprintf("e%d", id) }
+
+func newMachine() *machine {
+	return &machine{
+		g:          New(Options{}),
+		committed:  mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}},
+		changes:    map[int]mState{},
+		lastCommit: map[string]int{},
+		owner:      map[string]*mTx{},
+		exist:      map[[2]string]bool{},
+		unique:     map[[2]string]bool{},
+	}
+}
+
+// conflicts reports whether tx may not write obj, as snapshot isolation says.
+func (m *machine) conflicts(tx *mTx, obj string) bool {
+	if o := m.owner[obj]; o != nil && o != tx {
+		return true
+	}
+	if tx.rc {
+		return m.lastCommit[obj] > m.visible()
+	}
+	return m.lastCommit[obj] > tx.start
+}
+
+func (m *machine) claim(tx *mTx, obj string) {
+	m.owner[obj] = tx
+	tx.written[obj] = true
+}
+
+func (m *machine) drop(tx *mTx) {
+	for obj := range tx.written {
+		if m.owner[obj] == tx {
+			delete(m.owner, obj)
+		}
+	}
+	m.txs = slices.DeleteFunc(m.txs, func(x *mTx) bool { return x == tx })
+}
+
+func (m *machine) pickTx(t *rapid.T) *mTx {
+	if len(m.txs) == 0 {
+		t.Skip("no open transaction")
+	}
+	tx := m.pickAny(t)
+	if tx.prepared != 0 {
+		t.Skip("prepared transactions only commit or abort")
+	}
+	return tx
+}
+
+func (m *machine) pickAny(t *rapid.T) *mTx {
+	if len(m.txs) == 0 {
+		t.Skip("no open transaction")
+	}
+	tx := m.txs[rapid.IntRange(0, len(m.txs)-1).Draw(t, "tx")]
+	m.refresh(tx)
+	return tx
+}
+
+// visible is the snapshot new readers get: the acknowledged timestamp, held
+// below the oldest prepared transaction.
+func (m *machine) visible() int {
+	v := m.ack
+	for _, tx := range m.txs {
+		if tx.prepared != 0 && tx.prepared <= v {
+			v = tx.prepared - 1
+		}
+	}
+	return v
+}
+
+// stateAt rebuilds the committed state at timestamp ts.
+func (m *machine) stateAt(ts int) mState {
+	st := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
+	for _, c := range slices.Sorted(maps.Keys(m.changes)) {
+		if c > ts {
+			break
+		}
+		for id, v := range m.changes[c].v {
+			st.v[id] = v
+			if v == nil {
+				delete(st.v, id)
+			}
+		}
+		for id, e := range m.changes[c].e {
+			st.e[id] = e
+			if e == nil {
+				delete(st.e, id)
+			}
+		}
+	}
+	return st.clone()
+}
+
+// refresh rebuilds a READ_COMMITTED transaction's view: the latest commits
+// with its own writes on top.
+func (m *machine) refresh(tx *mTx) {
+	if !tx.rc {
+		return
+	}
+	v := m.stateAt(m.visible())
+	for obj := range tx.written {
+		var id int64
+		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+			delete(v.v, id)
+			if x := tx.view.v[id]; x != nil {
+				v.v[id] = x
+			}
+		} else if _, err := fmt.Sscanf(obj, "e%d", &id); err == nil {
+			delete(v.e, id)
+			if x := tx.view.e[id]; x != nil {
+				v.e[id] = x
+			}
+		}
+	}
+	tx.view = v
+}
+
+// pickID draws an ID the view knows most of the time, else any small ID.
+func pickID[T any](t *rapid.T, view map[int64]T, name string) int64 {
+	ids := slices.Sorted(maps.Keys(view))
+	if len(ids) > 0 && rapid.IntRange(0, 9).Draw(t, name+"known") > 0 {
+		return rapid.SampledFrom(ids).Draw(t, name)
+	}
+	return rapid.Int64Range(0, 30).Draw(t, name)
+}
+
+// expect checks a graph error against the model's prediction: nil, a
+// conflict (after which the transaction is aborted) or a sentinel.
+func (m *machine) expect(t *rapid.T, tx *mTx, err error, conflict bool, want error) bool {
+	if conflict {
+		if !errors.Is(err, ErrSerialization) {
+			t.Fatalf("want conflict, got %v", err)
+		}
+		tx.tx.Abort()
+		m.drop(tx)
+		return false
+	}
+	if want != nil {
+		if !errors.Is(err, want) {
+			t.Fatalf("want %v, got %v", want, err)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("unexpected error %v", err)
+	}
+	return true
+}
+
+func (m *machine) begin(t *rapid.T) {
+	if len(m.txs) >= 3 {
+		t.Skip("enough transactions")
+	}
+	rc := rapid.IntRange(0, 3).Draw(t, "rc") == 0
+	opts := TxOptions{}
+	if rc {
+		opts.Isolation = ReadCommitted
+	}
+	m.txs = append(m.txs, &mTx{tx: m.g.Begin(opts), rc: rc, view: m.stateAt(m.visible()), start: m.visible(), written: map[string]bool{}})
+}
+
+func (m *machine) createVertex(t *rapid.T) {
+	tx := m.pickTx(t)
+	id, err := tx.tx.CreateVertex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, dup := m.committed.v[id]; dup || m.owner[vkey(id)] != nil {
+		t.Fatalf("vertex id %d reused", id)
+	}
+	tx.view.v[id] = &mVertex{labels: map[string]bool{}, props: map[string]value.Value{}}
+	m.claim(tx, vkey(id))
+}
+
+func (m *machine) label(t *rapid.T) {
+	tx := m.pickTx(t)
+	id := pickID(t, tx.view.v, "v")
+	l := rapid.SampledFrom(mLabels).Draw(t, "label")
+	add := rapid.Bool().Draw(t, "add")
+	var err error
+	if add {
+		err = tx.tx.AddLabel(id, l)
+	} else {
+		err = tx.tx.RemoveLabel(id, l)
+	}
+	v := tx.view.v[id]
+	if v == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	if v.labels[l] == add {
+		m.expect(t, tx, err, false, nil)
+		return
+	}
+	if m.expect(t, tx, err, m.conflicts(tx, vkey(id)), nil) {
+		m.claim(tx, vkey(id))
+		if add {
+			v.labels[l] = true
+		} else {
+			delete(v.labels, l)
+		}
+	}
+}
+
+func drawValue(t *rapid.T) value.Value {
+	if rapid.IntRange(0, 5).Draw(t, "null") == 0 {
+		return nil
+	}
+	return rapid.SampledFrom(mValues).Draw(t, "value")
+}
+
+func setProp(props map[string]value.Value, k string, val value.Value) {
+	if val == nil {
+		delete(props, k)
+	} else {
+		props[k] = val
+	}
+}
+
+func (m *machine) setVertexProp(t *rapid.T) {
+	tx := m.pickTx(t)
+	id := pickID(t, tx.view.v, "v")
+	k, val := rapid.SampledFrom(mKeys).Draw(t, "key"), drawValue(t)
+	err := tx.tx.SetVertexProperty(id, k, val)
+	v := tx.view.v[id]
+	if v == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	if m.expect(t, tx, err, m.conflicts(tx, vkey(id)), nil) {
+		m.claim(tx, vkey(id))
+		setProp(v.props, k, val)
+	}
+}
+
+func (m *machine) createEdge(t *rapid.T) {
+	tx := m.pickTx(t)
+	from, to := pickID(t, tx.view.v, "from"), pickID(t, tx.view.v, "to")
+	typ := rapid.SampledFrom(mTypes).Draw(t, "type")
+	id, err := tx.tx.CreateEdge(from, to, typ)
+	if tx.view.v[from] == nil || tx.view.v[to] == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	if m.expect(t, tx, err, m.conflicts(tx, vkey(from)) || m.conflicts(tx, vkey(to)), nil) {
+		m.claim(tx, vkey(from))
+		m.claim(tx, vkey(to))
+		m.claim(tx, ekey(id))
+		tx.view.e[id] = &mEdge{from: from, to: to, typ: typ, props: map[string]value.Value{}}
+	}
+}
+
+func (m *machine) setEdgeProp(t *rapid.T) {
+	tx := m.pickTx(t)
+	id := pickID(t, tx.view.e, "e")
+	k, val := rapid.SampledFrom(mKeys).Draw(t, "key"), drawValue(t)
+	err := tx.tx.SetEdgeProperty(id, k, val)
+	e := tx.view.e[id]
+	if e == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	if m.expect(t, tx, err, m.conflicts(tx, ekey(id)), nil) {
+		m.claim(tx, ekey(id))
+		setProp(e.props, k, val)
+	}
+}
+
+func (m *machine) deleteEdge(t *rapid.T) {
+	tx := m.pickTx(t)
+	id := pickID(t, tx.view.e, "e")
+	err := tx.tx.DeleteEdge(id)
+	if tx.view.e[id] == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	if m.expect(t, tx, err, m.conflicts(tx, ekey(id)), nil) {
+		m.claim(tx, ekey(id))
+		delete(tx.view.e, id)
+	}
+}
+
+func (m *machine) deleteVertex(t *rapid.T) {
+	tx := m.pickTx(t)
+	id := pickID(t, tx.view.v, "v")
+	detach := rapid.Bool().Draw(t, "detach")
+	err := tx.tx.DeleteVertex(id, detach)
+	if tx.view.v[id] == nil {
+		m.expect(t, tx, err, false, ErrNotFound)
+		return
+	}
+	var edges []int64
+	for eid, e := range tx.view.e {
+		if e.from == id || e.to == id {
+			edges = append(edges, eid)
+		}
+	}
+	if len(edges) > 0 && !detach {
+		m.expect(t, tx, err, false, ErrHasEdges)
+		return
+	}
+	conflict := m.conflicts(tx, vkey(id))
+	for _, eid := range edges {
+		conflict = conflict || m.conflicts(tx, ekey(eid))
+	}
+	if m.expect(t, tx, err, conflict, nil) {
+		m.claim(tx, vkey(id))
+		for _, eid := range edges {
+			m.claim(tx, ekey(eid))
+			delete(tx.view.e, eid)
+		}
+		delete(tx.view.v, id)
+	}
+}
+
+// violates predicts a constraint failure at tx's commit.
+func (m *machine) violates(tx *mTx) bool {
+	latest := func(id int64) *mVertex {
+		if tx.written[vkey(id)] {
+			return tx.view.v[id]
+		}
+		if o := m.owner[vkey(id)]; o != nil && o.prepared != 0 {
+			return o.view.v[id]
+		}
+		return m.committed.v[id]
+	}
+	ids := slices.Collect(maps.Keys(m.committed.v))
+	for _, o := range m.txs {
+		if o == tx || o.prepared != 0 {
+			for id := range o.view.v {
+				if o.written[vkey(id)] {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	for obj := range tx.written {
+		var id int64
+		if _, err := fmt.Sscanf(obj, "v%d", &id); err != nil {
+			continue
+		}
+		v := tx.view.v[id]
+		if v == nil {
+			continue
+		}
+		for c := range m.exist {
+			if _, has := v.props[c[1]]; v.labels[c[0]] && !has {
+				return true
+			}
+		}
+		for c := range m.unique {
+			val, has := v.props[c[1]]
+			if !has || !v.labels[c[0]] {
+				continue
+			}
+			for _, o := range ids {
+				w := latest(o)
+				if o != id && w != nil && w.labels[c[0]] && w.props[c[1]] != nil && compareKeys(w.props[c[1]], val) == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (m *machine) prepare(t *rapid.T) {
+	tx := m.pickTx(t)
+	bad := m.violates(tx)
+	ts, _, err := tx.tx.Prepare()
+	if bad {
+		var ce *ConstraintError
+		if !errors.As(err, &ce) {
+			t.Fatalf("want constraint violation at prepare, got %v", err)
+		}
+		m.drop(tx)
+		return
+	}
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	if len(tx.tx.Deltas()) == 0 {
+		if ts != 0 {
+			t.Fatalf("empty prepare got timestamp %d", ts)
+		}
+		return
+	}
+	if m.seq++; ts != uint64(m.seq) {
+		t.Fatalf("prepare timestamp %d, want %d", ts, m.seq)
+	}
+	tx.prepared = m.seq
+}
+
+func (m *machine) commit(t *rapid.T) {
+	tx := m.pickAny(t)
+	bad := tx.prepared == 0 && m.violates(tx)
+	ts, _, err := tx.tx.Commit()
+	if bad {
+		var ce *ConstraintError
+		if !errors.As(err, &ce) {
+			t.Fatalf("want constraint violation, got %v", err)
+		}
+		m.drop(tx)
+		return
+	}
+	if err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	if len(tx.tx.Deltas()) == 0 {
+		m.drop(tx)
+		return
+	}
+	want := tx.prepared
+	if want == 0 {
+		m.seq++
+		want = m.seq
+	}
+	if ts != uint64(want) {
+		t.Fatalf("commit timestamp %d, want %d", ts, want)
+	}
+	m.committed = m.committed.clone()
+	change := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
+	for obj := range tx.written {
+		m.lastCommit[obj] = want
+		var id int64
+		if _, err := fmt.Sscanf(obj, "v%d", &id); err == nil {
+			change.v[id] = tx.view.v[id]
+			m.committed.v[id] = tx.view.v[id]
+			if tx.view.v[id] == nil {
+				delete(m.committed.v, id)
+			}
+		} else if _, err := fmt.Sscanf(obj, "e%d", &id); err == nil {
+			change.e[id] = tx.view.e[id]
+			m.committed.e[id] = tx.view.e[id]
+			if tx.view.e[id] == nil {
+				delete(m.committed.e, id)
+			}
+		}
+	}
+	m.changes[want] = change.clone()
+	m.drop(tx)
+}
+
+// schemaCommitted records a schema change's timestamp.
+func (m *machine) schemaCommitted() { m.seq++ }
+
+// acknowledge makes a random prefix of the commits visible.
+func (m *machine) acknowledge(t *rapid.T) {
+	if m.ack == m.seq {
+		t.Skip("all acknowledged")
+	}
+	ts := rapid.IntRange(m.ack+1, m.seq).Draw(t, "ack")
+	if err := m.g.MarkAcknowledged(uint64(ts)); err != nil {
+		t.Fatal(err)
+	}
+	m.ack = ts
+	if got := m.g.VisibleTS(); got != uint64(m.visible()) {
+		t.Fatalf("visible %d after acknowledging %d, want %d", got, ts, m.visible())
+	}
+}
+
+func (m *machine) abort(t *rapid.T) {
+	tx := m.pickAny(t)
+	tx.tx.Abort()
+	m.drop(tx)
+}
+
+func (m *machine) schemaOp(t *rapid.T) {
+	kind := rapid.SampledFrom([]uint8{KindLabelIndex, KindLabelPropertyIndex, KindEdgeTypeIndex, KindExistence, KindUnique}).Draw(t, "kind")
+	item := SchemaItem{Kind: kind, Name: rapid.SampledFrom(mLabels).Draw(t, "label")}
+	switch kind {
+	case KindEdgeTypeIndex:
+		item.Name = rapid.SampledFrom(mTypes).Draw(t, "type")
+	case KindLabelPropertyIndex, KindExistence, KindUnique:
+		item.Key = rapid.SampledFrom(mKeys).Draw(t, "key")
+	}
+	constraint := kind == KindExistence || kind == KindUnique
+	exists := m.g.HasSchema(item)
+	var err error
+	switch {
+	case constraint && exists:
+		_, _, err = m.g.DropConstraint(item)
+	case constraint:
+		_, _, err = m.g.CreateConstraint(item)
+	case exists:
+		_, _, err = m.g.DropIndex(item)
+	default:
+		_, _, err = m.g.CreateIndex(item)
+	}
+	if !constraint || exists {
+		if err != nil {
+			t.Fatalf("%v: %v", item, err)
+		}
+		m.schemaCommitted()
+		if exists && kind == KindExistence {
+			delete(m.exist, [2]string{item.Name, item.Key})
+		} else if exists && kind == KindUnique {
+			delete(m.unique, [2]string{item.Name, item.Key})
+		}
+		return
+	}
+	c := [2]string{item.Name, item.Key}
+	if m.constraintHolds(kind, c) {
+		if err != nil {
+			t.Fatalf("%v: %v", item, err)
+		}
+		if kind == KindExistence {
+			m.exist[c] = true
+		} else {
+			m.unique[c] = true
+		}
+		m.schemaCommitted()
+	} else if !errors.As(err, new(*ConstraintError)) {
+		t.Fatalf("%v over violating data: %v", item, err)
+	}
+}
+
+func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
+	seen := []value.Value{}
+	for _, id := range slices.Sorted(maps.Keys(m.committed.v)) {
+		v := m.committed.v[id]
+		if !v.labels[c[0]] {
+			continue
+		}
+		val, has := v.props[c[1]]
+		if kind == KindExistence && !has {
+			return false
+		}
+		if kind == KindUnique && has {
+			for _, s := range seen {
+				if compareKeys(s, val) == 0 {
+					return false
+				}
+			}
+			seen = append(seen, val)
+		}
+	}
+	return true
+}
+
+func (m *machine) gc(t *rapid.T) { m.g.CollectGarbage() }
+
+// check compares what every open transaction and a fresh reader see with
+// the model.
+func (m *machine) check(t *rapid.T) {
+	r := m.g.Begin(TxOptions{ReadOnly: true})
+	defer r.Abort()
+	checkView(t, r, m.stateAt(m.visible()))
+	for _, tx := range m.txs {
+		m.refresh(tx)
+		checkView(t, tx.tx, tx.view)
+	}
+}
+
+func checkView(t *rapid.T, tx *Txn, s mState) {
+	ids := slices.Sorted(maps.Keys(s.v))
+	if got := tx.Vertices().Collect(); !slices.Equal(got, ids) {
+		t.Fatalf("%v vertices %v, want %v", tx, got, ids)
+	}
+	for _, id := range ids {
+		n, err := tx.Vertex(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := value.Node{ID: id, Labels: slices.Sorted(maps.Keys(s.v[id].labels)), Props: value.Map(s.v[id].props)}
+		if want.Labels == nil {
+			want.Labels = []string{}
+		}
+		if d := cmp.Diff(want, n); d != "" {
+			t.Fatalf("vertex %d: %s", id, d)
+		}
+		for _, dir := range []Direction{Out, In, Both} {
+			checkAdjacency(t, tx, s, id, dir)
+		}
+	}
+	eids := slices.Sorted(maps.Keys(s.e))
+	var got []int64
+	for it := tx.AllEdges(); it.Next(); {
+		got = append(got, it.Edge().ID)
+	}
+	if !slices.Equal(got, eids) {
+		t.Fatalf("edges %v, want %v", got, eids)
+	}
+	for _, id := range eids {
+		r, err := tx.Edge(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := s.e[id]
+		want := value.Relationship{ID: id, StartID: e.from, EndID: e.to, Type: e.typ, Props: value.Map(e.props)}
+		if d := cmp.Diff(want, r); d != "" {
+			t.Fatalf("edge %d: %s", id, d)
+		}
+	}
+	for _, typ := range mTypes {
+		var got, want []int64
+		for it := tx.EdgesByType(typ); it.Next(); {
+			got = append(got, it.Edge().ID)
+		}
+		for _, id := range eids {
+			if s.e[id].typ == typ {
+				want = append(want, id)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("edges of type %s: %v, want %v", typ, got, want)
+		}
+	}
+	checkScans(t, tx, s, ids)
+}
+
+func checkAdjacency(t *rapid.T, tx *Txn, s mState, v int64, dir Direction) {
+	var got, want []int64
+	for it := tx.Edges(v, dir); it.Next(); {
+		got = append(got, it.Edge().ID)
+	}
+	for id, e := range s.e {
+		if (dir != In && e.from == v) || (dir != Out && e.to == v) {
+			want = append(want, id)
+		}
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+	if !slices.Equal(got, want) {
+		t.Fatalf("vertex %d dir %d edges %v, want %v", v, dir, got, want)
+	}
+}
+
+func checkScans(t *rapid.T, tx *Txn, s mState, ids []int64) {
+	for _, l := range mLabels {
+		var want []int64
+		for _, id := range ids {
+			if s.v[id].labels[l] {
+				want = append(want, id)
+			}
+		}
+		if got := tx.VerticesByLabel(l).Collect(); !slices.Equal(got, want) {
+			t.Fatalf("label %s: %v, want %v", l, got, want)
+		}
+		for _, k := range mKeys {
+			for _, val := range mValues {
+				var want []int64
+				for _, id := range ids {
+					if pv, has := s.v[id].props[k]; has && s.v[id].labels[l] && compareKeys(pv, val) == 0 {
+						want = append(want, id)
+					}
+				}
+				got := tx.VerticesByProperty(l, k, val).Collect()
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf(":%s(%s = %v): %v, want %v", l, k, val, got, want)
+				}
+			}
+			var want []int64
+			for _, id := range ids {
+				pv, has := s.v[id].props[k]
+				if has && s.v[id].labels[l] && rankOf(pv) == rankNumber && compareKeys(pv, int64(1)) > 0 {
+					want = append(want, id)
+				}
+			}
+			got := tx.VerticesByPropertyRange(l, k, &Bound{Value: int64(1)}, nil).Collect()
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf(":%s(%s > 1): %v, want %v", l, k, got, want)
+			}
+		}
+	}
+}
+
+func TestStateMachine(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := newMachine()
+		actions := map[string]func(*rapid.T){
+			"begin":         m.begin,
+			"createVertex":  m.createVertex,
+			"label":         m.label,
+			"setVertexProp": m.setVertexProp,
+			"createEdge":    m.createEdge,
+			"setEdgeProp":   m.setEdgeProp,
+			"deleteEdge":    m.deleteEdge,
+			"deleteVertex":  m.deleteVertex,
+			"commit":        m.commit,
+			"abort":         m.abort,
+			"schema":        m.schemaOp,
+			"gc":            m.gc,
+			"acknowledge":   m.acknowledge,
+			"prepare":       m.prepare,
+			"":              m.check,
+		}
+		for range 4 { // rapid's default of 30 steps per Repeat is short for MVCC
+			t.Repeat(actions)
+		}
+		for _, tx := range m.txs {
+			tx.tx.Abort()
+		}
+	})
+}

@@ -1,0 +1,339 @@
+// Package instance is a standalone data instance: the graph storage and its
+// durability, recovered from the node's disk at Start, with the commit path
+// graph commit → WAL append → group commit → visibility. It is a
+// deterministic core node: everything runs in calls from the host, one at a
+// time, and completions arrive as callbacks on the node's loop. Replication
+// and the management endpoint will join it later.
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/clock"
+	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/net"
+)
+
+// Config configures an Instance. The zero value is group commit, no
+// periodic snapshots, garbage collection every second and a snapshot at
+// clean shutdown.
+type Config struct {
+	Durability durability.Options
+	// SnapshotInterval is the period of automatic snapshots; 0 turns them off.
+	SnapshotInterval time.Duration
+	// GCInterval is the period of the graph's garbage collection (default
+	// 1s; negative turns it off).
+	GCInterval time.Duration
+	// NoSnapshotOnStop skips the snapshot a clean shutdown writes.
+	NoSnapshotOnStop bool
+	// SnapshotStep is how many vertices or edges one step of a snapshot
+	// walks before yielding to the loop (default 4096).
+	SnapshotStep int
+	// Epoch is the epoch written with new commits when it is above the one
+	// recovered (a standalone instance keeps its own counter; default 1).
+	Epoch uint64
+}
+
+// Errors of the commit path.
+var (
+	// ErrNotDurable: the commit was applied in memory but the WAL failed
+	// before it was durable, so whether it survives a restart is unknown.
+	// The instance refuses further commits until it is restarted.
+	ErrNotDurable = errors.New("instance: commit outcome unknown: the WAL failed")
+	// ErrStopped is returned after Stop.
+	ErrStopped = errors.New("instance: stopped")
+)
+
+// Instance is a standalone data instance; it implements node.Node.
+type Instance struct {
+	cfg   Config
+	env   node.Env
+	log   *zap.Logger
+	g     *graph.Graph
+	st    *durability.Store
+	rec   durability.Recovery
+	epoch uint64
+
+	failed  error
+	stopped bool
+	ready   bool // recovered state is durable and visible
+	closed  bool // a clean shutdown finished
+
+	// schemaPending holds the timestamps of logged schema changes not yet
+	// acknowledged. The graph's snapshot walk emits the current schema, not
+	// the schema as of the snapshot's timestamp, so a snapshot waits until
+	// none is pending (snapWaiting) rather than capture one too early.
+	schemaPending []uint64
+	snapWaiting   []func()
+	job           *snapJob // the snapshot being written
+	snapTimer     clock.Timer
+	gcTimer       clock.Timer
+	lastSnapTS    uint64
+}
+
+var _ node.Node = (*Instance)(nil)
+
+// New returns an instance that Start will recover from env.FS.
+func New(cfg Config) *Instance {
+	if cfg.GCInterval == 0 {
+		cfg.GCInterval = time.Second
+	}
+	if cfg.Epoch == 0 {
+		cfg.Epoch = 1
+	}
+	if cfg.SnapshotStep <= 0 {
+		cfg.SnapshotStep = 4096
+	}
+	return &Instance{cfg: cfg}
+}
+
+// Start recovers the graph from env.FS (newest valid snapshot plus the WAL
+// after it) and arms the snapshot and GC timers. The recovered commits
+// become visible once recovery's repairs are durable. A CorruptionError
+// names the damaged file and offset; Config.Durability.StartDespiteCorruption
+// starts from what is valid instead.
+func (in *Instance) Start(env node.Env) error {
+	in.env = env
+	in.log = env.Log
+	if in.log == nil {
+		in.log = zap.NewNop()
+	}
+	in.g = graph.New(graph.Options{})
+	dopts := in.cfg.Durability
+	if dopts.Defer == nil && env.Clock != nil {
+		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
+	}
+	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
+	if err != nil {
+		return fmt.Errorf("instance: recovery: %w", err)
+	}
+	in.st, in.rec = st, rec
+	in.epoch = max(rec.LastEpoch, in.cfg.Epoch)
+	if rec.Snapshot != nil {
+		in.lastSnapTS = rec.Snapshot.TS
+	}
+	in.log.Info("recovered", zap.Uint64("last_ts", rec.LastTS), zap.Int("wal_records", rec.Records),
+		zap.Bool("torn_tail", rec.TornTail), zap.Uint64("epoch", in.epoch))
+	last := rec.LastTS
+	st.Flush(func(err error) {
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		in.ready = true
+		in.acknowledge(last)
+	})
+	in.armSnapshot()
+	in.armGC()
+	return nil
+}
+
+// loader replays recovery into the graph.
+type loader struct{ g *graph.Graph }
+
+func (l loader) LoadSnapshot(info durability.SnapshotInfo, ds []graph.Delta) error {
+	if info.TS > 0 {
+		if err := l.g.Apply(info.TS, ds); err != nil {
+			return err
+		}
+	}
+	l.g.ReserveIDs(info.NextVertexID, info.NextEdgeID)
+	return nil
+}
+
+func (l loader) ApplyCommit(r *durability.Record) error { return l.g.Apply(r.TS, r.Deltas) }
+
+// Receive handles messages from other nodes; a standalone instance has none
+// to handle yet.
+func (in *Instance) Receive(from string, msg net.Message) {
+	in.log.Debug("ignoring message", zap.String("from", from), zap.Uint16("type", msg.Type))
+}
+
+// Graph is the instance's storage, for queries. Readers begin transactions
+// on it (read-only ones on any goroutine); writes go through Commit.
+func (in *Instance) Graph() *graph.Graph { return in.g }
+
+// Recovery reports what Start recovered.
+func (in *Instance) Recovery() durability.Recovery { return in.rec }
+
+// Ready reports whether the recovered state is durable and visible.
+func (in *Instance) Ready() bool { return in.ready }
+
+// Begin starts a transaction on the graph.
+func (in *Instance) Begin(opts graph.TxOptions) *graph.Txn { return in.g.Begin(opts) }
+
+// Commit commits tx: the graph assigns its timestamp, its deltas go to the
+// WAL, and once the fsync covering them completes the commit becomes
+// visible and done runs with its timestamp. A transaction without changes
+// completes at once with timestamp 0. Conflicts and constraint violations
+// come back from the graph unchanged (the transaction is aborted).
+func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
+	if err := in.writable(); err != nil {
+		tx.Abort()
+		done(0, err)
+		return
+	}
+	ts, ds, err := tx.Commit()
+	if err != nil || ts == 0 {
+		done(ts, err)
+		return
+	}
+	in.Log(ts, ds, done)
+}
+
+// Log makes an already committed change durable and then visible: the tail
+// of Commit, also used for the schema changes the graph commits itself
+// (CreateIndex and friends return a timestamp and deltas).
+func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	if err := in.writable(); err != nil {
+		done(ts, err)
+		return
+	}
+	if hasSchema(ds) {
+		in.schemaPending = append(in.schemaPending, ts)
+	}
+	in.st.Append(in.epoch, ts, ds, func(err error) {
+		if err != nil {
+			in.fail(err)
+			done(ts, fmt.Errorf("%w: %v", ErrNotDurable, err))
+			return
+		}
+		in.acknowledge(ts)
+		done(ts, nil)
+	})
+}
+
+func (in *Instance) writable() error {
+	switch {
+	case in.stopped:
+		return ErrStopped
+	case in.failed != nil:
+		return in.failed
+	}
+	return nil
+}
+
+// acknowledge makes commits up to ts visible. A refusal means the graph and
+// the log disagree, which must never happen.
+func (in *Instance) acknowledge(ts uint64) {
+	if err := in.g.MarkAcknowledged(ts); err != nil {
+		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
+	}
+	for len(in.schemaPending) > 0 && in.schemaPending[0] <= ts {
+		in.schemaPending = in.schemaPending[1:]
+	}
+	if len(in.schemaPending) == 0 && len(in.snapWaiting) > 0 {
+		ws := in.snapWaiting
+		in.snapWaiting = nil
+		for _, f := range ws {
+			f()
+		}
+	}
+}
+
+// hasSchema reports whether a change includes index or constraint deltas.
+func hasSchema(ds []graph.Delta) bool {
+	for _, d := range ds {
+		if d.Op >= graph.OpCreateIndex && d.Op <= graph.OpDropConstraint {
+			return true
+		}
+	}
+	return false
+}
+
+// fail refuses writes from now on; only a restart recovers.
+func (in *Instance) fail(err error) {
+	if in.failed == nil {
+		in.failed = fmt.Errorf("%w: %v", ErrNotDurable, err)
+		in.log.Error("durability failed; refusing writes until restart", zap.Error(err))
+	}
+	ws := in.snapWaiting
+	in.snapWaiting = nil
+	for _, f := range ws {
+		f() // fails at once now
+	}
+}
+
+// Snapshot writes a snapshot of the visible graph (CREATE SNAPSHOT) and
+// calls done when it is durable.
+func (in *Instance) Snapshot(done func(error)) {
+	if in.stopped {
+		done(ErrStopped)
+		return
+	}
+	in.snapshot(false, done)
+}
+
+func (in *Instance) armSnapshot() {
+	if in.cfg.SnapshotInterval <= 0 || in.stopped {
+		return
+	}
+	in.snapTimer = in.env.Clock.AfterFunc(in.cfg.SnapshotInterval, func() {
+		in.snapshot(true, func(err error) {
+			if err != nil && !errors.Is(err, durability.ErrSnapshotInProgress) {
+				in.log.Warn("periodic snapshot failed", zap.Error(err))
+			}
+		})
+		in.armSnapshot()
+	})
+}
+
+func (in *Instance) armGC() {
+	if in.cfg.GCInterval <= 0 || in.stopped {
+		return
+	}
+	in.gcTimer = in.env.Clock.AfterFunc(in.cfg.GCInterval, func() {
+		in.g.CollectGarbage()
+		in.armGC()
+	})
+}
+
+// Stop shuts down cleanly: timers stop, new commits fail, a snapshot is
+// written (unless configured off) and the WAL is synced and closed. Those
+// finish through callbacks, so a host that wants them durable keeps running
+// the loop until StopDone reports true.
+func (in *Instance) Stop() {
+	if in.stopped {
+		return
+	}
+	in.stopped = true
+	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	closeLog := func(error) {
+		in.st.Close(func(err error) {
+			if err != nil {
+				in.log.Warn("closing the WAL failed", zap.Error(err))
+			}
+			in.closed = true
+		})
+	}
+	if in.cfg.NoSnapshotOnStop || in.failed != nil {
+		closeLog(nil)
+		return
+	}
+	final := func() {
+		in.snapshot(true, func(err error) {
+			if err != nil {
+				in.log.Warn("shutdown snapshot failed", zap.Error(err))
+			}
+			closeLog(err)
+		})
+	}
+	if in.job != nil { // let the running snapshot finish, then take the last one
+		in.job.dones = append(in.job.dones, func(error) { final() })
+		return
+	}
+	final()
+}
+
+// StopDone reports whether a clean shutdown has finished writing.
+func (in *Instance) StopDone() bool { return in.closed }
