@@ -373,3 +373,27 @@ func TestConflict(t *testing.T) {
 		t.Fatalf("final value %v, %v; want 11", res.Records, err)
 	}
 }
+
+// TestRouting uses neo4j:// (ROUTE, then reads and writes through the
+// returned table) and explicit database names.
+func TestRouting(t *testing.T) {
+	s := startServer(t, nil)
+	d, err := neo4j.NewDriverWithContext("neo4j://"+s.BoltAddr(), neo4j.NoAuth())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ctx(t)
+	defer d.Close(c)
+	if _, err := neo4j.ExecuteQuery(c, d, "CREATE (:R)", nil, neo4j.EagerResultTransformer); err != nil {
+		t.Fatal(err)
+	}
+	res, err := neo4j.ExecuteQuery(c, d, "MATCH (n:R) RETURN count(n) AS c", nil, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase("memgraph"))
+	if err != nil || res.Records[0].Values[0] != int64(1) {
+		t.Fatalf("routed read: %v %v", res, err)
+	}
+	_, err = neo4j.ExecuteQuery(c, d, "RETURN 1", nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase("nope"))
+	if code(err) != "Neo.ClientError.Database.DatabaseNotFound" {
+		t.Errorf("unknown database: %v", err)
+	}
+}
