@@ -28,12 +28,23 @@ type workload struct {
 // (group commit on), and RETURN 1 as the ceiling of the driver and protocol
 // path. Run it with: go test -run '^$' -bench Mgbench -benchtime 1x ./server/drivertest/
 // QUIVER_BENCH_SECONDS (default 3) sets each workload's duration;
-// QUIVER_BENCH_USERS (default 10000) the graph size.
+// QUIVER_BENCH_USERS (default 10000) the graph size; QUIVER_BENCH_ADDR
+// (host:port) targets a running `quiver serve` with an empty database
+// instead of the in-process server (the CPU column then counts the client
+// only).
 func BenchmarkMgbench(b *testing.B) {
 	secs := envInt("QUIVER_BENCH_SECONDS", 3)
 	users := envInt("QUIVER_BENCH_USERS", 10000)
-	s := startServer(b, nil)
-	d := driver(b, s, neo4j.AuthToken{})
+	var d neo4j.DriverWithContext
+	if addr := os.Getenv("QUIVER_BENCH_ADDR"); addr != "" {
+		var err error
+		if d, err = neo4j.NewDriverWithContext("bolt://"+addr, neo4j.NoAuth()); err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close(context.Background())
+	} else {
+		d = driver(b, startServer(b, nil), neo4j.AuthToken{})
+	}
 	c := context.Background()
 	loadPokec(b, d, users)
 	id := func(r *rand.Rand) any { return int64(r.Intn(users)) }
