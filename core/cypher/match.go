@@ -143,14 +143,14 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 			if e.To == fv.id && (dir == DirIn || (dir == DirBoth && e.From != fv.id)) {
 				other = e.From
 			}
-			nr, err := c.bindEnd(r, to, other)
+			nr, err := c.bindEndRel(r, to, other, rp.Var, relRef{e.ID})
 			if err != nil {
 				return nil, err
 			}
 			if nr == nil {
 				continue
 			}
-			out = append(out, nr.with(rp.Var, relRef{e.ID}))
+			out = append(out, nr)
 		}
 		return out, nil
 	}}
@@ -158,7 +158,14 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 
 // bindEnd binds (or checks) the far node of an expansion.
 func (c *execCtx) bindEnd(r row, to *NodePattern, id int64) (row, error) {
-	if v, ok := r[to.Var]; ok {
+	return c.bindEndRel(r, to, id, "", nil)
+}
+
+// bindEndRel binds the far node and, when relVar is not empty, the
+// relationship too, copying the row once.
+func (c *execCtx) bindEndRel(r row, to *NodePattern, id int64, relVar string, rel value.Value) (row, error) {
+	v, bound := r[to.Var]
+	if bound {
 		if n, isN := v.(nodeRef); !isN || n.id != id {
 			return nil, nil
 		}
@@ -167,10 +174,20 @@ func (c *execCtx) bindEnd(r row, to *NodePattern, id int64) (row, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	if _, bound := r[to.Var]; bound {
+	if bound && relVar == "" {
 		return r, nil
 	}
-	return r.with(to.Var, nodeRef{id}), nil
+	n := make(row, len(r)+2)
+	for k, x := range r {
+		n[k] = x
+	}
+	if !bound {
+		n[to.Var] = nodeRef{id}
+	}
+	if relVar != "" {
+		n[relVar] = rel
+	}
+	return n, nil
 }
 
 func usedRel(r row, others []string, id int64) bool {
@@ -289,12 +306,12 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 				top.edges = c.tx.Edges(top.node, o.dir, o.rp.Types)
 			}
 			if int64(len(o.path)) >= o.rp.Min {
-				nr, err := c.bindEnd(o.cur, o.to, top.node)
+				nr, err := c.bindEndRel(o.cur, o.to, top.node, o.rp.Var, o.relList())
 				if err != nil {
 					return nil, err
 				}
 				if nr != nil {
-					return nr.with(o.rp.Var, o.relList()), nil
+					return nr, nil
 				}
 			}
 		}
