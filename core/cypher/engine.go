@@ -316,7 +316,8 @@ func profileRun(ctx *execCtx, root op, counters []counted, pl *plan) ([]row, err
 	}
 	var rows []row
 	for i := len(counters) - 1; i >= 0; i-- {
-		rows = append(rows, row{"OPERATOR": "* " + counters[i].desc, "ACTUAL HITS": counters[i].op.n})
+		desc := strings.ReplaceAll(counters[i].desc, "\n", "; ")
+		rows = append(rows, row{"OPERATOR": "* " + desc, "ACTUAL HITS": counters[i].op.n})
 	}
 	return rows, nil
 }
