@@ -1,6 +1,7 @@
 package cypher_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/quiverdb/quiver/core/cypher"
@@ -71,4 +72,29 @@ func drain(e *cypher.Engine, g cypher.Tx, q string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// TestDeepNesting: pathological nesting is a syntax error, not a stack
+// overflow.
+func TestDeepNesting(t *testing.T) {
+	for _, q := range []string{
+		"RETURN " + strings.Repeat("(", 100_000) + "1" + strings.Repeat(")", 100_000),
+		"RETURN " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000),
+		"RETURN " + strings.Repeat("NOT ", 100_000) + "true",
+		"RETURN " + strings.Repeat("- ", 100_000) + "1",
+		"RETURN true" + strings.Repeat(" AND true", 200_000),
+		"RETURN m" + strings.Repeat(".k", 200_000),
+	} {
+		_, err := cypher.Parse(q)
+		ce, ok := err.(*cypher.Error)
+		if !ok || ce.Detail != "UnexpectedSyntax" {
+			t.Fatalf("want a syntax error, got %v", err)
+		}
+	}
+	if _, err := cypher.Parse("RETURN " + strings.Repeat("(", 100) + "1" + strings.Repeat(")", 100)); err != nil {
+		t.Fatalf("100 levels must parse: %v", err)
+	}
+	if _, err := cypher.Parse("UNWIND [" + strings.Repeat("1, ", 150_000) + "1] AS x RETURN count(x)"); err != nil {
+		t.Fatalf("a long flat list must parse: %v", err)
+	}
 }

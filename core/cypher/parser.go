@@ -29,10 +29,27 @@ func Parse(src string) (q *Query, err error) {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src   string
+	toks  []token
+	i     int
+	depth int // expression nesting, bounded so no query exhausts the stack
+	nodes int // operator nodes built, bounded for the same reason
 }
+
+// maxNodes bounds the operator nodes of one statement: a left-deep chain
+// (a AND b AND ...) is as deep as it is long.
+const maxNodes = 100_000
+
+// grow counts one more operator node.
+func (p *parser) grow() {
+	p.nodes++
+	if p.nodes > maxNodes {
+		p.fail("UnexpectedSyntax", "statement has more than %d operators", maxNodes)
+	}
+}
+
+// maxDepth bounds expression nesting.
+const maxDepth = 500
 
 func (p *parser) tok() token { return p.toks[p.i] }
 func (p *parser) peek(n int) token {
@@ -500,11 +517,19 @@ func parseIntLit(s string) (int64, string) {
 
 // ---- expressions ----
 
-func (p *parser) parseExpr() Expr { return p.parseOr() }
+func (p *parser) parseExpr() Expr {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxDepth {
+		p.fail("UnexpectedSyntax", "expression nested more than %d levels deep", maxDepth)
+	}
+	return p.parseOr()
+}
 
 func (p *parser) parseOr() Expr {
 	l := p.parseXor()
 	for p.is("OR") {
+		p.grow()
 		pos := p.adv().pos
 		l = &Binary{node{pos}, "OR", l, p.parseXor()}
 	}
@@ -514,6 +539,7 @@ func (p *parser) parseOr() Expr {
 func (p *parser) parseXor() Expr {
 	l := p.parseAnd()
 	for p.is("XOR") {
+		p.grow()
 		pos := p.adv().pos
 		l = &Binary{node{pos}, "XOR", l, p.parseAnd()}
 	}
@@ -523,6 +549,7 @@ func (p *parser) parseXor() Expr {
 func (p *parser) parseAnd() Expr {
 	l := p.parseNot()
 	for p.is("AND") {
+		p.grow()
 		pos := p.adv().pos
 		l = &Binary{node{pos}, "AND", l, p.parseNot()}
 	}
@@ -531,6 +558,11 @@ func (p *parser) parseAnd() Expr {
 
 func (p *parser) parseNot() Expr {
 	if p.is("NOT") {
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxDepth {
+			p.fail("UnexpectedSyntax", "expression nested more than %d levels deep", maxDepth)
+		}
 		pos := p.adv().pos
 		return &Unary{node{pos}, "NOT", p.parseNot()}
 	}
@@ -543,6 +575,7 @@ func (p *parser) parseComparison() Expr {
 	l := p.parseStringPred()
 	var result Expr
 	for p.tok().kind == tPunct && compOps[p.tok().text] {
+		p.grow()
 		t := p.adv()
 		op := t.text
 		if op == "!=" {
@@ -569,23 +602,29 @@ func (p *parser) parseStringPred() Expr {
 		pos := p.tok().pos
 		switch {
 		case p.is("STARTS") && isKw(p.peek(1), "WITH"):
+			p.grow()
 			p.adv()
 			p.adv()
 			l = &Binary{node{pos}, "STARTS", l, p.parseAdd()}
 		case p.is("ENDS") && isKw(p.peek(1), "WITH"):
+			p.grow()
 			p.adv()
 			p.adv()
 			l = &Binary{node{pos}, "ENDS", l, p.parseAdd()}
 		case p.is("CONTAINS"):
+			p.grow()
 			p.adv()
 			l = &Binary{node{pos}, "CONTAINS", l, p.parseAdd()}
 		case p.is("IN"):
+			p.grow()
 			p.adv()
 			l = &Binary{node{pos}, "IN", l, p.parseAdd()}
 		case p.isP("=~"):
+			p.grow()
 			p.adv()
 			l = &Binary{node{pos}, "=~", l, p.parseAdd()}
 		case p.is("IS"):
+			p.grow()
 			p.adv()
 			not := p.accept("NOT")
 			p.expect("NULL")
@@ -599,6 +638,7 @@ func (p *parser) parseStringPred() Expr {
 func (p *parser) parseAdd() Expr {
 	l := p.parseMul()
 	for p.isP("+") || p.isP("-") {
+		p.grow()
 		t := p.adv()
 		l = &Binary{node{t.pos}, t.text, l, p.parseMul()}
 	}
@@ -608,6 +648,7 @@ func (p *parser) parseAdd() Expr {
 func (p *parser) parseMul() Expr {
 	l := p.parsePow()
 	for p.isP("*") || p.isP("/") || p.isP("%") {
+		p.grow()
 		t := p.adv()
 		l = &Binary{node{t.pos}, t.text, l, p.parsePow()}
 	}
@@ -617,6 +658,7 @@ func (p *parser) parseMul() Expr {
 func (p *parser) parsePow() Expr {
 	l := p.parseUnary()
 	for p.isP("^") {
+		p.grow()
 		t := p.adv()
 		l = &Binary{node{t.pos}, "^", l, p.parseUnary()}
 	}
@@ -639,6 +681,11 @@ func (p *parser) parseUnary() Expr {
 			}
 			return p.parsePostfix(&Literal{node{t.pos}, v})
 		}
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxDepth {
+			p.fail("UnexpectedSyntax", "expression nested more than %d levels deep", maxDepth)
+		}
 		return &Unary{node{t.pos}, t.text, p.parseUnary()}
 	}
 	return p.parsePostfix(p.parseAtom())
@@ -649,9 +696,11 @@ func (p *parser) parsePostfix(e Expr) Expr {
 		pos := p.tok().pos
 		switch {
 		case p.isP("."):
+			p.grow()
 			p.adv()
 			e = &PropAccess{node{pos}, e, p.symbolicName("a property key")}
 		case p.isP("["):
+			p.grow()
 			p.adv()
 			var from, to Expr
 			if !p.isP("..") {
@@ -671,6 +720,7 @@ func (p *parser) parsePostfix(e Expr) Expr {
 				e = &IndexExpr{node{pos}, e, from}
 			}
 		case p.isP(":"):
+			p.grow()
 			e = &HasLabels{node{pos}, e, p.parseLabels()}
 		default:
 			return e
