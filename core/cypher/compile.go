@@ -535,6 +535,12 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 			return
 		}
 		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
+			if f, ok := side[0].(*FuncCall); ok && b.Op == "=" && strings.EqualFold(f.Name, "id") && len(f.Args) == 1 && isConstant(side[1]) {
+				if v, ok := f.Args[0].(*Var); ok {
+					h[v.Name] = append(h[v.Name], propHint{"", side[1], "id"})
+				}
+				continue
+			}
 			pa, ok := side[0].(*PropAccess)
 			if !ok {
 				continue

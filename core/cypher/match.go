@@ -68,6 +68,11 @@ func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]
 					score = 2
 				}
 			}
+			for _, h := range hints[n.Var] {
+				if h.op == "id" {
+					score = 3
+				}
+			}
 			if score > best {
 				best, start = score, i
 			}
@@ -508,10 +513,15 @@ func showVar(v string) string {
 
 func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 	v := showVar(np.Var)
-	switch {
-	case bound:
+	if bound {
 		return "Check(" + v + ")"
-	case len(np.Labels) == 0:
+	}
+	for _, h := range hints {
+		if h.op == "id" {
+			return fmt.Sprintf("ScanById(%s = %s)", v, exprString(h.val))
+		}
+	}
+	if len(np.Labels) == 0 {
 		return "ScanAll(" + v + ")"
 	}
 	for _, h := range hints {
@@ -522,7 +532,7 @@ func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 	var rs []string
 	key := ""
 	for _, h := range hints {
-		if key == "" || h.key == key {
+		if h.op != "id" && (key == "" || h.key == key) {
 			key = h.key
 			rs = append(rs, h.op+" "+exprString(h.val))
 		}

@@ -88,12 +88,28 @@ type propHint struct {
 }
 
 func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
+	for _, h := range o.hint {
+		if h.op != "id" {
+			continue
+		}
+		v, err := c.eval(h.val, r)
+		if err != nil {
+			return nil, err
+		}
+		if id, ok := v.(int64); ok {
+			return NewSliceIter([]int64{id}), nil
+		}
+		if f, ok := v.(float64); ok && f == float64(int64(f)) {
+			return NewSliceIter([]int64{int64(f)}), nil
+		}
+		return NewSliceIter(nil), nil
+	}
 	if len(o.np.Labels) == 0 {
 		return c.tx.Vertices(), nil
 	}
 	label := o.np.Labels[0]
 	for _, h := range o.hint {
-		if h.op != "=" {
+		if h.op != "=" || h.key == "" {
 			continue
 		}
 		v, err := c.eval(h.val, r)
@@ -590,7 +606,7 @@ func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter,
 	key := ""
 	var lower, upper *Bound
 	for _, h := range o.hint {
-		if h.op == "=" || (key != "" && h.key != key) {
+		if h.op == "=" || h.op == "id" || (key != "" && h.key != key) {
 			continue
 		}
 		v, err := c.eval(h.val, r)
