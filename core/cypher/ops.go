@@ -1,7 +1,9 @@
 package cypher
 
 import (
+	"math"
 	"sort"
+	"strconv"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -389,18 +391,22 @@ func appendHash(b []byte, v value.Value) []byte {
 			return append(b, 't')
 		}
 		return append(b, 'f')
-	case int64, float64:
-		f := toFloat(x)
-		if f != f {
+	case int64:
+		return strconv.AppendInt(append(b, '#'), x, 10)
+	case float64:
+		if x != x {
 			return append(b, "NaN"...)
 		}
-		return append(b, numString(f)...)
+		if x == math.Trunc(x) && math.Abs(x) < 1<<62 {
+			return strconv.AppendInt(append(b, '#'), int64(x), 10) // equal to the integer
+		}
+		return strconv.AppendFloat(append(b, '#'), x, 'g', -1, 64)
 	case string:
 		return append(append(b, 's'), x...)
 	case nodeRef:
-		return append(append(b, 'N'), numString(x.id)...)
+		return strconv.AppendInt(append(b, 'N'), x.id, 10)
 	case relRef:
-		return append(append(b, 'R'), numString(x.id)...)
+		return strconv.AppendInt(append(b, 'R'), x.id, 10)
 	case value.List:
 		b = append(b, '[')
 		for _, e := range x {
