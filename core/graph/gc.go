@@ -144,3 +144,32 @@ func (g *Graph) pruneVertexEntries(id int64, dropped []*vver) int {
 	}
 	return n
 }
+
+// Stats describes the graph's bookkeeping, for metrics.
+type Stats struct {
+	LastCommitTS    uint64 // highest commit timestamp assigned or applied
+	VisibleTS       uint64 // snapshot new transactions take
+	OpenSnapshots   int    // transactions that have not ended
+	OldestSnapshot  uint64 // the oldest open snapshot (VisibleTS when none)
+	PendingVertices int    // vertices written since the last collection
+	PendingEdges    int    // edges written since the last collection
+	Prepared        int    // prepared, undecided transactions
+}
+
+// Stats returns the graph's bookkeeping (owner only).
+func (g *Graph) Stats() Stats {
+	st := Stats{
+		LastCommitTS:    g.lastTS,
+		VisibleTS:       g.visibleTS.Load(),
+		OldestSnapshot:  g.horizon(),
+		PendingVertices: len(g.vDirty),
+		PendingEdges:    len(g.eDirty),
+		Prepared:        len(g.prepared),
+	}
+	g.regMu.Lock()
+	for _, n := range g.active {
+		st.OpenSnapshots += n
+	}
+	g.regMu.Unlock()
+	return st
+}
