@@ -640,7 +640,13 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 	return true
 }
 
-func (m *machine) gc(t *rapid.T) { m.g.CollectGarbage() }
+func (m *machine) gc(t *rapid.T) {
+	if budget := rapid.IntRange(-1, 3).Draw(t, "budget"); budget >= 0 {
+		m.g.CollectGarbageStep(budget)
+		return
+	}
+	m.g.CollectGarbage()
+}
 
 // check compares what every open transaction and a fresh reader see with
 // the model.

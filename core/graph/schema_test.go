@@ -313,3 +313,27 @@ func TestUniqueAcrossPreparedTransactions(t *testing.T) {
 	}
 	must[uint64](t)(idx(t1.Commit()))
 }
+
+func TestGarbageCollectionInSteps(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	ids := people(t, g, int64(0), int64(1), int64(2), int64(3), int64(4))
+	for round := range 3 {
+		tx := g.Begin(TxOptions{})
+		for _, id := range ids {
+			ok(t, tx.SetVertexProperty(id, "age", int64(round+10)))
+		}
+		commit(t, tx)
+	}
+	steps := 0
+	for more := true; more; steps++ {
+		_, more = g.CollectGarbageStep(2)
+	}
+	if steps < 3 { // 20 queued writes (with repeats) at 2 per step
+		t.Fatalf("%d steps: the budget was not respected", steps)
+	}
+	for _, id := range ids {
+		if n := chainLen(g, id); n != 1 {
+			t.Fatalf("vertex %d keeps %d versions", id, n)
+		}
+	}
+}
