@@ -189,10 +189,6 @@ func (g *Graph) Stats() Stats {
 		PendingEdges:    len(g.eDirty),
 		Prepared:        len(g.prepared),
 	}
-	g.regMu.Lock()
-	for _, n := range g.active {
-		st.OpenSnapshots += n
-	}
-	g.regMu.Unlock()
+	st.OpenSnapshots = g.openSnapshots()
 	return st
 }
