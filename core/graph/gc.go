@@ -144,9 +144,10 @@ func (g *Graph) gcVertex(id int64, h uint64, st *GCStats) bool {
 func (g *Graph) pruneVertexEntries(id int64, dropped []*vver) int {
 	sc := g.schema.Load()
 	var cands []idxEntry
+	head := g.vertices.get(id).head.Load()
 	for _, v := range dropped {
-		if v.labels == nil {
-			continue
+		if v.labels == nil || sameContent(head, v) {
+			continue // a version sharing labels and properties with a kept one
 		}
 		for _, l := range v.labels.ids {
 			if li := sc.labelIdx[l]; li != nil {
@@ -191,4 +192,15 @@ func (g *Graph) Stats() Stats {
 	}
 	st.OpenSnapshots = g.openSnapshots()
 	return st
+}
+
+// sameContent reports whether some version in the chain from head shares
+// v's label set and property list (edge creation copies them unchanged).
+func sameContent(head, v *vver) bool {
+	for r := head; r != nil; r = r.prev.Load() {
+		if !r.deleted && r.labels == v.labels && r.props == v.props {
+			return true
+		}
+	}
+	return false
 }
