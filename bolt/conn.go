@@ -95,8 +95,17 @@ type conn struct {
 
 // ServeConn runs one connection to completion. id names it in logs and in
 // HELLO's connection_id.
-func (s *Server) ServeConn(ctx context.Context, nc net.Conn, id string) error {
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn, id string) (err error) {
 	defer nc.Close()
+	defer func() {
+		// A bug reached through one connection ends that connection only.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bolt: connection %s: internal error: %v", id, r)
+			if s.Log != nil {
+				s.Log.Error("connection panicked", zap.String("conn", id), zap.Any("panic", r), zap.Stack("stack"))
+			}
+		}
+	}()
 	ht := s.HandshakeTimeout
 	if ht == 0 {
 		ht = 10 * time.Second

@@ -139,7 +139,6 @@ type toyResult struct {
 	typ             string
 	stats           Stats
 	failNext, block bool
-	bookmark        string
 }
 
 func (r *toyResult) Columns() []string { return r.cols }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -88,8 +89,9 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, db: d, ln: ln, slots: make(chan struct{}, cfg.MaxConnections),
 		open: map[net.Conn]struct{}{}, boltAddr: ln.Addr().String()}
-	s.bolt = &bolt.Server{Backend: d, Agent: cfg.ServerName, Log: log, HandshakeTimeout: cfg.HandshakeDeadline}
 	s.initMetrics()
+	s.bolt = &bolt.Server{Backend: meteredBackend{Backend: d, m: newQueryMetrics(s.reg)}, Agent: cfg.ServerName,
+		Log: log, HandshakeTimeout: cfg.HandshakeDeadline}
 	if cfg.MetricsPort != 0 {
 		if err := s.startMetrics(); err != nil {
 			ln.Close()
@@ -120,7 +122,7 @@ func (s *Server) initMetrics() {
 	s.conns = prometheus.NewGauge(prometheus.GaugeOpts{Name: "quiver_bolt_connections", Help: "Open Bolt connections."})
 	s.accepted = prometheus.NewCounter(prometheus.CounterOpts{Name: "quiver_bolt_connections_accepted_total", Help: "Bolt connections accepted."})
 	s.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "quiver_bolt_connections_rejected_total", Help: "Bolt connections refused at the connection limit."})
-	s.reg.MustRegister(s.conns, s.accepted, s.rejected, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.reg.MustRegister(s.conns, s.accepted, s.rejected, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
 func (s *Server) startMetrics() error {

@@ -3,7 +3,10 @@ package sim
 import (
 	"errors"
 	"math/rand/v2"
+	"path"
 	"time"
+
+	"github.com/quiverdb/quiver/sim/simdisk"
 )
 
 // Profile is the fault profile of a run: which faults the nemesis injects
@@ -173,13 +176,20 @@ func (m *Nemesis) act() {
 
 func (m *Nemesis) partition() {
 	w, r := m.w, m.w.Rand()
-	switch r.IntN(4) {
+	switch r.IntN(5) {
 	case 0:
 		w.Partition(m.pick(), m.pick())
 	case 1:
 		w.PartitionOneWay(m.pick(), m.pick())
 	case 2:
 		w.Isolate(m.pick())
+	case 3:
+		perm := r.Perm(len(m.hosts))
+		ring := make([]*Host, len(perm))
+		for i, p := range perm {
+			ring[i] = m.hosts[p]
+		}
+		w.MajorityRing(ring)
 	default:
 		if len(m.hosts) < 2 {
 			return
@@ -236,14 +246,15 @@ func (m *Nemesis) pause() {
 var errInjected = errors.New("sim: injected disk fault")
 
 // diskFault injects one disk fault on a random host: a failed write or
-// sync, slow syncs, a full disk or bit flips on read for a while.
+// sync, slow syncs, a full disk or bit flips on read for a while, or a bit
+// flipped in a stored file.
 func (m *Nemesis) diskFault() {
 	w, r := m.w, m.w.Rand()
 	fs := m.pick().SimDisk()
 	if fs == nil {
 		return
 	}
-	switch r.IntN(5) {
+	switch r.IntN(6) {
 	case 0:
 		fs.FailNextWrite(errInjected)
 	case 1:
@@ -257,5 +268,32 @@ func (m *Nemesis) diskFault() {
 	case 4:
 		fs.FlipBitsOnRead(r.Float64())
 		w.After(m.outage(), func() { fs.FlipBitsOnRead(0) })
+	case 5:
+		files := listFiles(fs, ".")
+		if len(files) == 0 {
+			return
+		}
+		name := files[r.IntN(len(files))]
+		if size, err := fs.Size(name); err == nil && size > 0 {
+			_ = fs.FlipBit(name, r.Int64N(size))
+		}
 	}
+}
+
+// listFiles returns every file under dir, depth first in name order.
+func listFiles(fs *simdisk.FS, dir string) []string {
+	names, err := fs.List(dir)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if _, err := fs.List(p); err == nil {
+			files = append(files, listFiles(fs, p)...)
+		} else {
+			files = append(files, p)
+		}
+	}
+	return files
 }

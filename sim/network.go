@@ -270,6 +270,27 @@ func (w *World) Split(groups ...[]*Host) {
 	}
 }
 
+// MajorityRing arranges hosts in a ring, in the given order, and cuts every
+// link between hosts further apart than k places, with k the smallest reach
+// at which each host still sees a majority (itself included). Every host
+// sees a majority, but no two neighbours see the same one: the partition
+// that confuses leader election most.
+func (w *World) MajorityRing(hosts []*Host) {
+	n := len(hosts)
+	k := (n/2 + 1) / 2
+	for i := range hosts {
+		for j := range hosts {
+			d := (j - i + n) % n
+			if d > n-d {
+				d = n - d
+			}
+			if d > k {
+				w.block(hosts[i].idx, hosts[j].idx)
+			}
+		}
+	}
+}
+
 // Clog holds every message on the directed link from → to for d: messages
 // sent or arriving meanwhile are delivered only after the clog ends.
 func (w *World) Clog(from, to *Host, d time.Duration) {

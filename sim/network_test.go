@@ -267,3 +267,34 @@ func TestRunUntilTrue(t *testing.T) {
 		t.Fatal("impossible condition reported true")
 	}
 }
+
+func TestMajorityRing(t *testing.T) {
+	for _, n := range []int{5, 6, 7} {
+		w, h := recWorld(t, Options{Seed: 12}, n)
+		w.MajorityRing(h)
+		seen := map[string]bool{}
+		for i, a := range h {
+			view := make([]byte, n) // the majority a is in, itself included
+			reach := 1
+			for j, b := range h {
+				view[j] = '0'
+				if i == j || !w.Blocked(a, b) {
+					view[j] = '1'
+				}
+				if i != j && !w.Blocked(a, b) {
+					reach++
+				}
+				if w.Blocked(a, b) != w.Blocked(b, a) {
+					t.Fatalf("n=%d: ring link %d-%d is one-way", n, i, j)
+				}
+			}
+			if reach < n/2+1 || reach == n {
+				t.Fatalf("n=%d: host %d reaches %d hosts, want a majority short of all", n, i, reach)
+			}
+			seen[string(view)] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("n=%d: %d distinct views, want every host to see a different majority", n, len(seen))
+		}
+	}
+}

@@ -133,11 +133,14 @@ type (
 		node
 		Pattern *PathPattern
 	}
-	// ExistsSubquery is EXISTS { pattern [WHERE ...] } or exists(pattern).
+	// ExistsSubquery is EXISTS { pattern [WHERE ...] }, exists(pattern), or
+	// EXISTS { a full query }, kept in Query.
 	ExistsSubquery struct {
 		node
 		Patterns []*PathPattern
 		Where    Expr
+		Query    *SingleQuery
+		stages   []stage // the compiled Query
 	}
 	// MapProjection is v{.a, b: expr, .*, v2}.
 	MapProjection struct {
@@ -277,12 +280,24 @@ type (
 		Detach bool
 		Exprs  []Expr
 	}
-	// CallClause is CALL proc(args) [YIELD ...]; only reported as unknown.
+	// CallClause is CALL proc[(args)] [YIELD * | items [WHERE ...]].
 	CallClause struct {
 		clauseNode
-		Name string
+		Name     string
+		Implicit bool // no parentheses: arguments come from parameters
+		Args     []Expr
+		YieldAll bool
+		Yields   []YieldItem
+		Where    Expr
 	}
 )
+
+// YieldItem is one procedure output bound to a variable.
+type YieldItem struct {
+	P     Pos
+	Field string
+	Var   string
+}
 
 // SingleQuery is a sequence of clauses.
 type SingleQuery struct {

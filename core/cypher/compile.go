@@ -1,7 +1,6 @@
 package cypher
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -17,7 +16,37 @@ const (
 	kRelList
 	kPath
 	kValue // a value known not to be a graph entity
+	kString
+	kInteger
+	kFloat
+	kBoolean
+	kList
+	kMap
 )
+
+// kindOfType maps a static type name to a variable kind.
+func kindOfType(t string) varKind {
+	switch t {
+	case "String":
+		return kString
+	case "Integer":
+		return kInteger
+	case "Float":
+		return kFloat
+	case "Boolean":
+		return kBoolean
+	case "List":
+		return kList
+	case "Map":
+		return kMap
+	case "", "null":
+		return kAny
+	}
+	return kValue
+}
+
+// isValueKind reports whether k is a kind of non-entity value.
+func isValueKind(k varKind) bool { return k >= kValue }
 
 // scope is the set of variables visible at a point of a query.
 type scope map[string]varKind
@@ -61,11 +90,13 @@ type plan struct {
 }
 
 type compiler struct {
-	anon   int
-	aggKey map[*FuncCall]string
+	procs   map[string]Procedure
+	anon    int
+	aggKey  map[*FuncCall]string
+	updates bool // an update clause came before the current one
 }
 
-func compile(q *Query) (pl *plan, err error) {
+func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ce, ok := r.(*Error)
@@ -75,7 +106,7 @@ func compile(q *Query) (pl *plan, err error) {
 			pl, err = nil, ce
 		}
 	}()
-	c := &compiler{aggKey: map[*FuncCall]string{}}
+	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
 	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
@@ -116,8 +147,12 @@ func sameStrings(a, b []string) bool {
 
 func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 	sc := scope{}
+	c.updates = false
 	var stages []stage
 	var cols []string
+	if call, ok := sq.Clauses[0].(*CallClause); ok && len(sq.Clauses) == 1 {
+		return c.call(call, sc, true)
+	}
 	for i, cl := range sq.Clauses {
 		last := i == len(sq.Clauses)-1
 		switch x := cl.(type) {
@@ -137,9 +172,40 @@ func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
 				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "query cannot conclude with %s (must be RETURN or an update clause)", clauseName(cl)))
 			}
 			stages = append(stages, c.clause(cl, sc)...)
+			if isUpdating(cl) {
+				c.updates = true
+			}
 		}
 	}
 	return stages, cols
+}
+
+// subquery compiles the body of EXISTS { ... } over the outer scope: any
+// reading clauses, an optional final RETURN, no updates.
+func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
+	saved := c.updates
+	defer func() { c.updates = saved }()
+	var stages []stage
+	for i, cl := range sq.Clauses {
+		switch x := cl.(type) {
+		case *ReturnClause:
+			if i != len(sq.Clauses)-1 {
+				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
+			}
+			st, _, _ := c.projection(x.Proj, sc, nil, x.P, true)
+			stages = append(stages, st...)
+		case *WithClause:
+			var st []stage
+			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
+			stages = append(stages, st...)
+		default:
+			if isUpdating(cl) {
+				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "an existential subquery cannot update the graph"))
+			}
+			stages = append(stages, c.clause(cl, sc)...)
+		}
+	}
+	return stages
 }
 
 func isUpdating(cl Clause) bool {
@@ -209,7 +275,8 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 	case *DeleteClause:
 		return c.delete(x, sc)
 	case *CallClause:
-		panic(&Error{Code: CodeProcNotFound, Detail: "ProcedureNotFound", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("there is no procedure %s", x.Name)})
+		st, _ := c.call(x, sc, false)
+		return st
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }
@@ -343,7 +410,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
-			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(have == kValue && k == kRelList) {
+			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(isValueKind(have) && have != kString && k == kRelList && (have == kValue || have == kList)) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
 			}
 			return
@@ -423,7 +490,7 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		c.declarePattern(pp, sc, false, &newVars)
 	}
 	if x.Where != nil {
-		c.checkExpr(x.Where, sc, false)
+		c.checkPredicate(x.Where, sc)
 		c.noAggregate(x.Where)
 	}
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}

@@ -20,7 +20,26 @@
 //	stats := res.Stats()          // Stats.Map(): "nodes-created", ... (Neo4j keys)
 //	notes := res.Notifications()
 //
-// Run(tx, query, params) does Prepare + Execute in one call.
+// Run(tx, query, params) does Prepare + Execute in one call. An updating
+// query runs to its end on the first Next (so LIMIT or a client that stops
+// pulling never truncates its writes); Result.Consume drains a result
+// (Bolt DISCARD) and makes Stats final.
+//
+// Storage: NewGraphTx(g, txn) adapts a core/graph transaction (with
+// SchemaLog to receive schema-change deltas for the WAL). Optional
+// interfaces a Tx may implement: SchemaTx (index/constraint statements),
+// RangeTx (label+property range seeks for WHERE n.p > $x AND n.p < $y) and
+// PropTx (single property and label reads without building maps).
+//
+// Procedures: Engine.RegisterProcedure(Procedure{Name, Inputs, Outputs,
+// Call}) makes CALL name(args) [YIELD ...] available, standalone or inside
+// a query.
+//
+// The planner picks, per MATCH path, the bound node or the most selective
+// start (label+property equality > label+property range > label > all),
+// expands along the pattern in both directions, and filters with WHERE.
+// EXPLAIN shows the operators (ScanByLabelPropertyValue, Expand, Filter,
+// Aggregate, ...). Plans are cached by query text.
 //
 // Every error is a *Error: Code is the Neo4j status code
 // (Neo.ClientError.Statement.SyntaxError, ...TypeError, ...ArgumentError,

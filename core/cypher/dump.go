@@ -144,7 +144,29 @@ func dumpClause(c Clause) string {
 		}
 		return s + strings.Join(es, ", ")
 	case *CallClause:
-		return "CALL " + x.Name
+		s := "CALL " + x.Name
+		if !x.Implicit {
+			var as []string
+			for _, a := range x.Args {
+				as = append(as, exprString(a))
+			}
+			s += "(" + strings.Join(as, ", ") + ")"
+		}
+		if x.YieldAll {
+			s += " YIELD *"
+		}
+		for i, y := range x.Yields {
+			if i == 0 {
+				s += " YIELD "
+			} else {
+				s += ", "
+			}
+			s += y.Field + " AS " + y.Var
+		}
+		if x.Where != nil {
+			s += " WHERE " + exprString(x.Where)
+		}
+		return s
 	}
 	return fmt.Sprintf("%T", c)
 }

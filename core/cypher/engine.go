@@ -26,6 +26,7 @@ type Options struct {
 // are immutable).
 type Engine struct {
 	opts  Options
+	procs map[string]Procedure
 	cache map[string]*Prepared
 	order []string
 }
@@ -64,7 +65,7 @@ func (e *Engine) Prepare(query string) (p *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, err := compile(q)
+	pl, err := compile(q, e.procs)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +108,7 @@ type Notification struct {
 
 // Result streams the rows of one execution.
 type Result struct {
+	eager bool // an updating query runs to its end on the first Next
 	cols  []string
 	root  op
 	ctx   *execCtx
@@ -135,6 +137,21 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 		}
 	}()
 	defer recoverInto(&err)
+	if r.eager {
+		r.eager = false
+		var rows []row
+		for {
+			rw, err := r.root.next(r.ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			if rw == nil {
+				break
+			}
+			rows = append(rows, rw)
+		}
+		r.root = &rowsOp{rows: rows}
+	}
 	row, err := r.root.next(r.ctx)
 	if err != nil {
 		return nil, false, err
@@ -148,6 +165,17 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 		rec[i] = r.ctx.export(row[c])
 	}
 	return rec, true, nil
+}
+
+// Consume pulls the remaining rows and drops them (Bolt DISCARD); the
+// stats are final afterwards.
+func (r *Result) Consume() error {
+	for {
+		_, ok, err := r.Next()
+		if err != nil || !ok {
+			return err
+		}
+	}
 }
 
 // Close stops the result early; later Next calls report the end.
@@ -187,7 +215,7 @@ func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res
 		}
 		return &Result{cols: profileColumns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
 	}
-	return &Result{cols: pl.columns, root: root, ctx: ctx}, nil
+	return &Result{cols: pl.columns, root: root, ctx: ctx, eager: pl.writes}, nil
 }
 
 func (pl *plan) outColumns() []string {

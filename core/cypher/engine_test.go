@@ -15,14 +15,14 @@ func run(t testing.TB, e *cypher.Engine, g cypher.Tx, query string) string {
 	t.Helper()
 	res, err := e.Run(g, query, map[string]value.Value{"p": int64(7)})
 	if err != nil {
-		return "error: " + err.Error()
+		return "error: " + err.Error() + "\n"
 	}
 	var b strings.Builder
 	b.WriteString(strings.Join(res.Columns(), " | ") + "\n")
 	for {
 		rec, ok, err := res.Next()
 		if err != nil {
-			return b.String() + "error: " + err.Error()
+			return b.String() + "error: " + err.Error() + "\n"
 		}
 		if !ok {
 			break

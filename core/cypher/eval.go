@@ -1,6 +1,7 @@
 package cypher
 
 import (
+	"github.com/quiverdb/quiver/core/cypher/functions"
 	"math"
 	"math/rand"
 	"regexp"
@@ -213,29 +214,31 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 		return c.tx.EdgeProps(x.id)[key], nil
 	case value.Map:
 		return x[key], nil
-	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration, value.Point:
-		return temporalField(x, key)
+	case value.Point:
+		return pointField(x, key), nil
+	}
+	switch m.(type) {
+	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration:
+		v, _ := functions.TemporalProperty(m, key)
+		return v, nil
 	}
 	return nil, typeErr("cannot access property %q of %s", key, typeName(m))
 }
 
-func temporalField(v value.Value, key string) (value.Value, error) {
-	if p, ok := v.(value.Point); ok {
-		switch key {
-		case "x", "longitude":
-			return p.X, nil
-		case "y", "latitude":
-			return p.Y, nil
-		case "z", "height":
-			if p.Is3D() {
-				return p.Z, nil
-			}
-		case "srid":
-			return int64(p.SRID), nil
+func pointField(p value.Point, key string) value.Value {
+	switch key {
+	case "x", "longitude":
+		return p.X
+	case "y", "latitude":
+		return p.Y
+	case "z", "height":
+		if p.Is3D() {
+			return p.Z
 		}
-		return nil, nil
+	case "srid":
+		return int64(p.SRID)
 	}
-	return nil, typeErr("temporal field %q is not supported", key)
+	return nil
 }
 
 func (c *execCtx) evalIndex(x *IndexExpr, r row) (value.Value, error) {
@@ -468,6 +471,9 @@ func arith(op string, a, b value.Value) (value.Value, error) {
 		if v, ok, err := addNonNumeric(a, b); ok {
 			return v, err
 		}
+	}
+	if v, ok, err := functions.TemporalArith(op, a, b); ok {
+		return v, fromCyerr(err)
 	}
 	if !isNumber(a) || !isNumber(b) {
 		return nil, typeErr("cannot apply %s to %s and %s", op, typeName(a), typeName(b))

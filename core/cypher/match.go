@@ -385,6 +385,17 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 }
 
 func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
+	if x.Query != nil {
+		var it op = &argOp{r: r}
+		for _, s := range x.stages {
+			it = s.build(it)
+		}
+		nr, err := it.next(c)
+		if err != nil {
+			return nil, err
+		}
+		return nr != nil, nil
+	}
 	bound := map[string]bool{}
 	for k := range r {
 		bound[k] = true

@@ -253,6 +253,9 @@ type skipLimitOp struct {
 	skip, limit Expr
 	s, l        int64
 	init        bool
+	// drain pulls the input to its end once the limit is reached, so that
+	// update clauses below run in full whatever the limit.
+	drain bool
 }
 
 func (c *execCtx) nonNegInt(e Expr, what string) (int64, error) {
@@ -297,6 +300,13 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 		o.s--
 	}
 	if o.l == 0 {
+		for o.drain {
+			r, err := o.in.next(c)
+			if err != nil || r == nil {
+				o.drain = false
+				return nil, err
+			}
+		}
 		return nil, nil
 	}
 	r, err := o.in.next(c)

@@ -183,33 +183,41 @@ func (p *parser) parseClause() Clause {
 }
 
 func (p *parser) parseCall(cn clauseNode) Clause {
-	name := p.symbolicName("a procedure name")
+	c := &CallClause{clauseNode: cn, Name: p.symbolicName("a procedure name")}
 	for p.acceptP(".") {
-		name += "." + p.symbolicName("a procedure name")
+		c.Name += "." + p.symbolicName("a procedure name")
 	}
 	if p.acceptP("(") {
 		for !p.acceptP(")") {
-			p.parseExpr()
+			c.Args = append(c.Args, p.parseExpr())
 			if !p.isP(")") {
 				p.expectP(",")
 			}
 		}
+	} else {
+		c.Implicit = true
 	}
 	if p.accept("YIELD") {
+		if p.acceptP("*") {
+			c.YieldAll = true
+			return c
+		}
 		for {
-			p.symbolicName("a yield item")
+			it := YieldItem{P: p.tok().pos, Field: p.symbolicName("a procedure output")}
+			it.Var = it.Field
 			if p.accept("AS") {
-				p.symbolicName("a variable")
+				it.Var = p.symbolicName("a variable")
 			}
+			c.Yields = append(c.Yields, it)
 			if !p.acceptP(",") {
 				break
 			}
 		}
 		if p.accept("WHERE") {
-			p.parseExpr()
+			c.Where = p.parseExpr()
 		}
 	}
-	return &CallClause{clauseNode: cn, Name: name}
+	return c
 }
 
 func (p *parser) parseMatch(cn clauseNode, optional bool) Clause {
@@ -250,6 +258,14 @@ func (p *parser) parseSetItems() []SetItem {
 
 func (p *parser) parseSetItem() SetItem {
 	pos := p.tok().pos
+	if p.isP("(") {
+		target := p.parsePostfix(p.parseAtom())
+		if _, ok := target.(*PropAccess); !ok {
+			p.unexpected("a property to set")
+		}
+		p.expectP("=")
+		return SetItem{Kind: "prop", Target: target, Val: p.parseExpr()}
+	}
 	name := p.symbolicName("a variable")
 	v := &Var{node{pos}, name}
 	switch {
@@ -875,12 +891,27 @@ func (p *parser) parseIdentAtom() Expr {
 			p.adv()
 			p.adv()
 			es := &ExistsSubquery{node: node{pos}}
-			p.accept("MATCH")
-			es.Patterns = p.parsePatternList()
-			if p.accept("WHERE") {
-				es.Where = p.parseExpr()
+			if !p.is("MATCH") && !p.is("OPTIONAL") && !p.is("UNWIND") && !p.is("WITH") && !p.is("CALL") {
+				es.Patterns = p.parsePatternList()
+				if p.accept("WHERE") {
+					es.Where = p.parseExpr()
+				}
+				p.expectP("}")
+				return es
 			}
-			p.expectP("}")
+			sq := &SingleQuery{}
+			for !p.isP("}") {
+				if p.tok().kind == tEOF {
+					p.unexpected("'}'")
+				}
+				sq.Clauses = append(sq.Clauses, p.parseClause())
+			}
+			p.adv()
+			if m, ok := sq.Clauses[0].(*MatchClause); ok && len(sq.Clauses) == 1 && !m.Optional {
+				es.Patterns, es.Where = m.Patterns, m.Where
+				return es
+			}
+			es.Query = sq
 			return es
 		}
 	}

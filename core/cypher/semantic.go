@@ -23,15 +23,15 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 	case *ListComp:
 		c.checkExpr(x.List, sc, aggOK)
 		inner := sc.clone()
-		inner[x.Var] = kAny
-		c.checkExpr(x.Where, inner, false)
-		c.checkExpr(x.Proj, inner, aggOK)
+		inner[x.Var] = elemKind(x.List)
+		c.checkWhere(x.Where, inner)
+		c.checkExpr(x.Proj, inner, false)
 		return
 	case *Quantifier:
 		c.checkExpr(x.List, sc, aggOK)
 		inner := sc.clone()
-		inner[x.Var] = kAny
-		c.checkExpr(x.Where, inner, false)
+		inner[x.Var] = elemKind(x.List)
+		c.checkWhere(x.Where, inner)
 		return
 	case *Reduce:
 		c.checkExpr(x.Init, sc, aggOK)
@@ -50,26 +50,49 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		}
 		return
 	case *PatternExpr:
-		c.checkPatternExpr(x.Pattern, sc, true)
-		return
+		panic(syntaxErr(x.P, "UnexpectedSyntax", "a pattern expression may only be used as a predicate (in WHERE or exists())"))
 	case *PatternComp:
 		inner := sc.clone()
 		c.checkPatternExpr(x.Pattern, inner, false)
-		c.checkExpr(x.Where, inner, false)
+		c.checkWhere(x.Where, inner)
 		c.checkExpr(x.Proj, inner, false)
 		return
 	case *ExistsSubquery:
 		inner := sc.clone()
+		if x.Query != nil {
+			x.stages = c.subquery(x.Query, inner)
+			return
+		}
 		for _, pp := range x.Patterns {
 			c.checkPatternExpr(pp, inner, false)
 		}
-		c.checkExpr(x.Where, inner, false)
+		c.checkWhere(x.Where, inner)
 		return
 	case *Binary:
 		c.checkBinaryTypes(x, sc)
+		if x.Op == "IN" {
+			switch stype(x.R, sc) {
+			case "Integer", "Float", "Boolean", "String", "Map":
+				panic(syntaxErr(x.R.exprPos(), "InvalidArgumentType", "type mismatch: IN expects a list"))
+			}
+		}
+		if x.Op == "AND" || x.Op == "OR" || x.Op == "XOR" {
+			c.checkPredicate(x.L, sc)
+			c.checkPredicate(x.R, sc)
+			return
+		}
+	case *PropAccess:
+		switch stype(x.X, sc) {
+		case "Integer", "Float", "Boolean", "String", "List":
+			panic(&Error{Code: CodeTypeError, Detail: "InvalidArgumentType", Phase: PhaseCompile, Line: x.P.Line, Column: x.P.Col, Msg: "type mismatch: property access on a " + stype(x.X, sc)})
+		case "Path":
+			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: a path has no properties"))
+		}
 	case *Unary:
 		if x.Op == "NOT" {
 			checkBoolOperand(x.X)
+			c.checkPredicate(x.X, sc)
+			return
 		}
 	case *HasLabels:
 		if v, ok := x.X.(*Var); ok && sc[v.Name] == kPath {
@@ -89,11 +112,17 @@ func (c *compiler) checkBinaryTypes(x *Binary, sc scope) {
 		checkBoolOperand(x.L)
 		checkBoolOperand(x.R)
 	case "+", "-", "*", "/", "%", "^":
+		if x.Op == "+" && (stype(x.L, sc) == "List" || stype(x.R, sc) == "List") {
+			return
+		}
 		for _, side := range []Expr{x.L, x.R} {
-			if v, ok := side.(*Var); ok {
-				if k := sc[v.Name]; k == kNode || k == kRel || k == kPath {
-					panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: cannot use a graph entity in arithmetic"))
-				}
+			t := stype(side, sc)
+			bad := t == "Node" || t == "Relationship" || t == "Path" || t == "Boolean" || t == "Map"
+			if x.Op != "+" && (t == "String" || t == "List") {
+				bad = true
+			}
+			if bad {
+				panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: cannot apply %s to a %s", x.Op, t))
 			}
 		}
 	}
@@ -159,6 +188,21 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "exists() expects a property or a pattern"))
 		}
 	}
+	if len(x.Args) == 1 {
+		t := stype(x.Args[0], sc)
+		bad := map[string][]string{
+			"properties": {"Integer", "Float", "Boolean", "String", "List", "Path"},
+			"labels":     {"Path", "Relationship", "Integer", "Float", "Boolean", "String", "List", "Map"},
+			"type":       {"Node", "Path"},
+			"length":     {"Node", "Relationship"},
+			"size":       {"Path", "Node", "Relationship"},
+		}
+		for _, b := range bad[name] {
+			if t == b {
+				panic(syntaxErr(x.Args[0].exprPos(), "InvalidArgumentType", "type mismatch: %s() cannot take a %s", x.Name, t))
+			}
+		}
+	}
 }
 
 // projection compiles WITH/RETURN: it returns the stages, the new scope and
@@ -196,7 +240,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		if v, ok := it.Expr.(*Var); ok {
 			k = sc[v.Name]
 		} else if sk := staticKind(it.Expr); sk != "" && sk != "null" {
-			k = kValue
+			k = kindOfType(sk)
 		}
 		newSc[it.Name] = k
 	}
@@ -253,8 +297,8 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 				c.checkLimitExpr(e)
 			}
 		}
-		skip, limit := pr.Skip, pr.Limit
-		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit} }})
+		skip, limit, drain := pr.Skip, pr.Limit, c.updates
+		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit, drain: drain} }})
 	}
 	if where != nil {
 		whereSc := newSc.clone()
@@ -263,7 +307,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 				whereSc[k] = v
 			}
 		}
-		c.checkExpr(where, whereSc, false)
+		c.checkPredicate(where, whereSc)
 		c.noAggregate(where)
 		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
 	}
@@ -323,20 +367,6 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 		aggNames = append(aggNames, exprString(f))
 	}
 	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
-}
-
-func groupingOf(items []ReturnItem) (map[string]bool, map[string]bool) {
-	gt, gv := map[string]bool{}, map[string]bool{}
-	for _, it := range items {
-		if containsAggregate(it.Expr) {
-			continue
-		}
-		gt[exprString(it.Expr)] = true
-		if v, ok := it.Expr.(*Var); ok {
-			gv[v.Name] = true
-		}
-	}
-	return gt, gv
 }
 
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
@@ -413,5 +443,76 @@ func checkOrderAgg(e Expr, items []ReturnItem, newSc scope) {
 	}
 	for _, ch := range children(e) {
 		checkOrderAgg(ch, items, newSc)
+	}
+}
+
+// stype is an expression's type when it is known at compile time ("" when
+// not): literals, collection literals, and variables whose kind is known.
+func stype(e Expr, sc scope) string {
+	switch x := e.(type) {
+	case *Var:
+		switch sc[x.Name] {
+		case kNode:
+			return "Node"
+		case kRel:
+			return "Relationship"
+		case kPath:
+			return "Path"
+		case kRelList:
+			return "List"
+		case kString:
+			return "String"
+		case kInteger:
+			return "Integer"
+		case kFloat:
+			return "Float"
+		case kBoolean:
+			return "Boolean"
+		case kList:
+			return "List"
+		case kMap:
+			return "Map"
+		}
+		return ""
+	}
+	return staticKind(e)
+}
+
+// checkPredicate checks a WHERE-like predicate: pattern expressions are
+// allowed at its top level (under AND, OR, XOR and NOT); a node,
+// relationship or path used as a predicate is a type error.
+func (c *compiler) checkPredicate(e Expr, sc scope) {
+	switch x := e.(type) {
+	case *PatternExpr:
+		c.checkPatternExpr(x.Pattern, sc, true)
+		return
+	case *Var:
+		if t := stype(x, sc); t == "Node" || t == "Relationship" || t == "Path" {
+			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected Boolean but was %s", t))
+		}
+	}
+	c.checkExpr(e, sc, false)
+}
+
+// elemKind is the kind of a list literal's elements when they all share one
+// static type.
+func elemKind(e Expr) varKind {
+	l, ok := e.(*ListLit)
+	if !ok || len(l.Items) == 0 {
+		return kAny
+	}
+	t := staticKind(l.Items[0])
+	for _, it := range l.Items[1:] {
+		if staticKind(it) != t {
+			return kAny
+		}
+	}
+	return kindOfType(t)
+}
+
+// checkWhere checks an optional predicate.
+func (c *compiler) checkWhere(e Expr, sc scope) {
+	if e != nil {
+		c.checkPredicate(e, sc)
 	}
 }

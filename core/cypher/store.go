@@ -146,3 +146,21 @@ type PropTx interface {
 	EdgeProp(id int64, key string) value.Value
 	HasLabel(id int64, label string) bool
 }
+
+// ProcParam is one declared input or output of a procedure. Type is a
+// Cypher type name as procedures declare it: INTEGER?, FLOAT?, NUMBER?,
+// STRING?, BOOLEAN?, ANY?, ... (the "?" marks it nullable).
+type ProcParam struct {
+	Name string
+	Type string
+}
+
+// Procedure is a callable the host registers with Engine.RegisterProcedure.
+// Call gets the arguments in declaration order and returns the output rows,
+// each with one value per declared output.
+type Procedure struct {
+	Name    string
+	Inputs  []ProcParam
+	Outputs []ProcParam
+	Call    func(args []value.Value) ([][]value.Value, error)
+}

@@ -1,9 +1,3 @@
-// Package durability keeps a data instance's committed transactions on disk:
-// a write-ahead log of their deltas in segment files with a CRC per record,
-// snapshots of the whole graph at a timestamp, recovery from the newest valid
-// snapshot plus the WAL after it, and group commit through the asynchronous
-// disk.File.Sync. It is IO-free: every byte goes through disk.FS, and every
-// completion arrives as a callback on the node's loop.
 package durability
 
 import (

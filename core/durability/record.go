@@ -89,6 +89,7 @@ const (
 	frameBadBody               // the body's checksum fails
 )
 
+// String says what went wrong, for logs and errors.
 func (s frameStatus) String() string {
 	switch s {
 	case frameShort:
@@ -150,6 +151,7 @@ type CorruptionError struct {
 	Reason string
 }
 
+// Error names the file, the offset and the reason.
 func (e *CorruptionError) Error() string {
 	return fmt.Sprintf("durability: corrupt data in %s at offset %d: %s", e.File, e.Offset, e.Reason)
 }

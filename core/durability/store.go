@@ -293,6 +293,9 @@ func (s *Store) barrierDone(err error) {
 // and repaired, is durable. The instance acknowledges recovered commits
 // only then.
 func (s *Store) Flush(done func(error)) {
+	if s.failed == nil && s.barrier == 0 && s.ops == 0 && len(s.buf) > 0 {
+		s.kick() // write what a deferred kick would
+	}
 	switch {
 	case s.failed != nil:
 		done(s.failed)
@@ -302,7 +305,7 @@ func (s *Store) Flush(done func(error)) {
 		s.inflight = append(s.inflight, done)
 	case s.barrier > 0:
 		s.afterBarrier = append(s.afterBarrier, done)
-	case s.cur != nil && s.unsynced > 0:
+	case s.opts.SyncEvery != 0 && s.cur != nil:
 		s.unsynced = 0
 		s.cur.Sync(func(err error) {
 			s.checkErr(err)

@@ -287,3 +287,26 @@ func TestReadAfter(t *testing.T) {
 		t.Fatal(d)
 	}
 }
+
+// TestFlushWithSyncEvery: Flush makes records durable that SyncEvery left
+// buffered or unsynced.
+func TestFlushWithSyncEvery(t *testing.T) {
+	fs, s, _ := newSimFS(9)
+	st, _, _ := openT(t, fs, Options{SyncEvery: 100, Defer: func(f func()) { s.After(0, f) }})
+	s.drain()
+	for i := int64(1); i <= 3; i++ {
+		st.Append(1, uint64(i), txDeltas(i), func(error) {})
+	}
+	flushed := false
+	st.Flush(func(err error) { flushed = err == nil })
+	s.drain()
+	if !flushed {
+		t.Fatal("flush did not complete")
+	}
+	fs.Crash(false)
+	_, m, rec := openT(t, fs, Options{})
+	if rec.LastTS != 3 {
+		t.Fatalf("recovered to %d after Flush, want 3", rec.LastTS)
+	}
+	checkPrefix(t, m, 3)
+}

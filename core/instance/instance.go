@@ -137,6 +137,8 @@ func (in *Instance) Start(env node.Env) error {
 // loader replays recovery into the graph.
 type loader struct{ g *graph.Graph }
 
+// LoadSnapshot applies a snapshot as one commit at its timestamp and keeps
+// the graph from reusing the IDs it recorded.
 func (l loader) LoadSnapshot(info durability.SnapshotInfo, ds []graph.Delta) error {
 	if info.TS > 0 {
 		if err := l.g.Apply(info.TS, ds); err != nil {
@@ -147,6 +149,7 @@ func (l loader) LoadSnapshot(info durability.SnapshotInfo, ds []graph.Delta) err
 	return nil
 }
 
+// ApplyCommit replays one WAL record.
 func (l loader) ApplyCommit(r *durability.Record) error { return l.g.Apply(r.TS, r.Deltas) }
 
 // Receive handles messages from other nodes; a standalone instance has none

@@ -193,7 +193,7 @@ func (m *crashMachine) DetachDelete(t *rapid.T) {
 }
 
 func (m *crashMachine) RunLoop(t *rapid.T) {
-	m.w.l.runFor(time.Duration(rapid.IntRange(0, 5000).Draw(t, "us")) * time.Microsecond)
+	m.w.l.runFor(time.Duration(rapid.IntRange(0, 20000).Draw(t, "us")) * time.Microsecond)
 }
 
 func (m *crashMachine) Snapshot(t *rapid.T) {

@@ -31,6 +31,8 @@ type Outcome struct {
 	Passed   bool
 	// Reason says why it failed ("" when it passed).
 	Reason string
+	// Elapsed is how long the scenario ran.
+	Elapsed time.Duration
 }
 
 // Run runs one scenario. It never panics: a panicking or hanging engine
@@ -49,16 +51,17 @@ func (r *Runner) Run(s *Scenario) Outcome {
 		}()
 		done <- r.runSteps(s)
 	}()
+	start := time.Now()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case err := <-done:
 		if err != nil {
-			return Outcome{Scenario: s, Reason: err.Error()}
+			return Outcome{Scenario: s, Reason: err.Error(), Elapsed: time.Since(start)}
 		}
-		return Outcome{Scenario: s, Passed: true}
+		return Outcome{Scenario: s, Passed: true, Elapsed: time.Since(start)}
 	case <-timer.C:
-		return Outcome{Scenario: s, Reason: fmt.Sprintf("timed out after %v", timeout)}
+		return Outcome{Scenario: s, Reason: fmt.Sprintf("timed out after %v", timeout), Elapsed: time.Since(start)}
 	}
 }
 

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"errors"
 	"sort"
 
 	"github.com/quiverdb/quiver/core/cypher"
@@ -15,6 +16,18 @@ type gtx struct {
 	g      *graph.Graph
 	t      *graph.Txn
 	schema []schemaChange
+	// conflict is the first write-write conflict a write met. The engine
+	// reports storage errors under its own code, so the host reads the
+	// conflict from here to answer with a retryable code.
+	conflict error
+}
+
+// note remembers a write's serialization failure and passes err through.
+func (x *gtx) note(err error) error {
+	if err != nil && x.conflict == nil && errors.Is(err, graph.ErrSerialization) {
+		x.conflict = err
+	}
+	return err
 }
 
 // schemaChange is a schema change's timestamp and deltas, to be logged.
@@ -79,16 +92,16 @@ func (x *gtx) EdgeProps(id int64) value.Map {
 func (x *gtx) CreateVertex(labels []string, props value.Map) (int64, error) {
 	id, err := x.t.CreateVertex()
 	if err != nil {
-		return 0, err
+		return 0, x.note(err)
 	}
 	for _, l := range labels {
 		if err := x.t.AddLabel(id, l); err != nil {
-			return 0, err
+			return 0, x.note(err)
 		}
 	}
 	for _, k := range sortedKeys(props) {
 		if err := x.t.SetVertexProperty(id, k, props[k]); err != nil {
-			return 0, err
+			return 0, x.note(err)
 		}
 	}
 	return id, nil
@@ -97,11 +110,11 @@ func (x *gtx) CreateVertex(labels []string, props value.Map) (int64, error) {
 func (x *gtx) CreateEdge(from, to int64, typ string, props value.Map) (int64, error) {
 	id, err := x.t.CreateEdge(from, to, typ)
 	if err != nil {
-		return 0, err
+		return 0, x.note(err)
 	}
 	for _, k := range sortedKeys(props) {
 		if err := x.t.SetEdgeProperty(id, k, props[k]); err != nil {
-			return 0, err
+			return 0, x.note(err)
 		}
 	}
 	return id, nil
@@ -117,17 +130,22 @@ func sortedKeys(m value.Map) []string {
 }
 
 func (x *gtx) SetVertexProp(id int64, key string, v value.Value) error {
-	return x.t.SetVertexProperty(id, key, v)
+	return x.note(x.t.SetVertexProperty(id, key, v))
 }
 
 func (x *gtx) SetEdgeProp(id int64, key string, v value.Value) error {
-	return x.t.SetEdgeProperty(id, key, v)
+	return x.note(x.t.SetEdgeProperty(id, key, v))
 }
 
-func (x *gtx) AddLabel(id int64, label string) error    { return x.t.AddLabel(id, label) }
-func (x *gtx) RemoveLabel(id int64, label string) error { return x.t.RemoveLabel(id, label) }
-func (x *gtx) DeleteVertex(id int64, detach bool) error { return x.t.DeleteVertex(id, detach) }
-func (x *gtx) DeleteEdge(id int64) error                { return x.t.DeleteEdge(id) }
+func (x *gtx) AddLabel(id int64, label string) error { return x.note(x.t.AddLabel(id, label)) }
+
+func (x *gtx) RemoveLabel(id int64, label string) error { return x.note(x.t.RemoveLabel(id, label)) }
+
+func (x *gtx) DeleteVertex(id int64, detach bool) error {
+	return x.note(x.t.DeleteVertex(id, detach))
+}
+
+func (x *gtx) DeleteEdge(id int64) error { return x.note(x.t.DeleteEdge(id)) }
 
 func indexItem(label, property string) graph.SchemaItem {
 	if property == "" {

@@ -131,11 +131,13 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
 	}
 	var out *rowsResult
+	var runErr error
 	err = s.d.onLoop(func() {
 		t := s.d.g.Begin(graph.TxOptions{})
 		x := &gtx{g: s.d.g, t: t}
-		out, err = drain(s.d.eng, x, p, params, tctx, ctx)
-		if err != nil {
+		out, runErr = drain(s.d.eng, x, p, params, tctx, ctx)
+		if runErr != nil {
+			runErr = x.cause(runErr)
 			t.Abort()
 			return
 		}
@@ -145,6 +147,9 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 			out.wait <- err
 		})
 	})
+	if err == nil {
+		err = runErr
+	}
 	if err == nil {
 		err = <-out.wait
 	}
@@ -199,6 +204,15 @@ func boltStats(s cypher.Stats) bolt.Stats {
 		ConstraintsAdded: s.ConstraintsAdded, ConstraintsRemoved: s.ConstraintsRemoved}
 }
 
+// cause prefers the write-write conflict a failed execution met over the
+// engine's wrapping of it.
+func (x *gtx) cause(err error) error {
+	if x.conflict != nil {
+		return x.conflict
+	}
+	return err
+}
+
 // mapErr gives an error its Neo4j status code.
 func mapErr(ctx context.Context, err error) error {
 	var ce *cypher.Error
@@ -206,10 +220,10 @@ func mapErr(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ce):
-		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
 	case errors.Is(err, graph.ErrSerialization):
 		return &bolt.Error{Code: "Neo.TransientError.Transaction.Outdated", Message: err.Error()}
+	case errors.As(err, &ce):
+		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
 	case errors.As(err, &cons):
 		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: err.Error()}
 	case ctx != nil && errors.Is(context.Cause(ctx), errQueryTimeout):

@@ -49,7 +49,7 @@ func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.
 	t.s.d.txs.setQuery(t.entry, q)
 	p, err := t.s.eng.Prepare(q)
 	if err != nil {
-		return nil, mapErr(nil, err)
+		return nil, mapErr(t.ctx, err)
 	}
 	if t.readOnly {
 		if p.IsWrite() {
@@ -62,7 +62,12 @@ func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.
 		return &readResult{ctx: t.ctx, res: res, d: t.s.d}, nil
 	}
 	var out *rowsResult
-	if lerr := t.s.d.onLoop(func() { out, err = drain(t.s.d.eng, t.x, p, params, t.ctx, ctx) }); lerr != nil {
+	if lerr := t.s.d.onLoop(func() {
+		out, err = drain(t.s.d.eng, t.x, p, params, t.ctx, ctx)
+		if err != nil {
+			err = t.x.cause(err)
+		}
+	}); lerr != nil {
 		return nil, lerr
 	}
 	if err != nil {

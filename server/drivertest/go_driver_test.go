@@ -327,3 +327,73 @@ func TestQueryTimeoutAndTerminate(t *testing.T) {
 		t.Errorf("commit after TERMINATE: %v", err)
 	}
 }
+
+// TestConflict: a write that collides with an open transaction fails with a
+// transient (retryable) code, in auto-commit and explicit transactions, and
+// ExecuteWrite retries it to success once the other side commits.
+func TestConflict(t *testing.T) {
+	s := startServer(t, nil)
+	d := driver(t, s, neo4j.AuthToken{})
+	c := ctx(t)
+	if _, err := neo4j.ExecuteQuery(c, d, "CREATE (:X {v: 0})", nil, neo4j.EagerResultTransformer); err != nil {
+		t.Fatal(err)
+	}
+	s1 := d.NewSession(c, neo4j.SessionConfig{})
+	defer s1.Close(c)
+	tx1, err := s1.BeginTransaction(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx1.Run(c, "MATCH (n:X) SET n.v = 1", nil); err != nil {
+		t.Fatal(err)
+	}
+	s2 := d.NewSession(c, neo4j.SessionConfig{})
+	defer s2.Close(c)
+	_, err = s2.Run(c, "MATCH (n:X) SET n.v = 2", nil)
+	if got := code(err); got != "Neo.TransientError.Transaction.Outdated" {
+		t.Fatalf("auto-commit conflict: %q (%v)", got, err)
+	}
+	tx2, _ := s2.BeginTransaction(c)
+	if _, err := tx2.Run(c, "MATCH (n:X) SET n.v = 3", nil); code(err) != "Neo.TransientError.Transaction.Outdated" {
+		t.Fatalf("explicit conflict: %v", err)
+	}
+	_ = tx2.Rollback(c)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = tx1.Commit(c)
+	}()
+	if _, err := neo4j.ExecuteWrite(c, s2, func(tx neo4j.ManagedTransaction) (any, error) {
+		_, err := tx.Run(c, "MATCH (n:X) SET n.v = n.v + 10", nil)
+		return "done", err
+	}); err != nil {
+		t.Fatalf("ExecuteWrite did not retry to success: %v", err)
+	}
+	res, err := neo4j.ExecuteQuery(c, d, "MATCH (n:X) RETURN n.v AS v", nil, neo4j.EagerResultTransformer)
+	if err != nil || res.Records[0].Values[0] != int64(11) {
+		t.Fatalf("final value %v, %v; want 11", res.Records, err)
+	}
+}
+
+// TestRouting uses neo4j:// (ROUTE, then reads and writes through the
+// returned table) and explicit database names.
+func TestRouting(t *testing.T) {
+	s := startServer(t, nil)
+	d, err := neo4j.NewDriverWithContext("neo4j://"+s.BoltAddr(), neo4j.NoAuth())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ctx(t)
+	defer d.Close(c)
+	if _, err := neo4j.ExecuteQuery(c, d, "CREATE (:R)", nil, neo4j.EagerResultTransformer); err != nil {
+		t.Fatal(err)
+	}
+	res, err := neo4j.ExecuteQuery(c, d, "MATCH (n:R) RETURN count(n) AS c", nil, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase("memgraph"))
+	if err != nil || res.Records[0].Values[0] != int64(1) {
+		t.Fatalf("routed read: %v %v", res, err)
+	}
+	_, err = neo4j.ExecuteQuery(c, d, "RETURN 1", nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase("nope"))
+	if code(err) != "Neo.ClientError.Database.DatabaseNotFound" {
+		t.Errorf("unknown database: %v", err)
+	}
+}

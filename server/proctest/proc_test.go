@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,4 +185,71 @@ func firstLine(b []byte) string {
 	s := bufio.NewScanner(strings.NewReader(string(b)))
 	s.Scan()
 	return s.Text()
+}
+
+// TestJSDriver runs the npm neo4j-driver (installed with npm ci from the
+// lockfile in jsdriver/) against quiver serve over bolt:// and neo4j://,
+// with authentication on (the Go driver tests cover it off).
+func TestJSDriver(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed: the JavaScript driver test needs node and npm")
+	}
+	dir, _ := filepath.Abs("jsdriver")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "neo4j-driver", "package.json")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	node := func(script string, args ...string) {
+		cmd := exec.Command("node", append([]string{script}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		t.Logf("node %s %v:\n%s", script, args, out)
+		if err != nil {
+			t.Errorf("node %s %v failed: %v", script, args, err)
+		}
+	}
+	_, port := serve(t, t.TempDir(), "--auth-user", "quiver", "--auth-password", "pw")
+	for _, scheme := range []string{"bolt", "neo4j"} {
+		node("test.js", fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), "quiver", "pw")
+	}
+	node("auth.js", fmt.Sprintf("bolt://127.0.0.1:%d", port), "quiver", "pw")
+}
+
+// TestMetricsAndHealth scrapes /metrics and /health of a running server.
+func TestMetricsAndHealth(t *testing.T) {
+	mport := freePort(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	cmd := exec.Command(binary, "serve", "--bolt-address", "127.0.0.1", "--bolt-port", fmt.Sprint(port),
+		"--metrics-address", "127.0.0.1", "--metrics-port", fmt.Sprint(mport), "--data-directory", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	get := func(path string) string {
+		for i := 0; i < 100; i++ {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", mport, path))
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return string(b)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("GET %s never answered", path)
+		return ""
+	}
+	if h := get("/health"); !strings.Contains(h, `"status":"ok"`) {
+		t.Errorf("/health: %s", h)
+	}
+	_ = count(t, port)
+	m := get("/metrics")
+	for _, want := range []string{`quiver_queries_total{outcome="ok"} 1`, "quiver_bolt_connections_accepted_total", "quiver_writable 1"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }

@@ -48,7 +48,9 @@ func civilFromDays(z int64) (y, m, d int64) {
 	return y, m, d
 }
 
-func isLeap(y int64) bool { return floorMod(y, 4) == 0 && (floorMod(y, 100) != 0 || floorMod(y, 400) == 0) }
+func isLeap(y int64) bool {
+	return floorMod(y, 4) == 0 && (floorMod(y, 100) != 0 || floorMod(y, 400) == 0)
+}
 
 // daysInMonth returns the length of month m of year y.
 func daysInMonth(y, m int64) int64 {

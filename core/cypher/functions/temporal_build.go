@@ -13,6 +13,9 @@ import (
 // datetime({date: d, hour: 12, timezone: 'Europe/Stockholm'}) and
 // duration({days: 1.5}) do.
 
+// maxYear bounds the years Cypher supports.
+const maxYear = 999_999_999
+
 // fields is a constructor map with lower-cased keys.
 type fields map[string]value.Value
 
@@ -128,6 +131,12 @@ func (f fields) buildDate(name string, base *int64) (int64, error) {
 		by, bm, bd = civilFromDays(*base)
 	} else if !f.has("year") {
 		return 0, temporalErr(name, "year is required")
+	}
+	if y, ok, err := f.int(name, "year"); err != nil || (ok && (y < -maxYear || y > maxYear)) {
+		if err == nil {
+			err = temporalErr(name, "year %d is out of range", y)
+		}
+		return 0, err
 	}
 	switch {
 	case f.has("week", "dayofweek"):
@@ -265,22 +274,36 @@ func (f fields) buildTime(name string, base *int64) (int64, error) {
 	}
 	ns := bns
 	if f.has("millisecond", "microsecond", "nanosecond") {
-		ms, err := f.intOr(name, "millisecond", 0)
+		// Over a base, each sub-second field replaces its own part.
+		var bms, bus, bn int64
+		if base != nil {
+			bms, bus, bn = bns/1e6, bns/1e3%1000, bns%1000
+			if !f.has("millisecond") && !f.has("microsecond") {
+				if n, _, _ := f.int(name, "nanosecond"); n > 999 {
+					bms, bus = 0, 0
+				}
+			} else if !f.has("millisecond") {
+				if us, _, _ := f.int(name, "microsecond"); us > 999 {
+					bms = 0
+				}
+			}
+		}
+		ms, err := f.intOr(name, "millisecond", bms)
 		if err != nil {
 			return 0, err
 		}
-		us, err := f.intOr(name, "microsecond", 0)
+		us, err := f.intOr(name, "microsecond", bus)
 		if err != nil {
 			return 0, err
 		}
-		n, err := f.intOr(name, "nanosecond", 0)
+		n, err := f.intOr(name, "nanosecond", bn)
 		if err != nil {
 			return 0, err
 		}
 		if err := inRange(name, "millisecond", ms, 0, 999); err != nil {
 			return 0, err
 		}
-		if f.has("millisecond") {
+		if ms != 0 || f.has("millisecond") {
 			if err := inRange(name, "microsecond", us, 0, 999); err != nil {
 				return 0, err
 			}
@@ -288,7 +311,7 @@ func (f fields) buildTime(name string, base *int64) (int64, error) {
 			return 0, err
 		}
 		maxNs := int64(999_999_999)
-		if f.has("millisecond", "microsecond") {
+		if ms != 0 || us != 0 || f.has("millisecond", "microsecond") {
 			maxNs = 999
 		}
 		if err := inRange(name, "nanosecond", n, 0, maxNs); err != nil {

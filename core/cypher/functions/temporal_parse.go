@@ -34,13 +34,13 @@ func parseDateString(name, s string) (int64, error) {
 	bad := func() (int64, error) { return 0, temporalErr(name, "cannot parse %q as a date", s) }
 	// The year: 4 digits, or a sign and more digits.
 	var year int64
-	rest := s
+	var rest string
 	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
 		i := 1
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
-		if i < 6 {
+		if i < 5 || i > 19 {
 			return bad()
 		}
 		year = atoi(s[1:i])
@@ -201,7 +201,9 @@ func parseDateTimeString(name, s string) (days, nanos int64, z *zone, err error)
 // parseDurationString parses PnYnMnWnDTnHnMnS (each number may have a sign
 // and a fraction) or the alternative form PYYYY-MM-DDThh:mm:ss.
 func parseDurationString(name, s string) (value.Duration, error) {
-	bad := func() (value.Duration, error) { return value.Duration{}, temporalErr(name, "cannot parse %q as a duration", s) }
+	bad := func() (value.Duration, error) {
+		return value.Duration{}, temporalErr(name, "cannot parse %q as a duration", s)
+	}
 	neg := false
 	if strings.HasPrefix(s, "-") {
 		neg, s = true, s[1:]
@@ -332,54 +334,52 @@ func buildDuration(name string, m value.Map) (value.Duration, error) {
 			return value.Duration{}, temporalErr(name, "unknown duration field %q", k)
 		}
 	}
-	// Integer parts are kept exact; only fractions go through floats.
+	// Integer parts are kept exact; fractions flow down one level at a
+	// time: years and quarters to months, months to days (by the average
+	// month), weeks to days, days to seconds.
 	var months, days, nanos int64
-	var fracSeconds float64
-	add := func(key string, unitMonths, unitDays, unitNanos int64, unitSeconds float64) error {
-		x, ok, err := num(key)
-		if !ok || err != nil {
-			return err
-		}
-		if i, isInt := f[key].(int64); isInt {
-			months += i * unitMonths
-			days += i * unitDays
-			nanos += i * unitNanos
-			return nil
-		}
-		whole, frac := math.Modf(x)
-		months += int64(whole) * unitMonths
-		days += int64(whole) * unitDays
-		nanos += int64(whole) * unitNanos
-		fracSeconds += frac * unitSeconds
-		return nil
+	var fracMonths, fracDays, fracSeconds float64
+	type unit struct {
+		key  string
+		size int64
+		frac *float64
+		into *int64
 	}
-	steps := []struct {
-		key                string
-		months, days, nano int64
-		seconds            float64
-	}{
-		{"years", 12, 0, 0, 12 * avgMonthSeconds},
-		{"quarters", 3, 0, 0, 3 * avgMonthSeconds},
-		{"months", 1, 0, 0, avgMonthSeconds},
-		{"weeks", 0, 7, 0, 7 * daySeconds},
-		{"days", 0, 1, 0, daySeconds},
-		{"hours", 0, 0, 3600e9, 3600},
-		{"minutes", 0, 0, 60e9, 60},
-		{"seconds", 0, 0, 1e9, 1},
-		{"milliseconds", 0, 0, 1e6, 1e-3},
-		{"microseconds", 0, 0, 1e3, 1e-6},
-		{"nanoseconds", 0, 0, 1, 1e-9},
+	units := []unit{
+		{"years", 12, &fracMonths, &months}, {"quarters", 3, &fracMonths, &months}, {"months", 1, &fracMonths, &months},
+		{"weeks", 7, &fracDays, &days}, {"days", 1, &fracDays, &days},
+		{"hours", 3600e9, &fracSeconds, &nanos}, {"minutes", 60e9, &fracSeconds, &nanos}, {"seconds", 1e9, &fracSeconds, &nanos},
+		{"milliseconds", 1e6, &fracSeconds, &nanos}, {"microseconds", 1e3, &fracSeconds, &nanos}, {"nanoseconds", 1, &fracSeconds, &nanos},
 	}
-	for _, s := range steps {
-		if err := add(s.key, s.months, s.days, s.nano, s.seconds); err != nil {
+	for _, u := range units {
+		x, ok, err := num(u.key)
+		if err != nil {
 			return value.Duration{}, err
 		}
+		if !ok {
+			continue
+		}
+		if i, isInt := f[u.key].(int64); isInt {
+			*u.into += i * u.size
+			continue
+		}
+		whole, frac := math.Modf(x * float64(u.size))
+		*u.into += int64(whole)
+		*u.frac += frac
 	}
-	// Fractions of months and weeks/days: whole days go to days.
-	if fracSeconds != 0 {
-		fd := math.Trunc(fracSeconds / daySeconds)
-		days += int64(fd)
-		nanos += int64(math.Round((fracSeconds - fd*daySeconds) * 1e9))
+	// fracSeconds holds fractions of nanoseconds scaled by the unit: turn it
+	// back into nanoseconds.
+	fracNanos := fracSeconds
+	if fracMonths != 0 {
+		whole, frac := math.Modf(fracMonths * avgMonthSeconds / daySeconds)
+		days += int64(whole)
+		fracDays += frac
 	}
+	if fracDays != 0 {
+		whole, frac := math.Modf(fracDays)
+		days += int64(whole)
+		fracNanos += frac * daySeconds * 1e9
+	}
+	nanos += int64(math.Round(fracNanos))
 	return normDuration(months, days, 0, nanos), nil
 }

@@ -20,6 +20,7 @@ type DB struct {
 	eng     *cypher.Engine
 	g       *cyphertest.Graph
 	history []execution
+	procs   []tck.Procedure
 }
 
 type execution struct {
@@ -66,6 +67,9 @@ func run(eng *cypher.Engine, g *cyphertest.Graph, query string, params map[strin
 // rollback rebuilds the graph from the queries that succeeded.
 func (d *DB) rollback() error {
 	d.eng = cypher.NewEngine(cypher.Options{})
+	for _, p := range d.procs {
+		d.eng.RegisterProcedure(procedure(p))
+	}
 	d.g = cyphertest.New()
 	for _, h := range d.history {
 		if _, err := run(d.eng, d.g, h.query, h.params); err != nil {
@@ -110,4 +114,27 @@ func copyMap(m value.Map) value.Map {
 		out[k] = v
 	}
 	return out
+}
+
+// RegisterProcedure makes a scenario's test procedure callable.
+func (d *DB) RegisterProcedure(spec tck.Procedure) error {
+	d.procs = append(d.procs, spec)
+	d.eng.RegisterProcedure(procedure(spec))
+	return nil
+}
+
+func procedure(spec tck.Procedure) cypher.Procedure {
+	conv := func(ps []tck.ProcParam) []cypher.ProcParam {
+		out := make([]cypher.ProcParam, len(ps))
+		for i, p := range ps {
+			out[i] = cypher.ProcParam{Name: p.Name, Type: p.Type}
+		}
+		return out
+	}
+	return cypher.Procedure{
+		Name:    spec.Name,
+		Inputs:  conv(spec.Inputs),
+		Outputs: conv(spec.Outputs),
+		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
+	}
 }

@@ -274,3 +274,25 @@ func (x *txn) StorageInfo() [][2]value.Value {
 		{"edge_count", int64(len(x.t.AllEdges().Collect()))},
 	}
 }
+
+// RegisterProcedure makes a scenario's test procedure callable.
+func (d *DB) RegisterProcedure(spec tck.Procedure) error {
+	d.eng.RegisterProcedure(cypherProcedure(spec))
+	return nil
+}
+
+func cypherProcedure(spec tck.Procedure) cypher.Procedure {
+	conv := func(ps []tck.ProcParam) []cypher.ProcParam {
+		out := make([]cypher.ProcParam, len(ps))
+		for i, p := range ps {
+			out[i] = cypher.ProcParam{Name: p.Name, Type: p.Type}
+		}
+		return out
+	}
+	return cypher.Procedure{
+		Name:    spec.Name,
+		Inputs:  conv(spec.Inputs),
+		Outputs: conv(spec.Outputs),
+		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
+	}
+}

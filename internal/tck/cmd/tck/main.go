@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"time"
 
 	"github.com/quiverdb/quiver/internal/tck"
@@ -31,6 +32,7 @@ func run() error {
 	runRE := flag.String("run", "", "run only scenarios whose ID matches this regular expression")
 	name := flag.String("name", "", "run only the scenario with exactly this ID (as listed in passing.txt)")
 	verbose := flag.Bool("v", false, "print every failing scenario with its reason")
+	slow := flag.Int("slow", 0, "print the N slowest scenarios with their times")
 	reasons := flag.Int("reasons", 0, "print the N most common kinds of failure, with counts and an example")
 	passingOut := flag.String("write-passing", "", "write the IDs of the passing scenarios to this file")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit per scenario")
@@ -79,6 +81,13 @@ func run() error {
 	if *passingOut != "" {
 		if err := tck.WritePassing(*passingOut, passing); err != nil {
 			return err
+		}
+	}
+	if *slow > 0 {
+		byTime := append([]tck.Outcome(nil), outs...)
+		sort.Slice(byTime, func(i, j int) bool { return byTime[i].Elapsed > byTime[j].Elapsed })
+		for i := 0; i < *slow && i < len(byTime); i++ {
+			fmt.Printf("%8.2fs  %s\n", byTime[i].Elapsed.Seconds(), byTime[i].Scenario.ID)
 		}
 	}
 	if *reasons > 0 {
