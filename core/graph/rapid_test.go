@@ -795,7 +795,11 @@ func TestStateMachine(t *testing.T) {
 			"prepare":       m.prepare,
 			"":              m.check,
 		}
-		for range 4 { // rapid's default of 30 steps per Repeat is short for MVCC
+		rounds := 4 // rapid's default of 30 steps per Repeat is short for MVCC
+		if raceEnabled {
+			rounds = 1
+		}
+		for range rounds {
 			t.Repeat(actions)
 		}
 		for _, tx := range m.txs {
