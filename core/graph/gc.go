@@ -178,6 +178,8 @@ type Stats struct {
 	PendingVertices int    // vertices written since the last collection
 	PendingEdges    int    // edges written since the last collection
 	Prepared        int    // prepared, undecided transactions
+	Vertices        int64  // vertices after the last commit (acknowledged or not)
+	Edges           int64  // edges after the last commit (acknowledged or not)
 }
 
 // Stats returns the graph's bookkeeping (owner only).
@@ -189,6 +191,8 @@ func (g *Graph) Stats() Stats {
 		PendingVertices: len(g.vDirty),
 		PendingEdges:    len(g.eDirty),
 		Prepared:        len(g.prepared),
+		Vertices:        g.nVertices,
+		Edges:           g.nEdges,
 	}
 	st.OpenSnapshots = g.openSnapshots()
 	return st

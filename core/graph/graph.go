@@ -43,6 +43,8 @@ type Graph struct {
 	topN      int             // open transactions at topTS (the common case, no map)
 	vDirty    []int64         // vertices with versions GC may trim (owner)
 	slab      []Delta         // carved into small first delta buffers (owner)
+	nVertices int64           // live vertices after the last commit (owner)
+	nEdges    int64           // live edges after the last commit (owner)
 	eDirty    []int64         // edges with versions GC may trim (owner)
 }
 
@@ -169,4 +171,20 @@ func (g *Graph) deltaBuf() []Delta {
 	b := g.slab[:0:per]
 	g.slab = g.slab[per:]
 	return b
+}
+
+// count keeps the vertex and edge totals from a committed transaction.
+func (g *Graph) count(ds []Delta) {
+	for _, d := range ds {
+		switch d.Op {
+		case OpCreateVertex:
+			g.nVertices++
+		case OpDeleteVertex:
+			g.nVertices--
+		case OpCreateEdge:
+			g.nEdges++
+		case OpDeleteEdge:
+			g.nEdges--
+		}
+	}
 }

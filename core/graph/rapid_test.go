@@ -654,6 +654,9 @@ func (m *machine) check(t *rapid.T) {
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
 	checkView(t, r, m.stateAt(m.visible()))
+	if st := m.g.Stats(); st.Vertices != int64(len(m.committed.v)) || st.Edges != int64(len(m.committed.e)) {
+		t.Fatalf("stats count %d vertices and %d edges, model %d and %d", st.Vertices, st.Edges, len(m.committed.v), len(m.committed.e))
+	}
 	for _, tx := range m.txs {
 		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)

@@ -150,6 +150,7 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 	delete(g.pmarks, t.mark)
 	t.stamp(t.ts)
 	t.pruneEntries()
+	g.count(t.deltas)
 	g.vDirty = append(g.vDirty, t.vw...)
 	g.eDirty = append(g.eDirty, t.ew...)
 	t.finish()
