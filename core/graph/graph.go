@@ -74,7 +74,8 @@ func (g *Graph) VisibleTS() uint64 { return g.visibleTS.Load() }
 // MarkAcknowledged makes every commit with a timestamp <= ts visible to
 // transactions that begin afterwards (commits become visible in timestamp
 // order). A prepared transaction that is not yet decided holds visibility
-// below its timestamp until it commits or aborts.
+// below its timestamp until it commits or aborts. ts beyond LastCommitTS is
+// an error: a replica passes min(MAIN's watermark, LastCommitTS()).
 func (g *Graph) MarkAcknowledged(ts uint64) error {
 	if ts > g.lastTS {
 		return fmt.Errorf("%w: acknowledging %d past the last commit %d", ErrTimestamp, ts, g.lastTS)
