@@ -337,3 +337,28 @@ func TestGarbageCollectionInSteps(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexBuiltOverAbortedWritesLeavesNoEntries(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	v := must[int64](t)(tx.CreateVertex())
+	ok(t, tx.AddLabel(v, "P"))
+	ok(t, tx.SetVertexProperty(v, "age", int64(3)))
+	must[int64](t)(tx.CreateEdge(v, v, "R"))
+	for _, it := range []SchemaItem{
+		{Kind: KindLabelPropertyIndex, Name: "P", Key: "age"},
+		{Kind: KindLabelIndex, Name: "P"},
+		{Kind: KindEdgeTypeIndex, Name: "R"},
+	} {
+		must[uint64](t)(idx(g.CreateIndex(it)))
+	}
+	sc := g.schema.Load()
+	p, age, r := g.mustName("P"), g.mustName("age"), g.mustName("R")
+	if sc.propIdx[[2]uint32{p, age}].list.n != 1 || sc.labelIdx[p].n != 1 || sc.typeIdx[r].n != 1 {
+		t.Fatal("index build missed the uncommitted writes")
+	}
+	tx.Abort()
+	if n := sc.propIdx[[2]uint32{p, age}].list.n + sc.labelIdx[p].n + sc.typeIdx[r].n; n != 0 {
+		t.Fatalf("%d index entries survive the abort", n)
+	}
+}
