@@ -102,6 +102,9 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 			if err != nil {
 				return nil, runtimeErr("Neo.ClientError.Procedure.ProcedureCallFailed", "ProcedureCallFailed", "%s: %v", proc.Name, err)
 			}
+			if len(proc.Outputs) == 0 {
+				return []row{r}, nil // a void procedure passes its input row on
+			}
 			var out []row
 			for _, pr := range rows {
 				nr := r

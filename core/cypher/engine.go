@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -18,6 +19,11 @@ type Options struct {
 	// Rand is the source of rand(); the host seeds it (core/node's
 	// Env.Rand). Nil uses a fixed-seed source, so runs are reproducible.
 	Rand *rand.Rand
+	// Now tells the wall time for date(), datetime() and the other
+	// zero-argument temporal constructors (core/node's Env.Clock.Now). It is
+	// read once per execution, so one statement sees one instant. Nil makes
+	// those calls an error.
+	Now func() time.Time
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
@@ -197,6 +203,10 @@ func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res
 	defer recoverInto(&err)
 	pl := p.plan
 	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
+	if e.opts.Now != nil {
+		ctx.now = e.opts.Now()
+		ctx.hasNow = true
+	}
 	if pl.explain {
 		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows()}, ctx: ctx}, nil
 	}

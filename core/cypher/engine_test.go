@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/cypher/cyphertest"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -74,4 +75,35 @@ func render(v value.Value) string {
 		return "<" + strings.Join(ps, ",") + ">"
 	}
 	return fmt.Sprint(v)
+}
+
+// TestVarLengthStreams pulls a few rows of a variable-length match whose
+// full result is astronomically large (every path of a complete graph):
+// the executor must stream it, never collect it.
+func TestVarLengthStreams(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	g := cyphertest.New()
+	if _, err := drain(e, g, "UNWIND range(1, 12) AS i CREATE (:K {i: i})"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drain(e, g, "MATCH (a:K), (b:K) WHERE a <> b CREATE (a)-[:E]->(b)"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Run(g, "MATCH p = (:K {i: 1})-[:E*]->() RETURN length(p) AS n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		rec, ok, err := res.Next()
+		if err != nil || !ok {
+			t.Fatalf("row %d: ok=%v err=%v", i, ok, err)
+		}
+		if rec[0] != int64(i) {
+			t.Fatalf("row %d: path length %v, want %d (depth first)", i, rec[0], i)
+		}
+	}
+	res.Close()
+	if _, ok, _ := res.Next(); ok {
+		t.Fatal("Next after Close returned a row")
+	}
 }

@@ -12,6 +12,7 @@ const (
 	PhaseRuntime
 )
 
+// String returns "compile time" or "runtime", as the TCK words them.
 func (p Phase) String() string {
 	if p == PhaseCompile {
 		return "compile time"

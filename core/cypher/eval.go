@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -31,6 +32,11 @@ type execCtx struct {
 	aggKey map[*FuncCall]string
 	plan   *plan
 	rand   *rand.Rand
+	now    time.Time // the statement's time, when hasNow
+	// deleted remembers relationships this execution deleted: type() of a
+	// deleted relationship still answers.
+	deleted map[int64]EdgeInfo
+	hasNow  bool
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -106,7 +107,11 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 	for i, a := range args {
 		args[i] = c.export(a)
 	}
-	v, err := fn.Call(c, args)
+	var env functions.Env = c
+	if c.hasNow {
+		env = clockEnv{c}
+	}
+	v, err := fn.Call(env, args)
 	if err != nil {
 		return nil, fromCyerr(err)
 	}
@@ -135,6 +140,9 @@ func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {
 		}
 	case relRef:
 		e, ok := c.tx.Edge(x.id)
+		if !ok {
+			e, ok = c.deleted[x.id]
+		}
 		switch name {
 		case "id":
 			return x.id, nil
@@ -222,3 +230,9 @@ func fromCyerr(err error) error {
 	}
 	return err
 }
+
+// clockEnv is the function environment of an execution that knows the time.
+type clockEnv struct{ *execCtx }
+
+// Now implements functions.Clock: the statement's time.
+func (e clockEnv) Now() time.Time { return e.now }

@@ -109,16 +109,16 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 	*clauseRels = append(*clauseRels, rp.Var)
 	bound[rp.Var] = true
 	bound[to.Var] = true
+	if rp.VarLen && !relBound {
+		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
+	}
 	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
 		fv, ok := r[from].(nodeRef)
 		if !ok {
 			return nil, nil
 		}
 		if rp.VarLen {
-			if relBound {
-				return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
-			}
-			return c.varExpand(r, fv.id, rp, dir, to, others, reverse)
+			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
 		}
 		var out []row
 		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
@@ -245,58 +245,103 @@ func slicesReverse(ids []int64) {
 	}
 }
 
-func (c *execCtx) varExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, others []string, reverse bool) ([]row, error) {
-	var out []row
-	var path []int64
-	var walk func(cur int64) error
-	walk = func(cur int64) error {
-		if int64(len(path)) >= rp.Min {
-			nr, err := c.bindEnd(r, to, cur)
-			if err != nil {
-				return err
+// varExpandOp walks variable-length paths depth first, one row per pull:
+// its memory is the current path, never the set of all paths.
+type varExpandOp struct {
+	in      op
+	from    string
+	rp      *RelPattern
+	dir     Direction
+	to      *NodePattern
+	others  []string
+	reverse bool
+
+	cur   row
+	stack []varFrame // stack[i] explores the edges out of the i-th path node
+	path  []int64    // relationship ids of the current path
+}
+
+type varFrame struct {
+	node    int64
+	edges   []EdgeInfo
+	next    int
+	emitted bool // whether the path ending here was considered for output
+}
+
+func (o *varExpandOp) next(c *execCtx) (row, error) {
+	for {
+		if len(o.stack) == 0 {
+			r, err := o.in.next(c)
+			if err != nil || r == nil {
+				return nil, err
 			}
-			if nr != nil {
-				l := make(value.List, len(path))
-				for i, id := range path {
-					if reverse {
-						l[len(path)-1-i] = relRef{id}
-					} else {
-						l[i] = relRef{id}
-					}
-				}
-				out = append(out, nr.with(rp.Var, l))
-			}
-		}
-		if rp.Max >= 0 && int64(len(path)) >= rp.Max {
-			return nil
-		}
-		for _, e := range c.tx.Edges(cur, dir, rp.Types) {
-			if usedRel(r, others, e.ID) || containsID(path, e.ID) {
+			fv, ok := r[o.from].(nodeRef)
+			if !ok {
 				continue
 			}
-			if rp.Props != nil {
-				ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), rp.Props, r)
+			o.cur, o.path = r, o.path[:0]
+			o.stack = append(o.stack[:0], varFrame{node: fv.id})
+		}
+		top := &o.stack[len(o.stack)-1]
+		if !top.emitted {
+			top.emitted = true
+			if o.rp.Max < 0 || int64(len(o.path)) < o.rp.Max {
+				top.edges = c.tx.Edges(top.node, o.dir, o.rp.Types)
+			}
+			if int64(len(o.path)) >= o.rp.Min {
+				nr, err := c.bindEnd(o.cur, o.to, top.node)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				if !ok {
-					continue
+				if nr != nil {
+					return nr.with(o.rp.Var, o.relList()), nil
 				}
-			}
-			next := e.To
-			if e.To == cur && (dir == DirIn || (dir == DirBoth && e.From != cur)) {
-				next = e.From
-			}
-			path = append(path, e.ID)
-			err := walk(next)
-			path = path[:len(path)-1]
-			if err != nil {
-				return err
 			}
 		}
-		return nil
+		if top.next >= len(top.edges) {
+			o.pop()
+			continue
+		}
+		e := top.edges[top.next]
+		top.next++
+		if usedRel(o.cur, o.others, e.ID) || containsID(o.path, e.ID) {
+			continue
+		}
+		if o.rp.Props != nil {
+			ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, o.cur)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		next := e.To
+		if e.To == top.node && (o.dir == DirIn || (o.dir == DirBoth && e.From != top.node)) {
+			next = e.From
+		}
+		o.path = append(o.path, e.ID)
+		o.stack = append(o.stack, varFrame{node: next})
 	}
-	return out, walk(start)
+}
+
+func (o *varExpandOp) pop() {
+	o.stack = o.stack[:len(o.stack)-1]
+	if len(o.stack) > 0 {
+		o.path = o.path[:len(o.path)-1]
+	}
+}
+
+func (o *varExpandOp) relList() value.List {
+	l := make(value.List, len(o.path))
+	for i, id := range o.path {
+		if o.reverse {
+			l[len(o.path)-1-i] = relRef{id}
+		} else {
+			l[i] = relRef{id}
+		}
+	}
+	return l
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -152,13 +152,13 @@ func (p *parser) parseClause() Clause {
 		p.expect("AS")
 		return &UnwindClause{clauseNode: cn, Expr: e, Var: p.symbolicName("a variable")}
 	case p.accept("WITH"):
-		c := &WithClause{clauseNode: cn, Proj: p.parseProjection(true)}
+		c := &WithClause{clauseNode: cn, Proj: p.parseProjection()}
 		if p.accept("WHERE") {
 			c.Where = p.parseExpr()
 		}
 		return c
 	case p.accept("RETURN"):
-		return &ReturnClause{clauseNode: cn, Proj: p.parseProjection(false)}
+		return &ReturnClause{clauseNode: cn, Proj: p.parseProjection()}
 	case p.accept("CREATE"):
 		return &CreateClause{clauseNode: cn, Patterns: p.parsePatternList()}
 	case p.accept("MERGE"):
@@ -312,7 +312,7 @@ func (p *parser) parseLabels() []string {
 	return ls
 }
 
-func (p *parser) parseProjection(isWith bool) Projection {
+func (p *parser) parseProjection() Projection {
 	var pr Projection
 	pr.Distinct = p.accept("DISTINCT")
 	if p.acceptP("*") {
@@ -329,10 +329,6 @@ func (p *parser) parseProjection(isWith bool) Projection {
 		if p.accept("AS") {
 			item.Name = p.symbolicName("an alias")
 			item.Aliased = true
-		} else if isWith {
-			if _, ok := e.(*Var); !ok {
-				panic(syntaxErr(start.pos, "NoExpressionAlias", "expression in WITH must be aliased (use AS)"))
-			}
 		}
 		if v, ok := e.(*Var); ok && !item.Aliased {
 			item.Name = v.Name

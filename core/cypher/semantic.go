@@ -162,6 +162,9 @@ func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 			if containsAggregate(a) {
 				panic(syntaxErr(a.exprPos(), "NestedAggregation", "aggregate functions cannot be nested"))
 			}
+			if containsCall(a, "rand") {
+				panic(syntaxErr(a.exprPos(), "NonConstantExpression", "a non-deterministic function cannot be aggregated"))
+			}
 			c.checkExpr(a, sc, false)
 		}
 		want := 1
@@ -311,6 +314,13 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		c.noAggregate(where)
 		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
 	}
+	if !isReturn {
+		for _, it := range items {
+			if _, isVar := it.Expr.(*Var); !isVar && !it.Aliased {
+				panic(syntaxErr(it.Expr.exprPos(), "NoExpressionAlias", "expression in WITH must be aliased (use AS)"))
+			}
+		}
+	}
 	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
 	return stages, newSc, cols
 }
@@ -433,6 +443,14 @@ func checkOrderAgg(e Expr, items []ReturnItem, newSc scope) {
 	switch x := e.(type) {
 	case *FuncCall:
 		if isAggregate(x) {
+			for _, it := range items {
+				if exprString(it.Expr) == text {
+					return
+				}
+			}
+			for _, a := range x.Args {
+				checkVarsIn(a, newSc)
+			}
 			return
 		}
 	case *Var:
@@ -515,4 +533,29 @@ func (c *compiler) checkWhere(e Expr, sc scope) {
 	if e != nil {
 		c.checkPredicate(e, sc)
 	}
+}
+
+// checkVarsIn raises UndefinedVariable for a variable of e outside sc.
+func checkVarsIn(e Expr, sc scope) {
+	if v, ok := e.(*Var); ok {
+		if _, bound := sc[v.Name]; !bound {
+			panic(syntaxErr(v.P, "UndefinedVariable", "variable `%s` not defined", v.Name))
+		}
+		return
+	}
+	for _, ch := range children(e) {
+		checkVarsIn(ch, sc)
+	}
+}
+
+func containsCall(e Expr, name string) bool {
+	if f, ok := e.(*FuncCall); ok && strings.EqualFold(f.Name, name) {
+		return true
+	}
+	for _, ch := range children(e) {
+		if containsCall(ch, name) {
+			return true
+		}
+	}
+	return false
 }

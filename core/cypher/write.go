@@ -325,9 +325,14 @@ func (c *execCtx) deleteValue(v value.Value, detach bool) error {
 		}
 		c.stats.NodesDeleted++
 	case relRef:
-		if _, ok := c.tx.Edge(x.id); !ok {
+		e, ok := c.tx.Edge(x.id)
+		if !ok {
 			return nil
 		}
+		if c.deleted == nil {
+			c.deleted = map[int64]EdgeInfo{}
+		}
+		c.deleted[x.id] = e
 		if err := c.tx.DeleteEdge(x.id); err != nil {
 			return wrapTxErr(err)
 		}

@@ -4,6 +4,7 @@ package cypherdb
 
 import (
 	"errors"
+	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/cypher/cyerr"
@@ -30,7 +31,7 @@ type execution struct {
 
 // New returns an empty database; it is a tck.Factory.
 func New() (tck.Engine, error) {
-	return &DB{eng: cypher.NewEngine(cypher.Options{}), g: cyphertest.New()}, nil
+	return &DB{eng: cypher.NewEngine(cypher.Options{Now: tckNow}), g: cyphertest.New()}, nil
 }
 
 // Execute runs one query and returns all its rows.
@@ -66,7 +67,7 @@ func run(eng *cypher.Engine, g *cyphertest.Graph, query string, params map[strin
 
 // rollback rebuilds the graph from the queries that succeeded.
 func (d *DB) rollback() error {
-	d.eng = cypher.NewEngine(cypher.Options{})
+	d.eng = cypher.NewEngine(cypher.Options{Now: tckNow})
 	for _, p := range d.procs {
 		d.eng.RegisterProcedure(procedure(p))
 	}
@@ -138,3 +139,7 @@ func procedure(spec tck.Procedure) cypher.Procedure {
 		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
 	}
 }
+
+// tckNow is the fixed wall time the TCK's queries see: scenarios compare
+// temporal values made in one statement, never against the real clock.
+func tckNow() time.Time { return time.Date(2024, 5, 17, 12, 30, 45, 123456789, time.UTC) }

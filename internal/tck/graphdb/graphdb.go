@@ -7,6 +7,7 @@ package graphdb
 import (
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/cypher/cyerr"
@@ -23,7 +24,7 @@ type DB struct {
 
 // New returns an empty database; it is a tck.Factory.
 func New() (tck.Engine, error) {
-	return &DB{eng: cypher.NewEngine(cypher.Options{}), g: graph.New(graph.Options{ImmediateVisibility: true})}, nil
+	return &DB{eng: cypher.NewEngine(cypher.Options{Now: tckNow}), g: graph.New(graph.Options{ImmediateVisibility: true})}, nil
 }
 
 // Execute runs one query in its own transaction and returns all its rows.
@@ -296,3 +297,7 @@ func cypherProcedure(spec tck.Procedure) cypher.Procedure {
 		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
 	}
 }
+
+// tckNow is the fixed wall time the TCK's queries see: scenarios compare
+// temporal values made in one statement, never against the real clock.
+func tckNow() time.Time { return time.Date(2024, 5, 17, 12, 30, 45, 123456789, time.UTC) }
