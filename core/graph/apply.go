@@ -31,6 +31,7 @@ func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 	g.lastTS = ts
 	t.ts = ts
 	_, _, err := t.Commit()
+	g.count(deltas)
 	return err
 }
 

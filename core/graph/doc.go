@@ -68,6 +68,9 @@
 // CollectGarbage (owner, call it periodically) unlinks versions older than
 // the oldest registered snapshot, removes deleted objects and their index and
 // adjacency entries. A quiet object keeps a single version.
+// CollectGarbageStep does the same work in bounded steps for an event loop.
+// Stats reports timestamps, open snapshots and the GC backlog for metrics.
+// Creating an index or constraint over existing data is one long call.
 //
 // # Memory layout
 //

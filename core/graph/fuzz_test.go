@@ -63,7 +63,18 @@ func FuzzApply(f *testing.F) {
 			t.Fatal(err)
 		}
 		g.CollectGarbage()
-		snapshot(t, g)
+		var nv, ne int64
+		for _, d := range snapshot(t, g) {
+			switch d.Op {
+			case OpCreateVertex:
+				nv++
+			case OpCreateEdge:
+				ne++
+			}
+		}
+		if st := g.Stats(); st.Vertices != nv || st.Edges != ne {
+			t.Fatalf("stats count %d vertices, %d edges; the graph has %d and %d", st.Vertices, st.Edges, nv, ne)
+		}
 	})
 }
 

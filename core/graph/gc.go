@@ -16,10 +16,20 @@ type GCStats struct {
 // snapshot, deleted objects entirely, and index and adjacency entries left
 // without a version. Objects whose versions are still needed stay queued.
 func (g *Graph) CollectGarbage() GCStats {
+	st, _ := g.CollectGarbageStep(-1)
+	return st
+}
+
+// CollectGarbageStep is CollectGarbage cut into steps for an event loop: it
+// looks at no more than budget queued objects (all of them when budget < 0)
+// and reports whether queued objects were left unexamined, in which case the
+// host calls it again later.
+func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 	h := g.horizon()
 	var st GCStats
 	drops := map[int64]map[int64]bool{}
-	g.eDirty = collectDirty(g.eDirty, func(id int64) bool { return g.gcEdge(id, h, &st, drops) })
+	var more bool
+	g.eDirty, budget, more = collectDirty(g.eDirty, budget, func(id int64) bool { return g.gcEdge(id, h, &st, drops) })
 	ends := make([]int64, 0, len(drops))
 	for v := range drops {
 		ends = append(ends, v)
@@ -31,22 +41,35 @@ func (g *Graph) CollectGarbage() GCStats {
 			removeAdj(&s.in, drops[v])
 		}
 	}
-	g.vDirty = collectDirty(g.vDirty, func(id int64) bool { return g.gcVertex(id, h, &st) })
-	return st
+	var moreV bool
+	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool { return g.gcVertex(id, h, &st) })
+	return st, more || moreV
 }
 
-// collectDirty sorts and dedupes ids, runs gc on each, and returns those gc
-// wants to keep.
-func collectDirty(ids []int64, gc func(int64) bool) []int64 {
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	kept := ids[:0]
-	for _, id := range ids {
+// collectDirty runs gc on up to budget of the queued ids (all when budget <
+// 0; sorted and deduplicated) and returns the new queue (the unexamined ids,
+// then those gc wants to keep), the budget left, and whether ids were left
+// unexamined.
+func collectDirty(ids []int64, budget int, gc func(int64) bool) ([]int64, int, bool) {
+	n := len(ids)
+	if budget >= 0 && budget < n {
+		n = budget
+	}
+	batch := slices.Clone(ids[:n])
+	rest := ids[n:]
+	slices.Sort(batch)
+	batch = slices.Compact(batch)
+	queue := make([]int64, 0, len(rest)+len(batch)/8)
+	queue = append(queue, rest...)
+	for _, id := range batch {
 		if gc(id) {
-			kept = append(kept, id)
+			queue = append(queue, id)
 		}
 	}
-	return slices.Clip(kept)
+	if budget >= 0 {
+		budget -= n
+	}
+	return slices.Clip(queue), budget, len(rest) > 0
 }
 
 // gcEdge trims edge id; it reports whether the edge needs another pass.
@@ -121,9 +144,10 @@ func (g *Graph) gcVertex(id int64, h uint64, st *GCStats) bool {
 func (g *Graph) pruneVertexEntries(id int64, dropped []*vver) int {
 	sc := g.schema.Load()
 	var cands []idxEntry
+	head := g.vertices.get(id).head.Load()
 	for _, v := range dropped {
-		if v.labels == nil {
-			continue
+		if v.labels == nil || sameContent(head, v) {
+			continue // a version sharing labels and properties with a kept one
 		}
 		for _, l := range v.labels.ids {
 			if li := sc.labelIdx[l]; li != nil {
@@ -143,4 +167,44 @@ func (g *Graph) pruneVertexEntries(id int64, dropped []*vver) int {
 		}
 	}
 	return n
+}
+
+// Stats describes the graph's bookkeeping, for metrics.
+type Stats struct {
+	LastCommitTS    uint64 // highest commit timestamp assigned or applied
+	VisibleTS       uint64 // snapshot new transactions take
+	OpenSnapshots   int    // transactions that have not ended
+	OldestSnapshot  uint64 // the oldest open snapshot (VisibleTS when none)
+	PendingVertices int    // vertices written since the last collection
+	PendingEdges    int    // edges written since the last collection
+	Prepared        int    // prepared, undecided transactions
+	Vertices        int64  // vertices after the last commit (acknowledged or not)
+	Edges           int64  // edges after the last commit (acknowledged or not)
+}
+
+// Stats returns the graph's bookkeeping (owner only).
+func (g *Graph) Stats() Stats {
+	st := Stats{
+		LastCommitTS:    g.lastTS,
+		VisibleTS:       g.visibleTS.Load(),
+		OldestSnapshot:  g.horizon(),
+		PendingVertices: len(g.vDirty),
+		PendingEdges:    len(g.eDirty),
+		Prepared:        len(g.prepared),
+		Vertices:        g.nVertices,
+		Edges:           g.nEdges,
+	}
+	st.OpenSnapshots = g.openSnapshots()
+	return st
+}
+
+// sameContent reports whether some version in the chain from head shares
+// v's label set and property list (edge creation copies them unchanged).
+func sameContent(head, v *vver) bool {
+	for r := head; r != nil; r = r.prev.Load() {
+		if !r.deleted && r.labels == v.labels && r.props == v.props {
+			return true
+		}
+	}
+	return false
 }

@@ -37,10 +37,14 @@ type Graph struct {
 	pmarks    map[uint64]bool // the marks of prepared transactions (owner)
 	nextTx    uint64          // last transaction ID (owner)
 	seed      uint64          // seeds skip lists (owner)
-	regMu     sync.Mutex      // guards active
-	active    map[uint64]int  // snapshot timestamp -> open transactions
+	regMu     sync.Mutex      // guards active, topTS and topN
+	active    map[uint64]int  // snapshot timestamp -> open transactions, below topTS
+	topTS     uint64          // the newest registered snapshot timestamp
+	topN      int             // open transactions at topTS (the common case, no map)
 	vDirty    []int64         // vertices with versions GC may trim (owner)
 	slab      []Delta         // carved into small first delta buffers (owner)
+	nVertices int64           // live vertices after the last commit (owner)
+	nEdges    int64           // live edges after the last commit (owner)
 	eDirty    []int64         // edges with versions GC may trim (owner)
 }
 
@@ -70,7 +74,8 @@ func (g *Graph) VisibleTS() uint64 { return g.visibleTS.Load() }
 // MarkAcknowledged makes every commit with a timestamp <= ts visible to
 // transactions that begin afterwards (commits become visible in timestamp
 // order). A prepared transaction that is not yet decided holds visibility
-// below its timestamp until it commits or aborts.
+// below its timestamp until it commits or aborts. ts beyond LastCommitTS is
+// an error: a replica passes min(MAIN's watermark, LastCommitTS()).
 func (g *Graph) MarkAcknowledged(ts uint64) error {
 	if ts > g.lastTS {
 		return fmt.Errorf("%w: acknowledging %d past the last commit %d", ErrTimestamp, ts, g.lastTS)
@@ -96,18 +101,27 @@ func (g *Graph) refreshVisible() {
 }
 
 // register records a new snapshot at the current visible timestamp; the load
-// and the registration happen under one lock so GC never passes it.
+// and the registration happen under one lock so GC never passes it. Most
+// transactions share the newest timestamp, counted without the map.
 func (g *Graph) register() uint64 {
 	g.regMu.Lock()
 	ts := g.visibleTS.Load()
-	g.active[ts]++
+	if ts != g.topTS {
+		if g.topN > 0 {
+			g.active[g.topTS] += g.topN
+		}
+		g.topTS, g.topN = ts, 0
+	}
+	g.topN++
 	g.regMu.Unlock()
 	return ts
 }
 
 func (g *Graph) release(ts uint64) {
 	g.regMu.Lock()
-	if g.active[ts]--; g.active[ts] <= 0 {
+	if ts == g.topTS && g.topN > 0 {
+		g.topN--
+	} else if g.active[ts]--; g.active[ts] <= 0 {
 		delete(g.active, ts)
 	}
 	g.regMu.Unlock()
@@ -117,11 +131,34 @@ func (g *Graph) release(ts uint64) {
 func (g *Graph) horizon() uint64 {
 	g.regMu.Lock()
 	h := g.visibleTS.Load()
+	if g.topN > 0 {
+		h = min(h, g.topTS)
+	}
 	for ts := range g.active {
 		h = min(h, ts)
 	}
 	g.regMu.Unlock()
 	return h
+}
+
+// openSnapshots counts the transactions that have not ended.
+func (g *Graph) openSnapshots() int {
+	g.regMu.Lock()
+	n := g.topN
+	for _, c := range g.active {
+		n += c
+	}
+	g.regMu.Unlock()
+	return n
+}
+
+// nextSeed returns a fresh deterministic seed for a skip list.
+func (g *Graph) nextSeed() uint64 {
+	g.seed += 0x9E3779B97F4A7C15
+	z := g.seed
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
 }
 
 // deltaBuf returns an empty delta slice with room for a small transaction,
@@ -137,11 +174,18 @@ func (g *Graph) deltaBuf() []Delta {
 	return b
 }
 
-// nextSeed returns a fresh deterministic seed for a skip list.
-func (g *Graph) nextSeed() uint64 {
-	g.seed += 0x9E3779B97F4A7C15
-	z := g.seed
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-	return z ^ (z >> 31)
+// count keeps the vertex and edge totals from a committed transaction.
+func (g *Graph) count(ds []Delta) {
+	for _, d := range ds {
+		switch d.Op {
+		case OpCreateVertex:
+			g.nVertices++
+		case OpDeleteVertex:
+			g.nVertices--
+		case OpCreateEdge:
+			g.nEdges++
+		case OpDeleteEdge:
+			g.nEdges--
+		}
+	}
 }

@@ -95,7 +95,13 @@ func TestVisibilityWaitsForAcknowledgement(t *testing.T) {
 	if !r2.HasVertex(v) {
 		t.Fatal("acknowledged commit invisible")
 	}
+	if st := g.Stats(); st.OpenSnapshots != 1 || st.VisibleTS != ts || st.OldestSnapshot != ts || st.PendingVertices != 1 {
+		t.Fatalf("stats %+v", st)
+	}
 	r2.Abort()
+	if st := g.Stats(); st.OpenSnapshots != 0 {
+		t.Fatalf("stats after abort %+v", st)
+	}
 	if err := g.MarkAcknowledged(ts + 1); !errors.Is(err, ErrTimestamp) {
 		t.Fatalf("ack past last commit: %v", err)
 	}

@@ -6,15 +6,15 @@ import (
 )
 
 // names interns labels, edge types and property keys as small integers, in one
-// namespace. Readers on any goroutine may look names up; only the owner adds.
+// namespace. Readers on any goroutine look names up without a shared lock
+// (sync.Map suits keys written once and read often); only the owner adds.
 type names struct {
-	mu   sync.RWMutex
-	ids  map[string]uint32
+	ids  sync.Map // string -> uint32
 	list atomic.Pointer[[]string]
 }
 
 func newNames() *names {
-	n := &names{ids: map[string]uint32{}}
+	n := &names{}
 	empty := []string{}
 	n.list.Store(&empty)
 	return n
@@ -22,10 +22,11 @@ func newNames() *names {
 
 // lookup returns the ID of name if it was ever interned.
 func (n *names) lookup(name string) (uint32, bool) {
-	n.mu.RLock()
-	id, ok := n.ids[name]
-	n.mu.RUnlock()
-	return id, ok
+	id, ok := n.ids.Load(name)
+	if !ok {
+		return 0, false
+	}
+	return id.(uint32), true
 }
 
 // intern returns the ID of name, adding it if needed (owner only).
@@ -33,13 +34,11 @@ func (n *names) intern(name string) uint32 {
 	if id, ok := n.lookup(name); ok {
 		return id
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	old := *n.list.Load()
 	id := uint32(len(old))
 	grown := append(old[:len(old):len(old)], name)
-	n.list.Store(&grown)
-	n.ids[name] = id
+	n.list.Store(&grown) // before the map, so a found ID always has a name
+	n.ids.Store(name, id)
 	return id
 }
 

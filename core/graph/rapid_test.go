@@ -640,7 +640,13 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 	return true
 }
 
-func (m *machine) gc(t *rapid.T) { m.g.CollectGarbage() }
+func (m *machine) gc(t *rapid.T) {
+	if budget := rapid.IntRange(-1, 3).Draw(t, "budget"); budget >= 0 {
+		m.g.CollectGarbageStep(budget)
+		return
+	}
+	m.g.CollectGarbage()
+}
 
 // check compares what every open transaction and a fresh reader see with
 // the model.
@@ -648,6 +654,9 @@ func (m *machine) check(t *rapid.T) {
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
 	checkView(t, r, m.stateAt(m.visible()))
+	if st := m.g.Stats(); st.Vertices != int64(len(m.committed.v)) || st.Edges != int64(len(m.committed.e)) {
+		t.Fatalf("stats count %d vertices and %d edges, model %d and %d", st.Vertices, st.Edges, len(m.committed.v), len(m.committed.e))
+	}
 	for _, tx := range m.txs {
 		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)
@@ -789,7 +798,11 @@ func TestStateMachine(t *testing.T) {
 			"prepare":       m.prepare,
 			"":              m.check,
 		}
-		for range 4 { // rapid's default of 30 steps per Repeat is short for MVCC
+		rounds := 4 // rapid's default of 30 steps per Repeat is short for MVCC
+		if raceEnabled {
+			rounds = 1
+		}
+		for range rounds {
 			t.Repeat(actions)
 		}
 		for _, tx := range m.txs {

@@ -17,6 +17,7 @@ type SchemaItem struct {
 	Key  string
 }
 
+// String describes the item as Cypher users name it.
 func (s SchemaItem) String() string {
 	switch s.Kind {
 	case KindLabelIndex:

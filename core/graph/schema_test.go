@@ -313,3 +313,52 @@ func TestUniqueAcrossPreparedTransactions(t *testing.T) {
 	}
 	must[uint64](t)(idx(t1.Commit()))
 }
+
+func TestGarbageCollectionInSteps(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	ids := people(t, g, int64(0), int64(1), int64(2), int64(3), int64(4))
+	for round := range 3 {
+		tx := g.Begin(TxOptions{})
+		for _, id := range ids {
+			ok(t, tx.SetVertexProperty(id, "age", int64(round+10)))
+		}
+		commit(t, tx)
+	}
+	steps := 0
+	for more := true; more; steps++ {
+		_, more = g.CollectGarbageStep(2)
+	}
+	if steps < 3 { // 20 queued writes (with repeats) at 2 per step
+		t.Fatalf("%d steps: the budget was not respected", steps)
+	}
+	for _, id := range ids {
+		if n := chainLen(g, id); n != 1 {
+			t.Fatalf("vertex %d keeps %d versions", id, n)
+		}
+	}
+}
+
+func TestIndexBuiltOverAbortedWritesLeavesNoEntries(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	v := must[int64](t)(tx.CreateVertex())
+	ok(t, tx.AddLabel(v, "P"))
+	ok(t, tx.SetVertexProperty(v, "age", int64(3)))
+	must[int64](t)(tx.CreateEdge(v, v, "R"))
+	for _, it := range []SchemaItem{
+		{Kind: KindLabelPropertyIndex, Name: "P", Key: "age"},
+		{Kind: KindLabelIndex, Name: "P"},
+		{Kind: KindEdgeTypeIndex, Name: "R"},
+	} {
+		must[uint64](t)(idx(g.CreateIndex(it)))
+	}
+	sc := g.schema.Load()
+	p, age, r := g.mustName("P"), g.mustName("age"), g.mustName("R")
+	if sc.propIdx[[2]uint32{p, age}].list.n != 1 || sc.labelIdx[p].n != 1 || sc.typeIdx[r].n != 1 {
+		t.Fatal("index build missed the uncommitted writes")
+	}
+	tx.Abort()
+	if n := sc.propIdx[[2]uint32{p, age}].list.n + sc.labelIdx[p].n + sc.typeIdx[r].n; n != 0 {
+		t.Fatalf("%d index entries survive the abort", n)
+	}
+}

@@ -150,6 +150,7 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 	delete(g.pmarks, t.mark)
 	t.stamp(t.ts)
 	t.pruneEntries()
+	g.count(t.deltas)
 	g.vDirty = append(g.vDirty, t.vw...)
 	g.eDirty = append(g.eDirty, t.ew...)
 	t.finish()
@@ -185,13 +186,21 @@ func (t *Txn) Abort() {
 		delete(g.prepared, t.ts)
 		delete(g.pmarks, t.mark)
 	}
+	sc := g.schema.Load()
 	for _, id := range slices.Backward(t.ew) {
 		s := g.edges.get(id)
-		s.head.Store(s.head.Load().prev.Load())
+		own := s.head.Load()
+		s.head.Store(own.prev.Load())
+		if l := sc.typeIdx[own.typ]; l != nil && s.head.Load() == nil {
+			l.remove(nil, id) // an index built while the edge was uncommitted
+		}
 	}
 	for _, id := range slices.Backward(t.vw) {
 		s := g.vertices.get(id)
-		s.head.Store(s.head.Load().prev.Load())
+		own := s.head.Load()
+		s.head.Store(own.prev.Load())
+		// entries an index build made for the aborted version
+		g.pruneVertexEntries(id, []*vver{own})
 	}
 	t.dropCreatedEdges()
 	t.pruneEntries()

@@ -174,21 +174,23 @@ func TestErrorCodes(t *testing.T) {
 	s := startServer(t, nil)
 	d := driver(t, s, neo4j.AuthToken{})
 	c := ctx(t)
-	for q, want := range map[string]string{
-		"RETRN 1":                      "Neo.ClientError.Statement.SyntaxError",
-		"RETURN x":                     "Neo.ClientError.Statement.SyntaxError",
-		"RETURN 1 + 'a' * 2":           "Neo.ClientError.Statement.TypeError",
-		"CREATE (:U {id: 1})":          "",
-		"CREATE (:U {id: 1}) RETURN 1": "Neo.ClientError.Schema.ConstraintValidationFailed",
+	// In order: the constraint is created before the duplicate write.
+	for _, tc := range []struct {
+		q      string
+		params map[string]any
+		want   string
+	}{
+		{"RETRN 1", nil, "Neo.ClientError.Statement.SyntaxError"},
+		{"RETURN x", nil, "Neo.ClientError.Statement.SyntaxError"},
+		// A type error the compiler cannot see: it surfaces at run time.
+		{"RETURN 1 + $s * 2", map[string]any{"s": "a"}, "Neo.ClientError.Statement.TypeError"},
+		{"CREATE (:U {id: 1})", nil, ""},
+		{"CREATE CONSTRAINT ON (n:U) ASSERT n.id IS UNIQUE", nil, ""},
+		{"CREATE (:U {id: 1}) RETURN 1", nil, "Neo.ClientError.Schema.ConstraintValidationFailed"},
 	} {
-		if q == "CREATE (:U {id: 1}) RETURN 1" {
-			if _, err := neo4j.ExecuteQuery(c, d, "CREATE CONSTRAINT ON (n:U) ASSERT n.id IS UNIQUE", nil, neo4j.EagerResultTransformer); err != nil {
-				t.Fatal(err)
-			}
-		}
-		_, err := neo4j.ExecuteQuery(c, d, q, nil, neo4j.EagerResultTransformer)
-		if got := code(err); got != want && !(want == "Neo.ClientError.Statement.SyntaxError" && got == "Neo.ClientError.Statement.SemanticError") {
-			t.Errorf("%s: got %q (%v), want %s", q, got, err, want)
+		_, err := neo4j.ExecuteQuery(c, d, tc.q, tc.params, neo4j.EagerResultTransformer)
+		if got := code(err); got != tc.want && !(tc.want == "Neo.ClientError.Statement.SyntaxError" && got == "Neo.ClientError.Statement.SemanticError") {
+			t.Errorf("%s: got %q (%v), want %s", tc.q, got, err, tc.want)
 		}
 	}
 	// The session recovers after a failure.
