@@ -280,6 +280,13 @@ type (
 		Detach bool
 		Exprs  []Expr
 	}
+	// ForeachClause is FOREACH (Var IN List | update clauses).
+	ForeachClause struct {
+		clauseNode
+		Var     string
+		List    Expr
+		Clauses []Clause
+	}
 	// CallClause is CALL proc[(args)] [YIELD * | items [WHERE ...]].
 	CallClause struct {
 		clauseNode

@@ -210,7 +210,7 @@ func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
 
 func isUpdating(cl Clause) bool {
 	switch cl.(type) {
-	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause:
+	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause, *ForeachClause:
 		return true
 	}
 	return false
@@ -277,6 +277,8 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 	case *CallClause:
 		st, _ := c.call(x, sc, false)
 		return st
+	case *ForeachClause:
+		return c.foreach(x, sc)
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }
@@ -698,4 +700,52 @@ func (c *execCtx) checkMergeProps(pp *PathPattern, r row) error {
 		}
 	}
 	return nil
+}
+
+// foreach compiles FOREACH (v IN list | updates): for every input row and
+// every element, the update clauses run with v bound; the row then passes
+// on unchanged (variables bound inside do not escape).
+func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
+	c.checkExpr(x.List, sc, false)
+	inner := sc.clone()
+	inner[x.Var] = kAny
+	var body []stage
+	for _, cl := range x.Clauses {
+		if !isUpdating(cl) {
+			panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "only update clauses may appear inside FOREACH"))
+		}
+		if _, isCall := cl.(*CallClause); isCall {
+			panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "CALL cannot appear inside FOREACH"))
+		}
+		body = append(body, c.clause(cl, inner)...)
+	}
+	list, name := x.List, x.Var
+	return []stage{{"Foreach", func(in op) op {
+		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+			v, err := ec.eval(list, r)
+			if err != nil {
+				return nil, err
+			}
+			l, ok := v.(value.List)
+			if !ok && v != nil {
+				return nil, typeErr("FOREACH expects a list, got %s", typeName(v))
+			}
+			for _, e := range l {
+				var it op = &argOp{r: r.with(name, e)}
+				for _, s := range body {
+					it = s.build(it)
+				}
+				for {
+					nr, err := it.next(ec)
+					if err != nil {
+						return nil, err
+					}
+					if nr == nil {
+						break
+					}
+				}
+			}
+			return []row{r}, nil
+		}}
+	}}}
 }

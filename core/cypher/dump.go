@@ -143,6 +143,12 @@ func dumpClause(c Clause) string {
 			es = append(es, exprString(e))
 		}
 		return s + strings.Join(es, ", ")
+	case *ForeachClause:
+		var cs []string
+		for _, cl := range x.Clauses {
+			cs = append(cs, dumpClause(cl))
+		}
+		return "FOREACH (" + x.Var + " IN " + exprString(x.List) + " | " + strings.Join(cs, " ") + ")"
 	case *CallClause:
 		s := "CALL " + x.Name
 		if !x.Implicit {

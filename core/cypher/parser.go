@@ -194,6 +194,23 @@ func (p *parser) parseClause() Clause {
 		return c
 	case p.accept("CALL"):
 		return p.parseCall(cn)
+	case p.accept("FOREACH"):
+		p.expectP("(")
+		f := &ForeachClause{clauseNode: cn, Var: p.symbolicName("a variable")}
+		p.expect("IN")
+		f.List = p.parseExpr()
+		p.expectP("|")
+		for !p.isP(")") {
+			if p.tok().kind == tEOF {
+				p.unexpected("')'")
+			}
+			f.Clauses = append(f.Clauses, p.parseClause())
+		}
+		p.adv()
+		if len(f.Clauses) == 0 {
+			p.unexpected("an update clause")
+		}
+		return f
 	}
 	p.unexpected("a clause (MATCH, RETURN, CREATE, ...)")
 	return nil
