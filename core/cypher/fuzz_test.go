@@ -19,6 +19,9 @@ var fuzzSeeds = []string{
 	"RETURN 'a' STARTS WITH 'a', 'b' =~ 'b+', 1 IN [1], -9223372036854775808, 0x1f, 1e309",
 	"CREATE INDEX ON :A(x)",
 	"MATCH (a) WHERE exists((a)-->()) RETURN [(a)-->(b) | b.x]",
+	"MATCH (a:A) FOREACH (i IN range(1, 2) | CREATE (a)-[:T]->(:C {i: i}) SET a.n = i)",
+	"MATCH (n) WHERE id(n) = 1 AND n.x > 0 CALL db.nothing() YIELD x RETURN x",
+	"MATCH (n) WHERE EXISTS { MATCH (n)-->(m) WITH count(m) AS c WHERE c > 0 RETURN c } RETURN n",
 }
 
 // FuzzParse: no input makes the parser panic; errors are *cypher.Error.
