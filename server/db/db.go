@@ -9,8 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -78,7 +80,9 @@ func Open(cfg Config) (*DB, error) {
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
-		d.eng = cypher.NewEngine(cypher.Options{Snapshot: d.snapshotNow})
+		opts := engineOptions()
+		opts.Snapshot = d.snapshotNow
+		d.eng = cypher.NewEngine(opts)
 	})
 	if err != nil {
 		d.loop.Stop()
@@ -90,6 +94,17 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable", cfg.Dir)
 	}
 	return d, nil
+}
+
+// engineSeeds makes every engine's rand() source distinct.
+var engineSeeds atomic.Int64
+
+// engineOptions gives an engine the real wall clock for date(), datetime()
+// and friends, and its own randomly seeded source for rand(): each engine
+// runs on one goroutine (the loop's, or a session's), so none shares one.
+func engineOptions() cypher.Options {
+	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
+	return cypher.Options{Rand: mrand.New(mrand.NewSource(seed)), Now: time.Now}
 }
 
 // waitLoop polls cond on the loop until it holds or the timeout passes.

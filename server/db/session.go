@@ -35,7 +35,7 @@ func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
 
 // Open implements bolt.Backend.
 func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
-	return &session{d: d, info: info, eng: cypher.NewEngine(cypher.Options{})}
+	return &session{d: d, info: info, eng: cypher.NewEngine(engineOptions())}
 }
 
 type session struct {

@@ -399,3 +399,35 @@ func TestRouting(t *testing.T) {
 		t.Errorf("unknown database: %v", err)
 	}
 }
+
+// TestClockAndRandomness checks that the server gives the engine the wall
+// clock (date() is today) and a seeded source (rand() differs per session).
+func TestClockAndRandomness(t *testing.T) {
+	s := startServer(t, nil)
+	d := driver(t, s, neo4j.AuthToken{})
+	c := ctx(t)
+	res, err := neo4j.ExecuteQuery(c, d, "RETURN date() AS d", nil, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := res.Records[0].Values[0].(neo4j.Date)
+	today := time.Now()
+	if !ok || got.Time().Year() != today.Year() || got.Time().YearDay() < today.YearDay()-1 {
+		t.Fatalf("date() = %#v, want about %s", res.Records[0].Values[0], today.Format("2006-01-02"))
+	}
+	seen := map[float64]bool{}
+	for i := 0; i < 5; i++ {
+		res, err := neo4j.ExecuteQuery(c, d, "RETURN rand() AS r", nil, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res.Records[0].Values[0].(float64)
+		if r < 0 || r >= 1 {
+			t.Fatalf("rand() = %v", r)
+		}
+		seen[r] = true
+	}
+	if len(seen) < 2 {
+		t.Fatalf("rand() returned the same value in every session: %v", seen)
+	}
+}
