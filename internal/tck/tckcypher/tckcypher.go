@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
-	"github.com/quiverdb/quiver/core/cypher/cyerr"
 	"github.com/quiverdb/quiver/core/value"
 	"github.com/quiverdb/quiver/internal/tck"
 )
@@ -45,15 +44,12 @@ func Run(eng *cypher.Engine, tx cypher.Tx, query string, params map[string]value
 	}
 }
 
-// QueryError types an engine error the way the runner names it; ok is
-// false when err is not an engine error.
+// QueryError types an engine error (the function library's too: they share
+// one type) the way the runner names it; ok is false for any other error.
 func QueryError(err error) (qe *tck.QueryError, ok bool) {
 	var ce *cypher.Error
 	if errors.As(err, &ce) {
 		return &tck.QueryError{Type: ce.Kind(), Phase: ce.Phase.String(), Detail: ce.Detail, Msg: ce.Msg}, true
-	}
-	if e, ok := cyerr.As(err); ok {
-		return &tck.QueryError{Type: e.Kind(), Phase: e.Phase.String(), Detail: e.Detail, Msg: e.Msg}, true
 	}
 	return nil, false
 }
