@@ -34,11 +34,25 @@ func (a *GraphTx) VerticesByLabel(label string) IDIter { return a.T.VerticesByLa
 // VerticesByLabelProp implements Tx: core/graph answers equality lookups
 // through its label+property index, or by a filtered scan.
 func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
 	return a.T.VerticesByProperty(label, key, v), true
+}
+
+// labelIndexOnly reports whether label has an index but label+key has none:
+// core/graph's filtered scan would then walk every vertex, so the engine
+// is better off walking the label index itself.
+func (a *GraphTx) labelIndexOnly(label, key string) bool {
+	return a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: label}) &&
+		!a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: key})
 }
 
 // VerticesByLabelPropRange implements RangeTx.
 func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
 	conv := func(b *Bound) *graph.Bound {
 		if b == nil {
 			return nil
