@@ -109,6 +109,9 @@ func (in *Instance) Start(env node.Env) error {
 	if dopts.Defer == nil && env.Clock != nil {
 		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
 	}
+	if dopts.Clock == nil {
+		dopts.Clock = env.Clock
+	}
 	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
