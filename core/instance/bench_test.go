@@ -24,6 +24,9 @@ func realInstance(b *testing.B, cfg Config) (*Instance, *srvloop.Loop, *osfs.FS)
 	if err != nil {
 		b.Fatal(err)
 	}
+	if cfg.Durability.Defer == nil { // as server/db does
+		cfg.Durability.Defer = func(f func()) { l.Post(f) }
+	}
 	in := New(cfg)
 	env := node.Env{Clock: clock.NewReal(l.PostFunc()), FS: fs, Log: zap.NewNop()}
 	l.Do(func() { err = in.Start(env) })

@@ -74,6 +74,10 @@ func Open(cfg Config) (*DB, error) {
 	if !cfg.WAL {
 		icfg.Durability.SyncEvery = -1
 	}
+	// Commits gathered in one turn of the loop go out in one write: posting
+	// the flush straight onto the loop does that without a runtime timer and
+	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
+	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
 	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
 		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))}
