@@ -158,6 +158,18 @@ func (d *DB) onLoop(f func()) error {
 	return nil
 }
 
+// onLoopReply runs f on the loop and waits for the one call f makes to
+// reply, which may come later from a callback there (a commit's done): a
+// single handoff back to the caller instead of one when f returns and
+// another when the commit completes.
+func (d *DB) onLoopReply(f func(reply func(error))) error {
+	ch := make(chan error, 1)
+	if !d.loop.Post(func() { f(func(err error) { ch <- err }) }) {
+		return errors.New("the database is shutting down")
+	}
+	return <-ch
+}
+
 // snapshotNow starts CREATE SNAPSHOT on the loop; the snapshot completes in
 // the background.
 func (d *DB) snapshotNow() error {
