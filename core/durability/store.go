@@ -108,7 +108,18 @@ type Store struct {
 	gatherT   clock.Timer   // ends the gathering window
 	syncStart time.Duration // monotonic time the in-flight fsync was requested
 	lastSync  time.Duration // how long the last group-commit fsync took
+	stats     GroupStats
 }
+
+// GroupStats counts group commit's work: Batches fsynced, the Commits they
+// covered, and how gathering windows ended: with every expected commit
+// back (GatherFull) or at the deadline (GatherTimeout).
+type GroupStats struct {
+	Batches, Commits, GatherFull, GatherTimeout int64
+}
+
+// GroupStats returns the counts so far.
+func (s *Store) GroupStats() GroupStats { return s.stats }
 
 // Open recovers the state on fs into target (newest valid snapshot, then the
 // WAL after it) and returns a Store ready to append after it.
@@ -193,6 +204,7 @@ const maxGather = 256 << 10
 func (s *Store) schedule() {
 	if s.gather > 0 {
 		if len(s.waiting) >= s.gather || len(s.buf) >= maxGather {
+			s.stats.GatherFull++
 			s.kick()
 		}
 		return
@@ -240,6 +252,8 @@ func (s *Store) kick() {
 	}
 	if s.opts.SyncEvery == 0 {
 		s.inflight, s.waiting = s.waiting, nil
+		s.stats.Batches++
+		s.stats.Commits += int64(len(s.inflight))
 		s.ops = 1
 		if s.opts.Clock != nil {
 			s.syncStart = s.opts.Clock.Monotonic()
@@ -329,6 +343,7 @@ func (s *Store) startGather(want int) {
 	s.gatherT = s.opts.Clock.AfterFunc(window, func() {
 		s.gatherT = nil
 		if s.gather > 0 {
+			s.stats.GatherTimeout++
 			s.gather = 0
 			s.kick()
 		}

@@ -84,6 +84,8 @@ func writeOne(b *testing.B, in *Instance, done func()) {
 func benchWriters(b *testing.B, cfg Config, writers int) {
 	in, l, fs := realInstance(b, cfg)
 	st0 := fs.Stats()
+	var g0 durability.GroupStats
+	l.Do(func() { g0 = in.GroupStats() })
 	var next sync.WaitGroup
 	per := b.N/writers + 1
 	b.ResetTimer()
@@ -104,6 +106,18 @@ func benchWriters(b *testing.B, cfg Config, writers int) {
 	b.StopTimer()
 	report(b, per*writers, elapsed, cpu)
 	reportSyncs(b, per*writers, fs.Stats(), st0)
+	var g durability.GroupStats
+	l.Do(func() { g = in.GroupStats() })
+	reportGather(b, g, g0)
+}
+
+// reportGather prints the share of gathering windows that ended at their
+// deadline rather than with every released commit back.
+func reportGather(b *testing.B, g, g0 durability.GroupStats) {
+	full, timeout := g.GatherFull-g0.GatherFull, g.GatherTimeout-g0.GatherTimeout
+	if full+timeout > 0 {
+		b.ReportMetric(float64(timeout)/float64(full+timeout), "gather-timeouts/window")
+	}
 }
 
 // reportSyncs prints how many transactions each fsync covered and the mean

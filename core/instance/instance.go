@@ -168,6 +168,10 @@ func (in *Instance) Graph() *graph.Graph { return in.g }
 // Recovery reports what Start recovered.
 func (in *Instance) Recovery() durability.Recovery { return in.rec }
 
+// GroupStats reports the WAL's group-commit counts (batch sizes, how
+// gathering windows ended).
+func (in *Instance) GroupStats() durability.GroupStats { return in.st.GroupStats() }
+
 // Ready reports whether the recovered state is durable and visible.
 func (in *Instance) Ready() bool { return in.ready }
 
