@@ -257,6 +257,12 @@ func TestConcurrentSessions(t *testing.T) {
 	s := startServer(t, nil)
 	d := driver(t, s, neo4j.AuthToken{})
 	c := ctx(t)
+	// The driver sets its connection supplier lazily on the first connect
+	// without a lock (neo4j-go-driver v5.28.4, connector.go:55); one serial
+	// query first keeps the race detector on our code, not the driver's.
+	if _, err := neo4j.ExecuteQuery(c, d, "RETURN 1", nil, neo4j.EagerResultTransformer); err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 12)
 	for w := range 12 {
@@ -360,14 +366,20 @@ func TestConflict(t *testing.T) {
 		t.Fatalf("explicit conflict: %v", err)
 	}
 	_ = tx2.Rollback(c)
+	committed := make(chan error, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		_ = tx1.Commit(c)
+		committed <- tx1.Commit(c)
 	}()
-	if _, err := neo4j.ExecuteWrite(c, s2, func(tx neo4j.ManagedTransaction) (any, error) {
+	_, err = neo4j.ExecuteWrite(c, s2, func(tx neo4j.ManagedTransaction) (any, error) {
 		_, err := tx.Run(c, "MATCH (n:X) SET n.v = n.v + 10", nil)
 		return "done", err
-	}); err != nil {
+	})
+	// s1 is closed by a deferred call: the commit must be over before it.
+	if cerr := <-committed; cerr != nil {
+		t.Fatalf("tx1 commit: %v", cerr)
+	}
+	if err != nil {
 		t.Fatalf("ExecuteWrite did not retry to success: %v", err)
 	}
 	res, err := neo4j.ExecuteQuery(c, d, "MATCH (n:X) RETURN n.v AS v", nil, neo4j.EagerResultTransformer)
