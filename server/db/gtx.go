@@ -39,6 +39,8 @@ type schemaChange struct {
 var (
 	_ cypher.Tx       = (*gtx)(nil)
 	_ cypher.SchemaTx = (*gtx)(nil)
+	_ cypher.PropTx   = (*gtx)(nil)
+	_ cypher.RangeTx  = (*gtx)(nil)
 )
 
 func (x *gtx) Vertices() cypher.IDIter { return x.t.Vertices() }
@@ -50,6 +52,38 @@ func (x *gtx) VerticesByLabelProp(label, key string, v value.Value) (cypher.IDIt
 		return nil, false
 	}
 	return x.t.VerticesByProperty(label, key, v), true
+}
+
+func (x *gtx) VerticesByLabelPropRange(label, key string, lower, upper *cypher.Bound) (cypher.IDIter, bool) {
+	if !x.g.HasSchema(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: key}) {
+		return nil, false
+	}
+	conv := func(b *cypher.Bound) *graph.Bound {
+		if b == nil {
+			return nil
+		}
+		return &graph.Bound{Value: b.Value, Inclusive: b.Inclusive}
+	}
+	return x.t.VerticesByPropertyRange(label, key, conv(lower), conv(upper)), true
+}
+
+// VertexProp reads one property without building the vertex's map (the
+// engine's n.key on a scan reads only what it needs).
+func (x *gtx) VertexProp(id int64, key string) value.Value {
+	v, _ := x.t.VertexProperty(id, key)
+	return v
+}
+
+// EdgeProp reads one property of an edge.
+func (x *gtx) EdgeProp(id int64, key string) value.Value {
+	v, _ := x.t.EdgeProperty(id, key)
+	return v
+}
+
+// HasLabel tests one label without listing and sorting them all.
+func (x *gtx) HasLabel(id int64, label string) bool {
+	ok, _ := x.t.HasLabel(id, label)
+	return ok
 }
 
 func (x *gtx) VertexExists(id int64) bool { return x.t.HasVertex(id) }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +32,8 @@ type workload struct {
 // QUIVER_BENCH_USERS (default 10000) the graph size; QUIVER_BENCH_ADDR
 // (host:port) targets a running `quiver serve` with an empty database
 // instead of the in-process server (the CPU column then counts the client
-// only).
+// only); QUIVER_BENCH_ONLY (comma-separated names) runs only those
+// workloads besides return_1.
 func BenchmarkMgbench(b *testing.B) {
 	secs := envInt("QUIVER_BENCH_SECONDS", 3)
 	users := envInt("QUIVER_BENCH_USERS", 10000)
@@ -68,7 +70,11 @@ func BenchmarkMgbench(b *testing.B) {
 		{"aggregate", "MATCH (n:User) RETURN n.age, count(*)", nil},
 	}
 	var ceiling float64
+	only := os.Getenv("QUIVER_BENCH_ONLY")
 	for _, w := range wls {
+		if only != "" && w.name != "return_1" && !strings.Contains(only, w.name) {
+			continue
+		}
 		cpu0 := cpuTime()
 		qps, p50, p99, errs := run12(c, d, w, time.Duration(secs)*time.Second)
 		cpuPerQ := float64((cpuTime() - cpu0).Microseconds()) / (qps * float64(secs))
