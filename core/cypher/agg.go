@@ -85,6 +85,8 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 func (o *aggOp) run(c *execCtx) error {
 	buckets := map[string][]*group{}
 	var order []*group
+	key := make(value.List, len(o.groups))
+	var hash []byte
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -93,23 +95,26 @@ func (o *aggOp) run(c *execCtx) error {
 		if r == nil {
 			break
 		}
-		key := make(value.List, len(o.groups))
+		// The key and its hash are built in scratch buffers; only a new
+		// group copies them, so a row of an existing group allocates nothing
+		// here.
 		for i, gi := range o.groups {
 			if key[i], err = c.eval(o.items[gi].Expr, r); err != nil {
 				return err
 			}
 		}
-		h := hashKey(key)
+		hash = appendHashKey(hash[:0], key)
+		bucket := buckets[string(hash)]
 		var g *group
-		for _, cand := range buckets[h] {
+		for _, cand := range bucket {
 			if equivalent(cand.key, key) {
 				g = cand
 				break
 			}
 		}
 		if g == nil {
-			g = &group{key: key, rep: r, states: o.newStates()}
-			buckets[h] = append(buckets[h], g)
+			g = &group{key: append(value.List(nil), key...), rep: r, states: o.newStates()}
+			buckets[string(hash)] = append(bucket, g)
 			order = append(order, g)
 		}
 		for _, s := range g.states {

@@ -374,12 +374,17 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 
 // hashKey is a coarse bucket key for grouping: equal values share it.
 func hashKey(l value.List) string {
-	b := make([]byte, 0, 16*len(l))
+	return string(appendHashKey(make([]byte, 0, 16*len(l)), l))
+}
+
+// appendHashKey appends l's hashKey to b, so that a caller can reuse one
+// buffer and look a bucket up without allocating.
+func appendHashKey(b []byte, l value.List) []byte {
 	for _, v := range l {
 		b = appendHash(b, v)
 		b = append(b, '|')
 	}
-	return string(b)
+	return b
 }
 
 func appendHash(b []byte, v value.Value) []byte {
