@@ -1,6 +1,8 @@
 package cypher
 
 import (
+	"maps"
+
 	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -87,6 +89,7 @@ func (o *aggOp) run(c *execCtx) error {
 	var order []*group
 	key := make(value.List, len(o.groups))
 	var hash []byte
+	volatile := o.scanInPlace()
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -113,7 +116,11 @@ func (o *aggOp) run(c *execCtx) error {
 			}
 		}
 		if g == nil {
-			g = &group{key: append(value.List(nil), key...), rep: r, states: o.newStates()}
+			rep := r
+			if volatile {
+				rep = maps.Clone(r)
+			}
+			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
 			buckets[string(hash)] = append(bucket, g)
 			order = append(order, g)
 		}
@@ -152,6 +159,21 @@ func (o *aggOp) run(c *execCtx) error {
 		o.out = append(o.out, out)
 	}
 	return nil
+}
+
+// scanInPlace lets a scan feeding this aggregation directly reuse its
+// output row (the aggregation evaluates each row at once and clones the
+// ones it keeps), and reports whether it did.
+func (o *aggOp) scanInPlace() bool {
+	in := o.in
+	if co, ok := in.(*countOp); ok {
+		in = co.in
+	}
+	s, ok := in.(*scanOp)
+	if ok {
+		s.reuse = true
+	}
+	return ok
 }
 
 func indexOf(xs []int, x int) int {

@@ -80,6 +80,11 @@ type scanOp struct {
 	hint []propHint
 	cur  row
 	ids  IDIter
+	// reuse lets next rebind one output row in place instead of copying
+	// cur per vertex; only a consumer that keeps no row it was given (an
+	// aggregation, which clones the rows it keeps) sets it.
+	reuse bool
+	out   row
 }
 
 // propHint is an equality on a property usable for an index seek.
@@ -142,7 +147,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 				return nil, err
 			}
 			if ok {
-				return o.cur.with(o.name, nodeRef{id}), nil
+				return o.emit(id), nil
 			}
 		}
 		r, err := o.in.next(c)
@@ -163,11 +168,24 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 			}
 			continue
 		}
-		o.cur, o.ids = r, nil
+		o.cur, o.ids, o.out = r, nil, nil
 		if o.ids, err = o.candidates(c, r); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// emit returns cur with the scanned variable bound to vertex id.
+func (o *scanOp) emit(id int64) row {
+	if !o.reuse {
+		return o.cur.with(o.name, nodeRef{id})
+	}
+	if o.out == nil {
+		o.out = o.cur.with(o.name, nodeRef{id})
+	} else {
+		o.out[o.name] = nodeRef{id}
+	}
+	return o.out
 }
 
 func (c *execCtx) propsMatch(have value.Map, props Expr, r row) (bool, error) {
@@ -471,11 +489,28 @@ func (o *trimOp) next(c *execCtx) (row, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
+	if sameColumns(r, o.cols) {
+		return r, nil // rows are never mutated, so the input can be shared
+	}
 	out := make(row, len(o.cols))
 	for _, k := range o.cols {
 		out[k] = r[k]
 	}
 	return out, nil
+}
+
+// sameColumns reports whether r binds exactly cols (a projection's output
+// that trimOp need not copy).
+func sameColumns(r row, cols []string) bool {
+	if len(r) != len(cols) {
+		return false
+	}
+	for _, k := range cols {
+		if _, ok := r[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // unwindOp emits one row per list element.
