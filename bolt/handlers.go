@@ -127,11 +127,14 @@ func txMeta(extra value.Map) (TxMeta, error) {
 }
 
 // startTx sets the transaction context, with the client's timeout if any.
+// Without one the connection's context serves: every operation still gets
+// its own cancellable context (opContext), and deriving one more per query
+// would register and unregister a child on the connection's context.
 func (c *conn) startTx(timeout time.Duration) {
 	if timeout > 0 {
 		c.txCtx, c.txStop = context.WithTimeout(c.base, timeout)
 	} else {
-		c.txCtx, c.txStop = context.WithCancel(c.base)
+		c.txCtx, c.txStop = c.base, nil
 	}
 }
 
