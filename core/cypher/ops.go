@@ -85,6 +85,8 @@ type scanOp struct {
 	// aggregation, which clones the rows it keeps) sets it.
 	reuse bool
 	out   row
+	// exact: ids yields exactly the vertices np's labels select.
+	exact bool
 }
 
 // propHint is an equality on a property usable for an index seek.
@@ -111,7 +113,9 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		}
 		return NewSliceIter(nil), nil
 	}
+	o.exact = false
 	if len(o.np.Labels) == 0 {
+		o.exact = true
 		return c.tx.Vertices(), nil
 	}
 	label := o.np.Labels[0]
@@ -135,6 +139,7 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 			return it, err
 		}
 	}
+	o.exact = len(o.np.Labels) == 1
 	return c.tx.VerticesByLabel(label), nil
 }
 
@@ -142,9 +147,15 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 	for {
 		for o.ids != nil && o.ids.Next() {
 			id := o.ids.ID()
-			ok, err := c.nodeMatches(id, o.np, o.cur)
-			if err != nil {
-				return nil, err
+			// The candidates of a plain label (or all-vertex) scan are
+			// visible and carry the label; a read-only plan cannot change
+			// that before they are bound, so they need no second look.
+			ok := o.exact && o.np.Props == nil && !c.plan.writes
+			if !ok {
+				var err error
+				if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
+					return nil, err
+				}
 			}
 			if ok {
 				return o.emit(id), nil
