@@ -371,6 +371,8 @@ type distinctOp struct {
 	in   op
 	cols []string
 	seen map[string][]value.List
+	key  value.List // scratch
+	hash []byte     // scratch
 }
 
 func (o *distinctOp) next(c *execCtx) (row, error) {
@@ -382,20 +384,24 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		key := make(value.List, len(o.cols))
-		for i, k := range o.cols {
-			key[i] = r[k]
+		// Key and hash go to scratch buffers; only a new key is copied.
+		if o.key == nil {
+			o.key = make(value.List, len(o.cols))
 		}
-		h := hashKey(key)
+		for i, k := range o.cols {
+			o.key[i] = r[k]
+		}
+		o.hash = appendHashKey(o.hash[:0], o.key)
+		bucket := o.seen[string(o.hash)]
 		dup := false
-		for _, prev := range o.seen[h] {
-			if equivalent(prev, key) {
+		for _, prev := range bucket {
+			if equivalent(prev, o.key) {
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			o.seen[h] = append(o.seen[h], key)
+			o.seen[string(o.hash)] = append(bucket, append(value.List(nil), o.key...))
 			return r, nil
 		}
 	}
@@ -473,11 +479,14 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
-	out := row{}
+	var out row
 	if o.keep {
+		out = make(row, len(r)+len(o.items))
 		for k, v := range r {
 			out[k] = v
 		}
+	} else {
+		out = make(row, len(o.items))
 	}
 	for _, it := range o.items {
 		v, err := c.eval(it.Expr, r)
