@@ -357,8 +357,36 @@ func (c *conn) send(tag byte, fields ...value.Value) {
 			"message": "cannot encode result: " + err.Error()})
 		c.state = Failed
 	}
-	c.out = AppendChunked(c.out[:0], c.enc.Buf)
-	if _, err := c.w.Write(c.out); err != nil {
+	c.queue()
+}
+
+// sendRecord sends one RECORD without boxing its fields into a value.
+func (c *conn) sendRecord(row []value.Value) {
+	c.enc.Buf = c.enc.Buf[:0]
+	c.enc.StructHeader(MsgRecord, 1)
+	if err := c.enc.List(row); err != nil {
+		c.send(MsgFailure, value.Map{"code": CodeUnknown, "message": "cannot encode result: " + err.Error()})
+		c.state = Failed
+		return
+	}
+	c.queue()
+}
+
+// queue writes the encoded message in enc.Buf, chunked, to the writer; a
+// message that fits one chunk goes straight from the encoder's buffer.
+func (c *conn) queue() {
+	var err error
+	if n := len(c.enc.Buf); n <= MaxChunk {
+		_ = c.w.WriteByte(byte(n >> 8))
+		_ = c.w.WriteByte(byte(n))
+		_, _ = c.w.Write(c.enc.Buf)
+		_ = c.w.WriteByte(0)
+		err = c.w.WriteByte(0)
+	} else {
+		c.out = AppendChunked(c.out[:0], c.enc.Buf)
+		_, err = c.w.Write(c.out)
+	}
+	if err != nil {
 		c.state = Defunct
 	}
 }

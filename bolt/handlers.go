@@ -260,7 +260,7 @@ func (c *conn) transfer(ctx context.Context, s *stream, n int64, discard bool) (
 			return false, err
 		}
 		if !discard {
-			c.send(MsgRecord, value.List(row))
+			c.sendRecord(row)
 		}
 	}
 	row, err := s.next(ctx)
