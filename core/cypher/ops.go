@@ -407,13 +407,9 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 	}
 }
 
-// hashKey is a coarse bucket key for grouping: equal values share it.
-func hashKey(l value.List) string {
-	return string(appendHashKey(make([]byte, 0, 16*len(l)), l))
-}
-
-// appendHashKey appends l's hashKey to b, so that a caller can reuse one
-// buffer and look a bucket up without allocating.
+// appendHashKey appends a coarse bucket key for grouping l to b (equal
+// values share it); callers reuse b and look a bucket up without
+// allocating.
 func appendHashKey(b []byte, l value.List) []byte {
 	for _, v := range l {
 		b = appendHash(b, v)
