@@ -304,8 +304,10 @@ func summaryMeta(s Summary, tLast int64, auto bool) value.Map {
 	if s.DB != "" {
 		m["db"] = s.DB
 	}
-	if st := s.Stats.Map(); len(st) > 0 {
-		m["stats"] = st
+	if s.Stats != (Stats{}) {
+		if st := s.Stats.Map(); len(st) > 0 {
+			m["stats"] = st
+		}
 	}
 	if auto && s.Bookmark != "" {
 		m["bookmark"] = s.Bookmark
