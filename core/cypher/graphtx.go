@@ -8,15 +8,18 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// GraphTx adapts a core/graph transaction to Tx, SchemaTx and RangeTx.
-// Schema statements act on the Graph directly (they are not transactional
-// in core/graph); SchemaLog, when set, receives each schema change's
-// timestamp and deltas so the host can write them to the WAL and replicate
-// them.
+// GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx and
+// PropTx. Schema statements act on the Graph directly (they are not
+// transactional in core/graph); SchemaLog, when set, receives each schema
+// change's timestamp and deltas so the host can write them to the WAL and
+// replicate them. OnError, when set, sees every storage error a write meets
+// before it becomes an engine error, so the host can keep the original
+// (a write-write conflict, say) to answer with its own code.
 type GraphTx struct {
 	G         *graph.Graph
 	T         *graph.Txn
 	SchemaLog func(ts uint64, deltas []graph.Delta) error
+	OnError   func(err error)
 }
 
 // NewGraphTx returns the adapter for t, a transaction of g.
@@ -31,11 +34,25 @@ func (a *GraphTx) VerticesByLabel(label string) IDIter { return a.T.VerticesByLa
 // VerticesByLabelProp implements Tx: core/graph answers equality lookups
 // through its label+property index, or by a filtered scan.
 func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
 	return a.T.VerticesByProperty(label, key, v), true
+}
+
+// labelIndexOnly reports whether label has an index but label+key has none:
+// core/graph's filtered scan would then walk every vertex, so the engine
+// is better off walking the label index itself.
+func (a *GraphTx) labelIndexOnly(label, key string) bool {
+	return a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: label}) &&
+		!a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: key})
 }
 
 // VerticesByLabelPropRange implements RangeTx.
 func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Bound) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
 	conv := func(b *Bound) *graph.Bound {
 		if b == nil {
 			return nil
@@ -98,16 +115,16 @@ func (a *GraphTx) EdgeProps(id int64) value.Map {
 func (a *GraphTx) CreateVertex(labels []string, props value.Map) (int64, error) {
 	id, err := a.T.CreateVertex()
 	if err != nil {
-		return 0, graphErr(err)
+		return 0, a.fail(err)
 	}
 	for _, l := range labels {
 		if err := a.T.AddLabel(id, l); err != nil {
-			return 0, graphErr(err)
+			return 0, a.fail(err)
 		}
 	}
 	for _, k := range sortedKeys(props) {
 		if err := a.T.SetVertexProperty(id, k, props[k]); err != nil {
-			return 0, graphErr(err)
+			return 0, a.fail(err)
 		}
 	}
 	return id, nil
@@ -117,11 +134,11 @@ func (a *GraphTx) CreateVertex(labels []string, props value.Map) (int64, error) 
 func (a *GraphTx) CreateEdge(from, to int64, typ string, props value.Map) (int64, error) {
 	id, err := a.T.CreateEdge(from, to, typ)
 	if err != nil {
-		return 0, graphErr(err)
+		return 0, a.fail(err)
 	}
 	for _, k := range sortedKeys(props) {
 		if err := a.T.SetEdgeProperty(id, k, props[k]); err != nil {
-			return 0, graphErr(err)
+			return 0, a.fail(err)
 		}
 	}
 	return id, nil
@@ -129,29 +146,37 @@ func (a *GraphTx) CreateEdge(from, to int64, typ string, props value.Map) (int64
 
 // SetVertexProp implements Tx.
 func (a *GraphTx) SetVertexProp(id int64, key string, v value.Value) error {
-	return graphErr(a.T.SetVertexProperty(id, key, v))
+	return a.fail(a.T.SetVertexProperty(id, key, v))
 }
 
 // SetEdgeProp implements Tx.
 func (a *GraphTx) SetEdgeProp(id int64, key string, v value.Value) error {
-	return graphErr(a.T.SetEdgeProperty(id, key, v))
+	return a.fail(a.T.SetEdgeProperty(id, key, v))
 }
 
 // AddLabel implements Tx.
-func (a *GraphTx) AddLabel(id int64, label string) error { return graphErr(a.T.AddLabel(id, label)) }
+func (a *GraphTx) AddLabel(id int64, label string) error { return a.fail(a.T.AddLabel(id, label)) }
 
 // RemoveLabel implements Tx.
 func (a *GraphTx) RemoveLabel(id int64, label string) error {
-	return graphErr(a.T.RemoveLabel(id, label))
+	return a.fail(a.T.RemoveLabel(id, label))
 }
 
 // DeleteVertex implements Tx.
 func (a *GraphTx) DeleteVertex(id int64, detach bool) error {
-	return graphErr(a.T.DeleteVertex(id, detach))
+	return a.fail(a.T.DeleteVertex(id, detach))
 }
 
 // DeleteEdge implements Tx.
-func (a *GraphTx) DeleteEdge(id int64) error { return graphErr(a.T.DeleteEdge(id)) }
+func (a *GraphTx) DeleteEdge(id int64) error { return a.fail(a.T.DeleteEdge(id)) }
+
+// fail shows err to OnError and maps it to an engine error.
+func (a *GraphTx) fail(err error) error {
+	if err != nil && a.OnError != nil {
+		a.OnError(err)
+	}
+	return graphErr(err)
+}
 
 // CodeConflict is the status of a lost write-write conflict (retryable).
 const CodeConflict = "Neo.TransientError.Transaction.Outdated"
@@ -182,7 +207,7 @@ func graphErr(err error) error {
 func (a *GraphTx) schema(f func(graph.SchemaItem) (uint64, []graph.Delta, error), item graph.SchemaItem) error {
 	ts, deltas, err := f(item)
 	if err != nil {
-		return &Error{Code: "Neo.ClientError.Schema.SchemaRuleError", Detail: "SchemaError", Phase: PhaseRuntime, Msg: err.Error()}
+		return wrapSchemaErr(err)
 	}
 	if a.SchemaLog != nil {
 		return a.SchemaLog(ts, deltas)

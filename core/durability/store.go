@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/disk"
 )
@@ -36,6 +38,15 @@ type Options struct {
 	// the loop into one write (and, with group commit, one fsync) instead of
 	// writing the first at once and making the rest wait for the next fsync.
 	Defer func(f func())
+	// Clock, when set, lets group commit gather the next batch: when an
+	// fsync completes, the commits it released usually come straight back
+	// (a client sends its next write), so rather than fsync at once for
+	// the few commits that arrived meanwhile and make the returning ones
+	// wait for a whole further fsync, the Store waits until as many commits
+	// are buffered as the last batch released plus those waiting, or at
+	// most about one fsync's duration (measured), whichever comes first.
+	// Every commit still completes only after an fsync that covers it.
+	Clock clock.Clock
 	// StartDespiteCorruption makes Open start from what is valid before WAL
 	// corruption (moving the rest aside) instead of refusing with a
 	// CorruptionError that names the file and offset.
@@ -92,7 +103,23 @@ type Store struct {
 	closed       bool          // Close was called
 	onIdle       func(error)   // Close's callback, until everything is synced
 	snapshot     bool          // a snapshot is being written
+
+	gather    int           // while > 0, the buffered commits to wait for before writing
+	gatherT   clock.Timer   // ends the gathering window
+	syncStart time.Duration // monotonic time the in-flight fsync was requested
+	lastSync  time.Duration // how long the last group-commit fsync took
+	stats     GroupStats
 }
+
+// GroupStats counts group commit's work: Batches fsynced, the Commits they
+// covered, and how gathering windows ended: with every expected commit
+// back (GatherFull) or at the deadline (GatherTimeout).
+type GroupStats struct {
+	Batches, Commits, GatherFull, GatherTimeout int64
+}
+
+// GroupStats returns the counts so far.
+func (s *Store) GroupStats() GroupStats { return s.stats }
 
 // Open recovers the state on fs into target (newest valid snapshot, then the
 // WAL after it) and returns a Store ready to append after it.
@@ -175,6 +202,13 @@ const maxGather = 256 << 10
 // schedule writes the buffer now, or once the loop has run what is queued
 // when Options.Defer is set.
 func (s *Store) schedule() {
+	if s.gather > 0 {
+		if len(s.waiting) >= s.gather || len(s.buf) >= maxGather {
+			s.stats.GatherFull++
+			s.kick()
+		}
+		return
+	}
 	if s.opts.Defer == nil || len(s.buf) >= maxGather {
 		s.kick()
 		return
@@ -185,7 +219,9 @@ func (s *Store) schedule() {
 	s.deferred = true
 	s.opts.Defer(func() {
 		s.deferred = false
-		s.kick()
+		if s.gather == 0 {
+			s.kick()
+		}
 	})
 }
 
@@ -203,6 +239,7 @@ func (s *Store) kick() {
 			return
 		}
 	}
+	s.endGather()
 	batch := s.buf
 	if err := s.cur.Append(batch); err != nil {
 		s.fail(err)
@@ -215,7 +252,12 @@ func (s *Store) kick() {
 	}
 	if s.opts.SyncEvery == 0 {
 		s.inflight, s.waiting = s.waiting, nil
+		s.stats.Batches++
+		s.stats.Commits += int64(len(s.inflight))
 		s.ops = 1
+		if s.opts.Clock != nil {
+			s.syncStart = s.opts.Clock.Monotonic()
+		}
 		s.cur.Sync(s.opDone)
 		return
 	}
@@ -270,10 +312,51 @@ func (s *Store) opDone(err error) {
 	}
 	ws := s.inflight
 	s.inflight = nil
+	if s.opts.Clock != nil {
+		s.lastSync = s.opts.Clock.Monotonic() - s.syncStart
+	}
+	s.startGather(len(ws) + len(s.waiting))
 	for _, done := range ws {
 		done(s.failed)
 	}
-	s.kick()
+	if s.gather == 0 {
+		s.kick()
+	}
+}
+
+// maxGatherWindow bounds how long a batch waits for returning commits.
+const maxGatherWindow = 2 * time.Millisecond
+
+// startGather, after a batch of group commits completed, holds the next
+// write until want commits are buffered (Append then writes at once) or a
+// window about as long as the last fsync has passed. Without a Clock, or
+// when closing or failed, nothing waits.
+func (s *Store) startGather(want int) {
+	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
+		return
+	}
+	window := min(s.lastSync, maxGatherWindow)
+	if window <= 0 {
+		return
+	}
+	s.gather = want
+	s.gatherT = s.opts.Clock.AfterFunc(window, func() {
+		s.gatherT = nil
+		if s.gather > 0 {
+			s.stats.GatherTimeout++
+			s.gather = 0
+			s.kick()
+		}
+	})
+}
+
+// endGather ends a gathering window: the batch is being written.
+func (s *Store) endGather() {
+	s.gather = 0
+	if s.gatherT != nil {
+		s.gatherT.Stop()
+		s.gatherT = nil
+	}
 }
 
 func (s *Store) barrierDone(err error) {
@@ -346,6 +429,7 @@ func (s *Store) Close(done func(error)) {
 	}
 	s.closed = true
 	s.onIdle = done
+	s.endGather()
 	s.kick()
 }
 

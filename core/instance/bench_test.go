@@ -18,11 +18,14 @@ import (
 
 // realInstance starts an instance on a real directory, driven by a real
 // event loop as the server runs it.
-func realInstance(b *testing.B, cfg Config) (*Instance, *srvloop.Loop) {
+func realInstance(b *testing.B, cfg Config) (*Instance, *srvloop.Loop, *osfs.FS) {
 	l := srvloop.New()
 	fs, err := osfs.New(b.TempDir(), l.PostFunc())
 	if err != nil {
 		b.Fatal(err)
+	}
+	if cfg.Durability.Defer == nil { // as server/db does
+		cfg.Durability.Defer = func(f func()) { l.Post(f) }
 	}
 	in := New(cfg)
 	env := node.Env{Clock: clock.NewReal(l.PostFunc()), FS: fs, Log: zap.NewNop()}
@@ -36,7 +39,7 @@ func realInstance(b *testing.B, cfg Config) (*Instance, *srvloop.Loop) {
 		l.Stop()
 		fs.Close()
 	})
-	return in, l
+	return in, l, fs
 }
 
 // cpuTime is the process's user+system CPU time so far.
@@ -79,7 +82,10 @@ func writeOne(b *testing.B, in *Instance, done func()) {
 // concurrent client goroutines, each posting its transaction onto the
 // node's loop and waiting for the commit to complete, as Bolt sessions do.
 func benchWriters(b *testing.B, cfg Config, writers int) {
-	in, l := realInstance(b, cfg)
+	in, l, fs := realInstance(b, cfg)
+	st0 := fs.Stats()
+	var g0 durability.GroupStats
+	l.Do(func() { g0 = in.GroupStats() })
 	var next sync.WaitGroup
 	per := b.N/writers + 1
 	b.ResetTimer()
@@ -99,6 +105,29 @@ func benchWriters(b *testing.B, cfg Config, writers int) {
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
 	report(b, per*writers, elapsed, cpu)
+	reportSyncs(b, per*writers, fs.Stats(), st0)
+	var g durability.GroupStats
+	l.Do(func() { g = in.GroupStats() })
+	reportGather(b, g, g0)
+}
+
+// reportGather prints the share of gathering windows that ended at their
+// deadline rather than with every released commit back.
+func reportGather(b *testing.B, g, g0 durability.GroupStats) {
+	full, timeout := g.GatherFull-g0.GatherFull, g.GatherTimeout-g0.GatherTimeout
+	if full+timeout > 0 {
+		b.ReportMetric(float64(timeout)/float64(full+timeout), "gather-timeouts/window")
+	}
+}
+
+// reportSyncs prints how many transactions each fsync covered and the mean
+// fsync time, which bound group-commit throughput: tx/s ≤ tx/fsync ÷ fsync
+// cycle.
+func reportSyncs(b *testing.B, n int, st, st0 osfs.Stats) {
+	if fsyncs := st.Fsyncs - st0.Fsyncs; fsyncs > 0 {
+		b.ReportMetric(float64(n)/float64(fsyncs), "tx/fsync")
+		b.ReportMetric(float64((st.FsyncTime-st0.FsyncTime).Microseconds())/float64(fsyncs), "µs/fsync")
+	}
 }
 
 // BenchmarkWriteGroupCommit8: group commit (every commit waits for the fsync
@@ -123,7 +152,7 @@ func BenchmarkWriteNoFsync8(b *testing.B) {
 // (graph commit, record encoding, write syscall, visibility) without the
 // client goroutine handoff.
 func BenchmarkWriteNoFsyncOnLoop(b *testing.B) {
-	in, l := realInstance(b, Config{Durability: durability.Options{SyncEvery: -1}, NoSnapshotOnStop: true})
+	in, l, _ := realInstance(b, Config{Durability: durability.Options{SyncEvery: -1}, NoSnapshotOnStop: true})
 	l.Do(func() { writeOne(b, in, func() {}) }) // creates the first segment
 	time.Sleep(20 * time.Millisecond)           // its directory sync posts back
 	b.ResetTimer()

@@ -109,6 +109,9 @@ func (in *Instance) Start(env node.Env) error {
 	if dopts.Defer == nil && env.Clock != nil {
 		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
 	}
+	if dopts.Clock == nil {
+		dopts.Clock = env.Clock
+	}
 	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
@@ -164,6 +167,10 @@ func (in *Instance) Graph() *graph.Graph { return in.g }
 
 // Recovery reports what Start recovered.
 func (in *Instance) Recovery() durability.Recovery { return in.rec }
+
+// GroupStats reports the WAL's group-commit counts (batch sizes, how
+// gathering windows ended).
+func (in *Instance) GroupStats() durability.GroupStats { return in.st.GroupStats() }
 
 // Ready reports whether the recovered state is durable and visible.
 func (in *Instance) Ready() bool { return in.ready }

@@ -74,9 +74,11 @@ type syncer struct {
 
 // Stats counts the syncer's work: Requests are Sync and SyncDir calls
 // served, Fsyncs the fsync calls made for them, Batches the groups flushed.
-// Requests/Fsyncs is the group-commit factor.
+// Requests/Fsyncs is the group-commit factor; FsyncTime is the time spent
+// in fsync calls.
 type Stats struct {
 	Requests, Fsyncs, Batches int64
+	FsyncTime                 time.Duration
 }
 
 // newSyncer starts a syncer whose completions are handed to post.
@@ -176,8 +178,9 @@ func (s *syncer) take() ([]*entry, time.Duration) {
 func (s *syncer) flush(batch []*entry) {
 	var calls []func()
 	for _, e := range batch {
+		start := time.Now()
 		err := e.t.fsync()
-		s.count(int64(len(e.dones)))
+		s.count(int64(len(e.dones)), time.Since(start))
 		for _, done := range e.dones {
 			e.t.finish()
 			calls = append(calls, func() { done(err) })
@@ -190,9 +193,10 @@ func (s *syncer) flush(batch []*entry) {
 	})
 }
 
-// count records one fsync serving n requests.
-func (s *syncer) count(n int64) {
+// count records one fsync serving n requests that took d.
+func (s *syncer) count(n int64, d time.Duration) {
 	s.mu.Lock()
+	s.stats.FsyncTime += d
 	s.stats.Requests += n
 	s.stats.Fsyncs++
 	s.mu.Unlock()

@@ -150,28 +150,21 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
 	}
 	var out *rowsResult
-	var runErr error
-	err = s.d.onLoop(func() {
+	err = s.d.onLoopReply(func(reply func(error)) {
 		t := s.d.g.Begin(graph.TxOptions{})
 		x := &gtx{g: s.d.g, t: t}
-		out, runErr = drain(s.d.eng, x, p, params, tctx, ctx)
+		res, runErr := drain(s.d.eng, x, p, params, tctx, ctx)
 		if runErr != nil {
-			runErr = x.cause(runErr)
 			t.Abort()
+			reply(x.cause(runErr))
 			return
 		}
-		out.wait = make(chan error, 1)
 		s.d.commitOnLoop(x, func(ts uint64, err error) {
-			out.bookmark = bookmark(ts)
-			out.wait <- err
+			res.bookmark = bookmark(ts)
+			out = res
+			reply(err)
 		})
 	})
-	if err == nil {
-		err = runErr
-	}
-	if err == nil {
-		err = <-out.wait
-	}
 	if err != nil {
 		return nil, mapErr(tctx, err)
 	}
@@ -279,7 +272,6 @@ type rowsResult struct {
 	typ      string
 	bookmark string
 	auto     bool
-	wait     chan error
 }
 
 func (r *rowsResult) Columns() []string { return r.cols }

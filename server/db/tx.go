@@ -89,14 +89,11 @@ func (t *explicitTx) Commit(context.Context) (string, error) {
 		_ = t.s.d.onLoop(func() { t.x.t.Abort() })
 		return "", mapErr(t.ctx, err)
 	}
-	wait := make(chan error, 1)
 	var bm string
-	if err := t.s.d.onLoop(func() {
-		t.s.d.commitOnLoop(t.x, func(ts uint64, err error) { bm = bookmark(ts); wait <- err })
-	}); err != nil {
-		return "", err
-	}
-	if err := <-wait; err != nil {
+	err := t.s.d.onLoopReply(func(reply func(error)) {
+		t.s.d.commitOnLoop(t.x, func(ts uint64, err error) { bm = bookmark(ts); reply(err) })
+	})
+	if err != nil {
 		return "", mapErr(t.ctx, err)
 	}
 	return bm, nil

@@ -2,8 +2,8 @@
 // library: a Neo4j status code, the openCypher TCK detail name, the phase
 // (compile time or runtime) and the position in the query.
 //
-// Its shape matches core/cypher's Error field for field, so the engine can
-// alias it (type Error = cyerr.Error) or convert without losing anything.
+// core/cypher aliases it (cypher.Error = cyerr.Error), so an error from the
+// library is an engine error as it stands.
 package cyerr
 
 import (
@@ -39,6 +39,7 @@ const (
 	CodeParamMissing   = "Neo.ClientError.Statement.ParameterMissing"
 	CodeConstraint     = "Neo.ClientError.Schema.ConstraintValidationFailed"
 	CodeInternal       = "Neo.DatabaseError.General.UnknownError"
+	CodeProcNotFound   = "Neo.ClientError.Procedure.ProcedureNotFound"
 )
 
 // TCK detail names used by the function library.
@@ -70,9 +71,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s (%s): %s", e.Kind(), e.Detail, e.Msg)
 }
 
-// Kind is the last segment of Code (SyntaxError, TypeError, ...): the error
-// type the TCK names.
+// Kind is the error type the TCK names (SyntaxError, TypeError, ...):
+// mostly the last segment of Code.
 func (e *Error) Kind() string {
+	switch e.Code {
+	case CodeConstraint:
+		return "ConstraintVerificationFailed"
+	case CodeProcNotFound:
+		return "ProcedureError"
+	}
 	for i := len(e.Code) - 1; i >= 0; i-- {
 		if e.Code[i] == '.' {
 			return e.Code[i+1:]

@@ -4,13 +4,12 @@ package cypherdb
 
 import (
 	"errors"
-	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
-	"github.com/quiverdb/quiver/core/cypher/cyerr"
 	"github.com/quiverdb/quiver/core/cypher/cyphertest"
 	"github.com/quiverdb/quiver/core/value"
 	"github.com/quiverdb/quiver/internal/tck"
+	"github.com/quiverdb/quiver/internal/tck/tckcypher"
 )
 
 // DB is one fresh database. cyphertest's graph has no rollback, so DB gives
@@ -31,12 +30,12 @@ type execution struct {
 
 // New returns an empty database; it is a tck.Factory.
 func New() (tck.Engine, error) {
-	return &DB{eng: cypher.NewEngine(cypher.Options{Now: tckNow}), g: cyphertest.New()}, nil
+	return &DB{eng: tckcypher.NewEngine(), g: cyphertest.New()}, nil
 }
 
 // Execute runs one query and returns all its rows.
 func (d *DB) Execute(query string, params map[string]value.Value) (*tck.Result, error) {
-	res, err := run(d.eng, d.g, query, params)
+	res, err := tckcypher.Run(d.eng, d.g, query, params)
 	if err != nil {
 		if rerr := d.rollback(); rerr != nil {
 			return nil, rerr
@@ -47,33 +46,12 @@ func (d *DB) Execute(query string, params map[string]value.Value) (*tck.Result, 
 	return res, nil
 }
 
-func run(eng *cypher.Engine, g *cyphertest.Graph, query string, params map[string]value.Value) (*tck.Result, error) {
-	r, err := eng.Run(g, query, params)
-	if err != nil {
-		return nil, err
-	}
-	out := &tck.Result{Columns: r.Columns(), Rows: [][]value.Value{}}
-	for {
-		rec, ok, err := r.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return out, nil
-		}
-		out.Rows = append(out.Rows, rec)
-	}
-}
-
 // rollback rebuilds the graph from the queries that succeeded.
 func (d *DB) rollback() error {
-	d.eng = cypher.NewEngine(cypher.Options{Now: tckNow})
-	for _, p := range d.procs {
-		d.eng.RegisterProcedure(procedure(p))
-	}
+	d.eng = tckcypher.NewEngine(d.procs...)
 	d.g = cyphertest.New()
 	for _, h := range d.history {
-		if _, err := run(d.eng, d.g, h.query, h.params); err != nil {
+		if _, err := tckcypher.Run(d.eng, d.g, h.query, h.params); err != nil {
 			return errors.New("replaying the committed queries after a failed one failed: " + err.Error())
 		}
 	}
@@ -83,12 +61,8 @@ func (d *DB) rollback() error {
 // convert turns engine errors into the runner's typed errors; anything
 // else stays an engine fault.
 func convert(err error) error {
-	var ce *cypher.Error
-	if errors.As(err, &ce) {
-		return &tck.QueryError{Type: ce.Kind(), Phase: ce.Phase.String(), Detail: ce.Detail, Msg: ce.Msg}
-	}
-	if e, ok := cyerr.As(err); ok {
-		return &tck.QueryError{Type: e.Kind(), Phase: e.Phase.String(), Detail: e.Detail, Msg: e.Msg}
+	if qe, ok := tckcypher.QueryError(err); ok {
+		return qe
 	}
 	return err
 }
@@ -120,26 +94,6 @@ func copyMap(m value.Map) value.Map {
 // RegisterProcedure makes a scenario's test procedure callable.
 func (d *DB) RegisterProcedure(spec tck.Procedure) error {
 	d.procs = append(d.procs, spec)
-	d.eng.RegisterProcedure(procedure(spec))
+	d.eng.RegisterProcedure(tckcypher.Procedure(spec))
 	return nil
 }
-
-func procedure(spec tck.Procedure) cypher.Procedure {
-	conv := func(ps []tck.ProcParam) []cypher.ProcParam {
-		out := make([]cypher.ProcParam, len(ps))
-		for i, p := range ps {
-			out[i] = cypher.ProcParam{Name: p.Name, Type: p.Type}
-		}
-		return out
-	}
-	return cypher.Procedure{
-		Name:    spec.Name,
-		Inputs:  conv(spec.Inputs),
-		Outputs: conv(spec.Outputs),
-		Call:    func(args []value.Value) ([][]value.Value, error) { return spec.Call(args) },
-	}
-}
-
-// tckNow is the fixed wall time the TCK's queries see: scenarios compare
-// temporal values made in one statement, never against the real clock.
-func tckNow() time.Time { return time.Date(2024, 5, 17, 12, 30, 45, 123456789, time.UTC) }
