@@ -54,9 +54,16 @@ type Server struct {
 var errGoodbye = errors.New("bolt: goodbye")
 
 // inbound is one raw message from the reader goroutine, or its final error.
+// more says that bytes of a further message were already buffered when msg
+// was read, so the processing goroutine may hold its replies back to send
+// them with the next message's in one write (drivers pipeline RUN and PULL).
+// An inbound with flush set carries no message: the reader is about to wait
+// on the network, so held replies must go out now.
 type inbound struct {
-	msg []byte
-	err error
+	msg   []byte
+	err   error
+	more  bool
+	flush bool
 }
 
 // stream is one open result.
@@ -148,6 +155,14 @@ func (c *conn) loop(ctx context.Context) error {
 		if m.err != nil {
 			return c.readFailed(m.err)
 		}
+		if m.flush {
+			if len(in) == 0 {
+				if err := c.w.Flush(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if err := c.handle(ctx, m.msg); err != nil {
 			_ = c.w.Flush()
 			if errors.Is(err, errGoodbye) {
@@ -155,7 +170,7 @@ func (c *conn) loop(ctx context.Context) error {
 			}
 			return err
 		}
-		if len(in) == 0 {
+		if len(in) == 0 && !m.more {
 			if err := c.w.Flush(); err != nil {
 				return err
 			}
@@ -164,7 +179,9 @@ func (c *conn) loop(ctx context.Context) error {
 }
 
 func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
-	r := NewChunkReader(c.nc, c.maxMessage())
+	hr := &hintReader{r: c.nc, in: in, done: done}
+	br := bufio.NewReaderSize(hr, 32*1024)
+	r := NewChunkReader(br, c.maxMessage())
 	for {
 		msg, err := r.Read()
 		var m inbound
@@ -172,6 +189,8 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			m.err = err
 		} else {
 			m.msg = append([]byte(nil), msg...)
+			m.more = br.Buffered() > 0
+			hr.owed = m.more
 			if len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgReset {
 				c.interrupt()
 			}
@@ -185,6 +204,29 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// hintReader is the reader goroutine's view of the socket. Before it waits
+// on the network after a message sent with more set, it tells the
+// processing goroutine to flush, so that held replies never wait for a
+// message that is not complete yet (a partial message or a NOOP chunk).
+type hintReader struct {
+	r    io.Reader
+	in   chan<- inbound
+	done <-chan struct{}
+	owed bool
+}
+
+func (h *hintReader) Read(p []byte) (int, error) {
+	if h.owed {
+		h.owed = false
+		select {
+		case h.in <- inbound{flush: true}:
+		case <-h.done:
+			return 0, io.EOF
+		}
+	}
+	return h.r.Read(p)
 }
 
 // interrupt marks a RESET as pending and cancels the running operation.
@@ -315,8 +357,36 @@ func (c *conn) send(tag byte, fields ...value.Value) {
 			"message": "cannot encode result: " + err.Error()})
 		c.state = Failed
 	}
-	c.out = AppendChunked(c.out[:0], c.enc.Buf)
-	if _, err := c.w.Write(c.out); err != nil {
+	c.queue()
+}
+
+// sendRecord sends one RECORD without boxing its fields into a value.
+func (c *conn) sendRecord(row []value.Value) {
+	c.enc.Buf = c.enc.Buf[:0]
+	c.enc.StructHeader(MsgRecord, 1)
+	if err := c.enc.List(row); err != nil {
+		c.send(MsgFailure, value.Map{"code": CodeUnknown, "message": "cannot encode result: " + err.Error()})
+		c.state = Failed
+		return
+	}
+	c.queue()
+}
+
+// queue writes the encoded message in enc.Buf, chunked, to the writer; a
+// message that fits one chunk goes straight from the encoder's buffer.
+func (c *conn) queue() {
+	var err error
+	if n := len(c.enc.Buf); n <= MaxChunk {
+		_ = c.w.WriteByte(byte(n >> 8))
+		_ = c.w.WriteByte(byte(n))
+		_, _ = c.w.Write(c.enc.Buf)
+		_ = c.w.WriteByte(0)
+		err = c.w.WriteByte(0)
+	} else {
+		c.out = AppendChunked(c.out[:0], c.enc.Buf)
+		_, err = c.w.Write(c.out)
+	}
+	if err != nil {
 		c.state = Defunct
 	}
 }

@@ -127,11 +127,14 @@ func txMeta(extra value.Map) (TxMeta, error) {
 }
 
 // startTx sets the transaction context, with the client's timeout if any.
+// Without one the connection's context serves: every operation still gets
+// its own cancellable context (opContext), and deriving one more per query
+// would register and unregister a child on the connection's context.
 func (c *conn) startTx(timeout time.Duration) {
 	if timeout > 0 {
 		c.txCtx, c.txStop = context.WithTimeout(c.base, timeout)
 	} else {
-		c.txCtx, c.txStop = context.WithCancel(c.base)
+		c.txCtx, c.txStop = c.base, nil
 	}
 }
 
@@ -257,7 +260,7 @@ func (c *conn) transfer(ctx context.Context, s *stream, n int64, discard bool) (
 			return false, err
 		}
 		if !discard {
-			c.send(MsgRecord, value.List(row))
+			c.sendRecord(row)
 		}
 	}
 	row, err := s.next(ctx)
@@ -301,8 +304,10 @@ func summaryMeta(s Summary, tLast int64, auto bool) value.Map {
 	if s.DB != "" {
 		m["db"] = s.DB
 	}
-	if st := s.Stats.Map(); len(st) > 0 {
-		m["stats"] = st
+	if s.Stats != (Stats{}) {
+		if st := s.Stats.Map(); len(st) > 0 {
+			m["stats"] = st
+		}
 	}
 	if auto && s.Bookmark != "" {
 		m["bookmark"] = s.Bookmark

@@ -206,13 +206,9 @@ func (d *Decoder) dict(n int) (value.Value, error) {
 	defer func() { d.depth-- }()
 	m := make(value.Map, n)
 	for range n {
-		k, err := d.Value()
+		ks, err := d.key()
 		if err != nil {
 			return nil, err
-		}
-		ks, ok := k.(string)
-		if !ok {
-			return nil, fmt.Errorf("packstream: map key of type %s", typeName(k))
 		}
 		v, err := d.Value()
 		if err != nil {
@@ -221,6 +217,64 @@ func (d *Decoder) dict(n int) (value.Value, error) {
 		m[ks] = v
 	}
 	return m, nil
+}
+
+// key decodes a map key, which must be a String, without boxing it; the
+// keys Bolt requests use are interned, so decoding them allocates nothing.
+func (d *Decoder) key() (string, error) {
+	start := d.pos
+	m, err := d.byte1()
+	if err != nil {
+		return "", err
+	}
+	n := -1
+	switch {
+	case m >= 0x80 && m < 0x90:
+		n = int(m & 0x0F)
+	case m >= 0xD0 && m <= 0xD2:
+		if n, err = d.count(1<<(m-0xD0), 1); err != nil {
+			return "", err
+		}
+	}
+	if n < 0 {
+		d.pos = start
+		k, err := d.Value()
+		if err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("packstream: map key of type %s", typeName(k))
+	}
+	b, err := d.take(n)
+	if err != nil {
+		return "", err
+	}
+	return internKey(b), nil
+}
+
+// internKey returns b as a string, without allocating for the map keys of
+// Bolt requests.
+func internKey(b []byte) string {
+	switch string(b) {
+	case "n":
+		return "n"
+	case "qid":
+		return "qid"
+	case "bookmarks":
+		return "bookmarks"
+	case "db":
+		return "db"
+	case "mode":
+		return "mode"
+	case "tx_metadata":
+		return "tx_metadata"
+	case "tx_timeout":
+		return "tx_timeout"
+	case "imp_user":
+		return "imp_user"
+	case "id":
+		return "id"
+	}
+	return string(b)
 }
 
 // structure decodes a structure with n fields, checking its size and field

@@ -1,6 +1,8 @@
 package cypher
 
 import (
+	"maps"
+
 	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -85,6 +87,9 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 func (o *aggOp) run(c *execCtx) error {
 	buckets := map[string][]*group{}
 	var order []*group
+	key := make(value.List, len(o.groups))
+	var hash []byte
+	volatile := o.scanInPlace()
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -93,23 +98,30 @@ func (o *aggOp) run(c *execCtx) error {
 		if r == nil {
 			break
 		}
-		key := make(value.List, len(o.groups))
+		// The key and its hash are built in scratch buffers; only a new
+		// group copies them, so a row of an existing group allocates nothing
+		// here.
 		for i, gi := range o.groups {
 			if key[i], err = c.eval(o.items[gi].Expr, r); err != nil {
 				return err
 			}
 		}
-		h := hashKey(key)
+		hash = appendHashKey(hash[:0], key)
+		bucket := buckets[string(hash)]
 		var g *group
-		for _, cand := range buckets[h] {
+		for _, cand := range bucket {
 			if equivalent(cand.key, key) {
 				g = cand
 				break
 			}
 		}
 		if g == nil {
-			g = &group{key: key, rep: r, states: o.newStates()}
-			buckets[h] = append(buckets[h], g)
+			rep := r
+			if volatile {
+				rep = maps.Clone(r)
+			}
+			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
+			buckets[string(hash)] = append(bucket, g)
 			order = append(order, g)
 		}
 		for _, s := range g.states {
@@ -147,6 +159,21 @@ func (o *aggOp) run(c *execCtx) error {
 		o.out = append(o.out, out)
 	}
 	return nil
+}
+
+// scanInPlace lets a scan feeding this aggregation directly reuse its
+// output row (the aggregation evaluates each row at once and clones the
+// ones it keeps), and reports whether it did.
+func (o *aggOp) scanInPlace() bool {
+	in := o.in
+	if co, ok := in.(*countOp); ok {
+		in = co.in
+	}
+	s, ok := in.(*scanOp)
+	if ok {
+		s.reuse = true
+	}
+	return ok
 }
 
 func indexOf(xs []int, x int) int {

@@ -225,6 +225,9 @@ func (c *execCtx) keysOf(v value.Value) (value.Value, error) {
 
 // fromCyerr converts the function library's errors into engine errors.
 func fromCyerr(err error) error {
+	if err == nil {
+		return nil // the common case, without errors.As's allocation
+	}
 	if ce, ok := cyerr.As(err); ok {
 		return &Error{Code: ce.Code, Detail: ce.Detail, Phase: Phase(ce.Phase), Line: ce.Line, Column: ce.Column, Msg: ce.Msg}
 	}

@@ -80,6 +80,13 @@ type scanOp struct {
 	hint []propHint
 	cur  row
 	ids  IDIter
+	// reuse lets next rebind one output row in place instead of copying
+	// cur per vertex; only a consumer that keeps no row it was given (an
+	// aggregation, which clones the rows it keeps) sets it.
+	reuse bool
+	out   row
+	// exact: ids yields exactly the vertices np's labels select.
+	exact bool
 }
 
 // propHint is an equality on a property usable for an index seek.
@@ -106,7 +113,9 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		}
 		return NewSliceIter(nil), nil
 	}
+	o.exact = false
 	if len(o.np.Labels) == 0 {
+		o.exact = true
 		return c.tx.Vertices(), nil
 	}
 	label := o.np.Labels[0]
@@ -130,6 +139,7 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 			return it, err
 		}
 	}
+	o.exact = len(o.np.Labels) == 1
 	return c.tx.VerticesByLabel(label), nil
 }
 
@@ -137,12 +147,18 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 	for {
 		for o.ids != nil && o.ids.Next() {
 			id := o.ids.ID()
-			ok, err := c.nodeMatches(id, o.np, o.cur)
-			if err != nil {
-				return nil, err
+			// The candidates of a plain label (or all-vertex) scan are
+			// visible and carry the label; a read-only plan cannot change
+			// that before they are bound, so they need no second look.
+			ok := o.exact && o.np.Props == nil && !c.plan.writes
+			if !ok {
+				var err error
+				if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
+					return nil, err
+				}
 			}
 			if ok {
-				return o.cur.with(o.name, nodeRef{id}), nil
+				return o.emit(id), nil
 			}
 		}
 		r, err := o.in.next(c)
@@ -163,11 +179,24 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 			}
 			continue
 		}
-		o.cur, o.ids = r, nil
+		o.cur, o.ids, o.out = r, nil, nil
 		if o.ids, err = o.candidates(c, r); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// emit returns cur with the scanned variable bound to vertex id.
+func (o *scanOp) emit(id int64) row {
+	if !o.reuse {
+		return o.cur.with(o.name, nodeRef{id})
+	}
+	if o.out == nil {
+		o.out = o.cur.with(o.name, nodeRef{id})
+	} else {
+		o.out[o.name] = nodeRef{id}
+	}
+	return o.out
 }
 
 func (c *execCtx) propsMatch(have value.Map, props Expr, r row) (bool, error) {
@@ -342,6 +371,8 @@ type distinctOp struct {
 	in   op
 	cols []string
 	seen map[string][]value.List
+	key  value.List // scratch
+	hash []byte     // scratch
 }
 
 func (o *distinctOp) next(c *execCtx) (row, error) {
@@ -353,33 +384,38 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		key := make(value.List, len(o.cols))
-		for i, k := range o.cols {
-			key[i] = r[k]
+		// Key and hash go to scratch buffers; only a new key is copied.
+		if o.key == nil {
+			o.key = make(value.List, len(o.cols))
 		}
-		h := hashKey(key)
+		for i, k := range o.cols {
+			o.key[i] = r[k]
+		}
+		o.hash = appendHashKey(o.hash[:0], o.key)
+		bucket := o.seen[string(o.hash)]
 		dup := false
-		for _, prev := range o.seen[h] {
-			if equivalent(prev, key) {
+		for _, prev := range bucket {
+			if equivalent(prev, o.key) {
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			o.seen[h] = append(o.seen[h], key)
+			o.seen[string(o.hash)] = append(bucket, append(value.List(nil), o.key...))
 			return r, nil
 		}
 	}
 }
 
-// hashKey is a coarse bucket key for grouping: equal values share it.
-func hashKey(l value.List) string {
-	b := make([]byte, 0, 16*len(l))
+// appendHashKey appends a coarse bucket key for grouping l to b (equal
+// values share it); callers reuse b and look a bucket up without
+// allocating.
+func appendHashKey(b []byte, l value.List) []byte {
 	for _, v := range l {
 		b = appendHash(b, v)
 		b = append(b, '|')
 	}
-	return string(b)
+	return b
 }
 
 func appendHash(b []byte, v value.Value) []byte {
@@ -439,11 +475,14 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
-	out := row{}
+	var out row
 	if o.keep {
+		out = make(row, len(r)+len(o.items))
 		for k, v := range r {
 			out[k] = v
 		}
+	} else {
+		out = make(row, len(o.items))
 	}
 	for _, it := range o.items {
 		v, err := c.eval(it.Expr, r)
@@ -466,11 +505,28 @@ func (o *trimOp) next(c *execCtx) (row, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
+	if sameColumns(r, o.cols) {
+		return r, nil // rows are never mutated, so the input can be shared
+	}
 	out := make(row, len(o.cols))
 	for _, k := range o.cols {
 		out[k] = r[k]
 	}
 	return out, nil
+}
+
+// sameColumns reports whether r binds exactly cols (a projection's output
+// that trimOp need not copy).
+func sameColumns(r row, cols []string) bool {
+	if len(r) != len(cols) {
+		return false
+	}
+	for _, k := range cols {
+		if _, ok := r[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // unwindOp emits one row per list element.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	mrand "math/rand"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -198,11 +199,13 @@ type txRegistry struct {
 	m    map[string]*txEntry
 }
 
-func (r *txRegistry) add(user string, cancel context.CancelFunc) *txEntry {
+// add registers a transaction running query q (empty until its first
+// query) that cancel terminates.
+func (r *txRegistry) add(user, q string, cancel context.CancelFunc) *txEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.next++
-	e := &txEntry{id: fmt.Sprint(r.next), user: user, cancel: cancel}
+	e := &txEntry{id: strconv.FormatInt(r.next, 10), user: user, query: q, cancel: cancel}
 	r.m[e.id] = e
 	return e
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/core/cypher"
@@ -19,6 +21,12 @@ var errQueryTimeout = errors.New("query timed out (--query-execution-timeout-sec
 
 // errTerminated is the cause of TERMINATE TRANSACTIONS.
 var errTerminated = errors.New("transaction terminated")
+
+// What a client sees of a timeout and a termination.
+var (
+	errTimeoutBolt    = &bolt.Error{Code: "Neo.ClientError.Transaction.TransactionTimedOut", Message: errQueryTimeout.Error()}
+	errTerminatedBolt = &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the transaction was terminated by TERMINATE TRANSACTIONS"}
+)
 
 // Authenticate implements bolt.Backend.
 func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
@@ -92,14 +100,33 @@ func parseBookmark(b string) (uint64, bool) {
 
 // txContext bounds a transaction by the server's query timeout and makes
 // it terminable.
-func (s *session) txContext(ctx context.Context) (context.Context, *txEntry, func()) {
+func (s *session) txContext(ctx context.Context, q string) (context.Context, *txEntry, func()) {
 	var cancelT context.CancelFunc = func() {}
 	if s.d.cfg.QueryTimeout > 0 {
 		ctx, cancelT = context.WithTimeoutCause(ctx, s.d.cfg.QueryTimeout, errQueryTimeout)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	e := s.d.txs.add(s.info.User, func() { cancel(errTerminated) })
+	e := s.d.txs.add(s.info.User, q, func() { cancel(errTerminated) })
 	return ctx, e, func() { s.d.txs.remove(e); cancel(nil); cancelT() }
+}
+
+// readLimit bounds an auto-commit read by the server's query timeout and
+// makes it terminable without a context: a read runs on the session's
+// goroutine and waits on nothing, so a deadline and a flag checked as rows
+// stream do what a timer-backed context did, for less per query.
+type readLimit struct {
+	deadline time.Time // zero: none
+	killed   atomic.Bool
+}
+
+func (l *readLimit) err() error {
+	if l.killed.Load() {
+		return errTerminatedBolt
+	}
+	if !l.deadline.IsZero() && time.Now().After(l.deadline) {
+		return errTimeoutBolt
+	}
+	return nil
 }
 
 // Run implements auto-commit queries.
@@ -114,18 +141,10 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 	if err != nil {
 		return nil, mapErr(ctx, err)
 	}
-	tctx, entry, end := s.txContext(context.WithoutCancel(ctx))
-	s.d.txs.setQuery(entry, q)
 	if !p.IsWrite() {
-		t := s.d.g.Begin(graph.TxOptions{ReadOnly: true})
-		res, err := s.eng.Execute(&gtx{g: s.d.g, t: t}, p, params)
-		if err != nil {
-			t.Abort()
-			end()
-			return nil, mapErr(ctx, err)
-		}
-		return &readResult{ctx: tctx, res: res, t: t, end: end, auto: true, d: s.d}, nil
+		return s.runRead(ctx, q, p, params)
 	}
+	tctx, _, end := s.txContext(context.WithoutCancel(ctx), q)
 	defer end()
 	if meta.ReadOnly {
 		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
@@ -151,6 +170,24 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 	}
 	out.auto = true
 	return out, nil
+}
+
+// runRead starts an auto-commit read on this goroutine against a snapshot.
+func (s *session) runRead(ctx context.Context, q string, p *cypher.Prepared, params value.Map) (bolt.Result, error) {
+	lim := &readLimit{}
+	if s.d.cfg.QueryTimeout > 0 {
+		lim.deadline = time.Now().Add(s.d.cfg.QueryTimeout)
+	}
+	entry := s.d.txs.add(s.info.User, q, func() { lim.killed.Store(true) })
+	end := func() { s.d.txs.remove(entry) }
+	t := s.d.g.Begin(graph.TxOptions{ReadOnly: true})
+	res, err := s.eng.Execute(&gtx{g: s.d.g, t: t}, p, params)
+	if err != nil {
+		t.Abort()
+		end()
+		return nil, mapErr(ctx, err)
+	}
+	return &readResult{lim: lim, res: res, t: t, end: end, auto: true, d: s.d}, nil
 }
 
 // drain executes p in x on the loop and collects every row.
@@ -220,9 +257,9 @@ func mapErr(ctx context.Context, err error) error {
 	case errors.As(err, &cons):
 		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: err.Error()}
 	case ctx != nil && errors.Is(context.Cause(ctx), errQueryTimeout):
-		return &bolt.Error{Code: "Neo.ClientError.Transaction.TransactionTimedOut", Message: errQueryTimeout.Error()}
+		return errTimeoutBolt
 	case ctx != nil && errors.Is(context.Cause(ctx), errTerminated):
-		return &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the transaction was terminated by TERMINATE TRANSACTIONS"}
+		return errTerminatedBolt
 	}
 	return err
 }
@@ -258,10 +295,13 @@ func (r *rowsResult) Summary(context.Context) (bolt.Summary, error) {
 
 func (r *rowsResult) Close() { r.rows = nil }
 
-// readResult streams a read-only query on the session's goroutine.
+// readResult streams a read-only query on the session's goroutine. An
+// auto-commit read is bounded by lim, one in an explicit transaction by
+// the transaction's ctx.
 type readResult struct {
 	d    *DB
 	ctx  context.Context
+	lim  *readLimit
 	res  *cypher.Result
 	t    *graph.Txn // owned when auto
 	end  func()
@@ -274,7 +314,11 @@ func (r *readResult) Columns() []string { return r.res.Columns() }
 func (r *readResult) Next(ctx context.Context) ([]value.Value, error) {
 	r.n++
 	if r.n%256 == 0 {
-		if err := r.ctx.Err(); err != nil {
+		if r.lim != nil {
+			if err := r.lim.err(); err != nil {
+				return nil, err
+			}
+		} else if err := r.ctx.Err(); err != nil {
 			return nil, mapErr(r.ctx, err)
 		}
 		if err := ctx.Err(); err != nil {

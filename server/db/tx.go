@@ -26,7 +26,7 @@ func (s *session) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) 
 	if err := s.checkMeta(meta); err != nil {
 		return nil, err
 	}
-	tctx, entry, end := s.txContext(context.WithoutCancel(ctx))
+	tctx, entry, end := s.txContext(context.WithoutCancel(ctx), "")
 	tx := &explicitTx{s: s, ctx: tctx, entry: entry, end: end, readOnly: meta.ReadOnly}
 	if meta.ReadOnly {
 		tx.x = &gtx{g: s.d.g, t: s.d.g.Begin(graph.TxOptions{ReadOnly: true})}

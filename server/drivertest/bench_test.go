@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +32,9 @@ type workload struct {
 // QUIVER_BENCH_USERS (default 10000) the graph size; QUIVER_BENCH_ADDR
 // (host:port) targets a running `quiver serve` with an empty database
 // instead of the in-process server (the CPU column then counts the client
-// only).
+// only; QUIVER_BENCH_PID, the server's pid, adds its CPU per query);
+// QUIVER_BENCH_ONLY (comma-separated names) runs only those
+// workloads besides return_1.
 func BenchmarkMgbench(b *testing.B) {
 	secs := envInt("QUIVER_BENCH_SECONDS", 3)
 	users := envInt("QUIVER_BENCH_USERS", 10000)
@@ -68,16 +71,25 @@ func BenchmarkMgbench(b *testing.B) {
 		{"aggregate", "MATCH (n:User) RETURN n.age, count(*)", nil},
 	}
 	var ceiling float64
+	only := os.Getenv("QUIVER_BENCH_ONLY")
 	for _, w := range wls {
-		cpu0 := cpuTime()
+		if only != "" && w.name != "return_1" && !strings.Contains(only, w.name) {
+			continue
+		}
+		cpu0, srv0 := cpuTime(), serverCPU()
 		qps, p50, p99, errs := run12(c, d, w, time.Duration(secs)*time.Second)
 		cpuPerQ := float64((cpuTime() - cpu0).Microseconds()) / (qps * float64(secs))
+		srvPerQ := float64((serverCPU() - srv0).Microseconds()) / (qps * float64(secs))
 		if w.name == "return_1" {
 			ceiling = qps
 		}
 		b.ReportMetric(qps, w.name+"_qps")
-		fmt.Printf("%-20s %9.0f qps  p50 %7.2f ms  p99 %7.2f ms  ratio %.3f  cpu %6.0f us/query (client+server)  errors %d\n",
+		fmt.Printf("%-20s %9.0f qps  p50 %7.2f ms  p99 %7.2f ms  ratio %.3f  cpu %6.0f us/query (client+server)  errors %d",
 			w.name, qps, ms(p50), ms(p99), qps/ceiling, cpuPerQ, errs)
+		if srv0 >= 0 {
+			fmt.Printf("  server %6.0f us/query", srvPerQ)
+		}
+		fmt.Println()
 	}
 }
 
@@ -87,6 +99,30 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU is the user+system CPU time of the process QUIVER_BENCH_PID
+// names (a `quiver serve` that QUIVER_BENCH_ADDR targets), read from
+// /proc, or -1 without one: with it the report splits a query's CPU
+// between the driver (cpu column) and the server.
+func serverCPU() time.Duration {
+	pid := os.Getenv("QUIVER_BENCH_PID")
+	if pid == "" {
+		return -1
+	}
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return -1
+	}
+	// Fields after the parenthesised command: utime and stime are the
+	// 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

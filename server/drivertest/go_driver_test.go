@@ -443,3 +443,45 @@ func TestClockAndRandomness(t *testing.T) {
 		t.Fatalf("rand() returned the same value in every session: %v", seen)
 	}
 }
+
+// TestTerminateAutoCommitRead: TERMINATE TRANSACTIONS stops a streaming
+// auto-commit read (which runs on its session's goroutine, outside the loop)
+// at its next batch.
+func TestTerminateAutoCommitRead(t *testing.T) {
+	s := startServer(t, nil)
+	d := driver(t, s, neo4j.AuthToken{})
+	c := ctx(t)
+	sess := d.NewSession(c, neo4j.SessionConfig{FetchSize: 100})
+	defer sess.Close(c)
+	const q = "UNWIND range(1, 1000000) AS x RETURN x"
+	res, err := sess.Run(c, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Next(c) {
+		t.Fatalf("no first record: %v", res.Err())
+	}
+	shown, err := neo4j.ExecuteQuery(c, d, "SHOW TRANSACTIONS", nil, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, r := range shown.Records {
+		if l, _ := r.Values[2].([]any); len(l) == 1 && l[0] == q {
+			id = r.Values[1].(string)
+		}
+	}
+	if id == "" {
+		t.Fatalf("SHOW TRANSACTIONS does not list the read: %v", shown.Records)
+	}
+	if _, err := neo4j.ExecuteQuery(c, d, "TERMINATE TRANSACTIONS '"+id+"'", nil, neo4j.EagerResultTransformer); err != nil {
+		t.Fatal(err)
+	}
+	n := 1
+	for res.Next(c) {
+		n++
+	}
+	if code(res.Err()) != "Neo.ClientError.Transaction.Terminated" || n >= 1000000 {
+		t.Errorf("after TERMINATE: %d records, err %v", n, res.Err())
+	}
+}
