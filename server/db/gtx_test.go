@@ -11,7 +11,7 @@ import (
 // A schema change through the engine is kept for the WAL.
 func TestGtxRecordsSchemaChanges(t *testing.T) {
 	g := graph.New(graph.Options{})
-	x := &gtx{g: g, t: g.Begin(graph.TxOptions{})}
+	x := newGtx(g, g.Begin(graph.TxOptions{}))
 	defer x.t.Abort()
 	if err := x.CreateIndex("L", "p"); err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestGtxRecordsSchemaChanges(t *testing.T) {
 // A lost write-write conflict is kept raw, for a retryable answer.
 func TestGtxNotesConflicts(t *testing.T) {
 	g := graph.New(graph.Options{ImmediateVisibility: true})
-	setup := &gtx{g: g, t: g.Begin(graph.TxOptions{})}
+	setup := newGtx(g, g.Begin(graph.TxOptions{}))
 	id, err := setup.CreateVertex([]string{"X"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +38,8 @@ func TestGtxNotesConflicts(t *testing.T) {
 	if _, _, err := setup.t.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	a := &gtx{g: g, t: g.Begin(graph.TxOptions{})}
-	b := &gtx{g: g, t: g.Begin(graph.TxOptions{})}
+	a := newGtx(g, g.Begin(graph.TxOptions{}))
+	b := newGtx(g, g.Begin(graph.TxOptions{}))
 	defer a.t.Abort()
 	defer b.t.Abort()
 	if err := a.SetVertexProp(id, "v", int64(1)); err != nil {

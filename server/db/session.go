@@ -152,7 +152,7 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 	var out *rowsResult
 	err = s.d.onLoopReply(func(reply func(error)) {
 		t := s.d.g.Begin(graph.TxOptions{})
-		x := &gtx{g: s.d.g, t: t}
+		x := newGtx(s.d.g, t)
 		res, runErr := drain(s.d.eng, x, p, params, tctx, ctx)
 		if runErr != nil {
 			t.Abort()
@@ -181,7 +181,7 @@ func (s *session) runRead(ctx context.Context, q string, p *cypher.Prepared, par
 	entry := s.d.txs.add(s.info.User, q, func() { lim.killed.Store(true) })
 	end := func() { s.d.txs.remove(entry) }
 	t := s.d.g.Begin(graph.TxOptions{ReadOnly: true})
-	res, err := s.eng.Execute(&gtx{g: s.d.g, t: t}, p, params)
+	res, err := s.eng.Execute(newGtx(s.d.g, t), p, params)
 	if err != nil {
 		t.Abort()
 		end()

@@ -29,10 +29,10 @@ func (s *session) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) 
 	tctx, entry, end := s.txContext(context.WithoutCancel(ctx), "")
 	tx := &explicitTx{s: s, ctx: tctx, entry: entry, end: end, readOnly: meta.ReadOnly}
 	if meta.ReadOnly {
-		tx.x = &gtx{g: s.d.g, t: s.d.g.Begin(graph.TxOptions{ReadOnly: true})}
+		tx.x = newGtx(s.d.g, s.d.g.Begin(graph.TxOptions{ReadOnly: true}))
 		return tx, nil
 	}
-	if err := s.d.onLoop(func() { tx.x = &gtx{g: s.d.g, t: s.d.g.Begin(graph.TxOptions{})} }); err != nil {
+	if err := s.d.onLoop(func() { tx.x = newGtx(s.d.g, s.d.g.Begin(graph.TxOptions{})) }); err != nil {
 		end()
 		return nil, err
 	}
