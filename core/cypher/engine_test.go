@@ -107,3 +107,21 @@ func TestVarLengthStreams(t *testing.T) {
 		t.Fatal("Next after Close returned a row")
 	}
 }
+
+// TestIntFloatComparisonsAreExact checks that comparing an integer with a
+// float never rounds the integer to float64 first: 2^53+1 is not 2^53.0.
+func TestIntFloatComparisonsAreExact(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	got := run(t, e, cyphertest.New(), `WITH 9007199254740993 AS i, 9007199254740992.0 AS f
+RETURN i > f AS gt, i = f AS eq, i <> f AS ne, [x IN [f, i] | x] AS l
+ORDER BY gt`)
+	want := "gt | eq | ne | l\ntrue | false | true | [9.007199254740992e+15, 9007199254740993]\n"
+	if got != want {
+		t.Fatalf("got\n%swant\n%s", got, want)
+	}
+	got = run(t, e, cyphertest.New(), `UNWIND [9007199254740993, 9007199254740992.0, 9007199254740992] AS x
+RETURN x ORDER BY x DESC`)
+	if !strings.HasPrefix(got, "x\n9007199254740993\n") {
+		t.Fatalf("ORDER BY rounds integers through float64:\n%s", got)
+	}
+}

@@ -67,19 +67,9 @@ func equal(a, b value.Value) tri {
 		return triNull
 	}
 	switch x := a.(type) {
-	case int64:
-		switch y := b.(type) {
-		case int64:
-			return triOf(x == y)
-		case float64:
-			return triOf(float64(x) == y)
-		}
-		return triFalse
-	case float64:
-		if isNumber(b) {
-			return triOf(x == toFloat(b))
-		}
-		return triFalse
+	case int64, float64:
+		// exact across int and float: core/value never rounds the integer
+		return tri(value.Equal(a, b))
 	case bool:
 		y, ok := b.(bool)
 		return triOf(ok && x == y)
@@ -143,8 +133,8 @@ func equal(a, b value.Value) tri {
 		}
 		return res
 	}
-	// temporal, spatial, bytes: structural equality
-	return triOf(equivalent(a, b))
+	// temporal, spatial, bytes: core/value's rules
+	return tri(value.Equal(a, b))
 }
 
 // equivalent is equality for grouping and DISTINCT: null equals null, NaN
@@ -202,32 +192,6 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-func cmpFloat(a, b float64) int {
-	an, bn := math.IsNaN(a), math.IsNaN(b)
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpNumbers(a, b value.Value) int {
-	if x, ok := a.(int64); ok {
-		if y, ok := b.(int64); ok {
-			return cmpInt(x, y)
-		}
-	}
-	return cmpFloat(toFloat(a), toFloat(b))
-}
-
 // orderCompare is the total order used by ORDER BY, DISTINCT and grouping.
 func orderCompare(a, b value.Value) int {
 	ra, rb := orderRank(a), orderRank(b)
@@ -235,21 +199,6 @@ func orderCompare(a, b value.Value) int {
 		return cmpInt(int64(ra), int64(rb))
 	}
 	switch x := a.(type) {
-	case nil:
-		return 0
-	case int64, float64:
-		return cmpNumbers(a, b)
-	case bool:
-		y := b.(bool)
-		switch {
-		case x == y:
-			return 0
-		case !x:
-			return -1
-		}
-		return 1
-	case string:
-		return strings.Compare(x, b.(string))
 	case nodeRef:
 		return cmpInt(x.id, b.(nodeRef).id)
 	case relRef:
@@ -277,43 +226,10 @@ func orderCompare(a, b value.Value) int {
 			}
 		}
 		return cmpInt(int64(len(kx)), int64(len(ky)))
-	case value.Date:
-		return cmpInt(x.Days, b.(value.Date).Days)
-	case value.LocalTime:
-		return cmpInt(x.Nanos, b.(value.LocalTime).Nanos)
-	case value.Time:
-		y := b.(value.Time)
-		return cmpInt(x.Nanos-int64(x.OffsetSec)*1e9, y.Nanos-int64(y.OffsetSec)*1e9)
-	case value.LocalDateTime:
-		y := b.(value.LocalDateTime)
-		if c := cmpInt(x.Sec, y.Sec); c != 0 {
-			return c
-		}
-		return cmpInt(int64(x.Nsec), int64(y.Nsec))
-	case value.DateTime:
-		y := b.(value.DateTime)
-		if c := cmpInt(x.Sec, y.Sec); c != 0 {
-			return c
-		}
-		return cmpInt(int64(x.Nsec), int64(y.Nsec))
-	case value.Duration:
-		y := b.(value.Duration)
-		for _, c := range []int{cmpInt(x.Months, y.Months), cmpInt(x.Days, y.Days), cmpInt(x.Seconds, y.Seconds), cmpInt(int64(x.Nanos), int64(y.Nanos))} {
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
-	case value.Point:
-		y := b.(value.Point)
-		for _, c := range []int{cmpInt(int64(x.SRID), int64(y.SRID)), cmpFloat(x.X, y.X), cmpFloat(x.Y, y.Y), cmpFloat(x.Z, y.Z)} {
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
 	}
-	return 0
+	// Scalars (null, numbers, strings, booleans, temporal, spatial) hold no
+	// entity references, so core/value's order is the order.
+	return value.Order(a, b)
 }
 
 func pathList(p pathRef) value.List {
@@ -342,19 +258,20 @@ func compareOp(a, b value.Value) (int, bool) {
 	if a == nil || b == nil {
 		return 0, false
 	}
-	if isNumber(a) && isNumber(b) {
-		if isFloatNaN(a) || isFloatNaN(b) {
-			return 0, true // see nanCompare: every comparison with NaN is false
-		}
-		return cmpNumbers(a, b), true
-	}
 	ra, rb := orderRank(a), orderRank(b)
 	if ra != rb {
 		return 0, false
 	}
 	switch x := a.(type) {
-	case string, bool, value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime:
-		return orderCompare(a, b), true
+	case int64, float64, string, bool, value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime:
+		switch c := value.Compare(a, b); c {
+		case value.CmpUnordered:
+			return 0, true // see nanCompare: every comparison with NaN is false
+		case value.CmpNull:
+			return 0, false
+		default:
+			return int(c), true
+		}
 	case value.List:
 		y := b.(value.List)
 		for i := 0; i < len(x) && i < len(y); i++ {
