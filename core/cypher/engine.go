@@ -2,7 +2,7 @@ package cypher
 
 import (
 	"fmt"
-	"math/rand"
+	"math/rand/v2"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -43,7 +43,7 @@ func NewEngine(opts Options) *Engine {
 		opts.PlanCacheSize = 1000
 	}
 	if opts.Rand == nil {
-		opts.Rand = rand.New(rand.NewSource(1))
+		opts.Rand = rand.New(rand.NewPCG(1, 2))
 	}
 	return &Engine{opts: opts, cache: map[string]*Prepared{}}
 }

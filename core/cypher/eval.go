@@ -3,7 +3,7 @@ package cypher
 import (
 	"github.com/quiverdb/quiver/core/cypher/functions"
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"time"

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	mrand "math/rand"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -109,7 +108,7 @@ var engineSeeds atomic.Int64
 // runs on one goroutine (the loop's, or a session's), so none shares one.
 func engineOptions() cypher.Options {
 	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
-	return cypher.Options{Rand: mrand.New(mrand.NewSource(seed)), Now: time.Now}
+	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
 }
 
 // waitLoop polls cond on the loop until it holds or the timeout passes.
