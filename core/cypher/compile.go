@@ -84,6 +84,7 @@ type plan struct {
 	union   string // "", "all" or "distinct"
 	aggKey  map[*FuncCall]string
 	schema  *SchemaStmt
+	admin   AdminStmt
 	explain bool
 	writes  bool
 	profile bool
@@ -107,7 +108,10 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		}
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile}
+	if q.Admin != nil {
+		return pl, nil
+	}
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil
@@ -331,8 +335,10 @@ type drainThen struct {
 
 func (o *drainThen) next(c *execCtx) (row, error) {
 	if !o.done {
-		o.done = true
 		for {
+			if c.yield() {
+				return nil, errYield
+			}
 			r, err := o.in.next(c)
 			if err != nil {
 				return nil, err
@@ -342,6 +348,7 @@ func (o *drainThen) next(c *execCtx) (row, error) {
 			}
 			o.rows = append(o.rows, r)
 		}
+		o.done = true
 		if err := o.f(c, o.rows); err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package db
+package instance
 
 import (
 	"errors"
@@ -50,7 +50,7 @@ func TestGtxNotesConflicts(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != "Neo.TransientError.Transaction.Outdated" {
 		t.Fatalf("conflicting write: %v", err)
 	}
-	if !errors.Is(b.conflict, graph.ErrSerialization) || !errors.Is(b.cause(err), graph.ErrSerialization) {
+	if !errors.Is(b.conflict, graph.ErrSerialization) {
 		t.Fatalf("conflict not noted: %v", b.conflict)
 	}
 	if a.conflict != nil {
