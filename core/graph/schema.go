@@ -169,10 +169,8 @@ func (t *Txn) rschema() *schema {
 	switch {
 	case t.replay:
 		return t.wschema()
-	case t.opts.Isolation == ReadCommitted:
+	case t.opts.Isolation == ReadCommitted && t.state != txDone:
 		return t.g.schemaAt(t.g.visibleTS.Load())
-	case t.sc == nil:
-		t.sc = t.g.schemaAt(t.start)
 	}
 	return t.sc
 }

@@ -64,7 +64,7 @@ type Txn struct {
 	ts     uint64  // commit timestamp once prepared
 	failed error   // a conflict doomed the transaction: it can only abort
 	replay bool    // Apply: no conflict checks, IDs from deltas
-	sc     *schema // the schema version at the snapshot, once looked up
+	sc     *schema // the schema version at the snapshot
 	// pending is the schema version Apply's schema deltas build; Apply
 	// publishes it at the commit timestamp when every delta applied.
 	pending *schema
@@ -74,6 +74,7 @@ type Txn struct {
 // goroutine; write transactions only on the owner goroutine.
 func (g *Graph) Begin(opts TxOptions) *Txn {
 	t := &Txn{g: g, opts: opts, start: g.register()}
+	t.sc = g.schemaAt(t.start) // registered first, so GC keeps it
 	if !opts.ReadOnly {
 		g.nextTx++
 		t.mark = txBit | g.nextTx
