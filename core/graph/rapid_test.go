@@ -74,6 +74,8 @@ type machine struct {
 	exist      map[[2]string]bool
 	unique     map[[2]string]bool
 	schemas    []mSchema  // every schema version, oldest first
+	replica    *Graph          // applies every commit's deltas in timestamp order
+	log        map[int][]Delta // commits not yet applied to the replica
 	readers    []*mReader // open read-only transactions
 }
 
@@ -103,6 +105,8 @@ func ekey(id int64) string { return fmt.Sprintf("e%d", id) }
 func newMachine() *machine {
 	return &machine{
 		g:          New(Options{}),
+		replica:    New(Options{}),
+		log:        map[int][]Delta{},
 		committed:  mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}},
 		changes:    map[int]mState{},
 		lastCommit: map[string]int{},
@@ -534,7 +538,7 @@ func (m *machine) prepare(t *rapid.T) {
 func (m *machine) commit(t *rapid.T) {
 	tx := m.pickAny(t)
 	bad := tx.prepared == 0 && m.violates(tx)
-	ts, _, err := tx.tx.Commit()
+	ts, ds, err := tx.tx.Commit()
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -578,6 +582,7 @@ func (m *machine) commit(t *rapid.T) {
 		}
 	}
 	m.changes[want] = change.clone()
+	m.log[want] = slices.Clone(ds)
 	m.drop(tx)
 }
 
@@ -618,16 +623,17 @@ func (m *machine) schemaOp(t *rapid.T) {
 	}
 	last := m.g.LastCommitTS()
 	var ts uint64
+	var ds []Delta
 	var err error
 	switch {
 	case constraint && exists:
-		ts, _, err = m.g.DropConstraint(item)
+		ts, ds, err = m.g.DropConstraint(item)
 	case constraint:
-		ts, _, err = m.g.CreateConstraint(item)
+		ts, ds, err = m.g.CreateConstraint(item)
 	case exists:
-		ts, _, err = m.g.DropIndex(item)
+		ts, ds, err = m.g.DropIndex(item)
 	default:
-		ts, _, err = m.g.CreateIndex(item)
+		ts, ds, err = m.g.CreateIndex(item)
 	}
 	c := [2]string{item.Name, item.Key}
 	if constraint && !exists && !m.constraintHolds(kind, c) {
@@ -643,6 +649,7 @@ func (m *machine) schemaOp(t *rapid.T) {
 		t.Fatalf("%v: %v", item, err)
 	}
 	m.schemaCommitted(t, ts, item, !exists)
+	m.log[m.seq] = ds
 	switch {
 	case kind == KindExistence && exists:
 		delete(m.exist, c)
@@ -775,6 +782,40 @@ func (m *machine) snapshot(t *rapid.T) {
 	m.checkSchema(t, tx, fresh.schemaAt(1).items, m.schemas[m.schemaAt(at)].items)
 }
 
+// checkReplica applies the decided commits to the replica in timestamp
+// order (up to the oldest undecided prepared one), acknowledges what the
+// primary has acknowledged, and checks that a reader there sees the state
+// and the schema at that timestamp.
+func (m *machine) checkReplica(t *rapid.T) {
+	limit := m.seq + 1
+	for _, tx := range m.txs {
+		if tx.prepared != 0 {
+			limit = min(limit, tx.prepared)
+		}
+	}
+	for _, ts := range slices.Sorted(maps.Keys(m.log)) {
+		if ts >= limit {
+			break
+		}
+		if err := m.replica.Apply(uint64(ts), m.log[ts]); err != nil {
+			t.Fatalf("replica: applying %d: %v", ts, err)
+		}
+		delete(m.log, ts)
+	}
+	at := min(m.visible(), int(m.replica.LastCommitTS()))
+	if err := m.replica.MarkAcknowledged(uint64(at)); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.replica.VisibleTS(); got != uint64(at) {
+		t.Fatalf("replica visible at %d, want %d", got, at)
+	}
+	r := m.replica.Begin(TxOptions{ReadOnly: true})
+	defer r.Abort()
+	checkView(t, r, m.stateAt(at))
+	m.checkSchema(t, r, r.Schema(), m.schemas[m.schemaAt(at)].items)
+	m.checkIndexUse(t, r, at, false)
+}
+
 // checkSchema compares a schema listing with the model's.
 func (m *machine) checkSchema(t *rapid.T, tx *Txn, got []SchemaItem, want map[SchemaItem]bool) {
 	w := slices.SortedFunc(maps.Keys(want), compareItems)
@@ -812,6 +853,7 @@ func (m *machine) checkIndexUse(t *rapid.T, tx *Txn, ts int, write bool) {
 // check compares what every open transaction and a fresh reader see with
 // the model.
 func (m *machine) check(t *rapid.T) {
+	m.checkReplica(t)
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
 	checkView(t, r, m.stateAt(m.visible()))
