@@ -197,6 +197,7 @@ type Stats struct {
 	Prepared        int    // prepared, undecided transactions
 	Vertices        int64  // vertices after the last commit (acknowledged or not)
 	Edges           int64  // edges after the last commit (acknowledged or not)
+	SchemaVersions  int    // schema versions kept (1 once no reader needs an older one)
 }
 
 // Stats returns the graph's bookkeeping (owner only).
@@ -212,6 +213,9 @@ func (g *Graph) Stats() Stats {
 		Edges:           g.nEdges,
 	}
 	st.OpenSnapshots = g.openSnapshots()
+	for sc := g.schema.Load(); sc != nil; sc = sc.prev.Load() {
+		st.SchemaVersions++
+	}
 	return st
 }
 

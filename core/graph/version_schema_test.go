@@ -9,13 +9,7 @@ import (
 )
 
 // schemaChain counts the schema versions GC has not unlinked.
-func schemaChain(g *Graph) int {
-	n := 0
-	for s := g.schema.Load(); s != nil; s = s.prev.Load() {
-		n++
-	}
-	return n
-}
+func schemaChain(g *Graph) int { return g.Stats().SchemaVersions }
 
 // viaIndex reports whether a label scan of tx walks an index.
 func viaIndex(tx *Txn, label string) bool { return tx.VerticesByLabel(label).mode == iterList }
