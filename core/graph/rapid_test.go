@@ -73,10 +73,10 @@ type machine struct {
 	txs        []*mTx
 	exist      map[[2]string]bool
 	unique     map[[2]string]bool
-	schemas    []mSchema  // every schema version, oldest first
+	schemas    []mSchema       // every schema version, oldest first
 	replica    *Graph          // applies every commit's deltas in timestamp order
 	log        map[int][]Delta // commits not yet applied to the replica
-	readers    []*mReader // open read-only transactions
+	readers    []*mReader      // open read-only transactions
 }
 
 // mSchema is the model's schema version from commit timestamp ts on.
