@@ -2,8 +2,15 @@
 // durability, recovered from the node's disk at Start, with the commit path
 // graph commit → WAL append → group commit → visibility. It is a
 // deterministic core node: everything runs in calls from the host, one at a
-// time, and completions arrive as callbacks on the node's loop. Replication
-// and the management endpoint will join it later.
+// time, and completions arrive as callbacks on the node's loop.
+//
+// It is also the query entry point (session.go, result.go, admin.go):
+// sessions run auto-commit and explicit transactions, results are pulled
+// in batches, bookmarks are built and checked here, and every error
+// carries a Neo4j status code decided here. Bolt (server/db) and the
+// simulator's clients both use it; offloop.go says which calls the real
+// host may make off the loop. Replication and the management endpoint
+// will join it later.
 package instance
 
 import (
