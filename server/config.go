@@ -22,6 +22,7 @@ type Config struct {
 	DataDirectory     string
 	WALEnabled        bool
 	WALSyncEvery      int
+	WALSyncDepth      int
 	SnapshotInterval  time.Duration
 	QueryTimeout      time.Duration
 	AuthUser          string
@@ -47,6 +48,8 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	fs.BoolVar(&c.WALEnabled, "storage-wal-enabled", true, "fsync the WAL (group commit); false still writes it but never fsyncs, so a machine crash can lose commits")
 	fs.IntVar(&c.WALSyncEvery, "storage-wal-file-flush-every-n-tx", 0,
 		"fsync every N commits instead of group commit (0 = group commit; N > 0 can lose reported commits on a machine crash)")
+	fs.IntVar(&c.WALSyncDepth, "storage-wal-sync-depth", 2,
+		"group commit: how many WAL fsyncs may be in flight at once (1 = one at a time)")
 	snap := fs.Int("storage-snapshot-interval-sec", 0, "seconds between snapshots (0 = none)")
 	qt := fs.Int("query-execution-timeout-sec", 600, "server-side transaction timeout in seconds (0 = none)")
 	fs.StringVar(&c.AuthUser, "auth-user", "", "user name required from clients (also QUIVER_USER); empty accepts anyone")
@@ -95,6 +98,8 @@ func (c *Config) validate(snap, qt int) error {
 		return fmt.Errorf("--storage-snapshot-interval-sec must be >= 0, got %d", snap)
 	case qt < 0:
 		return fmt.Errorf("--query-execution-timeout-sec must be >= 0, got %d", qt)
+	case c.WALSyncDepth < 1:
+		return fmt.Errorf("--storage-wal-sync-depth must be at least 1, got %d", c.WALSyncDepth)
 	case c.MaxConnections < 1:
 		return fmt.Errorf("--bolt-max-connections must be at least 1, got %d", c.MaxConnections)
 	case c.DataDirectory == "":

@@ -81,6 +81,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("cannot listen for Bolt on %s (is the port busy?): %w", cfg.boltAddr(), err)
 	}
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
+		SyncDepth:        cfg.WALSyncDepth,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Log: log})
 	if err != nil {

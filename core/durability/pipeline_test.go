@@ -142,3 +142,44 @@ func TestEarlierBatchHearsLaterFailure(t *testing.T) {
 		t.Fatalf("%d fsyncs missed the failure", n)
 	}
 }
+
+// TestSecondFsyncOnlyEarly: with a Clock, a commit arriving early in an
+// fsync gets a second fsync at once; one arriving when the fsync has run
+// more than half as long as the last one took waits for it instead.
+func TestSecondFsyncOnlyEarly(t *testing.T) {
+	fs, s, _ := newSimFS(12)
+	fs.SetSyncLatency(func(*rand.Rand) time.Duration { return 4 * time.Millisecond })
+	st, _, _ := openT(t, fs, Options{SyncDepth: 2, Clock: schedClock{s}})
+	done := 0
+	commit := func(i int64) {
+		st.Append(1, uint64(i), txDeltas(i), func(err error) {
+			if err != nil {
+				t.Fatalf("commit %d: %v", i, err)
+			}
+			done++
+		})
+	}
+	at := func(d time.Duration, f func()) { // runs f at d from now, running what comes before
+		ran := false
+		s.After(d, func() { f(); ran = true })
+		for !ran && s.step() {
+		}
+	}
+	commit(1) // creates the segment; its fsync measures 4 ms
+	s.drain()
+	commit(2)
+	at(time.Millisecond, func() { commit(3) })
+	if len(st.inflight) != 2 {
+		t.Fatalf("%d fsyncs in flight 1 ms into the first, want 2", len(st.inflight))
+	}
+	s.drain()
+	commit(4)
+	at(3*time.Millisecond, func() { commit(5) })
+	if len(st.inflight) != 1 || len(st.waiting) != 1 {
+		t.Fatalf("3 ms into a 4 ms fsync: %d in flight, %d waiting; want 1 and 1", len(st.inflight), len(st.waiting))
+	}
+	s.drain()
+	if done != 5 {
+		t.Fatalf("%d of 5 commits completed", done)
+	}
+}

@@ -32,7 +32,9 @@ type Options struct {
 	// its own handle of the segment, since Linux reports a write-back error
 	// to one fsync per open file description; batches complete strictly in
 	// order, and a failed fsync fails its batch and every later one. 1 is
-	// one fsync at a time.
+	// one fsync at a time. With a Clock, a batch does not start beside an
+	// fsync that has already run half as long as the last one took: waiting
+	// for it costs its commits little, and each fsync costs CPU.
 	SyncDepth int
 	// SnapshotRetention is how many snapshots to keep (default 3). WAL
 	// segments older than the oldest kept snapshot are removed.
@@ -249,7 +251,7 @@ func (s *Store) schedule() {
 // batch waits for that fsync.
 func (s *Store) kick() {
 	defer s.maybeIdle()
-	if s.failed != nil || len(s.inflight) >= s.opts.SyncDepth || s.barrier > 0 || len(s.buf) == 0 {
+	if s.failed != nil || len(s.inflight) >= s.opts.SyncDepth || s.barrier > 0 || len(s.buf) == 0 || s.nearlyDone() {
 		return
 	}
 	if s.cur == nil || s.cur.Size() >= s.opts.SegmentSize {
@@ -338,6 +340,19 @@ func (s *Store) startSync() {
 	h.Sync(func(err error) { s.synced(b, err) })
 }
 
+// nearlyDone reports whether the newest in-flight fsync has run for more
+// than half as long as the last one took: then the commits waiting lose
+// little by waiting for it and sharing the next fsync, while a fsync of
+// their own would cost its CPU and split the writers into two groups.
+// Without a Clock it never holds a batch back.
+func (s *Store) nearlyDone() bool {
+	if len(s.inflight) == 0 || s.opts.Clock == nil || s.opts.SyncEvery != 0 {
+		return false
+	}
+	last := s.inflight[len(s.inflight)-1]
+	return s.opts.Clock.Monotonic()-last.start > s.lastSync/2
+}
+
 // syncHandle returns the handle for the next batch's fsync, opening the
 // segment again when that handle does not exist yet.
 func (s *Store) syncHandle() (disk.File, error) {
@@ -393,7 +408,9 @@ func (s *Store) synced(b *batch, err error) {
 	if released == 0 {
 		return
 	}
-	s.startGather(released + len(s.waiting))
+	if len(s.inflight) == 0 {
+		s.startGather(released + len(s.waiting))
+	}
 	if s.gather == 0 {
 		s.kick()
 	}
