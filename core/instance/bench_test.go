@@ -136,6 +136,18 @@ func BenchmarkWriteGroupCommit8(b *testing.B) {
 	benchWriters(b, Config{}, 8)
 }
 
+// BenchmarkWriteGroupCommit8Depth1 is BenchmarkWriteGroupCommit8 with one
+// fsync at a time (the default keeps two in flight), for comparison in one
+// run.
+func BenchmarkWriteGroupCommit8Depth1(b *testing.B) {
+	benchWriters(b, Config{Durability: durability.Options{SyncDepth: 1}}, 8)
+}
+
+// BenchmarkWriteGroupCommit8Depth4 keeps up to four fsyncs in flight.
+func BenchmarkWriteGroupCommit8Depth4(b *testing.B) {
+	benchWriters(b, Config{Durability: durability.Options{SyncDepth: 4}}, 8)
+}
+
 // BenchmarkWriteGroupCommit64: group commit with 64 concurrent writers:
 // more commits share each fsync.
 func BenchmarkWriteGroupCommit64(b *testing.B) {
