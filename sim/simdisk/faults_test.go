@@ -198,10 +198,17 @@ func TestFaultsAdd(t *testing.T) {
 	}
 }
 
+// syncResults are the two syncs' results and what survived the crash.
+type syncResults struct {
+	err1, err2 error
+	survived   string
+}
+
 // twoSyncs appends "a", syncs it on h1, appends "b" and syncs on h2, with
 // the first sync failing; latencies say which completes first. It returns
 // both results and what survives a crash.
-func twoSyncs(t *testing.T, sameHandle, firstCompletesFirst bool) (err1, err2 error, survived string) {
+func twoSyncs(t *testing.T, sameHandle, firstCompletesFirst bool) syncResults {
+	var err1, err2 error
 	t.Helper()
 	f, s := newTestFS(23)
 	h1 := durableFile(t, f, s, "d", "f")
@@ -227,27 +234,27 @@ func twoSyncs(t *testing.T, sameHandle, firstCompletesFirst bool) (err1, err2 er
 		t.Fatalf("%d syncs completed, want 2", called)
 	}
 	f.Crash(false)
-	return err1, err2, content(t, f, "d/f")
+	return syncResults{err1, err2, content(t, f, "d/f")}
 }
 
 func TestFailedSyncIsReportedOncePerHandle(t *testing.T) {
 	// two handles: the sync in flight on the other handle reports it too
-	err1, err2, got := twoSyncs(t, false, true)
-	if err1 == nil || err2 == nil || got != "" {
-		t.Fatalf("two handles: %v, %v, %q survived; want both failed, nothing durable", err1, err2, got)
+	r := twoSyncs(t, false, true)
+	if r.err1 == nil || r.err2 == nil || r.survived != "" {
+		t.Fatalf("two handles: %+v; want both failed, nothing durable", r)
 	}
 	// one handle: the second sync completes quietly, having made nothing durable
-	err1, err2, got = twoSyncs(t, true, true)
-	if err1 == nil || err2 != nil || got != "" {
-		t.Fatalf("one handle: %v, %v, %q survived; want the error once and nothing durable", err1, err2, got)
+	r = twoSyncs(t, true, true)
+	if r.err1 == nil || r.err2 != nil || r.survived != "" {
+		t.Fatalf("one handle: %+v; want the error once and nothing durable", r)
 	}
 }
 
 func TestLaterSyncMayCompleteFirst(t *testing.T) {
 	// the second sync succeeds before the first fails: it made both
 	// appends durable, and the failure is still reported to the first
-	err1, err2, got := twoSyncs(t, false, false)
-	if err1 == nil || err2 != nil || got != "ab" {
-		t.Fatalf("%v, %v, %q survived; want the first failed, the second durable with both", err1, err2, got)
+	r := twoSyncs(t, false, false)
+	if r.err1 == nil || r.err2 != nil || r.survived != "ab" {
+		t.Fatalf("%+v; want the first failed, the second durable with both", r)
 	}
 }
