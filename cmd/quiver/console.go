@@ -31,10 +31,7 @@ func runConsole(args []string) error {
 	user := fs.String("username", os.Getenv("QUIVER_USER"), "user name")
 	pass := fs.String("password", os.Getenv("QUIVER_PASSWORD"), "password")
 	exec := fs.String("e", "", "run these ';'-separated queries and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := parseFlags(fs, args, "quiver console [--host H] [--port P] [-e QUERIES] [--format tabular|csv|json]"); err != nil {
 		return err
 	}
 	auth := neo4j.NoAuth()

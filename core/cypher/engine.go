@@ -24,6 +24,10 @@ type Options struct {
 	// read once per execution, so one statement sees one instant. Nil makes
 	// those calls an error.
 	Now func() time.Time
+	// Host supplies the version, settings and memory and disk figures
+	// that SHOW VERSION, SHOW CONFIG, SHOW STORAGE INFO and
+	// dbms.components() report. Nil reports them as unknown.
+	Host func() HostInfo
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core

@@ -22,6 +22,7 @@ import (
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
 	"github.com/quiverdb/quiver/server/loop"
 )
@@ -41,6 +42,12 @@ type Config struct {
 	// User and Password enable basic authentication when User is set.
 	User, Password string
 	Log            *zap.Logger
+	// WrapFS, when set, wraps the data directory's file system (the server
+	// meters WAL and snapshot files through it).
+	WrapFS func(disk.FS) disk.FS
+	// Host tells the engine what only the host knows (version, settings,
+	// memory and disk figures) for SHOW STORAGE INFO and friends.
+	Host func() cypher.HostInfo
 }
 
 // DB is an open standalone instance.
@@ -79,12 +86,16 @@ func Open(cfg Config) (*DB, error) {
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
 	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
-	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
+	var dfs disk.FS = fs
+	if cfg.WrapFS != nil {
+		dfs = cfg.WrapFS(fs)
+	}
+	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log,
 		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
-		opts := engineOptions()
+		opts := d.engineOptions()
 		opts.Snapshot = d.snapshotNow
 		d.eng = cypher.NewEngine(opts)
 	})
@@ -106,9 +117,16 @@ var engineSeeds atomic.Int64
 // engineOptions gives an engine the real wall clock for date(), datetime()
 // and friends, and its own randomly seeded source for rand(): each engine
 // runs on one goroutine (the loop's, or a session's), so none shares one.
-func engineOptions() cypher.Options {
+func (d *DB) engineOptions() cypher.Options {
 	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
-	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
+	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now, Host: d.cfg.Host}
+}
+
+// Stats returns the graph's counts (vertices, edges, timestamps), read on
+// the loop; ok is false once the database is shutting down.
+func (d *DB) Stats() (st graph.Stats, ok bool) {
+	ok = d.loop.Do(func() { st = d.g.Stats() })
+	return st, ok
 }
 
 // waitLoop polls cond on the loop until it holds or the timeout passes.

@@ -43,7 +43,7 @@ func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
 
 // Open implements bolt.Backend.
 func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
-	return &session{d: d, info: info, eng: cypher.NewEngine(engineOptions())}
+	return &session{d: d, info: info, eng: cypher.NewEngine(d.engineOptions())}
 }
 
 type session struct {
