@@ -160,6 +160,9 @@ func (qo *queryObs) finish(typ string, err error, cancelled bool) {
 		code, msg := bolt.Classify(err)
 		o.m.errors.WithLabelValues(code).Inc()
 		fields = append(fields, zap.String("code", code), zap.String("error", msg))
+		if msg != err.Error() {
+			fields = append(fields, zap.String("cause", err.Error()))
+		}
 	}
 	switch {
 	case o.slow > 0 && d >= o.slow:

@@ -1,12 +1,14 @@
 package cypher
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -455,7 +457,10 @@ func wrapSchemaErr(err error) error {
 	if strings.Contains(strings.ToLower(err.Error()), "violat") {
 		code = CodeConstraint
 	}
-	return &Error{Code: code, Detail: "SchemaError", Phase: PhaseRuntime, Msg: err.Error()}
+	if errors.As(err, new(*graph.ConstraintError)) {
+		code = CodeConstraint
+	}
+	return &Error{Code: code, Detail: "SchemaError", Phase: PhaseRuntime, Msg: UserMessage(err)}
 }
 
 // drainOp pulls its input to the end and yields nothing.
