@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quiverdb/quiver/bolt"
 )
 
 // Version is Quiver's version, reported by --version, SHOW VERSION and
@@ -81,7 +83,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	fs.StringVar(&c.LogFile, "log-file", "", "also write the log to this file (appended; empty = standard error only)")
 	slow := fs.Int("log-slow-query-ms", 1000, "log queries that take at least this many milliseconds at WARNING (0 = off)")
 	fs.BoolVar(&c.LogQueryParams, "log-query-parameters", false, "include query parameters in query log lines")
-	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default Neo4j/5.4.0 compatible)")
+	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default \""+bolt.DefaultAgent+"\")")
 	fs.String("flag-file", "", "read flags from this file: one --name=value per line, # starts a comment; flags given on the command line win")
 	fs.Bool("version", false, "print the version and exit")
 	return func() {
