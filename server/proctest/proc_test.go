@@ -136,7 +136,7 @@ func TestConsole(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{`| name  | n`, `"a;b"`, `(:K {name: "a;b"})`, "1 rows in set"} {
+	for _, want := range []string{`| name  | n`, `"a;b"`, `(:K {name: "a;b"})`, "1 row in set", "1 node created, 1 property set, 1 label added"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("console -e output lacks %q:\n%s", want, out)
 		}
