@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -51,8 +52,22 @@ func ConstraintName(c ConstraintInfo) string {
 }
 
 // changeSchema creates or drops an index or constraint, honouring IF [NOT]
-// EXISTS and resolving a DROP by name.
+// EXISTS and resolving a DROP by name. The transaction's snapshot may not
+// yet show a schema change that was just made, so a create or drop that
+// the storage refuses as already done also counts as a no-op under IF [NOT]
+// EXISTS.
 func changeSchema(c *execCtx, st SchemaTx, s *SchemaStmt) error {
+	before := *c.stats
+	err := changeSchemaOnce(c, st, s)
+	if err != nil && ((s.IfNotExists && strings.Contains(err.Error(), "already exists")) ||
+		(s.IfExists && strings.Contains(err.Error(), "does not exist"))) {
+		*c.stats = before
+		return nil
+	}
+	return err
+}
+
+func changeSchemaOnce(c *execCtx, st SchemaTx, s *SchemaStmt) error {
 	switch s.Kind {
 	case "create-index", "drop-index":
 		label, prop, exists := s.Label, s.Property, false

@@ -156,16 +156,30 @@ func (d *DB) Close() {
 
 // commitOnLoop logs the schema changes made through x, commits x and calls
 // done once durable and visible. It runs on the loop.
+//
+// A schema change is acknowledged like any commit: done waits for every
+// schema entry's log to be durable and visible as well as for the
+// transaction, so the next query sees the new index or constraint.
 func (d *DB) commitOnLoop(x *gtx, done func(ts uint64, err error)) {
-	for _, sc := range x.schema {
-		d.in.Log(sc.ts, sc.deltas, func(uint64, error) {})
-	}
-	d.in.Commit(x.t, func(ts uint64, err error) {
-		if err == nil && ts == 0 {
-			ts = d.g.VisibleTS()
+	pending := len(x.schema) + 1
+	var last uint64
+	var first error
+	finish := func(ts uint64, err error) {
+		if err != nil && first == nil {
+			first = err
 		}
-		done(ts, err)
-	})
+		last = max(last, ts)
+		if pending--; pending == 0 {
+			if first == nil && last == 0 {
+				last = d.g.VisibleTS()
+			}
+			done(last, first)
+		}
+	}
+	for _, sc := range x.schema {
+		d.in.Log(sc.ts, sc.deltas, finish)
+	}
+	d.in.Commit(x.t, finish)
 }
 
 // onLoop runs f on the loop and waits for it, or fails if the loop stopped.
