@@ -161,7 +161,7 @@ func formatPath(p dbtype.Path) string {
 			continue
 		}
 		r := p.Relationships[i]
-		if r.StartId == n.Id && r.EndId == p.Nodes[i+1].Id {
+		if r.StartElementId == n.ElementId && r.EndElementId == p.Nodes[i+1].ElementId {
 			b.WriteString("-" + formatRel(r) + "->")
 		} else {
 			b.WriteString("<-" + formatRel(r) + "-")

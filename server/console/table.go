@@ -177,9 +177,9 @@ func jsonValue(v any) any {
 		}
 		return out
 	case dbtype.Node:
-		return map[string]any{"id": x.Id, "elementId": x.ElementId, "labels": x.Labels, "properties": jsonValue(x.Props)}
+		return map[string]any{"elementId": x.ElementId, "labels": x.Labels, "properties": jsonValue(x.Props)}
 	case dbtype.Relationship:
-		return map[string]any{"id": x.Id, "elementId": x.ElementId, "type": x.Type, "start": x.StartId, "end": x.EndId, "properties": jsonValue(x.Props)}
+		return map[string]any{"elementId": x.ElementId, "type": x.Type, "start": x.StartElementId, "end": x.EndElementId, "properties": jsonValue(x.Props)}
 	case dbtype.Path:
 		nodes := make([]any, len(x.Nodes))
 		for i, n := range x.Nodes {
