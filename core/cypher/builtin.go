@@ -35,6 +35,8 @@ func (e *Engine) builtinProcedures() []Procedure {
 			run: func(*execCtx, []value.Value) ([][]value.Value, error) {
 				return [][]value.Value{{"Quiver", value.List{e.host().Version}, "community"}}, nil
 			}},
+		e.showProcedure("quiver.show.indexes", "show-indexes"),
+		e.showProcedure("quiver.show.constraints", "show-constraints"),
 		{Name: "mg.procedures", Outputs: []ProcParam{{Name: "name", Type: "STRING"}, {Name: "signature", Type: "STRING"},
 			{Name: "is_write", Type: "BOOLEAN"}, {Name: "path", Type: "STRING"}, {Name: "is_editable", Type: "BOOLEAN"}},
 			run: func(*execCtx, []value.Value) ([][]value.Value, error) { return e.procedureRows(), nil }},
@@ -71,4 +73,30 @@ func Signature(p Procedure) string {
 		return strings.Join(parts, ", ")
 	}
 	return p.Name + "(" + params(p.Inputs) + ") :: (" + params(p.Outputs) + ")"
+}
+
+// showProcedure is the procedure behind SHOW INDEXES|CONSTRAINTS YIELD ...:
+// the statement's rows as procedure output.
+func (e *Engine) showProcedure(name, kind string) Procedure {
+	stmt := &SchemaStmt{Kind: kind}
+	cols := schemaColumns(stmt)
+	outs := make([]ProcParam, len(cols))
+	for i, c := range cols {
+		outs[i] = ProcParam{Name: c, Type: "ANY"}
+	}
+	return Procedure{Name: name, Outputs: outs, run: func(c *execCtx, _ []value.Value) ([][]value.Value, error) {
+		st, ok := c.tx.(SchemaTx)
+		if !ok {
+			return nil, runtimeErr(CodeSemanticError, "Unsupported", "this transaction does not support schema statements")
+		}
+		var out [][]value.Value
+		for _, r := range e.show(c, st, stmt) {
+			vals := make([]value.Value, len(cols))
+			for i, col := range cols {
+				vals[i] = r[col]
+			}
+			out = append(out, vals)
+		}
+		return out, nil
+	}}
 }

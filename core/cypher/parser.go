@@ -142,8 +142,11 @@ func (p *parser) parseStatement() *Query {
 	} else if p.accept("PROFILE") {
 		q.Profile = true
 	}
-	if s := p.parseSchema(); s != nil {
+	pos := p.tok().pos
+	if s := p.parseSchema(); s != nil && !(showProcedure[s.Kind] != "" && (p.is("YIELD") || p.is("WHERE"))) {
 		q.Schema = s
+	} else if s != nil {
+		q.Parts = append(q.Parts, p.parseShowQuery(pos, s))
 	} else {
 		q.Parts = append(q.Parts, p.parseSingle())
 		for p.accept("UNION") {
@@ -157,6 +160,37 @@ func (p *parser) parseStatement() *Query {
 	}
 	q.Params = p.params
 	return q
+}
+
+// showProcedure names the built-in procedure behind a SHOW statement that
+// takes Neo4j's YIELD ... WHERE ... RETURN ... tail.
+var showProcedure = map[string]string{
+	"show-indexes": "quiver.show.indexes", "show-constraints": "quiver.show.constraints",
+}
+
+// parseShowQuery parses the tail of SHOW INDEXES|CONSTRAINTS [YIELD ...]
+// [WHERE ...] [clauses] as a CALL of the statement's built-in procedure
+// followed by those clauses.
+func (p *parser) parseShowQuery(pos Pos, s *SchemaStmt) *SingleQuery {
+	c := &CallClause{clauseNode: clauseNode{P: pos}, Name: showProcedure[s.Kind]}
+	if p.accept("WHERE") {
+		c.YieldAll = true
+		c.Where = p.parseExpr()
+	} else {
+		p.parseYield(c)
+	}
+	sq := &SingleQuery{Clauses: []Clause{c}}
+	if c.YieldAll && c.Where != nil {
+		// SHOW ... WHERE: yield every column under its own name.
+		c.YieldAll = false
+		for _, col := range schemaColumns(s) {
+			c.Yields = append(c.Yields, YieldItem{P: pos, Field: col, Var: col})
+		}
+	}
+	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") {
+		sq.Clauses = append(sq.Clauses, p.parseClause())
+	}
+	return sq
 }
 
 func (p *parser) parseSingle() *SingleQuery {
@@ -246,10 +280,16 @@ func (p *parser) parseCall(cn clauseNode) Clause {
 	} else {
 		c.Implicit = true
 	}
+	p.parseYield(c)
+	return c
+}
+
+// parseYield reads a CALL's optional YIELD items (or *) and WHERE.
+func (p *parser) parseYield(c *CallClause) {
 	if p.accept("YIELD") {
 		if p.acceptP("*") {
 			c.YieldAll = true
-			return c
+			return
 		}
 		for {
 			it := YieldItem{P: p.tok().pos, Field: p.symbolicName("a procedure output")}
@@ -266,7 +306,6 @@ func (p *parser) parseCall(cn clauseNode) Clause {
 			c.Where = p.parseExpr()
 		}
 	}
-	return c
 }
 
 func (p *parser) parseMatch(cn clauseNode, optional bool) Clause {
