@@ -7,7 +7,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/graph"
@@ -182,10 +182,13 @@ func (d *DB) commitOnLoop(x *gtx, done func(ts uint64, err error)) {
 	d.in.Commit(x.t, finish)
 }
 
+// errShuttingDown is what a query meets once the loop has stopped.
+var errShuttingDown = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the database is shutting down"}
+
 // onLoop runs f on the loop and waits for it, or fails if the loop stopped.
 func (d *DB) onLoop(f func()) error {
 	if !d.loop.Do(f) {
-		return errors.New("the database is shutting down")
+		return errShuttingDown
 	}
 	return nil
 }
@@ -197,7 +200,7 @@ func (d *DB) onLoop(f func()) error {
 func (d *DB) onLoopReply(f func(reply func(error))) error {
 	ch := make(chan error, 1)
 	if !d.loop.Post(func() { f(func(err error) { ch <- err }) }) {
-		return errors.New("the database is shutting down")
+		return errShuttingDown
 	}
 	return <-ch
 }
