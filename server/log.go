@@ -69,7 +69,7 @@ func NewLogger(level, file string) (*zap.Logger, func(), error) {
 		ws = zapcore.NewMultiWriteSyncer(ws, zapcore.Lock(f))
 	}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(LogEncoderConfig()), ws, lvl)
-	log := zap.New(core, zap.AddCaller(), zap.AddStacktrace(zap.ErrorLevel))
+	log := zap.New(core, zap.AddCaller(), zap.AddStacktrace(zap.DPanicLevel))
 	return log, func() {
 		_ = log.Sync()
 		if f != nil {
