@@ -84,7 +84,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	slow := fs.Int("log-slow-query-ms", 1000, "log queries that take at least this many milliseconds at WARNING (0 = off)")
 	fs.BoolVar(&c.LogQueryParams, "log-query-parameters", false, "include query parameters in query log lines")
 	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default \""+bolt.DefaultAgent+"\")")
-	fs.String("flag-file", "", "read flags from this file: one --name=value per line, # starts a comment; flags given on the command line win")
+	fs.String("flag-file", "", "read flags from this file (also QUIVER_FLAG_FILE): one --name=value per line, # starts a comment; flags given on the command line win")
 	fs.Bool("version", false, "print the version and exit")
 	return func() {
 		c.SnapshotInterval = time.Duration(*snap) * time.Second
@@ -120,6 +120,9 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		return probe, ErrVersion
 	}
 	flagFile := fs.Lookup("flag-file").Value.String()
+	if flagFile == "" {
+		flagFile = getenv("QUIVER_FLAG_FILE") // as Memgraph reads MEMGRAPH_CONFIG
+	}
 
 	var c Config
 	fs = newServeFlagSet()

@@ -53,6 +53,21 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 }
 
+// TestConfigFlagFileFromEnvironment: QUIVER_FLAG_FILE names the flag file
+// when the command line does not.
+func TestConfigFlagFileFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	ff := filepath.Join(dir, "quiver.conf")
+	if err := os.WriteFile(ff, []byte("--bolt-port=7999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"QUIVER_FLAG_FILE": ff}
+	c, err := ParseConfig([]string{"--data-directory", filepath.Join(dir, "d")}, func(k string) string { return env[k] }, nil)
+	if err != nil || c.BoltPort != 7999 {
+		t.Errorf("QUIVER_FLAG_FILE: port %d, %v", c.BoltPort, err)
+	}
+}
+
 func TestConfigHelpAndVersion(t *testing.T) {
 	var out strings.Builder
 	_, err := ParseConfig([]string{"--help"}, noEnv, &out)
