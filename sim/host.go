@@ -44,6 +44,7 @@ type Host struct {
 	node         node.Node
 	inc          uint32 // incarnation: bumps whenever the running node goes away
 	paused       bool
+	stopping     bool // a clean shutdown runs: the node goes away when it reports done
 	parkedEvents []*event
 	clock        *Clock
 	disk         Disk
@@ -102,6 +103,7 @@ const (
 	lifeStop
 	lifePause
 	lifeResume
+	lifeStopped
 )
 
 // Addr is the host's network address.
@@ -118,6 +120,9 @@ func (h *Host) Node() node.Node { return h.node }
 
 // Up reports whether a node is running (possibly paused).
 func (h *Host) Up() bool { return h.node != nil }
+
+// Stopping reports whether a clean shutdown runs and has not finished.
+func (h *Host) Stopping() bool { return h.stopping }
 
 // Paused reports whether the host is paused.
 func (h *Host) Paused() bool { return h.paused }
@@ -160,6 +165,7 @@ func (h *Host) goAway() {
 	h.node = nil
 	h.inc++
 	h.paused = false
+	h.stopping = false
 	for _, e := range h.parkedEvents {
 		e.parked = false
 		h.w.release(e)
@@ -188,14 +194,36 @@ func (h *Host) Crash(torn bool) {
 	}
 }
 
-// Stop shuts the node down cleanly (Node.Stop), keeping its disk as written.
-func (h *Host) Stop() {
-	if h.node == nil {
+// Stop shuts the node down cleanly, a fault of its own kind (FaultStop),
+// unlike a crash: Node.Stop runs, and the host keeps running the node's
+// timers, deliveries and sync completions, with the rest of the world, until
+// the node reports that its shutdown finished writing. Only then does the
+// node go away, its disk as written (nothing unsynced is lost), and then,
+// when set, runs with the shutdown's result. A crash before that ends the shutdown as a crash, and
+// then never runs. Stop does nothing to a host that is down or already
+// stopping.
+func (h *Host) Stop(then func(err error)) {
+	if h.node == nil || h.stopping {
 		return
 	}
-	h.w.trace(trLife, lifeStop, uint64(h.idx), 0)
-	h.node.Stop()
-	h.goAway()
+	w := h.w
+	w.faults[FaultStop]++
+	w.trace(trLife, lifeStop, uint64(h.idx), uint64(h.inc))
+	h.stopping = true
+	n, inc := h.node, h.inc
+	n.Stop(func(err error) {
+		if h.inc != inc || h.node != n {
+			return // crashed meanwhile
+		}
+		w.trace(trLife, lifeStopped, uint64(h.idx), boolWord(err != nil))
+		if err != nil {
+			h.log.Warn("clean shutdown failed to write", zap.Error(err))
+		}
+		h.goAway()
+		if then != nil {
+			then(err)
+		}
+	})
 }
 
 // Restart crashes the node if it runs, then starts a new one from the disk.

@@ -220,10 +220,17 @@ func TestSnapshotStopAndRestart(t *testing.T) {
 	if len(snaps) == 0 {
 		t.Fatal("no periodic snapshot")
 	}
-	in.Stop()
+	stopped := 0
+	in.Stop(func(err error) {
+		if err != nil {
+			t.Errorf("clean shutdown: %v", err)
+		}
+		stopped++
+	})
 	w.l.runFor(time.Second)
-	if !in.StopDone() {
-		t.Fatal("clean shutdown did not finish")
+	in.Stop(func(error) { stopped++ }) // after the end: reports at once
+	if stopped != 2 {
+		t.Fatalf("Stop's done ran %d times for two Stops, want 2", stopped)
 	}
 	w.fs.Crash(false)
 	w.l.clear()
@@ -321,4 +328,80 @@ func TestIndexAfterRecoveredIDReservation(t *testing.T) {
 		t.Fatalf("vertex id %d reused (deleted %d)", v, b)
 	}
 	tx.Abort()
+}
+
+// commitOne commits one new vertex on in and runs the loop until done.
+func commitOne(t *testing.T, w *world, in *Instance) {
+	t.Helper()
+	tx := in.Begin(graph.TxOptions{})
+	if _, err := tx.CreateVertex(); err != nil {
+		t.Fatal(err)
+	}
+	in.Commit(tx, func(_ uint64, err error) {
+		if err != nil {
+			t.Errorf("commit: %v", err)
+		}
+	})
+	w.l.runFor(time.Second)
+}
+
+// TestLifecycleCallbacks checks that readiness and the end of a clean
+// shutdown reach the host as callbacks, once each, only after the fsyncs
+// they stand for have completed.
+func TestLifecycleCallbacks(t *testing.T) {
+	w := newWorld(5)
+	commitOne(t, w, w.start(t, Config{NoSnapshotOnStop: true}))
+	w.fs.Crash(false)
+	w.l.clear()
+
+	var ready []error
+	env := w.env()
+	env.Ready = func(err error) { ready = append(ready, err) }
+	in := New(Config{})
+	if err := in.Start(env); err != nil {
+		t.Fatal(err)
+	}
+	if len(ready) != 0 || in.Ready() {
+		t.Fatal("ready before recovery's fsync completed")
+	}
+	w.l.runFor(time.Second)
+	if len(ready) != 1 || ready[0] != nil || !in.Ready() {
+		t.Fatalf("ready calls %v, want one nil", ready)
+	}
+	commitOne(t, w, in)
+	var stopped []error
+	in.Stop(func(err error) { stopped = append(stopped, err) })
+	if len(stopped) != 0 {
+		t.Fatal("Stop reported done before its writes were synced")
+	}
+	w.l.runFor(time.Second)
+	if len(stopped) != 1 || stopped[0] != nil {
+		t.Fatalf("stop calls %v, want one nil", stopped)
+	}
+	if snaps, _ := w.fs.List("snapshots"); len(snaps) != 1 {
+		t.Fatalf("snapshots after a clean shutdown: %v, want one", snaps)
+	}
+	if len(ready) != 1 {
+		t.Fatalf("ready called again: %v", ready)
+	}
+}
+
+// TestReadyReportsFailure: when recovery's own fsync fails, the host hears
+// the error instead of waiting for a readiness that never comes.
+func TestReadyReportsFailure(t *testing.T) {
+	w := newWorld(6)
+	commitOne(t, w, w.start(t, Config{NoSnapshotOnStop: true}))
+	w.l.clear()
+	var ready []error
+	env := w.env()
+	env.Ready = func(err error) { ready = append(ready, err) }
+	w.fs.FailNextSync(errors.New("injected EIO"))
+	in := New(Config{})
+	if err := in.Start(env); err != nil {
+		t.Fatal(err)
+	}
+	w.l.runFor(time.Second)
+	if len(ready) != 1 || !errors.Is(ready[0], ErrNotDurable) || in.Ready() {
+		t.Fatalf("ready calls %v, want one ErrNotDurable", ready)
+	}
 }

@@ -79,8 +79,10 @@ func Open(cfg Config) (*DB, error) {
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
 	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
+	ready := make(chan error, 1)
 	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
-		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))}
+		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+		Ready: func(err error) { ready <- err }}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
@@ -93,9 +95,9 @@ func Open(cfg Config) (*DB, error) {
 		fs.Close()
 		return nil, fmt.Errorf("recovering %s: %w", cfg.Dir, err)
 	}
-	if !d.waitLoop(30*time.Second, d.in.Ready) {
+	if err := d.await(ready); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable", cfg.Dir)
+		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
 	}
 	return d, nil
 }
@@ -111,26 +113,30 @@ func engineOptions() cypher.Options {
 	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
 }
 
-// waitLoop polls cond on the loop until it holds or the timeout passes.
-func (d *DB) waitLoop(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		ok := false
-		if !d.loop.Do(func() { ok = cond() }) {
-			return false
-		}
-		if ok {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
+// lifecycleTimeout bounds how long Open waits for the recovered state to
+// become durable and Close for the shutdown's writing.
+const lifecycleTimeout = 30 * time.Second
+
+// await waits for the instance's lifecycle callback to report on ch.
+func (d *DB) await(ch <-chan error) error {
+	t := time.NewTimer(lifecycleTimeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err
+	case <-t.C:
+		return fmt.Errorf("no answer from the instance within %v", lifecycleTimeout)
 	}
-	return false
 }
 
-// Close stops the instance cleanly (final snapshot, WAL synced and closed).
+// Close stops the instance cleanly (final snapshot, WAL synced and closed)
+// and waits for it to report the shutdown finished.
 func (d *DB) Close() {
-	if d.loop.Do(d.in.Stop) && !d.waitLoop(30*time.Second, d.in.StopDone) {
-		d.log.Warn("clean shutdown did not finish writing in time")
+	stopped := make(chan error, 1)
+	if d.loop.Post(func() { d.in.Stop(func(err error) { stopped <- err }) }) {
+		if err := d.await(stopped); err != nil {
+			d.log.Warn("clean shutdown did not finish writing", zap.Error(err))
+		}
 	}
 	d.loop.Stop()
 	d.fs.Close()
