@@ -40,7 +40,10 @@ type Config struct {
 	QueryTimeout time.Duration
 	// User and Password enable basic authentication when User is set.
 	User, Password string
-	Log            *zap.Logger
+	// Owner says what identifies this server (its Bolt address, say) in
+	// the data directory's lock file, for the error a second server gets.
+	Owner string
+	Log   *zap.Logger
 }
 
 // DB is an open standalone instance.
@@ -48,6 +51,7 @@ type DB struct {
 	cfg  Config
 	log  *zap.Logger
 	loop *loop.Loop
+	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
 	g    *graph.Graph
@@ -56,16 +60,23 @@ type DB struct {
 	txs txRegistry
 }
 
-// Open recovers the data directory and starts the instance on its loop.
+// Open locks the data directory (a second server on it is refused, naming
+// the holder), recovers it and starts the instance on its loop. It returns
+// once the instance reports its recovered state durable and visible.
 func Open(cfg Config) (*DB, error) {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
-	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New()}
+	lock, err := osfs.LockDir(cfg.Dir, cfg.Owner)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
+	}
+	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New(), lock: lock}
 	d.txs.m = map[string]*txEntry{}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
+		lock.Unlock()
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
@@ -93,6 +104,7 @@ func Open(cfg Config) (*DB, error) {
 	if err != nil {
 		d.loop.Stop()
 		fs.Close()
+		lock.Unlock()
 		return nil, fmt.Errorf("recovering %s: %w", cfg.Dir, err)
 	}
 	if err := d.await(ready); err != nil {
@@ -140,6 +152,7 @@ func (d *DB) Close() {
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	d.lock.Unlock()
 }
 
 // commitOnLoop logs the schema changes made through x, commits x and calls
