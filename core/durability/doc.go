@@ -45,6 +45,8 @@
 // share the next one. With Options.Defer the first write of a loop turn waits
 // until the commits already queued on the loop have arrived. A new segment's
 // directory entry is synced before any record goes into it. Options.SyncEvery
-// trades these guarantees for speed (see its documentation). After an IO
+// trades these guarantees for speed (see its documentation), and
+// Options.DisableWAL writes no WAL at all, leaving snapshots as the only
+// persistence. After an IO
 // error the Store refuses further commits; only a restart (recovery) goes on.
 package durability

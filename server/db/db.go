@@ -29,8 +29,9 @@ import (
 // Config configures a DB.
 type Config struct {
 	Dir string // data directory
-	// WAL false keeps writing the WAL but never fsyncs it (except at segment
-	// rotation): commits are fast and a machine crash can lose them.
+	// WAL false writes no WAL at all (Memgraph's --storage-wal-enabled):
+	// commits persist only in snapshots (periodic, CREATE SNAPSHOT, and the
+	// one at clean shutdown), and a crash loses every commit after the last.
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
@@ -82,9 +83,7 @@ func Open(cfg Config) (*DB, error) {
 	d.fs = fs
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
-	if !cfg.WAL {
-		icfg.Durability.SyncEvery = -1
-	}
+	icfg.Durability.DisableWAL = !cfg.WAL
 	// Commits gathered in one turn of the loop go out in one write: posting
 	// the flush straight onto the loop does that without a runtime timer and
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
