@@ -329,4 +329,3 @@ func TestIndexAfterRecoveredIDReservation(t *testing.T) {
 	}
 	tx.Abort()
 }
-
