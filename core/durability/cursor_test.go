@@ -44,8 +44,6 @@ func (c *countFS) ReadFile(name string) ([]byte, error) {
 	return b, err
 }
 
-func (c *countFS) reset() { c.bytes, c.calls, c.files = 0, 0, 0 }
-
 type countFile struct {
 	disk.File
 	c *countFS
