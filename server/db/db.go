@@ -69,6 +69,9 @@ func Open(cfg Config) (*DB, error) {
 		cfg.Log = zap.NewNop()
 	}
 	lock, err := osfs.LockDir(cfg.Dir, cfg.Owner)
+	if errors.Is(err, osfs.ErrInUse) {
+		return nil, err // it names the directory and its holder
+	}
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
