@@ -199,12 +199,13 @@ func (h *Host) Crash(torn bool) {
 // timers, deliveries and sync completions, with the rest of the world, until
 // the node reports that its shutdown finished writing. Only then does the
 // node go away, its disk as written (nothing unsynced is lost), and then,
-// when set, runs with the shutdown's result. A crash before that ends the shutdown as a crash, and
-// then never runs. Stop does nothing to a host that is down or already
-// stopping.
-func (h *Host) Stop(then func(err error)) {
-	if h.node == nil || h.stopping {
-		return
+// when set, runs with the shutdown's result. A crash before that ends the
+// shutdown as a crash, and then never runs. Stop reports whether the
+// shutdown began: it does nothing to a host that is down, paused (a frozen
+// process cannot shut down) or already stopping.
+func (h *Host) Stop(then func(err error)) bool {
+	if h.node == nil || h.paused || h.stopping {
+		return false
 	}
 	w := h.w
 	w.faults[FaultStop]++
@@ -224,6 +225,7 @@ func (h *Host) Stop(then func(err error)) {
 			then(err)
 		}
 	})
+	return true
 }
 
 // Restart crashes the node if it runs, then starts a new one from the disk.

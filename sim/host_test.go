@@ -315,3 +315,28 @@ func TestCrashDuringStop(t *testing.T) {
 		t.Fatalf("unsynced data survived the crash: %q", data)
 	}
 }
+
+// TestStopRefusedWhenPausedOrDown: a frozen process cannot shut down, and
+// a host that is down has nothing to stop; a second Stop is refused too.
+func TestStopRefusedWhenPausedOrDown(t *testing.T) {
+	w := NewWorld(Options{Seed: 23, Disk: SimDisk})
+	h := w.AddHost("h:1", func() node.Node { return &syncer{} })
+	if h.Stop(nil) {
+		t.Fatal("stopped a host that is down")
+	}
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.Pause()
+	if h.Stop(nil) || h.Stopping() {
+		t.Fatal("stopped a paused host")
+	}
+	h.Resume()
+	if !h.Stop(nil) || h.Stop(nil) {
+		t.Fatal("want the first Stop to begin and the second to be refused")
+	}
+	w.RunFor(time.Second)
+	if h.Up() || w.Faults()[FaultStop] != 1 {
+		t.Fatalf("up %v, faults %v", h.Up(), w.Faults())
+	}
+}
