@@ -23,7 +23,17 @@
 // log is detected as a gap instead of being skipped. A snapshot is a header
 // (epoch, timestamp, next vertex and edge IDs) and frames of deltas that
 // rebuild the graph, closed by an end frame with the counts; one without its
-// end frame is never used.
+// end frame is never used. Frames, segment headers and the rules that tell a
+// torn tail from corruption live in package framing, which does not look
+// inside record bodies, so other logs (the coordinators' Raft log) can use
+// them too.
+//
+// # Reading the log back
+//
+// A Cursor (Store.NewCursor) reads the records after a timestamp for
+// replication, one bounded ReadAt per step, resuming across steps and
+// segment rotations, and reports ErrLogGone when retention removed what it
+// needs.
 //
 // # Recovery
 //
