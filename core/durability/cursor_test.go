@@ -159,3 +159,26 @@ func TestCursorReportsCorruption(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestCursorWithoutWAL: with the WAL off there is nothing to read after a
+// commit: the reader needs a snapshot.
+func TestCursorWithoutWAL(t *testing.T) {
+	fs, s, _ := newSimFS(6)
+	st, _, _ := openT(t, fs, Options{DisableWAL: true})
+	c := st.NewCursor(0, 0)
+	if recs, more, err := c.Next(); err != nil || more || len(recs) != 0 {
+		t.Fatalf("empty store: %v %v %v", recs, more, err)
+	}
+	done := false
+	st.Append(1, 1, txDeltas(1), func(err error) { done = err == nil })
+	s.drain()
+	if !done {
+		t.Fatal("append without a WAL did not complete at once")
+	}
+	if names, _ := fs.List(walDir); len(names) != 0 {
+		t.Fatalf("WAL files written: %v", names)
+	}
+	if _, _, err := c.Next(); !errors.Is(err, ErrLogGone) {
+		t.Fatalf("reading a commit the WAL never held: %v", err)
+	}
+}
