@@ -37,8 +37,6 @@ var forbiddenImports = map[string]string{
 	"unsafe":        "unsafe memory access",
 	"path/filepath": "host paths and directory walks (disk.FS names are slash-separated: use path)",
 	"runtime":       "the Go runtime's process-wide state (goroutines, GC, finalizers, callers)",
-	"runtime/pprof": "the Go runtime's process-wide state",
-	"runtime/trace": "the Go runtime's process-wide state",
 	"log":           "the process's standard logger (use env.Log)",
 	"log/slog":      "the process's default logger (use env.Log)",
 	"log/syslog":    "the host's syslog (use env.Log)",
@@ -234,6 +232,9 @@ func (c *checker) checkFile(f *ast.File) {
 func (c *checker) checkImport(imp *ast.ImportSpec, path string) {
 	if why, bad := forbiddenImports[path]; bad {
 		c.report(imp.Pos(), "import %q: %s", path, why)
+	}
+	if strings.HasPrefix(path, "runtime/") && path != "runtime/debug" {
+		c.report(imp.Pos(), "import %q: the Go runtime's process-wide state", path)
 	}
 	if (path == "sync" || path == "sync/atomic") && !syncAllowed[c.pkg] {
 		c.report(imp.Pos(), "import %q: only core/graph's snapshot readers may share memory across goroutines", path)

@@ -54,6 +54,7 @@ func TestGuardCatchesPlantedConstructs(t *testing.T) {
 		{"time.Local", `import "time"; func f() { _ = time.Now().In(time.Local) }`, "host's time zone"},
 		{"runtime", `import "runtime"; func f() { runtime.GC() }`, "Go runtime"},
 		{"runtime/pprof", `import "runtime/pprof"`, "Go runtime"},
+		{"runtime/metrics", `import "runtime/metrics"`, "Go runtime"},
 		{"debug.SetGCPercent", `import "runtime/debug"; func f() { debug.SetGCPercent(1) }`, "debug.SetGCPercent"},
 		{"log", `import "log"; func f() { log.Println("x") }`, "standard logger"},
 		{"log/slog", `import "log/slog"; func f() { slog.Info("x") }`, "default logger"},
