@@ -45,6 +45,7 @@ type Host struct {
 	inc          uint32 // incarnation: bumps whenever the running node goes away
 	paused       bool
 	stopping     bool // a clean shutdown runs: the node goes away when it reports done
+	ready        bool // the running node reported itself ready (env.Ready(nil))
 	parkedEvents []*event
 	clock        *Clock
 	disk         Disk
@@ -104,6 +105,7 @@ const (
 	lifePause
 	lifeResume
 	lifeStopped
+	lifeReady
 )
 
 // Addr is the host's network address.
@@ -120,6 +122,11 @@ func (h *Host) Node() node.Node { return h.node }
 
 // Up reports whether a node is running (possibly paused).
 func (h *Host) Up() bool { return h.node != nil }
+
+// Ready reports whether the running node has reported itself ready through
+// its env.Ready (for a data instance: its recovered state is durable and
+// visible). Scenarios wait for it with World.RunUntilTrue.
+func (h *Host) Ready() bool { return h.ready }
 
 // Stopping reports whether a clean shutdown runs and has not finished.
 func (h *Host) Stopping() bool { return h.stopping }
@@ -142,11 +149,22 @@ func (h *Host) Start() error {
 	w := h.w
 	n := h.factory()
 	h.node = n
+	inc := h.inc
 	env := node.Env{
 		Clock: h.clock,
 		Net:   &h.ep,
 		Rand:  w.childRand(),
 		Log:   h.log,
+		Ready: func(err error) {
+			if h.inc != inc || h.node != n {
+				return
+			}
+			w.trace(trLife, lifeReady, uint64(h.idx), boolWord(err != nil))
+			h.ready = err == nil
+			if err != nil {
+				h.log.Warn("node will not become ready", zap.Error(err))
+			}
+		},
 	}
 	if h.disk != nil {
 		env.FS = h.disk
@@ -166,6 +184,7 @@ func (h *Host) goAway() {
 	h.inc++
 	h.paused = false
 	h.stopping = false
+	h.ready = false
 	for _, e := range h.parkedEvents {
 		e.parked = false
 		h.w.release(e)

@@ -244,7 +244,11 @@ func (s *syncer) Start(env node.Env) error {
 		return err
 	}
 	s.f = f
-	return f.Append([]byte("record"))
+	if err := f.Append([]byte("record")); err != nil {
+		return err
+	}
+	env.FS.SyncDir(".", env.ReportReady) // ready once its file exists for good
+	return nil
 }
 
 func (s *syncer) Receive(string, net.Message) {}
@@ -269,6 +273,9 @@ func TestCleanStopIsNotACrash(t *testing.T) {
 		if err := h.Start(); err != nil {
 			t.Fatal(err)
 		}
+		if h.Ready() || !w.RunUntilTrue(time.Second, h.Ready) {
+			t.Fatal("readiness: want it reported by the node's callback, after its directory sync")
+		}
 		var stopped []error
 		if clean {
 			h.Stop(func(err error) { stopped = append(stopped, err) })
@@ -279,8 +286,8 @@ func TestCleanStopIsNotACrash(t *testing.T) {
 			h.Crash(false)
 		}
 		w.RunFor(time.Second)
-		if h.Up() {
-			t.Fatalf("clean=%v: host still up", clean)
+		if h.Up() || h.Ready() {
+			t.Fatalf("clean=%v: host still up or ready", clean)
 		}
 		h.Disk().Crash(false) // power loss: only synced data remains
 		data, _ := h.Disk().ReadFile("data")
