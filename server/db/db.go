@@ -87,6 +87,10 @@ func Open(cfg Config) (*DB, error) {
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
 	icfg.Durability.DisableWAL = !cfg.WAL
+	if !cfg.WAL {
+		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
+			zap.Duration("snapshot_interval", cfg.SnapshotInterval))
+	}
 	// Commits gathered in one turn of the loop go out in one write: posting
 	// the flush straight onto the loop does that without a runtime timer and
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
