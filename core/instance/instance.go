@@ -318,9 +318,9 @@ func (in *Instance) armGC() {
 // Stop shuts down cleanly: timers stop, new commits fail, a snapshot is
 // written (unless configured off) and the WAL is synced and closed. Those
 // finish through callbacks; done runs once they have, with the first error
-// of the shutdown's writing (a failed final snapshot is logged, not
-// returned: the WAL still holds everything). A host keeps running the
-// instance's loop until done runs.
+// of the shutdown's writing (a failed final snapshot is only logged while
+// the WAL holds everything; with the WAL off it is the error). A host keeps
+// running the instance's loop until done runs.
 func (in *Instance) Stop(done func(error)) {
 	if in.stopDone {
 		done(in.stopErr)
@@ -337,7 +337,7 @@ func (in *Instance) Stop(done func(error)) {
 		}
 	}
 	if in.cfg.NoSnapshotOnStop || in.failed != nil {
-		in.closeLog()
+		in.closeLog(nil)
 		return
 	}
 	final := func() {
@@ -345,7 +345,7 @@ func (in *Instance) Stop(done func(error)) {
 			if err != nil {
 				in.log.Warn("shutdown snapshot failed", zap.Error(err))
 			}
-			in.closeLog()
+			in.closeLog(err)
 		})
 	}
 	if in.job != nil { // let the running snapshot finish, then take the last one
@@ -356,11 +356,14 @@ func (in *Instance) Stop(done func(error)) {
 }
 
 // closeLog closes the WAL, the last step of a clean shutdown, and reports
-// the shutdown done.
-func (in *Instance) closeLog() {
+// the shutdown done; snapErr is the final snapshot's result.
+func (in *Instance) closeLog(snapErr error) {
 	in.st.Close(func(err error) {
 		if err != nil {
 			in.log.Warn("closing the WAL failed", zap.Error(err))
+		}
+		if err == nil && in.cfg.Durability.DisableWAL {
+			err = snapErr // the snapshot was the only copy
 		}
 		in.stopDone, in.stopErr = true, err
 		ws := in.stopWaiting

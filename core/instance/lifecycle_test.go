@@ -145,3 +145,20 @@ func countVertices(g *graph.Graph) int {
 	}
 	return n
 }
+
+// TestWALDisabledStopReportsLostSnapshot: with the WAL off the shutdown
+// snapshot is the only copy of the data, so its failure is the shutdown's
+// error, not just a log line.
+func TestWALDisabledStopReportsLostSnapshot(t *testing.T) {
+	w := newWorld(8)
+	in := w.start(t, Config{Durability: durability.Options{DisableWAL: true}})
+	commitOne(t, w, in)
+	w.fs.FailNextWrite(errors.New("injected EIO"))
+	var stopErr error
+	stopped := false
+	in.Stop(func(err error) { stopErr, stopped = err, true })
+	w.l.runFor(time.Second)
+	if !stopped || stopErr == nil {
+		t.Fatalf("stopped %v with %v, want the snapshot's failure", stopped, stopErr)
+	}
+}
