@@ -18,8 +18,9 @@
 //     new work and finishes writing what it must (a final snapshot, its log
 //     synced and closed). Until done runs the host keeps delivering the
 //     node's timers and completions, since that writing finishes through
-//     them; done runs once, on the node's loop, with the first error of the
-//     shutdown's writing. After done the host drops the node.
+//     them; done runs once, on the node's loop (possibly before Stop
+//     returns), with the first error of the shutdown's writing. After done
+//     the host drops the node.
 //  4. A crash is the host dropping the node at any moment without Stop:
 //     every pending timer and completion is lost with it.
 //
