@@ -55,8 +55,8 @@ type Nemesis struct {
 	hosts []*Host
 	p     Profile
 	until time.Duration
-	// MaxDown bounds how many of the hosts may be crashed or paused at once
-	// (default: all but one).
+	// MaxDown bounds how many of the hosts may be crashed, stopped or paused
+	// at once (default: all but one).
 	MaxDown int
 	// MayWipe reports whether h may be restarted with an empty disk (default:
 	// every host). A coordinator scenario allows it for a minority only.
@@ -118,11 +118,11 @@ func (m *Nemesis) outage() time.Duration {
 
 func (m *Nemesis) pick() *Host { return m.hosts[m.w.Rand().IntN(len(m.hosts))] }
 
-// down counts hosts that are crashed or paused.
+// down counts hosts that are crashed, paused or stopping.
 func (m *Nemesis) down() int {
 	n := 0
 	for _, h := range m.hosts {
-		if !h.Up() || h.Paused() {
+		if !h.Up() || h.Paused() || h.Stopping() {
 			n++
 		}
 	}
