@@ -126,17 +126,39 @@ func TestCursorResumesAndFollows(t *testing.T) {
 	if len(st.segs) < 3 {
 		t.Fatalf("only %d segments: the test needs rotations", len(st.segs))
 	}
+	// A cursor that read a whole segment goes on when retention removes
+	// it; one that still needed it gets ErrLogGone.
+	whole := st.NewCursor(0, 1<<20)
+	var seen []Record
+	for whole.rd == nil || whole.rd.Offset() < whole.limit(0) {
+		recs, _, err := whole.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, recs...)
+	}
 	lag := st.NewCursor(2, 64)
 	if recs, _, err := lag.Next(); err != nil || len(recs) != 0 {
 		t.Fatalf("first step (the header): %v, %v", recs, err)
 	}
-	st.Snapshot(SnapshotInfo{Epoch: 1, TS: 30}, prefixState(30).source(), func(error) {})
+	end := st.segs[1].firstTS - 1 // the first segment's last record
+	if uint64(len(seen)) != end {
+		t.Fatalf("read %d records of the first segment, which ends at %d", len(seen), end)
+	}
+	st.Snapshot(SnapshotInfo{Epoch: 1, TS: end}, prefixState(int64(end)).source(), func(error) {})
 	s.drain()
+	if st.segs[0].firstTS != end+1 {
+		t.Fatalf("the snapshot at %d left segments from %d", end, st.segs[0].firstTS)
+	}
 	if _, err := drainCursor(lag); !errors.Is(err, ErrLogGone) {
 		t.Fatalf("segment retired under the cursor: %v", err)
 	}
 	if _, _, err := lag.Next(); !errors.Is(err, ErrLogGone) {
 		t.Fatal("the error is not sticky")
+	}
+	rest, err := drainCursor(whole)
+	if err != nil || len(seen)+len(rest) != 30 || rest[len(rest)-1].TS != 30 {
+		t.Fatalf("after its segment was retired the cursor read %d more (%d before): %v", len(rest), len(seen), err)
 	}
 }
 

@@ -139,9 +139,20 @@ func (c *Cursor) position() (int, error) {
 		c.seg = segs[max(j-1, 0)].firstTS
 	}
 	j := sort.Search(len(segs), func(j int) bool { return segs[j].firstTS >= c.seg })
-	if j == len(segs) || segs[j].firstTS != c.seg {
-		return -1, fmt.Errorf("%w: segment %s was retired while reading after %d", ErrLogGone, segName(c.seg), c.after)
+	if j < len(segs) && segs[j].firstTS == c.seg {
+		return j, nil
 	}
+	// Retention removed the segment: go on with the next one. Its first
+	// record links to the last one read unless records were lost with the
+	// segment, which decode reports as ErrLogGone.
+	c.closeFile()
+	if j == len(segs) {
+		if c.after < c.s.lastTS {
+			return -1, fmt.Errorf("%w: segment %s was retired while reading after %d", ErrLogGone, segName(c.seg), c.after)
+		}
+		return -1, nil
+	}
+	c.seg, c.complete = segs[j].firstTS, -1
 	return j, nil
 }
 
