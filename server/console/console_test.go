@@ -18,6 +18,11 @@ import (
 // newConsole starts an in-process server and a console on it, printing
 // into the returned buffer without timings.
 func newConsole(t *testing.T) (*console.Console, *bytes.Buffer) {
+	c, out, _ := newConsoleServer(t)
+	return c, out
+}
+
+func newConsoleServer(t *testing.T) (*console.Console, *bytes.Buffer, *server.Server) {
 	t.Helper()
 	cfg, err := server.ParseConfig([]string{"--bolt-address", "127.0.0.1", "--bolt-port", "0", "--metrics-enabled=false",
 		"--data-directory", t.TempDir()}, func(string) string { return "" }, nil)
@@ -37,7 +42,22 @@ func newConsole(t *testing.T) (*console.Console, *bytes.Buffer) {
 	var out bytes.Buffer
 	c := console.New(d, &out)
 	c.Timing = false
-	return c, &out
+	return c, &out, s
+}
+
+// gauge reads a gauge from the server's registry.
+func gauge(t *testing.T, s *server.Server, name string) float64 {
+	mfs, err := s.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.Metric[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
 
 func script(t *testing.T, c *console.Console, out *bytes.Buffer, s string) string {
@@ -141,7 +161,7 @@ func TestFormats(t *testing.T) {
 // TestCancel: cancelling the context (what Ctrl-C does) ends a running
 // query promptly and the console keeps working.
 func TestCancel(t *testing.T) {
-	c, out := newConsole(t)
+	c, out, s := newConsoleServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan time.Duration)
 	go func() {
@@ -161,6 +181,15 @@ func TestCancel(t *testing.T) {
 	if !strings.Contains(out.String(), "Query cancelled.") {
 		t.Errorf("output %q", out.String())
 	}
+	// The server ends the abandoned query's transaction.
+	deadline := time.Now().Add(5 * time.Second)
+	for gauge(t, s, "quiver_active_transactions") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still runs the cancelled query 5 s later")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("the server ended the query %v after the cancel", time.Since(cancelled))
 	if got := script(t, c, out, "RETURN 1 AS one;"); !strings.Contains(got, "1 row in set") {
 		t.Errorf("after a cancel: %q", got)
 	}
