@@ -50,6 +50,7 @@ const Help = `Enter Cypher ending with ';' (it may span lines). Commands, on a l
   :help                  this text
   :quit, :exit           leave (Ctrl-D too)
   :param name => expr    set $name to the value of a Cypher expression, e.g. :param ids => [1, 2, 3]
+  :param {a: 1, b: 'x'}  set several at once
   :params                list the parameters
   :params clear          forget them
 Ctrl-C cancels the running query and returns to the prompt; at the prompt it clears the line.
@@ -89,6 +90,9 @@ func (c *Console) Command(ctx context.Context, line string) error {
 // setParam evaluates ":param name => expr" on the server (with the
 // parameters set so far) and stores the value.
 func (c *Console) setParam(ctx context.Context, arg string) error {
+	if strings.HasPrefix(arg, "{") {
+		return c.setParamMap(ctx, arg)
+	}
 	name, expr, ok := strings.Cut(arg, "=>")
 	name, expr = strings.TrimPrefix(strings.TrimSpace(name), "$"), strings.TrimSpace(expr)
 	if !ok || name == "" || expr == "" {
@@ -97,6 +101,34 @@ func (c *Console) setParam(ctx context.Context, arg string) error {
 		return nil
 	}
 	name = strings.Trim(name, "`")
+	v, ok := c.evaluate(ctx, expr)
+	if ok {
+		c.Params[name] = v
+	}
+	return nil
+}
+
+// setParamMap evaluates ":param {a: 1, b: 'x'}" and sets each key.
+func (c *Console) setParamMap(ctx context.Context, expr string) error {
+	v, ok := c.evaluate(ctx, expr)
+	if !ok {
+		return nil
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		c.Failed++
+		fmt.Fprintln(c.Err, ":param {…} needs a map, e.g. :param {limit: 10, name: 'ann'}")
+		return nil
+	}
+	for k, e := range m {
+		c.Params[k] = e
+	}
+	return nil
+}
+
+// evaluate returns the value of a Cypher expression, evaluated by the
+// server with the parameters set so far, or reports why it failed.
+func (c *Console) evaluate(ctx context.Context, expr string) (any, bool) {
 	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(100*365*24*time.Hour))
 	defer cancel()
 	sess := c.d.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead})
@@ -108,10 +140,9 @@ func (c *Console) setParam(ctx context.Context, arg string) error {
 	}
 	if err != nil {
 		c.report(ctx, err)
-		return nil
+		return nil, false
 	}
-	c.Params[name] = rec.Values[0]
-	return nil
+	return rec.Values[0], true
 }
 
 func (c *Console) listParams() {

@@ -135,6 +135,9 @@ func TestCommands(t *testing.T) {
 	if strings.Contains(got, "after quit") || c.Failed != 0 {
 		t.Errorf(":quit did not stop the script, or something failed (%d):\n%s", c.Failed, got)
 	}
+	if got := script(t, c, out, ":params clear\n:param {a: 1, b: 'x'}\n:params\n"); !strings.Contains(got, ":param a => 1\n:param b => \"x\"") {
+		t.Errorf(":param {map} printed %q", got)
+	}
 	if got := script(t, c, out, ":nonsense\n"); !strings.Contains(got, "unknown command") {
 		t.Errorf(":nonsense printed %q", got)
 	}
