@@ -247,14 +247,33 @@ func TestExplicitTransactionCommitAndRollback(t *testing.T) {
 	if n := b.count(); n != 1 {
 		t.Fatalf("rolled back write visible: %d", n)
 	}
+	// A read the client does not pull to its end is dropped when the next
+	// statement runs; the transaction goes on.
+	if err := a.begin(TxMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.start("UNWIND range(1, 1000) AS x RETURN x", nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, more, err := a.pull(r, 2); len(rows) != 2 || !more || err != nil {
+		t.Fatalf("first rows: %v %v %v", rows, more, err)
+	}
+	a.must("CREATE (:T {v: 4})")
+	if _, err := a.commit(); err != nil {
+		t.Fatalf("commit after an unfinished read: %v", err)
+	}
+	if n := b.count(); n != 2 {
+		t.Fatalf("after the second commit: %d vertices, want 2", n)
+	}
 	// Reset aborts an open transaction and the session stays usable.
 	if err := a.begin(TxMeta{}); err != nil {
 		t.Fatal(err)
 	}
 	a.must("CREATE (:T {v: 3})")
 	a.s.Reset()
-	if n := a.count(); n != 1 {
-		t.Fatalf("after reset: %d vertices, want 1", n)
+	if n := a.count(); n != 2 {
+		t.Fatalf("after reset: %d vertices, want 2", n)
 	}
 	if rows := in.txs.show(); len(rows) != 0 {
 		t.Fatalf("transactions still registered: %v", rows)

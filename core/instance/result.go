@@ -255,10 +255,19 @@ func (r *Result) abandon(err *Error) {
 // Close abandons the result: an unfinished auto-commit transaction rolls
 // back. A read's Close is safe off the loop (a RunRead result).
 func (r *Result) Close() {
-	if r.finished || r.running {
-		return
+	switch {
+	case r.finished || r.running:
+	case r.t != nil && r.t.explicit && !r.write:
+		// Dropping a read leaves its transaction as it was.
+		r.finished = true
+		r.rows = nil
+		r.res.Close()
+		if r.s.cur == r {
+			r.s.cur = nil
+		}
+	default:
+		r.fail(errReset)
 	}
-	r.fail(errReset)
 }
 
 // startRead begins a read of p: in t when given (an explicit transaction),

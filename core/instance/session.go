@@ -272,7 +272,10 @@ func (s *Session) usable() error {
 // the client did not pull.
 func (s *Session) settle(then func()) {
 	r := s.cur
-	if r == nil || r.finished {
+	if r == nil || r.finished || !r.write {
+		if r != nil {
+			r.Close()
+		}
 		s.cur = nil
 		then()
 		return
