@@ -319,6 +319,9 @@ type Query struct {
 	Schema   *SchemaStmt
 	Explain  bool
 	Profile  bool
+	// MemoryLimit is Memgraph's QUERY MEMORY LIMIT n KB|MB suffix in bytes;
+	// -1 for QUERY MEMORY UNLIMITED, 0 when absent.
+	MemoryLimit int64
 }
 
 // SchemaStmt is one of Memgraph's index, constraint and info statements.

@@ -87,6 +87,9 @@ type plan struct {
 	explain bool
 	writes  bool
 	profile bool
+	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
+	// QUERY MEMORY UNLIMITED, 0 when it set none.
+	memLimit int64
 }
 
 type compiler struct {
@@ -107,7 +110,7 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		}
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile, memLimit: q.MemoryLimit}
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil

@@ -37,6 +37,7 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	guard   *Guard // nil: unbounded
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
@@ -657,6 +658,9 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 	}
 	out := value.List{}
 	for _, e := range l {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		inner := r.with(x.Var, e)
 		if x.Where != nil {
 			t, err := c.evalBool(x.Where, inner)
