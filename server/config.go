@@ -22,6 +22,13 @@ type Config struct {
 	WALSyncEvery      int
 	SnapshotInterval  time.Duration
 	QueryTimeout      time.Duration
+	// MemoryLimit bounds the instance's memory in MiB (0: none).
+	MemoryLimit int
+	// QueryMemoryLimit bounds one query's memory in MiB (0: none).
+	QueryMemoryLimit int
+	// ShutdownTimeout bounds a graceful shutdown; past it the process
+	// exits anyway.
+	ShutdownTimeout time.Duration
 	AuthUser          string
 	AuthPassword      string
 	MetricsAddress    string
@@ -47,6 +54,9 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 		"fsync every N commits instead of group commit (0 = group commit; N > 0 can lose reported commits on a machine crash)")
 	snap := fs.Int("storage-snapshot-interval-sec", 0, "seconds between snapshots (0 = none)")
 	qt := fs.Int("query-execution-timeout-sec", 600, "server-side transaction timeout in seconds (0 = none)")
+	fs.IntVar(&c.MemoryLimit, "memory-limit", 0, "memory limit of the whole instance in MiB (0 = none): queries fail rather than take the process past it")
+	fs.IntVar(&c.QueryMemoryLimit, "query-memory-limit", 0, "memory limit of one query in MiB (0 = none); a query's QUERY MEMORY LIMIT n KB|MB replaces it")
+	shut := fs.Int("shutdown-timeout-sec", 10, "seconds a graceful shutdown (SIGTERM) may take before the process exits anyway")
 	fs.StringVar(&c.AuthUser, "auth-user", "", "user name required from clients (also QUIVER_USER); empty accepts anyone")
 	fs.StringVar(&c.AuthPassword, "auth-password", "", "password for --auth-user (also QUIVER_PASSWORD)")
 	fs.StringVar(&c.MetricsAddress, "metrics-address", "0.0.0.0", "address for /metrics and /health")
@@ -80,6 +90,10 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	}
 	c.SnapshotInterval = time.Duration(*snap) * time.Second
 	c.QueryTimeout = time.Duration(*qt) * time.Second
+	c.ShutdownTimeout = time.Duration(*shut) * time.Second
+	if *shut < 1 {
+		return c, fmt.Errorf("--shutdown-timeout-sec must be at least 1, got %d", *shut)
+	}
 	return c, c.validate(*snap, *qt)
 }
 
@@ -93,6 +107,10 @@ func (c *Config) validate(snap, qt int) error {
 		return fmt.Errorf("--storage-snapshot-interval-sec must be >= 0, got %d", snap)
 	case qt < 0:
 		return fmt.Errorf("--query-execution-timeout-sec must be >= 0, got %d", qt)
+	case c.MemoryLimit < 0:
+		return fmt.Errorf("--memory-limit must be >= 0 MiB, got %d", c.MemoryLimit)
+	case c.QueryMemoryLimit < 0:
+		return fmt.Errorf("--query-memory-limit must be >= 0 MiB, got %d", c.QueryMemoryLimit)
 	case c.MaxConnections < 1:
 		return fmt.Errorf("--bolt-max-connections must be at least 1, got %d", c.MaxConnections)
 	case c.DataDirectory == "":

@@ -224,3 +224,7 @@ func valueBytes(v value.Value) int64 {
 	}
 	return ifaceBytes + 64
 }
+
+// RecordBytes estimates the memory of one result record, for a host that
+// buffers results and accounts them to the same guard.
+func RecordBytes(rec []value.Value) int64 { return valuesBytes(rec) }

@@ -38,6 +38,12 @@ type Config struct {
 	SnapshotInterval time.Duration
 	// QueryTimeout bounds every transaction (0: none).
 	QueryTimeout time.Duration
+	// QueryMemoryLimit bounds the memory one query holds, in bytes (0:
+	// none); a query's QUERY MEMORY LIMIT replaces it.
+	QueryMemoryLimit int64
+	// MemoryLimit bounds the instance's memory in bytes (0: none): queries
+	// fail rather than take the heap past it.
+	MemoryLimit int64
 	// User and Password enable basic authentication when User is set.
 	User, Password string
 	Log            *zap.Logger
@@ -54,6 +60,9 @@ type DB struct {
 	eng  *cypher.Engine // the loop's engine
 
 	txs txRegistry
+	// closing stops every running query and refuses new ones (shutdown).
+	closing atomic.Bool
+	pool    *memPool // nil: no --memory-limit
 }
 
 // Open recovers the data directory and starts the instance on its loop.
@@ -63,6 +72,9 @@ func Open(cfg Config) (*DB, error) {
 	}
 	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New()}
 	d.txs.m = map[string]*txEntry{}
+	if cfg.MemoryLimit > 0 {
+		d.pool = newMemPool(cfg.MemoryLimit)
+	}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
@@ -125,6 +137,18 @@ func (d *DB) waitLoop(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return false
+}
+
+// Interrupt stops every running query and refuses new ones: the first step
+// of a shutdown. Commits already under way finish.
+func (d *DB) Interrupt() { d.closing.Store(true) }
+
+// refuse is the error of a query that arrives during shutdown.
+func (d *DB) refuse() error {
+	if d.closing.Load() {
+		return errShutdownBolt
+	}
+	return nil
 }
 
 // Close stops the instance cleanly (final snapshot, WAL synced and closed).

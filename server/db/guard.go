@@ -1,0 +1,125 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/core/cypher"
+)
+
+// What a client sees of a query stopped by RESET, by its own disconnection
+// (nobody sees that one) and by the server's shutdown.
+var (
+	errInterruptedBolt = &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the query was interrupted (RESET, or the client went away)"}
+	errShutdownBolt    = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the server is shutting down"}
+)
+
+// stopper tells why one execution must stop, from state other goroutines
+// set: the server's shutdown, the transaction's own end (its timeout,
+// TERMINATE TRANSACTIONS) and the Bolt operation's context (RESET, the
+// client gone), which changes with each PULL.
+type stopper struct {
+	d  *DB
+	tx func() error    // the transaction's timeout or termination; nil: none
+	op context.Context // the current Bolt operation; nil: none
+}
+
+func (s *stopper) interrupt() error {
+	if s.d.closing.Load() {
+		return errShutdownBolt
+	}
+	if s.tx != nil {
+		if err := s.tx(); err != nil {
+			return err
+		}
+	}
+	if s.op != nil && s.op.Err() != nil {
+		return errInterruptedBolt
+	}
+	return nil
+}
+
+// ctxStop is the transaction check of a transaction bounded by ctx (see
+// txContext).
+func ctxStop(ctx context.Context) func() error {
+	return func() error {
+		if err := ctx.Err(); err != nil {
+			return mapErr(ctx, err)
+		}
+		return nil
+	}
+}
+
+// newGuard builds the guard of one execution: it stops the query for s's
+// reasons and bounds its memory by --query-memory-limit and the instance's
+// --memory-limit.
+func (d *DB) newGuard(s *stopper) *cypher.Guard {
+	g := &cypher.Guard{Interrupt: s.interrupt, Limit: d.cfg.QueryMemoryLimit, LimitName: "--query-memory-limit"}
+	if d.pool != nil {
+		g.Reserve = d.pool.reserve
+	}
+	return g
+}
+
+// memPool is the instance-wide --memory-limit: queries take the memory
+// they hold from it in chunks, and it refuses a chunk that would put the
+// queries' memory plus the rest of the instance's heap (the graph, caches;
+// sampled from the runtime) over the limit.
+type memPool struct {
+	limit int64
+	used  atomic.Int64 // bytes held by running queries
+	base  atomic.Int64 // the heap outside queries, at the last sample
+
+	mu      sync.Mutex
+	sampled time.Time
+	sample  []metrics.Sample
+}
+
+// newMemPool starts a pool of limit bytes and gives the Go runtime the same
+// soft limit, so that garbage is collected before the process reaches it.
+func newMemPool(limit int64) *memPool {
+	debug.SetMemoryLimit(limit)
+	p := &memPool{limit: limit, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	p.measure(time.Now())
+	return p
+}
+
+// measure samples the live heap (as of the last GC) and deducts what the
+// queries held, at most every 100 ms.
+func (p *memPool) measure(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now.Sub(p.sampled) < 100*time.Millisecond {
+		return
+	}
+	p.sampled = now
+	metrics.Read(p.sample)
+	if p.sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	live := int64(p.sample[0].Value.Uint64())
+	p.base.Store(max(live-p.used.Load(), 0))
+}
+
+// reserve takes delta bytes for a query (or gives them back when negative).
+func (p *memPool) reserve(delta int64) error {
+	if delta <= 0 {
+		p.used.Add(delta)
+		return nil
+	}
+	p.measure(time.Now())
+	n := p.used.Add(delta)
+	if total := n + p.base.Load(); total > p.limit {
+		p.used.Add(-delta)
+		return &bolt.Error{Code: cypher.CodeMemoryLimit, Message: fmt.Sprintf(
+			"memory limit exceeded: the instance would hold %s, over the --memory-limit of %s (queries hold %s)",
+			cypher.FormatBytes(total), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
+	}
+	return nil
+}
