@@ -15,20 +15,20 @@ import (
 
 // Config is `quiver serve`'s configuration. Flag names follow Memgraph's.
 type Config struct {
-	BoltAddress       string
-	BoltPort          int
-	DataDirectory     string
-	WALEnabled        bool
-	WALSyncEvery      int
-	SnapshotInterval  time.Duration
-	QueryTimeout      time.Duration
+	BoltAddress      string
+	BoltPort         int
+	DataDirectory    string
+	WALEnabled       bool
+	WALSyncEvery     int
+	SnapshotInterval time.Duration
+	QueryTimeout     time.Duration
 	// MemoryLimit bounds the instance's memory in MiB (0: none).
 	MemoryLimit int
 	// QueryMemoryLimit bounds one query's memory in MiB (0: none).
 	QueryMemoryLimit int
 	// ShutdownTimeout bounds a graceful shutdown; past it the process
 	// exits anyway.
-	ShutdownTimeout time.Duration
+	ShutdownTimeout   time.Duration
 	AuthUser          string
 	AuthPassword      string
 	MetricsAddress    string
