@@ -68,6 +68,7 @@ type Server struct {
 	nextID    int64
 	boltAddr  string
 	metricsLn net.Listener
+	stopOnce  sync.Once
 }
 
 // Start opens the database and the listeners. Stop (or ctx ending in Run)
@@ -191,7 +192,10 @@ func (s *Server) serveConn(nc net.Conn, id string) {
 // Stop stops taking connections and queries, interrupts the running
 // queries (their transactions roll back; commits under way finish), closes
 // the connections, then the database (shutdown snapshot, WAL synced).
-func (s *Server) Stop() {
+// Later calls wait for the first to finish.
+func (s *Server) Stop() { s.stopOnce.Do(s.stop) }
+
+func (s *Server) stop() {
 	s.ln.Close()
 	s.db.Interrupt()
 	if s.metrics != nil {

@@ -7,8 +7,14 @@ import (
 )
 
 // CodeMemoryLimit is the status of a query that would hold more memory than
-// its limit allows (Neo4j's name for its transaction memory pool).
-const CodeMemoryLimit = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+// its own limit allows (Neo4j's, for a transaction over its maximum size;
+// a client error, since retrying cannot help).
+const CodeMemoryLimit = "Neo.ClientError.General.TransactionOutOfMemoryError"
+
+// CodeMemoryPool is the status of a query refused memory by a limit it
+// shares with others (Neo4j's, for its total transaction memory pool; a
+// transient error, since the others may finish).
+const CodeMemoryPool = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 // tickEvery is how many ticks pass between two calls of Guard.Interrupt.
 const tickEvery = 1024

@@ -117,7 +117,7 @@ func (p *memPool) reserve(delta int64) error {
 	n := p.used.Add(delta)
 	if total := n + p.base.Load(); total > p.limit {
 		p.used.Add(-delta)
-		return &bolt.Error{Code: cypher.CodeMemoryLimit, Message: fmt.Sprintf(
+		return &bolt.Error{Code: cypher.CodeMemoryPool, Message: fmt.Sprintf(
 			"memory limit exceeded: the instance would hold %s, over the --memory-limit of %s (queries hold %s)",
 			cypher.FormatBytes(total), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
 	}
