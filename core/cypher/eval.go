@@ -142,6 +142,19 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 
 // fromExternal turns parameter values (which may hold Go ints of other
 // widths) into engine values.
+// plainScalars reports whether l holds only values fromExternal keeps as
+// they are.
+func plainScalars(l value.List) bool {
+	for _, e := range l {
+		switch e.(type) {
+		case nil, bool, int64, float64, string:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func fromExternal(v value.Value) value.Value {
 	switch x := v.(type) {
 	case int:
@@ -155,6 +168,9 @@ func fromExternal(v value.Value) value.Value {
 	case map[string]value.Value:
 		return fromExternal(value.Map(x))
 	case value.List:
+		if plainScalars(x) {
+			return x // nothing to convert: no copy of a long range()
+		}
 		l := make(value.List, len(x))
 		for i, e := range x {
 			l[i] = fromExternal(e)

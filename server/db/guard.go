@@ -81,6 +81,12 @@ type memPool struct {
 	sample  []metrics.Sample
 }
 
+// headroom: queries may take the heap to all but 1/headroom of the limit.
+// The rest is the garbage collector's room: a live heap close to the
+// runtime's soft limit makes it collect without pause and the whole process
+// crawls (a sort under --memory-limit 1024 took 36 s to reach it).
+const headroom = 4
+
 // newMemPool starts a pool of limit bytes and gives the Go runtime the same
 // soft limit, so that garbage is collected before the process reaches it.
 func newMemPool(limit int64) *memPool {
@@ -115,11 +121,12 @@ func (p *memPool) reserve(delta int64) error {
 	}
 	p.measure(time.Now())
 	n := p.used.Add(delta)
-	if total := n + p.base.Load(); total > p.limit {
+	if total, room := n+p.base.Load(), p.limit-p.limit/headroom; total > room {
 		p.used.Add(-delta)
 		return &bolt.Error{Code: cypher.CodeMemoryPool, Message: fmt.Sprintf(
-			"memory limit exceeded: the instance would hold %s, over the --memory-limit of %s (queries hold %s)",
-			cypher.FormatBytes(total), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
+			"memory limit exceeded: the instance would hold %s, over the %s of its --memory-limit of %s that data may take "+
+				"(a quarter is the garbage collector's room; running queries hold %s)",
+			cypher.FormatBytes(total), cypher.FormatBytes(room), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
 	}
 	return nil
 }
