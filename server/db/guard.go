@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"runtime/metrics"
@@ -16,8 +17,9 @@ import (
 // What a client sees of a query stopped by RESET, by its own disconnection
 // (nobody sees that one) and by the server's shutdown.
 var (
-	errInterruptedBolt = &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the query was interrupted (RESET, or the client went away)"}
-	errShutdownBolt    = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the server is shutting down"}
+	errInterruptedBolt   = &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the query was interrupted (RESET, or the client went away)"}
+	errClientTimeoutBolt = &bolt.Error{Code: "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration", Message: "the transaction timeout the client set expired"}
+	errShutdownBolt      = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the server is shutting down"}
 )
 
 // stopper tells why one execution must stop, from state other goroutines
@@ -39,8 +41,13 @@ func (s *stopper) interrupt() error {
 			return err
 		}
 	}
-	if s.op != nil && s.op.Err() != nil {
-		return errInterruptedBolt
+	if s.op != nil {
+		switch err := s.op.Err(); {
+		case errors.Is(err, context.DeadlineExceeded):
+			return errClientTimeoutBolt
+		case err != nil:
+			return errInterruptedBolt
+		}
 	}
 	return nil
 }

@@ -340,3 +340,23 @@ func TestMemoryLimits(t *testing.T) {
 }
 
 func contains(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }
+
+// TestClientTxTimeout: a transaction timeout the client sets (Bolt's
+// tx_timeout) stops a query that holds rows, with the client-configuration
+// timeout code.
+func TestClientTxTimeout(t *testing.T) {
+	s := startServer(t, nil)
+	d := driver(t, s, neo4j.AuthToken{})
+	c := ctx(t)
+	sess := d.NewSession(c, neo4j.SessionConfig{})
+	defer sess.Close(c)
+	start := time.Now()
+	res, err := sess.Run(c, stopShapes[1].query, nil, neo4j.WithTxTimeout(300*time.Millisecond))
+	if err == nil {
+		_, err = res.Consume(c)
+	}
+	if code(err) != "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration" {
+		t.Fatalf("got %v, want the client's timeout", err)
+	}
+	t.Logf("stopped %v after the client's 300 ms timeout", (time.Since(start) - 300*time.Millisecond).Round(time.Millisecond))
+}
