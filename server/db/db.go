@@ -72,9 +72,6 @@ func Open(cfg Config) (*DB, error) {
 	}
 	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New()}
 	d.txs.m = map[string]*txEntry{}
-	if cfg.MemoryLimit > 0 {
-		d.pool = newMemPool(cfg.MemoryLimit)
-	}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
@@ -108,6 +105,9 @@ func Open(cfg Config) (*DB, error) {
 	if !d.waitLoop(30*time.Second, d.in.Ready) {
 		d.Close()
 		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable", cfg.Dir)
+	}
+	if cfg.MemoryLimit > 0 {
+		d.pool = newMemPool(cfg.MemoryLimit)
 	}
 	return d, nil
 }
@@ -158,6 +158,9 @@ func (d *DB) Close() {
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	if d.pool != nil {
+		d.pool.close()
+	}
 }
 
 // commitOnLoop logs the schema changes made through x, commits x and calls

@@ -80,6 +80,7 @@ func (d *DB) newGuard(s *stopper) *cypher.Guard {
 // sampled from the runtime) over the limit.
 type memPool struct {
 	limit int64
+	prev  int64        // the runtime's soft limit before, restored by close
 	used  atomic.Int64 // bytes held by running queries
 	base  atomic.Int64 // the heap outside queries, at the last sample
 
@@ -97,11 +98,14 @@ const headroom = 4
 // newMemPool starts a pool of limit bytes and gives the Go runtime the same
 // soft limit, so that garbage is collected before the process reaches it.
 func newMemPool(limit int64) *memPool {
-	debug.SetMemoryLimit(limit)
 	p := &memPool{limit: limit, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	p.prev = debug.SetMemoryLimit(limit)
 	p.measure(time.Now())
 	return p
 }
+
+// close gives the runtime back its soft limit from before the pool.
+func (p *memPool) close() { debug.SetMemoryLimit(p.prev) }
 
 // measure samples the live heap (as of the last GC) and deducts what the
 // queries held, at most every 100 ms.
