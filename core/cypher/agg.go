@@ -41,7 +41,7 @@ func (s *aggState) add(c *execCtx, r row) error {
 		}
 		args[i] = c.exportShallow(v)
 	}
-	if s.holds {
+	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(args)); err != nil {
 			return err
 		}

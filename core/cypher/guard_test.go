@@ -2,6 +2,7 @@ package cypher_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -185,5 +186,32 @@ func TestGuardReservesFromPool(t *testing.T) {
 	}
 	if pool != 0 {
 		t.Fatalf("pool holds %d after release", pool)
+	}
+}
+
+// BenchmarkGuard prints what the guard costs per query shape: the same
+// query without a guard and with one that checks an interrupt callback and
+// accounts memory against a limit it never reaches.
+func BenchmarkGuard(b *testing.B) {
+	e, g := cypher.NewEngine(cypher.Options{}), cyphertest.New()
+	queries := map[string]string{
+		"sort":     "UNWIND range(1, 20000) AS x WITH x ORDER BY x DESC RETURN count(*)",
+		"group":    "UNWIND range(1, 20000) AS x RETURN x % 100 AS k, collect(x) AS l",
+		"distinct": "UNWIND range(1, 20000) AS x RETURN count(DISTINCT x) AS c",
+	}
+	for _, name := range []string{"sort", "group", "distinct"} {
+		for _, guarded := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/guard=%v", name, guarded), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					var gd *cypher.Guard
+					if guarded {
+						gd = &cypher.Guard{Interrupt: func() error { return nil }, Limit: 1 << 40, LimitName: "bench"}
+					}
+					if _, err := drainGuarded(e, g, queries[name], gd); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -49,7 +49,7 @@ func (o *flatMapOp) next(c *execCtx) (row, error) {
 		if o.buf, err = o.f(c, r); err != nil {
 			return nil, err
 		}
-		if len(o.buf) > 1 {
+		if len(o.buf) > 1 && c.guard != nil {
 			o.held = int64(len(o.buf)) * rowBytes(o.buf[0])
 			if err := c.guard.Grow(o.held); err != nil {
 				return nil, err
@@ -320,6 +320,9 @@ func (o *sortOp) next(c *execCtx) (row, error) {
 
 // hold accounts one more row and its sort keys to the guard.
 func (o *sortOp) hold(c *execCtx, r row, k []value.Value) error {
+	if c.guard == nil {
+		return nil
+	}
 	if err := c.guard.Tick(); err != nil {
 		return err
 	}
@@ -609,9 +612,12 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 		switch l := v.(type) {
 		case nil:
 		case value.List:
-			o.cur, o.list, o.held = r, l, valuesBytes(l)
-			if err := c.guard.Grow(o.held); err != nil {
-				return nil, err
+			o.cur, o.list = r, l
+			if c.guard != nil {
+				o.held = valuesBytes(l)
+				if err := c.guard.Grow(o.held); err != nil {
+					return nil, err
+				}
 			}
 		default:
 			return r.with(o.name, v), nil
