@@ -137,7 +137,7 @@ func (o *aggOp) run(c *execCtx) error {
 			if volatile {
 				rep = maps.Clone(r)
 			}
-			if err := c.guard.Grow(rowBytes(rep) + valuesBytes(key) + int64(len(hash)) + 64*int64(1+len(o.aggs))); err != nil {
+			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
 				return err
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}

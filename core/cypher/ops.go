@@ -438,7 +438,7 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 			}
 		}
 		if !dup {
-			if err := c.guard.Grow(valuesBytes(o.key) + int64(len(o.hash)) + 64); err != nil {
+			if err := c.guard.Grow(2*valuesBytes(o.key) + 64); err != nil {
 				return nil, err
 			}
 			o.seen[string(o.hash)] = append(bucket, append(value.List(nil), o.key...))
