@@ -695,6 +695,13 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 			e = v
 		}
 		out = append(out, e)
+		if len(out)%1024 == 0 && c.guard != nil {
+			// A long comprehension counts while it is built (its elements
+			// are alike, so the last one stands for the others).
+			if err := c.guard.Check(int64(len(out)) * valueBytes(e)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -116,6 +116,7 @@ func TestGuardMemoryLimitEveryShape(t *testing.T) {
 		{"write", "UNWIND range(1, 3000) AS x CREATE (:W {x: x})"},
 		{"write result", "UNWIND range(1, 3000) AS x CREATE (w:W {x: x}) RETURN w.x"},
 		{"pattern comprehension", "MATCH (h:Hub) RETURN size([(h)-[:R]->(m) | m.i]) AS s"},
+		{"list comprehension", "WITH 'a long string to make the list big' AS s RETURN size([x IN range(1, 10000) | s + x]) AS n"},
 	}
 	for _, s := range held {
 		t.Run(s.name, func(t *testing.T) {
