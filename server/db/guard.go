@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -84,9 +85,10 @@ type memPool struct {
 	used  atomic.Int64 // bytes held by running queries
 	base  atomic.Int64 // the heap outside queries, at the last sample
 
-	mu      sync.Mutex
-	sampled time.Time
-	sample  []metrics.Sample
+	mu        sync.Mutex
+	sampled   time.Time // of the last sample
+	collected time.Time // of the last collection the pool forced
+	sample    []metrics.Sample
 }
 
 // headroom: queries may take the heap to all but 1/headroom of the limit.
@@ -100,7 +102,7 @@ const headroom = 4
 func newMemPool(limit int64) *memPool {
 	p := &memPool{limit: limit, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	p.prev = debug.SetMemoryLimit(limit)
-	p.measure(time.Now())
+	p.measure(time.Now(), true)
 	return p
 }
 
@@ -108,11 +110,11 @@ func newMemPool(limit int64) *memPool {
 func (p *memPool) close() { debug.SetMemoryLimit(p.prev) }
 
 // measure samples the live heap (as of the last GC) and deducts what the
-// queries held, at most every 100 ms.
-func (p *memPool) measure(now time.Time) {
+// queries hold, at most every 100 ms unless force is set.
+func (p *memPool) measure(now time.Time, force bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now.Sub(p.sampled) < 100*time.Millisecond {
+	if !force && now.Sub(p.sampled) < 100*time.Millisecond {
 		return
 	}
 	p.sampled = now
@@ -124,20 +126,44 @@ func (p *memPool) measure(now time.Time) {
 	p.base.Store(max(live-p.used.Load(), 0))
 }
 
+// collect runs a garbage collection, at most once a second, and reports
+// whether it did. The live heap is only known as of the last collection:
+// after a query let go of much memory on an idle server, the sample still
+// counts it until something collects.
+func (p *memPool) collect(now time.Time) bool {
+	p.mu.Lock()
+	if now.Sub(p.collected) < time.Second {
+		p.mu.Unlock()
+		return false
+	}
+	p.collected = now
+	p.mu.Unlock()
+	runtime.GC()
+	return true
+}
+
+// room is what the queries and the rest of the heap may take together.
+func (p *memPool) room() int64 { return p.limit - p.limit/headroom }
+
 // reserve takes delta bytes for a query (or gives them back when negative).
+// Before refusing, it makes sure the refusal is not a stale sample's.
 func (p *memPool) reserve(delta int64) error {
 	if delta <= 0 {
 		p.used.Add(delta)
 		return nil
 	}
-	p.measure(time.Now())
+	now := time.Now()
+	p.measure(now, false)
 	n := p.used.Add(delta)
-	if total, room := n+p.base.Load(), p.limit-p.limit/headroom; total > room {
+	if n+p.base.Load() > p.room() && p.collect(now) {
+		p.measure(time.Now(), true)
+	}
+	if total := n + p.base.Load(); total > p.room() {
 		p.used.Add(-delta)
 		return &bolt.Error{Code: cypher.CodeMemoryPool, Message: fmt.Sprintf(
 			"memory limit exceeded: the instance would hold %s, over the %s of its --memory-limit of %s that data may take "+
 				"(a quarter is the garbage collector's room; running queries hold %s)",
-			cypher.FormatBytes(total), cypher.FormatBytes(room), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
+			cypher.FormatBytes(total), cypher.FormatBytes(p.room()), cypher.FormatBytes(p.limit), cypher.FormatBytes(n-delta))}
 	}
 	return nil
 }
