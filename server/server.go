@@ -60,6 +60,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
+		SyncDepth:        cfg.WALSyncDepth,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
 		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
