@@ -17,7 +17,7 @@ func (m *Main) advance() {
 	}
 	w := m.durable
 	for _, p := range m.peers {
-		if p.inSync && p.mode.waits() && !bugSyncAckEarly {
+		if (p.inSync || p.hold) && p.mode.waits() && !bugSyncAckEarly {
 			w = min(w, p.acked)
 		}
 	}
@@ -54,6 +54,18 @@ func (m *Main) warnings() []string {
 		}
 	}
 	return out
+}
+
+// checkHolds gives up holding the watermark for a replica that did not
+// catch up in time; it may try again after a while.
+func (m *Main) checkHolds(now time.Duration) {
+	for _, p := range m.peers {
+		if p.hold && (now-p.holdSince > m.cfg.Tuning.AckTimeout || p.state != stLive) {
+			p.hold = false
+			p.holdAfter = now + silence*m.cfg.Tuning.AckTimeout
+			m.advance()
+		}
+	}
 }
 
 // checkTimeouts asks to take out of the in-sync set each waited replica that
@@ -96,12 +108,25 @@ func (m *Main) requestRemove(p *peer, why string) {
 	})
 }
 
-// maybeJoin puts a caught-up waited replica back into the in-sync set: live
-// and holding every acknowledged commit. MAIN waits for it from now on.
+// maybeJoin brings a caught-up waited replica back into the in-sync set.
+// A member must hold every acknowledged commit, but under a steady load a
+// replica that confirms a little later than MAIN's own fsync never catches
+// the watermark; so once it is live and within the window MAIN holds the
+// watermark back for it (for at most AckTimeout, then it retries later),
+// and it joins as soon as it confirmed the watermark. MAIN waits for it
+// from the moment it asks to join.
 func (m *Main) maybeJoin(p *peer) {
-	if p.inSync || p.joining || !p.mode.waits() || p.state != stLive || p.acked < m.wm {
+	if p.inSync || p.joining || p.removing || !p.mode.waits() || p.state != stLive {
 		return
 	}
+	now := m.cfg.Clock.Monotonic()
+	if p.acked < m.wm {
+		if !p.hold && len(p.queue) <= m.cfg.Tuning.Window && now >= p.holdAfter {
+			p.hold, p.holdSince = true, now
+		}
+		return
+	}
+	p.hold = false
 	p.inSync, p.joining = true, true
 	m.log.Info("replica joined the in-sync set", zap.String("replica", p.name))
 	m.cfg.Membership.Join(p.name, func(ok bool) {

@@ -303,6 +303,7 @@ func (m *Main) tick() {
 		p.tick(now)
 	}
 	m.checkTimeouts(now)
+	m.checkHolds(now)
 	m.checkPrepares(now)
 	m.arm()
 }

@@ -37,14 +37,18 @@ type peer struct {
 	snap   SnapshotReader
 	piece  *Piece // the snapshot piece awaiting its ack
 
-	inSync   bool
-	joining  bool
-	removing bool
-	reason   string // the latest problem, for warnings and logs
+	inSync    bool
+	joining   bool
+	hold      bool          // MAIN holds the watermark for it to catch up and join
+	holdSince time.Duration // when the hold began
+	holdAfter time.Duration // no new hold before this time
+	removing  bool
+	reason    string // the latest problem, for warnings and logs
 
 	heard    time.Duration // when the replica was last heard from (or connect was called)
 	sentAt   time.Duration // when the window was last sent
 	progress time.Duration // when the last ack moved acked
+	resent   time.Duration // when the window was last sent again from its start
 }
 
 // reset drops the session's state: cursor, snapshot, queue.
@@ -226,14 +230,13 @@ const silence = 4
 // replica's watermark fresh.
 func (p *peer) tick(now time.Duration) {
 	retry := p.m.cfg.Tuning.Retry
-	if now-p.sentAt < retry {
-		return
-	}
 	switch p.state {
 	case stConnecting:
-		p.sendHandshake()
+		if now-p.sentAt >= retry {
+			p.sendHandshake()
+		}
 	case stSnapshot:
-		if p.piece != nil {
+		if p.piece != nil && now-p.sentAt >= retry {
 			p.sentAt = now
 			p.m.send(p.addr, p.piece)
 		}
@@ -242,12 +245,13 @@ func (p *peer) tick(now time.Duration) {
 			p.connect() // silent for long: it may have restarted, or followed another MAIN
 			return
 		}
-		if p.sent > 0 && now-p.progress >= retry {
+		if p.sent > 0 && now-p.progress >= retry && now-p.resent >= retry {
 			p.sent = 0 // go back: resend the window from the first unconfirmed
+			p.resent = now
 		}
 		if p.sent < len(p.queue) {
 			p.send()
-		} else {
+		} else if now-p.sentAt >= retry {
 			p.heartbeat()
 		}
 		if p.state == stCatchup {

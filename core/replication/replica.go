@@ -42,6 +42,7 @@ type Replica struct {
 	inflight []applied // applied, waiting for fsync, in order
 	gen      uint64    // bumped by a snapshot: older fsync callbacks are void
 	prepared map[uint64]Txn
+	ahead    map[uint64]ahead // early transactions by the timestamp they follow
 	snapNext uint64 // the next snapshot piece expected in the session
 	snapping bool   // a snapshot is being received and not yet installed
 	snapTS   uint64 // the timestamp of the snapshot snapNext counts pieces of
@@ -60,7 +61,7 @@ func NewReplica(cfg ReplicaConfig) *Replica {
 		cfg.Logger = zap.NewNop()
 	}
 	r := &Replica{cfg: cfg, hist: cfg.History.Clone(), main: cfg.Main, epoch: cfg.Epoch,
-		applied: cfg.Durable, durable: cfg.Durable, prepared: map[uint64]Txn{}}
+		applied: cfg.Durable, durable: cfg.Durable, prepared: map[uint64]Txn{}, ahead: map[uint64]ahead{}}
 	if last := r.hist.Last().Epoch; last.Num > r.epoch.Num {
 		r.epoch = last
 	}
@@ -171,6 +172,7 @@ func (r *Replica) onHandshake(from string, h *Handshake) {
 		r.cfg.Applier.SaveState(r.hist.Clone(), r.main, r.epoch)
 	}
 	r.abandonSnapshot()
+	clear(r.ahead)
 	r.from, r.session, r.seq, r.ackSeq = from, h.Session, 0, 0
 	r.hello()
 }
@@ -203,26 +205,54 @@ func (r *Replica) refuse(to string, session uint64, why Reason, detail string) {
 	r.cfg.Net.Send(to, Encode(&Refuse{Header: r.header(), Session: session, Reason: why, Detail: detail}))
 }
 
+// maxAhead bounds the transactions a replica keeps that arrived before
+// the ones they follow (the network reorders); beyond it they are dropped
+// and MAIN resends them.
+const maxAhead = 1024
+
 // onAppend applies the transactions that follow what the replica holds,
-// skips duplicates, stops at a gap (MAIN resends), and confirms.
+// skips duplicates, keeps those that arrived early until the gap before
+// them fills, and confirms.
 func (r *Replica) onAppend(a *Append) {
 	for i := range a.Txns {
-		t := &a.Txns[i]
-		if t.TS <= r.applied || r.failed != nil || r.snapping {
+		t := a.Txns[i]
+		if t.TS <= r.applied || t.Epoch.Num > r.epoch.Num {
 			continue
 		}
-		if t.PrevTS != r.applied || t.Epoch.Num > r.epoch.Num {
+		if t.PrevTS != r.applied {
+			if len(r.ahead) < maxAhead {
+				r.ahead[t.PrevTS] = ahead{txn: t, seq: a.Seq + uint64(i)}
+			}
+			continue
+		}
+		if !r.apply(&t, a.Seq+uint64(i)) {
 			break
 		}
-		if !r.apply(t, a.Seq+uint64(i)) {
+	}
+	for r.failed == nil && !r.snapping {
+		next, ok := r.ahead[r.applied]
+		if !ok {
+			break
+		}
+		delete(r.ahead, r.applied)
+		if !r.apply(&next.txn, next.seq) {
 			break
 		}
 	}
 	r.ack()
 }
 
+// ahead is a transaction that arrived before the one it follows.
+type ahead struct {
+	txn Txn
+	seq uint64
+}
+
 // apply hands one transaction to the Applier.
 func (r *Replica) apply(t *Txn, seq uint64) bool {
+	if r.failed != nil || r.snapping {
+		return false
+	}
 	rec := durability.Record{Epoch: t.Epoch.Num, TS: t.TS, PrevTS: t.PrevTS, Deltas: t.Deltas}
 	gen := r.gen
 	err := r.cfg.Applier.Apply(rec, func(err error) { r.fsynced(gen, t.TS, err) })

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/net"
@@ -16,8 +18,13 @@ const (
 	healPhase   = 3 * time.Second // no faults, no writes: everything must converge
 )
 
+var harnessLogger *zap.Logger
+
+// runScenarioHook, when set, sees each scenario before it runs (debugging).
+var runScenarioHook func(*scenario)
+
 var harnessTuning = Tuning{Retry: 20 * time.Millisecond, AckTimeout: 100 * time.Millisecond,
-	Window: 16, Batch: 4, Queue: 64, Tail: 32}
+	Window: 16, Batch: 4, Queue: 128, Tail: 64}
 
 // scenario is one seeded run: a MAIN, two or three replicas, faults, writes,
 // an optional failover to a replica while the old MAIN lives on, and the
@@ -96,6 +103,9 @@ func runScenario(seed uint64, forceFailover bool) *scenario {
 	}
 	s.startWrites(a)
 	s.scheduleFaults()
+	if runScenarioHook != nil {
+		runScenarioHook(s)
+	}
 	if s.failover {
 		w.at(time.Duration(600+w.rng.IntN(600))*time.Millisecond, s.promote)
 	}
@@ -119,10 +129,11 @@ func (s *scenario) newMain(addr, uuid string, e Epoch, hist History, d *disk) *m
 	mn.nextTS = mn.lastTS + 1
 	mn.m = NewMain(MainConfig{UUID: uuid, Epoch: e, History: hist, LastTS: mn.lastTS,
 		Clock: vclock{w, n}, Net: endpoint{w, addr}, Rand: rand.New(rand.NewPCG(w.rng.Uint64(), 1)),
-		Log: mn.log, Snapshots: &snapshots{d: d, piece: 300}, Tuning: harnessTuning,
+		Log: mn.log, Snapshots: &snapshots{d: d, piece: 2000}, Tuning: harnessTuning, Logger: harnessLogger,
 		OnWatermark: func(ts uint64) { s.maxWM[uuid] = max(s.maxWM[uuid], ts) },
 		OnFenced:    func(Epoch) { mn.fenced = true }})
 	n.receive = func(from string, msg net.Message) { mn.m.Receive(from, msg) }
+	s.maxWM[uuid] = mn.m.Watermark() // a new MAIN starts with its durable state acknowledged
 	s.commits[e.Num] = map[uint64]durability.Record{}
 	s.mains = append(s.mains, mn)
 	return mn
@@ -202,7 +213,7 @@ func (s *scenario) scheduleFaults() {
 	w := s.w
 	for range w.rng.IntN(4) {
 		r := s.reps[w.rng.IntN(len(s.reps))]
-		at := time.Duration(w.rng.IntN(int(safetyPhase / time.Millisecond))) * time.Millisecond
+		at := time.Duration(w.rng.IntN(int(safetyPhase/time.Millisecond))) * time.Millisecond
 		down := time.Duration(50+w.rng.IntN(300)) * time.Millisecond
 		w.at(at, func() {
 			if r.r == nil || r.crashed {
@@ -218,7 +229,7 @@ func (s *scenario) scheduleFaults() {
 	}
 	for range w.rng.IntN(4) {
 		r := s.reps[w.rng.IntN(len(s.reps))]
-		at := time.Duration(w.rng.IntN(int(safetyPhase / time.Millisecond))) * time.Millisecond
+		at := time.Duration(w.rng.IntN(int(safetyPhase/time.Millisecond))) * time.Millisecond
 		span := time.Duration(50+w.rng.IntN(500)) * time.Millisecond
 		w.at(at, func() {
 			for _, mn := range s.mains {
@@ -234,8 +245,8 @@ func (s *scenario) scheduleFaults() {
 	var retire func()
 	retire = func() {
 		for _, mn := range s.mains {
-			if n := len(mn.d.recs); n > 40 && w.rng.IntN(2) == 0 {
-				mn.log.retired = mn.d.recs[n-40].TS
+			if n := len(mn.d.recs); n > 200 && w.rng.IntN(3) == 0 {
+				mn.log.retired = mn.d.recs[n-200].TS
 			}
 		}
 		if w.now < safetyPhase {
@@ -250,7 +261,7 @@ func (s *scenario) scheduleFaults() {
 func (s *scenario) promote() {
 	w, a := s.w, s.mains[0]
 	r1 := s.reps[0]
-	span := time.Duration(300+w.rng.IntN(500)) * time.Millisecond
+	span := time.Duration(500+w.rng.IntN(400)) * time.Millisecond // past the silence that makes A reconnect
 	for _, r := range s.reps {
 		w.partition(a.addr, r.addr, true)
 	}

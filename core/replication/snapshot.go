@@ -61,6 +61,7 @@ func (r *Replica) finishSnapshot(p *Piece) {
 		}
 		r.gen++ // fsyncs of what the snapshot replaced no longer count
 		r.inflight = nil
+		clear(r.ahead)
 		r.snapping = false
 		r.applied, r.durable, r.hist = ts, ts, hist
 		r.cfg.Applier.SaveState(r.hist.Clone(), r.main, r.epoch)
