@@ -95,11 +95,13 @@ func (c *cursor) Close() { c.closed = true }
 
 // snapshots serve MAIN's durable records as a snapshot in small pieces.
 type snapshots struct {
-	d     *disk
-	piece int
+	d      *disk
+	piece  int
+	opened *int // counts the snapshots served
 }
 
 func (s *snapshots) OpenSnapshot() (SnapshotReader, error) {
+	*s.opened++
 	recs := s.d.recs[:s.d.synced]
 	a := &Append{}
 	var ts uint64

@@ -154,9 +154,19 @@ func (p *peer) enqueue(t *Txn) {
 	p.send()
 }
 
+// silent reports whether the replica has not been heard from for so long
+// that MAIN should open a new session rather than stream into the void.
+func (p *peer) silent(now time.Duration) bool {
+	return now-p.heard > silence*p.m.cfg.Tuning.AckTimeout
+}
+
 // send ships queued transactions up to the window, in batches.
 func (p *peer) send() {
 	tn := p.m.cfg.Tuning
+	if p.silent(p.m.cfg.Clock.Monotonic()) {
+		p.connect() // it may have restarted, or followed another MAIN
+		return
+	}
 	for p.sent < len(p.queue) && p.sent < tn.Window {
 		n := min(tn.Batch, len(p.queue)-p.sent, tn.Window-p.sent)
 		a := &Append{Header: p.m.header(), Session: p.session, Seq: p.seq + uint64(p.sent)}
@@ -241,8 +251,8 @@ func (p *peer) tick(now time.Duration) {
 			p.m.send(p.addr, p.piece)
 		}
 	case stCatchup, stLive:
-		if now-p.heard > silence*p.m.cfg.Tuning.AckTimeout {
-			p.connect() // silent for long: it may have restarted, or followed another MAIN
+		if p.silent(now) {
+			p.connect()
 			return
 		}
 		if p.sent > 0 && now-p.progress >= retry && now-p.resent >= retry {

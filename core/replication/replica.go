@@ -43,9 +43,9 @@ type Replica struct {
 	gen      uint64    // bumped by a snapshot: older fsync callbacks are void
 	prepared map[uint64]Txn
 	ahead    map[uint64]ahead // early transactions by the timestamp they follow
-	snapNext uint64 // the next snapshot piece expected in the session
-	snapping bool   // a snapshot is being received and not yet installed
-	snapTS   uint64 // the timestamp of the snapshot snapNext counts pieces of
+	snapNext uint64           // the next snapshot piece expected in the session
+	snapping bool             // a snapshot is being received and not yet installed
+	snapTS   uint64           // the timestamp of the snapshot snapNext counts pieces of
 	failed   error
 	log      *zap.Logger
 }

@@ -129,7 +129,7 @@ func (s *scenario) newMain(addr, uuid string, e Epoch, hist History, d *disk) *m
 	mn.nextTS = mn.lastTS + 1
 	mn.m = NewMain(MainConfig{UUID: uuid, Epoch: e, History: hist, LastTS: mn.lastTS,
 		Clock: vclock{w, n}, Net: endpoint{w, addr}, Rand: rand.New(rand.NewPCG(w.rng.Uint64(), 1)),
-		Log: mn.log, Snapshots: &snapshots{d: d, piece: 2000}, Tuning: harnessTuning, Logger: harnessLogger,
+		Log: mn.log, Snapshots: &snapshots{d: d, piece: 2000, opened: &s.stats.snapshots}, Tuning: harnessTuning, Logger: harnessLogger,
 		OnWatermark: func(ts uint64) { s.maxWM[uuid] = max(s.maxWM[uuid], ts) },
 		OnFenced:    func(Epoch) { mn.fenced = true }})
 	n.receive = func(from string, msg net.Message) { mn.m.Receive(from, msg) }

@@ -14,7 +14,7 @@ func simSeeds() int {
 	if testing.Short() {
 		return 40
 	}
-	return 200
+	return 150
 }
 
 // TestSimulation runs the seeded scenarios and every checker over them.
@@ -28,7 +28,8 @@ func TestSimulation(t *testing.T) {
 		total.add(s.stats)
 	}
 	t.Logf("checked: %+v", total)
-	if total.acked == 0 || total.ackChecks == 0 || total.applies == 0 || total.reads == 0 || total.diverged == 0 {
+	if total.acked == 0 || total.ackChecks == 0 || total.applies == 0 || total.reads == 0 || total.diverged == 0 ||
+		total.retryable == 0 || total.snapshots == 0 {
 		t.Fatalf("a checker examined nothing: %+v", total)
 	}
 }

@@ -20,7 +20,7 @@ type world struct {
 	rng    *rand.Rand
 	nodes  map[string]*wnode
 	faults netFaults
-	cut    map[[2]string]bool // partitioned links, both directions listed
+	cut    map[[2]string]int // partitioned links (how many cuts), both directions listed
 	// onDeliver observes every delivery (the checkers' hook).
 	onDeliver func(from, to string, msg net.Message, deliver func())
 }
@@ -63,7 +63,7 @@ func (q *evq) Pop() any {
 }
 
 func newWorld(seed uint64) *world {
-	return &world{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), nodes: map[string]*wnode{}, cut: map[[2]string]bool{}}
+	return &world{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), nodes: map[string]*wnode{}, cut: map[[2]string]int{}}
 }
 
 func (w *world) at(d time.Duration, f func()) {
@@ -100,18 +100,24 @@ func (w *world) guard(n *wnode, f func()) func() {
 	}
 }
 
+// partition cuts (on) or mends (off) the link between a and b; cuts nest,
+// so the link works again once every cut is mended.
 func (w *world) partition(a, b string, on bool) {
-	if on {
-		w.cut[[2]string{a, b}], w.cut[[2]string{b, a}] = true, true
-	} else {
-		delete(w.cut, [2]string{a, b})
-		delete(w.cut, [2]string{b, a})
+	for _, k := range [][2]string{{a, b}, {b, a}} {
+		switch {
+		case on:
+			w.cut[k]++
+		case w.cut[k] > 1:
+			w.cut[k]--
+		default:
+			delete(w.cut, k)
+		}
 	}
 }
 
 // send delivers msg from one node to another through the faults.
 func (w *world) send(from, to string, msg net.Message) {
-	if w.cut[[2]string{from, to}] || w.rng.Float64() < w.faults.drop {
+	if w.cut[[2]string{from, to}] > 0 || w.rng.Float64() < w.faults.drop {
 		return
 	}
 	copies := 1
@@ -127,7 +133,7 @@ func (w *world) send(from, to string, msg net.Message) {
 		m := net.Message{Type: msg.Type, Body: body}
 		w.at(d, func() {
 			n := w.nodes[to]
-			if n == nil || !n.alive || w.cut[[2]string{from, to}] {
+			if n == nil || !n.alive || w.cut[[2]string{from, to}] > 0 {
 				return
 			}
 			deliver := func() { n.receive(from, m) }
