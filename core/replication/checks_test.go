@@ -70,6 +70,7 @@ func (r *rep) checkRead(ts uint64) {
 // result checks an acknowledged commit: durable on its MAIN and on every
 // waited-for replica of the in-sync set at that moment.
 func (s *scenario) result(mn *mainNode, res Result) {
+	s.results = append(s.results, res)
 	switch res.Outcome {
 	case Retryable:
 		s.stats.retryable++

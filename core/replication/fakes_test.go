@@ -227,3 +227,9 @@ func sameRecord(a, b durability.Record) bool {
 	return a.Epoch == b.Epoch && a.TS == b.TS && a.PrevTS == b.PrevTS &&
 		bytes.Equal(durability.AppendDeltas(nil, a.Deltas), durability.AppendDeltas(nil, b.Deltas))
 }
+
+type durabilityRecords = durability.Record
+
+func durabilityRecord(epoch, ts, prev uint64) durability.Record {
+	return durability.Record{Epoch: epoch, TS: ts, PrevTS: prev}
+}

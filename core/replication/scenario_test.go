@@ -39,6 +39,7 @@ type scenario struct {
 	maxWM    map[string]uint64                       // main UUID -> highest watermark reported
 	bad      []string
 	stats    stats
+	results  []Result // every commit's outcome, in the order they came
 }
 
 // stats counts what the checkers examined, so a blind run shows.
