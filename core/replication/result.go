@@ -56,6 +56,7 @@ var (
 	ErrFenced = errors.New("replication: a newer MAIN exists; this instance no longer accepts writes")
 	// ErrStopped: MAIN stopped before the commit was acknowledged.
 	ErrStopped = errors.New("replication: MAIN stopped before the commit was acknowledged")
-	// ErrAborted: a STRICT_SYNC replica refused or did not answer the prepare.
-	ErrAborted = errors.New("Transaction was aborted on all instances.")
+	// ErrAborted: a STRICT_SYNC replica refused or did not answer the
+	// prepare (Memgraph says "Transaction was aborted on all instances.").
+	ErrAborted = errors.New("replication: transaction was aborted on all instances")
 )
