@@ -86,3 +86,15 @@ func (Local) Remove(_ string, done func(bool)) { done(true) }
 
 // Join decides the re-entry at once.
 func (Local) Join(_ string, done func(bool)) { done(true) }
+
+// StoreLog is the Log of a durability.Store: catch-up reads its WAL with
+// the store's own Cursor, Chunk bytes per step (0: the default).
+type StoreLog struct {
+	Store *durability.Store
+	Chunk int
+}
+
+// Cursor returns the store's cursor over the records after ts.
+func (l StoreLog) Cursor(after uint64) LogCursor { return l.Store.NewCursor(after, l.Chunk) }
+
+var _ LogCursor = (*durability.Cursor)(nil)

@@ -239,6 +239,11 @@ func (r *Replica) onAppend(a *Append) {
 			break
 		}
 	}
+	for ts := range r.prepared { // prepares whose abort was lost: decided long ago
+		if ts <= r.applied {
+			delete(r.prepared, ts)
+		}
+	}
 	r.ack()
 }
 
