@@ -156,7 +156,10 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 		return
 	}
 	if ts <= m.last {
-		panic(fmt.Sprintf("replication: commit %d after %d is out of order", ts, m.last))
+		err := fmt.Errorf("%w: commit %d after %d", ErrOutOfOrder, ts, m.last)
+		m.log.DPanic("commit out of order", zap.Error(err))
+		done(Result{TS: ts, Outcome: Unknown, Err: err})
+		return
 	}
 	t := &Txn{Epoch: m.cfg.Epoch, TS: ts, PrevTS: m.last, Deltas: deltas}
 	m.last = ts

@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -89,6 +90,11 @@ func (p *peer) onHello(h *Hello) {
 		}
 		p.diverge(why)
 		return
+	}
+	if h.Durable < p.acked && p.inSync {
+		// It lost transactions it had confirmed (a wiped disk): it no longer
+		// holds every acknowledged commit.
+		p.m.requestRemove(p, fmt.Sprintf("replica lost confirmed transactions (durable %d, had confirmed %d)", h.Durable, p.acked))
 	}
 	p.acked, p.pos, p.seq = h.Durable, h.Applied, 1
 	p.progress = p.m.cfg.Clock.Monotonic()

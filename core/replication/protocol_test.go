@@ -260,3 +260,25 @@ func TestRegisterValidates(t *testing.T) {
 		t.Error("Register accepted an invalid mode")
 	}
 }
+
+func TestCommitOutOfOrderFails(t *testing.T) {
+	s, a := fixture(Async)
+	s.write(a)
+	var got Result
+	a.m.Commit(1, nil, func(r Result) { got = r })
+	if got.Outcome != Unknown || !errors.Is(got.Err, ErrOutOfOrder) {
+		t.Fatalf("result %+v, want ErrOutOfOrder", got)
+	}
+}
+
+func TestBehindIsUnknownPastTheTail(t *testing.T) {
+	s, a := fixture(Async)
+	s.cutAll(a, s.reps[0], true)
+	for range harnessTuning.Tail + 10 {
+		s.write(a)
+	}
+	s.step(10 * time.Millisecond)
+	if st := statusOf(a.m, "r1"); st.Behind != -1 || st.TS != 0 {
+		t.Fatalf("status %+v, want behind -1 (uncountable) at ts 0", st)
+	}
+}

@@ -56,6 +56,9 @@ var (
 	ErrFenced = errors.New("replication: a newer MAIN exists; this instance no longer accepts writes")
 	// ErrStopped: MAIN stopped before the commit was acknowledged.
 	ErrStopped = errors.New("replication: MAIN stopped before the commit was acknowledged")
+	// ErrOutOfOrder: the instance called Commit with a timestamp not above
+	// the previous commit's (a bug in the caller).
+	ErrOutOfOrder = errors.New("replication: commit out of timestamp order")
 	// ErrAborted: a STRICT_SYNC replica refused or did not answer the
 	// prepare (Memgraph says "Transaction was aborted on all instances.").
 	ErrAborted = errors.New("replication: transaction was aborted on all instances")
