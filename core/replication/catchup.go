@@ -60,7 +60,9 @@ func (p *peer) queueRecord(r durability.Record) error {
 	if !ok {
 		return fmt.Errorf("replication: WAL record %d has epoch %d, which MAIN's history lacks", r.TS, r.Epoch)
 	}
-	p.queue = append(p.queue, &Txn{Epoch: e, TS: r.TS, PrevTS: r.PrevTS, Deltas: r.Deltas})
+	t := &Txn{Epoch: e, TS: r.TS, PrevTS: r.PrevTS, Deltas: r.Deltas}
+	t.encodeDeltas()
+	p.queue = append(p.queue, t)
 	p.pos = r.TS
 	return nil
 }

@@ -24,7 +24,8 @@ var ErrUnknownKind = errors.New("replication: unknown message kind")
 
 // Encode returns m's wire form.
 func Encode(m Message) net.Message {
-	var w net.Writer
+	w := net.NewWriter(make([]byte, 0, sizeHint(m)))
+	var scratch []byte
 	w.Version(codecVersion)
 	h := m.Hdr()
 	w.Str(h.Main)
@@ -44,7 +45,7 @@ func Encode(m Message) net.Message {
 		w.Uvarint(m.Seq)
 		w.Count(len(m.Txns))
 		for i := range m.Txns {
-			writeTxn(&w, &m.Txns[i])
+			scratch = writeTxn(&w, &m.Txns[i], scratch)
 		}
 	case *Ack:
 		w.Uvarint(m.Session)
@@ -52,7 +53,7 @@ func Encode(m Message) net.Message {
 		w.Uvarint(m.DurableTS)
 	case *Prepare:
 		w.Uvarint(m.Session)
-		writeTxn(&w, &m.Txn)
+		writeTxn(&w, &m.Txn, nil)
 	case *Vote:
 		w.Uvarint(m.Session)
 		w.Uvarint(m.TS)
@@ -89,12 +90,42 @@ func writeHistory(w *net.Writer, h History) {
 	}
 }
 
-func writeTxn(w *net.Writer, t *Txn) {
+// writeTxn writes t, its deltas encoded in scratch (returned for reuse)
+// unless t carries them encoded already.
+func writeTxn(w *net.Writer, t *Txn, scratch []byte) []byte {
 	w.Uvarint(t.Epoch.Num)
 	w.Uint64(t.Epoch.ID)
 	w.Uvarint(t.TS)
 	w.Uvarint(t.PrevTS)
-	w.Bytes(durability.AppendDeltas(nil, t.Deltas))
+	if t.enc != nil {
+		w.Bytes(t.enc)
+		return scratch
+	}
+	scratch = durability.AppendDeltas(scratch[:0], t.Deltas)
+	w.Bytes(scratch)
+	return scratch
+}
+
+// sizeHint guesses a message's encoded size so the buffer grows rarely.
+func sizeHint(m Message) int {
+	n := 64
+	switch m := m.(type) {
+	case *Append:
+		for i := range m.Txns {
+			n += 32 + len(m.Txns[i].enc) + 24*len(m.Txns[i].Deltas)
+		}
+	case *Piece:
+		n += len(m.Data)
+	}
+	return n
+}
+
+// encodeDeltas fills t's cached delta encoding, so a transaction sent to
+// several replicas, or sent again, is encoded once.
+func (t *Txn) encodeDeltas() {
+	if t.enc == nil {
+		t.enc = durability.AppendDeltas(nil, t.Deltas)
+	}
 }
 
 // Decode parses a wire message. It never panics on bad input; errors say

@@ -162,6 +162,7 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 		return
 	}
 	t := &Txn{Epoch: m.cfg.Epoch, TS: ts, PrevTS: m.last, Deltas: deltas}
+	t.encodeDeltas()
 	m.last = ts
 	m.hist = m.hist.Note(m.cfg.Epoch, ts)
 	m.tail = append(m.tail, t)

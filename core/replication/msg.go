@@ -67,6 +67,7 @@ type Txn struct {
 	TS     uint64 // its commit timestamp
 	PrevTS uint64 // the timestamp of the transaction before it in MAIN's log
 	Deltas []graph.Delta
+	enc    []byte // Deltas encoded (durability.AppendDeltas), cached by MAIN
 }
 
 // Append carries committed transactions, in commit order, each chained to
