@@ -251,6 +251,8 @@ func (m *Main) Receive(from string, msg net.Message) bool {
 	}
 	if h := dm.Hdr(); h.Epoch.Num > m.cfg.Epoch.Num {
 		m.fence(h.Epoch)
+	} else if r, ok := dm.(*Refuse); ok && r.Reason == ReasonStaleEpoch && h.Epoch.Num == m.cfg.Epoch.Num && h.Epoch != m.cfg.Epoch {
+		m.fence(h.Epoch) // a rival term with our number got there first
 	}
 	if m.fenced || m.stopped {
 		return true

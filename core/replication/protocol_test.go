@@ -282,3 +282,19 @@ func TestBehindIsUnknownPastTheTail(t *testing.T) {
 		t.Fatalf("status %+v, want behind -1 (uncountable) at ts 0", st)
 	}
 }
+
+func TestRivalTermWithTheSameNumberIsFenced(t *testing.T) {
+	s, a := fixture(Sync)
+	r := s.reps[0]
+	rival := s.newMain("main-x", "main-x", Epoch{Num: 1, ID: 777}, nil, &disk{w: s.w, n: s.w.node("main-x"), maxSync: time.Millisecond})
+	if err := rival.m.Register("r1", r.addr, Sync); err != nil {
+		t.Fatal(err)
+	}
+	s.step(100 * time.Millisecond)
+	if main, _ := r.r.Following(); main != a.uuid {
+		t.Fatalf("replica follows %s, want the first MAIN of its term", main)
+	}
+	if !rival.fenced || a.fenced {
+		t.Fatalf("rival fenced %v, first MAIN fenced %v; want only the rival", rival.fenced, a.fenced)
+	}
+}
