@@ -128,7 +128,7 @@ func isPrefix(recs, of []durability.Record) bool {
 	return true
 }
 
-// checkDivergence, after a failover and the heal: a replica whose records
+// checkDivergence, after a failover or a MAIN restart and the heal: a replica whose records
 // are not a prefix of the new MAIN's is reported diverged, and only such a
 // replica. Diverged ones are then dropped, wiped and registered again.
 func (s *scenario) checkDivergence() {
@@ -161,7 +161,7 @@ func (s *scenario) checkDivergence() {
 // an old MAIN has learned of the newer epoch.
 func (s *scenario) checkConvergence() {
 	b := s.current()
-	if len(s.mains) > 1 && !s.mains[0].fenced {
+	if len(s.mains) > 1 && !s.mains[0].fenced && !s.mains[0].dead {
 		s.fail("the old MAIN %s never learned of the newer epoch", s.mains[0].uuid)
 	}
 	if b.m.Watermark() != b.lastTS {

@@ -32,7 +32,8 @@ var harnessTuning = Tuning{Retry: 20 * time.Millisecond, AckTimeout: 100 * time.
 type scenario struct {
 	seed     uint64
 	w        *world
-	failover bool
+	failover bool // a replica is promoted while the old MAIN lives on, cut off
+	restart  bool // the MAIN crashes, losing its unsynced tail, and restarts in a new epoch
 	mains    []*mainNode // the old MAIN first; the promoted one after a failover
 	reps     []*rep
 	commits  map[uint64]map[uint64]durability.Record // epoch -> ts -> what its MAIN committed
@@ -59,6 +60,7 @@ type mainNode struct {
 	lastTS  uint64
 	fenced  bool
 	writing bool
+	dead    bool // crashed and replaced by a restarted MAIN
 }
 
 type rep struct {
@@ -84,6 +86,7 @@ func runScenario(seed uint64, forceFailover bool) *scenario {
 	w := newWorld(seed)
 	s := &scenario{seed: seed, w: w, commits: map[uint64]map[uint64]durability.Record{}, maxWM: map[string]uint64{}}
 	s.failover = forceFailover || w.rng.IntN(2) == 0
+	s.restart = !s.failover && w.rng.IntN(2) == 0
 	w.faults = netFaults{drop: w.rng.Float64() * 0.1, dup: w.rng.Float64() * 0.1, slow: w.rng.Float64() * 0.1,
 		delay: time.Duration(1+w.rng.IntN(5)) * time.Millisecond, slowDelay: 150 * time.Millisecond}
 	w.onDeliver = s.observe
@@ -107,13 +110,16 @@ func runScenario(seed uint64, forceFailover bool) *scenario {
 	if runScenarioHook != nil {
 		runScenarioHook(s)
 	}
-	if s.failover {
+	switch {
+	case s.failover:
 		w.at(time.Duration(600+w.rng.IntN(600))*time.Millisecond, s.promote)
+	case s.restart:
+		w.at(time.Duration(600+w.rng.IntN(600))*time.Millisecond, s.restartMain)
 	}
 	w.run(safetyPhase)
 	s.heal()
 	w.run(safetyPhase + healPhase)
-	if s.failover {
+	if s.failover || s.restart {
 		s.checkDivergence()
 		w.run(safetyPhase + 2*healPhase)
 	}
@@ -289,6 +295,30 @@ func (s *scenario) promote() {
 	}
 	s.startWrites(b)
 }
+
+// restartMain crashes the MAIN, losing what it had not fsynced (but may
+// have shipped), and restarts it after a while as a MAIN of the next epoch
+// over its recovered WAL, with the same replicas registered.
+func (s *scenario) restartMain() {
+	w, a := s.w, s.mains[0]
+	a.writing, a.n().alive = false, false
+	a.n().inc++
+	a.d.crash()
+	a.dead = true
+	w.at(time.Duration(50+w.rng.IntN(150))*time.Millisecond, func() {
+		hist := a.m.History().Upto(a.d.durableTS())
+		b := s.newMain(a.addr, "main-1b", Epoch{Num: a.epoch.Num + 1, ID: w.rng.Uint64()}, hist, a.d)
+		b.log.retired = a.log.retired
+		for _, r := range s.reps {
+			if err := b.m.Register(r.name, r.addr, r.mode); err != nil {
+				panic(err)
+			}
+		}
+		s.startWrites(b)
+	})
+}
+
+func (mn *mainNode) n() *wnode { return mn.s.w.node(mn.addr) }
 
 // heal ends the faults: links mend, crashed replicas restart, writes stop.
 func (s *scenario) heal() {
