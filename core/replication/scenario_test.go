@@ -32,8 +32,8 @@ var harnessTuning = Tuning{Retry: 20 * time.Millisecond, AckTimeout: 100 * time.
 type scenario struct {
 	seed     uint64
 	w        *world
-	failover bool // a replica is promoted while the old MAIN lives on, cut off
-	restart  bool // the MAIN crashes, losing its unsynced tail, and restarts in a new epoch
+	failover bool        // a replica is promoted while the old MAIN lives on, cut off
+	restart  bool        // the MAIN crashes, losing its unsynced tail, and restarts in a new epoch
 	mains    []*mainNode // the old MAIN first; the promoted one after a failover
 	reps     []*rep
 	commits  map[uint64]map[uint64]durability.Record // epoch -> ts -> what its MAIN committed
