@@ -204,6 +204,9 @@ func TestDivergedReplicaIsReportedAndLeftAlone(t *testing.T) {
 	if st.Status != StatusDiverged || !strings.Contains(st.Reason, "diverged") || st.InSync {
 		t.Fatalf("status %+v, want diverged", st)
 	}
+	if r.r.Diverged() == "" {
+		t.Fatal("the replica was not told it diverged")
+	}
 	s.write(a)
 	s.step(100 * time.Millisecond)
 	if r.r.Applied() != 1 {

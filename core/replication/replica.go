@@ -47,6 +47,7 @@ type Replica struct {
 	snapping bool             // a snapshot is being received and not yet installed
 	snapTS   uint64           // the timestamp of the snapshot snapNext counts pieces of
 	failed   error
+	diverged string // MAIN's reason, once it reported the replica diverged
 	log      *zap.Logger
 }
 
@@ -85,6 +86,12 @@ func (r *Replica) Applied() uint64 { return r.applied }
 // Durable returns the last transaction fsynced.
 func (r *Replica) Durable() uint64 { return r.durable }
 
+// Diverged returns MAIN's reason when it reported that this replica's
+// history branched from its own ("" otherwise). Under coordinators the
+// instance wipes and resyncs; in community replication it waits to be
+// dropped and registered again.
+func (r *Replica) Diverged() string { return r.diverged }
+
 // Failed returns the storage error that stopped the replica, if any.
 func (r *Replica) Failed() error { return r.failed }
 
@@ -99,8 +106,15 @@ func (r *Replica) Receive(from string, msg net.Message) bool {
 		r.log.Warn("dropping a bad replication message", zap.String("from", from), zap.Error(err))
 		return true
 	}
-	if hs, ok := m.(*Handshake); ok {
-		r.onHandshake(from, hs)
+	switch m := m.(type) {
+	case *Handshake:
+		r.onHandshake(from, m)
+		return true
+	case *Refuse:
+		if from == r.from && m.Hdr().Main == r.main && m.Reason == ReasonDiverged {
+			r.diverged = m.Detail
+			r.log.Warn("MAIN reports this replica diverged; it must be dropped and registered again", zap.String("why", m.Detail))
+		}
 		return true
 	}
 	s := sessionOf(m)
@@ -167,7 +181,7 @@ func (r *Replica) onHandshake(from string, h *Handshake) {
 	}
 	if h.Main != r.main || h.Epoch != r.epoch {
 		r.log.Info("following a new MAIN", zap.String("main", h.Main), zap.Stringer("epoch", h.Epoch))
-		r.main, r.epoch, r.wm = h.Main, h.Epoch, 0
+		r.main, r.epoch, r.wm, r.diverged = h.Main, h.Epoch, 0, ""
 		clear(r.prepared)
 		r.cfg.Applier.SaveState(r.hist.Clone(), r.main, r.epoch)
 	}
