@@ -30,6 +30,7 @@ type Config struct {
 	DataDirectory     string
 	WALEnabled        bool
 	WALSyncEvery      int
+	WALSyncDepth      int
 	SnapshotInterval  time.Duration
 	QueryTimeout      time.Duration
 	AuthUser          string
@@ -71,6 +72,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	fs.BoolVar(&c.WALEnabled, "storage-wal-enabled", true, "write a WAL of every commit (group commit: a commit is acknowledged once its fsync completes); false writes no WAL at all, so data persists only in snapshots (--storage-snapshot-interval-sec, CREATE SNAPSHOT, and the one at clean shutdown) and a crash loses every commit since the last snapshot")
 	fs.IntVar(&c.WALSyncEvery, "storage-wal-file-flush-every-n-tx", 0,
 		"fsync every N commits instead of group commit (0 = group commit; N > 0 can lose reported commits on a machine crash)")
+	fs.IntVar(&c.WALSyncDepth, "storage-wal-sync-depth", 2,
+		"group commit: how many WAL fsyncs may be in flight at once (1 = one at a time)")
 	snap := fs.Int("storage-snapshot-interval-sec", 0, "seconds between snapshots (0 = none)")
 	qt := fs.Int("query-execution-timeout-sec", 600, "server-side transaction timeout in seconds (0 = none)")
 	fs.StringVar(&c.AuthUser, "auth-user", "", "user name required from clients (also QUIVER_USER); empty accepts anyone")
@@ -240,6 +243,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--query-execution-timeout-sec must be >= 0, got %d", int(c.QueryTimeout/time.Second))
 	case c.SlowQuery < 0:
 		return fmt.Errorf("--log-slow-query-ms must be >= 0, got %d", c.SlowQuery.Milliseconds())
+	case c.WALSyncDepth < 1:
+		return fmt.Errorf("--storage-wal-sync-depth must be at least 1, got %d", c.WALSyncDepth)
 	case c.MaxConnections < 1:
 		return fmt.Errorf("--bolt-max-connections must be at least 1, got %d", c.MaxConnections)
 	case c.DataDirectory == "":

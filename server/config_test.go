@@ -97,6 +97,7 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"--metrics-port", "99999"}, "is not a port"},
 		{[]string{"--storage-snapshot-interval-sec", "-5"}, "must be >= 0"},
 		{[]string{"--bolt-max-connections", "0"}, "at least 1"},
+		{[]string{"--storage-wal-sync-depth", "0"}, "--storage-wal-sync-depth must be at least 1"},
 		{[]string{"--log-level", "LOUD"}, "is not one of"},
 		{[]string{"--auth-password", "x"}, "without --auth-user"},
 		{[]string{"stray"}, "unexpected argument"},

@@ -37,6 +37,9 @@ type Config struct {
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
+	// SyncDepth is how many group-commit fsyncs may be in flight (0: the
+	// durability default, 2).
+	SyncDepth int
 	// SnapshotInterval takes a snapshot periodically (0: never).
 	SnapshotInterval time.Duration
 	// QueryTimeout bounds every transaction (0: none).
@@ -94,6 +97,7 @@ func Open(cfg Config) (*DB, error) {
 	d.fs = fs
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
+	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
 		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
