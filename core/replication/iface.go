@@ -11,7 +11,8 @@ type Applier interface {
 	// appends it to the WAL. It returns an error, having changed nothing,
 	// when the transaction cannot be applied; otherwise done runs later, on
 	// the replica's loop, once the WAL record is fsynced (or failed to be).
-	// done calls come in the order of the Apply calls.
+	// done calls may come in any order; the replica confirms only the
+	// leading run of fsynced transactions.
 	Apply(rec durability.Record, done func(error)) error
 	// BeginSnapshot starts receiving a snapshot that will replace the
 	// replica's whole state. Until FinishSnapshot the current state stays

@@ -178,7 +178,8 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 	m.advance()
 }
 
-// Durable tells MAIN that its own WAL is fsynced up to ts.
+// Durable tells MAIN that its own WAL is fsynced up to ts: every commit at
+// or below ts, not just ts itself.
 func (m *Main) Durable(ts uint64) {
 	if ts > m.durable {
 		m.durable = ts
