@@ -89,6 +89,9 @@ type plan struct {
 	writes  bool
 	profile bool
 	params  []*Param // every parameter the statement needs, checked before it runs
+	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
+	// QUERY MEMORY UNLIMITED, 0 when it set none.
+	memLimit int64
 }
 
 type compiler struct {
@@ -120,7 +123,7 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		}
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile, memLimit: q.MemoryLimit}
 	if q.Admin != nil {
 		return pl, nil
 	}

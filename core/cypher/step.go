@@ -48,6 +48,9 @@ func (r *Result) Step(budget int) (done bool, err error) {
 		if rw == nil {
 			break
 		}
+		if err := r.ctx.guard.Grow(rowBytes(rw)); err != nil {
+			return true, err
+		}
 		r.buf = append(r.buf, rw)
 	}
 	r.eager = false

@@ -511,7 +511,7 @@ func TestRunReadNeedsTheLoopForWrites(t *testing.T) {
 	w := newWorld(20)
 	in := readyInstance(t, w, Config{})
 	c := w.client(t, in)
-	for q, want := range map[string]bool{"RETURN 1": true, "CREATE ()": false, "SHOW TRANSACTIONS": false,
+	for q, want := range map[string]bool{"RETURN 1": true, "CREATE ()": false, "SHOW TRANSACTIONS": true, "CREATE SNAPSHOT": false,
 		"SHOW INDEX INFO": false, "CREATE INDEX ON :L": false, "MATCH (n) RETURN n": true} {
 		r, ok, err := c.s.RunRead(q, nil, TxMeta{})
 		if ok != want || err != nil {

@@ -35,6 +35,7 @@ const (
 	CodeUnavailable       = "Neo.TransientError.General.DatabaseUnavailable"
 	CodeAccessMode        = "Neo.ClientError.Statement.AccessMode"
 	CodeTimedOut          = "Neo.ClientError.Transaction.TransactionTimedOut"
+	CodeClientTimedOut    = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
 	CodeTerminated        = "Neo.TransientError.Transaction.Terminated"
 	CodeForbiddenInTx     = "Neo.ClientError.Transaction.ForbiddenDueToTransactionType"
 	CodeTxState           = "Neo.ClientError.Request.Invalid"
@@ -62,12 +63,13 @@ func OutcomeUnknown(err error) bool {
 func newErr(code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
 var (
-	errTerminated = newErr(CodeTerminated, "the transaction was terminated by TERMINATE TRANSACTIONS")
-	errTimedOut   = newErr(CodeTimedOut, "the transaction exceeded its timeout (--query-execution-timeout-sec or the client's)")
-	errReset      = newErr(CodeTerminated, "the transaction was rolled back by a reset of its session")
-	errAccessMode = newErr(CodeAccessMode, "writing in a read access mode transaction is not allowed")
-	errSchemaInTx = newErr(CodeForbiddenInTx, "index and constraint changes are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
-	errClosed     = newErr(CodeTxState, "the session is closed")
+	errTerminated     = newErr(CodeTerminated, "the transaction was terminated by TERMINATE TRANSACTIONS")
+	errTimedOut       = newErr(CodeTimedOut, "the transaction exceeded the server's timeout (--query-execution-timeout-sec)")
+	errClientTimedOut = newErr(CodeClientTimedOut, "the transaction timeout the client set expired")
+	errReset          = newErr(CodeTerminated, "the transaction was rolled back by a reset of its session")
+	errAccessMode     = newErr(CodeAccessMode, "writing in a read access mode transaction is not allowed")
+	errSchemaInTx     = newErr(CodeForbiddenInTx, "index and constraint changes are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
+	errClosed         = newErr(CodeTxState, "the session is closed")
 )
 
 // errUnavailable is the refusal of an instance that is not ready, stopped,

@@ -59,6 +59,12 @@ type Config struct {
 	// Host tells the engine what only the host knows (version, settings,
 	// memory and disk figures) for SHOW STORAGE INFO and friends.
 	Host func() cypher.HostInfo
+	// QueryMemoryLimit bounds the memory one query holds, in bytes (0:
+	// none); a query's QUERY MEMORY LIMIT replaces it.
+	QueryMemoryLimit int64
+	// Reserve, when set, is the host's memory pool shared by all queries
+	// (cypher.Guard.Reserve); it must be safe on any goroutine.
+	Reserve func(delta int64) error
 }
 
 // Errors of the commit path.
@@ -103,7 +109,9 @@ type Instance struct {
 	txs     registry
 	deferFn func(func()) // runs f on the loop soon (a write's next step)
 	// open is published for readers off the loop: ready and not stopped.
-	open atomic.Bool
+	open        atomic.Bool
+	sessionSeed uint64        // set at Start
+	sessions    atomic.Uint64 // sessions opened, for their rand() seeds
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -191,13 +199,22 @@ func (in *Instance) newEngine() *cypher.Engine {
 	return cypher.NewEngine(opts)
 }
 
-// newRand draws a rand() source for an engine handle from the node's
-// seeded Env.Rand (on the loop).
+// newRand draws a rand() source for the instance's engine from the node's
+// seeded Env.Rand (on the loop, at Start), and the seed that sessions'
+// sources derive from.
 func (in *Instance) newRand() *rand.Rand {
 	if in.env.Rand == nil {
 		return rand.New(rand.NewPCG(1, 2))
 	}
+	in.sessionSeed = in.env.Rand.Uint64()
 	return rand.New(rand.NewPCG(in.env.Rand.Uint64(), in.env.Rand.Uint64()))
+}
+
+// sessionRand is the rand() source of the next session: the Start seed
+// and a counter, so it needs no loop (the real host opens sessions on
+// connection goroutines) and is still fixed by the node's seed.
+func (in *Instance) sessionRand() *rand.Rand {
+	return rand.New(rand.NewPCG(in.sessionSeed, in.sessions.Add(1)))
 }
 
 // loader replays recovery into the graph.

@@ -1,6 +1,9 @@
 package instance
 
-import "github.com/quiverdb/quiver/core/value"
+import (
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/value"
+)
 
 // The real host (server/db) runs read-only work on its Bolt sessions'
 // goroutines, off the loop, against MVCC snapshots: DESIGN.md's one
@@ -9,8 +12,11 @@ import "github.com/quiverdb/quiver/core/value"
 // session from two goroutines at once, and hands a session between its
 // goroutine and the loop through a channel, which orders the accesses):
 //
+//   - Instance.OpenSession (after Start returned);
 //   - Session.RunRead, and Pull, Close, Columns and Summary of the result
-//     it returns;
+//     it returns; RunRead also answers SHOW TRANSACTIONS and TERMINATE
+//     TRANSACTIONS, so a query that holds the loop can still be listed and
+//     terminated;
 //   - Session.Begin with meta.ReadOnly, and Session.Run with ok == true
 //     from RunRead inside that transaction, then Session.Commit and
 //     Session.Rollback of it (their callbacks run before they return);
@@ -50,7 +56,14 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 	if err != nil {
 		return nil, true, s.in.classify(err, nil, query)
 	}
-	if p.Admin() != nil || p.IsSchema() {
+	if a := p.Admin(); a != nil {
+		if !adminOffLoop(a) {
+			return nil, false, nil
+		}
+		s.in.runAdmin(s, a, params, func(r *Result, e error) { res, err = r, e })
+		return res, true, err
+	}
+	if p.IsSchema() {
 		return nil, false, nil
 	}
 	if t != nil {
@@ -72,4 +85,15 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 	}
 	res, err = s.startRead(query, p, params, meta, nil)
 	return res, true, err
+}
+
+// adminOffLoop reports whether an admin statement only touches the
+// registry of running transactions (a mutex and atomic flags), so RunRead
+// may answer it off the loop.
+func adminOffLoop(a cypher.AdminStmt) bool {
+	switch a.(type) {
+	case cypher.ShowTransactions, cypher.TerminateTransactions:
+		return true
+	}
+	return false
 }

@@ -27,6 +27,7 @@ type Result struct {
 	query string
 	cols  []string
 	res   *cypher.Result // nil for precomputed rows
+	g     *cypher.Guard  // bounds res; released when the result ends
 	write bool
 	rows  [][]value.Value // precomputed or collected rows not yet pulled
 	typ   string
@@ -209,6 +210,7 @@ func (r *Result) fail(err *Error) *Error {
 	if r.res != nil {
 		r.res.Close()
 	}
+	r.g.Release()
 	if r.t != nil {
 		if r.t.explicit {
 			r.t.fail(err)
@@ -226,6 +228,7 @@ func (r *Result) finish() {
 	if r.res != nil {
 		r.res.Close()
 	}
+	r.g.Release()
 	r.summary.Type = r.typ
 	if r.res != nil && !r.write {
 		r.summary.Notifications = r.res.Notifications()
@@ -262,6 +265,7 @@ func (r *Result) Close() {
 		r.finished = true
 		r.rows = nil
 		r.res.Close()
+		r.g.Release()
 		if r.s.cur == r {
 			r.s.cur = nil
 		}
@@ -276,8 +280,8 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 	if t == nil {
 		t = s.in.beginTx(s, query, meta, true, false)
 	}
-	res, err := s.eng.Execute(t.x, p, params)
-	r := &Result{s: s, t: t, query: query, typ: "r"}
+	r := &Result{s: s, t: t, query: query, typ: "r", g: t.guard()}
+	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
 	}
@@ -325,8 +329,8 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 
 // execute starts a write of p in t; its work runs at the first Pull.
 func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value.Map) (*Result, error) {
-	r := &Result{s: s, t: t, query: query, write: true, typ: "w"}
-	res, err := s.eng.Execute(t.x, p, params)
+	r := &Result{s: s, t: t, query: query, write: true, typ: "w", g: t.guard()}
+	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
 	}

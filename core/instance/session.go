@@ -15,6 +15,13 @@ import (
 type SessionInfo struct {
 	User   string
 	Client string // connection id or address
+	// Interrupt, when set, is asked as queries run (every 1024 rows) whether
+	// the host wants them stopped: its shutdown, a Bolt RESET, the client
+	// gone or its own timeout. A non-nil error (an *Error, whose code the
+	// client sees) stops the query with it. It must be safe on any
+	// goroutine (reads run off the loop in the real host). The simulator
+	// leaves it nil.
+	Interrupt func() error
 }
 
 // TxMeta is what an auto-commit Run or a Begin carries besides the query.
@@ -54,15 +61,18 @@ type txn struct {
 	readOnly bool
 	explicit bool
 	deadline time.Duration // on the monotonic clock; 0: none
+	clientTO bool          // the deadline is the client's own timeout
 	failed   *Error        // a failed statement dooms an explicit transaction
 	ended    bool
 }
 
-// OpenSession starts a session for a client.
+// OpenSession starts a session for a client. It is safe off the loop once
+// Start has returned (the real host opens sessions on connection
+// goroutines).
 func (in *Instance) OpenSession(info SessionInfo) *Session {
 	s := &Session{in: in, info: info}
 	if in.eng != nil {
-		s.eng = in.eng.WithRand(in.newRand())
+		s.eng = in.eng.WithRand(in.sessionRand())
 	}
 	return s
 }
@@ -295,6 +305,7 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 	t.g = in.g.Begin(graph.TxOptions{ReadOnly: readOnly})
 	t.x = newGtx(in.g, t.g)
 	timeout := meta.Timeout
+	t.clientTO = timeout > 0
 	if timeout <= 0 {
 		timeout = in.cfg.QueryTimeout
 	}
@@ -304,12 +315,34 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 	return t
 }
 
+// guard bounds one execution in t: TERMINATE TRANSACTIONS, the timeout
+// and the host's Interrupt stop it, and its memory is bounded by
+// Config.QueryMemoryLimit and the host's pool.
+func (t *txn) guard() *cypher.Guard {
+	in, host := t.s.in, t.s.info.Interrupt
+	return &cypher.Guard{
+		Interrupt: func() error {
+			if err := t.check(); err != nil {
+				return err
+			}
+			if host != nil {
+				return host()
+			}
+			return nil
+		},
+		Limit: in.cfg.QueryMemoryLimit, LimitName: "--query-memory-limit", Reserve: in.cfg.Reserve,
+	}
+}
+
 // check reports a termination or an expired timeout.
 func (t *txn) check() *Error {
 	if t.entry.killed.Load() {
 		return errTerminated
 	}
 	if t.deadline > 0 && t.s.in.env.Clock.Monotonic() > t.deadline {
+		if t.clientTO {
+			return errClientTimedOut
+		}
 		return errTimedOut
 	}
 	return nil

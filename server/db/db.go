@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -42,6 +43,12 @@ type Config struct {
 	SnapshotInterval time.Duration
 	// QueryTimeout bounds every transaction (0: none).
 	QueryTimeout time.Duration
+	// QueryMemoryLimit bounds the memory one query holds, in bytes (0:
+	// none); a query's QUERY MEMORY LIMIT replaces it.
+	QueryMemoryLimit int64
+	// MemoryLimit bounds the instance's memory in bytes (0: none): queries
+	// fail rather than take the heap past it.
+	MemoryLimit int64
 	// User and Password enable basic authentication when User is set.
 	User, Password string
 	// Owner says what identifies this server (its Bolt address, say) in
@@ -64,6 +71,9 @@ type DB struct {
 	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
+	// closing stops every running query and refuses new ones (shutdown).
+	closing atomic.Bool
+	pool    *memPool // nil: no --memory-limit
 }
 
 // Open locks the data directory (a second server on it is refused, naming
@@ -88,7 +98,14 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
-	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout, Host: cfg.Host}
+	if cfg.MemoryLimit > 0 {
+		d.pool = newMemPool(cfg.MemoryLimit)
+	}
+	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout, Host: cfg.Host,
+		QueryMemoryLimit: cfg.QueryMemoryLimit}
+	if d.pool != nil {
+		icfg.Reserve = d.pool.reserve
+	}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
 	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL
@@ -148,6 +165,18 @@ func (d *DB) await(ch <-chan error) error {
 	}
 }
 
+// Interrupt stops every running query and refuses new ones: the first step
+// of a shutdown. Commits already under way finish.
+func (d *DB) Interrupt() { d.closing.Store(true) }
+
+// refuse is the error of a query that arrives during shutdown.
+func (d *DB) refuse() error {
+	if d.closing.Load() {
+		return boltErr(errShutdown)
+	}
+	return nil
+}
+
 // Close stops the instance cleanly (final snapshot, WAL synced and closed)
 // and waits for it to report the shutdown finished.
 func (d *DB) Close() {
@@ -159,6 +188,9 @@ func (d *DB) Close() {
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	if d.pool != nil {
+		d.pool.close()
+	}
 	d.lock.Unlock()
 }
 

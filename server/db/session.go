@@ -23,15 +23,11 @@ func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
 	return nil
 }
 
-// Open implements bolt.Backend: the instance opens the session on its loop
-// (it draws the session's rand() seed there).
+// Open implements bolt.Backend. Opening a session needs no loop hop, so a
+// query that holds the loop does not keep new connections out.
 func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
-	s := &session{d: d}
-	if !d.loop.Do(func() {
-		s.s = d.in.OpenSession(instance.SessionInfo{User: info.User, Client: info.ID})
-	}) {
-		s.s = nil
-	}
+	s := &session{d: d, stop: &stopper{d: d}}
+	s.s = d.in.OpenSession(instance.SessionInfo{User: info.User, Client: info.ID, Interrupt: s.stop.interrupt})
 	return s
 }
 
@@ -39,15 +35,12 @@ func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
 // it from one goroutine at a time; read-only work runs right here, the
 // rest is handed to the loop.
 type session struct {
-	d *DB
-	s *instance.Session // nil when the database was shutting down at Open
+	d    *DB
+	s    *instance.Session
+	stop *stopper // the current operation, for the instance's Interrupt
 }
 
-func (s *session) Close() {
-	if s.s != nil {
-		s.d.loop.Post(s.s.Close)
-	}
-}
+func (s *session) Close() { s.d.loop.Post(s.s.Close) }
 
 func (s *session) Route(_ context.Context, routing value.Map, _ []string, db string) (bolt.RoutingTable, error) {
 	addr, _ := routing["address"].(string)
@@ -83,17 +76,18 @@ func boltErr(err error) error {
 }
 
 // Run implements auto-commit queries.
-func (s *session) Run(_ context.Context, q string, params value.Map, meta bolt.TxMeta) (bolt.Result, error) {
-	return s.run(q, params, txMeta(meta), true)
+func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt.TxMeta) (bolt.Result, error) {
+	return s.run(ctx, q, params, txMeta(meta), true)
 }
 
 // run runs q: off the loop when the instance says it can (a read), else on
 // the loop, where a write also runs to its end and, when auto-commit,
 // commits, in the same hand-off.
-func (s *session) run(q string, params value.Map, meta instance.TxMeta, auto bool) (bolt.Result, error) {
-	if s.s == nil {
-		return nil, boltErr(errShuttingDown)
+func (s *session) run(ctx context.Context, q string, params value.Map, meta instance.TxMeta, auto bool) (bolt.Result, error) {
+	if err := s.d.refuse(); err != nil {
+		return nil, err
 	}
+	s.stop.set(ctx)
 	if r, ok, err := s.s.RunRead(q, params, meta); ok {
 		if err != nil {
 			return nil, boltErr(err)
@@ -142,9 +136,7 @@ func (r *result) Next(ctx context.Context) ([]value.Value, error) {
 		if !r.more || r.err != nil {
 			return nil, r.err
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+		r.s.stop.set(ctx)
 		r.pull(pullBatch)
 	}
 	row := r.rows[0]
@@ -168,7 +160,8 @@ func (r *result) pull(n int) {
 	}
 }
 
-func (r *result) Summary(context.Context) (bolt.Summary, error) {
+func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {
+	r.s.stop.set(ctx)
 	r.rows = nil
 	for r.more && r.err == nil {
 		r.pull(-1)

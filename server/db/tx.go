@@ -29,8 +29,8 @@ func (t *explicitTx) call(f func(reply func(error))) error {
 }
 
 func (s *session) Begin(_ context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
-	if s.s == nil {
-		return nil, boltErr(errShuttingDown)
+	if err := s.d.refuse(); err != nil {
+		return nil, err
 	}
 	t := &explicitTx{s: s, readOnly: meta.ReadOnly}
 	m := txMeta(meta)
@@ -40,8 +40,8 @@ func (s *session) Begin(_ context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
 	return t, nil
 }
 
-func (t *explicitTx) Run(_ context.Context, q string, params value.Map) (bolt.Result, error) {
-	return t.s.run(q, params, instance.TxMeta{}, false)
+func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.Result, error) {
+	return t.s.run(ctx, q, params, instance.TxMeta{}, false)
 }
 
 func (t *explicitTx) Commit(context.Context) (string, error) {
