@@ -1,6 +1,8 @@
 package cypher_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,5 +36,31 @@ func TestProcedures(t *testing.T) {
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("%s: (-want +got)\n%s", tc.q, d)
 		}
+	}
+}
+
+// TestInternalErrorHasNoStackInItsMessage: a panic inside the engine (here
+// in a procedure) becomes an internal error whose message names the panic
+// only; the stack is kept apart, for the host's log.
+func TestInternalErrorHasNoStackInItsMessage(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	e.RegisterProcedure(cypher.Procedure{
+		Name:    "test.boom",
+		Outputs: []cypher.ProcParam{{Name: "x", Type: "INTEGER?"}},
+		Call:    func([]value.Value) ([][]value.Value, error) { panic("boom") },
+	})
+	res, err := e.Run(cyphertest.New(), "CALL test.boom()", nil)
+	if err == nil {
+		_, _, err = res.Next()
+	}
+	var ce *cypher.Error
+	if !errors.As(err, &ce) || ce.Code != cypher.CodeInternal {
+		t.Fatalf("got %v, want an internal error", err)
+	}
+	if strings.Contains(ce.Error(), "goroutine") || strings.Contains(ce.Error(), ".go:") || !strings.Contains(ce.Error(), "boom") {
+		t.Errorf("message %q: want the panic without a stack", ce.Error())
+	}
+	if !strings.Contains(ce.Stack, "call_test.go") {
+		t.Errorf("the stack kept for the log does not show the panic's origin: %q", ce.Stack)
 	}
 }
