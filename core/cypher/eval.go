@@ -221,7 +221,7 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 	case value.Map:
 		return x[key], nil
 	case value.Point:
-		return pointField(x, key), nil
+		return functions.PointField(x, key)
 	}
 	switch m.(type) {
 	case value.Date, value.LocalTime, value.Time, value.LocalDateTime, value.DateTime, value.Duration:
@@ -229,22 +229,6 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 		return v, nil
 	}
 	return nil, typeErr("cannot access property %q of %s", key, typeName(m))
-}
-
-func pointField(p value.Point, key string) value.Value {
-	switch key {
-	case "x", "longitude":
-		return p.X
-	case "y", "latitude":
-		return p.Y
-	case "z", "height":
-		if p.Is3D() {
-			return p.Z
-		}
-	case "srid":
-		return int64(p.SRID)
-	}
-	return nil
 }
 
 func (c *execCtx) evalIndex(x *IndexExpr, r row) (value.Value, error) {
@@ -403,6 +387,9 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		}
 		return t == triFalse, nil
 	case "<", ">", "<=", ">=":
+		if t, ok := value.PointInequality(x.Op, a, b); ok {
+			return t.Value(), nil
+		}
 		cmp, ok := compareOp(a, b)
 		if !ok {
 			return nil, nil

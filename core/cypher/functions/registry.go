@@ -47,7 +47,7 @@ func (f *Func) CheckArity(n int) error {
 // mutable state); the engine looks functions up once, when it plans a query.
 func all() []*Func {
 	var out []*Func
-	for _, group := range [][]*Func{scalarFuncs(), convertFuncs(), listFuncs(), stringFuncs(), mathFuncs(), temporalFuncs(), truncateFuncs(), betweenFuncs()} {
+	for _, group := range [][]*Func{scalarFuncs(), convertFuncs(), listFuncs(), stringFuncs(), mathFuncs(), temporalFuncs(), truncateFuncs(), betweenFuncs(), spatialFuncs()} {
 		out = append(out, group...)
 	}
 	return out
