@@ -29,7 +29,7 @@ func sampleValues() []Value {
 		Point{SRID: 7203, X: 1, Y: 2}, Point{SRID: 4979, X: 1, Y: 2, Z: -3},
 		Point{SRID: SRIDCartesian3D, X: -0.5, Y: math.MaxFloat64, Z: math.Inf(-1)},
 		Point{SRID: SRIDWGS84, X: -180, Y: 90}, Point{SRID: SRIDWGS843D, X: 12.5, Y: -56, Z: math.NaN()},
-		List{Point{SRID: SRIDCartesian, X: math.SmallestNonzeroFloat64, Y: -0.0}, Map{"at": Point{SRID: SRIDWGS84}}},
+		List{Point{SRID: SRIDCartesian, X: math.SmallestNonzeroFloat64, Y: math.Copysign(0, -1)}, Map{"at": Point{SRID: SRIDWGS84}}},
 	}
 }
 
