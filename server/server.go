@@ -41,6 +41,8 @@ type Server struct {
 	nextID    int64
 	boltAddr  string
 	metricsLn net.Listener
+	// closeFiles releases the import directory.
+	closeFiles func()
 }
 
 // Start opens the database and the listeners. Stop (or ctx ending in Run)
@@ -58,11 +60,18 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.initMetrics()
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
+	files, closeFiles, err := importFiles(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.closeFiles = closeFiles
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
-		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get})
+		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files})
 	if err != nil {
+		closeFiles()
 		ln.Close()
 		return nil, err
 	}
@@ -216,6 +225,7 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	s.wg.Wait()
 	s.db.Close()
+	s.closeFiles()
 	s.log.Info("quiver stopped")
 }
 

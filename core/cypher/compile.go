@@ -295,6 +295,8 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 		return st
 	case *ForeachClause:
 		return c.foreach(x, sc)
+	case *LoadCSVClause:
+		return c.loadCSV(x, sc)
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }

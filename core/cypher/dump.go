@@ -118,6 +118,8 @@ func dumpClause(c Clause) string {
 			s += " WHERE " + exprString(x.Where)
 		}
 		return s
+	case *LoadCSVClause:
+		return dumpLoadCSV(x)
 	case *UnwindClause:
 		return "UNWIND " + exprString(x.Expr) + " AS " + x.Var
 	case *WithClause:

@@ -30,6 +30,9 @@ type Options struct {
 	// that SHOW VERSION, SHOW CONFIG, SHOW STORAGE INFO and
 	// dbms.components() report. Nil reports them as unknown.
 	Host func() HostInfo
+	// Files opens the files LOAD CSV names, confined by the host to its
+	// import directory. Nil makes LOAD CSV an error.
+	Files FileSource
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
@@ -203,7 +206,13 @@ func (r *Result) Consume() error {
 }
 
 // Close stops the result early; later Next calls report the end.
-func (r *Result) Close() { r.done = true }
+func (r *Result) Close() {
+	r.done = true
+	for _, f := range r.ctx.closers {
+		f()
+	}
+	r.ctx.closers = nil
+}
 
 // Run prepares and executes query in one call.
 func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Result, error) {
@@ -220,7 +229,7 @@ func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Resul
 func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res *Result, err error) {
 	defer recoverInto(&err)
 	pl := p.plan
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, files: e.opts.Files}
 	if e.opts.Now != nil {
 		ctx.now = e.opts.Now()
 		ctx.hasNow = true

@@ -37,6 +37,8 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	files   FileSource // LOAD CSV's files (Options.Files)
+	closers []func()   // run when the result closes: files LOAD CSV left open
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {

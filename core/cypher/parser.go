@@ -243,6 +243,8 @@ func (p *parser) parseClause() Clause {
 		return c
 	case p.accept("CALL"):
 		return p.parseCall(cn)
+	case p.accept("LOAD"):
+		return p.parseLoadCSV(cn)
 	case p.accept("FOREACH"):
 		p.expectP("(")
 		f := &ForeachClause{clauseNode: cn, Var: p.symbolicName("a variable")}

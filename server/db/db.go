@@ -53,6 +53,9 @@ type Config struct {
 	// Host tells the engine what only the host knows (version, settings,
 	// memory and disk figures) for SHOW STORAGE INFO and friends.
 	Host func() cypher.HostInfo
+	// Files is where LOAD CSV reads (the --import-directory); nil refuses
+	// LOAD CSV.
+	Files cypher.FileSource
 }
 
 // DB is an open standalone instance.
@@ -140,7 +143,7 @@ var engineSeeds atomic.Int64
 // runs on one goroutine (the loop's, or a session's), so none shares one.
 func (d *DB) engineOptions() cypher.Options {
 	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
-	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now, Host: d.cfg.Host}
+	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now, Host: d.cfg.Host, Files: d.cfg.Files}
 }
 
 // Stats returns the graph's counts (vertices, edges, timestamps), read on
