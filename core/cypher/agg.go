@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
@@ -13,6 +14,9 @@ import (
 type aggState struct {
 	f   *FuncCall
 	acc functions.Accumulator
+	// holds: the accumulator keeps its inputs (collect, percentiles,
+	// DISTINCT), so each one counts against the query's memory.
+	holds bool
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -20,7 +24,12 @@ func newAggState(f *FuncCall) *aggState {
 	if !ok {
 		panic("unknown aggregate " + f.Name) // the compiler checked the name
 	}
-	return &aggState{f: f, acc: acc}
+	holds := f.Distinct
+	switch strings.ToLower(f.Name) {
+	case "collect", "percentilecont", "percentiledisc":
+		holds = true
+	}
+	return &aggState{f: f, acc: acc, holds: holds}
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
@@ -31,6 +40,11 @@ func (s *aggState) add(c *execCtx, r row) error {
 			return err
 		}
 		args[i] = c.exportShallow(v)
+	}
+	if s.holds && c.guard != nil {
+		if err := c.guard.Grow(valuesBytes(args)); err != nil {
+			return err
+		}
 	}
 	return fromCyerr(s.acc.Add(args))
 }
@@ -98,6 +112,9 @@ func (o *aggOp) run(c *execCtx) error {
 		if r == nil {
 			break
 		}
+		if err := c.guard.Tick(); err != nil {
+			return err
+		}
 		// The key and its hash are built in scratch buffers; only a new
 		// group copies them, so a row of an existing group allocates nothing
 		// here.
@@ -119,6 +136,9 @@ func (o *aggOp) run(c *execCtx) error {
 			rep := r
 			if volatile {
 				rep = maps.Clone(r)
+			}
+			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
+				return err
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
 			buckets[string(hash)] = append(bucket, g)

@@ -37,6 +37,7 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	guard   *Guard     // nil: unbounded
 	files   FileSource // LOAD CSV's files (Options.Files)
 	closers []func()   // run when the result closes: files LOAD CSV left open
 }
@@ -143,6 +144,19 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 
 // fromExternal turns parameter values (which may hold Go ints of other
 // widths) into engine values.
+// plainScalars reports whether l holds only values fromExternal keeps as
+// they are.
+func plainScalars(l value.List) bool {
+	for _, e := range l {
+		switch e.(type) {
+		case nil, bool, int64, float64, string:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func fromExternal(v value.Value) value.Value {
 	switch x := v.(type) {
 	case int:
@@ -156,6 +170,9 @@ func fromExternal(v value.Value) value.Value {
 	case map[string]value.Value:
 		return fromExternal(value.Map(x))
 	case value.List:
+		if plainScalars(x) {
+			return x // nothing to convert: no copy of a long range()
+		}
 		l := make(value.List, len(x))
 		for i, e := range x {
 			l[i] = fromExternal(e)
@@ -646,6 +663,9 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 	}
 	out := value.List{}
 	for _, e := range l {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		inner := r.with(x.Var, e)
 		if x.Where != nil {
 			t, err := c.evalBool(x.Where, inner)
@@ -664,6 +684,13 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 			e = v
 		}
 		out = append(out, e)
+		if len(out)%1024 == 0 && c.guard != nil {
+			// A long comprehension counts while it is built (its elements
+			// are alike, so the last one stands for the others).
+			if err := c.guard.Check(int64(len(out)) * valueBytes(e)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

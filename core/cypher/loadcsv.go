@@ -126,6 +126,10 @@ func (o *loadCSVOp) next(c *execCtx) (row, error) {
 			}
 			o.cur = r
 		}
+		if err := c.guard.Tick(); err != nil { // interrupts and the memory bound reach a long load
+			o.close()
+			return nil, err
+		}
 		rec, line, err := o.rd.Next()
 		if err != nil {
 			if err := o.fail(err); err != nil {

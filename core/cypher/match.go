@@ -292,6 +292,9 @@ type varFrame struct {
 
 func (o *varExpandOp) next(c *execCtx) (row, error) {
 	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		if len(o.stack) == 0 {
 			r, err := o.in.next(c)
 			if err != nil || r == nil {
@@ -437,6 +440,13 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 		}
 		if nr == nil {
 			return out, nil
+		}
+		if len(out)%1024 == 1023 && c.guard != nil {
+			// A long pattern comprehension counts while it is built (its
+			// rows are alike, so the last one stands for the others).
+			if err := c.guard.Check(int64(len(out)) * valueBytes(out[len(out)-1])); err != nil {
+				return nil, err
+			}
 		}
 		if proj != nil {
 			v, err := c.eval(proj, nr)
