@@ -165,7 +165,12 @@ func sameStrings(a, b []string) bool {
 }
 
 func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
-	sc := scope{}
+	return c.singleIn(sq, scope{})
+}
+
+// singleIn compiles one part of a query starting from scope sc (the
+// imported variables of a CALL { } subquery; empty at the top level).
+func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 	c.updates = false
 	var stages []stage
 	var cols []string
@@ -228,6 +233,9 @@ func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
 }
 
 func isUpdating(cl Clause) bool {
+	if x, ok := cl.(*CallSubqueryClause); ok {
+		return x.updates()
+	}
 	switch cl.(type) {
 	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause, *ForeachClause:
 		return true
@@ -300,6 +308,8 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 		return c.foreach(x, sc)
 	case *LoadCSVClause:
 		return c.loadCSV(x, sc)
+	case *CallSubqueryClause:
+		return c.callSubquery(x, sc)
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }

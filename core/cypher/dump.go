@@ -118,6 +118,8 @@ func dumpClause(c Clause) string {
 			s += " WHERE " + exprString(x.Where)
 		}
 		return s
+	case *CallSubqueryClause:
+		return dumpCallSubquery(x)
 	case *LoadCSVClause:
 		return dumpLoadCSV(x)
 	case *UnwindClause:

@@ -304,6 +304,9 @@ func (p *parser) parseClause() Clause {
 }
 
 func (p *parser) parseCall(cn clauseNode) Clause {
+	if p.isP("{") {
+		return p.parseCallSubquery(cn)
+	}
 	c := &CallClause{clauseNode: cn, Name: p.symbolicName("a procedure name")}
 	for p.acceptP(".") {
 		c.Name += "." + p.symbolicName("a procedure name")
