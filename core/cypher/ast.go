@@ -179,7 +179,8 @@ type RelPattern struct {
 	Dir    Direction // DirOut (->), DirIn (<-) or DirBoth
 	VarLen bool
 	Min    int64
-	Max    int64 // -1: unbounded
+	Max    int64     // -1: unbounded
+	Path   *PathAlgo // a shortest-path search (*BFS, *WSHORTEST, ...), or nil
 }
 
 // PathPattern is [var =] node (rel node)*.

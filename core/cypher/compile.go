@@ -437,9 +437,7 @@ func (c *compiler) declarePattern(pp *PathPattern, sc scope, create bool, newVar
 }
 
 func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, newVars *[]string) {
-	if pp.Shortest != "" {
-		panic(syntaxErr(pp.P, "UnexpectedSyntax", "%s is not supported", pp.Shortest))
-	}
+	shortestPattern(pp)
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
@@ -483,6 +481,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 		if rp.Props != nil {
 			c.checkExpr(rp.Props, sc, false)
 		}
+		c.checkPathAlgo(rp, sc, create)
 		k := kRel
 		if rp.VarLen {
 			k = kRelList

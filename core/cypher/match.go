@@ -114,6 +114,9 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 	*clauseRels = append(*clauseRels, rp.Var)
 	bound[rp.Var] = true
 	bound[to.Var] = true
+	if rp.Path != nil {
+		return &pathAlgoOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
+	}
 	if rp.VarLen && !relBound {
 		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
 	}

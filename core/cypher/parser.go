@@ -561,7 +561,7 @@ func (p *parser) parseRelPattern() *RelPattern {
 		if p.isP("..") || p.tok().kind == tInt {
 			p.fail("InvalidRelationshipPattern", "variable length relationships need '*'")
 		}
-		if p.acceptP("*") {
+		if p.acceptP("*") && !p.parsePathAlgo(rp) {
 			if p.isP("-") {
 				p.fail("InvalidRelationshipPattern", "relationship length bounds must not be negative")
 			}
