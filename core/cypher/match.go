@@ -39,8 +39,8 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 		local[k] = true
 	}
 	var clauseRels []string
-	for _, pp := range m.patterns {
-		in = planPath(in, pp, m.hints, local, &clauseRels)
+	for _, i := range pathOrder(m, bound) {
+		in = planPath(in, m.patterns[i], m.hints, local, &clauseRels)
 	}
 	if m.where != nil {
 		in = &filterOp{in: in, pred: m.where}
@@ -49,33 +49,18 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 }
 
 // chooseStart picks where a path's matching begins: a bound node, else the
-// node with the most selective access (property hint > label > none).
+// node with the most selective access among the hints usable once bound
+// is (id > property equality or IN > range > label > none).
 func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
-	start := 0
 	for i, n := range pp.Nodes {
 		if bound[n.Var] {
-			start = i
-			break
+			return i
 		}
 	}
-	if !bound[pp.Nodes[start].Var] {
-		best := -1
-		for i, n := range pp.Nodes {
-			score := 0
-			if len(n.Labels) > 0 {
-				score = 1
-				if len(hints[n.Var]) > 0 {
-					score = 2
-				}
-			}
-			for _, h := range hints[n.Var] {
-				if h.op == "id" {
-					score = 3
-				}
-			}
-			if score > best {
-				best, start = score, i
-			}
+	start, best := 0, -1
+	for i, n := range pp.Nodes {
+		if score := startScore(n, usableHints(hints[n.Var], bound)); score > best {
+			best, start = score, i
 		}
 	}
 	return start
@@ -84,7 +69,7 @@ func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]
 func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
 	start := chooseStart(pp, hints, bound)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: hints[sn.Var]}
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: usableHints(hints[sn.Var], bound)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
 		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
@@ -482,10 +467,11 @@ func describeMatch(m *matchSpec, bound map[string]bool) []string {
 		local[k] = true
 	}
 	var out []string
-	for _, pp := range m.patterns {
+	for _, i := range pathOrder(m, bound) {
+		pp := m.patterns[i]
 		start := chooseStart(pp, m.hints, local)
 		sn := pp.Nodes[start]
-		out = append(out, describeScan(sn, m.hints[sn.Var], local[sn.Var]))
+		out = append(out, describeScan(sn, usableHints(m.hints[sn.Var], local), local[sn.Var]))
 		local[sn.Var] = true
 		for i := start; i < len(pp.Rels); i++ {
 			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
@@ -529,10 +515,15 @@ func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 			return fmt.Sprintf("ScanByLabelPropertyValue(%s:%s {%s = %s})", v, np.Labels[0], h.key, exprString(h.val))
 		}
 	}
+	for _, h := range hints {
+		if h.op == "in" {
+			return fmt.Sprintf("ScanByLabelPropertyValues(%s:%s {%s IN %s})", v, np.Labels[0], h.key, exprString(h.val))
+		}
+	}
 	var rs []string
 	key := ""
 	for _, h := range hints {
-		if h.op != "id" && (key == "" || h.key == key) {
+		if h.op != "id" && h.op != "in" && (key == "" || h.key == key) {
 			key = h.key
 			rs = append(rs, h.op+" "+exprString(h.val))
 		}

@@ -89,21 +89,22 @@ type scanOp struct {
 	exact bool
 }
 
-// propHint is an equality on a property usable for an index seek.
-type propHint struct {
-	key string
-	val Expr
-	op  string // "=", "<", "<=", ">", ">="
-}
 
+// candidates returns the vertices the scan considers for input row r: an
+// id or index seek when a usable hint allows one, else the label (or all
+// vertices). A hint whose value fails to evaluate is skipped, so a seek
+// never raises an error the plain scan and filter would not.
 func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	for _, h := range o.hint {
 		if h.op != "id" {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			continue
 		}
 		if id, ok := v.(int64); ok {
 			return NewSliceIter([]int64{id}), nil
@@ -123,9 +124,12 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		if h.op != "=" || h.key == "" {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			continue
 		}
 		if v == nil {
 			return NewSliceIter(nil), nil
@@ -134,13 +138,111 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 			return ids, nil
 		}
 	}
+	for _, h := range o.hint {
+		if h.op != "in" {
+			continue
+		}
+		it, ok, err := o.inSeek(c, label, h, r)
+		if err != nil || ok {
+			return it, err
+		}
+	}
 	if rt, ok := c.tx.(RangeTx); ok {
-		if it, ok, err := o.rangeSeek(c, rt, label, r); err != nil || ok {
+		it, ok, err := o.rangeSeek(c, rt, label, r)
+		if err != nil || ok {
 			return it, err
 		}
 	}
 	o.exact = len(o.np.Labels) == 1
 	return c.tx.VerticesByLabel(label), nil
+}
+
+// inSeek answers v.key IN list with one index seek per distinct element,
+// the union in ascending id order; false when the list does not evaluate
+// to a list of seekable values or no index covers the property.
+func (o *scanOp) inSeek(c *execCtx, label string, h propHint, r row) (IDIter, bool, error) {
+	v, ok, err := c.hintValue(h, r)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if v == nil {
+		return NewSliceIter(nil), true, nil
+	}
+	l, ok := v.(value.List)
+	if !ok {
+		return nil, false, nil
+	}
+	var ids []int64
+	for i, e := range l {
+		if e == nil {
+			continue
+		}
+		if !seekable(e) {
+			return nil, false, nil
+		}
+		dup := false
+		for _, prev := range l[:i] {
+			if equal(prev, e) == triTrue {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		it, ok := c.tx.VerticesByLabelProp(label, h.key, e)
+		if !ok {
+			return nil, false, nil
+		}
+		for it.Next() {
+			ids = append(ids, it.ID())
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return NewSliceIter(uniqSortedIDs(ids)), true, nil
+}
+
+// hintValue evaluates a hint's value for row r. ok is false when the value
+// cannot drive a seek (it is no property value, or evaluating it failed: the
+// scan then runs unnarrowed and the filter raises what it must); the one
+// error returned is a missing parameter, which the query reports wherever
+// the parameter appears.
+func (c *execCtx) hintValue(h propHint, r row) (value.Value, bool, error) {
+	v, err := c.eval(h.val, r)
+	if err != nil {
+		if ce, isCE := err.(*Error); isCE && ce.Code == CodeParamMissing {
+			return nil, false, err
+		}
+		return nil, false, nil
+	}
+	return v, seekable(v), nil
+}
+
+func uniqSortedIDs(ids []int64) []int64 {
+	out := ids[:0]
+	for i, id := range ids {
+		if i == 0 || id != ids[i-1] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// seekable reports whether v can be looked up in a property index: a
+// property value (null included, which matches nothing), not a graph
+// entity, which no property can hold.
+func seekable(v value.Value) bool {
+	switch x := v.(type) {
+	case nodeRef, relRef, pathRef, value.Map:
+		return false
+	case value.List:
+		for _, e := range x {
+			if !seekable(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (o *scanOp) next(c *execCtx) (row, error) {
@@ -668,12 +770,15 @@ func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter,
 	key := ""
 	var lower, upper *Bound
 	for _, h := range o.hint {
-		if h.op == "=" || h.op == "id" || (key != "" && h.key != key) {
+		if h.op == "=" || h.op == "id" || h.op == "in" || (key != "" && h.key != key) {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, false, err
+		}
+		if !ok {
+			continue
 		}
 		if v == nil || isFloatNaN(v) {
 			return NewSliceIter(nil), true, nil
@@ -691,7 +796,8 @@ func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter,
 	if key == "" {
 		return nil, false, nil
 	}
-	return mustIter(rt.VerticesByLabelPropRange(label, key, lower, upper))
+	it, ok := rt.VerticesByLabelPropRange(label, key, lower, upper)
+	return it, ok, nil
 }
 
 // tighter reports whether b narrows the range more than cur (sign 1 for a
@@ -704,4 +810,3 @@ func tighter(b, cur *Bound, sign int) bool {
 	return cmp*sign > 0 || (cmp == 0 && !b.Inclusive)
 }
 
-func mustIter(it IDIter, ok bool) (IDIter, bool, error) { return it, ok, nil }
