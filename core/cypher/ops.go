@@ -89,7 +89,6 @@ type scanOp struct {
 	exact bool
 }
 
-
 // candidates returns the vertices the scan considers for input row r: an
 // id or index seek when a usable hint allows one, else the label (or all
 // vertices). A hint whose value fails to evaluate is skipped, so a seek
@@ -809,4 +808,3 @@ func tighter(b, cur *Bound, sign int) bool {
 	}
 	return cmp*sign > 0 || (cmp == 0 && !b.Inclusive)
 }
-
