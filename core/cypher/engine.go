@@ -203,6 +203,8 @@ func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res
 	defer recoverInto(&err)
 	pl := p.plan
 	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
+	ctx.ptx, _ = tx.(PropTx)
+	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
 		ctx.now = e.opts.Now()
 		ctx.hasNow = true

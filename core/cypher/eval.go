@@ -37,6 +37,11 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	// ptx and ftx are tx's optional fast paths (nil without them).
+	ptx PropTx
+	ftx FastTx
+	// regexps caches the compiled patterns of =~ for this execution.
+	regexps map[string]*regexp.Regexp
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
@@ -203,19 +208,31 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 	case nil:
 		return nil, nil
 	case nodeRef:
+		if c.ftx != nil {
+			if v, ok := c.ftx.VertexPropOK(x.id, key); ok {
+				return v, nil
+			}
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
+		}
 		if !c.tx.VertexExists(x.id) {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
 		}
-		if pt, ok := c.tx.(PropTx); ok {
-			return pt.VertexProp(x.id, key), nil
+		if c.ptx != nil {
+			return c.ptx.VertexProp(x.id, key), nil
 		}
 		return c.tx.VertexProps(x.id)[key], nil
 	case relRef:
+		if c.ftx != nil {
+			if v, ok := c.ftx.EdgePropOK(x.id, key); ok {
+				return v, nil
+			}
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
+		}
 		if _, ok := c.tx.Edge(x.id); !ok {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
 		}
-		if pt, ok := c.tx.(PropTx); ok {
-			return pt.EdgeProp(x.id, key), nil
+		if c.ptx != nil {
+			return c.ptx.EdgeProp(x.id, key), nil
 		}
 		return c.tx.EdgeProps(x.id)[key], nil
 	case value.Map:
@@ -440,9 +457,9 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		re, err := regexp.Compile("^(?:" + bs + ")$")
+		re, err := c.regexp(bs)
 		if err != nil {
-			return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+			return nil, err
 		}
 		return re.MatchString(as), nil
 	}
@@ -800,4 +817,24 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 		}
 	}
 	return out, nil
+}
+
+// regexp returns the compiled form of pattern, compiling each distinct
+// pattern once per execution (a constant =~ operand is compiled once, not
+// once per row).
+func (c *execCtx) regexp(pattern string) (*regexp.Regexp, error) {
+	if re, ok := c.regexps[pattern]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+	}
+	if c.regexps == nil {
+		c.regexps = map[string]*regexp.Regexp{}
+	}
+	if len(c.regexps) < 64 {
+		c.regexps[pattern] = re
+	}
+	return re, nil
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx and
-// PropTx. Schema statements act on the Graph directly (they are not
+// GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx, PropTx
+// and FastTx. Schema statements act on the Graph directly (they are not
 // transactional in core/graph); SchemaLog, when set, receives each schema
 // change's timestamp and deltas so the host can write them to the WAL and
 // replicate them. OnError, when set, sees every storage error a write meets
@@ -80,6 +80,11 @@ func (a *GraphTx) VertexProps(id int64) value.Map {
 
 // Edges implements Tx.
 func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
+	return a.AppendEdges(nil, id, dir, types)
+}
+
+// AppendEdges implements FastTx.
+func (a *GraphTx) AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo {
 	gd := graph.Both
 	switch dir {
 	case DirOut:
@@ -87,13 +92,24 @@ func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
 	case DirIn:
 		gd = graph.In
 	}
-	var out []EdgeInfo
 	it := a.T.Edges(id, gd, types...)
 	for it.Next() {
 		e := it.Edge()
-		out = append(out, EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type})
+		buf = append(buf, EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type})
 	}
-	return out
+	return buf
+}
+
+// VertexPropOK implements FastTx.
+func (a *GraphTx) VertexPropOK(id int64, key string) (value.Value, bool) {
+	v, err := a.T.VertexProperty(id, key)
+	return v, err == nil
+}
+
+// EdgePropOK implements FastTx.
+func (a *GraphTx) EdgePropOK(id int64, key string) (value.Value, bool) {
+	v, err := a.T.EdgeProperty(id, key)
+	return v, err == nil
 }
 
 // Edge implements Tx.

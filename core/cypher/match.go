@@ -102,6 +102,7 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 	if rp.VarLen && !relBound {
 		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
 	}
+	var buf []EdgeInfo // reused from row to row when the Tx can append
 	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
 		fv, ok := r[from].(nodeRef)
 		if !ok {
@@ -110,8 +111,15 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 		if rp.VarLen {
 			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
 		}
+		var edges []EdgeInfo
+		if c.ftx != nil {
+			buf = c.ftx.AppendEdges(buf[:0], fv.id, dir, rp.Types)
+			edges = buf
+		} else {
+			edges = c.tx.Edges(fv.id, dir, rp.Types)
+		}
 		var out []row
-		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
+		for _, e := range edges {
 			if relBound {
 				if b, ok := r[rp.Var].(relRef); !ok || b.id != e.ID {
 					continue

@@ -321,22 +321,49 @@ func (c *execCtx) propsMatch(have value.Map, props Expr, r row) (bool, error) {
 }
 
 func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
-	if !c.tx.VertexExists(id) {
-		return false, nil
-	}
-	if pt, ok := c.tx.(PropTx); ok {
+	if c.ptx != nil && len(np.Labels) > 0 {
+		// HasLabel is false for a vertex that is not visible.
 		for _, l := range np.Labels {
-			if !pt.HasLabel(id, l) {
+			if !c.ptx.HasLabel(id, l) {
 				return false, nil
 			}
 		}
-	} else if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
-		return false, nil
+	} else {
+		if !c.tx.VertexExists(id) {
+			return false, nil
+		}
+		if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
+			return false, nil
+		}
 	}
 	if np.Props == nil {
 		return true, nil
 	}
+	if m, ok := np.Props.(*MapLit); ok && c.ftx != nil {
+		return c.mapLitMatches(id, m, r)
+	}
 	return c.propsMatch(c.tx.VertexProps(id), np.Props, r)
+}
+
+// mapLitMatches is propsMatch for an inline property map, reading only the
+// properties it names instead of building the vertex's map.
+func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
+	var buf [8]value.Value
+	want := buf[:0]
+	for _, e := range m.Vals {
+		v, err := c.eval(e, r) // all of them first, as propsMatch does
+		if err != nil {
+			return false, err
+		}
+		want = append(want, v)
+	}
+	for i, k := range m.Keys {
+		have, _ := c.ftx.VertexPropOK(id, k)
+		if equal(have, want[i]) != triTrue {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // sortOp materialises its input and sorts it.
