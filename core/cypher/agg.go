@@ -11,8 +11,9 @@ import (
 // function library's accumulators. Graph entities are exported to values
 // on the way in and turned back into references on the way out.
 type aggState struct {
-	f   *FuncCall
-	acc functions.Accumulator
+	f    *FuncCall
+	acc  functions.Accumulator
+	args []value.Value // scratch: accumulators keep values, never the slice
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -24,7 +25,10 @@ func newAggState(f *FuncCall) *aggState {
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
-	args := make([]value.Value, len(s.f.Args))
+	if s.args == nil && len(s.f.Args) > 0 {
+		s.args = make([]value.Value, len(s.f.Args))
+	}
+	args := s.args
 	for i, a := range s.f.Args {
 		v, err := c.eval(a, r)
 		if err != nil {
@@ -53,6 +57,9 @@ type aggOp struct {
 	aggs   []*FuncCall
 	out    []row
 	done   bool
+	// volatile: the input may reuse its rows, so a group keeps a copy of
+	// its first row.
+	volatile bool
 }
 
 type group struct {
@@ -85,11 +92,10 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 }
 
 func (o *aggOp) run(c *execCtx) error {
-	buckets := map[string][]*group{}
+	var groups keyTable[*group]
 	var order []*group
 	key := make(value.List, len(o.groups))
-	var hash []byte
-	volatile := o.scanInPlace()
+	volatile := o.volatile
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -98,30 +104,21 @@ func (o *aggOp) run(c *execCtx) error {
 		if r == nil {
 			break
 		}
-		// The key and its hash are built in scratch buffers; only a new
-		// group copies them, so a row of an existing group allocates nothing
-		// here.
+		// The key is built in a scratch buffer; only a new group copies
+		// it, so a row of an existing group allocates nothing here.
 		for i, gi := range o.groups {
 			if key[i], err = c.eval(o.items[gi].Expr, r); err != nil {
 				return err
 			}
 		}
-		hash = appendHashKey(hash[:0], key)
-		bucket := buckets[string(hash)]
-		var g *group
-		for _, cand := range bucket {
-			if equivalent(cand.key, key) {
-				g = cand
-				break
-			}
-		}
-		if g == nil {
+		g, ok := groups.get(key)
+		if !ok {
 			rep := r
 			if volatile {
 				rep = maps.Clone(r)
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
-			buckets[string(hash)] = append(bucket, g)
+			groups.put(key, g)
 			order = append(order, g)
 		}
 		for _, s := range g.states {
@@ -159,21 +156,6 @@ func (o *aggOp) run(c *execCtx) error {
 		o.out = append(o.out, out)
 	}
 	return nil
-}
-
-// scanInPlace lets a scan feeding this aggregation directly reuse its
-// output row (the aggregation evaluates each row at once and clones the
-// ones it keeps), and reports whether it did.
-func (o *aggOp) scanInPlace() bool {
-	in := o.in
-	if co, ok := in.(*countOp); ok {
-		in = co.in
-	}
-	s, ok := in.(*scanOp)
-	if ok {
-		s.reuse = true
-	}
-	return ok
 }
 
 func indexOf(xs []int, x int) int {

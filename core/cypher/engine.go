@@ -277,12 +277,18 @@ func (pl *plan) instantiate() (op, []counted) {
 			parts[i] = &drainOp{in: p}
 		}
 	}
+	var root op
 	if len(parts) == 1 {
-		return parts[0], counters
+		root = parts[0]
+	} else {
+		root = &unionOp{parts: parts}
+		if pl.union == "distinct" {
+			root = &distinctOp{in: root, cols: pl.columns}
+		}
 	}
-	var root op = &unionOp{parts: parts}
-	if pl.union == "distinct" {
-		root = &distinctOp{in: root, cols: pl.columns}
+	if !pl.writes {
+		// Result.Next exports each row before it pulls the next.
+		markReuse(root, true)
 	}
 	return root, counters
 }

@@ -102,56 +102,114 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 	if rp.VarLen && !relBound {
 		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
 	}
-	var buf []EdgeInfo // reused from row to row when the Tx can append
-	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
-		fv, ok := r[from].(nodeRef)
+	if rp.VarLen {
+		return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
+			fv, ok := r[from].(nodeRef)
+			if !ok {
+				return nil, nil
+			}
+			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+		}}
+	}
+	return &expandOp{in: in, from: from, rp: rp, dir: dir, to: to, relBound: relBound, others: others}
+}
+
+// expandOp follows one relationship of a pattern from a bound node, one
+// output row per pull. With reuse set (its consumer keeps no row past its
+// next pull) it rebinds one output row in place instead of copying the
+// input row per edge.
+type expandOp struct {
+	in       op
+	from     string
+	rp       *RelPattern
+	dir      Direction
+	to       *NodePattern
+	relBound bool     // the relationship variable was bound before
+	others   []string // relationships bound earlier in the clause
+
+	cur    row        // the input row being expanded
+	fromID int64      // its from node
+	edges  []EdgeInfo // its edges, a buffer reused across input rows
+	i      int        // next edge
+	reuse  bool
+	out    row
+}
+
+func (o *expandOp) next(c *execCtx) (row, error) {
+	for {
+		for o.i < len(o.edges) {
+			e := o.edges[o.i]
+			o.i++
+			nr, err := o.step(c, e)
+			if err != nil || nr != nil {
+				return nr, err
+			}
+		}
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		fv, ok := r[o.from].(nodeRef)
 		if !ok {
+			continue
+		}
+		o.cur, o.fromID, o.i = r, fv.id, 0
+		if c.ftx != nil {
+			o.edges = c.ftx.AppendEdges(o.edges[:0], fv.id, o.dir, o.rp.Types)
+		} else {
+			o.edges = c.tx.Edges(fv.id, o.dir, o.rp.Types)
+		}
+		if o.reuse && len(o.edges) > 0 {
+			if o.out == nil {
+				o.out = make(row, len(r)+2)
+			}
+			clear(o.out)
+			for k, v := range r {
+				o.out[k] = v
+			}
+		}
+	}
+}
+
+// step returns the row edge e yields from the current input row, or nil.
+func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
+	r := o.cur
+	if o.relBound {
+		if b, ok := r[o.rp.Var].(relRef); !ok || b.id != e.ID {
 			return nil, nil
 		}
-		if rp.VarLen {
-			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+	}
+	if usedRel(r, o.others, e.ID) {
+		return nil, nil
+	}
+	if o.rp.Props != nil {
+		ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, r)
+		if err != nil || !ok {
+			return nil, err
 		}
-		var edges []EdgeInfo
-		if c.ftx != nil {
-			buf = c.ftx.AppendEdges(buf[:0], fv.id, dir, rp.Types)
-			edges = buf
-		} else {
-			edges = c.tx.Edges(fv.id, dir, rp.Types)
+	}
+	other := e.To
+	if e.To == o.fromID && (o.dir == DirIn || (o.dir == DirBoth && e.From != o.fromID)) {
+		other = e.From
+	}
+	if !o.reuse {
+		return c.bindEndRel(r, o.to, other, o.rp.Var, relRef{e.ID})
+	}
+	v, bound := r[o.to.Var]
+	if bound {
+		if n, isN := v.(nodeRef); !isN || n.id != other {
+			return nil, nil
 		}
-		var out []row
-		for _, e := range edges {
-			if relBound {
-				if b, ok := r[rp.Var].(relRef); !ok || b.id != e.ID {
-					continue
-				}
-			}
-			if usedRel(r, others, e.ID) {
-				continue
-			}
-			if rp.Props != nil {
-				ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), rp.Props, r)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					continue
-				}
-			}
-			other := e.To
-			if e.To == fv.id && (dir == DirIn || (dir == DirBoth && e.From != fv.id)) {
-				other = e.From
-			}
-			nr, err := c.bindEndRel(r, to, other, rp.Var, relRef{e.ID})
-			if err != nil {
-				return nil, err
-			}
-			if nr == nil {
-				continue
-			}
-			out = append(out, nr)
-		}
-		return out, nil
-	}}
+	}
+	ok, err := c.nodeMatches(other, o.to, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if !bound {
+		o.out[o.to.Var] = nodeRef{other}
+	}
+	o.out[o.rp.Var] = relRef{e.ID}
+	return o.out, nil
 }
 
 // bindEnd binds (or checks) the far node of an expansion.

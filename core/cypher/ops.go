@@ -498,38 +498,25 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 type distinctOp struct {
 	in   op
 	cols []string
-	seen map[string][]value.List
+	seen keyTable[struct{}]
 	key  value.List // scratch
-	hash []byte     // scratch
 }
 
 func (o *distinctOp) next(c *execCtx) (row, error) {
-	if o.seen == nil {
-		o.seen = map[string][]value.List{}
-	}
 	for {
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
 		}
-		// Key and hash go to scratch buffers; only a new key is copied.
+		// The key goes to a scratch buffer; only a new key is copied.
 		if o.key == nil {
 			o.key = make(value.List, len(o.cols))
 		}
 		for i, k := range o.cols {
 			o.key[i] = r[k]
 		}
-		o.hash = appendHashKey(o.hash[:0], o.key)
-		bucket := o.seen[string(o.hash)]
-		dup := false
-		for _, prev := range bucket {
-			if equivalent(prev, o.key) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			o.seen[string(o.hash)] = append(bucket, append(value.List(nil), o.key...))
+		if _, dup := o.seen.get(o.key); !dup {
+			o.seen.put(o.key, struct{}{})
 			return r, nil
 		}
 	}
@@ -596,6 +583,10 @@ type projectOp struct {
 	in    op
 	items []ReturnItem
 	keep  bool
+	// reuse: the consumer keeps no row past its next pull, so one output
+	// row is refilled in place.
+	reuse bool
+	out   row
 }
 
 func (o *projectOp) next(c *execCtx) (row, error) {
@@ -604,13 +595,22 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 		return nil, err
 	}
 	var out row
-	if o.keep {
+	switch {
+	case o.reuse && o.out != nil:
+		out = o.out
+		clear(out)
+	case o.keep:
 		out = make(row, len(r)+len(o.items))
+	default:
+		out = make(row, len(o.items))
+	}
+	if o.reuse {
+		o.out = out
+	}
+	if o.keep {
 		for k, v := range r {
 			out[k] = v
 		}
-	} else {
-		out = make(row, len(o.items))
 	}
 	for _, it := range o.items {
 		v, err := c.eval(it.Expr, r)
