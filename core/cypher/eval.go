@@ -147,6 +147,9 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 // fromExternal turns parameter values (which may hold Go ints of other
 // widths) into engine values.
 func fromExternal(v value.Value) value.Value {
+	if isInternal(v) {
+		return v // nothing to convert: share it (values are immutable)
+	}
 	switch x := v.(type) {
 	case int:
 		return int64(x)
@@ -185,6 +188,31 @@ func fromExternal(v value.Value) value.Value {
 		return p
 	}
 	return v
+}
+
+// isInternal reports whether v holds only values the engine uses as they
+// are (no Go ints of other widths, no exported graph entities), so that
+// fromExternal can return it without copying a large parameter.
+func isInternal(v value.Value) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string:
+		return true
+	case value.List:
+		for _, e := range x {
+			if !isInternal(e) {
+				return false
+			}
+		}
+		return true
+	case value.Map:
+		for _, e := range x {
+			if !isInternal(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func hasLabels(have, want []string) bool {
