@@ -92,6 +92,22 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 }
 
 func (o *aggOp) run(c *execCtx) error {
+	if s, keys, args := o.fusedScan(c); s != nil {
+		order, err := o.runFused(c, s, keys, args)
+		if err != nil {
+			return err
+		}
+		return o.finish(c, order)
+	}
+	order, err := o.group(c)
+	if err != nil {
+		return err
+	}
+	return o.finish(c, order)
+}
+
+// group pulls every input row into its group.
+func (o *aggOp) group(c *execCtx) ([]*group, error) {
 	var groups keyTable[*group]
 	var order []*group
 	key := make(value.List, len(o.groups))
@@ -99,7 +115,7 @@ func (o *aggOp) run(c *execCtx) error {
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r == nil {
 			break
@@ -108,7 +124,7 @@ func (o *aggOp) run(c *execCtx) error {
 		// it, so a row of an existing group allocates nothing here.
 		for i, gi := range o.groups {
 			if key[i], err = c.eval(o.items[gi].Expr, r); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		g, ok := groups.get(key)
@@ -123,10 +139,15 @@ func (o *aggOp) run(c *execCtx) error {
 		}
 		for _, s := range g.states {
 			if err := s.add(c, r); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	return order, nil
+}
+
+// finish computes each group's output row.
+func (o *aggOp) finish(c *execCtx, order []*group) error {
 	if len(order) == 0 && len(o.groups) == 0 {
 		order = append(order, &group{rep: row{}, states: o.newStates()})
 	}
