@@ -131,6 +131,8 @@ type expandOp struct {
 	fromID int64      // its from node
 	edges  []EdgeInfo // its edges, a buffer reused across input rows
 	i      int        // next edge
+	used   []int64    // ids of the relationships in others, for cur
+	listed bool       // others holds a relationship list in cur
 	reuse  bool
 	out    row
 }
@@ -154,6 +156,7 @@ func (o *expandOp) next(c *execCtx) (row, error) {
 			continue
 		}
 		o.cur, o.fromID, o.i = r, fv.id, 0
+		o.collectUsed()
 		if c.ftx != nil {
 			o.edges = c.ftx.AppendEdges(o.edges[:0], fv.id, o.dir, o.rp.Types)
 		} else {
@@ -171,6 +174,21 @@ func (o *expandOp) next(c *execCtx) (row, error) {
 	}
 }
 
+// collectUsed gathers the ids of the relationships the current input row
+// binds in others (relationship uniqueness within the clause), so that each
+// edge is checked against a short slice instead of the row.
+func (o *expandOp) collectUsed() {
+	o.used, o.listed = o.used[:0], false
+	for _, name := range o.others {
+		switch x := o.cur[name].(type) {
+		case relRef:
+			o.used = append(o.used, x.id)
+		case value.List:
+			o.listed = true
+		}
+	}
+}
+
 // step returns the row edge e yields from the current input row, or nil.
 func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 	r := o.cur
@@ -179,7 +197,7 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 			return nil, nil
 		}
 	}
-	if usedRel(r, o.others, e.ID) {
+	if containsID(o.used, e.ID) || (o.listed && usedRel(r, o.others, e.ID)) {
 		return nil, nil
 	}
 	if o.rp.Props != nil {
@@ -201,9 +219,14 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 			return nil, nil
 		}
 	}
-	ok, err := c.nodeMatches(other, o.to, r)
-	if err != nil || !ok {
-		return nil, err
+	// Rows are reused only in read-only plans, where the far end of a
+	// visible edge is a visible vertex: a pattern node with no labels or
+	// properties needs no look at it.
+	if len(o.to.Labels) > 0 || o.to.Props != nil {
+		ok, err := c.nodeMatches(other, o.to, r)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	if !bound {
 		o.out[o.to.Var] = nodeRef{other}
