@@ -65,16 +65,10 @@ type Instance struct {
 	ready   bool // recovered state is durable and visible
 	closed  bool // a clean shutdown finished
 
-	// schemaPending holds the timestamps of logged schema changes not yet
-	// acknowledged. The graph's snapshot walk emits the current schema, not
-	// the schema as of the snapshot's timestamp, so a snapshot waits until
-	// none is pending (snapWaiting) rather than capture one too early.
-	schemaPending []uint64
-	snapWaiting   []func()
-	job           *snapJob // the snapshot being written
-	snapTimer     clock.Timer
-	gcTimer       clock.Timer
-	lastSnapTS    uint64
+	job        *snapJob // the snapshot being written
+	snapTimer  clock.Timer
+	gcTimer    clock.Timer
+	lastSnapTS uint64
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -205,9 +199,6 @@ func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err er
 		done(ts, err)
 		return
 	}
-	if hasSchema(ds) {
-		in.schemaPending = append(in.schemaPending, ts)
-	}
 	in.st.Append(in.epoch, ts, ds, func(err error) {
 		if err != nil {
 			in.fail(err)
@@ -235,26 +226,6 @@ func (in *Instance) acknowledge(ts uint64) {
 	if err := in.g.MarkAcknowledged(ts); err != nil {
 		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
 	}
-	for len(in.schemaPending) > 0 && in.schemaPending[0] <= ts {
-		in.schemaPending = in.schemaPending[1:]
-	}
-	if len(in.schemaPending) == 0 && len(in.snapWaiting) > 0 {
-		ws := in.snapWaiting
-		in.snapWaiting = nil
-		for _, f := range ws {
-			f()
-		}
-	}
-}
-
-// hasSchema reports whether a change includes index or constraint deltas.
-func hasSchema(ds []graph.Delta) bool {
-	for _, d := range ds {
-		if d.Op >= graph.OpCreateIndex && d.Op <= graph.OpDropConstraint {
-			return true
-		}
-	}
-	return false
 }
 
 // fail refuses writes from now on; only a restart recovers.
@@ -262,11 +233,6 @@ func (in *Instance) fail(err error) {
 	if in.failed == nil {
 		in.failed = fmt.Errorf("%w: %v", ErrNotDurable, err)
 		in.log.Error("durability failed; refusing writes until restart", zap.Error(err))
-	}
-	ws := in.snapWaiting
-	in.snapWaiting = nil
-	for _, f := range ws {
-		f() // fails at once now
 	}
 }
 
