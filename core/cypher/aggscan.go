@@ -79,11 +79,15 @@ func (o *aggOp) fusedScan(c *execCtx) (*scanOp, []scanRead, [][]scanRead) {
 	return s, keys, args
 }
 
-// read evaluates r for vertex id as the row path would (a property of a
-// vertex that is no longer visible is an error).
-func (c *execCtx) scanValue(r scanRead, id int64) (value.Value, error) {
+// scanValue evaluates r for vertex id, the current vertex of pit when pit
+// is not nil, as the row path would (a property of a vertex that is no
+// longer visible is an error).
+func (c *execCtx) scanValue(r scanRead, id int64, pit PropIter) (value.Value, error) {
 	switch r.kind {
 	case readProp:
+		if pit != nil {
+			return pit.Property(r.key), nil
+		}
 		v, ok := c.ftx.VertexPropOK(id, r.key)
 		if !ok {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", id)
@@ -102,6 +106,7 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 		return nil, err
 	}
 	check := !s.exact // candidates beyond the label need nodeMatches
+	pit, _ := ids.(PropIter)
 	var groups keyTable[*group]
 	var order []*group
 	key := make(value.List, len(keyReads))
@@ -117,7 +122,7 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 			}
 		}
 		for i, kr := range keyReads {
-			if key[i], err = c.scanValue(kr, id); err != nil {
+			if key[i], err = c.scanValue(kr, id, pit); err != nil {
 				return nil, err
 			}
 		}
@@ -128,7 +133,7 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 			order = append(order, g)
 		}
 		for i, st := range g.states {
-			if err := st.addReads(c, argReads[i], id); err != nil {
+			if err := st.addReads(c, argReads[i], id, pit); err != nil {
 				return nil, err
 			}
 		}
@@ -137,12 +142,12 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 }
 
 // addReads is add for an aggregation fused with its scan.
-func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64) error {
+func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter) error {
 	if s.args == nil && len(reads) > 0 {
 		s.args = make([]value.Value, len(reads))
 	}
 	for i, r := range reads {
-		v, err := c.scanValue(r, id)
+		v, err := c.scanValue(r, id, pit)
 		if err != nil {
 			return err
 		}

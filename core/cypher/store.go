@@ -42,6 +42,14 @@ type IDIter interface {
 	ID() int64
 }
 
+// PropIter is implemented by vertex iterators that read a property of the
+// current vertex (the version the iterator found, visible to the
+// transaction) without looking it up again.
+type PropIter interface {
+	IDIter
+	Property(key string) value.Value
+}
+
 // SliceIter is an IDIter over a slice of ids.
 type SliceIter struct {
 	ids []int64
