@@ -156,8 +156,8 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	return c.tx.VerticesByLabel(label), nil
 }
 
-// inSeek answers v.key IN list with one index seek per distinct element,
-// the union in ascending id order; false when the list does not evaluate
+// inSeek answers v.key IN list with one index seek per element, the union
+// in ascending id order without duplicates; false when the list does not evaluate
 // to a list of seekable values or no index covers the property.
 func (o *scanOp) inSeek(c *execCtx, label string, h propHint, r row) (IDIter, bool, error) {
 	v, ok, err := c.hintValue(h, r)
@@ -172,23 +172,15 @@ func (o *scanOp) inSeek(c *execCtx, label string, h propHint, r row) (IDIter, bo
 		return nil, false, nil
 	}
 	var ids []int64
-	for i, e := range l {
+	for _, e := range l {
 		if e == nil {
 			continue
 		}
 		if !seekable(e) {
 			return nil, false, nil
 		}
-		dup := false
-		for _, prev := range l[:i] {
-			if equal(prev, e) == triTrue {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
+		// Equal elements find the same vertices; the ids are deduplicated
+		// below.
 		it, ok := c.tx.VerticesByLabelProp(label, h.key, e)
 		if !ok {
 			return nil, false, nil
