@@ -1,6 +1,9 @@
 package cypher
 
-import "github.com/quiverdb/quiver/core/value"
+import (
+	"github.com/quiverdb/quiver/core/cypher/functions"
+	"github.com/quiverdb/quiver/core/value"
+)
 
 // Expr is an expression node of the AST.
 type Expr interface{ exprPos() Pos }
@@ -75,6 +78,10 @@ type (
 		Distinct bool
 		Args     []Expr
 		Star     bool // count(*)
+		// lower and fn are resolved when the query is checked (fn nil for
+		// the functions the engine evaluates itself and for aggregates).
+		lower string
+		fn    *functions.Func
 	}
 	// ListLit is [a, b, ...].
 	ListLit struct {
