@@ -33,7 +33,7 @@ func runSim(args []string) error {
 	verbose := fs.Bool("v", false, "print every seed's result in a sweep")
 	trace := fs.Bool("trace", false, "with --seed: print the run's event log")
 	workers := fs.Int("workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "quiver sim --seed N | --seeds N [--workers 2] [--twice]"); err != nil {
 		return err
 	}
 	if *workers > 1 && *seeds > 1 {

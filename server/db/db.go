@@ -17,11 +17,13 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
 	"github.com/quiverdb/quiver/server/loop"
 )
@@ -29,8 +31,9 @@ import (
 // Config configures a DB.
 type Config struct {
 	Dir string // data directory
-	// WAL false keeps writing the WAL but never fsyncs it (except at segment
-	// rotation): commits are fast and a machine crash can lose them.
+	// WAL false writes no WAL at all (Memgraph's --storage-wal-enabled):
+	// commits persist only in snapshots (periodic, CREATE SNAPSHOT, and the
+	// one at clean shutdown), and a crash loses every commit after the last.
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
@@ -40,7 +43,16 @@ type Config struct {
 	QueryTimeout time.Duration
 	// User and Password enable basic authentication when User is set.
 	User, Password string
-	Log            *zap.Logger
+	// Owner says what identifies this server (its Bolt address, say) in
+	// the data directory's lock file, for the error a second server gets.
+	Owner string
+	Log   *zap.Logger
+	// WrapFS, when set, wraps the data directory's file system (the server
+	// meters WAL and snapshot files through it).
+	WrapFS func(disk.FS) disk.FS
+	// Host tells the engine what only the host knows (version, settings,
+	// memory and disk figures) for SHOW STORAGE INFO and friends.
+	Host func() cypher.HostInfo
 }
 
 // DB is an open standalone instance.
@@ -48,6 +60,7 @@ type DB struct {
 	cfg  Config
 	log  *zap.Logger
 	loop *loop.Loop
+	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
 	g    *graph.Graph
@@ -56,46 +69,65 @@ type DB struct {
 	txs txRegistry
 }
 
-// Open recovers the data directory and starts the instance on its loop.
+// Open locks the data directory (a second server on it is refused, naming
+// the holder), recovers it and starts the instance on its loop. It returns
+// once the instance reports its recovered state durable and visible.
 func Open(cfg Config) (*DB, error) {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
-	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New()}
+	lock, err := osfs.LockDir(cfg.Dir, cfg.Owner)
+	if errors.Is(err, osfs.ErrInUse) {
+		return nil, err // it names the directory and its holder
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
+	}
+	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New(), lock: lock}
 	d.txs.m = map[string]*txEntry{}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
+		lock.Unlock()
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
+	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
-		icfg.Durability.SyncEvery = -1
+		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
+			zap.Duration("snapshot_interval", cfg.SnapshotInterval))
 	}
 	// Commits gathered in one turn of the loop go out in one write: posting
 	// the flush straight onto the loop does that without a runtime timer and
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
 	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
-	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
-		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))}
+	var dfs disk.FS = fs
+	if cfg.WrapFS != nil {
+		dfs = cfg.WrapFS(fs)
+	}
+	ready := make(chan error, 1)
+	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log,
+		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+		Ready: func(err error) { ready <- err }}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
-		opts := engineOptions()
+		opts := d.engineOptions()
 		opts.Snapshot = d.snapshotNow
 		d.eng = cypher.NewEngine(opts)
 	})
 	if err != nil {
 		d.loop.Stop()
 		fs.Close()
+		lock.Unlock()
 		return nil, fmt.Errorf("recovering %s: %w", cfg.Dir, err)
 	}
-	if !d.waitLoop(30*time.Second, d.in.Ready) {
+	if err := d.await(ready); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable", cfg.Dir)
+		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
 	}
 	return d, nil
 }
@@ -106,54 +138,83 @@ var engineSeeds atomic.Int64
 // engineOptions gives an engine the real wall clock for date(), datetime()
 // and friends, and its own randomly seeded source for rand(): each engine
 // runs on one goroutine (the loop's, or a session's), so none shares one.
-func engineOptions() cypher.Options {
+func (d *DB) engineOptions() cypher.Options {
 	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
-	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
+	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now, Host: d.cfg.Host}
 }
 
-// waitLoop polls cond on the loop until it holds or the timeout passes.
-func (d *DB) waitLoop(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		ok := false
-		if !d.loop.Do(func() { ok = cond() }) {
-			return false
-		}
-		if ok {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
+// Stats returns the graph's counts (vertices, edges, timestamps), read on
+// the loop; ok is false once the database is shutting down.
+func (d *DB) Stats() (st graph.Stats, ok bool) {
+	ok = d.loop.Do(func() { st = d.g.Stats() })
+	return st, ok
+}
+
+// lifecycleTimeout bounds how long Open waits for the recovered state to
+// become durable and Close for the shutdown's writing.
+const lifecycleTimeout = 30 * time.Second
+
+// await waits for the instance's lifecycle callback to report on ch.
+func (d *DB) await(ch <-chan error) error {
+	t := time.NewTimer(lifecycleTimeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err
+	case <-t.C:
+		return fmt.Errorf("no answer from the instance within %v", lifecycleTimeout)
 	}
-	return false
 }
 
-// Close stops the instance cleanly (final snapshot, WAL synced and closed).
+// Close stops the instance cleanly (final snapshot, WAL synced and closed)
+// and waits for it to report the shutdown finished.
 func (d *DB) Close() {
-	if d.loop.Do(d.in.Stop) && !d.waitLoop(30*time.Second, d.in.StopDone) {
-		d.log.Warn("clean shutdown did not finish writing in time")
+	stopped := make(chan error, 1)
+	if d.loop.Post(func() { d.in.Stop(func(err error) { stopped <- err }) }) {
+		if err := d.await(stopped); err != nil {
+			d.log.Warn("clean shutdown did not finish writing", zap.Error(err))
+		}
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	d.lock.Unlock()
 }
 
 // commitOnLoop logs the schema changes made through x, commits x and calls
 // done once durable and visible. It runs on the loop.
+//
+// A schema change is acknowledged like any commit: done waits for every
+// schema entry's log to be durable and visible as well as for the
+// transaction, so the next query sees the new index or constraint.
 func (d *DB) commitOnLoop(x *gtx, done func(ts uint64, err error)) {
-	for _, sc := range x.schema {
-		d.in.Log(sc.ts, sc.deltas, func(uint64, error) {})
-	}
-	d.in.Commit(x.t, func(ts uint64, err error) {
-		if err == nil && ts == 0 {
-			ts = d.g.VisibleTS()
+	pending := len(x.schema) + 1
+	var last uint64
+	var first error
+	finish := func(ts uint64, err error) {
+		if err != nil && first == nil {
+			first = err
 		}
-		done(ts, err)
-	})
+		last = max(last, ts)
+		if pending--; pending == 0 {
+			if first == nil && last == 0 {
+				last = d.g.VisibleTS()
+			}
+			done(last, first)
+		}
+	}
+	for _, sc := range x.schema {
+		d.in.Log(sc.ts, sc.deltas, finish)
+	}
+	d.in.Commit(x.t, finish)
 }
+
+// errShuttingDown is what a query meets once the loop has stopped.
+var errShuttingDown = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the database is shutting down"}
 
 // onLoop runs f on the loop and waits for it, or fails if the loop stopped.
 func (d *DB) onLoop(f func()) error {
 	if !d.loop.Do(f) {
-		return errors.New("the database is shutting down")
+		return errShuttingDown
 	}
 	return nil
 }
@@ -165,7 +226,7 @@ func (d *DB) onLoop(f func()) error {
 func (d *DB) onLoopReply(f func(reply func(error))) error {
 	ch := make(chan error, 1)
 	if !d.loop.Post(func() { f(func(err error) { ch <- err }) }) {
-		return errors.New("the database is shutting down")
+		return errShuttingDown
 	}
 	return <-ch
 }

@@ -43,7 +43,7 @@ func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
 
 // Open implements bolt.Backend.
 func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
-	return &session{d: d, info: info, eng: cypher.NewEngine(engineOptions())}
+	return &session{d: d, info: info, eng: cypher.NewEngine(d.engineOptions())}
 }
 
 type session struct {
@@ -251,11 +251,11 @@ func mapErr(ctx context.Context, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, graph.ErrSerialization):
-		return &bolt.Error{Code: "Neo.TransientError.Transaction.Outdated", Message: err.Error()}
+		return &bolt.Error{Code: "Neo.TransientError.Transaction.Outdated", Message: cypher.UserMessage(err)}
 	case errors.As(err, &ce):
 		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
 	case errors.As(err, &cons):
-		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: err.Error()}
+		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: cypher.UserMessage(err)}
 	case ctx != nil && errors.Is(context.Cause(ctx), errQueryTimeout):
 		return errTimeoutBolt
 	case ctx != nil && errors.Is(context.Cause(ctx), errTerminated):
