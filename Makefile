@@ -4,7 +4,7 @@ STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT  ?= 19m
 BIN           := bin/quiver
 
-.PHONY: build test test-race lint sim bench fuzz demo tck clean
+.PHONY: build test test-planted test-race lint sim bench fuzz demo tck clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/quiver
@@ -19,6 +19,19 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+	$(MAKE) test-planted
+
+# The replication checkers must catch each planted bug (build tags) on at
+# least 90% of the seeds; each run prints its catch rate.
+REPL_BUGS := replbug_fsync replbug_syncack replbug_readpast replbug_oldepoch
+
+test-planted:
+	@for tag in $(REPL_BUGS); do \
+	  echo "== planted bug $$tag"; \
+	  out=$$($(GO) test -count=1 -tags $$tag -run '^TestCatchPlantedBug$$' -v ./core/replication 2>&1); st=$$?; \
+	  echo "$$out" | grep -E 'caught|rate|^(ok|FAIL)'; \
+	  [ $$st -eq 0 ] || { echo "$$out"; exit 1; }; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/')); \

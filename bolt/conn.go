@@ -94,6 +94,9 @@ type conn struct {
 	txStop  context.CancelFunc
 	// base is the connection's context; txCtx derives from it per transaction.
 	base context.Context
+	// gone cancels base when the client is gone (its socket failed or
+	// closed without GOODBYE), so that the running query stops.
+	gone context.CancelFunc
 
 	mu         sync.Mutex
 	opCancel   context.CancelFunc
@@ -126,7 +129,9 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn, id string) (err err
 	c := &conn{srv: s, nc: nc, w: bufio.NewWriterSize(nc, 32*1024), version: v,
 		info: ConnInfo{ID: id, RemoteAddr: nc.RemoteAddr().String(), Version: v}}
 	c.enc.Shape = v.Shape(false)
-	c.txCtx, c.base = ctx, ctx
+	base, gone := context.WithCancel(ctx)
+	defer gone()
+	c.txCtx, c.base, c.gone = base, base, gone
 	defer c.cleanup()
 	return c.loop(ctx)
 }
@@ -182,12 +187,17 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 	hr := &hintReader{r: c.nc, in: in, done: done}
 	br := bufio.NewReaderSize(hr, 32*1024)
 	r := NewChunkReader(br, c.maxMessage())
+	bye := false
 	for {
 		msg, err := r.Read()
 		var m inbound
 		if err != nil {
 			m.err = err
+			if !bye {
+				c.gone() // nobody is left to read what the running query returns
+			}
 		} else {
+			bye = len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgGoodbye
 			m.msg = append([]byte(nil), msg...)
 			m.more = br.Buffered() > 0
 			hr.owed = m.more

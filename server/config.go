@@ -25,13 +25,21 @@ var Version = "0.1.0-dev"
 
 // Config is `quiver serve`'s configuration. Flag names follow Memgraph's.
 type Config struct {
-	BoltAddress       string
-	BoltPort          int
-	DataDirectory     string
-	WALEnabled        bool
-	WALSyncEvery      int
-	SnapshotInterval  time.Duration
-	QueryTimeout      time.Duration
+	BoltAddress      string
+	BoltPort         int
+	DataDirectory    string
+	WALEnabled       bool
+	WALSyncEvery     int
+	WALSyncDepth     int
+	SnapshotInterval time.Duration
+	QueryTimeout     time.Duration
+	// MemoryLimit bounds the instance's memory in MiB (0: none).
+	MemoryLimit int
+	// QueryMemoryLimit bounds one query's memory in MiB (0: none).
+	QueryMemoryLimit int
+	// ShutdownTimeout bounds a graceful shutdown; past it the process
+	// exits anyway.
+	ShutdownTimeout   time.Duration
 	AuthUser          string
 	AuthPassword      string
 	MetricsAddress    string
@@ -71,8 +79,13 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	fs.BoolVar(&c.WALEnabled, "storage-wal-enabled", true, "write a WAL of every commit (group commit: a commit is acknowledged once its fsync completes); false writes no WAL at all, so data persists only in snapshots (--storage-snapshot-interval-sec, CREATE SNAPSHOT, and the one at clean shutdown) and a crash loses every commit since the last snapshot")
 	fs.IntVar(&c.WALSyncEvery, "storage-wal-file-flush-every-n-tx", 0,
 		"fsync every N commits instead of group commit (0 = group commit; N > 0 can lose reported commits on a machine crash)")
+	fs.IntVar(&c.WALSyncDepth, "storage-wal-sync-depth", 2,
+		"group commit: how many WAL fsyncs may be in flight at once (1 = one at a time)")
 	snap := fs.Int("storage-snapshot-interval-sec", 0, "seconds between snapshots (0 = none)")
 	qt := fs.Int("query-execution-timeout-sec", 600, "server-side transaction timeout in seconds (0 = none)")
+	fs.IntVar(&c.MemoryLimit, "memory-limit", 0, "memory limit of the whole instance in MiB (0 = none): queries fail rather than take the process past it")
+	fs.IntVar(&c.QueryMemoryLimit, "query-memory-limit", 0, "memory limit of one query in MiB (0 = none); a query's QUERY MEMORY LIMIT n KB|MB replaces it")
+	shut := fs.Int("shutdown-timeout-sec", 10, "seconds a graceful shutdown (SIGTERM) may take before the process exits anyway")
 	fs.StringVar(&c.AuthUser, "auth-user", "", "user name required from clients (also QUIVER_USER); empty accepts anyone")
 	fs.StringVar(&c.AuthPassword, "auth-password", "", "password for --auth-user (also QUIVER_PASSWORD)")
 	fs.StringVar(&c.MetricsAddress, "metrics-address", "0.0.0.0", "address for /metrics and /health")
@@ -89,6 +102,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	return func() {
 		c.SnapshotInterval = time.Duration(*snap) * time.Second
 		c.QueryTimeout = time.Duration(*qt) * time.Second
+		c.ShutdownTimeout = time.Duration(*shut) * time.Second
 		c.SlowQuery = time.Duration(*slow) * time.Millisecond
 	}
 }
@@ -240,6 +254,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--query-execution-timeout-sec must be >= 0, got %d", int(c.QueryTimeout/time.Second))
 	case c.SlowQuery < 0:
 		return fmt.Errorf("--log-slow-query-ms must be >= 0, got %d", c.SlowQuery.Milliseconds())
+	case c.MemoryLimit < 0:
+		return fmt.Errorf("--memory-limit must be >= 0 MiB, got %d", c.MemoryLimit)
+	case c.QueryMemoryLimit < 0:
+		return fmt.Errorf("--query-memory-limit must be >= 0 MiB, got %d", c.QueryMemoryLimit)
+	case c.ShutdownTimeout < time.Second:
+		return fmt.Errorf("--shutdown-timeout-sec must be at least 1, got %d", int(c.ShutdownTimeout/time.Second))
+	case c.WALSyncDepth < 1:
+		return fmt.Errorf("--storage-wal-sync-depth must be at least 1, got %d", c.WALSyncDepth)
 	case c.MaxConnections < 1:
 		return fmt.Errorf("--bolt-max-connections must be at least 1, got %d", c.MaxConnections)
 	case c.DataDirectory == "":

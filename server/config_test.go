@@ -97,9 +97,13 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"--metrics-port", "99999"}, "is not a port"},
 		{[]string{"--storage-snapshot-interval-sec", "-5"}, "must be >= 0"},
 		{[]string{"--bolt-max-connections", "0"}, "at least 1"},
+		{[]string{"--storage-wal-sync-depth", "0"}, "--storage-wal-sync-depth must be at least 1"},
 		{[]string{"--log-level", "LOUD"}, "is not one of"},
 		{[]string{"--auth-password", "x"}, "without --auth-user"},
 		{[]string{"stray"}, "unexpected argument"},
+		{[]string{"--memory-limit", "-1"}, "--memory-limit must be >= 0"},
+		{[]string{"--query-memory-limit", "-2"}, "--query-memory-limit must be >= 0"},
+		{[]string{"--shutdown-timeout-sec", "0"}, "--shutdown-timeout-sec must be at least 1"},
 		{[]string{"--flag-file", filepath.Join(dir, "missing.conf")}, "--flag-file"},
 		{[]string{"--flag-file", bad}, "line 1: unknown flag --no-such-flag"},
 		{[]string{"--flag-file", noval}, "needs a value"},
@@ -110,5 +114,20 @@ func TestConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestConfigLimits(t *testing.T) {
+	c, err := ParseConfig([]string{"--data-directory", t.TempDir(), "--memory-limit", "1024",
+		"--query-memory-limit", "64", "--shutdown-timeout-sec", "3"}, func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MemoryLimit != 1024 || c.QueryMemoryLimit != 64 || c.ShutdownTimeout != 3*time.Second {
+		t.Errorf("config %+v", c)
+	}
+	d, err := ParseConfig([]string{"--data-directory", t.TempDir()}, func(string) string { return "" }, nil)
+	if err != nil || d.MemoryLimit != 0 || d.QueryMemoryLimit != 0 || d.ShutdownTimeout != 10*time.Second {
+		t.Errorf("defaults %+v %v", d, err)
 	}
 }

@@ -32,7 +32,8 @@ func newHostInfo(cfg Config) *hostInfo {
 func (h *hostInfo) get() cypher.HostInfo {
 	rss, peak := procMemory()
 	return cypher.HostInfo{Version: Version, Settings: h.settings, MemoryRes: rss, PeakMemoryRes: peak,
-		MemoryTracked: heapInUse(), DiskUsage: dirSize(h.cfg.DataDirectory), VMMaxMapCount: maxMapCount()}
+		MemoryTracked: heapInUse(), DiskUsage: dirSize(h.cfg.DataDirectory), VMMaxMapCount: maxMapCount(),
+		AllocationLimit: int64(h.cfg.MemoryLimit) << 20}
 }
 
 // procMemory reads the resident set size and its peak from

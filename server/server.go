@@ -41,6 +41,7 @@ type Server struct {
 	nextID    int64
 	boltAddr  string
 	metricsLn net.Listener
+	stopOnce  sync.Once
 }
 
 // Start opens the database and the listeners. Stop (or ctx ending in Run)
@@ -59,7 +60,9 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
+		SyncDepth:        cfg.WALSyncDepth,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
+		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
 		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get})
 	if err != nil {
@@ -202,10 +205,15 @@ func (s *Server) serveConn(nc net.Conn, id string) {
 	s.log.Info("connection closed", fields...)
 }
 
-// Stop closes the listeners and connections, then the database (flushing
-// its WAL).
-func (s *Server) Stop() {
+// Stop stops taking connections and queries, interrupts the running
+// queries (their transactions roll back; commits under way finish), closes
+// the connections, then the database (shutdown snapshot, WAL synced).
+// Later calls wait for the first to finish.
+func (s *Server) Stop() { s.stopOnce.Do(s.stop) }
+
+func (s *Server) stop() {
 	s.ln.Close()
+	s.db.Interrupt()
 	if s.metrics != nil {
 		_ = s.metrics.Close()
 	}
@@ -219,15 +227,33 @@ func (s *Server) Stop() {
 	s.log.Info("quiver stopped")
 }
 
-// Run starts the server and serves until ctx ends (SIGTERM/SIGINT in
-// `quiver serve`), then shuts down gracefully.
-func Run(ctx context.Context, cfg Config, log *zap.Logger) error {
+// Run starts the server and serves until ctx ends (the first SIGTERM or
+// SIGINT in `quiver serve`), then shuts down gracefully. The shutdown ends
+// within cfg.ShutdownTimeout, or as soon as force ends (a second signal):
+// then Run returns ErrForced without waiting further. Acknowledged commits
+// are durable before they are acknowledged, so neither loses them.
+func Run(ctx, force context.Context, cfg Config, log *zap.Logger) error {
 	s, err := Start(cfg, log)
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
-	log.Info("shutting down")
-	s.Stop()
-	return nil
+	log.Info("shutting down: no new queries, interrupting running ones", zap.Duration("timeout", cfg.ShutdownTimeout))
+	done := make(chan struct{})
+	go func() { s.Stop(); close(done) }()
+	t := time.NewTimer(cfg.ShutdownTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-force.Done():
+		log.Warn("second signal: exiting now without the shutdown snapshot")
+	case <-t.C:
+		log.Warn("shutdown took longer than --shutdown-timeout-sec: exiting without finishing it")
+	}
+	return ErrForced
 }
+
+// ErrForced says the shutdown was cut short (a second signal, or the
+// shutdown timeout).
+var ErrForced = errors.New("shutdown cut short")

@@ -27,7 +27,22 @@ func runServe(args []string) error {
 	}
 	defer closeLog()
 	defer func() { _ = log.Sync() }()
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	return server.Run(ctx, cfg, log)
+	ctx, force := signalContexts()
+	return server.Run(ctx, force, cfg, log)
+}
+
+// signalContexts returns a context that ends at the first SIGTERM or SIGINT
+// (a graceful shutdown) and one that ends at the second (exit now).
+func signalContexts() (graceful, force context.Context) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	graceful, stop := context.WithCancel(context.Background())
+	force, exit := context.WithCancel(context.Background())
+	go func() {
+		<-sigs
+		stop()
+		<-sigs
+		exit()
+	}()
+	return graceful, force
 }

@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
@@ -14,6 +15,9 @@ type aggState struct {
 	f    *FuncCall
 	acc  functions.Accumulator
 	args []value.Value // scratch: accumulators keep values, never the slice
+	// holds: the accumulator keeps its inputs (collect, percentiles,
+	// DISTINCT), so each one counts against the query's memory.
+	holds bool
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -21,7 +25,12 @@ func newAggState(f *FuncCall) *aggState {
 	if !ok {
 		panic("unknown aggregate " + f.Name) // the compiler checked the name
 	}
-	return &aggState{f: f, acc: acc}
+	holds := f.Distinct
+	switch strings.ToLower(f.Name) {
+	case "collect", "percentilecont", "percentiledisc":
+		holds = true
+	}
+	return &aggState{f: f, acc: acc, holds: holds}
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
@@ -35,6 +44,11 @@ func (s *aggState) add(c *execCtx, r row) error {
 			return err
 		}
 		args[i] = c.exportShallow(v)
+	}
+	if s.holds && c.guard != nil {
+		if err := c.guard.Grow(valuesBytes(args)); err != nil {
+			return err
+		}
 	}
 	return fromCyerr(s.acc.Add(args))
 }
@@ -120,6 +134,9 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 		if r == nil {
 			break
 		}
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		// The key is built in a scratch buffer; only a new group copies
 		// it, so a row of an existing group allocates nothing here.
 		for i, gi := range o.groups {
@@ -132,6 +149,9 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 			rep := r
 			if volatile {
 				rep = maps.Clone(r)
+			}
+			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
+				return nil, err
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
 			groups.put(key, g)

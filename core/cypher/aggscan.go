@@ -111,6 +111,9 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 	var order []*group
 	key := make(value.List, len(keyReads))
 	for ids.Next() {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		id := ids.ID()
 		if check {
 			ok, err := c.nodeMatches(id, s.np, row{})
@@ -128,6 +131,9 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 		}
 		g, ok := groups.get(key)
 		if !ok {
+			if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
+				return nil, err
+			}
 			g = &group{key: append(value.List(nil), key...), rep: row{s.name: nodeRef{id}}, states: o.newStates()}
 			groups.put(key, g)
 			order = append(order, g)
@@ -152,6 +158,11 @@ func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter
 			return err
 		}
 		s.args[i] = c.exportShallow(v)
+	}
+	if s.holds && c.guard != nil {
+		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
+			return err
+		}
 	}
 	return fromCyerr(s.acc.Add(s.args))
 }

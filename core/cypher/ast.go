@@ -328,6 +328,9 @@ type Query struct {
 	Schema   *SchemaStmt
 	Explain  bool
 	Profile  bool
+	// MemoryLimit is Memgraph's QUERY MEMORY LIMIT n KB|MB suffix in bytes;
+	// -1 for QUERY MEMORY UNLIMITED, 0 when absent.
+	MemoryLimit int64
 	// Params are the parameters the statement uses, each at its first use,
 	// in source order.
 	Params []*Param

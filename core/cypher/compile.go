@@ -88,6 +88,9 @@ type plan struct {
 	writes  bool
 	profile bool
 	params  []*Param // every parameter the statement needs, checked before it runs
+	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
+	// QUERY MEMORY UNLIMITED, 0 when it set none.
+	memLimit int64
 }
 
 type compiler struct {
@@ -119,7 +122,7 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		}
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile, memLimit: q.MemoryLimit}
 	for _, x := range q.Params {
 		c.needParam(x)
 	}

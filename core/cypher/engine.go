@@ -172,6 +172,9 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 			if rw == nil {
 				break
 			}
+			if err := r.ctx.guard.Grow(rowBytes(rw)); err != nil {
+				return nil, false, err
+			}
 			rows = append(rows, rw)
 		}
 		r.root = &rowsOp{rows: rows}
@@ -218,9 +221,23 @@ func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Resul
 // Next pulls them; write clauses run when the first row is pulled, except
 // for schema statements, which run here.
 func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res *Result, err error) {
+	return e.ExecuteGuarded(tx, p, params, nil)
+}
+
+// ExecuteGuarded is Execute bounded by g: the execution stops with g's
+// Interrupt error when the host asks, and fails when it would hold more
+// memory than g allows. A statement's own QUERY MEMORY LIMIT replaces g's
+// Limit. The host calls g.Release once the result is done with.
+func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Value, g *Guard) (res *Result, err error) {
 	defer recoverInto(&err)
 	pl := p.plan
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
+	if g != nil && pl.memLimit != 0 {
+		g.Limit, g.LimitName = max(pl.memLimit, 0), "QUERY MEMORY LIMIT"
+	}
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g}
 	ctx.ptx, _ = tx.(PropTx)
 	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {

@@ -37,6 +37,7 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	guard   *Guard // nil: unbounded
 	// ptx and ftx are tx's optional fast paths (nil without them).
 	ptx PropTx
 	ftx FastTx
@@ -702,6 +703,9 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 	}
 	out := value.List{}
 	for _, e := range l {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		inner := r.with(x.Var, e)
 		if x.Where != nil {
 			t, err := c.evalBool(x.Where, inner)
@@ -720,6 +724,13 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 			e = v
 		}
 		out = append(out, e)
+		if len(out)%1024 == 0 && c.guard != nil {
+			// A long comprehension counts while it is built (its elements
+			// are alike, so the last one stands for the others).
+			if err := c.guard.Check(int64(len(out)) * valueBytes(e)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -121,6 +121,12 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 	if err != nil {
 		return nil, fromCyerr(err)
 	}
+	if l, ok := v.(value.List); ok && c.guard != nil {
+		// A list a function builds (range, ...) counts while it lives.
+		if err := c.guard.Check(valuesBytes(l)); err != nil {
+			return nil, err
+		}
+	}
 	return fromExternal(v), nil
 }
 

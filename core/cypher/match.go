@@ -133,12 +133,20 @@ type expandOp struct {
 	i      int        // next edge
 	used   []int64    // ids of the relationships in others, for cur
 	listed bool       // others holds a relationship list in cur
+	held   int64      // bytes of edges accounted to the guard
 	reuse  bool
 	out    row
 }
 
+// edgeInfoBytes is the memory one buffered EdgeInfo holds (three ids and
+// the type's string header).
+const edgeInfoBytes = 40
+
 func (o *expandOp) next(c *execCtx) (row, error) {
 	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		for o.i < len(o.edges) {
 			e := o.edges[o.i]
 			o.i++
@@ -161,6 +169,14 @@ func (o *expandOp) next(c *execCtx) (row, error) {
 			o.edges = c.ftx.AppendEdges(o.edges[:0], fv.id, o.dir, o.rp.Types)
 		} else {
 			o.edges = c.tx.Edges(fv.id, o.dir, o.rp.Types)
+		}
+		if c.guard != nil {
+			// The operator holds one vertex's edges at a time.
+			c.guard.Shrink(o.held)
+			o.held = int64(len(o.edges)) * edgeInfoBytes
+			if err := c.guard.Grow(o.held); err != nil {
+				return nil, err
+			}
 		}
 		if o.reuse && len(o.edges) > 0 {
 			if o.out == nil {
@@ -366,6 +382,9 @@ type varFrame struct {
 
 func (o *varExpandOp) next(c *execCtx) (row, error) {
 	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		if len(o.stack) == 0 {
 			r, err := o.in.next(c)
 			if err != nil || r == nil {
@@ -511,6 +530,13 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 		}
 		if nr == nil {
 			return out, nil
+		}
+		if len(out)%1024 == 1023 && c.guard != nil {
+			// A long pattern comprehension counts while it is built (its
+			// rows are alike, so the last one stands for the others).
+			if err := c.guard.Check(int64(len(out)) * valueBytes(out[len(out)-1])); err != nil {
+				return nil, err
+			}
 		}
 		if proj != nil {
 			v, err := c.eval(proj, nr)

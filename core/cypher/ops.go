@@ -29,19 +29,31 @@ func (o *argOp) next(*execCtx) (row, error) {
 
 // flatMapOp turns each input row into zero or more output rows.
 type flatMapOp struct {
-	in  op
-	f   func(c *execCtx, r row) ([]row, error)
-	buf []row
+	in   op
+	f    func(c *execCtx, r row) ([]row, error)
+	buf  []row
+	held int64 // bytes of buf accounted to the guard
 }
 
 func (o *flatMapOp) next(c *execCtx) (row, error) {
+	if err := c.guard.Tick(); err != nil {
+		return nil, err
+	}
 	for len(o.buf) == 0 {
+		c.guard.Shrink(o.held)
+		o.held = 0
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
 		}
 		if o.buf, err = o.f(c, r); err != nil {
 			return nil, err
+		}
+		if len(o.buf) > 1 && c.guard != nil {
+			o.held = int64(len(o.buf)) * rowBytes(o.buf[0])
+			if err := c.guard.Grow(o.held); err != nil {
+				return nil, err
+			}
 		}
 	}
 	r := o.buf[0]
@@ -57,6 +69,9 @@ type filterOp struct {
 
 func (o *filterOp) next(c *execCtx) (row, error) {
 	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
@@ -239,6 +254,9 @@ func seekable(v value.Value) bool {
 func (o *scanOp) next(c *execCtx) (row, error) {
 	for {
 		for o.ids != nil && o.ids.Next() {
+			if err := c.guard.Tick(); err != nil {
+				return nil, err
+			}
 			id := o.ids.ID()
 			// The candidates of a plain label (or all-vertex) scan are
 			// visible and carry the label; a read-only plan cannot change
@@ -364,6 +382,7 @@ type sortOp struct {
 	keys  []SortItem
 	rows  []row
 	ready bool
+	held  int64 // bytes accounted to the guard
 }
 
 func (o *sortOp) next(c *execCtx) (row, error) {
@@ -388,6 +407,9 @@ func (o *sortOp) next(c *execCtx) (row, error) {
 					return nil, err
 				}
 			}
+			if err := o.hold(c, r, k); err != nil {
+				return nil, err
+			}
 			all = append(all, keyed{r, k})
 		}
 		sort.SliceStable(all, func(i, j int) bool {
@@ -407,11 +429,26 @@ func (o *sortOp) next(c *execCtx) (row, error) {
 		}
 	}
 	if len(o.rows) == 0 {
+		c.guard.Shrink(o.held)
+		o.held = 0
 		return nil, nil
 	}
 	r := o.rows[0]
 	o.rows = o.rows[1:]
 	return r, nil
+}
+
+// hold accounts one more row and its sort keys to the guard.
+func (o *sortOp) hold(c *execCtx, r row, k []value.Value) error {
+	if c.guard == nil {
+		return nil
+	}
+	if err := c.guard.Tick(); err != nil {
+		return err
+	}
+	n := rowBytes(r) + valuesBytes(k) + 48
+	o.held += n
+	return c.guard.Grow(n)
 }
 
 // skipLimitOp drops the first skip rows and stops after limit (-1: none).
@@ -508,8 +545,14 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 			o.key[i] = r[k]
 		}
 		if _, dup := o.seen.get(o.key); !dup {
+			if err := c.guard.Grow(2*valuesBytes(o.key) + 64); err != nil {
+				return nil, err
+			}
 			o.seen.put(o.key, struct{}{})
 			return r, nil
+		}
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -651,24 +694,55 @@ func sameColumns(r row, cols []string) bool {
 
 // unwindOp emits one row per list element.
 func unwindOp(in op, e Expr, name string) op {
-	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
-		v, err := c.eval(e, r)
+	return &unwindListOp{in: in, e: e, name: name}
+}
+
+// unwindListOp emits one row per element of its list, one per pull: it
+// holds the list, never a row per element (10M rows of a long range()
+// took gigabytes).
+type unwindListOp struct {
+	in   op
+	e    Expr
+	name string
+	cur  row
+	list value.List
+	i    int
+	held int64 // bytes of list accounted to the guard
+}
+
+func (o *unwindListOp) next(c *execCtx) (row, error) {
+	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
+		if o.i < len(o.list) {
+			o.i++
+			return o.cur.with(o.name, o.list[o.i-1]), nil
+		}
+		c.guard.Shrink(o.held)
+		o.list, o.i, o.held = nil, 0, 0
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		v, err := c.eval(o.e, r)
 		if err != nil {
 			return nil, err
 		}
-		l, ok := v.(value.List)
-		if !ok {
-			if v == nil {
-				return nil, nil
+		switch l := v.(type) {
+		case nil:
+		case value.List:
+			o.cur, o.list = r, l
+			if c.guard != nil {
+				o.held = valuesBytes(l)
+				if err := c.guard.Grow(o.held); err != nil {
+					return nil, err
+				}
 			}
-			return []row{r.with(name, v)}, nil
+		default:
+			return r.with(o.name, v), nil
 		}
-		out := make([]row, len(l))
-		for i, x := range l {
-			out[i] = r.with(name, x)
-		}
-		return out, nil
-	}}
+	}
 }
 
 // optionalOp runs a sub-plan per input row and, when it yields nothing,
@@ -733,9 +807,18 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if r == nil {
 				break
 			}
+			if err := c.guard.Tick(); err != nil {
+				return nil, err
+			}
+			if err := c.guard.Grow(rowBytes(r)); err != nil {
+				return nil, err
+			}
 			in = append(in, r)
 		}
 		for _, r := range in {
+			if err := c.guard.Tick(); err != nil {
+				return nil, err
+			}
 			rs, err := o.f(c, r)
 			if err != nil {
 				return nil, err

@@ -154,12 +154,48 @@ func (p *parser) parseStatement() *Query {
 			q.Parts = append(q.Parts, p.parseSingle())
 		}
 	}
+	q.MemoryLimit = p.parseMemoryLimit()
 	p.acceptP(";")
 	if p.tok().kind != tEOF {
 		p.unexpected("end of query")
 	}
 	q.Params = p.params
 	return q
+}
+
+// isMemoryLimit reports whether the QUERY MEMORY suffix starts here.
+func (p *parser) isMemoryLimit() bool { return p.is("QUERY") && isKw(p.peek(1), "MEMORY") }
+
+// parseMemoryLimit reads Memgraph's QUERY MEMORY LIMIT n KB|MB or QUERY
+// MEMORY UNLIMITED suffix: the limit in bytes, -1 for unlimited, 0 when the
+// suffix is absent.
+func (p *parser) parseMemoryLimit() int64 {
+	if !p.isMemoryLimit() {
+		return 0
+	}
+	p.adv()
+	p.adv()
+	if p.accept("UNLIMITED") {
+		return -1
+	}
+	p.expect("LIMIT")
+	t := p.tok()
+	if t.kind != tInt {
+		p.unexpected("a memory size")
+	}
+	n := p.intLit()
+	unit := int64(1 << 20)
+	switch {
+	case p.accept("KB"):
+		unit = 1 << 10
+	case p.accept("MB"):
+	default:
+		p.unexpected("KB or MB")
+	}
+	if n <= 0 || n > (1<<43)/unit {
+		panic(syntaxErr(t.pos, "InvalidArgument", "QUERY MEMORY LIMIT must be between 1 KB and 8192 GB"))
+	}
+	return n * unit
 }
 
 // showProcedure names the built-in procedure behind a SHOW statement that
@@ -187,7 +223,7 @@ func (p *parser) parseShowQuery(pos Pos, s *SchemaStmt) *SingleQuery {
 			c.Yields = append(c.Yields, YieldItem{P: pos, Field: col, Var: col})
 		}
 	}
-	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") {
+	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") && !p.isMemoryLimit() {
 		sq.Clauses = append(sq.Clauses, p.parseClause())
 	}
 	return sq
@@ -195,7 +231,7 @@ func (p *parser) parseShowQuery(pos Pos, s *SchemaStmt) *SingleQuery {
 
 func (p *parser) parseSingle() *SingleQuery {
 	sq := &SingleQuery{}
-	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") {
+	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") && !p.isMemoryLimit() {
 		sq.Clauses = append(sq.Clauses, p.parseClause())
 	}
 	if len(sq.Clauses) == 0 {

@@ -37,10 +37,19 @@ type Config struct {
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
+	// SyncDepth is how many group-commit fsyncs may be in flight (0: the
+	// durability default, 2).
+	SyncDepth int
 	// SnapshotInterval takes a snapshot periodically (0: never).
 	SnapshotInterval time.Duration
 	// QueryTimeout bounds every transaction (0: none).
 	QueryTimeout time.Duration
+	// QueryMemoryLimit bounds the memory one query holds, in bytes (0:
+	// none); a query's QUERY MEMORY LIMIT replaces it.
+	QueryMemoryLimit int64
+	// MemoryLimit bounds the instance's memory in bytes (0: none): queries
+	// fail rather than take the heap past it.
+	MemoryLimit int64
 	// User and Password enable basic authentication when User is set.
 	User, Password string
 	// Owner says what identifies this server (its Bolt address, say) in
@@ -67,6 +76,9 @@ type DB struct {
 	eng  *cypher.Engine // the loop's engine
 
 	txs txRegistry
+	// closing stops every running query and refuses new ones (shutdown).
+	closing atomic.Bool
+	pool    *memPool // nil: no --memory-limit
 }
 
 // Open locks the data directory (a second server on it is refused, naming
@@ -94,6 +106,7 @@ func Open(cfg Config) (*DB, error) {
 	d.fs = fs
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
+	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
 		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
@@ -128,6 +141,9 @@ func Open(cfg Config) (*DB, error) {
 	if err := d.await(ready); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
+	}
+	if cfg.MemoryLimit > 0 {
+		d.pool = newMemPool(cfg.MemoryLimit)
 	}
 	return d, nil
 }
@@ -166,6 +182,18 @@ func (d *DB) await(ch <-chan error) error {
 	}
 }
 
+// Interrupt stops every running query and refuses new ones: the first step
+// of a shutdown. Commits already under way finish.
+func (d *DB) Interrupt() { d.closing.Store(true) }
+
+// refuse is the error of a query that arrives during shutdown.
+func (d *DB) refuse() error {
+	if d.closing.Load() {
+		return errShutdownBolt
+	}
+	return nil
+}
+
 // Close stops the instance cleanly (final snapshot, WAL synced and closed)
 // and waits for it to report the shutdown finished.
 func (d *DB) Close() {
@@ -177,6 +205,9 @@ func (d *DB) Close() {
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	if d.pool != nil {
+		d.pool.close()
+	}
 	d.lock.Unlock()
 }
 

@@ -134,6 +134,9 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 	if err := s.checkMeta(meta); err != nil {
 		return nil, err
 	}
+	if err := s.d.refuse(); err != nil {
+		return nil, err
+	}
 	if r, handled, err := s.admin(q); handled {
 		return r, err
 	}
@@ -150,10 +153,11 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
 	}
 	var out *rowsResult
+	g := s.d.newGuard(&stopper{d: s.d, tx: ctxStop(tctx), op: ctx})
 	err = s.d.onLoopReply(func(reply func(error)) {
 		t := s.d.g.Begin(graph.TxOptions{})
 		x := newGtx(s.d.g, t)
-		res, runErr := drain(s.d.eng, x, p, params, tctx, ctx)
+		res, runErr := drain(s.d.eng, x, p, params, g)
 		if runErr != nil {
 			t.Abort()
 			reply(x.cause(runErr))
@@ -179,39 +183,40 @@ func (s *session) runRead(ctx context.Context, q string, p *cypher.Prepared, par
 		lim.deadline = time.Now().Add(s.d.cfg.QueryTimeout)
 	}
 	entry := s.d.txs.add(s.info.User, q, func() { lim.killed.Store(true) })
-	end := func() { s.d.txs.remove(entry) }
+	stop := &stopper{d: s.d, tx: lim.err, op: ctx}
+	g := s.d.newGuard(stop)
+	end := func() { s.d.txs.remove(entry); g.Release() }
 	t := s.d.g.Begin(graph.TxOptions{ReadOnly: true})
-	res, err := s.eng.Execute(newGtx(s.d.g, t), p, params)
+	res, err := s.eng.ExecuteGuarded(newGtx(s.d.g, t), p, params, g)
 	if err != nil {
 		t.Abort()
 		end()
 		return nil, mapErr(ctx, err)
 	}
-	return &readResult{lim: lim, res: res, t: t, end: end, auto: true, d: s.d}, nil
+	return &readResult{lim: lim, stop: stop, res: res, t: t, end: end, auto: true, d: s.d}, nil
 }
 
-// drain executes p in x on the loop and collects every row.
-// It stops early when any of ctxs ends.
-func drain(eng *cypher.Engine, x *gtx, p *cypher.Prepared, params value.Map, ctxs ...context.Context) (*rowsResult, error) {
-	res, err := eng.Execute(x, p, params)
+// drain executes p in x on the loop and collects every row, bounded by g:
+// it stops when g's host says so and fails when the query, its buffered
+// rows included, would hold more memory than g allows. It releases what g
+// took once done.
+func drain(eng *cypher.Engine, x *gtx, p *cypher.Prepared, params value.Map, g *cypher.Guard) (*rowsResult, error) {
+	defer g.Release()
+	res, err := eng.ExecuteGuarded(x, p, params, g)
 	if err != nil {
 		return nil, err
 	}
 	out := &rowsResult{cols: res.Columns()}
-	for i := 0; ; i++ {
-		if i%1024 == 0 {
-			for _, c := range ctxs {
-				if err := c.Err(); err != nil {
-					return nil, err
-				}
-			}
-		}
+	for {
 		rec, ok, err := res.Next()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
+		}
+		if err := g.Grow(cypher.RecordBytes(rec)); err != nil {
+			return nil, err
 		}
 		out.rows = append(out.rows, rec)
 	}
@@ -301,6 +306,7 @@ func (r *rowsResult) Close() { r.rows = nil }
 type readResult struct {
 	d    *DB
 	ctx  context.Context
+	stop *stopper // its op follows the PULL being served
 	lim  *readLimit
 	res  *cypher.Result
 	t    *graph.Txn // owned when auto
@@ -312,6 +318,7 @@ type readResult struct {
 func (r *readResult) Columns() []string { return r.res.Columns() }
 
 func (r *readResult) Next(ctx context.Context) ([]value.Value, error) {
+	r.stop.op = ctx
 	r.n++
 	if r.n%256 == 0 {
 		if r.lim != nil {
@@ -327,6 +334,7 @@ func (r *readResult) Next(ctx context.Context) ([]value.Value, error) {
 	}
 	rec, ok, err := r.res.Next()
 	if err != nil {
+		r.finish() // an interrupted or failed read ends its transaction now
 		return nil, mapErr(r.ctx, err)
 	}
 	if !ok {

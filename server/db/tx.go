@@ -26,6 +26,9 @@ func (s *session) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) 
 	if err := s.checkMeta(meta); err != nil {
 		return nil, err
 	}
+	if err := s.d.refuse(); err != nil {
+		return nil, err
+	}
 	tctx, entry, end := s.txContext(context.WithoutCancel(ctx), "")
 	tx := &explicitTx{s: s, ctx: tctx, entry: entry, end: end, readOnly: meta.ReadOnly}
 	if meta.ReadOnly {
@@ -55,15 +58,19 @@ func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.
 		if p.IsWrite() {
 			return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
 		}
-		res, err := t.s.eng.Execute(t.x, p, params)
+		stop := &stopper{d: t.s.d, tx: ctxStop(t.ctx), op: ctx}
+		g := t.s.d.newGuard(stop)
+		res, err := t.s.eng.ExecuteGuarded(t.x, p, params, g)
 		if err != nil {
+			g.Release()
 			return nil, mapErr(t.ctx, err)
 		}
-		return &readResult{ctx: t.ctx, res: res, d: t.s.d}, nil
+		return &readResult{ctx: t.ctx, stop: stop, res: res, d: t.s.d, end: g.Release}, nil
 	}
 	var out *rowsResult
+	g := t.s.d.newGuard(&stopper{d: t.s.d, tx: ctxStop(t.ctx), op: ctx})
 	if lerr := t.s.d.onLoop(func() {
-		out, err = drain(t.s.d.eng, t.x, p, params, t.ctx, ctx)
+		out, err = drain(t.s.d.eng, t.x, p, params, g)
 		if err != nil {
 			err = t.x.cause(err)
 		}

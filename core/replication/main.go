@@ -1,0 +1,316 @@
+package replication
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/clock"
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/net"
+)
+
+// MainConfig is what a MAIN needs from its instance.
+type MainConfig struct {
+	UUID       string       // the main UUID
+	Epoch      Epoch        // this term
+	History    History      // the instance's history before this term
+	LastTS     uint64       // the last committed and durable timestamp at start
+	Clock      clock.Clock  // timers on the monotonic clock
+	Net        net.Endpoint // where replication messages go
+	Rand       *rand.Rand   // session ids
+	Log        Log          // the WAL, for catch-up
+	Snapshots  Snapshots    // snapshots, when the WAL is gone
+	Membership Membership   // in-sync set changes (nil: Local)
+	Tuning     Tuning
+	// OnWatermark is called when the acknowledged watermark grows: the
+	// instance marks it acknowledged in its graph (graph.MarkAcknowledged).
+	OnWatermark func(ts uint64)
+	// OnFenced is called once when MAIN learns of a newer epoch: the
+	// instance stops accepting writes.
+	OnFenced func(newer Epoch)
+	Logger   *zap.Logger
+}
+
+// Main is the MAIN side of replication: it ships commits to the registered
+// replicas and decides when each commit is acknowledged.
+type Main struct {
+	cfg      MainConfig
+	hist     History
+	peers    []*peer // sorted by name
+	tail     []*Txn  // the latest commits, in order, for handing over from catch-up
+	last     uint64  // last committed timestamp
+	durable  uint64  // MAIN's own fsync watermark
+	wm       uint64  // acknowledged watermark
+	pending  []pendingCommit
+	prepares []*prepare
+	fenced   bool
+	stopped  bool
+	timer    clock.Timer
+	log      *zap.Logger
+}
+
+// pendingCommit is a commit waiting to be acknowledged.
+type pendingCommit struct {
+	ts   uint64
+	at   time.Duration
+	done func(Result)
+}
+
+// NewMain starts the MAIN side of a new term and arms its tick.
+func NewMain(cfg MainConfig) *Main {
+	cfg.Tuning.defaults()
+	if cfg.Membership == nil {
+		cfg.Membership = Local{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	m := &Main{cfg: cfg, last: cfg.LastTS, durable: cfg.LastTS, wm: cfg.LastTS}
+	m.hist = append(cfg.History.Clone(), EpochEntry{Epoch: cfg.Epoch, LastTS: cfg.LastTS})
+	m.log = cfg.Logger.With(zap.String("role", "main"), zap.Stringer("epoch", cfg.Epoch))
+	m.arm()
+	return m
+}
+
+// History returns MAIN's epoch history, its own term last.
+func (m *Main) History() History { return m.hist.Clone() }
+
+// Watermark returns the acknowledged watermark.
+func (m *Main) Watermark() uint64 { return m.wm }
+
+// Fenced reports whether MAIN learned of a newer epoch.
+func (m *Main) Fenced() bool { return m.fenced }
+
+// TwoPhase reports whether a STRICT_SYNC replica is registered: then every
+// write goes through Prepare before it commits.
+func (m *Main) TwoPhase() bool {
+	for _, p := range m.peers {
+		if p.mode == StrictSync {
+			return true
+		}
+	}
+	return false
+}
+
+// InSync returns the names of the in-sync set's members, sorted.
+func (m *Main) InSync() []string {
+	var out []string
+	for _, p := range m.peers {
+		if p.inSync {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// Register adds a replica and starts its handshake. It joins the in-sync
+// set (SYNC, STRICT_SYNC) once it has caught up.
+func (m *Main) Register(name, addr string, mode Mode) error {
+	if mode != Sync && mode != Async && mode != StrictSync {
+		return fmt.Errorf("replication: invalid mode %d for replica %q", mode, name)
+	}
+	if name == "" || addr == "" {
+		return fmt.Errorf("replication: a replica needs a name and an address")
+	}
+	for _, p := range m.peers {
+		if p.name == name {
+			return fmt.Errorf("replication: a replica named %q is already registered", name)
+		}
+		if p.addr == addr {
+			return fmt.Errorf("replication: replica %q already uses address %s", p.name, addr)
+		}
+	}
+	p := &peer{m: m, name: name, addr: addr, mode: mode, reason: "not yet connected"}
+	i := sort.Search(len(m.peers), func(i int) bool { return m.peers[i].name > name })
+	m.peers = append(m.peers[:i], append([]*peer{p}, m.peers[i:]...)...)
+	if !m.fenced && !m.stopped {
+		p.connect()
+	}
+	return nil
+}
+
+// Drop removes a replica. Registering it again resyncs it from scratch.
+func (m *Main) Drop(name string) error {
+	for i, p := range m.peers {
+		if p.name == name {
+			p.reset()
+			m.peers = append(m.peers[:i], m.peers[i+1:]...)
+			m.forgetVoter(name)
+			m.advance()
+			return nil
+		}
+	}
+	return fmt.Errorf("replication: no replica named %q", name)
+}
+
+// Commit ships a transaction MAIN committed locally with timestamp ts.
+// Commits come in timestamp order. done runs once the commit is
+// acknowledged (or known not to be).
+func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
+	if m.fenced || m.stopped {
+		done(Result{TS: ts, Outcome: Unknown, Err: m.haltErr()})
+		return
+	}
+	if ts <= m.last {
+		err := fmt.Errorf("%w: commit %d after %d", ErrOutOfOrder, ts, m.last)
+		m.log.DPanic("commit out of order", zap.Error(err))
+		done(Result{TS: ts, Outcome: Unknown, Err: err})
+		return
+	}
+	t := &Txn{Epoch: m.cfg.Epoch, TS: ts, PrevTS: m.last, Deltas: deltas}
+	t.encodeDeltas()
+	m.last = ts
+	m.hist = m.hist.Note(m.cfg.Epoch, ts)
+	m.tail = append(m.tail, t)
+	if len(m.tail) > m.cfg.Tuning.Tail {
+		m.tail = append(m.tail[:0:0], m.tail[len(m.tail)-m.cfg.Tuning.Tail:]...)
+	}
+	m.pending = append(m.pending, pendingCommit{ts: ts, at: m.cfg.Clock.Monotonic(), done: done})
+	for _, p := range m.peers {
+		if p.state == stLive {
+			p.enqueue(t)
+		}
+	}
+	m.advance()
+}
+
+// Durable tells MAIN that its own WAL is fsynced up to ts: every commit at
+// or below ts, not just ts itself.
+func (m *Main) Durable(ts uint64) {
+	if ts > m.durable {
+		m.durable = ts
+		m.advance()
+	}
+}
+
+// Stop ends the term: every pending commit's outcome is unknown.
+func (m *Main) Stop() {
+	if m.stopped {
+		return
+	}
+	m.stopped = true
+	m.halt()
+}
+
+func (m *Main) haltErr() error {
+	if m.fenced {
+		return ErrFenced
+	}
+	return ErrStopped
+}
+
+// fence stops writes for good: a newer epoch exists.
+func (m *Main) fence(newer Epoch) {
+	if m.fenced {
+		return
+	}
+	m.fenced = true
+	m.log.Warn("a newer epoch exists; no longer accepting writes", zap.Stringer("newer", newer))
+	if m.cfg.OnFenced != nil {
+		m.cfg.OnFenced(newer)
+	}
+	m.halt()
+}
+
+// halt fails what is pending and stops timers and peers.
+func (m *Main) halt() {
+	if m.timer != nil {
+		m.timer.Stop()
+	}
+	for _, p := range m.peers {
+		p.reset()
+	}
+	err := m.haltErr()
+	ps := m.prepares
+	m.prepares = nil
+	for _, pr := range ps {
+		// Nothing undecided was committed anywhere: replicas commit only
+		// what arrives in the Append stream after a commit decision.
+		pr.decided(Decision{Result: Result{TS: pr.txn.TS, Outcome: Retryable, Err: err}})
+	}
+	pend := m.pending
+	m.pending = nil
+	for _, c := range pend {
+		c.done(Result{TS: c.ts, Outcome: Unknown, Err: err})
+	}
+}
+
+// Receive handles a message from a replica. It reports whether the message
+// was replication traffic (others are the caller's).
+func (m *Main) Receive(from string, msg net.Message) bool {
+	if !IsReplication(msg.Type) {
+		return false
+	}
+	dm, err := Decode(msg)
+	if err != nil {
+		m.log.Warn("dropping a bad replication message", zap.String("from", from), zap.Error(err))
+		return true
+	}
+	if h := dm.Hdr(); h.Epoch.Num > m.cfg.Epoch.Num {
+		m.fence(h.Epoch)
+	} else if r, ok := dm.(*Refuse); ok && r.Reason == ReasonStaleEpoch && h.Epoch.Num == m.cfg.Epoch.Num && h.Epoch != m.cfg.Epoch {
+		m.fence(h.Epoch) // a rival term with our number got there first
+	}
+	if m.fenced || m.stopped {
+		return true
+	}
+	p := m.peerAt(from)
+	if p == nil {
+		return true
+	}
+	p.heard = m.cfg.Clock.Monotonic()
+	switch dm := dm.(type) {
+	case *Hello:
+		p.onHello(dm)
+	case *Ack:
+		p.onAck(dm)
+	case *Vote:
+		m.onVote(p, dm)
+	case *PieceAck:
+		p.onPieceAck(dm)
+	case *Refuse:
+		p.onRefuse(dm)
+	}
+	return true
+}
+
+func (m *Main) peerAt(addr string) *peer {
+	for _, p := range m.peers {
+		if p.addr == addr {
+			return p
+		}
+	}
+	return nil
+}
+
+func (m *Main) header() Header {
+	return Header{Main: m.cfg.UUID, Epoch: m.cfg.Epoch, Watermark: m.wm}
+}
+
+func (m *Main) send(to string, msg Message) {
+	m.cfg.Net.Send(to, Encode(msg))
+}
+
+// arm schedules the next tick.
+func (m *Main) arm() {
+	m.timer = m.cfg.Clock.AfterFunc(m.cfg.Tuning.Retry, m.tick)
+}
+
+// tick retransmits, heartbeats, and enforces the confirmation timeout.
+func (m *Main) tick() {
+	if m.fenced || m.stopped {
+		return
+	}
+	now := m.cfg.Clock.Monotonic()
+	for _, p := range m.peers {
+		p.tick(now)
+	}
+	m.checkTimeouts(now)
+	m.checkHolds(now)
+	m.checkPrepares(now)
+	m.arm()
+}
