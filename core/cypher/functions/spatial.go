@@ -18,7 +18,39 @@ func spatialFuncs() []*Func {
 		fn1("point", func(v value.Value) (value.Value, error) { return NewPoint(v) }),
 		fn("point.distance", 2, distanceFunc),
 		fn("distance", 2, distanceFunc),
+		fn("point.withinBBox", 3, withinBBox),
 	}
+}
+
+// withinBBox is point.withinBBox(p, lowerLeft, upperRight): whether p lies
+// in the box, edges included; null when an argument is null or the CRSs
+// differ. A WGS-84 box whose lower-left longitude exceeds its upper-right
+// one crosses the antimeridian.
+func withinBBox(_ Env, args []value.Value) (value.Value, error) {
+	var ps [3]value.Point
+	for i, a := range args {
+		if a == nil {
+			return nil, nil
+		}
+		p, ok := a.(value.Point)
+		if !ok {
+			return nil, badArg("point.withinBBox", a)
+		}
+		ps[i] = p
+	}
+	p, ll, ur := ps[0], ps[1], ps[2]
+	if p.SRID != ll.SRID || p.SRID != ur.SRID {
+		return nil, nil
+	}
+	inX := ll.X <= p.X && p.X <= ur.X
+	if p.IsGeographic() && ll.X > ur.X {
+		inX = p.X >= ll.X || p.X <= ur.X
+	}
+	in := inX && ll.Y <= p.Y && p.Y <= ur.Y
+	if p.Is3D() {
+		in = in && ll.Z <= p.Z && p.Z <= ur.Z
+	}
+	return in, nil
 }
 
 func distanceFunc(_ Env, args []value.Value) (value.Value, error) {
