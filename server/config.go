@@ -52,6 +52,7 @@ type Config struct {
 	LogQueryParams    bool
 	ServerName        string
 	HandshakeDeadline time.Duration
+	ImportDirectory   string
 
 	// Settings lists every flag with its default and current value, in
 	// name order, for SHOW CONFIG. Secrets are left out.
@@ -97,6 +98,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	slow := fs.Int("log-slow-query-ms", 1000, "log queries that take at least this many milliseconds at WARNING (0 = off)")
 	fs.BoolVar(&c.LogQueryParams, "log-query-parameters", false, "include query parameters in query log lines")
 	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default \""+bolt.DefaultAgent+"\")")
+	fs.StringVar(&c.ImportDirectory, "import-directory", "", "directory LOAD CSV reads files from; files outside it (through .. or symbolic links too) are refused (empty = LOAD CSV disabled)")
 	fs.String("flag-file", "", "read flags from this file (also QUIVER_FLAG_FILE): one --name=value per line, # starts a comment; flags given on the command line win")
 	fs.Bool("version", false, "print the version and exit")
 	return func() {
@@ -273,6 +275,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if c.ImportDirectory != "" {
+		if st, err := os.Stat(c.ImportDirectory); err != nil || !st.IsDir() {
+			return fmt.Errorf("--import-directory %s is not a directory", c.ImportDirectory)
+		}
 	}
 	return checkDataDir(c.DataDirectory)
 }

@@ -42,6 +42,8 @@ type Server struct {
 	boltAddr  string
 	metricsLn net.Listener
 	stopOnce  sync.Once
+	// closeFiles releases the import directory.
+	closeFiles func()
 }
 
 // Start opens the database and the listeners. Stop (or ctx ending in Run)
@@ -59,13 +61,20 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.initMetrics()
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
+	files, closeFiles, err := importFiles(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.closeFiles = closeFiles
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
 		SyncDepth:        cfg.WALSyncDepth,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
 		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
-		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get})
+		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files})
 	if err != nil {
+		closeFiles()
 		ln.Close()
 		return nil, err
 	}
@@ -224,6 +233,7 @@ func (s *Server) stop() {
 	s.mu.Unlock()
 	s.wg.Wait()
 	s.db.Close()
+	s.closeFiles()
 	s.log.Info("quiver stopped")
 }
 

@@ -169,7 +169,12 @@ func sameStrings(a, b []string) bool {
 }
 
 func (c *compiler) single(sq *SingleQuery) ([]stage, []string) {
-	sc := scope{}
+	return c.singleIn(sq, scope{})
+}
+
+// singleIn compiles one part of a query starting from scope sc (the
+// imported variables of a CALL { } subquery; empty at the top level).
+func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 	c.updates = false
 	var stages []stage
 	var cols []string
@@ -232,6 +237,9 @@ func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
 }
 
 func isUpdating(cl Clause) bool {
+	if x, ok := cl.(*CallSubqueryClause); ok {
+		return x.updates()
+	}
 	switch cl.(type) {
 	case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *CallClause, *ForeachClause:
 		return true
@@ -302,6 +310,10 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 		return st
 	case *ForeachClause:
 		return c.foreach(x, sc)
+	case *LoadCSVClause:
+		return c.loadCSV(x, sc)
+	case *CallSubqueryClause:
+		return c.callSubquery(x, sc)
 	}
 	panic(syntaxErr(cl.clausePos(), "UnexpectedSyntax", "unsupported clause"))
 }
@@ -432,9 +444,7 @@ func (c *compiler) declarePattern(pp *PathPattern, sc scope, create bool, newVar
 }
 
 func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, newVars *[]string) {
-	if pp.Shortest != "" {
-		panic(syntaxErr(pp.P, "UnexpectedSyntax", "%s is not supported", pp.Shortest))
-	}
+	shortestPattern(pp)
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
 		if have, ok := sc[name]; ok {
@@ -478,6 +488,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 		if rp.Props != nil {
 			c.checkExpr(rp.Props, sc, false)
 		}
+		c.checkPathAlgo(rp, sc, create)
 		k := kRel
 		if rp.VarLen {
 			k = kRelList
@@ -530,63 +541,6 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		}}}
 	}
 	return []stage{{desc, func(in op) op { return planMatch(in, m, bound) }}}
-}
-
-// collectHints finds property equalities usable for index seeks: inline
-// property maps and WHERE conjuncts v.p = <expression without v>.
-func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
-	h := map[string][]propHint{}
-	for _, pp := range pps {
-		for _, np := range pp.Nodes {
-			if m, ok := np.Props.(*MapLit); ok {
-				for i, k := range m.Keys {
-					if isConstant(m.Vals[i]) {
-						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i], "="})
-					}
-				}
-			}
-		}
-	}
-	var conj func(e Expr)
-	conj = func(e Expr) {
-		b, ok := e.(*Binary)
-		if !ok {
-			return
-		}
-		if b.Op == "AND" {
-			conj(b.L)
-			conj(b.R)
-			return
-		}
-		flip := map[string]string{"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
-		if _, ok := flip[b.Op]; !ok {
-			return
-		}
-		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
-			if f, ok := side[0].(*FuncCall); ok && b.Op == "=" && strings.EqualFold(f.Name, "id") && len(f.Args) == 1 && isConstant(side[1]) {
-				if v, ok := f.Args[0].(*Var); ok {
-					h[v.Name] = append(h[v.Name], propHint{"", side[1], "id"})
-				}
-				continue
-			}
-			pa, ok := side[0].(*PropAccess)
-			if !ok {
-				continue
-			}
-			op := b.Op
-			if i == 1 {
-				op = flip[op]
-			}
-			v, ok := pa.X.(*Var)
-			if ok && isConstant(side[1]) {
-				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1], op})
-			}
-		}
-	}
-	if where != nil {
-		conj(where)
-	}
-	return h
 }
 
 // isConstant reports whether e depends on no variable.

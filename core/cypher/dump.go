@@ -122,6 +122,10 @@ func dumpClause(c Clause) string {
 			s += " WHERE " + exprString(x.Where)
 		}
 		return s
+	case *CallSubqueryClause:
+		return dumpCallSubquery(x)
+	case *LoadCSVClause:
+		return dumpLoadCSV(x)
 	case *UnwindClause:
 		return "UNWIND " + exprString(x.Expr) + " AS " + x.Var
 	case *WithClause:

@@ -34,6 +34,9 @@ type Options struct {
 	// that SHOW VERSION, SHOW CONFIG, SHOW STORAGE INFO and
 	// dbms.components() report. Nil reports them as unknown.
 	Host func() HostInfo
+	// Files opens the files LOAD CSV names, confined by the host to its
+	// import directory. Nil makes LOAD CSV an error.
+	Files FileSource
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
@@ -267,7 +270,13 @@ func (r *Result) Consume() error {
 }
 
 // Close stops the result early; later Next calls report the end.
-func (r *Result) Close() { r.done = true }
+func (r *Result) Close() {
+	r.done = true
+	for _, f := range r.ctx.closers {
+		f()
+	}
+	r.ctx.closers = nil
+}
 
 // Run prepares and executes query in one call.
 func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Result, error) {
@@ -301,7 +310,9 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 	if err := g.check(); err != nil {
 		return nil, err
 	}
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g}
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g, files: e.opts.Files}
+	ctx.ptx, _ = tx.(PropTx)
+	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
 		ctx.now = e.opts.Now()
 		ctx.hasNow = true
@@ -390,12 +401,18 @@ func (pl *plan) instantiate() (op, []counted) {
 			parts[i] = &drainOp{in: p}
 		}
 	}
+	var root op
 	if len(parts) == 1 {
-		return parts[0], counters
+		root = parts[0]
+	} else {
+		root = &unionOp{parts: parts}
+		if pl.union == "distinct" {
+			root = &distinctOp{in: root, cols: pl.columns}
+		}
 	}
-	var root op = &unionOp{parts: parts}
-	if pl.union == "distinct" {
-		root = &distinctOp{in: root, cols: pl.columns}
+	if !pl.writes {
+		// Result.Next exports each row before it pulls the next.
+		markReuse(root, true)
 	}
 	return root, counters
 }

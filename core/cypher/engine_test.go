@@ -8,6 +8,7 @@ import (
 
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/cypher/cyphertest"
+	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -73,6 +74,8 @@ func render(v value.Value) string {
 			}
 		}
 		return "<" + strings.Join(ps, ",") + ">"
+	case value.Point:
+		return functions.FormatPoint(x)
 	}
 	return fmt.Sprint(v)
 }

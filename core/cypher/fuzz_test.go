@@ -22,6 +22,14 @@ var fuzzSeeds = []string{
 	"MATCH (a:A) FOREACH (i IN range(1, 2) | CREATE (a)-[:T]->(:C {i: i}) SET a.n = i)",
 	"MATCH (n) WHERE id(n) = 1 AND n.x > 0 CALL db.nothing() YIELD x RETURN x",
 	"MATCH (n) WHERE EXISTS { MATCH (n)-->(m) WITH count(m) AS c WHERE c > 0 RETURN c } RETURN n",
+	"RETURN point({x: 1, y: 2.5, z: 3}).crs, point.distance(point({longitude: 1, latitude: 2}), point({longitude: 3, latitude: 4, crs: 'WGS-84'})) < 1",
+	"LOAD CSV FROM 'f.csv' WITH HEADER IGNORE BAD DELIMITER ';' QUOTE '\\'' NULLIF '' AS row RETURN row",
+	"MATCH (a) CALL { WITH a MATCH (a)-->(b) RETURN b UNION RETURN a AS b } RETURN b",
+	"UNWIND range(1, 3) AS i CALL { WITH i CREATE (:X {i: i}) } IN TRANSACTIONS OF 2 ROWS",
+	"MATCH p = (a:A)-[r:R *BFS ..3 (e, n | n.x > 0)]-(b) RETURN p, size(r)",
+	"MATCH (a:A)-[*WSHORTEST 2 (e, n | coalesce(e.w, 1)) t (e, n | true)]->(b) RETURN t",
+	"MATCH (a:A), (b:B) MATCH p = allShortestPaths((a)-[*ALLSHORTEST (e, n | 1) w]-(b)) RETURN p",
+	"MATCH (a:A), (b:B) RETURN [p = shortestPath((a)-[*]-(b)) | length(p)]",
 }
 
 // FuzzParse: no input makes the parser panic; errors are *cypher.Error.

@@ -281,6 +281,8 @@ func (p *parser) parseClause() Clause {
 		return c
 	case p.accept("CALL"):
 		return p.parseCall(cn)
+	case p.accept("LOAD"):
+		return p.parseLoadCSV(cn)
 	case p.accept("FOREACH"):
 		p.expectP("(")
 		f := &ForeachClause{clauseNode: cn, Var: p.symbolicName("a variable")}
@@ -304,6 +306,9 @@ func (p *parser) parseClause() Clause {
 }
 
 func (p *parser) parseCall(cn clauseNode) Clause {
+	if p.isP("{") {
+		return p.parseCallSubquery(cn)
+	}
 	c := &CallClause{clauseNode: cn, Name: p.symbolicName("a procedure name")}
 	for p.acceptP(".") {
 		c.Name += "." + p.symbolicName("a procedure name")
@@ -558,7 +563,7 @@ func (p *parser) parseRelPattern() *RelPattern {
 		if p.isP("..") || p.tok().kind == tInt {
 			p.fail("InvalidRelationshipPattern", "variable length relationships need '*'")
 		}
-		if p.acceptP("*") {
+		if p.acceptP("*") && !p.parsePathAlgo(rp) {
 			if p.isP("-") {
 				p.fail("InvalidRelationshipPattern", "relationship length bounds must not be negative")
 			}

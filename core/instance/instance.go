@@ -65,6 +65,9 @@ type Config struct {
 	// Reserve, when set, is the host's memory pool shared by all queries
 	// (cypher.Guard.Reserve); it must be safe on any goroutine.
 	Reserve func(delta int64) error
+	// Files is where LOAD CSV reads (nil refuses it); the host confines it
+	// to its import directory. It must be safe on any goroutine.
+	Files cypher.FileSource
 }
 
 // Errors of the commit path.
@@ -192,7 +195,7 @@ func (in *Instance) Start(env node.Env) error {
 // newEngine builds the instance's one Cypher engine: its plan cache is
 // shared by every session's handle, its wall time is the node's clock.
 func (in *Instance) newEngine() *cypher.Engine {
-	opts := cypher.Options{Cache: newPlanCache(in.cfg.PlanCacheSize), Rand: in.newRand(), Host: in.cfg.Host}
+	opts := cypher.Options{Cache: newPlanCache(in.cfg.PlanCacheSize), Rand: in.newRand(), Host: in.cfg.Host, Files: in.cfg.Files}
 	if in.env.Clock != nil {
 		opts.Now = in.env.Clock.Now
 	}

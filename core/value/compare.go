@@ -334,17 +334,37 @@ func compareLists(a, b List) Cmp {
 	return Cmp(cmpInt(int64(len(a)), int64(len(b))))
 }
 
-// Less is a < b.
-func Less(a, b Value) Tri { return cmpTri(Compare(a, b), func(c Cmp) bool { return c < 0 }) }
+// Less is a < b. Points follow Neo4j's partial order (comparePoints).
+func Less(a, b Value) Tri {
+	if t, ok := pointIneq(a, b, func(lt, _, _, _ Tri) Tri { return lt }); ok {
+		return t
+	}
+	return cmpTri(Compare(a, b), func(c Cmp) bool { return c < 0 })
+}
 
 // LessEq is a <= b.
-func LessEq(a, b Value) Tri { return cmpTri(Compare(a, b), func(c Cmp) bool { return c <= 0 }) }
+func LessEq(a, b Value) Tri {
+	if t, ok := pointIneq(a, b, func(_, le, _, _ Tri) Tri { return le }); ok {
+		return t
+	}
+	return cmpTri(Compare(a, b), func(c Cmp) bool { return c <= 0 })
+}
 
 // Greater is a > b.
-func Greater(a, b Value) Tri { return cmpTri(Compare(a, b), func(c Cmp) bool { return c > 0 }) }
+func Greater(a, b Value) Tri {
+	if t, ok := pointIneq(a, b, func(_, _, gt, _ Tri) Tri { return gt }); ok {
+		return t
+	}
+	return cmpTri(Compare(a, b), func(c Cmp) bool { return c > 0 })
+}
 
 // GreaterEq is a >= b.
-func GreaterEq(a, b Value) Tri { return cmpTri(Compare(a, b), func(c Cmp) bool { return c >= 0 }) }
+func GreaterEq(a, b Value) Tri {
+	if t, ok := pointIneq(a, b, func(_, _, _, ge Tri) Tri { return ge }); ok {
+		return t
+	}
+	return cmpTri(Compare(a, b), func(c Cmp) bool { return c >= 0 })
+}
 
 func cmpTri(c Cmp, test func(Cmp) bool) Tri {
 	switch c {

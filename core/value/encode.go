@@ -114,6 +114,9 @@ func appendTemporal(dst []byte, v Value) []byte {
 		dst = binary.AppendUvarint(append(dst, tagPoint), uint64(x.SRID))
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.X))
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.Y))
+		if !x.Is3D() {
+			x.Z = 0 // a 2D point's Z means nothing: one encoding per point
+		}
 		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.Z))
 	}
 	panic(fmt.Sprintf("value: AppendValue of unsupported Go type %T", v))
@@ -326,7 +329,11 @@ func (d *decoder) temporal(tag byte) Value {
 		if srid > math.MaxUint32 {
 			d.fail("point SRID out of range: %d", srid)
 		}
-		return Point{SRID: uint32(srid), X: d.float(), Y: d.float(), Z: d.float()}
+		p := Point{SRID: uint32(srid), X: d.float(), Y: d.float(), Z: d.float()}
+		if !p.Is3D() && math.Float64bits(p.Z) != 0 {
+			d.fail("2D point (SRID %d) with a z coordinate", p.SRID)
+		}
+		return p
 	}
 	if d.err == nil {
 		d.fail("unknown type tag %d", tag)

@@ -27,6 +27,9 @@ func sampleValues() []Value {
 		DateTime{Sec: 1700000000, Nsec: 1, OffsetSec: 3600, Zone: "Europe/Paris"},
 		Duration{Months: -14, Days: 3, Seconds: -5, Nanos: -7},
 		Point{SRID: 7203, X: 1, Y: 2}, Point{SRID: 4979, X: 1, Y: 2, Z: -3},
+		Point{SRID: SRIDCartesian3D, X: -0.5, Y: math.MaxFloat64, Z: math.Inf(-1)},
+		Point{SRID: SRIDWGS84, X: -180, Y: 90}, Point{SRID: SRIDWGS843D, X: 12.5, Y: -56, Z: math.NaN()},
+		List{Point{SRID: SRIDCartesian, X: math.SmallestNonzeroFloat64, Y: math.Copysign(0, -1)}, Map{"at": Point{SRID: SRIDWGS84}}},
 	}
 }
 
@@ -65,17 +68,19 @@ func TestMapEncodingIsCanonical(t *testing.T) {
 func TestDecodeRejectsBadInput(t *testing.T) {
 	deep := bytes.Repeat([]byte{tagList, 1}, MaxDecodeDepth+2)
 	cases := map[string][]byte{
-		"empty":          {},
-		"unknown tag":    {200},
-		"short float":    {tagFloat, 1, 2},
-		"short string":   {tagString, 5, 'a'},
-		"huge count":     {tagList, 0xff, 0xff, 0xff, 0xff, 0x0f},
-		"bad varint":     {tagInt, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-		"unsorted map":   {tagMap, 2, 1, 'b', tagNull, 1, 'a', tagNull},
-		"duplicate key":  {tagMap, 2, 1, 'a', tagNull, 1, 'a', tagNull},
-		"int32 overflow": {tagTime, 0, 0x80, 0x80, 0x80, 0x80, 0x20},
-		"too deep":       deep,
-		"srid overflow":  append([]byte{tagPoint, 0x80, 0x80, 0x80, 0x80, 0x20}, make([]byte, 24)...),
+		"empty":           {},
+		"unknown tag":     {200},
+		"short float":     {tagFloat, 1, 2},
+		"short string":    {tagString, 5, 'a'},
+		"huge count":      {tagList, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"bad varint":      {tagInt, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		"unsorted map":    {tagMap, 2, 1, 'b', tagNull, 1, 'a', tagNull},
+		"duplicate key":   {tagMap, 2, 1, 'a', tagNull, 1, 'a', tagNull},
+		"int32 overflow":  {tagTime, 0, 0x80, 0x80, 0x80, 0x80, 0x20},
+		"too deep":        deep,
+		"srid overflow":   append([]byte{tagPoint, 0x80, 0x80, 0x80, 0x80, 0x20}, make([]byte, 24)...),
+		"2D point with z": append(append([]byte{tagPoint, 0xA3, 0x38}, make([]byte, 16)...), 0, 0, 0, 0, 0, 0, 0xF0, 0x3F),
+		"short point":     append([]byte{tagPoint, 0xA3, 0x38}, make([]byte, 23)...),
 	}
 	for name, b := range cases {
 		_, rest, err := DecodeValue(b)
@@ -136,8 +141,12 @@ func genValue(depth int) *rapid.Generator[Value] {
 			return Path{Nodes: rapid.SliceOfN(genNode(depth+1), 0, 3).Draw(t, "nodes"),
 				Rels: rapid.SliceOfN(genRel(depth+1), 0, 2).Draw(t, "rels")}
 		case 16:
-			return Point{SRID: rapid.Uint32().Draw(t, "srid"), X: rapid.Float64().Draw(t, "x"),
-				Y: rapid.Float64().Draw(t, "y"), Z: rapid.Float64().Draw(t, "z")}
+			p := Point{SRID: rapid.SampledFrom([]uint32{SRIDCartesian, SRIDCartesian3D, SRIDWGS84, SRIDWGS843D,
+				rapid.Uint32().Draw(t, "anysrid")}).Draw(t, "srid"), X: rapid.Float64().Draw(t, "x"), Y: rapid.Float64().Draw(t, "y")}
+			if p.Is3D() {
+				p.Z = rapid.Float64().Draw(t, "z")
+			}
+			return p
 		case 17:
 			return Time{Nanos: rapid.Int64().Draw(t, "n"), OffsetSec: rapid.Int32().Draw(t, "o")}
 		default:

@@ -61,6 +61,9 @@ type Config struct {
 	// Host tells the engine what only the host knows (version, settings,
 	// memory and disk figures) for SHOW STORAGE INFO and friends.
 	Host func() cypher.HostInfo
+	// Files is where LOAD CSV reads (the --import-directory); nil refuses
+	// LOAD CSV.
+	Files cypher.FileSource
 }
 
 // DB is an open standalone instance.
@@ -102,7 +105,7 @@ func Open(cfg Config) (*DB, error) {
 		d.pool = newMemPool(cfg.MemoryLimit)
 	}
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout, Host: cfg.Host,
-		QueryMemoryLimit: cfg.QueryMemoryLimit}
+		QueryMemoryLimit: cfg.QueryMemoryLimit, Files: cfg.Files}
 	if d.pool != nil {
 		icfg.Reserve = d.pool.reserve
 	}

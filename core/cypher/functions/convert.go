@@ -181,6 +181,8 @@ func ToString(v value.Value) (value.Value, error) {
 		return FormatFloat(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
+	case value.Point:
+		return FormatPoint(x), nil
 	}
 	if s, ok := FormatTemporal(v); ok {
 		return s, nil
