@@ -28,7 +28,7 @@ lint:
 
 # Long simulator sweep (the short one runs in make test).
 sim:
-	$(GO) run ./cmd/quiver sim --seeds $${SEEDS:-20000} --workers 2
+	$(GO) run ./cmd/quiver sim --scenario $${SCENARIO:-ping} --seeds $${SEEDS:-20000} --workers 2
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
