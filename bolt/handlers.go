@@ -42,8 +42,13 @@ func (c *conn) agent() string {
 	if c.srv.Agent != "" {
 		return c.srv.Agent
 	}
-	return "Neo4j/5.4.0"
+	return DefaultAgent
 }
+
+// DefaultAgent is the server agent HELLO reports unless configured: the
+// pattern the drivers accept, saying what answers, as Memgraph sends
+// "Neo4j/v5.11.0 compatible graph database server - Memgraph".
+const DefaultAgent = "Neo4j/v5.11.0 compatible graph database server - Quiver"
 
 func hasPatch(extra value.Map, name string) bool {
 	l, _ := extra["patch_bolt"].(value.List)

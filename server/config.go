@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quiverdb/quiver/bolt"
 )
 
 // Config is `quiver serve`'s configuration. Flag names follow Memgraph's.
@@ -53,7 +55,7 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	fs.IntVar(&c.MetricsPort, "metrics-port", 9091, "port for /metrics and /health (0 = disabled)")
 	fs.IntVar(&c.MaxConnections, "bolt-max-connections", 1000, "maximum open Bolt connections")
 	fs.StringVar(&c.LogLevel, "log-level", "INFO", "TRACE, DEBUG, INFO, WARNING, ERROR or CRITICAL")
-	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default Neo4j/5.4.0 compatible)")
+	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default \""+bolt.DefaultAgent+"\")")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -512,6 +512,16 @@ func (p *parser) intLit() int64 {
 
 // parseIntLit parses decimal, 0x hexadecimal and 0o octal integers.
 func parseIntLit(s string) (int64, string) {
+	u, err := parseUintLit(s)
+	if err == "" && u > math.MaxInt64 {
+		return 0, "IntegerOverflow"
+	}
+	return int64(u), err
+}
+
+// parseUintLit parses the magnitude of an integer literal, which may reach
+// 2^63 when a minus sign stands before it.
+func parseUintLit(s string) (uint64, string) {
 	base, digits := 10, s
 	switch {
 	case strings.HasPrefix(s, "0x"):
@@ -526,10 +536,7 @@ func parseIntLit(s string) (int64, string) {
 		}
 		return 0, "InvalidNumberLiteral"
 	}
-	if u > math.MaxInt64 {
-		return 0, "IntegerOverflow"
-	}
-	return int64(u), ""
+	return u, ""
 }
 
 // ---- expressions ----
@@ -687,12 +694,13 @@ func (p *parser) parseUnary() Expr {
 		t := p.adv()
 		if t.text == "-" && p.tok().kind == tInt {
 			it := p.adv()
-			v, err := parseIntLit(it.text)
-			if err == "IntegerOverflow" && (it.text == "9223372036854775808" || it.text == "0x8000000000000000" || it.text == "0o1000000000000000000000") {
-				v, err = math.MinInt64, ""
-			} else {
-				v = -v
+			// The literal's value decides, whatever its spelling: the
+			// magnitude may be 2^63 only because it is negated.
+			u, err := parseUintLit(it.text)
+			if err == "" && u > 1<<63 {
+				err = "IntegerOverflow"
 			}
+			v := -int64(u) // 2^63 wraps to math.MinInt64, as wanted
 			if err != "" {
 				panic(syntaxErr(it.pos, err, "invalid integer literal %q", it.text))
 			}

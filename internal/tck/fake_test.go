@@ -142,6 +142,8 @@ func badScripts() map[string]badScript {
 	add("extra row", "[1]", "ANYORDER", res(xn, any[0], any[1], any[2], any[2]))
 	add("duplicate row instead of another", "[1]", "ANYORDER", res(xn, any[0], any[1], any[1]))
 	add("wrong column name", "[1]", "ANYORDER", res([]string{"x", "m"}, any...))
+	add("columns swapped", "[1]", "ANYORDER", res([]string{"n", "x"},
+		row(any[0][1], any[0][0]), row(any[1][1], any[1][0]), row(any[2][1], any[2][0])))
 	add("extra column", "[1]", "ANYORDER", res([]string{"x", "n", "y"}, append(any[0], nil), append(any[1], nil), append(any[2], nil)))
 	add("wrong order", "[2]", "ORDERED", res(xl, ord[1], ord[0]))
 	add("list order", "[2]", "ORDERED", res(xl, row(int64(1), value.List{int64(2), int64(1)}), ord[1]))
@@ -166,6 +168,10 @@ func badScripts() map[string]badScript {
 	add("property changed as well", "[4]", "CREATES", fakeResponse{res: rows([]string{}), apply: func(g *Graph) {
 		addNew(g)
 		g.Nodes[0].Props = value.Map{"p": int64(2)}
+	}})
+	add("property integer turned float", "[4]", "CREATES", fakeResponse{res: rows([]string{}), apply: func(g *Graph) {
+		addNew(g)
+		g.Nodes[0].Props = value.Map{"p": 1.0}
 	}})
 	add("rows where empty expected", "[4]", "CREATES", fakeResponse{res: rows([]string{"x"}, row(int64(1))), apply: addNew})
 	a, b, c := value.Node{ID: 1, Labels: []string{"A"}}, value.Node{ID: 2, Labels: []string{"B"}}, value.Node{ID: 3}

@@ -2,6 +2,7 @@ package tck
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -199,21 +200,17 @@ func ParseTable(table [][]string) (Expected, error) {
 }
 
 // CompareResult returns nil when res matches exp, else an error saying how
-// it differs. Columns must carry the same names (in any order: they are
-// matched by name); rows must match one to one, in order when exp.Ordered.
+// it differs. Columns must carry the same names in the same order, as the
+// TCK's result tables fix them; rows must match one to one, in order when
+// exp.Ordered.
 func CompareResult(exp Expected, res *Result) error {
-	perm, err := columnOrder(exp.Columns, res.Columns)
-	if err != nil {
-		return err
+	if !slices.Equal(exp.Columns, res.Columns) {
+		return fmt.Errorf("got columns %q, want %q", res.Columns, exp.Columns)
 	}
-	rows := make([][]value.Value, len(res.Rows))
-	for i, r := range res.Rows {
+	rows := res.Rows
+	for i, r := range rows {
 		if len(r) != len(res.Columns) {
 			return fmt.Errorf("row %d has %d values for %d columns", i, len(r), len(res.Columns))
-		}
-		rows[i] = make([]value.Value, len(perm))
-		for c, p := range perm {
-			rows[i][c] = r[p]
 		}
 	}
 	rowOK := func(e, a []value.Value) bool {
@@ -239,38 +236,6 @@ func CompareResult(exp Expected, res *Result) error {
 		return fmt.Errorf("rows differ\n%s", describe(exp, rows))
 	}
 	return nil
-}
-
-// columnOrder maps each expected column to the index of the actual column
-// with that name.
-func columnOrder(exp, act []string) ([]int, error) {
-	if len(exp) != len(act) {
-		return nil, fmt.Errorf("got columns %q, want %q", act, exp)
-	}
-	idx := map[string]int{}
-	for i, c := range act {
-		if _, dup := idx[c]; dup {
-			// Duplicate names cannot be matched by name: compare by position.
-			if strings.Join(exp, "\x00") != strings.Join(act, "\x00") {
-				return nil, fmt.Errorf("got columns %q, want %q", act, exp)
-			}
-			perm := make([]int, len(exp))
-			for j := range perm {
-				perm[j] = j
-			}
-			return perm, nil
-		}
-		idx[c] = i
-	}
-	perm := make([]int, len(exp))
-	for i, c := range exp {
-		j, ok := idx[c]
-		if !ok {
-			return nil, fmt.Errorf("got columns %q, want %q", act, exp)
-		}
-		perm[i] = j
-	}
-	return perm, nil
 }
 
 func describe(exp Expected, rows [][]value.Value) string {

@@ -58,9 +58,12 @@ func inventory(g *Graph) map[string]map[string]bool {
 	return inv
 }
 
+// addProps records each property as an (entity, key, value) triple. The
+// value goes in by its canonical encoding, which keeps the type, so a
+// property changed from 1 to 1.0 counts as one removed and one added.
 func addProps(set map[string]bool, entity string, props value.Map) {
 	for k, v := range props {
-		set[entity+"\x00"+k+"\x00"+value.Key(v)] = true
+		set[entity+"\x00"+k+"\x00"+string(value.AppendValue(nil, v))] = true
 	}
 }
 
