@@ -50,6 +50,7 @@ type Result struct {
 	Events      uint64        // events handled
 	SimTime     time.Duration // virtual time at the end
 	Faults      FaultCounts   // faults injected or observed
+	Checked     int           // operations the run's history checkers examined (0: no history checker)
 	Err         error         // an invariant or liveness violation, nil when the run passed
 }
 
@@ -59,8 +60,12 @@ func (r Result) String() string {
 	if r.Err != nil {
 		status = "FAIL: " + r.Err.Error()
 	}
-	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s] %s",
-		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, status)
+	checked := ""
+	if r.Checked > 0 {
+		checked = fmt.Sprintf(" checked=%d", r.Checked)
+	}
+	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s]%s %s",
+		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, checked, status)
 }
 
 // RunPingScenario runs a cluster of ping nodes under a nemesis drawn from
