@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,16 +56,21 @@ const (
 // are on one clock for the whole history (the simulator's virtual time in
 // nanoseconds, or a real monotonic clock).
 type RegOp struct {
-	Client  int
-	Key     string
-	Kind    RegKind
-	Value   int64 // Write: the value written; CAS: the new value
-	Old     int64 // CAS: the expected value
-	Call    int64 // when the client invoked it
-	Return  int64 // when the client learned its outcome (ignored if Unknown)
-	Outcome Outcome
-	Got     int64 // Read with OK: the value read
-	Swapped bool  // CAS with OK: whether it set the value
+	Client int
+	Key    string
+	Kind   RegKind
+	Value  int64 // Write: the value written; CAS: the new value
+	Old    int64 // CAS: the expected value
+	Call   int64 // when the client invoked it
+	Return int64 // when the client learned its outcome (ignored if Unknown)
+	// Deadline, for an operation of Unknown outcome, is the latest moment
+	// it may have taken effect, when the client knows one (the instance that
+	// ran it crashed then: recovery decided its fate, and nothing it left
+	// undecided can take effect later). 0 means the end of the history.
+	Deadline int64
+	Outcome  Outcome
+	Got      int64 // Read with OK: the value read
+	Swapped  bool  // CAS with OK: whether it set the value
 }
 
 // String renders the operation as in a history listing.
@@ -89,43 +95,109 @@ type regOutput struct {
 
 // RegisterModel is the porcupine model of independent per-key registers
 // that start at initial, partitioned by key (each key's history is checked
-// on its own, which is sound because registers are independent). An
-// operation of unknown outcome gets the end of the history as its return
-// time and an output that matches any result; linearizing it last is how
-// "never took effect" is expressed.
+// on its own, which is sound because registers are independent).
+//
+// An operation of unknown outcome may have taken effect at any moment
+// between its call and its deadline (the end of the history unless the
+// client knows better), or never. So the model is nondeterministic: its
+// state is the set of values the register may hold, and an unknown write
+// or compare-and-set adds its outcome to the set instead of replacing it;
+// a read narrows the set to the value it saw (the power-set construction,
+// done directly on sorted value sets).
 func RegisterModel(initial int64) porcupine.Model {
 	return porcupine.Model{
 		Partition: partitionByKey,
-		Init:      func() any { return initial },
+		Init:      func() any { return valueSet{initial} },
 		Step:      stepRegister,
-		Equal:     func(a, b any) bool { return a.(int64) == b.(int64) },
-		Hash:      func(s any) uint64 { return uint64(s.(int64)) },
+		Equal:     func(a, b any) bool { return slices.Equal(a.(valueSet), b.(valueSet)) },
+		Hash: func(s any) uint64 {
+			h := uint64(14695981039346656037)
+			for _, v := range s.(valueSet) {
+				h = (h ^ uint64(v)) * 1099511628211
+			}
+			return h
+		},
 		DescribeOperation: func(in, out any) string {
 			return describeOp(in.(regInput), out.(regOutput))
 		},
-		DescribeState: func(s any) string { return fmt.Sprint(s.(int64)) },
+		DescribeState: func(s any) string { return s.(valueSet).String() },
 	}
 }
 
-// stepRegister is the sequential specification of one register.
+// valueSet is the sorted set of values a register may hold. It is never
+// modified in place: every step builds a new one.
+type valueSet []int64
+
+func (s valueSet) has(v int64) bool {
+	_, ok := slices.BinarySearch(s, v)
+	return ok
+}
+
+// with returns s plus v.
+func (s valueSet) with(v int64) valueSet {
+	i, ok := slices.BinarySearch(s, v)
+	if ok {
+		return s
+	}
+	return slices.Insert(slices.Clone(s), i, v)
+}
+
+// without returns s minus v.
+func (s valueSet) without(v int64) valueSet {
+	i, ok := slices.BinarySearch(s, v)
+	if !ok {
+		return s
+	}
+	return slices.Delete(slices.Clone(s), i, i+1)
+}
+
+func (s valueSet) String() string {
+	if len(s) == 1 {
+		return fmt.Sprint(s[0])
+	}
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = fmt.Sprint(v)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// stepRegister is the sequential specification of one register, on the set
+// of values it may hold.
 func stepRegister(state, input, output any) (bool, any) {
-	v, in, out := state.(int64), input.(regInput), output.(regOutput)
+	s, in, out := state.(valueSet), input.(regInput), output.(regOutput)
 	switch in.kind {
 	case Read:
-		return out.unknown || out.got == v, v
+		if out.unknown {
+			return true, s
+		}
+		if !s.has(out.got) {
+			return false, s
+		}
+		return true, valueSet{out.got}
 	case Write:
-		return true, in.val
+		if out.unknown { // took effect, or never did
+			return true, s.with(in.val)
+		}
+		return true, valueSet{in.val}
 	case CAS:
-		swaps := v == in.old
-		if !out.unknown && out.swapped != swaps {
-			return false, v
+		switch {
+		case out.unknown: // swapped if it held old, or never ran
+			if s.has(in.old) {
+				return true, s.with(in.val)
+			}
+			return true, s
+		case out.swapped:
+			if !s.has(in.old) {
+				return false, s
+			}
+			return true, valueSet{in.val}
+		default: // it did not hold old
+			rest := s.without(in.old)
+			return len(rest) > 0, rest
 		}
-		if swaps {
-			return true, in.val
-		}
-		return true, v
 	}
-	return false, v
+	return false, s
 }
 
 func describeOp(in regInput, out regOutput) string {
@@ -239,6 +311,9 @@ func CheckRegisters(ops []RegOp, opts Options) (Report, error) {
 		if op.Outcome != Unknown && op.Return < op.Call {
 			return rep, fmt.Errorf("check: operation %d (%v) returns at %d, before its call at %d", i, op, op.Return, op.Call)
 		}
+		if op.Outcome == Unknown && op.Deadline != 0 && op.Deadline < op.Call {
+			return rep, fmt.Errorf("check: operation %d (%v) has its deadline %d before its call at %d", i, op, op.Deadline, op.Call)
+		}
 	}
 	for _, op := range ops {
 		if op.Outcome == Failed || (op.Outcome == Unknown && op.Kind == Read) {
@@ -254,6 +329,9 @@ func CheckRegisters(ops []RegOp, opts Options) (Report, error) {
 		}
 		if op.Outcome == Unknown {
 			po.Return = end
+			if op.Deadline != 0 {
+				po.Return = op.Deadline
+			}
 			rep.Unknown++
 		}
 		byKey[op.Key] = append(byKey[op.Key], po)

@@ -22,6 +22,9 @@ func cas(c int, k string, old, v int64, swapped bool, call, ret int64) RegOp {
 }
 
 func unknown(op RegOp) RegOp { op.Outcome, op.Return = Unknown, 0; return op }
+
+// until gives an operation of unknown outcome a deadline.
+func until(op RegOp, deadline int64) RegOp { op.Deadline = deadline; return op }
 func failed(op RegOp) RegOp  { op.Outcome = Failed; return op }
 
 func TestRegisterHistories(t *testing.T) {
@@ -54,6 +57,21 @@ func TestRegisterHistories(t *testing.T) {
 		{"unknown cas whose old never held", []RegOp{unknown(cas(0, "a", 3, 5, true, 0, 0)), r(1, "a", 5, 10, 20)}, false},
 		{"two unknown writes, later one seen first", []RegOp{unknown(w(0, "a", 1, 0, 0)), unknown(w(1, "a", 2, 5, 0)), r(2, "a", 2, 10, 20), r(2, "a", 1, 30, 40)}, true},
 		{"unknown read is no constraint", []RegOp{w(0, "a", 1, 0, 10), unknown(r(1, "a", 7, 20, 30))}, true},
+		// With a deadline (the instance crashed then), the operation took
+		// effect before it or never.
+		{"unknown write before its deadline", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), r(1, "a", 1, 100, 110)}, true},
+		{"unknown write never, deadline passed", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), r(1, "a", 0, 100, 110), r(1, "a", 0, 200, 210)}, true},
+		{"unknown write after its deadline", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), r(1, "a", 0, 100, 110), r(1, "a", 1, 200, 210)}, false},
+		{"unknown write overwritten", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), w(1, "a", 2, 60, 70), r(1, "a", 2, 100, 110)}, true},
+		{"unknown cas after its deadline", []RegOp{until(unknown(cas(0, "a", 0, 5, false, 0, 0)), 50), r(1, "a", 0, 60, 70), r(1, "a", 5, 80, 90)}, false},
+		{"failed cas narrows the possible values", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), cas(1, "a", 0, 7, false, 60, 70), r(1, "a", 0, 80, 90)}, false},
+		{"failed cas leaves the other value", []RegOp{until(unknown(w(0, "a", 1, 0, 0)), 50), cas(1, "a", 0, 7, false, 60, 70), r(1, "a", 1, 80, 90)}, true},
+		{"many unknown writes, one seen", []RegOp{
+			until(unknown(w(0, "a", 1, 0, 0)), 50), until(unknown(w(1, "a", 2, 0, 0)), 50), until(unknown(w(2, "a", 3, 0, 0)), 50),
+			r(3, "a", 2, 60, 70), r(3, "a", 2, 80, 90)}, true},
+		{"many unknown writes, two seen after the deadline", []RegOp{
+			until(unknown(w(0, "a", 1, 0, 0)), 50), until(unknown(w(1, "a", 2, 0, 0)), 50), until(unknown(w(2, "a", 3, 0, 0)), 50),
+			r(3, "a", 2, 60, 70), r(3, "a", 3, 80, 90)}, false},
 		// A failed operation certainly had no effect.
 		{"failed write is never seen", []RegOp{failed(w(0, "a", 9, 0, 10)), r(1, "a", 9, 20, 30)}, false},
 		{"failed write and the old value", []RegOp{failed(w(0, "a", 9, 0, 10)), r(1, "a", 0, 20, 30)}, true},
@@ -93,6 +111,9 @@ func TestRegisterReportCounts(t *testing.T) {
 	}
 	if _, err := CheckRegisters([]RegOp{r(0, "a", 0, 10, 5)}, Options{}); err == nil {
 		t.Fatal("an operation returning before its call was accepted")
+	}
+	if _, err := CheckRegisters([]RegOp{until(unknown(w(0, "a", 1, 10, 0)), 5)}, Options{}); err == nil {
+		t.Fatal("an unknown operation with its deadline before its call was accepted")
 	}
 }
 
