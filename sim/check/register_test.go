@@ -25,7 +25,7 @@ func unknown(op RegOp) RegOp { op.Outcome, op.Return = Unknown, 0; return op }
 
 // until gives an operation of unknown outcome a deadline.
 func until(op RegOp, deadline int64) RegOp { op.Deadline = deadline; return op }
-func failed(op RegOp) RegOp  { op.Outcome = Failed; return op }
+func failed(op RegOp) RegOp                { op.Outcome = Failed; return op }
 
 func TestRegisterHistories(t *testing.T) {
 	cases := []struct {
