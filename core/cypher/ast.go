@@ -319,6 +319,9 @@ type Query struct {
 	Schema   *SchemaStmt
 	Explain  bool
 	Profile  bool
+	// Params are the parameters the statement uses, each at its first use,
+	// in source order.
+	Params []*Param
 }
 
 // SchemaStmt is one of Memgraph's index, constraint and info statements.

@@ -31,7 +31,9 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 		}
 		args = nil
 		for _, in := range proc.Inputs {
-			args = append(args, &Param{node{x.P}, in.Name})
+			a := &Param{node{x.P}, in.Name}
+			c.needParam(a)
+			args = append(args, a)
 		}
 	}
 	if len(args) != len(proc.Inputs) {
@@ -91,9 +93,6 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 			for i, a := range args {
 				v, err := ec.eval(a, r)
 				if err != nil {
-					if ce, ok := err.(*Error); ok && ce.Code == CodeParamMissing {
-						ce.Phase, ce.Detail = PhaseCompile, "MissingParameter"
-					}
 					return nil, err
 				}
 				vals[i] = ec.export(v)

@@ -22,7 +22,7 @@ func TestProcedures(t *testing.T) {
 	g := cyphertest.New()
 	for _, tc := range []struct{ q, want string }{
 		{"CALL test.my.proc('A', 1)", "city | code\n'Aville' | 1\n'Other' | 0\n"},
-		{"CALL test.my.proc", "city | code\nerror: ParameterMissing (MissingParameter): expected parameter $name\n"},
+		{"CALL test.my.proc", "error: ParameterMissing (MissingParameter) at line 1, column 1: expected parameter $name\n"},
 		{"UNWIND [1, 2] AS i CALL test.my.proc('B', i) YIELD city AS c WHERE c <> 'Other' RETURN i, c", "i | c\n1 | 'Bville'\n2 | 'Bville'\n"},
 		{"CALL test.my.proc('A')", "error: SyntaxError (InvalidNumberOfArguments) at line 1, column 1: procedure test.my.proc takes 2 arguments, got 1\n"},
 		{"CALL test.my.proc(1, 1)", "error: SyntaxError (InvalidArgumentType) at line 1, column 19: procedure test.my.proc expects STRING? for name, got Integer\n"},

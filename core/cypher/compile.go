@@ -87,6 +87,7 @@ type plan struct {
 	explain bool
 	writes  bool
 	profile bool
+	params  []*Param // every parameter the statement needs, checked before it runs
 }
 
 type compiler struct {
@@ -94,6 +95,17 @@ type compiler struct {
 	anon    int
 	aggKey  map[*FuncCall]string
 	updates bool // an update clause came before the current one
+	params  []*Param
+}
+
+// needParam records a parameter the statement needs, once per name.
+func (c *compiler) needParam(x *Param) {
+	for _, q := range c.params {
+		if q.Name == x.Name {
+			return
+		}
+	}
+	c.params = append(c.params, x)
 }
 
 func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
@@ -108,6 +120,10 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
 	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	for _, x := range q.Params {
+		c.needParam(x)
+	}
+	defer func() { pl.params = c.params }()
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil

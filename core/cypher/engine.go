@@ -210,6 +210,9 @@ func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res
 	if pl.explain {
 		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows()}, ctx: ctx}, nil
 	}
+	if err := missingParam(pl, params); err != nil { // EXPLAIN runs nothing, so needs none
+		return nil, err
+	}
 	if pl.schema != nil {
 		rows, err := e.runSchema(ctx, pl.schema)
 		if err != nil {
@@ -226,6 +229,19 @@ func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res
 		return &Result{cols: profileColumns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
 	}
 	return &Result{cols: pl.columns, root: root, ctx: ctx, eager: pl.writes}, nil
+}
+
+// missingParam reports the first parameter the statement uses that params
+// lacks, before anything runs: wherever it appears, a missing parameter is
+// one compile-time error at its first use.
+func missingParam(pl *plan, params map[string]value.Value) error {
+	for _, x := range pl.params {
+		if _, ok := params[x.Name]; !ok {
+			return &Error{Code: CodeParamMissing, Detail: "MissingParameter", Phase: PhaseCompile,
+				Line: x.P.Line, Column: x.P.Col, Msg: fmt.Sprintf("expected parameter $%s", x.Name)}
+		}
+	}
+	return nil
 }
 
 func (pl *plan) outColumns() []string {

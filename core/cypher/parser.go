@@ -34,6 +34,20 @@ type parser struct {
 	i     int
 	depth int // expression nesting, bounded so no query exhausts the stack
 	nodes int // operator nodes built, bounded for the same reason
+	// params are the statement's parameters, each at its first use.
+	params []*Param
+}
+
+// param records a use of parameter name at pos.
+func (p *parser) param(pos Pos, name string) *Param {
+	x := &Param{node{pos}, name}
+	for _, q := range p.params {
+		if q.Name == name {
+			return x
+		}
+	}
+	p.params = append(p.params, x)
+	return x
 }
 
 // maxNodes bounds the operator nodes of one statement: a left-deep chain
@@ -141,6 +155,7 @@ func (p *parser) parseStatement() *Query {
 	if p.tok().kind != tEOF {
 		p.unexpected("end of query")
 	}
+	q.Params = p.params
 	return q
 }
 
@@ -779,7 +794,7 @@ func (p *parser) parseAtom() Expr {
 		return &Literal{node{pos}, t.text}
 	case tParam:
 		p.adv()
-		return &Param{node{pos}, t.text}
+		return p.param(pos, t.text)
 	case tPunct:
 		switch t.text {
 		case "(":
