@@ -52,7 +52,17 @@ type aggOp struct {
 	groups []int // indexes of grouping items
 	aggs   []*FuncCall
 	out    []row
+	st     *aggRun // grouping in progress (resumable after errYield)
 	done   bool
+}
+
+// aggRun is an aggregation's grouping state while it drains its input.
+type aggRun struct {
+	buckets  map[string][]*group
+	order    []*group
+	key      value.List
+	hash     []byte
+	volatile bool
 }
 
 type group struct {
@@ -71,10 +81,10 @@ func (o *aggOp) newStates() []*aggState {
 
 func (o *aggOp) next(c *execCtx) (row, error) {
 	if !o.done {
-		o.done = true
 		if err := o.run(c); err != nil {
 			return nil, err
 		}
+		o.done = true
 	}
 	if len(o.out) == 0 {
 		return nil, nil
@@ -85,11 +95,11 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 }
 
 func (o *aggOp) run(c *execCtx) error {
-	buckets := map[string][]*group{}
-	var order []*group
-	key := make(value.List, len(o.groups))
-	var hash []byte
-	volatile := o.scanInPlace()
+	if o.st == nil {
+		o.st = &aggRun{buckets: map[string][]*group{}, key: make(value.List, len(o.groups)), volatile: o.scanInPlace()}
+	}
+	st := o.st
+	key, volatile := st.key, st.volatile
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -106,8 +116,8 @@ func (o *aggOp) run(c *execCtx) error {
 				return err
 			}
 		}
-		hash = appendHashKey(hash[:0], key)
-		bucket := buckets[string(hash)]
+		st.hash = appendHashKey(st.hash[:0], key)
+		bucket := st.buckets[string(st.hash)]
 		var g *group
 		for _, cand := range bucket {
 			if equivalent(cand.key, key) {
@@ -121,8 +131,8 @@ func (o *aggOp) run(c *execCtx) error {
 				rep = maps.Clone(r)
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
-			buckets[string(hash)] = append(bucket, g)
-			order = append(order, g)
+			st.buckets[string(st.hash)] = append(bucket, g)
+			st.order = append(st.order, g)
 		}
 		for _, s := range g.states {
 			if err := s.add(c, r); err != nil {
@@ -130,6 +140,8 @@ func (o *aggOp) run(c *execCtx) error {
 			}
 		}
 	}
+	order := st.order
+	o.st = nil
 	if len(order) == 0 && len(o.groups) == 0 {
 		order = append(order, &group{rep: row{}, states: o.newStates()})
 	}

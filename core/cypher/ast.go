@@ -317,6 +317,7 @@ type Query struct {
 	Parts    []*SingleQuery
 	UnionAll []bool // UnionAll[i] joins Parts[i] and Parts[i+1]
 	Schema   *SchemaStmt
+	Admin    AdminStmt
 	Explain  bool
 	Profile  bool
 	// Params are the parameters the statement uses, each at its first use,
@@ -326,8 +327,59 @@ type Query struct {
 
 // SchemaStmt is one of Memgraph's index, constraint and info statements.
 type SchemaStmt struct {
-	Kind     string // "create-index", "drop-index", "create-constraint", "drop-constraint", "show-index", "show-constraint", "show-storage", "create-snapshot"
+	Kind     string // "create-index", "drop-index", "create-constraint", "drop-constraint", "show-index", "show-constraint", "show-storage"
 	Label    string
 	Property string
 	CKind    string // "unique" or "exists"
 }
+
+// Changes reports whether the statement creates or drops an index or a
+// constraint (the others only show).
+func (s *SchemaStmt) Changes() bool {
+	switch s.Kind {
+	case "create-index", "drop-index", "create-constraint", "drop-constraint":
+		return true
+	}
+	return false
+}
+
+// AdminStmt is an administrative statement: one the database instance
+// runs itself rather than the query engine (transaction management,
+// snapshots, and later replication and coordinator statements). A host
+// dispatches on the concrete type.
+type AdminStmt interface {
+	// AdminName is the statement's name in capitals, for messages.
+	AdminName() string
+	adminStmt()
+}
+
+// ShowTransactions is SHOW TRANSACTIONS.
+type ShowTransactions struct{}
+
+// TerminateTransactions is TERMINATE TRANSACTIONS 'id', $param, ...
+type TerminateTransactions struct {
+	IDs []AdminArg
+}
+
+// CreateSnapshot is CREATE SNAPSHOT.
+type CreateSnapshot struct{}
+
+// AdminArg is an argument of an administrative statement: a string literal,
+// or a parameter named by Param.
+type AdminArg struct {
+	Value string
+	Param string
+}
+
+// AdminName implements AdminStmt.
+func (ShowTransactions) AdminName() string { return "SHOW TRANSACTIONS" }
+
+// AdminName implements AdminStmt.
+func (TerminateTransactions) AdminName() string { return "TERMINATE TRANSACTIONS" }
+
+// AdminName implements AdminStmt.
+func (CreateSnapshot) AdminName() string { return "CREATE SNAPSHOT" }
+
+func (ShowTransactions) adminStmt()      {}
+func (TerminateTransactions) adminStmt() {}
+func (CreateSnapshot) adminStmt()        {}

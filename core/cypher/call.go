@@ -14,8 +14,7 @@ func (e *Engine) RegisterProcedure(p Procedure) {
 		e.procs = map[string]Procedure{}
 	}
 	e.procs[strings.ToLower(p.Name)] = p
-	e.cache = map[string]*Prepared{}
-	e.order = nil
+	e.cache.Clear()
 }
 
 // procArgMissing marks the parameter a standalone implicit call needs.

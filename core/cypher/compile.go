@@ -84,6 +84,7 @@ type plan struct {
 	union   string // "", "all" or "distinct"
 	aggKey  map[*FuncCall]string
 	schema  *SchemaStmt
+	admin   AdminStmt
 	explain bool
 	writes  bool
 	profile bool
@@ -119,7 +120,10 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		}
 	}()
 	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, explain: q.Explain, profile: q.Profile}
+	pl = &plan{aggKey: c.aggKey, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile}
+	if q.Admin != nil {
+		return pl, nil
+	}
 	for _, x := range q.Params {
 		c.needParam(x)
 	}
@@ -347,8 +351,10 @@ type drainThen struct {
 
 func (o *drainThen) next(c *execCtx) (row, error) {
 	if !o.done {
-		o.done = true
 		for {
+			if c.yield() {
+				return nil, errYield
+			}
 			r, err := o.in.next(c)
 			if err != nil {
 				return nil, err
@@ -358,6 +364,7 @@ func (o *drainThen) next(c *execCtx) (row, error) {
 			}
 			o.rows = append(o.rows, r)
 		}
+		o.done = true
 		if err := o.f(c, o.rows); err != nil {
 			return nil, err
 		}

@@ -15,6 +15,10 @@ func Dump(q *Query) string {
 	if q.Profile {
 		b.WriteString("PROFILE\n")
 	}
+	if a := q.Admin; a != nil {
+		b.WriteString(dumpAdmin(a) + "\n")
+		return b.String()
+	}
 	if s := q.Schema; s != nil {
 		fmt.Fprintf(&b, "%s label=%s property=%s kind=%s\n", s.Kind, s.Label, s.Property, s.CKind)
 		return b.String()
@@ -175,4 +179,21 @@ func dumpClause(c Clause) string {
 		return s
 	}
 	return fmt.Sprintf("%T", c)
+}
+
+// dumpAdmin prints an administrative statement with its arguments.
+func dumpAdmin(a AdminStmt) string {
+	t, ok := a.(TerminateTransactions)
+	if !ok {
+		return "admin " + a.AdminName()
+	}
+	var args []string
+	for _, id := range t.IDs {
+		if id.Param != "" {
+			args = append(args, "$"+id.Param)
+		} else {
+			args = append(args, fmt.Sprintf("%q", id.Value))
+		}
+	}
+	return "admin " + a.AdminName() + " ids=" + strings.Join(args, ",")
 }

@@ -1,21 +1,25 @@
 package cypher
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"runtime/debug"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/core/value"
 )
 
 // Options configure an Engine.
 type Options struct {
-	// PlanCacheSize bounds the plan cache (default 1000 entries).
+	// PlanCacheSize bounds the default plan cache (default 1000 entries).
 	PlanCacheSize int
-	// Snapshot runs CREATE SNAPSHOT; nil makes the statement an error.
-	Snapshot func() error
+	// Cache, when set, replaces the default plan cache (which is for one
+	// goroutine): a host whose engine handles (WithRand) prepare queries on
+	// several goroutines passes a cache that is safe for that.
+	Cache PlanCache
 	// Rand is the source of rand(); the host seeds it (core/node's
 	// Env.Rand). Nil uses a fixed-seed source, so runs are reproducible.
 	Rand *rand.Rand
@@ -27,14 +31,21 @@ type Options struct {
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
-// it is driven one call at a time: a host that runs queries on several
-// goroutines gives each its own Engine (Prepared plans may be shared; they
-// are immutable).
+// it is driven one call at a time. A host that runs queries on several
+// goroutines gives each its own handle (WithRand): handles share the plan
+// cache and the registered procedures, and Prepared plans are immutable.
 type Engine struct {
 	opts  Options
 	procs map[string]Procedure
-	cache map[string]*Prepared
-	order []string
+	cache PlanCache
+}
+
+// PlanCache keeps prepared statements by query text.
+type PlanCache interface {
+	Get(query string) (*Prepared, bool)
+	Add(query string, p *Prepared)
+	// Clear drops every entry.
+	Clear()
 }
 
 // NewEngine returns an engine with an empty plan cache.
@@ -45,7 +56,56 @@ func NewEngine(opts Options) *Engine {
 	if opts.Rand == nil {
 		opts.Rand = rand.New(rand.NewPCG(1, 2))
 	}
-	return &Engine{opts: opts, cache: map[string]*Prepared{}}
+	c := opts.Cache
+	if c == nil {
+		c = NewFIFOCache(opts.PlanCacheSize)
+	}
+	return &Engine{opts: opts, cache: c}
+}
+
+// WithRand returns a handle onto e with its own rand() source: it shares
+// e's plan cache, procedures and options, so it costs one small
+// allocation. Register procedures before making handles.
+func (e *Engine) WithRand(r *rand.Rand) *Engine {
+	h := *e
+	h.opts.Rand = r
+	return &h
+}
+
+// FIFOCache is the default plan cache: a map bounded by evicting the
+// oldest entry. It is for one goroutine.
+type FIFOCache struct {
+	max   int
+	m     map[string]*Prepared
+	order []string
+}
+
+// NewFIFOCache returns an empty cache of at most max entries.
+func NewFIFOCache(max int) *FIFOCache {
+	max = cmp.Or(max, 1000)
+	return &FIFOCache{max: max, m: map[string]*Prepared{}}
+}
+
+// Get implements PlanCache.
+func (c *FIFOCache) Get(query string) (*Prepared, bool) {
+	p, ok := c.m[query]
+	return p, ok
+}
+
+// Clear implements PlanCache.
+func (c *FIFOCache) Clear() { c.m, c.order = map[string]*Prepared{}, nil }
+
+// Add implements PlanCache.
+func (c *FIFOCache) Add(query string, p *Prepared) {
+	if _, ok := c.m[query]; ok {
+		return
+	}
+	if len(c.order) >= c.max {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[query] = p
+	c.order = append(c.order, query)
 }
 
 // Prepared is a parsed, checked and planned statement. It is immutable and
@@ -61,9 +121,25 @@ func (p *Prepared) Columns() []string { return p.plan.outColumns() }
 // IsWrite reports whether the statement may change the graph or schema.
 func (p *Prepared) IsWrite() bool { return p.plan.writes }
 
+// IsSchemaChange reports whether the statement creates or drops an index
+// or a constraint (not EXPLAIN of one).
+func (p *Prepared) IsSchemaChange() bool {
+	s := p.plan.schema
+	return s != nil && !p.plan.explain && !p.plan.profile && s.Changes()
+}
+
+// IsSchema reports whether the statement is one of the schema statements
+// (index and constraint changes, SHOW INDEX|CONSTRAINT|STORAGE INFO).
+func (p *Prepared) IsSchema() bool { return p.plan.schema != nil }
+
+// Admin returns the administrative statement (SHOW TRANSACTIONS, CREATE
+// SNAPSHOT, ...) the query is, or nil. The engine does not run those: the
+// host does, and Execute refuses them.
+func (p *Prepared) Admin() AdminStmt { return p.plan.admin }
+
 // Prepare parses, checks and plans query, or returns a cached plan.
 func (e *Engine) Prepare(query string) (p *Prepared, err error) {
-	if c, ok := e.cache[query]; ok {
+	if c, ok := e.cache.Get(query); ok {
 		return c, nil
 	}
 	defer recoverInto(&err)
@@ -75,16 +151,9 @@ func (e *Engine) Prepare(query string) (p *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl.writes = q.Schema != nil || hasWrites(q)
+	pl.writes = q.Schema != nil && q.Schema.Changes() || hasWrites(q)
 	p = &Prepared{query: query, plan: pl}
-	if _, ok := e.cache[query]; !ok {
-		if len(e.order) >= e.opts.PlanCacheSize {
-			delete(e.cache, e.order[0])
-			e.order = e.order[1:]
-		}
-		e.cache[query] = p
-		e.order = append(e.order, query)
-	}
+	e.cache.Add(query, p)
 	return p, nil
 }
 
@@ -99,9 +168,13 @@ func hasWrites(q *Query) bool {
 	return false
 }
 
+// recoverInto turns a panic into an internal error. The message names the
+// panic only; the goroutine's stack goes to Error.Stack, for the host's
+// log, never to the client.
 func recoverInto(err *error) {
 	if r := recover(); r != nil {
-		*err = &Error{Code: CodeInternal, Detail: "InternalError", Phase: PhaseRuntime, Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+		*err = &Error{Code: CodeInternal, Detail: "InternalError", Phase: PhaseRuntime,
+			Msg: fmt.Sprintf("internal error: %v", r), Stack: zap.Stack("stack").String}
 	}
 }
 
@@ -114,7 +187,8 @@ type Notification struct {
 
 // Result streams the rows of one execution.
 type Result struct {
-	eager bool // an updating query runs to its end on the first Next
+	eager bool // an updating query runs to its end on the first Next (or by Steps)
+	buf   []row
 	cols  []string
 	root  op
 	ctx   *execCtx
@@ -144,19 +218,9 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 	}()
 	defer recoverInto(&err)
 	if r.eager {
-		r.eager = false
-		var rows []row
-		for {
-			rw, err := r.root.next(r.ctx)
-			if err != nil {
-				return nil, false, err
-			}
-			if rw == nil {
-				break
-			}
-			rows = append(rows, rw)
+		if _, err := r.Step(0); err != nil {
+			return nil, false, err
 		}
-		r.root = &rowsOp{rows: rows}
 	}
 	row, err := r.root.next(r.ctx)
 	if err != nil {
@@ -202,6 +266,9 @@ func (e *Engine) Run(tx Tx, query string, params map[string]value.Value) (*Resul
 func (e *Engine) Execute(tx Tx, p *Prepared, params map[string]value.Value) (res *Result, err error) {
 	defer recoverInto(&err)
 	pl := p.plan
+	if pl.admin != nil && !pl.explain {
+		return nil, runtimeErr(CodeSemanticError, "Unsupported", "%s is run by the database instance, not the query engine", pl.admin.AdminName())
+	}
 	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand}
 	if e.opts.Now != nil {
 		ctx.now = e.opts.Now()
@@ -401,12 +468,6 @@ func schemaColumns(s *SchemaStmt) []string {
 }
 
 func (e *Engine) runSchema(c *execCtx, s *SchemaStmt) ([]row, error) {
-	if s.Kind == "create-snapshot" {
-		if e.opts.Snapshot == nil {
-			return nil, runtimeErr(CodeSemanticError, "Unsupported", "CREATE SNAPSHOT is not available here")
-		}
-		return nil, e.opts.Snapshot()
-	}
 	st, ok := c.tx.(SchemaTx)
 	if !ok {
 		return nil, runtimeErr(CodeSemanticError, "Unsupported", "this transaction does not support schema statements")

@@ -37,6 +37,13 @@ type execCtx struct {
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
 	hasNow  bool
+	// stepping is set while Result.Step runs: every top-level write
+	// operator spends one unit of stepLeft per row and yields (errYield)
+	// once it is spent. depth counts the writes nested inside another
+	// write's per-row work (FOREACH), which never yield.
+	stepping bool
+	stepLeft int
+	depth    int
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {

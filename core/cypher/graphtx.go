@@ -9,9 +9,10 @@ import (
 )
 
 // GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx and
-// PropTx. Schema statements act on the Graph directly (they are not
-// transactional in core/graph); SchemaLog, when set, receives each schema
-// change's timestamp and deltas so the host can write them to the WAL and
+// PropTx. Schema statements act on the Graph directly, each a commit of its
+// own that core/graph versions by timestamp (the transaction itself reads,
+// plans and lists with the schema as of its snapshot); SchemaLog, when set,
+// receives each schema change's timestamp and deltas so the host can write them to the WAL and
 // replicate them. OnError, when set, sees every storage error a write meets
 // before it becomes an engine error, so the host can keep the original
 // (a write-write conflict, say) to answer with its own code.
@@ -40,12 +41,13 @@ func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter,
 	return a.T.VerticesByProperty(label, key, v), true
 }
 
-// labelIndexOnly reports whether label has an index but label+key has none:
+// labelIndexOnly reports whether label has an index but label+key has none
+// (as of the transaction's snapshot):
 // core/graph's filtered scan would then walk every vertex, so the engine
 // is better off walking the label index itself.
 func (a *GraphTx) labelIndexOnly(label, key string) bool {
-	return a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: label}) &&
-		!a.G.HasSchema(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: key})
+	return a.T.HasSchema(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: label}) &&
+		!a.T.HasSchema(graph.SchemaItem{Kind: graph.KindLabelPropertyIndex, Name: label, Key: key})
 }
 
 // VerticesByLabelPropRange implements RangeTx.
@@ -250,10 +252,11 @@ func (a *GraphTx) DropConstraint(c ConstraintInfo) error {
 	return a.schema(a.G.DropConstraint, constraintItem(c))
 }
 
-// Indexes implements SchemaTx.
+// Indexes implements SchemaTx: the indexes as of the transaction's
+// snapshot.
 func (a *GraphTx) Indexes() []IndexInfo {
 	var out []IndexInfo
-	for _, it := range a.G.Schema() {
+	for _, it := range a.T.Schema() {
 		switch it.Kind {
 		case graph.KindLabelIndex:
 			out = append(out, IndexInfo{Label: it.Name, Count: countIter(a.T.VerticesByLabel(it.Name))})
@@ -272,10 +275,11 @@ func countIter(it IDIter) int64 {
 	return n
 }
 
-// Constraints implements SchemaTx.
+// Constraints implements SchemaTx: the constraints as of the
+// transaction's snapshot.
 func (a *GraphTx) Constraints() []ConstraintInfo {
 	var out []ConstraintInfo
-	for _, it := range a.G.Schema() {
+	for _, it := range a.T.Schema() {
 		switch it.Kind {
 		case graph.KindExistence:
 			out = append(out, ConstraintInfo{Kind: "exists", Label: it.Name, Property: it.Key})

@@ -243,17 +243,18 @@ type sortOp struct {
 	in    op
 	keys  []SortItem
 	rows  []row
+	all   []keyedRow // input collected so far (resumable after errYield)
 	ready bool
+}
+
+// keyedRow is a row with its evaluated sort keys.
+type keyedRow struct {
+	r row
+	k []value.Value
 }
 
 func (o *sortOp) next(c *execCtx) (row, error) {
 	if !o.ready {
-		o.ready = true
-		type keyed struct {
-			r row
-			k []value.Value
-		}
-		var all []keyed
 		for {
 			r, err := o.in.next(c)
 			if err != nil {
@@ -268,8 +269,11 @@ func (o *sortOp) next(c *execCtx) (row, error) {
 					return nil, err
 				}
 			}
-			all = append(all, keyed{r, k})
+			o.all = append(o.all, keyedRow{r, k})
 		}
+		o.ready = true
+		all := o.all
+		o.all = nil
 		sort.SliceStable(all, func(i, j int) bool {
 			for n, s := range o.keys {
 				cmp := orderCompare(all[i].k[n], all[j].k[n])
@@ -593,35 +597,48 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 
 // eagerOp drains its input, applies f to each row in order, and then
 // streams the rows f returned. Write clauses are eager so that reads before
-// them never observe their own writes.
+// them never observe their own writes. Its progress lives in its fields, so
+// a Step that runs out of budget (errYield) resumes it where it stopped.
 type eagerOp struct {
-	in   op
-	f    func(c *execCtx, r row) ([]row, error)
-	out  []row
-	done bool
+	in      op
+	f       func(c *execCtx, r row) ([]row, error)
+	rows    []row // input collected so far
+	drained bool  // the input is exhausted
+	applied int   // rows f has been applied to
+	out     []row
+	done    bool
 }
 
 func (o *eagerOp) next(c *execCtx) (row, error) {
 	if !o.done {
-		o.done = true
-		var in []row
-		for {
+		for !o.drained {
+			if c.yield() {
+				return nil, errYield
+			}
 			r, err := o.in.next(c)
 			if err != nil {
 				return nil, err
 			}
 			if r == nil {
+				o.drained = true
 				break
 			}
-			in = append(in, r)
+			o.rows = append(o.rows, r)
 		}
-		for _, r := range in {
-			rs, err := o.f(c, r)
+		for o.applied < len(o.rows) {
+			if c.yield() {
+				return nil, errYield
+			}
+			c.depth++
+			rs, err := o.f(c, o.rows[o.applied])
+			c.depth--
 			if err != nil {
 				return nil, err
 			}
+			o.applied++
 			o.out = append(o.out, rs...)
 		}
+		o.done, o.rows = true, nil
 	}
 	if len(o.out) == 0 {
 		return nil, nil

@@ -142,7 +142,9 @@ func (p *parser) parseStatement() *Query {
 	} else if p.accept("PROFILE") {
 		q.Profile = true
 	}
-	if s := p.parseSchema(); s != nil {
+	if a := p.parseAdmin(); a != nil {
+		q.Admin = a
+	} else if s := p.parseSchema(); s != nil {
 		q.Schema = s
 	} else {
 		q.Parts = append(q.Parts, p.parseSingle())
@@ -1099,12 +1101,49 @@ func (p *parser) parseSchema() *SchemaStmt {
 		}
 		p.expect("INFO")
 		return s
+	}
+	return nil
+}
+
+// ---- administrative statements ----
+
+// parseAdmin parses the statements the database instance runs itself. New
+// ones (replication, coordinators) join this switch and AdminStmt.
+func (p *parser) parseAdmin() AdminStmt {
+	switch {
+	case p.is("SHOW") && isKw(p.peek(1), "TRANSACTIONS"):
+		p.adv()
+		p.adv()
+		return ShowTransactions{}
+	case p.is("TERMINATE"):
+		p.adv()
+		p.expect("TRANSACTIONS")
+		st := TerminateTransactions{IDs: []AdminArg{p.adminArg("a transaction id")}}
+		for p.acceptP(",") {
+			st.IDs = append(st.IDs, p.adminArg("a transaction id"))
+		}
+		return st
 	case p.is("CREATE") && isKw(p.peek(1), "SNAPSHOT"):
 		p.adv()
 		p.adv()
-		return &SchemaStmt{Kind: "create-snapshot"}
+		return CreateSnapshot{}
 	}
 	return nil
+}
+
+// adminArg reads a string literal or a parameter.
+func (p *parser) adminArg(what string) AdminArg {
+	t := p.tok()
+	switch t.kind {
+	case tString:
+		p.adv()
+		return AdminArg{Value: t.text}
+	case tParam:
+		p.adv()
+		return AdminArg{Param: t.text}
+	}
+	p.unexpected(what + " (a string or a parameter)")
+	return AdminArg{}
 }
 
 func (p *parser) indexTarget(s *SchemaStmt) {

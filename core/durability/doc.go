@@ -23,7 +23,11 @@
 // log is detected as a gap instead of being skipped. A snapshot is a header
 // (epoch, timestamp, next vertex and edge IDs) and frames of deltas that
 // rebuild the graph, closed by an end frame with the counts; one without its
-// end frame is never used.
+// end frame is never used. Index and constraint changes are records like any
+// other: a snapshot at T holds the schema as of T (the instance writes the
+// schema of the read transaction the snapshot walks, whatever later changes
+// still wait for their fsync), and the schema records after T replay at
+// their own timestamps.
 //
 // # Recovery
 //

@@ -7,9 +7,10 @@ import (
 // Apply replays a committed transaction (from the WAL, a snapshot or
 // replication) with commit timestamp ts, which must exceed LastCommitTS.
 // Conflicts and constraints are not checked: the source already did. Like a
-// local commit, the change becomes visible at MarkAcknowledged. On error
-// nothing of the data changes is kept (schema deltas before the failing one
-// stay applied) and the timestamp is not consumed.
+// local commit, the change becomes visible at MarkAcknowledged; its schema
+// deltas (index and constraint changes) form one schema version at ts, which
+// readers use from snapshots at or after ts. On error nothing is kept and
+// the timestamp is not consumed.
 func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 	if ts <= g.lastTS {
 		return fmt.Errorf("%w: applying %d after %d", ErrTimestamp, ts, g.lastTS)
@@ -21,6 +22,10 @@ func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 			t.Abort()
 			return fmt.Errorf("%w: delta %d (op %d, id %d): %w", ErrBadDelta, i, d.Op, d.ID, err)
 		}
+	}
+	if t.pending != nil {
+		g.publishSchema(t.pending, ts)
+		t.pending = nil
 	}
 	if len(t.vw) == 0 && len(t.ew) == 0 {
 		t.finish()
@@ -78,7 +83,11 @@ func (t *Txn) applyOne(d Delta) error {
 	case OpSetEdgeProp:
 		return t.SetEdgeProperty(d.ID, d.Key, d.Value)
 	case OpCreateIndex, OpDropIndex, OpCreateConstraint, OpDropConstraint:
-		return t.g.applySchema(d)
+		s, err := t.g.changeSchema(t.wschema(), d)
+		if err != nil {
+			return err
+		}
+		t.pending = s
 	default:
 		return fmt.Errorf("unknown op %d", d.Op)
 	}
@@ -86,7 +95,8 @@ func (t *Txn) applyOne(d Delta) error {
 }
 
 // SnapshotDeltas calls f with deltas that rebuild the graph as this
-// transaction sees it: the schema first, then every vertex (ID order) with
+// transaction sees it: the schema as of its snapshot first (SchemaDeltas),
+// then every vertex (ID order) with
 // its labels and properties, then every edge (ID order) with its
 // properties. Applying them in one Apply to an empty graph reproduces the
 // state; durability writes them as a snapshot. f's error stops the walk.
@@ -94,12 +104,8 @@ func (t *Txn) SnapshotDeltas(f func(Delta) error) error {
 	if t.state == txDone {
 		return ErrTxDone
 	}
-	for _, it := range t.g.Schema() {
-		op := OpCreateIndex
-		if it.Kind == KindExistence || it.Kind == KindUnique {
-			op = OpCreateConstraint
-		}
-		if err := f(Delta{Op: op, Name: it.Name, Key: it.Key, Kind: it.Kind}); err != nil {
+	for _, d := range t.SchemaDeltas() {
+		if err := f(d); err != nil {
 			return err
 		}
 	}
@@ -120,6 +126,22 @@ func (t *Txn) SnapshotDeltas(f func(Delta) error) error {
 		}
 	}
 	return nil
+}
+
+// SchemaDeltas returns the deltas that create the indexes and constraints
+// of the transaction's snapshot (Schema), in Schema's order: the head of a
+// snapshot at the transaction's timestamp.
+func (t *Txn) SchemaDeltas() []Delta {
+	items := t.rschema().items
+	ds := make([]Delta, 0, len(items))
+	for _, it := range items {
+		op := OpCreateIndex
+		if it.Kind == KindExistence || it.Kind == KindUnique {
+			op = OpCreateConstraint
+		}
+		ds = append(ds, Delta{Op: op, Name: it.Name, Key: it.Key, Kind: it.Kind})
+	}
+	return ds
 }
 
 func (t *Txn) vertexDeltas(id int64, f func(Delta) error) error {

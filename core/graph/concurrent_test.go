@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,8 +12,9 @@ import (
 
 // TestConcurrentSnapshotReaders runs read-only transactions on other
 // goroutines while the owner transfers balances between accounts, churns
-// edges, collects garbage and acknowledges commits. Every snapshot must see
-// the same total and stable values; run with -race.
+// edges, drops and recreates indexes, collects garbage (schema versions
+// included) and acknowledges commits. Every snapshot must see the same
+// total, stable values and a stable schema; run with -race.
 func TestConcurrentSnapshotReaders(t *testing.T) {
 	const accounts, total = 20, 20 * 100
 	g := New(Options{})
@@ -85,6 +87,10 @@ func TestConcurrentSnapshotReaders(t *testing.T) {
 			continue
 		}
 		ok(t, g.MarkAcknowledged(commit(t, tx)))
+		if i%40 == 0 {
+			toggleIndex(t, g, SchemaItem{Kind: KindLabelPropertyIndex, Name: "Acct", Key: "bal"})
+			toggleIndex(t, g, SchemaItem{Kind: KindLabelIndex, Name: "Tmp"})
+		}
 		if i%50 == 0 {
 			g.CollectGarbage()
 		}
@@ -102,12 +108,30 @@ func TestConcurrentSnapshotReaders(t *testing.T) {
 	}
 }
 
-func checkSnapshot(g *Graph, ids []int64, total int64, r int) error {
+// toggleIndex drops the index if it exists, else creates it, and
+// acknowledges the change.
+func toggleIndex(t *testing.T, g *Graph, item SchemaItem) {
+	change := g.CreateIndex
+	if g.HasSchema(item) {
+		change = g.DropIndex
+	}
+	ts, _, err := change(item)
+	ok(t, err)
+	ok(t, g.MarkAcknowledged(ts))
+}
+
+func checkSnapshot(g *Graph, ids []int64, total int64, r int) (err error) {
 	if r == 2 {
 		return readCommitted(g, ids)
 	}
 	tx := g.Begin(TxOptions{ReadOnly: true})
 	defer tx.Abort()
+	schema := tx.Schema()
+	defer func() {
+		if now := tx.Schema(); err == nil && !slices.Equal(now, schema) {
+			err = fmt.Errorf("reader %d: schema changed inside a snapshot: %v, then %v", r, schema, now)
+		}
+	}()
 	sum := int64(0)
 	first := map[int64]int64{}
 	for _, id := range ids {

@@ -57,17 +57,32 @@
 //
 // CreateIndex / DropIndex (KindLabelIndex, KindLabelPropertyIndex,
 // KindEdgeTypeIndex) and CreateConstraint / DropConstraint (KindExistence,
-// KindUnique) act at once, over existing data, and return their own
-// timestamp and delta for the WAL. Constraints are checked at commit; a
-// violation aborts the transaction with a *ConstraintError naming the label
-// and property. Label+property indexes order values by Cypher orderability
-// (integers and floats compare by value) and serve equality and range scans.
+// KindUnique) are commits of their own: each takes the next commit
+// timestamp and returns it with its delta for the WAL, and publishes a new
+// schema version at that timestamp. Like any commit it becomes visible at
+// MarkAcknowledged: a transaction reads, plans and lists (Txn.Schema,
+// Txn.HasSchema) with the schema as of its snapshot, so it never walks an
+// index created after it began. A read-only transaction older than a drop
+// keeps walking the dropped index (every version it sees was indexed while
+// the index was maintained); a write transaction scans instead, because its
+// own writes after the drop no longer reach the index. Writes maintain the
+// newest schema at once, and every commit after a constraint's timestamp is
+// checked against it; commits after a drop are not. Creating a constraint
+// checks the committed and prepared data first: a violation returns a
+// *ConstraintError and leaves nothing (no version, no timestamp). Apply
+// publishes a replayed transaction's schema deltas as one version at its
+// timestamp; SnapshotDeltas (and SchemaDeltas) emit the schema as of the
+// snapshot. Graph.Schema and Graph.HasSchema describe the newest version,
+// acknowledged or not. Constraint violations at commit abort the transaction
+// with a *ConstraintError naming the label and property. Label+property
+// indexes order values by Cypher orderability (integers and floats compare
+// by value) and serve equality and range scans.
 //
 // # Garbage collection
 //
 // CollectGarbage (owner, call it periodically) unlinks versions older than
-// the oldest registered snapshot, removes deleted objects and their index and
-// adjacency entries. A quiet object keeps a single version.
+// the oldest registered snapshot (schema versions too), removes deleted
+// objects and their index and adjacency entries. A quiet object keeps a single version.
 // CollectGarbageStep does the same work in bounded steps for an event loop.
 // Stats reports timestamps, open snapshots and the GC backlog for metrics.
 // Creating an index or constraint over existing data is one long call.

@@ -8,13 +8,16 @@ type GCStats struct {
 	Vertices int // deleted vertices removed
 	Edges    int // deleted edges removed
 	Entries  int // index entries removed
+	Schemas  int // old schema versions unlinked
 }
 
 // CollectGarbage frees versions that no open or future transaction can see
 // (owner only): for every object written since the last collection, the
 // versions older than the newest one at or below the oldest registered
 // snapshot, deleted objects entirely, and index and adjacency entries left
-// without a version. Objects whose versions are still needed stay queued.
+// without a version; likewise the schema versions older than the one the
+// oldest snapshot uses (with them the lists of dropped indexes). Objects
+// whose versions are still needed stay queued.
 func (g *Graph) CollectGarbage() GCStats {
 	st, _ := g.CollectGarbageStep(-1)
 	return st
@@ -26,7 +29,7 @@ func (g *Graph) CollectGarbage() GCStats {
 // host calls it again later.
 func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 	h := g.horizon()
-	var st GCStats
+	st := GCStats{Schemas: g.gcSchema(h)}
 	drops := map[int64]map[int64]bool{}
 	var more bool
 	g.eDirty, budget, more = collectDirty(g.eDirty, budget, func(id int64) bool { return g.gcEdge(id, h, &st, drops) })
@@ -44,6 +47,20 @@ func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 	var moreV bool
 	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool { return g.gcVertex(id, h, &st) })
 	return st, more || moreV
+}
+
+// gcSchema unlinks the schema versions older than the one readers at
+// snapshot h use, and returns how many it unlinked.
+func (g *Graph) gcSchema(h uint64) int {
+	keep := g.schemaAt(h)
+	n := 0
+	for p := keep.prev.Load(); p != nil; p = p.prev.Load() {
+		n++
+	}
+	if n > 0 {
+		keep.prev.Store(nil)
+	}
+	return n
 }
 
 // collectDirty runs gc on up to budget of the queued ids (all when budget <
@@ -180,6 +197,7 @@ type Stats struct {
 	Prepared        int    // prepared, undecided transactions
 	Vertices        int64  // vertices after the last commit (acknowledged or not)
 	Edges           int64  // edges after the last commit (acknowledged or not)
+	SchemaVersions  int    // schema versions kept (1 once no reader needs an older one)
 }
 
 // Stats returns the graph's bookkeeping (owner only).
@@ -195,6 +213,9 @@ func (g *Graph) Stats() Stats {
 		Edges:           g.nEdges,
 	}
 	st.OpenSnapshots = g.openSnapshots()
+	for sc := g.schema.Load(); sc != nil; sc = sc.prev.Load() {
+		st.SchemaVersions++
+	}
 	return st
 }
 

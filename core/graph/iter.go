@@ -106,16 +106,19 @@ func (t *Txn) vertexIter(mode uint8) *VertexIter {
 func (t *Txn) Vertices() *VertexIter { return t.vertexIter(iterScan) }
 
 // VerticesByLabel walks the vertices with the label (through the label index
-// when one exists, else a full scan; ID order either way).
+// when one exists as of the transaction's snapshot, else a full scan; ID
+// order either way).
 func (t *Txn) VerticesByLabel(label string) *VertexIter {
 	lid, ok := t.g.names.lookup(label)
 	if !ok {
 		return &VertexIter{}
 	}
-	l := t.g.schema.Load().labelIdx[lid]
 	it := t.vertexIter(iterScan)
+	if it.mode == iterEmpty {
+		return it
+	}
 	it.label, it.byLabel = lid, true
-	if l != nil && it.mode != iterEmpty {
+	if l := t.labelIndex(lid); l != nil {
 		it.mode, it.node = iterList, l.first()
 	}
 	return it
@@ -135,7 +138,7 @@ func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter
 		return it
 	}
 	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
-	if pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]; pi != nil {
+	if pi := t.propIndex(lid, kid); pi != nil {
 		it.mode, it.entry, it.node = iterList, pi, pi.list.seek(val, false)
 	}
 	return it
@@ -157,7 +160,7 @@ func (t *Txn) VerticesByPropertyRange(label, key string, lower, upper *Bound) *V
 		return it
 	}
 	it.label, it.byLabel, it.key, it.byProp, it.lower, it.upper = lid, true, kid, true, lower, upper
-	pi := t.g.schema.Load().propIdx[[2]uint32{lid, kid}]
+	pi := t.propIndex(lid, kid)
 	if pi == nil {
 		return it
 	}
@@ -362,7 +365,7 @@ func (t *Txn) EdgesByType(typ string) *EdgeIter {
 		return &EdgeIter{}
 	}
 	it := &EdgeIter{t: t, mode: iterScan, end: t.g.nextEID.Load(), types: []uint32{tid}}
-	if l := t.g.schema.Load().typeIdx[tid]; l != nil {
+	if l := t.typeIndex(tid); l != nil {
 		it.mode, it.node = iterList, l.first()
 	}
 	return it

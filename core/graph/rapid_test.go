@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/quiverdb/quiver/core/value"
 	"pgregory.net/rapid"
 )
@@ -72,6 +73,23 @@ type machine struct {
 	txs        []*mTx
 	exist      map[[2]string]bool
 	unique     map[[2]string]bool
+	schemas    []mSchema       // every schema version, oldest first
+	replica    *Graph          // applies every commit's deltas in timestamp order
+	log        map[int][]Delta // commits not yet applied to the replica
+	readers    []*mReader      // open read-only transactions
+}
+
+// mSchema is the model's schema version from commit timestamp ts on.
+type mSchema struct {
+	ts    int
+	items map[SchemaItem]bool
+}
+
+// mReader is an open read-only transaction and its snapshot.
+type mReader struct {
+	tx    *Txn
+	rc    bool
+	start int
 }
 
 var (
@@ -87,13 +105,54 @@ func ekey(id int64) string { return fmt.Sprintf("e%d", id) }
 func newMachine() *machine {
 	return &machine{
 		g:          New(Options{}),
+		replica:    New(Options{}),
+		log:        map[int][]Delta{},
 		committed:  mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}},
 		changes:    map[int]mState{},
 		lastCommit: map[string]int{},
 		owner:      map[string]*mTx{},
 		exist:      map[[2]string]bool{},
 		unique:     map[[2]string]bool{},
+		schemas:    []mSchema{{items: map[SchemaItem]bool{}}},
 	}
+}
+
+// schemaAt is the index of the model's schema version at snapshot ts.
+func (m *machine) schemaAt(ts int) int {
+	i := len(m.schemas) - 1
+	for m.schemas[i].ts > ts {
+		i--
+	}
+	return i
+}
+
+// usable predicts whether a transaction reading at snapshot ts walks the
+// index item: it is in the schema at ts and, for a write transaction, has
+// stayed in every version since (a drop, even followed by a new create,
+// ends the list the writer could use).
+func (m *machine) usable(item SchemaItem, ts int, write bool) bool {
+	i := m.schemaAt(ts)
+	if !m.schemas[i].items[item] {
+		return false
+	}
+	for _, s := range m.schemas[i:] {
+		if write && !s.items[item] {
+			return false
+		}
+	}
+	return true
+}
+
+// horizon is the oldest snapshot any transaction may read.
+func (m *machine) horizon() int {
+	h := m.visible()
+	for _, tx := range m.txs {
+		h = min(h, tx.start)
+	}
+	for _, r := range m.readers {
+		h = min(h, r.start)
+	}
+	return h
 }
 
 // conflicts reports whether tx may not write obj, as snapshot isolation says.
@@ -479,7 +538,7 @@ func (m *machine) prepare(t *rapid.T) {
 func (m *machine) commit(t *rapid.T) {
 	tx := m.pickAny(t)
 	bad := tx.prepared == 0 && m.violates(tx)
-	ts, _, err := tx.tx.Commit()
+	ts, ds, err := tx.tx.Commit()
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -523,11 +582,9 @@ func (m *machine) commit(t *rapid.T) {
 		}
 	}
 	m.changes[want] = change.clone()
+	m.log[want] = slices.Clone(ds)
 	m.drop(tx)
 }
-
-// schemaCommitted records a schema change's timestamp.
-func (m *machine) schemaCommitted() { m.seq++ }
 
 // acknowledge makes a random prefix of the commits visible.
 func (m *machine) acknowledge(t *rapid.T) {
@@ -560,44 +617,64 @@ func (m *machine) schemaOp(t *rapid.T) {
 		item.Key = rapid.SampledFrom(mKeys).Draw(t, "key")
 	}
 	constraint := kind == KindExistence || kind == KindUnique
-	exists := m.g.HasSchema(item)
+	exists := m.schemas[len(m.schemas)-1].items[item]
+	if m.g.HasSchema(item) != exists {
+		t.Fatalf("%v: graph lists it %v, model %v", item, m.g.HasSchema(item), exists)
+	}
+	last := m.g.LastCommitTS()
+	var ts uint64
+	var ds []Delta
 	var err error
 	switch {
 	case constraint && exists:
-		_, _, err = m.g.DropConstraint(item)
+		ts, ds, err = m.g.DropConstraint(item)
 	case constraint:
-		_, _, err = m.g.CreateConstraint(item)
+		ts, ds, err = m.g.CreateConstraint(item)
 	case exists:
-		_, _, err = m.g.DropIndex(item)
+		ts, ds, err = m.g.DropIndex(item)
 	default:
-		_, _, err = m.g.CreateIndex(item)
+		ts, ds, err = m.g.CreateIndex(item)
 	}
-	if !constraint || exists {
-		if err != nil {
-			t.Fatalf("%v: %v", item, err)
+	c := [2]string{item.Name, item.Key}
+	if constraint && !exists && !m.constraintHolds(kind, c) {
+		if !errors.As(err, new(*ConstraintError)) {
+			t.Fatalf("%v over violating data: %v", item, err)
 		}
-		m.schemaCommitted()
-		if exists && kind == KindExistence {
-			delete(m.exist, [2]string{item.Name, item.Key})
-		} else if exists && kind == KindUnique {
-			delete(m.unique, [2]string{item.Name, item.Key})
+		if m.g.HasSchema(item) || m.g.LastCommitTS() != last {
+			t.Fatalf("the failed %v left itself or timestamp %d behind", item, m.g.LastCommitTS())
 		}
 		return
 	}
-	c := [2]string{item.Name, item.Key}
-	if m.constraintHolds(kind, c) {
-		if err != nil {
-			t.Fatalf("%v: %v", item, err)
-		}
-		if kind == KindExistence {
-			m.exist[c] = true
-		} else {
-			m.unique[c] = true
-		}
-		m.schemaCommitted()
-	} else if !errors.As(err, new(*ConstraintError)) {
-		t.Fatalf("%v over violating data: %v", item, err)
+	if err != nil {
+		t.Fatalf("%v: %v", item, err)
 	}
+	m.schemaCommitted(t, ts, item, !exists)
+	m.log[m.seq] = ds
+	switch {
+	case kind == KindExistence && exists:
+		delete(m.exist, c)
+	case kind == KindUnique && exists:
+		delete(m.unique, c)
+	case kind == KindExistence:
+		m.exist[c] = true
+	case kind == KindUnique:
+		m.unique[c] = true
+	}
+}
+
+// schemaCommitted records a schema change as a new version at its
+// timestamp.
+func (m *machine) schemaCommitted(t *rapid.T, ts uint64, item SchemaItem, create bool) {
+	if m.seq++; ts != uint64(m.seq) {
+		t.Fatalf("%v at timestamp %d, want %d", item, ts, m.seq)
+	}
+	items := maps.Clone(m.schemas[len(m.schemas)-1].items)
+	if create {
+		items[item] = true
+	} else {
+		delete(items, item)
+	}
+	m.schemas = append(m.schemas, mSchema{ts: m.seq, items: items})
 }
 
 // constraintHolds checks a new constraint against the committed state with
@@ -640,26 +717,169 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 	return true
 }
 
+// gc collects garbage; every collection, however small its budget, leaves
+// exactly the schema versions from the one at the horizon on.
 func (m *machine) gc(t *rapid.T) {
 	if budget := rapid.IntRange(-1, 3).Draw(t, "budget"); budget >= 0 {
 		m.g.CollectGarbageStep(budget)
+	} else {
+		m.g.CollectGarbage()
+	}
+	if got, want := schemaChain(m.g), len(m.schemas)-m.schemaAt(m.horizon()); got != want {
+		t.Fatalf("%d schema versions after GC at horizon %d, want %d", got, m.horizon(), want)
+	}
+}
+
+// read begins a read-only transaction.
+func (m *machine) read(t *rapid.T) {
+	if len(m.readers) >= 3 {
+		t.Skip("enough readers")
+	}
+	rc := rapid.IntRange(0, 3).Draw(t, "rc") == 0
+	opts := TxOptions{ReadOnly: true}
+	if rc {
+		opts.Isolation = ReadCommitted
+	}
+	m.readers = append(m.readers, &mReader{tx: m.g.Begin(opts), rc: rc, start: m.visible()})
+}
+
+// endRead ends a read-only transaction.
+func (m *machine) endRead(t *rapid.T) {
+	if len(m.readers) == 0 {
+		t.Skip("no reader")
+	}
+	i := rapid.IntRange(0, len(m.readers)-1).Draw(t, "reader")
+	m.readers[i].tx.Abort()
+	m.readers = slices.Delete(m.readers, i, i+1)
+}
+
+// snapshot writes a reader's snapshot, loads it into an empty graph and
+// checks that it holds exactly the state and schema at the reader's
+// timestamp.
+func (m *machine) snapshot(t *rapid.T) {
+	if len(m.readers) == 0 {
+		t.Skip("no reader")
+	}
+	r := m.readers[rapid.IntRange(0, len(m.readers)-1).Draw(t, "reader")]
+	at := r.start
+	if r.rc {
+		at = m.visible()
+	}
+	var ds []Delta
+	if err := r.tx.SnapshotDeltas(func(d Delta) error { ds = append(ds, d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(Options{})
+	if err := fresh.Apply(1, ds); err != nil {
+		t.Fatalf("loading the snapshot at %d: %v", at, err)
+	}
+	if err := fresh.MarkAcknowledged(1); err != nil {
+		t.Fatal(err)
+	}
+	tx := fresh.Begin(TxOptions{ReadOnly: true})
+	defer tx.Abort()
+	checkView(t, tx, m.stateAt(at))
+	m.checkSchema(t, tx, fresh.schemaAt(1).items, m.schemas[m.schemaAt(at)].items)
+}
+
+// checkReplica applies the decided commits to the replica in timestamp
+// order (up to the oldest undecided prepared one), acknowledges what the
+// primary has acknowledged, and checks that a reader there sees the state
+// and the schema at that timestamp.
+func (m *machine) checkReplica(t *rapid.T) {
+	limit := m.seq + 1
+	for _, tx := range m.txs {
+		if tx.prepared != 0 {
+			limit = min(limit, tx.prepared)
+		}
+	}
+	for _, ts := range slices.Sorted(maps.Keys(m.log)) {
+		if ts >= limit {
+			break
+		}
+		if err := m.replica.Apply(uint64(ts), m.log[ts]); err != nil {
+			t.Fatalf("replica: applying %d: %v", ts, err)
+		}
+		delete(m.log, ts)
+	}
+	at := min(m.visible(), int(m.replica.LastCommitTS()))
+	if err := m.replica.MarkAcknowledged(uint64(at)); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.replica.VisibleTS(); got != uint64(at) {
+		t.Fatalf("replica visible at %d, want %d", got, at)
+	}
+	r := m.replica.Begin(TxOptions{ReadOnly: true})
+	defer r.Abort()
+	checkView(t, r, m.stateAt(at))
+	m.checkSchema(t, r, r.Schema(), m.schemas[m.schemaAt(at)].items)
+	m.checkIndexUse(t, r, at, false)
+}
+
+// checkSchema compares a schema listing with the model's.
+func (m *machine) checkSchema(t *rapid.T, tx *Txn, got []SchemaItem, want map[SchemaItem]bool) {
+	w := slices.SortedFunc(maps.Keys(want), compareItems)
+	if slices.Equal(w, got) {
 		return
 	}
-	m.g.CollectGarbage()
+	if d := cmp.Diff(w, got, cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("%v schema:\n%s", tx, d)
+	}
+}
+
+// checkIndexUse checks which scans of tx walk an index: exactly those the
+// model's schema at snapshot ts makes usable.
+func (m *machine) checkIndexUse(t *rapid.T, tx *Txn, ts int, write bool) {
+	for _, l := range mLabels {
+		want := m.usable(SchemaItem{Kind: KindLabelIndex, Name: l}, ts, write)
+		if got := tx.VerticesByLabel(l).mode == iterList; got != want {
+			t.Fatalf("%v at %d: label %s via index %v, want %v", tx, ts, l, got, want)
+		}
+		for _, k := range mKeys {
+			want := m.usable(SchemaItem{Kind: KindLabelPropertyIndex, Name: l, Key: k}, ts, write)
+			if got := tx.VerticesByProperty(l, k, int64(1)).mode == iterList; got != want {
+				t.Fatalf("%v at %d: :%s(%s) via index %v, want %v", tx, ts, l, k, got, want)
+			}
+		}
+	}
+	for _, ty := range mTypes {
+		want := m.usable(SchemaItem{Kind: KindEdgeTypeIndex, Name: ty}, ts, write)
+		if got := tx.EdgesByType(ty).mode == iterList; got != want {
+			t.Fatalf("%v at %d: type %s via index %v, want %v", tx, ts, ty, got, want)
+		}
+	}
 }
 
 // check compares what every open transaction and a fresh reader see with
 // the model.
 func (m *machine) check(t *rapid.T) {
+	m.checkReplica(t)
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
 	checkView(t, r, m.stateAt(m.visible()))
+	m.checkSchema(t, r, r.Schema(), m.schemas[m.schemaAt(m.visible())].items)
+	m.checkIndexUse(t, r, m.visible(), false)
+	for _, rd := range m.readers {
+		at := rd.start
+		if rd.rc {
+			at = m.visible()
+		}
+		checkView(t, rd.tx, m.stateAt(at))
+		m.checkSchema(t, rd.tx, rd.tx.Schema(), m.schemas[m.schemaAt(at)].items)
+		m.checkIndexUse(t, rd.tx, at, false)
+	}
 	if st := m.g.Stats(); st.Vertices != int64(len(m.committed.v)) || st.Edges != int64(len(m.committed.e)) {
 		t.Fatalf("stats count %d vertices and %d edges, model %d and %d", st.Vertices, st.Edges, len(m.committed.v), len(m.committed.e))
 	}
 	for _, tx := range m.txs {
 		m.refresh(tx)
 		checkView(t, tx.tx, tx.view)
+		at := tx.start
+		if tx.rc {
+			at = m.visible()
+		}
+		m.checkSchema(t, tx.tx, tx.tx.Schema(), m.schemas[m.schemaAt(at)].items)
+		m.checkIndexUse(t, tx.tx, at, true)
 	}
 }
 
@@ -794,6 +1014,9 @@ func TestStateMachine(t *testing.T) {
 			"abort":         m.abort,
 			"schema":        m.schemaOp,
 			"gc":            m.gc,
+			"read":          m.read,
+			"endRead":       m.endRead,
+			"snapshot":      m.snapshot,
 			"acknowledge":   m.acknowledge,
 			"prepare":       m.prepare,
 			"":              m.check,
@@ -807,6 +1030,9 @@ func TestStateMachine(t *testing.T) {
 		}
 		for _, tx := range m.txs {
 			tx.tx.Abort()
+		}
+		for _, r := range m.readers {
+			r.tx.Abort()
 		}
 	})
 }

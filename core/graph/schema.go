@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -55,10 +56,15 @@ type propIndex struct {
 	list  *skipList
 }
 
-// schema is an immutable description of the indexes and constraints;
-// changes publish a new one. The lists inside are shared and updated in
-// place by the owner.
+// schema is one version of the indexes and constraints, valid from commit
+// timestamp ts until the next version. Versions are immutable once
+// published and chained newest first (Graph.schema is the newest); a reader
+// at snapshot S uses the newest version with ts <= S, and GC unlinks the
+// versions older than that at the oldest snapshot. The lists inside are
+// shared between versions and updated in place by the owner.
 type schema struct {
+	ts       uint64                 // commit timestamp of the change that made this version
+	prev     atomic.Pointer[schema] // the version before, until GC unlinks it
 	items    []SchemaItem
 	labelIdx map[uint32]*skipList
 	typeIdx  map[uint32]*skipList
@@ -68,7 +74,8 @@ type schema struct {
 	maint    []*propIndex // every propIndex to maintain on writes
 }
 
-// clone copies the maps so that a change can be published.
+// clone copies the maps so that a change can be published as a new
+// version (ts and prev are set when it is).
 func (s *schema) clone() *schema {
 	n := &schema{
 		items:    slices.Clone(s.items),
@@ -109,46 +116,160 @@ func (s *schema) seal() {
 	}
 }
 
-// Schema returns every index and constraint, sorted. Safe on any goroutine.
-func (g *Graph) Schema() []SchemaItem { return slices.Clone(g.schema.Load().items) }
-
-// HasSchema reports whether the index or constraint exists. Safe on any
-// goroutine.
-func (g *Graph) HasSchema(item SchemaItem) bool {
-	_, found := slices.BinarySearchFunc(g.schema.Load().items, item, compareItems)
+// has reports whether the version holds the index or constraint.
+func (s *schema) has(item SchemaItem) bool {
+	_, found := slices.BinarySearchFunc(s.items, item, compareItems)
 	return found
 }
 
+// schemaAt returns the schema version a reader at snapshot ts sees: the
+// newest one committed at or before ts. Safe on any goroutine for a
+// registered snapshot (GC keeps that version).
+func (g *Graph) schemaAt(ts uint64) *schema {
+	s := g.schema.Load()
+	for s.ts > ts {
+		p := s.prev.Load()
+		if p == nil {
+			panic(fmt.Sprintf("graph: no schema version at or before %d (oldest %d)", ts, s.ts))
+		}
+		s = p
+	}
+	return s
+}
+
+// publishSchema makes s the newest schema version, committed at ts (owner
+// only). Readers see it once ts is visible; writers maintain its indexes and
+// commits after ts are checked against its constraints from now on.
+func (g *Graph) publishSchema(s *schema, ts uint64) {
+	s.ts = ts
+	s.prev.Store(g.schema.Load())
+	g.schema.Store(s)
+}
+
+// Schema returns the newest schema, sorted: every index and constraint
+// created, including changes not yet acknowledged. Transactions read with
+// the schema of their snapshot instead (Txn.Schema). Safe on any goroutine.
+func (g *Graph) Schema() []SchemaItem { return slices.Clone(g.schema.Load().items) }
+
+// HasSchema reports whether the index or constraint exists in the newest
+// schema (acknowledged or not). Safe on any goroutine.
+func (g *Graph) HasSchema(item SchemaItem) bool { return g.schema.Load().has(item) }
+
+// Schema returns the indexes and constraints as of the transaction's
+// snapshot (for ReadCommitted, as of the latest visible commit), sorted.
+func (t *Txn) Schema() []SchemaItem { return slices.Clone(t.rschema().items) }
+
+// HasSchema reports whether the index or constraint exists as of the
+// transaction's snapshot.
+func (t *Txn) HasSchema(item SchemaItem) bool { return t.rschema().has(item) }
+
+// rschema is the schema version the transaction reads with: the one at its
+// snapshot (ReadCommitted: at the visible timestamp now).
+func (t *Txn) rschema() *schema {
+	switch {
+	case t.replay:
+		return t.wschema()
+	case t.opts.Isolation == ReadCommitted && t.state != txDone:
+		return t.g.schemaAt(t.g.visibleTS.Load())
+	}
+	return t.sc
+}
+
+// wschema is the schema writes maintain: the newest version, or during
+// Apply the version the replayed schema deltas are building.
+func (t *Txn) wschema() *schema {
+	if t.pending != nil {
+		return t.pending
+	}
+	return t.g.schema.Load()
+}
+
+// usable reports whether a reader may walk list l of its snapshot's schema.
+// A read-only transaction always may: every version it sees was indexed
+// while the list was maintained. A write transaction may only while the
+// list is still maintained (in the newest schema), since its own writes
+// after a drop no longer reach it; otherwise it scans.
+func (t *Txn) usable(l *skipList, newest func(*schema) *skipList) bool {
+	return l != nil && (t.mark == 0 || t.replay || newest(t.g.schema.Load()) == l)
+}
+
+// labelIndex returns the label index the transaction may read, or nil.
+func (t *Txn) labelIndex(lid uint32) *skipList {
+	pick := func(s *schema) *skipList { return s.labelIdx[lid] }
+	if l := pick(t.rschema()); t.usable(l, pick) {
+		return l
+	}
+	return nil
+}
+
+// typeIndex returns the edge-type index the transaction may read, or nil.
+func (t *Txn) typeIndex(tid uint32) *skipList {
+	pick := func(s *schema) *skipList { return s.typeIdx[tid] }
+	if l := pick(t.rschema()); t.usable(l, pick) {
+		return l
+	}
+	return nil
+}
+
+// propIndex returns the label+property index the transaction may read, or
+// nil.
+func (t *Txn) propIndex(lid, kid uint32) *propIndex {
+	pi := t.rschema().propIdx[[2]uint32{lid, kid}]
+	if pi == nil {
+		return nil
+	}
+	pick := func(s *schema) *skipList {
+		if p := s.propIdx[[2]uint32{lid, kid}]; p != nil {
+			return p.list
+		}
+		return nil
+	}
+	if t.usable(pi.list, pick) {
+		return pi
+	}
+	return nil
+}
+
 // CreateIndex creates a label, label+property or edge-type index over the
-// existing data. It returns the timestamp and delta for the WAL.
+// existing data as a commit of its own. It returns the commit timestamp and
+// the delta for the WAL. Writes maintain the index at once; transactions
+// use it from snapshots at or after the timestamp, that is once the host
+// acknowledges it (MarkAcknowledged).
 func (g *Graph) CreateIndex(item SchemaItem) (uint64, []Delta, error) {
 	return g.schemaChange(Delta{Op: OpCreateIndex, Name: item.Name, Key: item.Key, Kind: item.Kind})
 }
 
-// DropIndex drops an index.
+// DropIndex drops an index as a commit of its own. Read-only transactions
+// whose snapshot is older than the drop keep using the index; write
+// transactions stop using it at once and scan instead.
 func (g *Graph) DropIndex(item SchemaItem) (uint64, []Delta, error) {
 	return g.schemaChange(Delta{Op: OpDropIndex, Name: item.Name, Key: item.Key, Kind: item.Kind})
 }
 
-// CreateConstraint creates an existence or uniqueness constraint after
-// checking the committed data; a violation returns a *ConstraintError and
-// changes nothing.
+// CreateConstraint creates an existence or uniqueness constraint as a commit
+// of its own, after checking the committed and prepared data; a violation
+// returns a *ConstraintError and changes nothing (no timestamp is used).
+// Every commit after its timestamp is checked against it.
 func (g *Graph) CreateConstraint(item SchemaItem) (uint64, []Delta, error) {
 	return g.schemaChange(Delta{Op: OpCreateConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind})
 }
 
-// DropConstraint drops a constraint.
+// DropConstraint drops a constraint as a commit of its own: commits after
+// its timestamp are no longer checked against it.
 func (g *Graph) DropConstraint(item SchemaItem) (uint64, []Delta, error) {
 	return g.schemaChange(Delta{Op: OpDropConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind})
 }
 
-// schemaChange applies d and gives it a commit timestamp of its own.
+// schemaChange applies d as a new schema version with the next commit
+// timestamp.
 func (g *Graph) schemaChange(d Delta) (uint64, []Delta, error) {
-	if err := g.applySchema(d); err != nil {
+	s, err := g.changeSchema(g.schema.Load(), d)
+	if err != nil {
 		return 0, nil, err
 	}
 	g.lastTS++
 	ts := g.lastTS
+	g.publishSchema(s, ts)
 	if g.opts.ImmediateVisibility {
 		_ = g.MarkAcknowledged(ts)
 	}
@@ -174,21 +295,23 @@ func validItem(d Delta) error {
 	return nil
 }
 
-// applySchema performs a schema delta (owner only).
-func (g *Graph) applySchema(d Delta) error {
+// changeSchema returns a new, unpublished version: base with the schema
+// delta d performed, building a created index or constraint over the
+// existing data (owner only). base is left unchanged.
+func (g *Graph) changeSchema(base *schema, d Delta) (*schema, error) {
 	if err := validItem(d); err != nil {
-		return err
+		return nil, err
 	}
 	item := SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
-	exists := g.HasSchema(item)
+	exists := base.has(item)
 	create := d.Op == OpCreateIndex || d.Op == OpCreateConstraint
 	if create == exists {
 		if exists {
-			return fmt.Errorf("%w: %v already exists", ErrSchema, item)
+			return nil, fmt.Errorf("%w: %v already exists", ErrSchema, item)
 		}
-		return fmt.Errorf("%w: %v does not exist", ErrSchema, item)
+		return nil, fmt.Errorf("%w: %v does not exist", ErrSchema, item)
 	}
-	s := g.schema.Load().clone()
+	s := base.clone()
 	name := g.names.intern(d.Name)
 	var key uint32
 	if d.Key != "" {
@@ -197,7 +320,7 @@ func (g *Graph) applySchema(d Delta) error {
 	pk := [2]uint32{name, key}
 	if create {
 		if err := g.build(s, item, name, key); err != nil {
-			return err
+			return nil, err
 		}
 		s.items = append(s.items, item)
 	} else {
@@ -216,8 +339,7 @@ func (g *Graph) applySchema(d Delta) error {
 		s.items = slices.DeleteFunc(s.items, func(i SchemaItem) bool { return i == item })
 	}
 	s.seal()
-	g.schema.Store(s)
-	return nil
+	return s, nil
 }
 
 // build creates the structure for a new item in s, over existing data.
@@ -339,7 +461,7 @@ func (pi *propIndex) matches(v *vver, key value.Value) bool {
 
 // indexLabel maintains indexes after vertex id (version v) gained label lid.
 func (t *Txn) indexLabel(id int64, v *vver, lid uint32) {
-	s := t.g.schema.Load()
+	s := t.wschema()
 	if l := s.labelIdx[lid]; l != nil && l.insert(nil, id) {
 		t.idx = append(t.idx, idxEntry{list: l, label: lid, id: id})
 	}
@@ -354,7 +476,7 @@ func (t *Txn) indexLabel(id int64, v *vver, lid uint32) {
 
 // indexProp maintains indexes after vertex id (version v) set key to val.
 func (t *Txn) indexProp(id int64, v *vver, key uint32, val value.Value) {
-	for _, pi := range t.g.schema.Load().maint {
+	for _, pi := range t.wschema().maint {
 		if pi.key == key && v.labels.has(pi.label) {
 			t.insertProp(pi, val, id)
 		}
@@ -369,7 +491,7 @@ func (t *Txn) insertProp(pi *propIndex, val value.Value, id int64) {
 
 // indexEdge maintains the edge-type index for a new edge.
 func (t *Txn) indexEdge(id int64, typ uint32) {
-	if l := t.g.schema.Load().typeIdx[typ]; l != nil && l.insert(nil, id) {
+	if l := t.wschema().typeIdx[typ]; l != nil && l.insert(nil, id) {
 		t.idx = append(t.idx, idxEntry{list: l, edge: true, id: id})
 	}
 }
@@ -403,7 +525,8 @@ func (g *Graph) entryLive(e idxEntry) bool {
 	return false
 }
 
-// checkConstraints checks the transaction's vertices at commit.
+// checkConstraints checks the transaction's vertices at commit against the
+// newest schema: the commit's timestamp will follow every published change.
 func (t *Txn) checkConstraints() error {
 	s := t.g.schema.Load()
 	if len(s.exist) == 0 && len(s.unique) == 0 {

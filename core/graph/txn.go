@@ -61,15 +61,20 @@ type Txn struct {
 	newE   []int64 // edges this transaction created
 	idx    []idxEntry
 	deltas []Delta
-	ts     uint64 // commit timestamp once prepared
-	failed error  // a conflict doomed the transaction: it can only abort
-	replay bool   // Apply: no conflict checks, IDs from deltas
+	ts     uint64  // commit timestamp once prepared
+	failed error   // a conflict doomed the transaction: it can only abort
+	replay bool    // Apply: no conflict checks, IDs from deltas
+	sc     *schema // the schema version at the snapshot
+	// pending is the schema version Apply's schema deltas build; Apply
+	// publishes it at the commit timestamp when every delta applied.
+	pending *schema
 }
 
 // Begin starts a transaction. Read-only transactions may begin on any
 // goroutine; write transactions only on the owner goroutine.
 func (g *Graph) Begin(opts TxOptions) *Txn {
 	t := &Txn{g: g, opts: opts, start: g.register()}
+	t.sc = g.schemaAt(t.start) // registered first, so GC keeps it
 	if !opts.ReadOnly {
 		g.nextTx++
 		t.mark = txBit | g.nextTx
@@ -186,7 +191,7 @@ func (t *Txn) Abort() {
 		delete(g.prepared, t.ts)
 		delete(g.pmarks, t.mark)
 	}
-	sc := g.schema.Load()
+	sc := t.wschema()
 	for _, id := range slices.Backward(t.ew) {
 		s := g.edges.get(id)
 		own := s.head.Load()

@@ -9,11 +9,14 @@ package instance
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/clock"
+	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/node"
@@ -38,6 +41,14 @@ type Config struct {
 	// Epoch is the epoch written with new commits when it is above the one
 	// recovered (a standalone instance keeps its own counter; default 1).
 	Epoch uint64
+	// QueryTimeout bounds every transaction whose client gave no timeout
+	// (0: none).
+	QueryTimeout time.Duration
+	// WriteStep is how many rows one step of a write works through before
+	// it yields to the loop (default 1024).
+	WriteStep int
+	// PlanCacheSize bounds the shared plan cache (default 1000 entries).
+	PlanCacheSize int
 }
 
 // Errors of the commit path.
@@ -65,16 +76,19 @@ type Instance struct {
 	ready   bool // recovered state is durable and visible
 	closed  bool // a clean shutdown finished
 
-	// schemaPending holds the timestamps of logged schema changes not yet
-	// acknowledged. The graph's snapshot walk emits the current schema, not
-	// the schema as of the snapshot's timestamp, so a snapshot waits until
-	// none is pending (snapWaiting) rather than capture one too early.
-	schemaPending []uint64
-	snapWaiting   []func()
-	job           *snapJob // the snapshot being written
-	snapTimer     clock.Timer
-	gcTimer       clock.Timer
-	lastSnapTS    uint64
+	job        *snapJob // the snapshot being written
+	snapTimer  clock.Timer
+	gcTimer    clock.Timer
+	lastSnapTS uint64
+
+	// The query entry point: one engine and plan cache per instance,
+	// every session holding a handle onto them, and the running
+	// transactions.
+	eng     *cypher.Engine
+	txs     registry
+	deferFn func(func()) // runs f on the loop soon (a write's next step)
+	// open is published for readers off the loop: ready and not stopped.
+	open atomic.Bool
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -89,6 +103,12 @@ func New(cfg Config) *Instance {
 	}
 	if cfg.SnapshotStep <= 0 {
 		cfg.SnapshotStep = 4096
+	}
+	if cfg.WriteStep <= 0 {
+		cfg.WriteStep = 1024
+	}
+	if cfg.PlanCacheSize <= 0 {
+		cfg.PlanCacheSize = 1000
 	}
 	return &Instance{cfg: cfg}
 }
@@ -112,6 +132,8 @@ func (in *Instance) Start(env node.Env) error {
 	if dopts.Clock == nil {
 		dopts.Clock = env.Clock
 	}
+	in.deferFn = dopts.Defer
+	in.eng = in.newEngine()
 	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
@@ -130,11 +152,31 @@ func (in *Instance) Start(env node.Env) error {
 			return
 		}
 		in.ready = true
+		in.open.Store(!in.stopped)
 		in.acknowledge(last)
 	})
 	in.armSnapshot()
 	in.armGC()
 	return nil
+}
+
+// newEngine builds the instance's one Cypher engine: its plan cache is
+// shared by every session's handle, its wall time is the node's clock.
+func (in *Instance) newEngine() *cypher.Engine {
+	opts := cypher.Options{Cache: newPlanCache(in.cfg.PlanCacheSize), Rand: in.newRand()}
+	if in.env.Clock != nil {
+		opts.Now = in.env.Clock.Now
+	}
+	return cypher.NewEngine(opts)
+}
+
+// newRand draws a rand() source for an engine handle from the node's
+// seeded Env.Rand (on the loop).
+func (in *Instance) newRand() *rand.Rand {
+	if in.env.Rand == nil {
+		return rand.New(rand.NewPCG(1, 2))
+	}
+	return rand.New(rand.NewPCG(in.env.Rand.Uint64(), in.env.Rand.Uint64()))
 }
 
 // loader replays recovery into the graph.
@@ -205,9 +247,6 @@ func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err er
 		done(ts, err)
 		return
 	}
-	if hasSchema(ds) {
-		in.schemaPending = append(in.schemaPending, ts)
-	}
 	in.st.Append(in.epoch, ts, ds, func(err error) {
 		if err != nil {
 			in.fail(err)
@@ -235,26 +274,6 @@ func (in *Instance) acknowledge(ts uint64) {
 	if err := in.g.MarkAcknowledged(ts); err != nil {
 		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
 	}
-	for len(in.schemaPending) > 0 && in.schemaPending[0] <= ts {
-		in.schemaPending = in.schemaPending[1:]
-	}
-	if len(in.schemaPending) == 0 && len(in.snapWaiting) > 0 {
-		ws := in.snapWaiting
-		in.snapWaiting = nil
-		for _, f := range ws {
-			f()
-		}
-	}
-}
-
-// hasSchema reports whether a change includes index or constraint deltas.
-func hasSchema(ds []graph.Delta) bool {
-	for _, d := range ds {
-		if d.Op >= graph.OpCreateIndex && d.Op <= graph.OpDropConstraint {
-			return true
-		}
-	}
-	return false
 }
 
 // fail refuses writes from now on; only a restart recovers.
@@ -262,11 +281,6 @@ func (in *Instance) fail(err error) {
 	if in.failed == nil {
 		in.failed = fmt.Errorf("%w: %v", ErrNotDurable, err)
 		in.log.Error("durability failed; refusing writes until restart", zap.Error(err))
-	}
-	ws := in.snapWaiting
-	in.snapWaiting = nil
-	for _, f := range ws {
-		f() // fails at once now
 	}
 }
 
@@ -313,6 +327,7 @@ func (in *Instance) Stop() {
 		return
 	}
 	in.stopped = true
+	in.open.Store(false)
 	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
 		if t != nil {
 			t.Stop()

@@ -1,8 +1,11 @@
 package instance
 
 import (
+	cmpkg "cmp"
+	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,14 +16,16 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// mstate is the simple model of a graph: maps of vertices and edges.
+// mstate is the simple model of a graph: maps of vertices and edges, and
+// the indexes and constraints (sorted as graph.Schema sorts them).
 type mstate struct {
-	V map[int64]value.Node
-	E map[int64]value.Relationship
+	V      map[int64]value.Node
+	E      map[int64]value.Relationship
+	Schema []graph.SchemaItem
 }
 
 func (m mstate) clone() mstate {
-	c := mstate{V: map[int64]value.Node{}, E: map[int64]value.Relationship{}}
+	c := mstate{V: map[int64]value.Node{}, E: map[int64]value.Relationship{}, Schema: slices.Clone(m.Schema)}
 	for id, n := range m.V {
 		n.Labels = slices.Clone(n.Labels)
 		n.Props = maps.Clone(n.Props)
@@ -37,7 +42,7 @@ func (m mstate) clone() mstate {
 func readState(t *rapid.T, g *graph.Graph) mstate {
 	tx := g.Begin(graph.TxOptions{ReadOnly: true})
 	defer tx.Abort()
-	s := mstate{V: map[int64]value.Node{}, E: map[int64]value.Relationship{}}
+	s := mstate{V: map[int64]value.Node{}, E: map[int64]value.Relationship{}, Schema: tx.Schema()}
 	for it := tx.Vertices(); it.Next(); {
 		n, err := tx.Vertex(it.ID())
 		if err != nil {
@@ -57,8 +62,8 @@ func readState(t *rapid.T, g *graph.Graph) mstate {
 }
 
 // crashMachine is the rapid state machine: random single-operation
-// transactions through the instance, fsync completions, snapshots, and
-// crashes with restart. The model keeps the state after every commit;
+// transactions and schema changes through the instance, fsync completions,
+// snapshots, and crashes with restart. The model keeps the state after every commit;
 // after a restart the graph must equal the model at the recovered
 // timestamp, which is at least the last completed commit.
 type crashMachine struct {
@@ -188,6 +193,55 @@ func (m *crashMachine) DetachDelete(t *rapid.T) {
 			if e.StartID == v || e.EndID == v {
 				delete(s.E, id)
 			}
+		}
+	})
+}
+
+// schemaItems are the indexes and constraint the machine toggles.
+var schemaItems = []graph.SchemaItem{
+	{Kind: graph.KindLabelIndex, Name: "A"},
+	{Kind: graph.KindLabelPropertyIndex, Name: "B", Key: "p"},
+	{Kind: graph.KindEdgeTypeIndex, Name: "R"},
+	{Kind: graph.KindUnique, Name: "A", Key: "p"},
+}
+
+// Schema creates or drops an index or constraint, a commit of its own that
+// the model records at its timestamp. A uniqueness constraint over
+// duplicates may fail, leaving nothing.
+func (m *crashMachine) Schema(t *rapid.T) {
+	item := rapid.SampledFrom(schemaItems).Draw(t, "item")
+	g := m.in.Graph()
+	has := slices.Contains(m.cur.Schema, item)
+	change := g.CreateIndex
+	switch constraint := item.Kind == graph.KindUnique; {
+	case constraint && has:
+		change = g.DropConstraint
+	case constraint:
+		change = g.CreateConstraint
+	case has:
+		change = g.DropIndex
+	}
+	last := g.LastCommitTS()
+	ts, ds, err := change(item)
+	var ce *graph.ConstraintError
+	if item.Kind == graph.KindUnique && !has && errors.As(err, &ce) && g.LastCommitTS() == last {
+		return
+	}
+	if err != nil {
+		t.Fatalf("%v: %v", item, err)
+	}
+	if has {
+		m.cur.Schema = slices.DeleteFunc(m.cur.Schema, func(i graph.SchemaItem) bool { return i == item })
+	} else {
+		m.cur.Schema = append(m.cur.Schema, item)
+		slices.SortFunc(m.cur.Schema, func(a, b graph.SchemaItem) int {
+			return cmpkg.Or(cmpkg.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), strings.Compare(a.Key, b.Key))
+		})
+	}
+	m.at[ts] = m.cur.clone()
+	m.in.Log(ts, ds, func(ts uint64, err error) {
+		if err == nil && ts > m.completed {
+			m.completed = ts
 		}
 	})
 }

@@ -25,9 +25,9 @@ type snapJob struct {
 }
 
 // snapshot starts a snapshot at the visible timestamp; periodic ones
-// (onlyIfChanged) skip when nothing changed since the last. A snapshot
-// waits while a schema change is unacknowledged: the schema is read once,
-// at the start, and must be the schema as of the snapshot's timestamp.
+// (onlyIfChanged) skip when nothing changed since the last. It holds the
+// schema as of that timestamp (the read transaction's), whatever schema
+// changes are still waiting for their fsync.
 func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 	switch {
 	case in.failed != nil:
@@ -38,9 +38,6 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 		return
 	case in.job != nil:
 		done(durability.ErrSnapshotInProgress)
-		return
-	case len(in.schemaPending) > 0:
-		in.snapWaiting = append(in.snapWaiting, func() { in.snapshot(onlyIfChanged, done) })
 		return
 	}
 	tx := in.g.Begin(graph.TxOptions{ReadOnly: true})
@@ -59,12 +56,8 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 	}
 	j := &snapJob{in: in, tx: tx, w: w, ts: ts, vit: tx.Vertices(), eit: tx.AllEdges(), dones: []func(error){done}}
 	in.job = j
-	for _, it := range in.g.Schema() {
-		op := graph.OpCreateIndex
-		if it.Kind == graph.KindExistence || it.Kind == graph.KindUnique {
-			op = graph.OpCreateConstraint
-		}
-		_ = w.Add(graph.Delta{Op: op, Name: it.Name, Key: it.Key, Kind: it.Kind}) // errors surface at Finish
+	for _, d := range tx.SchemaDeltas() {
+		_ = w.Add(d) // errors surface at Finish
 	}
 	j.step()
 }

@@ -84,9 +84,7 @@ func Open(cfg Config) (*DB, error) {
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
-		opts := engineOptions()
-		opts.Snapshot = d.snapshotNow
-		d.eng = cypher.NewEngine(opts)
+		d.eng = cypher.NewEngine(engineOptions())
 	})
 	if err != nil {
 		d.loop.Stop()

@@ -61,6 +61,9 @@ type Error struct {
 	Line   int
 	Column int
 	Msg    string
+	// Stack is the stack of an internal error (a recovered panic), for the
+	// host's log; it is never part of the message a client sees.
+	Stack string
 }
 
 // Error formats the error with its position when known.

@@ -1,0 +1,69 @@
+package instance
+
+import (
+	"errors"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// gtx is the engine's view of one graph transaction: the embedded
+// cypher.GraphTx does the adapting, and gtx keeps what the instance needs.
+// Schema changes act on the graph at once (core/graph commits them itself);
+// their timestamps and deltas are collected in schema for the instance to
+// log before it acknowledges the statement. Build it with newGtx.
+type gtx struct {
+	*cypher.GraphTx
+	g      *graph.Graph
+	t      *graph.Txn
+	schema []schemaChange
+	// conflict is the first write-write conflict a write met. The engine
+	// reports storage errors under its own code, so the instance reads the
+	// conflict from here to answer with a retryable code.
+	conflict error
+}
+
+// schemaChange is a schema change's timestamp and deltas, to be logged.
+type schemaChange struct {
+	ts     uint64
+	deltas []graph.Delta
+}
+
+var (
+	_ cypher.Tx       = (*gtx)(nil)
+	_ cypher.SchemaTx = (*gtx)(nil)
+	_ cypher.RangeTx  = (*gtx)(nil)
+	_ cypher.PropTx   = (*gtx)(nil)
+)
+
+// newGtx adapts t, a transaction of g.
+func newGtx(g *graph.Graph, t *graph.Txn) *gtx {
+	x := &gtx{g: g, t: t}
+	x.GraphTx = &cypher.GraphTx{G: g, T: t, SchemaLog: x.record, OnError: x.note}
+	return x
+}
+
+// note remembers a write's serialization failure.
+func (x *gtx) note(err error) {
+	if x.conflict == nil && errors.Is(err, graph.ErrSerialization) {
+		x.conflict = err
+	}
+}
+
+// record keeps a schema change for the WAL.
+func (x *gtx) record(ts uint64, ds []graph.Delta) error {
+	x.schema = append(x.schema, schemaChange{ts, ds})
+	return nil
+}
+
+// StorageInfo reports the graph's size and ID counters (SHOW STORAGE INFO).
+// It runs on the loop (LastCommitTS is the loop's).
+func (x *gtx) StorageInfo() [][2]value.Value {
+	v, e := x.g.NextIDs()
+	return [][2]value.Value{
+		{"vertex_count", int64(len(x.t.Vertices().Collect()))},
+		{"next_vertex_id", v}, {"next_edge_id", e},
+		{"last_commit_ts", int64(x.g.LastCommitTS())},
+	}
+}

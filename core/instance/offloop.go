@@ -1,0 +1,75 @@
+package instance
+
+import "github.com/quiverdb/quiver/core/value"
+
+// The real host (server/db) runs read-only work on its Bolt sessions'
+// goroutines, off the loop, against MVCC snapshots: DESIGN.md's one
+// exception to "one call at a time". The simulator never does. What is
+// safe off the loop, for one session at a time (the host never calls one
+// session from two goroutines at once, and hands a session between its
+// goroutine and the loop through a channel, which orders the accesses):
+//
+//   - Session.RunRead, and Pull, Close, Columns and Summary of the result
+//     it returns;
+//   - Session.Begin with meta.ReadOnly, and Session.Run with ok == true
+//     from RunRead inside that transaction, then Session.Commit and
+//     Session.Rollback of it (their callbacks run before they return);
+//
+// Everything those touch is safe for concurrent use: core/graph's
+// snapshot readers, the registry of running transactions (a mutex; the
+// loop's TERMINATE sets a flag the reader checks as rows stream), the
+// shared plan cache (a mutex), the session's own engine handle (its rand()
+// source is the session's), and the gates, which read state the instance
+// publishes atomically: whether it is ready and not stopped (open), and
+// the visible timestamp bookmarks are checked against. Later gates (role,
+// lease, a replica's read watermark) are published the same way.
+//
+// Everything else (writes, schema statements, admin statements, a
+// read-write transaction, Reset, Close) runs on the loop.
+
+// RunRead runs query off the loop if it can: a read-only statement (not a
+// schema or admin statement) as an auto-commit transaction, or any
+// read-only statement inside an open read-only transaction. ok is false
+// when the query needs the loop: the host then calls Run there (the plan
+// is cached by then). With ok true, res and err are what Run would report.
+func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Result, ok bool, err error) {
+	if err := s.usable(); err != nil {
+		return nil, true, err
+	}
+	t := s.tx
+	if t != nil && !t.readOnly {
+		return nil, false, nil
+	}
+	if r := s.cur; r != nil && !r.finished {
+		if r.write || r.res == nil {
+			return nil, false, nil
+		}
+		r.Close() // an unfinished read the client moved past
+	}
+	p, err := s.eng.Prepare(query)
+	if err != nil {
+		return nil, true, s.in.classify(err, nil, query)
+	}
+	if p.Admin() != nil || p.IsSchema() {
+		return nil, false, nil
+	}
+	if t != nil {
+		if err := t.usable(); err != nil {
+			return nil, true, err
+		}
+		s.in.txs.setQuery(t.entry, query)
+		if p.IsWrite() {
+			return nil, true, t.fail(errAccessMode)
+		}
+		res, err := s.startRead(query, p, params, TxMeta{}, t)
+		return res, true, err
+	}
+	if p.IsWrite() {
+		return nil, false, nil
+	}
+	if err := s.in.checkMeta(meta); err != nil {
+		return nil, true, err
+	}
+	res, err = s.startRead(query, p, params, meta, nil)
+	return res, true, err
+}

@@ -1,0 +1,383 @@
+package instance
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// SessionInfo describes who a session serves.
+type SessionInfo struct {
+	User   string
+	Client string // connection id or address
+}
+
+// TxMeta is what an auto-commit Run or a Begin carries besides the query.
+type TxMeta struct {
+	Bookmarks []string
+	ReadOnly  bool
+	Timeout   time.Duration // 0: Config.QueryTimeout
+	DB        string        // "", "memgraph" or "neo4j"
+	Metadata  value.Map
+}
+
+// Session runs the queries of one client connection: auto-commit queries,
+// or one explicit transaction at a time.
+//
+// Every method is called on the node's loop (in the simulator: always) and
+// reports through its callback, possibly later (a commit waits for fsync).
+// The real host may also call, from the connection's own goroutine and
+// never two at once for one session: RunRead and the Pull and Close of the
+// results it returns, and Begin, Commit and Rollback of a read-only
+// transaction (meta.ReadOnly); those call their callback before they
+// return. See offloop.go.
+type Session struct {
+	in     *Instance
+	info   SessionInfo
+	eng    *cypher.Engine // a handle onto the instance's engine and plan cache
+	tx     *txn           // the open explicit transaction
+	cur    *Result        // the newest result, until it finished
+	closed bool
+}
+
+// txn is one running transaction, auto-commit or explicit.
+type txn struct {
+	s        *Session
+	entry    *txEntry
+	g        *graph.Txn
+	x        *gtx
+	readOnly bool
+	explicit bool
+	deadline time.Duration // on the monotonic clock; 0: none
+	failed   *Error        // a failed statement dooms an explicit transaction
+	ended    bool
+}
+
+// OpenSession starts a session for a client.
+func (in *Instance) OpenSession(info SessionInfo) *Session {
+	s := &Session{in: in, info: info}
+	if in.eng != nil {
+		s.eng = in.eng.WithRand(in.newRand())
+	}
+	return s
+}
+
+// Run runs query: inside the open explicit transaction, or else as an
+// auto-commit transaction described by meta. done receives the result,
+// whose rows Pull fetches; an auto-commit write commits as its rows are
+// first pulled, and its outcome is final when Pull reports more == false.
+func (s *Session) Run(query string, params value.Map, meta TxMeta, done func(res *Result, err error)) {
+	if err := s.usable(); err != nil {
+		done(nil, err)
+		return
+	}
+	if s.tx != nil {
+		s.runInTx(query, params, done)
+		return
+	}
+	s.settle(func() {
+		if err := s.in.checkMeta(meta); err != nil {
+			done(nil, err)
+			return
+		}
+		p, err := s.eng.Prepare(query)
+		if err != nil {
+			done(nil, s.in.classify(err, nil, query))
+			return
+		}
+		if a := p.Admin(); a != nil {
+			s.in.runAdmin(s, a, params, done)
+			return
+		}
+		if !p.IsWrite() {
+			done(s.startRead(query, p, params, meta, nil))
+			return
+		}
+		if meta.ReadOnly {
+			done(nil, errAccessMode)
+			return
+		}
+		if err := s.in.writable(); err != nil {
+			done(nil, s.in.refusal(err))
+			return
+		}
+		t := s.in.beginTx(s, query, meta, false, false)
+		r, err := s.execute(t, query, p, params)
+		if err != nil || !p.IsSchemaChange() {
+			done(r, err)
+			return
+		}
+		// The engine changed the schema already (core/graph commits schema
+		// changes itself): make it durable now, whatever the client pulls.
+		r.Pull(0, func(_ [][]value.Value, _ bool, err error) {
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			done(r, nil)
+		})
+	})
+}
+
+// runInTx runs query in the open explicit transaction.
+func (s *Session) runInTx(query string, params value.Map, done func(*Result, error)) {
+	t := s.tx
+	s.settle(func() {
+		if err := t.usable(); err != nil {
+			done(nil, err)
+			return
+		}
+		s.in.txs.setQuery(t.entry, query)
+		p, err := s.eng.Prepare(query)
+		if err != nil {
+			done(nil, t.fail(s.in.classify(err, nil, query)))
+			return
+		}
+		switch {
+		case p.Admin() != nil:
+			if _, snap := p.Admin().(cypher.CreateSnapshot); snap {
+				done(nil, newErr(CodeForbiddenInTx, "CREATE SNAPSHOT is not allowed in an explicit transaction"))
+				return
+			}
+			s.in.runAdmin(s, p.Admin(), params, done)
+			return
+		case p.IsSchemaChange():
+			done(nil, t.fail(errSchemaInTx))
+			return
+		case t.readOnly && p.IsWrite():
+			done(nil, t.fail(errAccessMode))
+			return
+		case t.readOnly:
+			done(s.startRead(query, p, params, TxMeta{}, t))
+			return
+		}
+		res, err := s.execute(t, query, p, params)
+		if err != nil {
+			err = t.fail(err.(*Error))
+		}
+		done(res, err)
+	})
+}
+
+// Begin opens an explicit transaction.
+func (s *Session) Begin(meta TxMeta, done func(err error)) {
+	if err := s.usable(); err != nil {
+		done(err)
+		return
+	}
+	if s.tx != nil {
+		done(newErr(CodeTxState, "a transaction is already open in this session"))
+		return
+	}
+	s.settle(func() {
+		if err := s.in.checkMeta(meta); err != nil {
+			done(err)
+			return
+		}
+		if !meta.ReadOnly {
+			if err := s.in.writable(); err != nil {
+				done(s.in.refusal(err))
+				return
+			}
+		}
+		s.tx = s.in.beginTx(s, "", meta, meta.ReadOnly, true)
+		done(nil)
+	})
+}
+
+// Commit commits the open explicit transaction; done receives the bookmark
+// of its commit once it is durable and visible.
+func (s *Session) Commit(done func(bookmark string, err error)) {
+	t := s.tx
+	if t == nil {
+		done("", newErr(CodeTxState, "there is no open transaction to commit"))
+		return
+	}
+	s.settle(func() {
+		s.tx = nil
+		if err := t.usable(); err != nil {
+			t.end()
+			done("", err)
+			return
+		}
+		if t.readOnly {
+			t.end()
+			done(bookmark(s.in.g.VisibleTS()), nil)
+			return
+		}
+		s.in.commit(t, func(ts uint64, err *Error) {
+			if err != nil {
+				done("", err)
+				return
+			}
+			done(bookmark(ts), nil)
+		})
+	})
+}
+
+// Rollback aborts the open explicit transaction.
+func (s *Session) Rollback(done func(err error)) {
+	t := s.tx
+	if t == nil {
+		done(nil)
+		return
+	}
+	s.tx = nil
+	if s.cur != nil && s.cur.t == t {
+		s.cur.abandon(errReset)
+	}
+	t.end()
+	done(nil)
+}
+
+// Reset aborts whatever is open (the explicit transaction, a result being
+// pulled); a write whose commit is already on its way to the disk still
+// completes. The session stays usable.
+func (s *Session) Reset() {
+	if s.cur != nil {
+		s.cur.abandon(errReset)
+		s.cur = nil
+	}
+	if s.tx != nil {
+		s.tx.end()
+		s.tx = nil
+	}
+}
+
+// Close resets the session and refuses further calls.
+func (s *Session) Close() {
+	s.Reset()
+	s.closed = true
+}
+
+// usable refuses calls on a closed session or an instance that cannot
+// serve queries.
+func (s *Session) usable() error {
+	switch {
+	case s.closed:
+		return errClosed
+	case s.eng == nil || !s.in.open.Load():
+		return errUnavailable("the instance is not ready (starting, recovering or stopped)")
+	}
+	return nil
+}
+
+// settle finishes the session's unfinished result before then runs: a new
+// statement or a commit first completes (a write) or drops (a read) what
+// the client did not pull.
+func (s *Session) settle(then func()) {
+	r := s.cur
+	if r == nil || r.finished {
+		s.cur = nil
+		then()
+		return
+	}
+	r.Pull(-1, func(_ [][]value.Value, _ bool, _ error) {
+		if s.cur == r {
+			s.cur = nil
+		}
+		then()
+	})
+}
+
+// beginTx starts a graph transaction for s and registers it.
+func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, explicit bool) *txn {
+	t := &txn{s: s, readOnly: readOnly, explicit: explicit}
+	t.entry = in.txs.add(s.info.User, query, meta.Metadata)
+	t.g = in.g.Begin(graph.TxOptions{ReadOnly: readOnly})
+	t.x = newGtx(in.g, t.g)
+	timeout := meta.Timeout
+	if timeout <= 0 {
+		timeout = in.cfg.QueryTimeout
+	}
+	if timeout > 0 {
+		t.deadline = in.env.Clock.Monotonic() + timeout
+	}
+	return t
+}
+
+// check reports a termination or an expired timeout.
+func (t *txn) check() *Error {
+	if t.entry.killed.Load() {
+		return errTerminated
+	}
+	if t.deadline > 0 && t.s.in.env.Clock.Monotonic() > t.deadline {
+		return errTimedOut
+	}
+	return nil
+}
+
+// usable reports why the transaction can take no more statements.
+func (t *txn) usable() *Error {
+	if t.ended {
+		return errReset
+	}
+	if err := t.check(); err != nil {
+		return err
+	}
+	return t.failed
+}
+
+// fail dooms an explicit transaction with err (auto-commit ones end with
+// their statement anyway) and returns err.
+func (t *txn) fail(err *Error) *Error {
+	if t.explicit && t.failed == nil {
+		t.failed = err
+	}
+	return err
+}
+
+// end aborts the graph transaction (if it is still open) and unregisters.
+func (t *txn) end() {
+	if t.ended {
+		return
+	}
+	t.ended = true
+	t.g.Abort()
+	t.s.in.txs.remove(t.entry)
+}
+
+// checkMeta validates the database name and the bookmarks: a bookmark
+// newer than what this instance shows fails with BookmarkTimeout (waiting
+// for it comes with replication).
+func (in *Instance) checkMeta(m TxMeta) error {
+	if m.DB != "" && m.DB != "memgraph" && m.DB != "neo4j" {
+		return newErr(CodeDatabaseNotFound, fmt.Sprintf("database %q does not exist", m.DB))
+	}
+	for _, b := range m.Bookmarks {
+		ts, ok := parseBookmark(b)
+		if !ok {
+			return newErr(CodeInvalidBookmark, fmt.Sprintf("%q is not a Quiver bookmark", b))
+		}
+		if ts > in.g.VisibleTS() {
+			return newErr(CodeBookmarkTimeout, fmt.Sprintf("the bookmarked transaction %d is not visible here yet", ts))
+		}
+	}
+	return nil
+}
+
+// bookmark is the bookmark of commit timestamp ts.
+func bookmark(ts uint64) string { return "quiver:" + strconv.FormatUint(ts, 10) }
+
+// parseBookmark reads a bookmark's timestamp.
+func parseBookmark(b string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(b, "quiver:")
+	if !ok {
+		return 0, false
+	}
+	ts, err := strconv.ParseUint(rest, 10, 64)
+	return ts, err == nil
+}
+
+// refusal is the error for a write the instance will not start.
+func (in *Instance) refusal(err error) *Error {
+	if err == ErrStopped {
+		return errUnavailable("the instance is shutting down")
+	}
+	return errUnavailable("the instance refuses writes until it is restarted: " + err.Error())
+}
