@@ -80,7 +80,7 @@ func TestSimReplaysInFreshProcess(t *testing.T) {
 		}
 		return
 	}
-	for _, name := range []string{"ping", "instance"} {
+	for _, name := range []string{"ping", "instance", "register"} {
 		real, err := scenarios.Lookup(name)
 		if err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/quiverdb/quiver/sim"
 	"github.com/quiverdb/quiver/sim/instancesim"
+	"github.com/quiverdb/quiver/sim/regsim"
 )
 
 // Default is the scenario `quiver sim` runs without --scenario.
@@ -19,6 +20,7 @@ func All() []sim.Scenario {
 	return []sim.Scenario{
 		sim.PingScenario,
 		instancesim.Scenario,
+		regsim.Scenario,
 	}
 }
 
