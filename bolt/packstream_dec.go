@@ -492,7 +492,7 @@ func buildDateTime(tag byte, f *fieldReader) value.Value {
 	if f.err != nil {
 		return nil
 	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := value.LoadZone(zone)
 	if err != nil || zone == "" || zone == "Local" {
 		f.fail(2, "a known time zone id")
 		return nil

@@ -44,7 +44,7 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	fs.StringVar(&c.BoltAddress, "bolt-address", "0.0.0.0", "address to listen on for Bolt")
 	fs.IntVar(&c.BoltPort, "bolt-port", 7687, "Bolt port")
 	fs.StringVar(&c.DataDirectory, "data-directory", "quiver-data", "directory for the WAL and snapshots")
-	fs.BoolVar(&c.WALEnabled, "storage-wal-enabled", true, "fsync the WAL (group commit); false still writes it but never fsyncs, so a machine crash can lose commits")
+	fs.BoolVar(&c.WALEnabled, "storage-wal-enabled", true, "write a WAL of every commit (group commit: a commit is acknowledged once its fsync completes); false writes no WAL at all, so data persists only in snapshots (--storage-snapshot-interval-sec, CREATE SNAPSHOT, and the one at clean shutdown) and a crash loses every commit since the last snapshot")
 	fs.IntVar(&c.WALSyncEvery, "storage-wal-file-flush-every-n-tx", 0,
 		"fsync every N commits instead of group commit (0 = group commit; N > 0 can lose reported commits on a machine crash)")
 	snap := fs.Int("storage-snapshot-interval-sec", 0, "seconds between snapshots (0 = none)")

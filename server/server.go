@@ -82,7 +82,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	}
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
-		User: cfg.AuthUser, Password: cfg.AuthPassword, Log: log})
+		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log})
 	if err != nil {
 		ln.Close()
 		return nil, err

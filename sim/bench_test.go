@@ -15,7 +15,7 @@ import (
 type echo struct{ env node.Env }
 
 func (e *echo) Start(env node.Env) error { e.env = env; return nil }
-func (e *echo) Stop()                    {}
+func (e *echo) Stop(done func(error))    { done(nil) }
 func (e *echo) Receive(from string, msg net.Message) {
 	e.env.Net.Send(from, net.Message{Type: msg.Type})
 }
@@ -53,7 +53,7 @@ func (t *ticker) Start(env node.Env) error {
 	t.tick()
 	return nil
 }
-func (t *ticker) Stop()                       {}
+func (t *ticker) Stop(done func(error))       { done(nil) }
 func (t *ticker) Receive(string, net.Message) {}
 func (t *ticker) tick()                       { t.env.Clock.AfterFunc(time.Millisecond, t.fn) }
 
@@ -90,7 +90,7 @@ func (h *heartbeater) Start(env node.Env) error {
 	env.Clock.AfterFunc(time.Duration(env.Rand.Int64N(int64(h.interval))), h.fn)
 	return nil
 }
-func (h *heartbeater) Stop() {}
+func (h *heartbeater) Stop(done func(error)) { done(nil) }
 func (h *heartbeater) Receive(from string, msg net.Message) {
 	h.recv++
 }

@@ -27,13 +27,14 @@ const (
 	FaultWallStep                       // host's wall clock stepped
 	FaultDrift                          // host's drift rate changed
 	FaultDisk                           // disk fault (failed write or sync, slow sync, full, bit flip)
+	FaultStop                           // host stopped cleanly: the node's shutdown ran to its end
 	numFaultKinds
 )
 
 var faultNames = [numFaultKinds]string{
 	"drop", "duplicate", "delay", "reorder", "partition-drop", "partition", "clog",
 	"clog-held", "crash", "torn-crash", "restart", "restart-empty", "pause", "wall-step",
-	"drift", "disk",
+	"drift", "disk", "stop",
 }
 
 // String is the fault kind's short name.

@@ -26,7 +26,7 @@ type received struct {
 }
 
 func (r *recorder) Start(env node.Env) error { r.env = env; return nil }
-func (r *recorder) Stop()                    {}
+func (r *recorder) Stop(done func(error))    { done(nil) }
 
 func (r *recorder) Receive(from string, msg net.Message) {
 	r.got = append(r.got, received{from: from, seq: binary.LittleEndian.Uint64(msg.Body), at: r.w.Now()})

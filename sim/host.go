@@ -44,6 +44,8 @@ type Host struct {
 	node         node.Node
 	inc          uint32 // incarnation: bumps whenever the running node goes away
 	paused       bool
+	stopping     bool // a clean shutdown runs: the node goes away when it reports done
+	ready        bool // the running node reported itself ready (env.Ready(nil))
 	parkedEvents []*event
 	clock        *Clock
 	disk         Disk
@@ -102,6 +104,8 @@ const (
 	lifeStop
 	lifePause
 	lifeResume
+	lifeStopped
+	lifeReady
 )
 
 // Addr is the host's network address.
@@ -118,6 +122,14 @@ func (h *Host) Node() node.Node { return h.node }
 
 // Up reports whether a node is running (possibly paused).
 func (h *Host) Up() bool { return h.node != nil }
+
+// Ready reports whether the running node has reported itself ready through
+// its env.Ready (for a data instance: its recovered state is durable and
+// visible). Scenarios wait for it with World.RunUntilTrue.
+func (h *Host) Ready() bool { return h.ready }
+
+// Stopping reports whether a clean shutdown runs and has not finished.
+func (h *Host) Stopping() bool { return h.stopping }
 
 // Paused reports whether the host is paused.
 func (h *Host) Paused() bool { return h.paused }
@@ -137,11 +149,22 @@ func (h *Host) Start() error {
 	w := h.w
 	n := h.factory()
 	h.node = n
+	inc := h.inc
 	env := node.Env{
 		Clock: h.clock,
 		Net:   &h.ep,
 		Rand:  w.childRand(),
 		Log:   h.log,
+		Ready: func(err error) {
+			if h.inc != inc || h.node != n {
+				return
+			}
+			w.trace(trLife, lifeReady, uint64(h.idx), boolWord(err != nil))
+			h.ready = err == nil
+			if err != nil {
+				h.log.Warn("node will not become ready", zap.Error(err))
+			}
+		},
 	}
 	if h.disk != nil {
 		env.FS = h.disk
@@ -160,6 +183,8 @@ func (h *Host) goAway() {
 	h.node = nil
 	h.inc++
 	h.paused = false
+	h.stopping = false
+	h.ready = false
 	for _, e := range h.parkedEvents {
 		e.parked = false
 		h.w.release(e)
@@ -188,14 +213,38 @@ func (h *Host) Crash(torn bool) {
 	}
 }
 
-// Stop shuts the node down cleanly (Node.Stop), keeping its disk as written.
-func (h *Host) Stop() {
-	if h.node == nil {
-		return
+// Stop shuts the node down cleanly, a fault of its own kind (FaultStop),
+// unlike a crash: Node.Stop runs, and the host keeps running the node's
+// timers, deliveries and sync completions, with the rest of the world, until
+// the node reports that its shutdown finished writing. Only then does the
+// node go away, its disk as written (nothing unsynced is lost), and then,
+// when set, runs with the shutdown's result. A crash before that ends the
+// shutdown as a crash, and then never runs. Stop reports whether the
+// shutdown began: it does nothing to a host that is down, paused (a frozen
+// process cannot shut down) or already stopping.
+func (h *Host) Stop(then func(err error)) bool {
+	if h.node == nil || h.paused || h.stopping {
+		return false
 	}
-	h.w.trace(trLife, lifeStop, uint64(h.idx), 0)
-	h.node.Stop()
-	h.goAway()
+	w := h.w
+	w.faults[FaultStop]++
+	w.trace(trLife, lifeStop, uint64(h.idx), uint64(h.inc))
+	h.stopping = true
+	n, inc := h.node, h.inc
+	n.Stop(func(err error) {
+		if h.inc != inc || h.node != n {
+			return // crashed meanwhile
+		}
+		w.trace(trLife, lifeStopped, uint64(h.idx), boolWord(err != nil))
+		if err != nil {
+			h.log.Warn("clean shutdown failed to write", zap.Error(err))
+		}
+		h.goAway()
+		if then != nil {
+			then(err)
+		}
+	})
+	return true
 }
 
 // Restart crashes the node if it runs, then starts a new one from the disk.

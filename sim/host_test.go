@@ -7,6 +7,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/disk"
+	"github.com/quiverdb/quiver/net"
 )
 
 func TestDriftWithinBound(t *testing.T) {
@@ -223,5 +227,123 @@ func TestDriftChangeRetimesTimers(t *testing.T) {
 			at[1] < 10*time.Second || at[1] > 10*time.Second+time.Microsecond {
 			t.Fatalf("rate %v: timers of 3s and 10s fired at monotonic %v", rate, at)
 		}
+	}
+}
+
+// syncer is a test node that creates a file and appends a record at start,
+// and whose clean shutdown syncs both before reporting done.
+type syncer struct {
+	env node.Env
+	f   disk.File
+}
+
+func (s *syncer) Start(env node.Env) error {
+	s.env = env
+	f, err := env.FS.Create("data")
+	if err != nil {
+		return err
+	}
+	s.f = f
+	if err := f.Append([]byte("record")); err != nil {
+		return err
+	}
+	env.FS.SyncDir(".", env.ReportReady) // ready once its file exists for good
+	return nil
+}
+
+func (s *syncer) Receive(string, net.Message) {}
+
+func (s *syncer) Stop(done func(error)) {
+	s.f.Sync(func(err error) {
+		if err != nil {
+			done(err)
+			return
+		}
+		s.env.FS.SyncDir(".", done)
+	})
+}
+
+// TestCleanStopIsNotACrash: a clean stop keeps the node running until its
+// shutdown reports done (its sync completion is delivered, not dropped),
+// so what it wrote survives a later power loss; a crash loses it.
+func TestCleanStopIsNotACrash(t *testing.T) {
+	for _, clean := range []bool{true, false} {
+		w := NewWorld(Options{Seed: 21, Disk: SimDisk})
+		h := w.AddHost("h:1", func() node.Node { return &syncer{} })
+		if err := h.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if h.Ready() || !w.RunUntilTrue(time.Second, h.Ready) {
+			t.Fatal("readiness: want it reported by the node's callback, after its directory sync")
+		}
+		var stopped []error
+		if clean {
+			h.Stop(func(err error) { stopped = append(stopped, err) })
+			if !h.Up() || !h.Stopping() {
+				t.Fatal("the host went down before its shutdown finished")
+			}
+		} else {
+			h.Crash(false)
+		}
+		w.RunFor(time.Second)
+		if h.Up() || h.Ready() {
+			t.Fatalf("clean=%v: host still up or ready", clean)
+		}
+		h.Disk().Crash(false) // power loss: only synced data remains
+		data, _ := h.Disk().ReadFile("data")
+		f := w.Faults()
+		switch {
+		case clean && (string(data) != "record" || len(stopped) != 1 || stopped[0] != nil):
+			t.Fatalf("clean stop: data %q, done calls %v", data, stopped)
+		case clean && (f[FaultStop] != 1 || f[FaultCrash] != 0):
+			t.Fatalf("clean stop counted as %v", f)
+		case !clean && (string(data) != "" || f[FaultStop] != 0 || f[FaultCrash] != 1):
+			t.Fatalf("crash: data %q, faults %v", data, f)
+		}
+	}
+}
+
+// TestCrashDuringStop: a crash before the shutdown finished ends it as a
+// crash; the stop's continuation never runs.
+func TestCrashDuringStop(t *testing.T) {
+	w := NewWorld(Options{Seed: 22, Disk: SimDisk})
+	h := w.AddHost("h:1", func() node.Node { return &syncer{} })
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	h.Stop(func(error) { ran = true })
+	h.Crash(false)
+	w.RunFor(time.Second)
+	if ran || h.Up() || h.Stopping() {
+		t.Fatalf("continuation ran %v, up %v, stopping %v", ran, h.Up(), h.Stopping())
+	}
+	if data, _ := h.Disk().ReadFile("data"); len(data) != 0 {
+		t.Fatalf("unsynced data survived the crash: %q", data)
+	}
+}
+
+// TestStopRefusedWhenPausedOrDown: a frozen process cannot shut down, and
+// a host that is down has nothing to stop; a second Stop is refused too.
+func TestStopRefusedWhenPausedOrDown(t *testing.T) {
+	w := NewWorld(Options{Seed: 23, Disk: SimDisk})
+	h := w.AddHost("h:1", func() node.Node { return &syncer{} })
+	if h.Stop(nil) {
+		t.Fatal("stopped a host that is down")
+	}
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.Pause()
+	if h.Stop(nil) || h.Stopping() {
+		t.Fatal("stopped a paused host")
+	}
+	h.Resume()
+	if !h.Stop(nil) || h.Stop(nil) {
+		t.Fatal("want the first Stop to begin and the second to be refused")
+	}
+	w.RunFor(time.Second)
+	if h.Up() || w.Faults()[FaultStop] != 1 {
+		t.Fatalf("up %v, faults %v", h.Up(), w.Faults())
 	}
 }

@@ -16,7 +16,7 @@ type Profile struct {
 	Link         LinkConfig    // default link: latency, drop, duplicate, reorder
 	Partition    bool          // symmetric and one-way partitions, isolation, splits
 	Clog         bool          // clogged links
-	Crash        bool          // crashes (torn or not) followed by restarts
+	Crash        bool          // crashes (torn or not) and clean stops, followed by restarts
 	Pause        bool          // pauses followed by resumes
 	WallStep     bool          // wall-clock steps of up to a minute either way
 	Drift        bool          // drift rate changes within the world's bound
@@ -55,8 +55,8 @@ type Nemesis struct {
 	hosts []*Host
 	p     Profile
 	until time.Duration
-	// MaxDown bounds how many of the hosts may be crashed or paused at once
-	// (default: all but one).
+	// MaxDown bounds how many of the hosts may be crashed, stopped or paused
+	// at once (default: all but one).
 	MaxDown int
 	// MayWipe reports whether h may be restarted with an empty disk (default:
 	// every host). A coordinator scenario allows it for a minority only.
@@ -118,11 +118,11 @@ func (m *Nemesis) outage() time.Duration {
 
 func (m *Nemesis) pick() *Host { return m.hosts[m.w.Rand().IntN(len(m.hosts))] }
 
-// down counts hosts that are crashed or paused.
+// down counts hosts that are crashed, paused or stopping.
 func (m *Nemesis) down() int {
 	n := 0
 	for _, h := range m.hosts {
-		if !h.Up() || h.Paused() {
+		if !h.Up() || h.Paused() || h.Stopping() {
 			n++
 		}
 	}
@@ -208,20 +208,28 @@ func (m *Nemesis) partition() {
 	}
 }
 
-// crash crashes a running host (torn half the time) and restarts it later.
+// crash crashes a running host (torn a third of the time) or stops it
+// cleanly (a third of the time), and restarts it later.
 func (m *Nemesis) crash() {
 	w, r := m.w, m.w.Rand()
 	h := m.pick()
-	if !h.Up() || h.Paused() || m.down() >= m.MaxDown {
+	if !h.Up() || h.Paused() || h.Stopping() || m.down() >= m.MaxDown {
 		return
 	}
-	h.Crash(r.IntN(2) == 0)
-	w.After(m.outage(), func() {
+	outage := m.outage()
+	restart := func() {
 		if !h.Up() {
 			w.faults[FaultRestart]++
 			_ = h.Start()
 		}
-	})
+	}
+	switch r.IntN(3) {
+	case 0:
+		h.Stop(func(error) { w.After(outage, restart) })
+	default:
+		h.Crash(r.IntN(2) == 0)
+		w.After(outage, restart)
+	}
 }
 
 func (m *Nemesis) restartEmpty() {

@@ -88,3 +88,45 @@ func BenchmarkAppendGroupCommit8(b *testing.B) { benchAppend(b, Options{}, 8) }
 
 // BenchmarkAppendNoFsync8: WAL only, written but never fsynced, 8 writers.
 func BenchmarkAppendNoFsync8(b *testing.B) { benchAppend(b, Options{SyncEvery: -1}, 8) }
+
+// BenchmarkCursor reads the last 10,000 records of a 50,000-record WAL on
+// the real file system with a Cursor, step by step on the loop, and
+// reports records and bytes of log per second.
+func BenchmarkCursor(b *testing.B) {
+	st, l := realStore(b, Options{SegmentSize: 1 << 20, SyncEvery: -1})
+	const total, tail = 50_000, 10_000
+	l.Do(func() {
+		for i := int64(1); i <= total; i++ {
+			st.Append(1, uint64(i), vertexTx(i), func(error) {})
+		}
+		st.Flush(func(error) {})
+	})
+	var size int64 // of the records read
+	for i := int64(total - tail + 1); i <= total; i++ {
+		size += int64(len(AppendRecord(nil, &Record{Epoch: 1, TS: uint64(i), PrevTS: uint64(i - 1), Deltas: vertexTx(i)})))
+	}
+	b.ResetTimer()
+	for range b.N {
+		l.Do(func() {
+			c := st.NewCursor(total-tail, 0)
+			defer c.Close()
+			n := 0
+			for {
+				recs, more, err := c.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += len(recs)
+				if !more {
+					break
+				}
+			}
+			if n != tail {
+				b.Fatalf("read %d records, want %d", n, tail)
+			}
+		})
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(tail*b.N)/sec, "records/s")
+	b.ReportMetric(float64(size)*float64(b.N)/sec/(1<<20), "MiB/s")
+}

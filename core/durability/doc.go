@@ -27,7 +27,17 @@
 // other: a snapshot at T holds the schema as of T (the instance writes the
 // schema of the read transaction the snapshot walks, whatever later changes
 // still wait for their fsync), and the schema records after T replay at
-// their own timestamps.
+// their own timestamps. Frames, segment headers and the rules that tell a
+// torn tail from corruption live in package framing, which does not look
+// inside record bodies, so other logs (the coordinators' Raft log) can use
+// them too.
+//
+// # Reading the log back
+//
+// A Cursor (Store.NewCursor) reads the records after a timestamp for
+// replication, one bounded ReadAt per step, resuming across steps and
+// segment rotations, and reports ErrLogGone when retention removed what it
+// needs.
 //
 // # Recovery
 //
@@ -49,6 +59,8 @@
 // share the next one. With Options.Defer the first write of a loop turn waits
 // until the commits already queued on the loop have arrived. A new segment's
 // directory entry is synced before any record goes into it. Options.SyncEvery
-// trades these guarantees for speed (see its documentation). After an IO
+// trades these guarantees for speed (see its documentation), and
+// Options.DisableWAL writes no WAL at all, leaving snapshots as the only
+// persistence. After an IO
 // error the Store refuses further commits; only a restart (recovery) goes on.
 package durability

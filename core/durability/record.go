@@ -6,21 +6,17 @@ import (
 	"fmt"
 	"hash/crc32"
 
+	"github.com/quiverdb/quiver/core/durability/framing"
 	"github.com/quiverdb/quiver/core/graph"
 )
 
-// Every record in a WAL segment or a snapshot is framed as
-//
-//	u32 body length | u32 CRC32-C of the length | u32 CRC32-C of the body | body
-//
-// all little-endian. The length has its own checksum so a damaged length is
-// told apart from a write the crash cut short: a short frame at the end of
-// the last segment is a torn tail, a bad length anywhere is corruption.
+// Every record in a WAL segment or a snapshot is a frame of package
+// framing (length, CRCs, body); the body is the record's encoding.
 const (
-	frameHeaderSize = 12
+	frameHeaderSize = framing.HeaderSize
 	// MaxRecordSize bounds one record's body; a transaction larger than this
 	// cannot be logged.
-	MaxRecordSize = 1 << 30
+	MaxRecordSize = framing.MaxBodySize
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -34,17 +30,7 @@ type Record struct {
 }
 
 // appendFrame appends a frame whose body is body(dst) to dst.
-func appendFrame(dst []byte, body func([]byte) []byte) []byte {
-	start := len(dst)
-	dst = append(dst, make([]byte, frameHeaderSize)...)
-	dst = body(dst)
-	n := len(dst) - start - frameHeaderSize
-	h := dst[start : start+frameHeaderSize]
-	binary.LittleEndian.PutUint32(h[0:4], uint32(n))
-	binary.LittleEndian.PutUint32(h[4:8], crc32.Checksum(h[0:4], castagnoli))
-	binary.LittleEndian.PutUint32(h[8:12], crc32.Checksum(dst[start+frameHeaderSize:], castagnoli))
-	return dst
-}
+func appendFrame(dst []byte, body func([]byte) []byte) []byte { return framing.Append(dst, body) }
 
 // AppendRecord appends r's framed encoding to dst: the frame header, then
 // epoch, timestamp and previous timestamp as uvarints, then the deltas.
@@ -76,68 +62,6 @@ func decodeRecordBody(b []byte) (Record, error) {
 	}
 	r.Deltas = ds
 	return r, nil
-}
-
-// frameStatus says what parseFrame found at an offset.
-type frameStatus int
-
-const (
-	frameOK        frameStatus = iota
-	frameShort                 // the input ends inside the frame
-	frameZeros                 // only zero bytes remain (preallocated, never written)
-	frameBadLength             // the length's checksum fails, or the length is absurd
-	frameBadBody               // the body's checksum fails
-)
-
-// String says what went wrong, for logs and errors.
-func (s frameStatus) String() string {
-	switch s {
-	case frameShort:
-		return "record cut short"
-	case frameZeros:
-		return "zero bytes where a record should start"
-	case frameBadLength:
-		return "record length fails its checksum"
-	case frameBadBody:
-		return "record body fails its CRC"
-	}
-	return "ok"
-}
-
-// parseFrame reads the frame at the front of b. It returns the body and the
-// frame's full size; for frameBadBody the size is still known.
-func parseFrame(b []byte) (body []byte, size int, st frameStatus) {
-	if len(b) < frameHeaderSize || crc32.Checksum(b[0:4], castagnoli) != binary.LittleEndian.Uint32(b[4:8]) {
-		switch {
-		case allZero(b):
-			return nil, 0, frameZeros
-		case len(b) < frameHeaderSize:
-			return nil, 0, frameShort
-		}
-		return nil, 0, frameBadLength
-	}
-	n := binary.LittleEndian.Uint32(b[0:4])
-	if n > MaxRecordSize {
-		return nil, 0, frameBadLength
-	}
-	size = frameHeaderSize + int(n)
-	if size > len(b) {
-		return nil, size, frameShort
-	}
-	body = b[frameHeaderSize:size]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[8:12]) {
-		return nil, size, frameBadBody
-	}
-	return body, size, frameOK
-}
-
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // ErrCorrupt is wrapped by every CorruptionError.

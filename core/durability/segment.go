@@ -1,12 +1,11 @@
 package durability
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"strconv"
 	"strings"
 
+	"github.com/quiverdb/quiver/core/durability/framing"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -23,13 +22,16 @@ const (
 // FormatVersion is the version of the WAL segment and snapshot file formats.
 const FormatVersion = 1
 
-// A segment starts with a 20-byte header:
+// walFormat is the WAL's segment format (package framing): a segment
+// starts with a 20-byte header,
 //
 //	"QWAL" | u8 format version | u8 value encoding version | u16 zero |
 //	u64 first timestamp | u32 CRC32-C of the 16 bytes before it
-const segHeaderSize = 20
+//
+// and holds frames whose bodies are records.
+var walFormat = framing.Format{Magic: [4]byte{'Q', 'W', 'A', 'L'}, Version: FormatVersion, SubVersion: value.EncodingVersion}
 
-var segMagic = [4]byte{'Q', 'W', 'A', 'L'}
+const segHeaderSize = framing.SegmentHeaderSize
 
 // segName names a segment by the timestamp of its first record, zero-padded
 // so names sort in timestamp order.
@@ -47,31 +49,7 @@ func parseTSName(name, suffix string) (uint64, bool) {
 	return ts, err == nil
 }
 
-func appendSegHeader(dst []byte, firstTS uint64) []byte {
-	start := len(dst)
-	dst = append(dst, segMagic[:]...)
-	dst = append(dst, FormatVersion, value.EncodingVersion, 0, 0)
-	dst = binary.LittleEndian.AppendUint64(dst, firstTS)
-	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
-}
-
-// checkSegHeader validates a segment header; it returns a reason when the
-// header is bad.
-func checkSegHeader(b []byte, firstTS uint64) string {
-	if len(b) < segHeaderSize {
-		return "segment header cut short"
-	}
-	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:20]) || [4]byte(b[:4]) != segMagic {
-		return "segment header fails its checksum"
-	}
-	if b[4] != FormatVersion || b[5] != value.EncodingVersion {
-		return fmt.Sprintf("unsupported segment format %d / value encoding %d", b[4], b[5])
-	}
-	if got := binary.LittleEndian.Uint64(b[8:16]); got != firstTS {
-		return fmt.Sprintf("header says first timestamp %d, name says %d", got, firstTS)
-	}
-	return ""
-}
+func appendSegHeader(dst []byte, firstTS uint64) []byte { return walFormat.AppendHeader(dst, firstTS) }
 
 // segScan is what scanning one segment found.
 type segScan struct {
@@ -82,44 +60,25 @@ type segScan struct {
 	corrupt *CorruptionError // damage that is not a torn tail
 }
 
-// scanSegment validates every record of a segment. Only the last segment
-// may end in a torn tail: a frame cut short, zeros, or a final record whose
-// body fails its CRC and ends exactly at the end of the file.
+// scanSegment validates every record of a segment (framing's rules for
+// torn tails: only the last segment may end in one) and decodes them.
 func scanSegment(name string, firstTS uint64, data []byte, last bool) segScan {
 	var sc segScan
-	if reason := checkSegHeader(data, firstTS); reason != "" {
-		if last && (len(data) < segHeaderSize || allZero(data)) {
-			sc.torn = reason
-			return sc
-		}
-		sc.corrupt = &CorruptionError{File: name, Offset: 0, Reason: reason}
-		return sc
-	}
-	off := segHeaderSize
-	sc.end = int64(off)
-	for off < len(data) {
-		body, size, st := parseFrame(data[off:])
-		torn := last && (st == frameShort || st == frameZeros || st == frameBadBody && off+size == len(data))
-		switch {
-		case torn:
-			sc.torn = st.String()
-			return sc
-		case st != frameOK:
-			sc.corrupt = &CorruptionError{File: name, Offset: int64(off), Reason: st.String()}
-			return sc
-		}
+	fs := walFormat.ScanSegment(data, firstTS, last, func(off int64, body []byte) error {
 		r, err := decodeRecordBody(body)
 		if err == nil && len(sc.recs) == 0 && r.TS != firstTS {
 			err = fmt.Errorf("first record has timestamp %d, segment is named %d", r.TS, firstTS)
 		}
 		if err != nil {
-			sc.corrupt = &CorruptionError{File: name, Offset: int64(off), Reason: err.Error()}
-			return sc
+			return err
 		}
 		sc.recs = append(sc.recs, r)
-		sc.offs = append(sc.offs, int64(off))
-		off += size
-		sc.end = int64(off)
+		sc.offs = append(sc.offs, off)
+		return nil
+	})
+	sc.end, sc.torn = fs.End, fs.Torn
+	if fs.Bad != nil {
+		sc.corrupt = &CorruptionError{File: name, Offset: fs.Bad.Offset, Reason: fs.Bad.Reason}
 	}
 	return sc
 }

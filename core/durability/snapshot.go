@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 
+	"github.com/quiverdb/quiver/core/durability/framing"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -146,8 +147,8 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, erro
 	var all []graph.Delta
 	var chunks uint64
 	for off := snapHeaderSize; off < len(data); {
-		body, size, st := parseFrame(data[off:])
-		if st != frameOK {
+		body, size, st := framing.Parse(data[off:])
+		if st != framing.OK {
 			return info, nil, bad(off, "%s", st)
 		}
 		if len(body) == 0 {

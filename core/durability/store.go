@@ -26,6 +26,14 @@ type Options struct {
 	// the guarantee: a crash of the machine (or of several instances at once)
 	// can lose commits that were reported done.
 	SyncEvery int
+	// DisableWAL writes no WAL at all, as Memgraph's
+	// --storage-wal-enabled=false: Append completes each commit at once,
+	// in memory only, and commits persist only in the next snapshot
+	// (periodic, on demand, or at clean shutdown). A crash loses every
+	// commit after the last snapshot. WAL segments left by an earlier run
+	// are still recovered. A replica cannot catch up from a log that is
+	// not written, so a data instance in a cluster keeps the WAL on.
+	DisableWAL bool
 	// SnapshotRetention is how many snapshots to keep (default 3). WAL
 	// segments older than the oldest kept snapshot are removed.
 	SnapshotRetention int
@@ -166,7 +174,8 @@ func (s *Store) LastTS() uint64 { return s.lastTS }
 
 // Append logs a committed transaction. With group commit, done runs once
 // the record is durable (or with the error that prevented it); with
-// SyncEvery it runs as soon as the record is handed to the file system.
+// SyncEvery it runs as soon as the record is handed to the file system;
+// with DisableWAL nothing is written and it runs at once.
 // Timestamps must increase.
 func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
 	switch {
@@ -178,6 +187,11 @@ func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
 		return
 	case ts <= s.lastTS:
 		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
+		return
+	}
+	if s.opts.DisableWAL {
+		s.lastTS = ts
+		done(nil)
 		return
 	}
 	if len(s.buf) == 0 {

@@ -237,7 +237,7 @@ func TestCorruptionInTheMiddle(t *testing.T) {
 	}
 }
 
-func TestReadAfter(t *testing.T) {
+func TestCursorReadsAfter(t *testing.T) {
 	fs, s, _ := newSimFS(8)
 	opts := Options{SegmentSize: 300, SnapshotRetention: 1}
 	st, _, _ := openT(t, fs, opts)
@@ -246,25 +246,24 @@ func TestReadAfter(t *testing.T) {
 		s.drain()
 	}
 	for _, after := range []uint64{0, 1, 17, 39, 40} {
-		recs, err := st.ReadAfter(after, 0)
-		if err != nil {
-			t.Fatalf("after %d: %v", after, err)
-		}
-		if len(recs) != int(40-after) {
-			t.Fatalf("after %d: %d records", after, len(recs))
-		}
-		for i, r := range recs {
-			want := after + uint64(i) + 1
-			if r.TS != want || r.Epoch != 2 || r.PrevTS != want-1 {
-				t.Fatalf("after %d: record %d is %+v", after, i, r)
+		for _, chunk := range []int{1, 50, 1 << 20} {
+			recs, err := drainCursor(st.NewCursor(after, chunk))
+			if err != nil {
+				t.Fatalf("after %d: %v", after, err)
 			}
-			if d := cmp.Diff(txDeltas(int64(want)), r.Deltas, dcmp); d != "" {
-				t.Fatal(d)
+			if len(recs) != int(40-after) {
+				t.Fatalf("after %d chunk %d: %d records", after, chunk, len(recs))
+			}
+			for i, r := range recs {
+				want := after + uint64(i) + 1
+				if r.TS != want || r.Epoch != 2 || r.PrevTS != want-1 {
+					t.Fatalf("after %d: record %d is %+v", after, i, r)
+				}
+				if d := cmp.Diff(txDeltas(int64(want)), r.Deltas, dcmp); d != "" {
+					t.Fatal(d)
+				}
 			}
 		}
-	}
-	if recs, _ := st.ReadAfter(5, 3); len(recs) != 3 || recs[2].TS != 8 {
-		t.Fatalf("limited read: %+v", recs)
 	}
 	var serr error = errors.New("pending")
 	st.Snapshot(SnapshotInfo{Epoch: 2, TS: 30}, prefixState(30).source(), func(err error) { serr = err })
@@ -272,7 +271,7 @@ func TestReadAfter(t *testing.T) {
 	if serr != nil {
 		t.Fatal(serr)
 	}
-	if _, err := st.ReadAfter(2, 0); !errors.Is(err, ErrLogGone) {
+	if _, err := drainCursor(st.NewCursor(2, 0)); !errors.Is(err, ErrLogGone) {
 		t.Fatalf("reading past retention: %v", err)
 	}
 	info, ds, err := ReadSnapshot(fs, st.Snapshots()[0].Name)

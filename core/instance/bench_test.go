@@ -34,8 +34,9 @@ func realInstance(b *testing.B, cfg Config) (*Instance, *srvloop.Loop, *osfs.FS)
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		l.Do(in.Stop)
-		time.Sleep(50 * time.Millisecond) // let the shutdown's syncs post back
+		stopped := make(chan error, 1)
+		l.Post(func() { in.Stop(func(err error) { stopped <- err }) })
+		<-stopped // the shutdown's syncs post back to the loop
 		l.Stop()
 		fs.Close()
 	})

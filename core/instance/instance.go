@@ -74,7 +74,12 @@ type Instance struct {
 	failed  error
 	stopped bool
 	ready   bool // recovered state is durable and visible
-	closed  bool // a clean shutdown finished
+
+	// stopDone is set once a clean shutdown finished writing, with its
+	// result in stopErr; stopWaiting holds the Stop callbacks until then.
+	stopDone    bool
+	stopErr     error
+	stopWaiting []func(error)
 
 	job        *snapJob // the snapshot being written
 	snapTimer  clock.Timer
@@ -115,9 +120,10 @@ func New(cfg Config) *Instance {
 
 // Start recovers the graph from env.FS (newest valid snapshot plus the WAL
 // after it) and arms the snapshot and GC timers. The recovered commits
-// become visible once recovery's repairs are durable. A CorruptionError
-// names the damaged file and offset; Config.Durability.StartDespiteCorruption
-// starts from what is valid instead.
+// become visible once recovery's repairs are durable, and then the instance
+// reports env.Ready(nil) (or env.Ready with the error that kept it from
+// getting there). A CorruptionError names the damaged file and offset;
+// Config.Durability.StartDespiteCorruption starts from what is valid instead.
 func (in *Instance) Start(env node.Env) error {
 	in.env = env
 	in.log = env.Log
@@ -147,13 +153,18 @@ func (in *Instance) Start(env node.Env) error {
 		zap.Bool("torn_tail", rec.TornTail), zap.Uint64("epoch", in.epoch))
 	last := rec.LastTS
 	st.Flush(func(err error) {
-		if err != nil {
+		switch {
+		case err != nil:
 			in.fail(err)
-			return
+			env.ReportReady(in.failed)
+		case in.stopped:
+			env.ReportReady(ErrStopped)
+		default:
+			in.ready = true
+			in.open.Store(true)
+			in.acknowledge(last)
+			env.ReportReady(nil)
 		}
-		in.ready = true
-		in.open.Store(!in.stopped)
-		in.acknowledge(last)
 	})
 	in.armSnapshot()
 	in.armGC()
@@ -320,9 +331,16 @@ func (in *Instance) armGC() {
 
 // Stop shuts down cleanly: timers stop, new commits fail, a snapshot is
 // written (unless configured off) and the WAL is synced and closed. Those
-// finish through callbacks, so a host that wants them durable keeps running
-// the loop until StopDone reports true.
-func (in *Instance) Stop() {
+// finish through callbacks; done runs once they have, with the first error
+// of the shutdown's writing (a failed final snapshot is only logged while
+// the WAL holds everything; with the WAL off it is the error). A host keeps
+// running the instance's loop until done runs.
+func (in *Instance) Stop(done func(error)) {
+	if in.stopDone {
+		done(in.stopErr)
+		return
+	}
+	in.stopWaiting = append(in.stopWaiting, done)
 	if in.stopped {
 		return
 	}
@@ -333,16 +351,8 @@ func (in *Instance) Stop() {
 			t.Stop()
 		}
 	}
-	closeLog := func(error) {
-		in.st.Close(func(err error) {
-			if err != nil {
-				in.log.Warn("closing the WAL failed", zap.Error(err))
-			}
-			in.closed = true
-		})
-	}
 	if in.cfg.NoSnapshotOnStop || in.failed != nil {
-		closeLog(nil)
+		in.closeLog(nil)
 		return
 	}
 	final := func() {
@@ -350,7 +360,7 @@ func (in *Instance) Stop() {
 			if err != nil {
 				in.log.Warn("shutdown snapshot failed", zap.Error(err))
 			}
-			closeLog(err)
+			in.closeLog(err)
 		})
 	}
 	if in.job != nil { // let the running snapshot finish, then take the last one
@@ -360,5 +370,21 @@ func (in *Instance) Stop() {
 	final()
 }
 
-// StopDone reports whether a clean shutdown has finished writing.
-func (in *Instance) StopDone() bool { return in.closed }
+// closeLog closes the WAL, the last step of a clean shutdown, and reports
+// the shutdown done; snapErr is the final snapshot's result.
+func (in *Instance) closeLog(snapErr error) {
+	in.st.Close(func(err error) {
+		if err != nil {
+			in.log.Warn("closing the WAL failed", zap.Error(err))
+		}
+		if err == nil && in.cfg.Durability.DisableWAL {
+			err = snapErr // the snapshot was the only copy
+		}
+		in.stopDone, in.stopErr = true, err
+		ws := in.stopWaiting
+		in.stopWaiting = nil
+		for _, f := range ws {
+			f(err)
+		}
+	})
+}

@@ -220,10 +220,17 @@ func TestSnapshotStopAndRestart(t *testing.T) {
 	if len(snaps) == 0 {
 		t.Fatal("no periodic snapshot")
 	}
-	in.Stop()
+	stopped := 0
+	in.Stop(func(err error) {
+		if err != nil {
+			t.Errorf("clean shutdown: %v", err)
+		}
+		stopped++
+	})
 	w.l.runFor(time.Second)
-	if !in.StopDone() {
-		t.Fatal("clean shutdown did not finish")
+	in.Stop(func(error) { stopped++ }) // after the end: reports at once
+	if stopped != 2 {
+		t.Fatalf("Stop's done ran %d times for two Stops, want 2", stopped)
 	}
 	w.fs.Crash(false)
 	w.l.clear()

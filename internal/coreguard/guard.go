@@ -26,16 +26,40 @@ func (v Violation) String() string { return fmt.Sprintf("%s: %s", v.Pos, v.What)
 
 // forbiddenImports are packages core may not import at all.
 var forbiddenImports = map[string]string{
-	"crypto/rand":  "crypto randomness (use env.Rand)",
-	"hash/maphash": "hash/maphash is randomly seeded per process",
-	"os":           "real IO (use env.FS)",
-	"os/exec":      "real processes",
-	"io/ioutil":    "real IO (use env.FS)",
-	"net":          "real network (use env.Net)",
-	"net/http":     "real network (use env.Net)",
-	"syscall":      "real IO",
-	"unsafe":       "unsafe memory access",
+	"crypto/rand":   "crypto randomness (use env.Rand)",
+	"hash/maphash":  "hash/maphash is randomly seeded per process",
+	"os":            "real IO (use env.FS)",
+	"os/exec":       "real processes",
+	"io/ioutil":     "real IO (use env.FS)",
+	"net":           "real network (use env.Net)",
+	"net/http":      "real network (use env.Net)",
+	"syscall":       "real IO",
+	"unsafe":        "unsafe memory access",
+	"path/filepath": "host paths and directory walks (disk.FS names are slash-separated: use path)",
+	"runtime":       "the Go runtime's process-wide state (goroutines, GC, finalizers, callers)",
+	"log":           "the process's standard logger (use env.Log)",
+	"log/slog":      "the process's default logger (use env.Log)",
+	"log/syslog":    "the host's syslog (use env.Log)",
 }
+
+// forbiddenSelectors are functions and variables core may not use, by
+// import path: they read the host, write to the process's output or tune
+// the runtime.
+var forbiddenSelectors = map[string]map[string]string{
+	"time": {
+		"LoadLocation": "reads $ZONEINFO and the host's zone files (use value.LoadZone, Go's embedded database)",
+		"Local":        "is the host's time zone",
+	},
+	"fmt": {
+		"Print":   "writes to the process's stdout (use env.Log)",
+		"Printf":  "writes to the process's stdout (use env.Log)",
+		"Println": "writes to the process's stdout (use env.Log)",
+	},
+}
+
+// debugAllowed are the only runtime/debug names core may use: a panic's
+// stack, for the log.
+var debugAllowed = map[string]bool{"Stack": true}
 
 // forbiddenTime are the functions of package time that read or wait on the
 // real clock.
@@ -100,7 +124,7 @@ func CheckDir(root, rel string) ([]Violation, error) {
 // such as "core/graph"). Tests use it to plant forbidden constructs.
 func CheckSource(filename, src, pkg string) ([]Violation, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution|parser.ParseComments)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +136,7 @@ func checkPackage(paths []string, pkg string) ([]Violation, error) {
 	fset := token.NewFileSet()
 	var parsed []*ast.File
 	for _, p := range paths {
-		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +147,7 @@ func checkPackage(paths []string, pkg string) ([]Violation, error) {
 
 // check runs every rule over the files of one package.
 func check(fset *token.FileSet, files []*ast.File, pkg string) []Violation {
-	c := &checker{fset: fset, pkg: pkg, pkgVars: map[string]token.Pos{}}
+	c := &checker{fset: fset, pkg: pkg, pkgVars: map[string]token.Pos{}, pkgFuncs: map[string]bool{}}
 	for _, f := range files {
 		c.collectPackageVars(f)
 	}
@@ -141,12 +165,13 @@ func check(fset *token.FileSet, files []*ast.File, pkg string) []Violation {
 }
 
 type checker struct {
-	fset    *token.FileSet
-	pkg     string
-	pkgVars map[string]token.Pos // package-level variables by name
-	imports map[string]string    // local name -> import path, for the current file
-	locals  map[string]bool      // names declared inside the current function
-	out     []Violation
+	fset     *token.FileSet
+	pkg      string
+	pkgVars  map[string]token.Pos // package-level variables by name
+	pkgFuncs map[string]bool      // package-level functions by name
+	imports  map[string]string    // local name -> import path, for the current file
+	locals   map[string]bool      // names declared inside the current function
+	out      []Violation
 }
 
 func (c *checker) report(pos token.Pos, format string, args ...any) {
@@ -158,6 +183,9 @@ func (c *checker) report(pos token.Pos, format string, args ...any) {
 // declaration; the writes are found by checkFile.
 func (c *checker) collectPackageVars(f *ast.File) {
 	for _, decl := range f.Decls {
+		if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv == nil {
+			c.pkgFuncs[fd.Name.Name] = true
+		}
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok || gd.Tok != token.VAR {
 			continue
@@ -169,7 +197,9 @@ func (c *checker) collectPackageVars(f *ast.File) {
 					continue
 				}
 				if len(vs.Values) == 0 {
-					c.report(name.Pos(), "package-level variable %s without initializer is mutable state", name.Name)
+					if !isEmbeddedString(gd, vs) {
+						c.report(name.Pos(), "package-level variable %s without initializer is mutable state", name.Name)
+					}
 					continue
 				}
 				if i < len(vs.Values) && isSyncValue(vs.Values[i]) || isSyncType(vs.Type) {
@@ -205,6 +235,9 @@ func (c *checker) checkImport(imp *ast.ImportSpec, path string) {
 	if why, bad := forbiddenImports[path]; bad {
 		c.report(imp.Pos(), "import %q: %s", path, why)
 	}
+	if strings.HasPrefix(path, "runtime/") && path != "runtime/debug" {
+		c.report(imp.Pos(), "import %q: the Go runtime's process-wide state", path)
+	}
 	if (path == "sync" || path == "sync/atomic") && !syncAllowed[c.pkg] {
 		c.report(imp.Pos(), "import %q: only core/graph and core/instance (snapshot readers off the loop) may share memory across goroutines", path)
 	}
@@ -232,6 +265,10 @@ func (c *checker) visit(n ast.Node) bool {
 		c.checkWrite(n.X, false)
 	case *ast.FuncDecl:
 		return c.visitFunc(n)
+	case *ast.CallExpr:
+		if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "print" || id.Name == "println") && !c.locals[id.Name] && !c.pkgFuncs[id.Name] {
+			c.report(n.Pos(), "builtin %s writes to the process's stderr (use env.Log)", id.Name)
+		}
 	}
 	return true
 }
@@ -254,7 +291,15 @@ func (c *checker) visitSelector(n *ast.SelectorExpr) {
 	if !ok {
 		return
 	}
-	switch c.imports[x.Name] {
+	path := c.imports[x.Name]
+	if why, bad := forbiddenSelectors[path][n.Sel.Name]; bad {
+		c.report(n.Pos(), "%s.%s %s", path, n.Sel.Name, why)
+	}
+	switch path {
+	case "runtime/debug":
+		if !debugAllowed[n.Sel.Name] {
+			c.report(n.Pos(), "debug.%s tunes or reads the Go runtime's process-wide state", n.Sel.Name)
+		}
 	case "time":
 		if forbiddenTime[n.Sel.Name] {
 			c.report(n.Pos(), "time.%s reads or waits on the real clock (use env.Clock)", n.Sel.Name)
@@ -357,6 +402,27 @@ func rootIdent(e ast.Expr) *ast.Ident {
 			return nil
 		}
 	}
+}
+
+// isEmbeddedString reports whether vs is a //go:embed variable of type
+// string: filled at build time and immutable, so not mutable state (a
+// []byte one could be written).
+func isEmbeddedString(gd *ast.GenDecl, vs *ast.ValueSpec) bool {
+	id, ok := vs.Type.(*ast.Ident)
+	if !ok || id.Name != "string" {
+		return false
+	}
+	for _, doc := range []*ast.CommentGroup{vs.Doc, gd.Doc} {
+		if doc == nil {
+			continue
+		}
+		for _, cm := range doc.List {
+			if strings.HasPrefix(cm.Text, "//go:embed ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isSyncValue(e ast.Expr) bool {

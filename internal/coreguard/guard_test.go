@@ -50,6 +50,22 @@ func TestGuardCatchesPlantedConstructs(t *testing.T) {
 		{"map var written", `var m = map[string]int{}; func f() { m["a"] = 1 }`, "write to package-level variable m"},
 		{"address taken", `var n = 0; func f() *int { return &n }`, "address of package-level variable n"},
 		{"sync var", `import "sync"; var mu = sync.Mutex{}`, "synchronisation state"},
+		{"time.LoadLocation", `import "time"; func f() { _, _ = time.LoadLocation("Europe/Berlin") }`, "time.LoadLocation reads $ZONEINFO"},
+		{"time.Local", `import "time"; func f() { _ = time.Now().In(time.Local) }`, "host's time zone"},
+		{"runtime", `import "runtime"; func f() { runtime.GC() }`, "Go runtime"},
+		{"runtime/pprof", `import "runtime/pprof"`, "Go runtime"},
+		{"runtime/metrics", `import "runtime/metrics"`, "Go runtime"},
+		{"debug.SetGCPercent", `import "runtime/debug"; func f() { debug.SetGCPercent(1) }`, "debug.SetGCPercent"},
+		{"log", `import "log"; func f() { log.Println("x") }`, "standard logger"},
+		{"log/slog", `import "log/slog"; func f() { slog.Info("x") }`, "default logger"},
+		{"fmt.Println", `import "fmt"; func f() { fmt.Println("x") }`, "fmt.Println writes to the process's stdout"},
+		{"fmt.Printf", `import "fmt"; func f() { fmt.Printf("x") }`, "fmt.Printf writes"},
+		{"fmt.Print", `import "fmt"; func f() { fmt.Print("x") }`, "fmt.Print writes"},
+		{"renamed fmt", `import f "fmt"; func g() { f.Println("x") }`, "fmt.Println"},
+		{"builtin println", `func f() { println("x") }`, "builtin println"},
+		{"builtin print", `func f() { print("x") }`, "builtin print"},
+		{"filepath.WalkDir", `import "path/filepath"; func f() { _ = filepath.WalkDir(".", nil) }`, "directory walks"},
+		{"embedded bytes", "import _ \"embed\"\n//go:embed x\nvar b []byte", "mutable state"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,12 +89,24 @@ func TestGuardCatchesPlantedConstructs(t *testing.T) {
 func TestGuardAllowsDeterministicCode(t *testing.T) {
 	src := `package p
 import (
+	_ "embed"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
-	"errors"
 )
 var ErrX = errors.New("x")
+
+// data is filled at build time and cannot be written.
+//
+//go:embed data.txt
+var data string
+
+func print(s string) string { return fmt.Sprintf("%s%s", s, debug.Stack()) }
+func g() { _ = print(data) }
+func zone(b []byte) (*time.Location, error) { return time.LoadLocationFromTZData("X", b) }
 var table = map[string]int{"a": 1}
 var _ = table
 func f(r *rand.Rand) time.Duration {

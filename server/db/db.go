@@ -29,8 +29,9 @@ import (
 // Config configures a DB.
 type Config struct {
 	Dir string // data directory
-	// WAL false keeps writing the WAL but never fsyncs it (except at segment
-	// rotation): commits are fast and a machine crash can lose them.
+	// WAL false writes no WAL at all (Memgraph's --storage-wal-enabled):
+	// commits persist only in snapshots (periodic, CREATE SNAPSHOT, and the
+	// one at clean shutdown), and a crash loses every commit after the last.
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
@@ -40,7 +41,10 @@ type Config struct {
 	QueryTimeout time.Duration
 	// User and Password enable basic authentication when User is set.
 	User, Password string
-	Log            *zap.Logger
+	// Owner says what identifies this server (its Bolt address, say) in
+	// the data directory's lock file, for the error a second server gets.
+	Owner string
+	Log   *zap.Logger
 }
 
 // DB is an open standalone instance.
@@ -48,6 +52,7 @@ type DB struct {
 	cfg  Config
 	log  *zap.Logger
 	loop *loop.Loop
+	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
 	g    *graph.Graph
@@ -56,31 +61,45 @@ type DB struct {
 	txs txRegistry
 }
 
-// Open recovers the data directory and starts the instance on its loop.
+// Open locks the data directory (a second server on it is refused, naming
+// the holder), recovers it and starts the instance on its loop. It returns
+// once the instance reports its recovered state durable and visible.
 func Open(cfg Config) (*DB, error) {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
-	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New()}
+	lock, err := osfs.LockDir(cfg.Dir, cfg.Owner)
+	if errors.Is(err, osfs.ErrInUse) {
+		return nil, err // it names the directory and its holder
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
+	}
+	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New(), lock: lock}
 	d.txs.m = map[string]*txEntry{}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
+		lock.Unlock()
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
+	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
-		icfg.Durability.SyncEvery = -1
+		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
+			zap.Duration("snapshot_interval", cfg.SnapshotInterval))
 	}
 	// Commits gathered in one turn of the loop go out in one write: posting
 	// the flush straight onto the loop does that without a runtime timer and
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
 	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
+	ready := make(chan error, 1)
 	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
-		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))}
+		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+		Ready: func(err error) { ready <- err }}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
 		d.g = d.in.Graph()
@@ -89,11 +108,12 @@ func Open(cfg Config) (*DB, error) {
 	if err != nil {
 		d.loop.Stop()
 		fs.Close()
+		lock.Unlock()
 		return nil, fmt.Errorf("recovering %s: %w", cfg.Dir, err)
 	}
-	if !d.waitLoop(30*time.Second, d.in.Ready) {
+	if err := d.await(ready); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable", cfg.Dir)
+		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
 	}
 	return d, nil
 }
@@ -109,29 +129,34 @@ func engineOptions() cypher.Options {
 	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
 }
 
-// waitLoop polls cond on the loop until it holds or the timeout passes.
-func (d *DB) waitLoop(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		ok := false
-		if !d.loop.Do(func() { ok = cond() }) {
-			return false
-		}
-		if ok {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
+// lifecycleTimeout bounds how long Open waits for the recovered state to
+// become durable and Close for the shutdown's writing.
+const lifecycleTimeout = 30 * time.Second
+
+// await waits for the instance's lifecycle callback to report on ch.
+func (d *DB) await(ch <-chan error) error {
+	t := time.NewTimer(lifecycleTimeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err
+	case <-t.C:
+		return fmt.Errorf("no answer from the instance within %v", lifecycleTimeout)
 	}
-	return false
 }
 
-// Close stops the instance cleanly (final snapshot, WAL synced and closed).
+// Close stops the instance cleanly (final snapshot, WAL synced and closed)
+// and waits for it to report the shutdown finished.
 func (d *DB) Close() {
-	if d.loop.Do(d.in.Stop) && !d.waitLoop(30*time.Second, d.in.StopDone) {
-		d.log.Warn("clean shutdown did not finish writing in time")
+	stopped := make(chan error, 1)
+	if d.loop.Post(func() { d.in.Stop(func(err error) { stopped <- err }) }) {
+		if err := d.await(stopped); err != nil {
+			d.log.Warn("clean shutdown did not finish writing", zap.Error(err))
+		}
 	}
 	d.loop.Stop()
 	d.fs.Close()
+	d.lock.Unlock()
 }
 
 // commitOnLoop logs the schema changes made through x, commits x and calls

@@ -135,6 +135,7 @@ func (n *Node) Start(env node.Env) error {
 		return err
 	}
 	n.arm()
+	env.ReportReady(nil) // it serves at once; ticks ship only once durable
 	return nil
 }
 
@@ -420,14 +421,23 @@ func (n *Node) peer(addr string) *peer {
 	return nil
 }
 
-// Stop cancels the tick timer and closes the WAL.
-func (n *Node) Stop() {
+// Stop cancels the tick timer, syncs and closes the WAL, and then calls
+// done.
+func (n *Node) Stop(done func(error)) {
 	if n.timer != nil {
 		n.timer.Stop()
 	}
-	if n.wal != nil {
-		_ = n.wal.Close()
+	f := n.wal
+	if f == nil {
+		done(nil)
+		return
 	}
+	f.Sync(func(err error) {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		done(err)
+	})
 }
 
 // Epoch is the epoch of the node's WAL.

@@ -56,11 +56,7 @@ func (m *nemesis) act() {
 	case k < 11:
 		m.crash(rng.IntN(2) == 0)
 	case k < 13:
-		if r.h.Up() && !m.down {
-			r.h.Stop()
-			r.crashed()
-			m.restartLater()
-		}
+		m.stop()
 	case k < 15:
 		fs.FailNextSync(errInjected)
 	case k < 16:
@@ -92,6 +88,25 @@ func (m *nemesis) onSync(latency time.Duration) {
 			}
 		}
 		m.crash(torn)
+	})
+}
+
+// stop shuts the instance down cleanly; once it has finished (unless a
+// crash cuts it short) the instance restarts a little later. A clean stop
+// that reports success made every commit applied before it durable, so
+// the restart must recover them all, acknowledged or not.
+func (m *nemesis) stop() {
+	r := m.r
+	if !r.h.Up() || m.down || r.h.Stopping() {
+		return
+	}
+	applied := r.inst().Graph().LastCommitTS()
+	r.h.Stop(func(err error) {
+		if err == nil {
+			r.mustRecover = max(r.mustRecover, applied)
+		}
+		r.crashed() // the instance went away: open connections are lost
+		m.restartLater()
 	})
 }
 

@@ -89,13 +89,14 @@ type run struct {
 	// instance goes away (recovery keeps them or not), which is their deadline.
 	undecided []*op
 
-	maxVisible uint64 // the highest visible timestamp ever observed
-	replayDue  bool   // a restart happened: compare with the WAL once ready
-	stats      runStats
-	healedAt   time.Duration
-	healed     bool
-	checked    int // operations the history checker examined
-	err        error
+	maxVisible  uint64 // the highest visible timestamp ever observed
+	mustRecover uint64 // a clean stop made every commit up to this durable
+	replayDue   bool   // a restart happened: compare with the WAL once ready
+	stats       runStats
+	healedAt    time.Duration
+	healed      bool
+	checked     int // operations the history checker examined
+	err         error
 }
 
 // Run runs the scenario of seed.
@@ -243,6 +244,8 @@ func (r *run) restarted() {
 	}
 	if last := in.Recovery().LastTS; last < r.maxVisible {
 		r.fail("restart recovered up to timestamp %d, but %d had been visible (acknowledged writes lost)", last, r.maxVisible)
+	} else if last < r.mustRecover {
+		r.fail("restart recovered up to timestamp %d, but a clean stop had reported commits up to %d durable", last, r.mustRecover)
 	}
 	r.replayDue = true
 }
