@@ -122,11 +122,15 @@ func runSeed(sc sim.Scenario, seed uint64, opts sim.RunOptions, twice bool) (sim
 func sweep(out io.Writer, sc sim.Scenario, from, n uint64, opts sim.RunOptions, twice, verbose bool) error {
 	start := time.Now()
 	var faults sim.FaultCounts
-	var events, failed uint64
+	var events, failed, runs uint64
 	for seed := from; seed < from+n; seed++ {
 		r, err := runSeed(sc, seed, opts, twice)
 		faults.Add(r.Faults)
 		events += r.Events
+		runs++
+		if twice && r.Err == nil {
+			runs++ // a failing run is not repeated
+		}
 		if verbose {
 			fmt.Fprintln(out, r)
 		}
@@ -142,13 +146,13 @@ func sweep(out io.Writer, sc sim.Scenario, from, n uint64, opts sim.RunOptions, 
 		}
 	}
 	wall := time.Since(start)
-	runs := n
+	mode := "once"
 	if twice {
-		runs *= 2
+		mode = "twice"
 	}
-	fmt.Fprintf(out, "%s: %d seeds (%d..%d) x%d, %d failed, %d events in %v (%.1f runs/s, %.0f events/s)\nfaults: %v\n",
-		sc.Name, n, from, from+n-1, runs/n, failed, events, wall.Round(time.Millisecond),
-		float64(runs)/wall.Seconds(), float64(events)/wall.Seconds(), faults)
+	fmt.Fprintf(out, "%s: %d seeds (%d..%d) each run %s, %d failed, %d runs in %v (%.1f runs/s; first runs: %d events, faults %v)\n",
+		sc.Name, n, from, from+n-1, mode, failed, runs, wall.Round(time.Millisecond),
+		float64(runs)/wall.Seconds(), events, faults)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d seeds failed", failed, n)
 	}

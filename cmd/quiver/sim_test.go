@@ -18,7 +18,7 @@ func TestSimCommand(t *testing.T) {
 	if err := runSim([]string{"--seeds", "3"}, &out); err != nil {
 		t.Fatalf("sweep of 3 seeds: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "ping: 3 seeds (1..3) x2, 0 failed") {
+	if !strings.Contains(out.String(), "ping: 3 seeds (1..3) each run twice, 0 failed, 6 runs") {
 		t.Fatalf("sweep summary: %s", out.String())
 	}
 	for _, sc := range scenarios.All() {
