@@ -170,7 +170,12 @@ func (r *Result) step(next func()) {
 // collect drains the finished write's rows (reading entities from its
 // transaction, before the commit) and sets the summary's counters.
 func (r *Result) collect() *Error {
-	for {
+	for n := 1; ; n++ {
+		if n%checkEvery == 0 {
+			if err := r.t.check(); err != nil {
+				return err
+			}
+		}
 		rec, ok, err := r.res.Next()
 		if err != nil {
 			return r.s.in.classify(err, r.t.x, r.query)

@@ -152,7 +152,9 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 		case t.readOnly && p.IsWrite():
 			done(nil, t.fail(errAccessMode))
 			return
-		case t.readOnly:
+		case t.readOnly || !p.IsWrite():
+			// A read streams, with its termination and timeout checks,
+			// even in a read-write transaction.
 			done(s.startRead(query, p, params, TxMeta{}, t))
 			return
 		}

@@ -1,25 +1,22 @@
 // Package db puts the standalone data instance (core/instance: graph, WAL,
-// snapshots on the real file system) and the Cypher engine behind Bolt,
-// driven from one server/loop event loop. Write transactions run on
-// the loop; read-only ones run on the calling session's goroutine against an
-// MVCC snapshot. It implements bolt.Backend.
+// snapshots on the real file system, and its query entry point) behind
+// Bolt, driven from one server/loop event loop. It is the Bolt adapter:
+// goroutines, contexts, authentication, the hand-off onto the loop and the
+// translation of instance errors into Bolt failures. Writes run on the
+// loop; read-only work runs on the calling session's goroutine through the
+// entry point's off-loop methods (instance.Session.RunRead). It
+// implements bolt.Backend.
 package db
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/clock"
-	"github.com/quiverdb/quiver/core/cypher"
-	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/disk/osfs"
@@ -55,10 +52,6 @@ type DB struct {
 	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
-	g    *graph.Graph
-	eng  *cypher.Engine // the loop's engine
-
-	txs txRegistry
 }
 
 // Open locks the data directory (a second server on it is refused, naming
@@ -76,7 +69,6 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d := &DB{cfg: cfg, log: cfg.Log, loop: loop.New(), lock: lock}
-	d.txs.m = map[string]*txEntry{}
 	fs, err := osfs.New(cfg.Dir, d.loop.PostFunc())
 	if err != nil {
 		d.loop.Stop()
@@ -84,7 +76,7 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
-	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval}
+	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
 	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
@@ -102,8 +94,6 @@ func Open(cfg Config) (*DB, error) {
 		Ready: func(err error) { ready <- err }}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
-		d.g = d.in.Graph()
-		d.eng = cypher.NewEngine(engineOptions())
 	})
 	if err != nil {
 		d.loop.Stop()
@@ -116,17 +106,6 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
 	}
 	return d, nil
-}
-
-// engineSeeds makes every engine's rand() source distinct.
-var engineSeeds atomic.Int64
-
-// engineOptions gives an engine the real wall clock for date(), datetime()
-// and friends, and its own randomly seeded source for rand(): each engine
-// runs on one goroutine (the loop's, or a session's), so none shares one.
-func engineOptions() cypher.Options {
-	seed := time.Now().UnixNano() ^ engineSeeds.Add(0x5851f42d4c957f2d)
-	return cypher.Options{Rand: rand.New(rand.NewPCG(uint64(seed), 0x2545f4914f6cdd1d)), Now: time.Now}
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to
@@ -159,27 +138,8 @@ func (d *DB) Close() {
 	d.lock.Unlock()
 }
 
-// commitOnLoop logs the schema changes made through x, commits x and calls
-// done once durable and visible. It runs on the loop.
-func (d *DB) commitOnLoop(x *gtx, done func(ts uint64, err error)) {
-	for _, sc := range x.schema {
-		d.in.Log(sc.ts, sc.deltas, func(uint64, error) {})
-	}
-	d.in.Commit(x.t, func(ts uint64, err error) {
-		if err == nil && ts == 0 {
-			ts = d.g.VisibleTS()
-		}
-		done(ts, err)
-	})
-}
-
-// onLoop runs f on the loop and waits for it, or fails if the loop stopped.
-func (d *DB) onLoop(f func()) error {
-	if !d.loop.Do(f) {
-		return errors.New("the database is shutting down")
-	}
-	return nil
-}
+// errShuttingDown is the answer once the loop has stopped.
+var errShuttingDown = errors.New("the database is shutting down")
 
 // onLoopReply runs f on the loop and waits for the one call f makes to
 // reply, which may come later from a callback there (a commit's done): a
@@ -188,58 +148,7 @@ func (d *DB) onLoop(f func()) error {
 func (d *DB) onLoopReply(f func(reply func(error))) error {
 	ch := make(chan error, 1)
 	if !d.loop.Post(func() { f(func(err error) { ch <- err }) }) {
-		return errors.New("the database is shutting down")
+		return errShuttingDown
 	}
 	return <-ch
-}
-
-// snapshotNow starts CREATE SNAPSHOT on the loop; the snapshot completes in
-// the background.
-func (d *DB) snapshotNow() error {
-	d.in.Snapshot(func(err error) {
-		if err != nil {
-			d.log.Warn("snapshot failed", zap.Error(err))
-		} else {
-			d.log.Info("snapshot written")
-		}
-	})
-	return nil
-}
-
-// txEntry is one running transaction, for SHOW/TERMINATE TRANSACTIONS.
-type txEntry struct {
-	id     string
-	user   string
-	query  string
-	cancel context.CancelFunc
-}
-
-// txRegistry tracks running transactions.
-type txRegistry struct {
-	mu   sync.Mutex
-	next int64
-	m    map[string]*txEntry
-}
-
-// add registers a transaction running query q (empty until its first
-// query) that cancel terminates.
-func (r *txRegistry) add(user, q string, cancel context.CancelFunc) *txEntry {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.next++
-	e := &txEntry{id: strconv.FormatInt(r.next, 10), user: user, query: q, cancel: cancel}
-	r.m[e.id] = e
-	return e
-}
-
-func (r *txRegistry) remove(e *txEntry) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.m, e.id)
-}
-
-func (r *txRegistry) setQuery(e *txEntry, q string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e.query = q
 }

@@ -4,28 +4,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/cypher"
-	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/value"
-)
-
-// errQueryTimeout is the cause of a server-side query timeout.
-var errQueryTimeout = errors.New("query timed out (--query-execution-timeout-sec)")
-
-// errTerminated is the cause of TERMINATE TRANSACTIONS.
-var errTerminated = errors.New("transaction terminated")
-
-// What a client sees of a timeout and a termination.
-var (
-	errTimeoutBolt    = &bolt.Error{Code: "Neo.ClientError.Transaction.TransactionTimedOut", Message: errQueryTimeout.Error()}
-	errTerminatedBolt = &bolt.Error{Code: "Neo.TransientError.Transaction.Terminated", Message: "the transaction was terminated by TERMINATE TRANSACTIONS"}
 )
 
 // Authenticate implements bolt.Backend.
@@ -41,18 +23,31 @@ func (d *DB) Authenticate(_ context.Context, a bolt.Auth) error {
 	return nil
 }
 
-// Open implements bolt.Backend.
+// Open implements bolt.Backend: the instance opens the session on its loop
+// (it draws the session's rand() seed there).
 func (d *DB) Open(info bolt.ConnInfo) bolt.Session {
-	return &session{d: d, info: info, eng: cypher.NewEngine(engineOptions())}
+	s := &session{d: d}
+	if !d.loop.Do(func() {
+		s.s = d.in.OpenSession(instance.SessionInfo{User: info.User, Client: info.ID})
+	}) {
+		s.s = nil
+	}
+	return s
 }
 
+// session is one Bolt connection's instance session. The connection calls
+// it from one goroutine at a time; read-only work runs right here, the
+// rest is handed to the loop.
 type session struct {
-	d    *DB
-	info bolt.ConnInfo
-	eng  *cypher.Engine // for Prepare on this goroutine
+	d *DB
+	s *instance.Session // nil when the database was shutting down at Open
 }
 
-func (s *session) Close() {}
+func (s *session) Close() {
+	if s.s != nil {
+		s.d.loop.Post(s.s.Close)
+	}
+}
 
 func (s *session) Route(_ context.Context, routing value.Map, _ []string, db string) (bolt.RoutingTable, error) {
 	addr, _ := routing["address"].(string)
@@ -70,290 +65,137 @@ func dbName(db string) string {
 	return db
 }
 
-// checkMeta validates bookmarks and the database name.
-func (s *session) checkMeta(m bolt.TxMeta) error {
-	if m.DB != "" && m.DB != "memgraph" && m.DB != "neo4j" {
-		return &bolt.Error{Code: "Neo.ClientError.Database.DatabaseNotFound", Message: fmt.Sprintf("database %q does not exist", m.DB)}
-	}
-	for _, b := range m.Bookmarks {
-		ts, ok := parseBookmark(b)
-		if !ok {
-			return &bolt.Error{Code: "Neo.ClientError.Transaction.InvalidBookmark", Message: fmt.Sprintf("%q is not a Quiver bookmark", b)}
-		}
-		if ts > s.d.g.VisibleTS() {
-			return &bolt.Error{Code: "Neo.TransientError.Transaction.BookmarkTimeout", Message: "the bookmarked transaction is not visible here"}
-		}
-	}
-	return nil
+// txMeta translates Bolt's transaction metadata.
+func txMeta(m bolt.TxMeta) instance.TxMeta {
+	return instance.TxMeta{Bookmarks: m.Bookmarks, ReadOnly: m.ReadOnly, Timeout: m.Timeout, DB: m.DB, Metadata: m.Metadata}
 }
 
-func bookmark(ts uint64) string { return "quiver:" + strconv.FormatUint(ts, 10) }
-
-func parseBookmark(b string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(b, "quiver:")
-	if !ok {
-		return 0, false
-	}
-	ts, err := strconv.ParseUint(rest, 10, 64)
-	return ts, err == nil
-}
-
-// txContext bounds a transaction by the server's query timeout and makes
-// it terminable.
-func (s *session) txContext(ctx context.Context, q string) (context.Context, *txEntry, func()) {
-	var cancelT context.CancelFunc = func() {}
-	if s.d.cfg.QueryTimeout > 0 {
-		ctx, cancelT = context.WithTimeoutCause(ctx, s.d.cfg.QueryTimeout, errQueryTimeout)
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	e := s.d.txs.add(s.info.User, q, func() { cancel(errTerminated) })
-	return ctx, e, func() { s.d.txs.remove(e); cancel(nil); cancelT() }
-}
-
-// readLimit bounds an auto-commit read by the server's query timeout and
-// makes it terminable without a context: a read runs on the session's
-// goroutine and waits on nothing, so a deadline and a flag checked as rows
-// stream do what a timer-backed context did, for less per query.
-type readLimit struct {
-	deadline time.Time // zero: none
-	killed   atomic.Bool
-}
-
-func (l *readLimit) err() error {
-	if l.killed.Load() {
-		return errTerminatedBolt
-	}
-	if !l.deadline.IsZero() && time.Now().After(l.deadline) {
-		return errTimeoutBolt
-	}
-	return nil
-}
-
-// Run implements auto-commit queries.
-func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt.TxMeta) (bolt.Result, error) {
-	if err := s.checkMeta(meta); err != nil {
-		return nil, err
-	}
-	if r, handled, err := s.admin(q); handled {
-		return r, err
-	}
-	p, err := s.eng.Prepare(q)
-	if err != nil {
-		return nil, mapErr(ctx, err)
-	}
-	if !p.IsWrite() {
-		return s.runRead(ctx, q, p, params)
-	}
-	tctx, _, end := s.txContext(context.WithoutCancel(ctx), q)
-	defer end()
-	if meta.ReadOnly {
-		return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
-	}
-	var out *rowsResult
-	err = s.d.onLoopReply(func(reply func(error)) {
-		t := s.d.g.Begin(graph.TxOptions{})
-		x := newGtx(s.d.g, t)
-		res, runErr := drain(s.d.eng, x, p, params, tctx, ctx)
-		if runErr != nil {
-			t.Abort()
-			reply(x.cause(runErr))
-			return
-		}
-		s.d.commitOnLoop(x, func(ts uint64, err error) {
-			res.bookmark = bookmark(ts)
-			out = res
-			reply(err)
-		})
-	})
-	if err != nil {
-		return nil, mapErr(tctx, err)
-	}
-	out.auto = true
-	return out, nil
-}
-
-// runRead starts an auto-commit read on this goroutine against a snapshot.
-func (s *session) runRead(ctx context.Context, q string, p *cypher.Prepared, params value.Map) (bolt.Result, error) {
-	lim := &readLimit{}
-	if s.d.cfg.QueryTimeout > 0 {
-		lim.deadline = time.Now().Add(s.d.cfg.QueryTimeout)
-	}
-	entry := s.d.txs.add(s.info.User, q, func() { lim.killed.Store(true) })
-	end := func() { s.d.txs.remove(entry) }
-	t := s.d.g.Begin(graph.TxOptions{ReadOnly: true})
-	res, err := s.eng.Execute(newGtx(s.d.g, t), p, params)
-	if err != nil {
-		t.Abort()
-		end()
-		return nil, mapErr(ctx, err)
-	}
-	return &readResult{lim: lim, res: res, t: t, end: end, auto: true, d: s.d}, nil
-}
-
-// drain executes p in x on the loop and collects every row.
-// It stops early when any of ctxs ends.
-func drain(eng *cypher.Engine, x *gtx, p *cypher.Prepared, params value.Map, ctxs ...context.Context) (*rowsResult, error) {
-	res, err := eng.Execute(x, p, params)
-	if err != nil {
-		return nil, err
-	}
-	out := &rowsResult{cols: res.Columns()}
-	for i := 0; ; i++ {
-		if i%1024 == 0 {
-			for _, c := range ctxs {
-				if err := c.Err(); err != nil {
-					return nil, err
-				}
-			}
-		}
-		rec, ok, err := res.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		out.rows = append(out.rows, rec)
-	}
-	out.stats = res.Stats()
-	out.typ = "w"
-	if p.IsWrite() && out.stats == (cypher.Stats{}) && len(out.rows) > 0 {
-		out.typ = "rw"
-	}
-	if out.stats.IndexesAdded+out.stats.IndexesRemoved+out.stats.ConstraintsAdded+out.stats.ConstraintsRemoved > 0 {
-		out.typ = "s"
-	}
-	return out, nil
-}
-
-func boltStats(s cypher.Stats) bolt.Stats {
-	return bolt.Stats{NodesCreated: s.NodesCreated, NodesDeleted: s.NodesDeleted,
-		RelationshipsCreated: s.RelationshipsCreated, RelationshipsDeleted: s.RelationshipsDeleted,
-		PropertiesSet: s.PropertiesSet, LabelsAdded: s.LabelsAdded, LabelsRemoved: s.LabelsRemoved,
-		IndexesAdded: s.IndexesAdded, IndexesRemoved: s.IndexesRemoved,
-		ConstraintsAdded: s.ConstraintsAdded, ConstraintsRemoved: s.ConstraintsRemoved}
-}
-
-// cause prefers the write-write conflict a failed execution met over the
-// engine's wrapping of it.
-func (x *gtx) cause(err error) error {
-	if x.conflict != nil {
-		return x.conflict
-	}
-	return err
-}
-
-// mapErr gives an error its Neo4j status code.
-func mapErr(ctx context.Context, err error) error {
-	var ce *cypher.Error
-	var cons *graph.ConstraintError
+// boltErr translates an instance error into what the client sees.
+func boltErr(err error) error {
+	var ie *instance.Error
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, graph.ErrSerialization):
-		return &bolt.Error{Code: "Neo.TransientError.Transaction.Outdated", Message: err.Error()}
-	case errors.As(err, &ce):
-		return &bolt.Error{Code: ce.Code, Message: ce.Error()}
-	case errors.As(err, &cons):
-		return &bolt.Error{Code: "Neo.ClientError.Schema.ConstraintValidationFailed", Message: err.Error()}
-	case ctx != nil && errors.Is(context.Cause(ctx), errQueryTimeout):
-		return errTimeoutBolt
-	case ctx != nil && errors.Is(context.Cause(ctx), errTerminated):
-		return errTerminatedBolt
+	case errors.As(err, &ie):
+		return &bolt.Error{Code: ie.Code, Message: ie.Message}
+	case errors.Is(err, errShuttingDown):
+		return &bolt.Error{Code: instance.CodeUnavailable, Message: err.Error()}
 	}
 	return err
 }
 
-// rowsResult is a fully computed result (writes run eagerly on the loop).
-type rowsResult struct {
-	cols     []string
-	rows     [][]value.Value
-	stats    cypher.Stats
-	typ      string
-	bookmark string
-	auto     bool
+// Run implements auto-commit queries.
+func (s *session) Run(_ context.Context, q string, params value.Map, meta bolt.TxMeta) (bolt.Result, error) {
+	return s.run(q, params, txMeta(meta), true)
 }
 
-func (r *rowsResult) Columns() []string { return r.cols }
+// run runs q: off the loop when the instance says it can (a read), else on
+// the loop, where a write also runs to its end and, when auto-commit,
+// commits, in the same hand-off.
+func (s *session) run(q string, params value.Map, meta instance.TxMeta, auto bool) (bolt.Result, error) {
+	if s.s == nil {
+		return nil, boltErr(errShuttingDown)
+	}
+	if r, ok, err := s.s.RunRead(q, params, meta); ok {
+		if err != nil {
+			return nil, boltErr(err)
+		}
+		return &result{s: s, r: r, offLoop: true, more: true, auto: auto}, nil
+	}
+	out := &result{s: s, auto: auto}
+	err := s.d.onLoopReply(func(reply func(error)) {
+		s.s.Run(q, params, meta, func(r *instance.Result, err error) {
+			if err != nil {
+				reply(err)
+				return
+			}
+			out.r = r
+			r.Pull(-1, func(rows [][]value.Value, more bool, err error) {
+				out.rows, out.more = rows, more
+				reply(err)
+			})
+		})
+	})
+	if err != nil {
+		return nil, boltErr(err)
+	}
+	return out, nil
+}
 
-func (r *rowsResult) Next(context.Context) ([]value.Value, error) {
-	if len(r.rows) == 0 {
-		return nil, nil
+// pullBatch is how many rows an off-loop read fetches per Pull.
+const pullBatch = 256
+
+// result streams an instance result: an off-loop read pulls batches on the
+// session's goroutine; a loop result arrives whole.
+type result struct {
+	s       *session
+	r       *instance.Result
+	rows    [][]value.Value
+	more    bool // the instance result has more rows to pull
+	offLoop bool
+	auto    bool
+	err     error
+}
+
+func (r *result) Columns() []string { return r.r.Columns() }
+
+func (r *result) Next(ctx context.Context) ([]value.Value, error) {
+	for len(r.rows) == 0 {
+		if !r.more || r.err != nil {
+			return nil, r.err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r.pull(pullBatch)
 	}
 	row := r.rows[0]
 	r.rows = r.rows[1:]
 	return row, nil
 }
 
-func (r *rowsResult) Summary(context.Context) (bolt.Summary, error) {
-	s := bolt.Summary{Type: r.typ, Stats: boltStats(r.stats), DB: "memgraph"}
+// pull fetches up to n more rows (n < 0: all).
+func (r *result) pull(n int) {
+	done := func(rows [][]value.Value, more bool, err error) {
+		r.rows, r.more, r.err = append(r.rows, rows...), more, boltErr(err)
+	}
+	if r.offLoop {
+		r.r.Pull(n, done)
+		return
+	}
+	if err := r.s.d.onLoopReply(func(reply func(error)) {
+		r.r.Pull(n, func(rows [][]value.Value, more bool, err error) { done(rows, more, err); reply(nil) })
+	}); err != nil {
+		r.err = boltErr(err)
+	}
+}
+
+func (r *result) Summary(context.Context) (bolt.Summary, error) {
+	r.rows = nil
+	for r.more && r.err == nil {
+		r.pull(-1)
+		r.rows = nil
+	}
+	if r.err != nil {
+		return bolt.Summary{}, r.err
+	}
+	sum := r.r.Summary()
+	out := bolt.Summary{Type: sum.Type, Stats: boltStats(sum.Stats), DB: "memgraph"}
 	if r.auto {
-		s.Bookmark = r.bookmark
+		out.Bookmark = sum.Bookmark
 	}
-	return s, nil
+	return out, nil
 }
 
-func (r *rowsResult) Close() { r.rows = nil }
-
-// readResult streams a read-only query on the session's goroutine. An
-// auto-commit read is bounded by lim, one in an explicit transaction by
-// the transaction's ctx.
-type readResult struct {
-	d    *DB
-	ctx  context.Context
-	lim  *readLimit
-	res  *cypher.Result
-	t    *graph.Txn // owned when auto
-	end  func()
-	auto bool
-	n    int
+func (r *result) Close() {
+	r.rows = nil
+	if !r.more {
+		return
+	}
+	r.more = false
+	if r.offLoop {
+		r.r.Close()
+		return
+	}
+	r.s.d.loop.Post(r.r.Close)
 }
-
-func (r *readResult) Columns() []string { return r.res.Columns() }
-
-func (r *readResult) Next(ctx context.Context) ([]value.Value, error) {
-	r.n++
-	if r.n%256 == 0 {
-		if r.lim != nil {
-			if err := r.lim.err(); err != nil {
-				return nil, err
-			}
-		} else if err := r.ctx.Err(); err != nil {
-			return nil, mapErr(r.ctx, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-	}
-	rec, ok, err := r.res.Next()
-	if err != nil {
-		return nil, mapErr(r.ctx, err)
-	}
-	if !ok {
-		return nil, nil
-	}
-	return rec, nil
-}
-
-func (r *readResult) Summary(ctx context.Context) (bolt.Summary, error) {
-	r.res.Close()
-	r.finish()
-	s := bolt.Summary{Type: "r", DB: "memgraph"}
-	if r.auto {
-		s.Bookmark = bookmark(r.d.g.VisibleTS())
-	}
-	return s, nil
-}
-
-func (r *readResult) finish() {
-	if r.t != nil {
-		r.t.Abort()
-		r.t = nil
-	}
-	if r.end != nil {
-		r.end()
-		r.end = nil
-	}
-}
-
-func (r *readResult) Close() { r.res.Close(); r.finish() }

@@ -2,161 +2,67 @@ package db
 
 import (
 	"context"
-	"regexp"
-	"sort"
-	"strings"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// explicitTx is a BEGIN ... COMMIT transaction. A read-only one lives on the
-// session's goroutine; a read-write one lives on the loop.
+// explicitTx is a BEGIN ... COMMIT transaction of the instance session. A
+// read-only one begins, runs and ends on the session's goroutine; a
+// read-write one on the loop.
 type explicitTx struct {
 	s        *session
-	ctx      context.Context
-	entry    *txEntry
-	end      func()
 	readOnly bool
-	x        *gtx
 }
 
-func (s *session) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
-	if err := s.checkMeta(meta); err != nil {
-		return nil, err
-	}
-	tctx, entry, end := s.txContext(context.WithoutCancel(ctx), "")
-	tx := &explicitTx{s: s, ctx: tctx, entry: entry, end: end, readOnly: meta.ReadOnly}
-	if meta.ReadOnly {
-		tx.x = newGtx(s.d.g, s.d.g.Begin(graph.TxOptions{ReadOnly: true}))
-		return tx, nil
-	}
-	if err := s.d.onLoop(func() { tx.x = newGtx(s.d.g, s.d.g.Begin(graph.TxOptions{})) }); err != nil {
-		end()
-		return nil, err
-	}
-	return tx, nil
-}
-
-func (t *explicitTx) Run(ctx context.Context, q string, params value.Map) (bolt.Result, error) {
-	if err := t.ctx.Err(); err != nil {
-		return nil, mapErr(t.ctx, err)
-	}
-	if r, handled, err := t.s.admin(q); handled {
-		return r, err
-	}
-	t.s.d.txs.setQuery(t.entry, q)
-	p, err := t.s.eng.Prepare(q)
-	if err != nil {
-		return nil, mapErr(t.ctx, err)
-	}
+// call runs f, which reports through reply: here for a read-only
+// transaction (the instance calls back before returning), else on the loop.
+func (t *explicitTx) call(f func(reply func(error))) error {
 	if t.readOnly {
-		if p.IsWrite() {
-			return nil, &bolt.Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "writing in a read access mode transaction is not allowed"}
-		}
-		res, err := t.s.eng.Execute(t.x, p, params)
-		if err != nil {
-			return nil, mapErr(t.ctx, err)
-		}
-		return &readResult{ctx: t.ctx, res: res, d: t.s.d}, nil
+		var out error
+		f(func(err error) { out = err })
+		return out
 	}
-	var out *rowsResult
-	if lerr := t.s.d.onLoop(func() {
-		out, err = drain(t.s.d.eng, t.x, p, params, t.ctx, ctx)
-		if err != nil {
-			err = t.x.cause(err)
-		}
-	}); lerr != nil {
-		return nil, lerr
+	return t.s.d.onLoopReply(f)
+}
+
+func (s *session) Begin(_ context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
+	if s.s == nil {
+		return nil, boltErr(errShuttingDown)
 	}
-	if err != nil {
-		return nil, mapErr(t.ctx, err)
+	t := &explicitTx{s: s, readOnly: meta.ReadOnly}
+	m := txMeta(meta)
+	if err := t.call(func(reply func(error)) { s.s.Begin(m, reply) }); err != nil {
+		return nil, boltErr(err)
 	}
-	if !p.IsWrite() {
-		out.typ = "r"
-	}
-	return out, nil
+	return t, nil
+}
+
+func (t *explicitTx) Run(_ context.Context, q string, params value.Map) (bolt.Result, error) {
+	return t.s.run(q, params, instance.TxMeta{}, false)
 }
 
 func (t *explicitTx) Commit(context.Context) (string, error) {
-	defer t.end()
-	if t.readOnly {
-		t.x.t.Abort()
-		return bookmark(t.s.d.g.VisibleTS()), nil
-	}
-	if err := t.ctx.Err(); err != nil {
-		_ = t.s.d.onLoop(func() { t.x.t.Abort() })
-		return "", mapErr(t.ctx, err)
-	}
 	var bm string
-	err := t.s.d.onLoopReply(func(reply func(error)) {
-		t.s.d.commitOnLoop(t.x, func(ts uint64, err error) { bm = bookmark(ts); reply(err) })
+	err := t.call(func(reply func(error)) {
+		t.s.s.Commit(func(b string, err error) { bm = b; reply(err) })
 	})
 	if err != nil {
-		return "", mapErr(t.ctx, err)
+		return "", boltErr(err)
 	}
 	return bm, nil
 }
 
 func (t *explicitTx) Rollback(context.Context) error {
-	defer t.end()
-	if t.readOnly {
-		t.x.t.Abort()
-		return nil
-	}
-	return t.s.d.onLoop(func() { t.x.t.Abort() })
+	return boltErr(t.call(func(reply func(error)) { t.s.s.Rollback(reply) }))
 }
 
-var (
-	showTxRe      = regexp.MustCompile(`(?i)^\s*SHOW\s+TRANSACTIONS\s*;?\s*$`)
-	terminateTxRe = regexp.MustCompile(`(?i)^\s*TERMINATE\s+TRANSACTIONS\s+(.+?)\s*;?\s*$`)
-	quotedRe      = regexp.MustCompile(`'([^']*)'|"([^"]*)"`)
-)
-
-// admin answers SHOW TRANSACTIONS and TERMINATE TRANSACTIONS 'id', ... as
-// Memgraph does; handled is false for every other query.
-func (s *session) admin(q string) (bolt.Result, bool, error) {
-	if showTxRe.MatchString(q) {
-		return s.showTransactions(), true, nil
-	}
-	m := terminateTxRe.FindStringSubmatch(q)
-	if m == nil {
-		return nil, false, nil
-	}
-	out := &rowsResult{cols: []string{"transaction_id", "killed"}, typ: "w"}
-	for _, id := range quotedRe.FindAllStringSubmatch(m[1], -1) {
-		tid := id[1] + id[2]
-		s.d.txs.mu.Lock()
-		e, ok := s.d.txs.m[tid]
-		s.d.txs.mu.Unlock()
-		if ok {
-			e.cancel()
-		}
-		out.rows = append(out.rows, []value.Value{tid, ok})
-	}
-	return out, true, nil
-}
-
-func (s *session) showTransactions() *rowsResult {
-	r := &s.d.txs
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := &rowsResult{cols: []string{"username", "transaction_id", "query", "metadata"}, typ: "r"}
-	ids := make([]string, 0, len(r.m))
-	for id := range r.m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		return len(ids[i]) < len(ids[j]) || (len(ids[i]) == len(ids[j]) && ids[i] < ids[j])
-	})
-	for _, id := range ids {
-		e := r.m[id]
-		q := value.List{}
-		if e.query != "" {
-			q = value.List{strings.TrimSpace(e.query)}
-		}
-		out.rows = append(out.rows, []value.Value{e.user, id, q, value.Map{}})
-	}
-	return out
+func boltStats(s cypher.Stats) bolt.Stats {
+	return bolt.Stats{NodesCreated: s.NodesCreated, NodesDeleted: s.NodesDeleted,
+		RelationshipsCreated: s.RelationshipsCreated, RelationshipsDeleted: s.RelationshipsDeleted,
+		PropertiesSet: s.PropertiesSet, LabelsAdded: s.LabelsAdded, LabelsRemoved: s.LabelsRemoved,
+		IndexesAdded: s.IndexesAdded, IndexesRemoved: s.IndexesRemoved,
+		ConstraintsAdded: s.ConstraintsAdded, ConstraintsRemoved: s.ConstraintsRemoved}
 }

@@ -143,7 +143,9 @@ func loadPokec(b *testing.B, d neo4j.DriverWithContext, users int) {
 			b.Fatalf("%s: %v", q, err)
 		}
 	}
-	must("CREATE INDEX ON :User(id)", nil)
+	if err := autoCommit(c, d, "CREATE INDEX ON :User(id)", nil); err != nil {
+		b.Fatal(err)
+	}
 	for start := 0; start < users; start += 1000 {
 		must("UNWIND range($a, $b) AS i CREATE (:User {id: i, age: i % 80, name: 'u' + toString(i)})",
 			map[string]any{"a": start, "b": min(start+999, users-1)})

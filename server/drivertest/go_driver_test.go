@@ -3,6 +3,7 @@ package drivertest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,10 +186,18 @@ func TestErrorCodes(t *testing.T) {
 		// A type error the compiler cannot see: it surfaces at run time.
 		{"RETURN 1 + $s * 2", map[string]any{"s": "a"}, "Neo.ClientError.Statement.TypeError"},
 		{"CREATE (:U {id: 1})", nil, ""},
-		{"CREATE CONSTRAINT ON (n:U) ASSERT n.id IS UNIQUE", nil, ""},
+		// ExecuteQuery runs in an explicit transaction: schema changes are
+		// refused there, as in Memgraph, and run as auto-commit queries.
+		{"CREATE CONSTRAINT ON (n:U) ASSERT n.id IS UNIQUE", nil, "Neo.ClientError.Transaction.ForbiddenDueToTransactionType"},
+		{"auto: CREATE CONSTRAINT ON (n:U) ASSERT n.id IS UNIQUE", nil, ""},
 		{"CREATE (:U {id: 1}) RETURN 1", nil, "Neo.ClientError.Schema.ConstraintValidationFailed"},
 	} {
-		_, err := neo4j.ExecuteQuery(c, d, tc.q, tc.params, neo4j.EagerResultTransformer)
+		var err error
+		if q, ok := strings.CutPrefix(tc.q, "auto: "); ok {
+			err = autoCommit(c, d, q, tc.params)
+		} else {
+			_, err = neo4j.ExecuteQuery(c, d, tc.q, tc.params, neo4j.EagerResultTransformer)
+		}
 		if got := code(err); got != tc.want && !(tc.want == "Neo.ClientError.Statement.SyntaxError" && got == "Neo.ClientError.Statement.SemanticError") {
 			t.Errorf("%s: got %q (%v), want %s", tc.q, got, err, tc.want)
 		}

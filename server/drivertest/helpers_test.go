@@ -47,3 +47,17 @@ func ctx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
+
+// autoCommit runs q as an auto-commit query (session.Run), the way index
+// and constraint changes must run: as in Memgraph, they are refused inside
+// explicit transactions, which neo4j.ExecuteQuery opens.
+func autoCommit(c context.Context, d neo4j.DriverWithContext, q string, params map[string]any) error {
+	sess := d.NewSession(c, neo4j.SessionConfig{})
+	defer sess.Close(c)
+	res, err := sess.Run(c, q, params)
+	if err != nil {
+		return err
+	}
+	_, err = res.Consume(c)
+	return err
+}
