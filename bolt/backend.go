@@ -159,21 +159,29 @@ func (e *Error) Neo4jCode() string { return e.Code }
 type coder interface{ Neo4jCode() string }
 
 // Classify returns the status code and message the client sees for err.
+// Errors without a status code are worded for the user here: a context's
+// deadline or cancellation says what happened to the transaction, and any
+// other uncoded error is an internal one whose details go to the server's
+// log only (conn.fail logs it), never a Go package's wording to the client.
 func Classify(err error) (code, msg string) {
 	var c coder
 	switch {
 	case errors.As(err, &c):
 		code = c.Neo4jCode()
 	case errors.Is(err, context.DeadlineExceeded):
-		code = CodeTxTimedOut
+		return CodeTxTimedOut, "the transaction timed out: it ran longer than its timeout"
 	case errors.Is(err, context.Canceled):
-		code = CodeTerminated
+		return CodeTerminated, "the transaction was terminated before it finished"
 	default:
-		code = CodeUnknown
+		return CodeUnknown, "the server failed to run the request because of an internal error; the server's log has the details"
 	}
 	var e *Error
 	if errors.As(err, &e) {
 		return code, e.Message
+	}
+	var um interface{ UserMessage() string }
+	if errors.As(err, &um) {
+		return code, um.UserMessage()
 	}
 	return code, err.Error()
 }

@@ -40,8 +40,16 @@ type File interface {
 	Truncate(size int64) error
 	// Size is the current size of the file in bytes.
 	Size() int64
-	// Sync makes everything appended so far durable and then calls done on
-	// the node's loop. Syncs may overlap; each done reports its own result.
+	// Sync makes everything appended to the file so far (through any of its
+	// handles) durable and then calls done on the node's loop. Syncs may
+	// overlap and may complete in any order; each done reports its own
+	// result. As on Linux, a failed write-back is reported once per handle
+	// (open file description): to the first Sync completing on each handle
+	// after it. A Sync of a handle that completes without an error while
+	// another Sync of the same handle reports a failure proves nothing, so a
+	// caller that keeps several Syncs of one file in flight gives each its
+	// own handle (Open the file again) and treats a failure as covering
+	// every Sync in flight.
 	Sync(done func(error))
 	// Close releases the file. Unsynced data stays in the file as written.
 	Close() error

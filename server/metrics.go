@@ -1,93 +1,83 @@
 package server
 
 import (
-	"context"
-	"time"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/value"
 )
 
-// queryMetrics counts queries and transactions by outcome.
+// queryMetrics are the query-level metrics, counted at the Bolt adapter
+// when a query ends.
 type queryMetrics struct {
-	queries  *prometheus.CounterVec // outcome: ok or the status code's class
-	latency  prometheus.Histogram   // time to the first record (RUN)
-	commits  *prometheus.CounterVec
+	queries  *prometheus.CounterVec   // outcome
+	errors   *prometheus.CounterVec   // code
+	duration *prometheus.HistogramVec // type, outcome
+	commits  *prometheus.CounterVec   // outcome
+	activeTx prometheus.Gauge
+	sessions prometheus.Gauge
+	authFail prometheus.Counter
 	writable prometheus.Gauge
 }
 
 func newQueryMetrics(reg *prometheus.Registry) *queryMetrics {
 	m := &queryMetrics{
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quiver_queries_total",
-			Help: "Queries run, by outcome (ok, or the failing status code)."}, []string{"outcome"}),
-		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "quiver_query_start_seconds",
-			Help: "Time from RUN to the query's first result being ready.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
+			Help: "Queries ended, by outcome: ok, client_error, transient_error, database_error (a failure at run time counts as its error), cancelled (abandoned by RESET, rollback or disconnect)."},
+			[]string{"outcome"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quiver_query_errors_total",
+			Help: "Failed queries by the Neo4j status code the client received."}, []string{"code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "quiver_query_duration_seconds",
+			Help:    "Time from RUN to the query's end (its last record and summary), by type (read, write, read_write, schema; unknown when it failed before its type was known) and outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 11)}, []string{"type", "outcome"}),
 		commits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quiver_explicit_commits_total",
 			Help: "Explicit transaction commits, by outcome."}, []string{"outcome"}),
+		activeTx: prometheus.NewGauge(prometheus.GaugeOpts{Name: "quiver_active_transactions",
+			Help: "Transactions running now: explicit ones from BEGIN to COMMIT or ROLLBACK, auto-commit queries from RUN to their end."}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "quiver_bolt_sessions",
+			Help: "Authenticated Bolt sessions open now."}),
+		authFail: prometheus.NewCounter(prometheus.CounterOpts{Name: "quiver_bolt_authentication_failures_total",
+			Help: "HELLO or LOGON attempts refused for bad credentials."}),
 		writable: prometheus.NewGauge(prometheus.GaugeOpts{Name: "quiver_writable",
 			Help: "1 when this instance accepts writes now (a standalone instance always does)."}),
 	}
 	m.writable.Set(1)
-	reg.MustRegister(m.queries, m.latency, m.commits, m.writable)
+	reg.MustRegister(m.queries, m.errors, m.duration, m.commits, m.activeTx, m.sessions, m.authFail, m.writable)
 	return m
 }
 
+// outcome is the outcome label of a query or commit that ended with err.
 func outcome(err error) string {
 	if err == nil {
 		return "ok"
 	}
 	code, _ := bolt.Classify(err)
-	return code
+	return codeClass(code)
 }
 
-// meteredBackend counts what passes through a Backend.
-type meteredBackend struct {
-	bolt.Backend
-	m *queryMetrics
-}
-
-func (b meteredBackend) Open(info bolt.ConnInfo) bolt.Session {
-	return meteredSession{Session: b.Backend.Open(info), m: b.m}
-}
-
-type meteredSession struct {
-	bolt.Session
-	m *queryMetrics
-}
-
-func (s meteredSession) Run(ctx context.Context, q string, p value.Map, meta bolt.TxMeta) (bolt.Result, error) {
-	start := time.Now()
-	r, err := s.Session.Run(ctx, q, p, meta)
-	s.m.latency.Observe(time.Since(start).Seconds())
-	s.m.queries.WithLabelValues(outcome(err)).Inc()
-	return r, err
-}
-
-func (s meteredSession) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
-	tx, err := s.Session.Begin(ctx, meta)
-	if err != nil {
-		return nil, err
+// codeClass maps a Neo4j status code to its class label.
+func codeClass(code string) string {
+	switch {
+	case strings.HasPrefix(code, "Neo.ClientError."):
+		return "client_error"
+	case strings.HasPrefix(code, "Neo.TransientError."):
+		return "transient_error"
 	}
-	return meteredTx{Tx: tx, m: s.m}, nil
+	return "database_error"
 }
 
-type meteredTx struct {
-	bolt.Tx
-	m *queryMetrics
-}
-
-func (t meteredTx) Run(ctx context.Context, q string, p value.Map) (bolt.Result, error) {
-	start := time.Now()
-	r, err := t.Tx.Run(ctx, q, p)
-	t.m.latency.Observe(time.Since(start).Seconds())
-	t.m.queries.WithLabelValues(outcome(err)).Inc()
-	return r, err
-}
-
-func (t meteredTx) Commit(ctx context.Context) (string, error) {
-	bm, err := t.Tx.Commit(ctx)
-	t.m.commits.WithLabelValues(outcome(err)).Inc()
-	return bm, err
+// queryType names a summary's type for the duration histogram.
+func queryType(t string) string {
+	switch t {
+	case "r":
+		return "read"
+	case "w":
+		return "write"
+	case "rw":
+		return "read_write"
+	case "s":
+		return "schema"
+	}
+	return "unknown"
 }

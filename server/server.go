@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,38 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
 )
-
-func parseLevel(s string) (zapcore.Level, error) {
-	switch strings.ToUpper(s) {
-	case "TRACE", "DEBUG":
-		return zap.DebugLevel, nil
-	case "INFO":
-		return zap.InfoLevel, nil
-	case "WARNING", "WARN":
-		return zap.WarnLevel, nil
-	case "ERROR":
-		return zap.ErrorLevel, nil
-	case "CRITICAL":
-		return zap.DPanicLevel, nil
-	}
-	return 0, fmt.Errorf("--log-level %q is not one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL", s)
-}
-
-// NewLogger builds the production logger at the configured level.
-func NewLogger(level string) (*zap.Logger, error) {
-	lvl, err := parseLevel(level)
-	if err != nil {
-		return nil, err
-	}
-	zc := zap.NewProductionConfig()
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	return zc.Build()
-}
 
 // Server is a running `quiver serve`.
 type Server struct {
@@ -57,6 +29,7 @@ type Server struct {
 	ln      net.Listener
 	metrics *http.Server
 	reg     *prometheus.Registry
+	host    *hostInfo
 
 	conns     prometheus.Gauge
 	accepted  prometheus.Counter
@@ -80,19 +53,26 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen for Bolt on %s (is the port busy?): %w", cfg.boltAddr(), err)
 	}
+	s := &Server{cfg: cfg, log: log, ln: ln, slots: make(chan struct{}, cfg.MaxConnections),
+		open: map[net.Conn]struct{}{}, boltAddr: ln.Addr().String()}
+	s.initMetrics()
+	s.host = newHostInfo(cfg)
+	fsm := newFSMeter(s.reg)
 	d, err := db.Open(db.Config{Dir: cfg.DataDirectory, WAL: cfg.WALEnabled, SyncEvery: cfg.WALSyncEvery,
+		SyncDepth:        cfg.WALSyncDepth,
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
-		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log})
+		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
+		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, db: d, ln: ln, slots: make(chan struct{}, cfg.MaxConnections),
-		open: map[net.Conn]struct{}{}, boltAddr: ln.Addr().String()}
-	s.initMetrics()
-	s.bolt = &bolt.Server{Backend: meteredBackend{Backend: d, m: newQueryMetrics(s.reg)}, Agent: cfg.ServerName,
-		Log: log, HandshakeTimeout: cfg.HandshakeDeadline}
-	if cfg.MetricsPort != 0 {
+	s.db = d
+	s.registerStorageMetrics()
+	obs := &observer{Backend: d, m: newQueryMetrics(s.reg), log: log, slow: cfg.SlowQuery,
+		logParams: cfg.LogQueryParams, now: time.Now}
+	s.bolt = &bolt.Server{Backend: obs, Agent: cfg.ServerName, Log: log, HandshakeTimeout: cfg.HandshakeDeadline}
+	if cfg.MetricsEnabled {
 		if err := s.startMetrics(); err != nil {
 			ln.Close()
 			d.Close()
@@ -101,7 +81,8 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	}
 	s.wg.Add(1)
 	go s.accept()
-	log.Info("quiver serving", zap.String("bolt", s.boltAddr), zap.String("data_directory", cfg.DataDirectory),
+	log.Info("quiver serving", zap.String("version", Version), zap.String("bolt", s.boltAddr),
+		zap.String("metrics", s.MetricsAddr()), zap.String("data_directory", cfg.DataDirectory),
 		zap.Bool("wal", cfg.WALEnabled))
 	return s, nil
 }
@@ -117,12 +98,39 @@ func (s *Server) MetricsAddr() string {
 	return s.metricsLn.Addr().String()
 }
 
+// Registry is the server's Prometheus registry (what /metrics serves).
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
 func (s *Server) initMetrics() {
 	s.reg = prometheus.NewRegistry()
 	s.conns = prometheus.NewGauge(prometheus.GaugeOpts{Name: "quiver_bolt_connections", Help: "Open Bolt connections."})
 	s.accepted = prometheus.NewCounter(prometheus.CounterOpts{Name: "quiver_bolt_connections_accepted_total", Help: "Bolt connections accepted."})
 	s.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "quiver_bolt_connections_rejected_total", Help: "Bolt connections refused at the connection limit."})
 	s.reg.MustRegister(s.conns, s.accepted, s.rejected, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
+
+// registerStorageMetrics exports the graph's size and the host's memory
+// and disk figures, read when scraped.
+func (s *Server) registerStorageMetrics() {
+	stat := func(f func(vertices, edges int64) int64) func() float64 {
+		return func() float64 {
+			st, ok := s.db.Stats()
+			if !ok {
+				return 0
+			}
+			return float64(f(st.Vertices, st.Edges))
+		}
+	}
+	s.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_vertices", Help: "Vertices in the graph (as of the last commit)."},
+			stat(func(v, _ int64) int64 { return v })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_edges", Help: "Edges in the graph (as of the last commit)."},
+			stat(func(_, e int64) int64 { return e })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_memory_heap_bytes", Help: "Go heap memory in use (live objects and not yet collected garbage)."},
+			func() float64 { return float64(heapInUse()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_data_directory_bytes", Help: "Size of the data directory (WAL and snapshots)."},
+			func() float64 { return float64(dirSize(s.cfg.DataDirectory)) }),
+	)
 }
 
 func (s *Server) startMetrics() error {
@@ -157,7 +165,8 @@ func (s *Server) accept() {
 		case s.slots <- struct{}{}:
 		default:
 			s.rejected.Inc()
-			s.log.Warn("connection refused: --bolt-max-connections reached", zap.String("remote", nc.RemoteAddr().String()))
+			s.log.Warn("connection refused: --bolt-max-connections reached", zap.String("remote", nc.RemoteAddr().String()),
+				zap.Int("bolt_max_connections", s.cfg.MaxConnections))
 			nc.Close()
 			continue
 		}
@@ -174,6 +183,9 @@ func (s *Server) accept() {
 }
 
 func (s *Server) serveConn(nc net.Conn, id string) {
+	start := time.Now()
+	remote := nc.RemoteAddr().String()
+	s.log.Info("connection accepted", zap.String("conn", id), zap.String("remote", remote))
 	defer func() {
 		s.mu.Lock()
 		delete(s.open, nc)
@@ -182,9 +194,13 @@ func (s *Server) serveConn(nc net.Conn, id string) {
 		<-s.slots
 		s.wg.Done()
 	}()
-	if err := s.bolt.ServeConn(context.Background(), nc, id); err != nil && !errors.Is(err, net.ErrClosed) {
-		s.log.Debug("connection ended", zap.String("conn", id), zap.Error(err))
+	err := s.bolt.ServeConn(withRemote(context.Background(), id, remote), nc, id)
+	fields := []zap.Field{zap.String("conn", id), zap.String("remote", remote),
+		zap.Float64("duration_s", time.Since(start).Seconds())}
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		fields = append(fields, zap.String("reason", err.Error()))
 	}
+	s.log.Info("connection closed", fields...)
 }
 
 // Stop closes the listeners and connections, then the database (flushing

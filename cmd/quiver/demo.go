@@ -27,10 +27,10 @@ func init() {
 func runDemo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dir := fs.String("data-directory", filepath.Join(os.TempDir(), "quiver-demo"), "data directory of the demo instance")
-	port := fs.Int("bolt-port", 7687, "Bolt port (0 picks a free one)")
-	metricsPort := fs.Int("metrics-port", 9091, "metrics and health port (0 picks a free one)")
+	port := fs.Int("bolt-port", 7687, "Bolt port (0 = any free port)")
+	metricsPort := fs.Int("metrics-port", 9091, "metrics and health port (0 = any free port)")
 	check := fs.Bool("check", false, "start, print the URIs, then stop (used by tests)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "quiver demo [--bolt-port 7687] [--metrics-port 9091] [--data-directory DIR]"); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
@@ -47,10 +47,11 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := server.NewLogger(cfg.LogLevel)
+	log, closeLog, err := server.NewLogger(cfg.LogLevel, "")
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	s, err := server.Start(cfg, log)
 	if err != nil {
 		return err

@@ -3,9 +3,14 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
+
+	"github.com/quiverdb/quiver/server"
 )
 
 // command is one subcommand: a one-line summary and its entry point, which
@@ -18,31 +23,84 @@ type command struct {
 // commands holds the registered subcommands by name.
 var commands = map[string]command{}
 
-func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage()
-		return
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run runs the command line args (without the program name) and returns
+// the exit status: 0 for success and for help, 1 for a failure, 2 for an
+// unknown command.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
 	}
-	cmd, ok := commands[os.Args[1]]
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintln(stdout, versionLine())
+		return 0
+	}
+	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "quiver: unknown command %q\n\n", os.Args[1])
-		usage()
-		os.Exit(2)
+		fmt.Fprintf(stderr, "quiver: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
 	}
-	if err := cmd.run(os.Args[2:]); err != nil {
-		fmt.Fprintf(os.Stderr, "quiver %s: %v\n", os.Args[1], err)
-		os.Exit(1)
+	err := cmd.run(args[1:])
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, server.ErrVersion):
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	}
+	fmt.Fprintf(stderr, "quiver %s: %v\n", args[0], err)
+	if errors.Is(err, errUsage) {
+		fmt.Fprintf(stderr, "(quiver %s --help lists the flags)\n", args[0])
+	}
+	return 1
 }
 
-func usage() {
+// versionLine is what --version prints.
+func versionLine() string { return "quiver " + server.Version }
+
+func usage(w io.Writer) {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintln(os.Stderr, "usage: quiver <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: quiver <command> [flags]   (quiver <command> --help for its flags; quiver --version)\n\ncommands:")
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+}
+
+// errUsage marks a command-line mistake, after which run points to --help.
+var errUsage = errors.New("bad command line")
+
+// usageError wraps a flag parsing error so that run points to --help.
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Is(target error) bool { return target == errUsage }
+func (e usageError) Unwrap() error        { return e.err }
+
+// parseFlags parses a subcommand's flags. Help (-h, --help) goes to
+// standard output with the synopsis and returns flag.ErrHelp, which run
+// turns into exit status 0; a mistake is returned for standard error.
+func parseFlags(fs *flag.FlagSet, args []string, synopsis string) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stdout, "usage: %s\n\n", synopsis)
+		fs.SetOutput(os.Stdout)
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
 }

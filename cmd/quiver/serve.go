@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,17 +17,15 @@ func init() {
 }
 
 func runServe(args []string) error {
-	cfg, err := server.ParseConfig(args, os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
+	cfg, err := server.ParseConfig(args, os.Getenv, os.Stdout)
 	if err != nil {
 		return err
 	}
-	log, err := server.NewLogger(cfg.LogLevel)
+	log, closeLog, err := server.NewLogger(cfg.LogLevel, cfg.LogFile)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -52,7 +52,7 @@ func parseSim(args []string) (*simFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "print every seed's result in a sweep")
 	trace := fs.Bool("trace", false, "with --seed: print the run's event log")
 	fs.IntVar(&f.workers, "workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "quiver sim [--scenario NAME] --seed N | --seeds N [--once] [--workers 2] | --list"); err != nil {
 		return nil, err
 	}
 	if *list {

@@ -1,6 +1,10 @@
 package cypher
 
-import "github.com/quiverdb/quiver/core/value"
+import (
+	"strings"
+
+	"github.com/quiverdb/quiver/core/value"
+)
 
 // Expr is an expression node of the AST.
 type Expr interface{ exprPos() Pos }
@@ -325,23 +329,30 @@ type Query struct {
 	Params []*Param
 }
 
-// SchemaStmt is one of Memgraph's index, constraint and info statements.
+// SchemaStmt is one of the index, constraint and information statements of
+// Memgraph (CREATE INDEX ON :L(p), SHOW STORAGE INFO, SHOW CONFIG, ...) and
+// of Neo4j 5 (CREATE CONSTRAINT c FOR (n:L) REQUIRE n.p IS UNIQUE, SHOW
+// INDEXES, ...).
 type SchemaStmt struct {
-	Kind     string // "create-index", "drop-index", "create-constraint", "drop-constraint", "show-index", "show-constraint", "show-storage"
+	// Kind is one of create-index, drop-index, create-constraint,
+	// drop-constraint, and the read-only show-index,
+	// show-constraint, show-storage (Memgraph's INFO forms), show-indexes,
+	// show-constraints (Neo4j's), show-config, show-version,
+	// show-database, show-node-labels, show-edge-types.
+	Kind     string
 	Label    string
 	Property string
 	CKind    string // "unique" or "exists"
+	// Name is the index or constraint name of Neo4j's syntax. A DROP by
+	// name has no Label.
+	Name string
+	// IfNotExists (CREATE) and IfExists (DROP) make the statement a no-op
+	// when the index or constraint already exists, or does not.
+	IfNotExists, IfExists bool
 }
 
-// Changes reports whether the statement creates or drops an index or a
-// constraint (the others only show).
-func (s *SchemaStmt) Changes() bool {
-	switch s.Kind {
-	case "create-index", "drop-index", "create-constraint", "drop-constraint":
-		return true
-	}
-	return false
-}
+// ReadOnly reports whether the statement only reads (the SHOW forms).
+func (s *SchemaStmt) ReadOnly() bool { return strings.HasPrefix(s.Kind, "show-") }
 
 // AdminStmt is an administrative statement: one the database instance
 // runs itself rather than the query engine (transaction management,

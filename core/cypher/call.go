@@ -85,7 +85,7 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 	if x.Where != nil {
 		c.checkPredicate(x.Where, sc)
 	}
-	where, callFn := x.Where, proc.Call
+	where, callFn, runFn := x.Where, proc.Call, proc.run
 	st := []stage{{"CallProcedure(" + proc.Name + ")", func(in op) op {
 		return &flatMapOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			vals := make([]value.Value, len(args))
@@ -96,7 +96,13 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 				}
 				vals[i] = ec.export(v)
 			}
-			rows, err := callFn(vals)
+			var rows [][]value.Value
+			var err error
+			if runFn != nil {
+				rows, err = runFn(ec, vals)
+			} else {
+				rows, err = callFn(vals)
+			}
 			if err != nil {
 				return nil, runtimeErr("Neo.ClientError.Procedure.ProcedureCallFailed", "ProcedureCallFailed", "%s: %v", proc.Name, err)
 			}

@@ -55,11 +55,17 @@
 // Memgraph's schema statements (CREATE INDEX ON :L(p), CREATE INDEX ON :L,
 // DROP INDEX ON ..., CREATE/DROP CONSTRAINT ON (n:L) ASSERT n.p IS UNIQUE |
 // ASSERT EXISTS (n.p), SHOW INDEX INFO, SHOW CONSTRAINT INFO, SHOW STORAGE
-// INFO) need a Tx that also implements SchemaTx. CREATE SNAPSHOT calls
-// Options.Snapshot. EXPLAIN returns the plan as rows (column "QUERY PLAN");
+// INFO) need a Tx that also implements SchemaTx. Administrative statements
+// (SHOW TRANSACTIONS, TERMINATE TRANSACTIONS 'id', ..., CREATE SNAPSHOT)
+// are parsed into AdminStmt nodes that the host runs (Prepared.Admin);
+// Execute refuses them. EXPLAIN returns the plan as rows (column "QUERY PLAN");
 // PROFILE runs the query and returns one row per operator with the rows
 // it produced.
 //
 // Write clauses are eager (they drain their input before writing); reads
-// stream: a RETURN of a million rows never holds them all.
+// stream: a RETURN of a million rows never holds them all. A host cuts a
+// big write into bounded steps with Result.Step, yielding between them.
+//
+// A panic inside the engine becomes an internal error whose message names
+// the panic only; its stack is in Error.Stack, for the host's log.
 package cypher

@@ -20,7 +20,17 @@ func Dump(q *Query) string {
 		return b.String()
 	}
 	if s := q.Schema; s != nil {
-		fmt.Fprintf(&b, "%s label=%s property=%s kind=%s\n", s.Kind, s.Label, s.Property, s.CKind)
+		fmt.Fprintf(&b, "%s label=%s property=%s kind=%s", s.Kind, s.Label, s.Property, s.CKind)
+		if s.Name != "" {
+			fmt.Fprintf(&b, " name=%s", s.Name)
+		}
+		if s.IfNotExists {
+			b.WriteString(" if-not-exists")
+		}
+		if s.IfExists {
+			b.WriteString(" if-exists")
+		}
+		b.WriteString("\n")
 		return b.String()
 	}
 	for i, sq := range q.Parts {

@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -28,6 +30,10 @@ type Options struct {
 	// read once per execution, so one statement sees one instant. Nil makes
 	// those calls an error.
 	Now func() time.Time
+	// Host supplies the version, settings and memory and disk figures
+	// that SHOW VERSION, SHOW CONFIG, SHOW STORAGE INFO and
+	// dbms.components() report. Nil reports them as unknown.
+	Host func() HostInfo
 }
 
 // Engine prepares and executes Cypher statements. Like everything in core
@@ -60,7 +66,11 @@ func NewEngine(opts Options) *Engine {
 	if c == nil {
 		c = NewFIFOCache(opts.PlanCacheSize)
 	}
-	return &Engine{opts: opts, cache: c}
+	e := &Engine{opts: opts, cache: c, procs: map[string]Procedure{}}
+	for _, p := range e.builtinProcedures() {
+		e.procs[strings.ToLower(p.Name)] = p
+	}
+	return e
 }
 
 // WithRand returns a handle onto e with its own rand() source: it shares
@@ -125,7 +135,7 @@ func (p *Prepared) IsWrite() bool { return p.plan.writes }
 // or a constraint (not EXPLAIN of one).
 func (p *Prepared) IsSchemaChange() bool {
 	s := p.plan.schema
-	return s != nil && !p.plan.explain && !p.plan.profile && s.Changes()
+	return s != nil && !p.plan.explain && !p.plan.profile && !s.ReadOnly()
 }
 
 // IsSchema reports whether the statement is one of the schema statements
@@ -151,15 +161,23 @@ func (e *Engine) Prepare(query string) (p *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl.writes = q.Schema != nil && q.Schema.Changes() || hasWrites(q)
+	pl.writes = (q.Schema != nil && !q.Schema.ReadOnly()) || e.hasWrites(q)
 	p = &Prepared{query: query, plan: pl}
 	e.cache.Add(query, p)
 	return p, nil
 }
 
-func hasWrites(q *Query) bool {
+// hasWrites reports whether q may change the graph: an updating clause, or
+// a CALL of anything but a read-only built-in procedure (a registered one
+// may write).
+func (e *Engine) hasWrites(q *Query) bool {
 	for _, sq := range q.Parts {
 		for _, c := range sq.Clauses {
+			if call, ok := c.(*CallClause); ok {
+				if p, ok := e.procs[strings.ToLower(call.Name)]; ok && p.run != nil && !p.write {
+					continue
+				}
+			}
 			if isUpdating(c) {
 				return true
 			}
@@ -455,64 +473,18 @@ func (c *execCtx) exportRel(id int64) value.Relationship {
 	return value.Relationship{ID: id, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(c.tx.EdgeProps(id))}
 }
 
-func schemaColumns(s *SchemaStmt) []string {
-	switch s.Kind {
-	case "show-index":
-		return []string{"index type", "label", "property", "count"}
-	case "show-constraint":
-		return []string{"constraint type", "label", "properties"}
-	case "show-storage":
-		return []string{"storage info", "value"}
-	}
-	return nil
-}
-
 func (e *Engine) runSchema(c *execCtx, s *SchemaStmt) ([]row, error) {
+	if rows, ok := e.showHost(s); ok {
+		return rows, nil
+	}
 	st, ok := c.tx.(SchemaTx)
 	if !ok {
 		return nil, runtimeErr(CodeSemanticError, "Unsupported", "this transaction does not support schema statements")
 	}
-	var err error
-	switch s.Kind {
-	case "create-index":
-		err = st.CreateIndex(s.Label, s.Property)
-		c.stats.IndexesAdded++
-	case "drop-index":
-		err = st.DropIndex(s.Label, s.Property)
-		c.stats.IndexesRemoved++
-	case "create-constraint":
-		err = st.CreateConstraint(ConstraintInfo{Kind: s.CKind, Label: s.Label, Property: s.Property})
-		c.stats.ConstraintsAdded++
-	case "drop-constraint":
-		err = st.DropConstraint(ConstraintInfo{Kind: s.CKind, Label: s.Label, Property: s.Property})
-		c.stats.ConstraintsRemoved++
-	case "show-index":
-		var rows []row
-		for _, ix := range st.Indexes() {
-			kind, prop := "label+property", value.Value(ix.Property)
-			if ix.Property == "" {
-				kind, prop = "label", nil
-			}
-			rows = append(rows, row{"index type": kind, "label": ix.Label, "property": prop, "count": ix.Count})
-		}
-		return rows, nil
-	case "show-constraint":
-		var rows []row
-		for _, ci := range st.Constraints() {
-			kind := "exists"
-			if ci.Kind == "unique" {
-				kind = "unique"
-			}
-			rows = append(rows, row{"constraint type": kind, "label": ci.Label, "properties": ci.Property})
-		}
-		return rows, nil
-	case "show-storage":
-		var rows []row
-		for _, kv := range st.StorageInfo() {
-			rows = append(rows, row{"storage info": kv[0], "value": kv[1]})
-		}
-		return rows, nil
+	if s.ReadOnly() {
+		return e.show(c, st, s), nil
 	}
+	err := changeSchema(c, st, s)
 	if err != nil {
 		*c.stats = Stats{}
 		return nil, wrapSchemaErr(err)
@@ -528,7 +500,10 @@ func wrapSchemaErr(err error) error {
 	if strings.Contains(strings.ToLower(err.Error()), "violat") {
 		code = CodeConstraint
 	}
-	return &Error{Code: code, Detail: "SchemaError", Phase: PhaseRuntime, Msg: err.Error()}
+	if errors.As(err, new(*graph.ConstraintError)) {
+		code = CodeConstraint
+	}
+	return &Error{Code: code, Detail: "SchemaError", Phase: PhaseRuntime, Msg: UserMessage(err)}
 }
 
 // drainOp pulls its input to the end and yields nothing.

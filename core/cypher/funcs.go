@@ -51,7 +51,7 @@ func isAggregate(f *FuncCall) bool { return functions.IsAggregate(f.Name) }
 var graphFuncs = map[string]bool{
 	"id": true, "labels": true, "type": true, "properties": true, "keys": true,
 	"nodes": true, "relationships": true, "startnode": true, "endnode": true,
-	"length": true, "exists": true,
+	"length": true, "exists": true, "elementid": true,
 }
 
 // lookupFunc resolves a scalar function for the compiler: its arity bounds,
@@ -124,6 +124,8 @@ func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {
 		switch name {
 		case "id":
 			return x.id, nil
+		case "elementid":
+			return ElementID(x.id), nil
 		case "labels":
 			if !c.tx.VertexExists(x.id) {
 				return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
@@ -146,6 +148,8 @@ func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {
 		switch name {
 		case "id":
 			return x.id, nil
+		case "elementid":
+			return ElementID(x.id), nil
 		case "type":
 			if !ok {
 				return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
@@ -239,3 +243,8 @@ type clockEnv struct{ *execCtx }
 
 // Now implements functions.Clock: the statement's time.
 func (e clockEnv) Now() time.Time { return e.now }
+
+// ElementID is the element id of a node or relationship: what elementId()
+// returns and what Bolt 5 sends in a Node's or Relationship's element_id
+// (the id in decimal).
+func ElementID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -191,19 +191,19 @@ func graphErr(err error) error {
 	var ce *graph.ConstraintError
 	switch {
 	case errors.Is(err, graph.ErrSerialization):
-		return &Error{Code: CodeConflict, Detail: "Conflict", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: CodeConflict, Detail: "Conflict", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	case errors.As(err, &ce):
-		return &Error{Code: CodeConstraint, Detail: "ConstraintValidationFailed", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: CodeConstraint, Detail: "ConstraintValidationFailed", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	case errors.Is(err, graph.ErrHasEdges):
-		return &Error{Code: CodeConstraint, Detail: "DeleteConnectedNode", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: CodeConstraint, Detail: "DeleteConnectedNode", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	case errors.Is(err, graph.ErrInvalidValue):
-		return &Error{Code: CodeTypeError, Detail: "InvalidPropertyType", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: CodeTypeError, Detail: "InvalidPropertyType", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	case errors.Is(err, graph.ErrReadOnly):
-		return &Error{Code: "Neo.ClientError.Statement.AccessMode", Detail: "ReadOnly", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: "Neo.ClientError.Statement.AccessMode", Detail: "ReadOnly", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	case errors.Is(err, graph.ErrNotFound):
-		return &Error{Code: CodeEntityNotFound, Detail: "DeletedEntityAccess", Phase: PhaseRuntime, Msg: err.Error()}
+		return &Error{Code: CodeEntityNotFound, Detail: "DeletedEntityAccess", Phase: PhaseRuntime, Msg: UserMessage(err)}
 	}
-	return &Error{Code: CodeInternal, Detail: "StorageError", Phase: PhaseRuntime, Msg: err.Error()}
+	return &Error{Code: CodeInternal, Detail: "StorageError", Phase: PhaseRuntime, Msg: UserMessage(err)}
 }
 
 func (a *GraphTx) schema(f func(graph.SchemaItem) (uint64, []graph.Delta, error), item graph.SchemaItem) error {

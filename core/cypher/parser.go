@@ -142,10 +142,13 @@ func (p *parser) parseStatement() *Query {
 	} else if p.accept("PROFILE") {
 		q.Profile = true
 	}
+	pos := p.tok().pos
 	if a := p.parseAdmin(); a != nil {
 		q.Admin = a
-	} else if s := p.parseSchema(); s != nil {
+	} else if s := p.parseSchema(); s != nil && !(showProcedure[s.Kind] != "" && (p.is("YIELD") || p.is("WHERE"))) {
 		q.Schema = s
+	} else if s != nil {
+		q.Parts = append(q.Parts, p.parseShowQuery(pos, s))
 	} else {
 		q.Parts = append(q.Parts, p.parseSingle())
 		for p.accept("UNION") {
@@ -159,6 +162,37 @@ func (p *parser) parseStatement() *Query {
 	}
 	q.Params = p.params
 	return q
+}
+
+// showProcedure names the built-in procedure behind a SHOW statement that
+// takes Neo4j's YIELD ... WHERE ... RETURN ... tail.
+var showProcedure = map[string]string{
+	"show-indexes": "quiver.show.indexes", "show-constraints": "quiver.show.constraints",
+}
+
+// parseShowQuery parses the tail of SHOW INDEXES|CONSTRAINTS [YIELD ...]
+// [WHERE ...] [clauses] as a CALL of the statement's built-in procedure
+// followed by those clauses.
+func (p *parser) parseShowQuery(pos Pos, s *SchemaStmt) *SingleQuery {
+	c := &CallClause{clauseNode: clauseNode{P: pos}, Name: showProcedure[s.Kind]}
+	if p.accept("WHERE") {
+		c.YieldAll = true
+		c.Where = p.parseExpr()
+	} else {
+		p.parseYield(c)
+	}
+	sq := &SingleQuery{Clauses: []Clause{c}}
+	if c.YieldAll && c.Where != nil {
+		// SHOW ... WHERE: yield every column under its own name.
+		c.YieldAll = false
+		for _, col := range schemaColumns(s) {
+			c.Yields = append(c.Yields, YieldItem{P: pos, Field: col, Var: col})
+		}
+	}
+	for p.tok().kind != tEOF && !p.is("UNION") && !p.isP(";") {
+		sq.Clauses = append(sq.Clauses, p.parseClause())
+	}
+	return sq
 }
 
 func (p *parser) parseSingle() *SingleQuery {
@@ -248,10 +282,16 @@ func (p *parser) parseCall(cn clauseNode) Clause {
 	} else {
 		c.Implicit = true
 	}
+	p.parseYield(c)
+	return c
+}
+
+// parseYield reads a CALL's optional YIELD items (or *) and WHERE.
+func (p *parser) parseYield(c *CallClause) {
 	if p.accept("YIELD") {
 		if p.acceptP("*") {
 			c.YieldAll = true
-			return c
+			return
 		}
 		for {
 			it := YieldItem{P: p.tok().pos, Field: p.symbolicName("a procedure output")}
@@ -268,7 +308,6 @@ func (p *parser) parseCall(cn clauseNode) Clause {
 			c.Where = p.parseExpr()
 		}
 	}
-	return c
 }
 
 func (p *parser) parseMatch(cn clauseNode, optional bool) Clause {
@@ -1060,47 +1099,47 @@ func (p *parser) parseCase() Expr {
 	return c
 }
 
-// ---- Memgraph schema statements ----
+// ---- schema and information statements (Memgraph's and Neo4j 5's) ----
 
 func (p *parser) parseSchema() *SchemaStmt {
 	switch {
-	case p.is("CREATE") && isKw(p.peek(1), "INDEX"):
+	case p.is("CREATE") && (isKw(p.peek(1), "INDEX") || (isIndexKind(p.peek(1)) && isKw(p.peek(2), "INDEX"))):
 		p.adv()
-		p.adv()
-		p.expect("ON")
-		s := &SchemaStmt{Kind: "create-index"}
-		p.indexTarget(s)
-		return s
+		if !p.accept("INDEX") {
+			p.adv()
+			p.adv()
+		}
+		return p.createIndex()
 	case p.is("DROP") && isKw(p.peek(1), "INDEX"):
 		p.adv()
 		p.adv()
-		p.expect("ON")
 		s := &SchemaStmt{Kind: "drop-index"}
-		p.indexTarget(s)
-		return s
-	case (p.is("CREATE") || p.is("DROP")) && isKw(p.peek(1), "CONSTRAINT"):
-		kind := "create-constraint"
-		if p.is("DROP") {
-			kind = "drop-constraint"
+		if p.accept("ON") {
+			p.indexTarget(s)
+			return s
 		}
+		p.nameAndExists(s, false)
+		return s
+	case p.is("CREATE") && isKw(p.peek(1), "CONSTRAINT"):
 		p.adv()
 		p.adv()
-		return p.constraintBody(kind)
+		s := &SchemaStmt{Kind: "create-constraint"}
+		p.nameAndExists(s, true)
+		p.constraintBody(s)
+		return s
+	case p.is("DROP") && isKw(p.peek(1), "CONSTRAINT"):
+		p.adv()
+		p.adv()
+		s := &SchemaStmt{Kind: "drop-constraint"}
+		if p.is("ON") {
+			p.constraintBody(s)
+			return s
+		}
+		p.nameAndExists(s, false)
+		return s
 	case p.is("SHOW"):
 		p.adv()
-		s := &SchemaStmt{}
-		switch {
-		case p.accept("INDEX"):
-			s.Kind = "show-index"
-		case p.accept("CONSTRAINT"):
-			s.Kind = "show-constraint"
-		case p.accept("STORAGE"):
-			s.Kind = "show-storage"
-		default:
-			p.unexpected("INDEX, CONSTRAINT or STORAGE")
-		}
-		p.expect("INFO")
-		return s
+		return p.show()
 	}
 	return nil
 }
@@ -1146,6 +1185,114 @@ func (p *parser) adminArg(what string) AdminArg {
 	return AdminArg{}
 }
 
+// isIndexKind is the index type Neo4j allows before INDEX (every one is a
+// label+property index here).
+func isIndexKind(t token) bool { return isKw(t, "RANGE") || isKw(t, "BTREE") }
+
+// createIndex parses what follows CREATE INDEX: Memgraph's ON :L(p), or
+// Neo4j's [name] [IF NOT EXISTS] FOR (n:L) ON (n.p).
+func (p *parser) createIndex() *SchemaStmt {
+	s := &SchemaStmt{Kind: "create-index"}
+	if p.accept("ON") {
+		p.indexTarget(s)
+		return s
+	}
+	p.nameAndExists(s, true)
+	p.expect("FOR")
+	v := p.nodeTarget(s)
+	p.expect("ON")
+	p.expectP("(")
+	p.propOf(s, v)
+	if p.isP(",") {
+		p.fail("UnexpectedSyntax", "composite indexes are not supported: index one property")
+	}
+	p.expectP(")")
+	return s
+}
+
+// nameAndExists reads Neo4j's optional name and IF NOT EXISTS (create) or
+// the name and optional IF EXISTS of a DROP by name.
+func (p *parser) nameAndExists(s *SchemaStmt, create bool) {
+	if !create {
+		s.Name = p.symbolicName("an index or constraint name")
+		if p.accept("IF") {
+			p.expect("EXISTS")
+			s.IfExists = true
+		}
+		return
+	}
+	if !p.is("ON") && !p.is("FOR") && !(p.is("IF") && isKw(p.peek(1), "NOT")) {
+		s.Name = p.symbolicName("a name, IF NOT EXISTS, ON or FOR")
+	}
+	if p.accept("IF") {
+		p.expect("NOT")
+		p.expect("EXISTS")
+		s.IfNotExists = true
+	}
+}
+
+// nodeTarget reads (v:Label) and returns v.
+func (p *parser) nodeTarget(s *SchemaStmt) string {
+	p.expectP("(")
+	if p.isP(")") {
+		p.fail("UnexpectedSyntax", "only node indexes and constraints are supported: expected (n:Label)")
+	}
+	v := p.symbolicName("a variable")
+	if !p.acceptP(":") {
+		p.fail("UnexpectedSyntax", "only node indexes and constraints are supported: expected (%s:Label)", v)
+	}
+	s.Label = p.symbolicName("a label")
+	p.expectP(")")
+	return v
+}
+
+// propOf reads v.prop into s.Property.
+func (p *parser) propOf(s *SchemaStmt, v string) {
+	if p.symbolicName("a variable") != v {
+		p.fail("UndefinedVariable", "the property must belong to %s", v)
+	}
+	p.expectP(".")
+	s.Property = p.symbolicName("a property key")
+}
+
+func (p *parser) show() *SchemaStmt {
+	s := &SchemaStmt{}
+	p.accept("ALL")
+	switch {
+	case p.accept("INDEX") || p.accept("INDEXES"):
+		s.Kind = "show-indexes"
+		if p.accept("INFO") {
+			s.Kind = "show-index"
+		}
+		return s
+	case p.accept("CONSTRAINT") || p.accept("CONSTRAINTS"):
+		s.Kind = "show-constraints"
+		if p.accept("INFO") {
+			s.Kind = "show-constraint"
+		}
+		return s
+	case p.accept("STORAGE"):
+		s.Kind = "show-storage"
+	case p.accept("NODE_LABELS"):
+		s.Kind = "show-node-labels"
+	case p.accept("EDGE_TYPES"):
+		s.Kind = "show-edge-types"
+	case p.accept("CONFIG"):
+		s.Kind = "show-config"
+		return s
+	case p.accept("VERSION"):
+		s.Kind = "show-version"
+		return s
+	case p.accept("DATABASE"):
+		s.Kind = "show-database"
+		return s
+	default:
+		p.unexpected("TRANSACTIONS, INDEXES, CONSTRAINTS, INDEX INFO, CONSTRAINT INFO, STORAGE INFO, NODE_LABELS INFO, EDGE_TYPES INFO, CONFIG, VERSION or DATABASE")
+	}
+	p.expect("INFO")
+	return s
+}
+
 func (p *parser) indexTarget(s *SchemaStmt) {
 	p.expectP(":")
 	s.Label = p.symbolicName("a label")
@@ -1155,32 +1302,45 @@ func (p *parser) indexTarget(s *SchemaStmt) {
 	}
 }
 
-func (p *parser) constraintBody(kind string) *SchemaStmt {
-	s := &SchemaStmt{Kind: kind}
-	p.expect("ON")
-	p.expectP("(")
-	v := p.symbolicName("a variable")
-	p.expectP(":")
-	s.Label = p.symbolicName("a label")
-	p.expectP(")")
-	p.expect("ASSERT")
-	prop := func() {
-		if p.symbolicName("a variable") != v {
-			p.fail("UndefinedVariable", "constraint must refer to %s", v)
-		}
-		p.expectP(".")
-		s.Property = p.symbolicName("a property key")
+// constraintBody parses ON (v:L) ASSERT ... (Memgraph, Neo4j 4) or
+// FOR (v:L) REQUIRE ... (Neo4j 5): EXISTS(v.p), v.p IS UNIQUE,
+// v.p IS NOT NULL, with the property optionally in parentheses.
+func (p *parser) constraintBody(s *SchemaStmt) {
+	neo5 := p.accept("FOR")
+	if !neo5 {
+		p.expect("ON")
+	}
+	v := p.nodeTarget(s)
+	if neo5 {
+		p.expect("REQUIRE")
+	} else {
+		p.expect("ASSERT")
 	}
 	if p.accept("EXISTS") {
 		s.CKind = "exists"
 		p.expectP("(")
-		prop()
+		p.propOf(s, v)
 		p.expectP(")")
-		return s
+		return
 	}
-	prop()
+	paren := p.acceptP("(")
+	p.propOf(s, v)
+	if paren {
+		if p.isP(",") {
+			p.fail("UnexpectedSyntax", "composite constraints are not supported: constrain one property")
+		}
+		p.expectP(")")
+	}
 	p.expect("IS")
-	p.expect("UNIQUE")
-	s.CKind = "unique"
-	return s
+	switch {
+	case p.accept("UNIQUE"):
+		s.CKind = "unique"
+	case p.accept("NODE") && p.accept("UNIQUE"):
+		s.CKind = "unique"
+	case p.accept("NOT"):
+		p.expect("NULL")
+		s.CKind = "exists"
+	default:
+		p.unexpected("UNIQUE or NOT NULL")
+	}
 }

@@ -163,4 +163,9 @@ type Procedure struct {
 	Inputs  []ProcParam
 	Outputs []ProcParam
 	Call    func(args []value.Value) ([][]value.Value, error)
+	// run, set only on the engine's built-in procedures, reads the
+	// transaction and the host instead of Call.
+	run func(c *execCtx, args []value.Value) ([][]value.Value, error)
+	// write marks a built-in procedure that changes the graph.
+	write bool
 }

@@ -86,6 +86,10 @@ func benchAppend(b *testing.B, opts Options, writers int) {
 // BenchmarkAppendGroupCommit8: WAL only (no graph), group commit, 8 writers.
 func BenchmarkAppendGroupCommit8(b *testing.B) { benchAppend(b, Options{}, 8) }
 
+// BenchmarkAppendGroupCommit8Depth1: the same with one fsync at a time
+// (the default keeps two in flight).
+func BenchmarkAppendGroupCommit8Depth1(b *testing.B) { benchAppend(b, Options{SyncDepth: 1}, 8) }
+
 // BenchmarkAppendNoFsync8: WAL only, written but never fsynced, 8 writers.
 func BenchmarkAppendNoFsync8(b *testing.B) { benchAppend(b, Options{SyncEvery: -1}, 8) }
 

@@ -13,7 +13,8 @@ var crashSeeds = flag.Int("crash-seeds", 300, "seeds for TestCrashRecovery")
 // crashCoverage counts the situations the crashes hit, so a run that never
 // crashed during a snapshot (say) shows.
 type crashCoverage struct {
-	crashes, duringSync, duringRotation, duringSnapshot, buffered, torn, faults, failed int
+	crashes, duringSync, duringTwoSyncs, duringRotation, duringSnapshot, buffered, torn, faults, failed int
+	failedBehind                                                                                        int // a failed fsync with a later batch in flight behind it
 }
 
 // TestCrashRecovery runs, per seed, several lives of a Store on the
@@ -21,6 +22,8 @@ type crashCoverage struct {
 // crash at a random point (with or without torn writes). After each
 // recovery the state must be exactly commits 1..k in order for some k at
 // least the last completed commit and at most the last appended one.
+// Stores keep one to three fsyncs in flight; commits complete in order, and
+// none after one that failed.
 func TestCrashRecovery(t *testing.T) {
 	var cov crashCoverage
 	for seed := 1; seed <= *crashSeeds; seed++ {
@@ -30,7 +33,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 	}
 	t.Logf("coverage: %+v", cov)
-	if *crashSeeds >= 100 && (cov.duringSync == 0 || cov.duringRotation == 0 || cov.duringSnapshot == 0 || cov.buffered == 0 || cov.torn == 0 || cov.failed == 0) {
+	if *crashSeeds >= 100 && (cov.duringSync == 0 || cov.duringTwoSyncs == 0 || cov.failedBehind == 0 || cov.duringRotation == 0 || cov.duringSnapshot == 0 || cov.buffered == 0 || cov.torn == 0 || cov.failed == 0) {
 		t.Fatalf("crashes did not hit every situation: %+v", cov)
 	}
 }
@@ -41,6 +44,7 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 		SegmentSize:       int64(150 + rng.IntN(2000)),
 		SnapshotRetention: 1 + rng.IntN(3),
 		SnapshotChunkSize: 32 + rng.IntN(400),
+		SyncDepth:         1 + rng.IntN(3),
 	}
 	if rng.IntN(2) == 0 {
 		opts.Defer = func(f func()) { s.After(0, f) }
@@ -60,6 +64,7 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 			t.Fatalf("seed %d life %d: state is not commits 1..%d:\n%s", seed, life, k, d)
 		}
 		appended, completed = k, k
+		var failedAt int64 // the first commit of this life that failed
 		steps := rng.IntN(80)
 		for i := 0; i < steps; i++ {
 			switch r := rng.IntN(10); {
@@ -67,9 +72,22 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 				appended++
 				ts := appended
 				st.Append(1, uint64(ts), txDeltas(ts), func(err error) {
-					if err == nil && ts > completed {
-						completed = ts
+					if err != nil {
+						if failedAt == 0 || ts < failedAt {
+							failedAt = ts
+						}
+						if len(st.inflight) > 0 {
+							cov.failedBehind++
+						}
+						return
 					}
+					if ts < completed {
+						t.Fatalf("seed %d life %d: commit %d completed after %d", seed, life, ts, completed)
+					}
+					if failedAt != 0 && ts > failedAt {
+						t.Fatalf("seed %d life %d: commit %d completed after %d failed", seed, life, ts, failedAt)
+					}
+					completed = ts
 				})
 			case r < 6 && completed > 0:
 				st.Snapshot(SnapshotInfo{Epoch: 1, TS: uint64(completed)}, prefixState(completed).source(), func(error) {})
@@ -88,8 +106,11 @@ func crashSeed(t *testing.T, seed uint64, cov *crashCoverage) {
 			}
 		}
 		cov.crashes++
-		if st.ops > 0 {
+		if len(st.inflight) > 0 {
 			cov.duringSync++
+		}
+		if len(st.inflight) > 1 {
+			cov.duringTwoSyncs++
 		}
 		if st.barrier > 0 && st.cur != nil {
 			cov.duringRotation++

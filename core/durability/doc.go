@@ -54,9 +54,15 @@
 //
 // # Group commit
 //
-// By default a commit's done runs only after the fsync that covers its
-// record; commits that arrive while an fsync runs are written together and
-// share the next one. With Options.Defer the first write of a loop turn waits
+// By default a commit's done runs only after an fsync that started after
+// its record was written has completed successfully. Up to
+// Options.SyncDepth (default 2) batches are in flight: a batch is written
+// and its fsync started at once while another fsync runs, and commits that
+// arrive while all are busy are written together and share the next one.
+// Each in-flight fsync uses its own handle of the segment (Linux reports a
+// write-back error to one fsync per open file description), batches
+// complete strictly in order, and a failed fsync fails its batch and every
+// later one. With Options.Defer the first write of a loop turn waits
 // until the commits already queued on the loop have arrived. A new segment's
 // directory entry is synced before any record goes into it. Options.SyncEvery
 // trades these guarantees for speed (see its documentation), and

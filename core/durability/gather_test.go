@@ -43,7 +43,8 @@ type gatherRig struct {
 
 func newGatherRig(t *testing.T, withClock bool) *gatherRig {
 	fs, s, _ := newSimFS(7)
-	opts := Options{Defer: func(f func()) { s.After(0, f) }}
+	// one fsync at a time: the window is about the commits that wait for it
+	opts := Options{Defer: func(f func()) { s.After(0, f) }, SyncDepth: 1}
 	if withClock {
 		opts.Clock = schedClock{s}
 	}
@@ -131,7 +132,7 @@ func writerRounds(t *testing.T, withClock bool) int {
 func TestGatherWindowEnds(t *testing.T) {
 	r := newGatherRig(t, true)
 	a := r.commit(nil)
-	for r.st.ops == 0 && r.s.step() { // until a's fsync runs
+	for len(r.st.inflight) == 0 && r.s.step() { // until a's fsync runs
 	}
 	b := r.commit(nil) // waits during a's fsync
 	for !r.done[a] && r.s.step() {

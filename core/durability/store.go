@@ -26,6 +26,16 @@ type Options struct {
 	// the guarantee: a crash of the machine (or of several instances at once)
 	// can lose commits that were reported done.
 	SyncEvery int
+	// SyncDepth is how many group-commit fsyncs may be in flight at once
+	// (default 2): while one batch's fsync runs, the next batch is written
+	// and its own fsync starts instead of waiting. Each in-flight fsync uses
+	// its own handle of the segment, since Linux reports a write-back error
+	// to one fsync per open file description; batches complete strictly in
+	// order, and a failed fsync fails its batch and every later one. 1 is
+	// one fsync at a time. With a Clock, a batch does not start beside an
+	// fsync that has already run half as long as the last one took: waiting
+	// for it costs its commits little, and each fsync costs CPU.
+	SyncDepth int
 	// DisableWAL writes no WAL at all, as Memgraph's
 	// --storage-wal-enabled=false: Append completes each commit at once,
 	// in memory only, and commits persist only in the next snapshot
@@ -68,6 +78,9 @@ func (o *Options) defaults() {
 	if o.SnapshotRetention <= 0 {
 		o.SnapshotRetention = 3
 	}
+	if o.SyncDepth <= 0 {
+		o.SyncDepth = 2
+	}
 	if o.SnapshotChunkSize <= 0 {
 		o.SnapshotChunkSize = 1 << 20
 	}
@@ -98,9 +111,9 @@ type Store struct {
 
 	buf      []byte        // records not yet written
 	waiting  []func(error) // their commits (group commit)
-	inflight []func(error) // commits covered by the running fsync
-	ops      int           // sync operations the in-flight batch waits for
-	opErr    error         // first error among them
+	inflight []*batch      // batches written, oldest first, until they complete
+	handles  []disk.File   // the segment's sync handles: cur, then more opened on demand
+	nextH    int           // the handle the next batch's fsync uses
 	barrier  int           // sync operations that must finish before writing
 	unsynced int           // records written since the last fsync (SyncEvery)
 
@@ -112,11 +125,19 @@ type Store struct {
 	onIdle       func(error)   // Close's callback, until everything is synced
 	snapshot     bool          // a snapshot is being written
 
-	gather    int           // while > 0, the buffered commits to wait for before writing
-	gatherT   clock.Timer   // ends the gathering window
-	syncStart time.Duration // monotonic time the in-flight fsync was requested
-	lastSync  time.Duration // how long the last group-commit fsync took
-	stats     GroupStats
+	gather   int           // while > 0, the buffered commits to wait for before writing
+	gatherT  clock.Timer   // ends the gathering window
+	lastSync time.Duration // how long the last group-commit fsync took
+	stats    GroupStats
+}
+
+// batch is one group-commit write and its fsync: the commits it covers
+// complete when its fsync and those of every earlier batch have returned.
+type batch struct {
+	dones  []func(error)
+	start  time.Duration // monotonic time its fsync was requested
+	synced bool          // its fsync returned
+	err    error         // what it returned
 }
 
 // GroupStats counts group commit's work: Batches fsynced, the Commits they
@@ -244,10 +265,13 @@ func (s *Store) schedule() {
 // batch waits for that fsync.
 func (s *Store) kick() {
 	defer s.maybeIdle()
-	if s.failed != nil || s.ops > 0 || s.barrier > 0 || len(s.buf) == 0 {
+	if s.failed != nil || len(s.inflight) >= s.opts.SyncDepth || s.barrier > 0 || len(s.buf) == 0 || s.nearlyDone() {
 		return
 	}
 	if s.cur == nil || s.cur.Size() >= s.opts.SegmentSize {
+		if len(s.inflight) > 0 {
+			return // a new segment waits until the old one's batches completed
+		}
 		s.rotate()
 		if s.barrier > 0 || s.failed != nil {
 			return
@@ -265,21 +289,7 @@ func (s *Store) kick() {
 		s.buf = nil
 	}
 	if s.opts.SyncEvery == 0 {
-		s.inflight, s.waiting = s.waiting, nil
-		s.stats.Batches++
-		s.stats.Commits += int64(len(s.inflight))
-		s.ops = 1
-		if s.opts.Clock != nil {
-			s.syncStart = s.opts.Clock.Monotonic()
-		}
-		s.cur.Sync(s.opDone)
-		if plantedAckBeforeFsync { // a bug on purpose, only under its build tag
-			ws := s.inflight
-			s.inflight = nil
-			for _, done := range ws {
-				done(nil)
-			}
-		}
+		s.startSync()
 		return
 	}
 	if s.opts.SyncEvery > 0 && s.unsynced >= s.opts.SyncEvery {
@@ -293,6 +303,7 @@ func (s *Store) kick() {
 // record goes into the new one, so a crash never leaves a later segment
 // behind a torn earlier one.
 func (s *Store) rotate() {
+	s.closeExtraHandles()
 	if old := s.cur; old != nil {
 		s.barrier++
 		old.Sync(func(err error) {
@@ -309,6 +320,7 @@ func (s *Store) rotate() {
 		return
 	}
 	s.cur = f
+	s.handles, s.nextH = append(s.handles[:0], f), 0
 	s.segs = append(s.segs, segment{name: name, firstTS: s.bufTS})
 	if err := f.Append(appendSegHeader(nil, s.bufTS)); err != nil {
 		s.fail(err)
@@ -319,26 +331,105 @@ func (s *Store) rotate() {
 	s.fs.SyncDir(walDir, s.barrierDone)
 }
 
-// opDone completes the in-flight batch when its fsync returns.
-func (s *Store) opDone(err error) {
-	if err != nil && s.opErr == nil {
-		s.opErr = err
+// startSync makes the waiting commits a batch, just written, and starts its
+// fsync on the next sync handle. Handles are used in turn and a batch is
+// started only while fewer than SyncDepth are in flight, so the handle's
+// previous fsync has returned: one fsync per handle at a time, as a
+// write-back error is reported to one fsync per open file description.
+func (s *Store) startSync() {
+	b := &batch{dones: s.waiting}
+	s.waiting = nil
+	s.stats.Batches++
+	s.stats.Commits += int64(len(b.dones))
+	if s.opts.Clock != nil {
+		b.start = s.opts.Clock.Monotonic()
 	}
-	if s.ops--; s.ops > 0 {
+	h, err := s.syncHandle()
+	if err != nil {
+		s.waiting = b.dones
+		s.fail(err)
 		return
 	}
-	if s.opErr != nil {
-		s.fail(s.opErr)
-		s.opErr = nil
+	s.inflight = append(s.inflight, b)
+	h.Sync(func(err error) { s.synced(b, err) })
+	if plantedAckBeforeFsync { // a bug on purpose, only under its build tag
+		for i, done := range b.dones {
+			done(nil)
+			b.dones[i] = func(error) {}
+		}
 	}
-	ws := s.inflight
-	s.inflight = nil
-	if s.opts.Clock != nil {
-		s.lastSync = s.opts.Clock.Monotonic() - s.syncStart
+}
+
+// nearlyDone reports whether the newest in-flight fsync has run for more
+// than half as long as the last one took: then the commits waiting lose
+// little by waiting for it and sharing the next fsync, while a fsync of
+// their own would cost its CPU and split the writers into two groups.
+// Without a Clock it never holds a batch back.
+func (s *Store) nearlyDone() bool {
+	if len(s.inflight) == 0 || s.opts.Clock == nil || s.opts.SyncEvery != 0 {
+		return false
 	}
-	s.startGather(len(ws) + len(s.waiting))
-	for _, done := range ws {
-		done(s.failed)
+	last := s.inflight[len(s.inflight)-1]
+	return s.opts.Clock.Monotonic()-last.start > s.lastSync/2
+}
+
+// syncHandle returns the handle for the next batch's fsync, opening the
+// segment again when that handle does not exist yet.
+func (s *Store) syncHandle() (disk.File, error) {
+	i := s.nextH
+	s.nextH = (s.nextH + 1) % s.opts.SyncDepth
+	for len(s.handles) <= i {
+		s.handles = append(s.handles, nil)
+	}
+	if s.handles[i] == nil {
+		h, err := s.fs.Open(s.segs[len(s.segs)-1].name)
+		if err != nil {
+			return nil, err
+		}
+		s.handles[i] = h
+	}
+	return s.handles[i], nil
+}
+
+// closeExtraHandles closes the sync handles beyond cur (no batch is in
+// flight when it is called).
+func (s *Store) closeExtraHandles() {
+	for i, h := range s.handles {
+		if i > 0 && h != nil {
+			if err := h.Close(); err != nil {
+				s.log.Warn("closing a WAL sync handle", zap.Error(err))
+			}
+		}
+	}
+	s.handles = s.handles[:0]
+}
+
+// synced records a batch's fsync result and completes, in order, every
+// batch whose fsync and predecessors' fsyncs have returned. The first
+// failure fails the Store, so its batch and every later one fail with it.
+func (s *Store) synced(b *batch, err error) {
+	b.synced, b.err = true, err
+	released := 0
+	for len(s.inflight) > 0 && s.inflight[0].synced {
+		b := s.inflight[0]
+		s.inflight[0] = nil
+		s.inflight = s.inflight[1:]
+		if b.err != nil {
+			s.fail(b.err)
+		}
+		if s.opts.Clock != nil {
+			s.lastSync = s.opts.Clock.Monotonic() - b.start
+		}
+		released += len(b.dones)
+		for _, done := range b.dones {
+			done(s.failed)
+		}
+	}
+	if released == 0 {
+		return
+	}
+	if len(s.inflight) == 0 {
+		s.startGather(released + len(s.waiting))
 	}
 	if s.gather == 0 {
 		s.kick()
@@ -397,7 +488,7 @@ func (s *Store) barrierDone(err error) {
 // and repaired, is durable. The instance acknowledges recovered commits
 // only then.
 func (s *Store) Flush(done func(error)) {
-	if s.failed == nil && s.barrier == 0 && s.ops == 0 && len(s.buf) > 0 {
+	if len(s.buf) > 0 {
 		s.kick() // write what a deferred kick would
 	}
 	switch {
@@ -405,8 +496,9 @@ func (s *Store) Flush(done func(error)) {
 		done(s.failed)
 	case s.opts.SyncEvery == 0 && len(s.buf) > 0:
 		s.waiting = append(s.waiting, done)
-	case s.opts.SyncEvery == 0 && s.ops > 0:
-		s.inflight = append(s.inflight, done)
+	case s.opts.SyncEvery == 0 && len(s.inflight) > 0:
+		last := s.inflight[len(s.inflight)-1]
+		last.dones = append(last.dones, done)
 	case s.barrier > 0:
 		s.afterBarrier = append(s.afterBarrier, done)
 	case s.opts.SyncEvery != 0 && s.cur != nil:
@@ -456,11 +548,12 @@ func (s *Store) Close(done func(error)) {
 
 // maybeIdle finishes a Close once nothing is buffered or running.
 func (s *Store) maybeIdle() {
-	if s.onIdle == nil || s.ops > 0 || s.barrier > 0 || len(s.buf) > 0 && s.failed == nil {
+	if s.onIdle == nil || len(s.inflight) > 0 || s.barrier > 0 || len(s.buf) > 0 && s.failed == nil {
 		return
 	}
 	done := s.onIdle
 	s.onIdle = nil
+	s.closeExtraHandles()
 	cur := s.cur
 	s.cur = nil
 	if cur == nil || s.failed != nil {

@@ -26,11 +26,12 @@ func checkPrefix(t *testing.T, m *model, k int64) {
 	}
 }
 
-// TestGroupCommitSharesFsync: commits arriving while an fsync runs wait for
-// the next one and complete together, only after it.
+// TestGroupCommitSharesFsync: with one fsync at a time, commits arriving
+// while an fsync runs wait for the next one and complete together, only
+// after it.
 func TestGroupCommitSharesFsync(t *testing.T) {
 	fs, s, _ := newSimFS(1)
-	st, _, _ := openT(t, fs, Options{})
+	st, _, _ := openT(t, fs, Options{SyncDepth: 1})
 	s.drain()
 	done := map[int64]bool{}
 	appendTx := func(i int64) {

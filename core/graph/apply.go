@@ -71,12 +71,6 @@ func (t *Txn) applyOne(d Delta) error {
 		if err := t.readableVertex(d.To); err != nil {
 			return err
 		}
-		if _, err := t.ownVertex(d.From); err != nil {
-			return err
-		}
-		if _, err := t.ownVertex(d.To); err != nil {
-			return err
-		}
 		t.createEdgeID(d.ID, d.From, d.To, d.Name)
 	case OpDeleteEdge:
 		return t.DeleteEdge(d.ID)

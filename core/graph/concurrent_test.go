@@ -14,7 +14,8 @@ import (
 // goroutines while the owner transfers balances between accounts, churns
 // edges, drops and recreates indexes, collects garbage (schema versions
 // included) and acknowledges commits. Every snapshot must see the same
-// total, stable values and a stable schema; run with -race.
+// total, stable values and a stable schema; run with -race. A second writer
+// attaches edges at the same accounts while the first is open.
 func TestConcurrentSnapshotReaders(t *testing.T) {
 	const accounts, total = 20, 20 * 100
 	g := New(Options{})
@@ -56,6 +57,11 @@ func TestConcurrentSnapshotReaders(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		a, b := ids[rng.IntN(accounts)], ids[rng.IntN(accounts)]
 		tx := g.Begin(TxOptions{})
+		var side *Txn // a concurrent writer attaching an edge at a too
+		if i%3 == 1 {
+			side = g.Begin(TxOptions{})
+			must[int64](t)(side.CreateEdge(b, a, "T"))
+		}
 		ba := must[any](t)(tx.VertexProperty(a, "bal")).(int64)
 		bb := must[any](t)(tx.VertexProperty(b, "bal")).(int64)
 		if a != b {
@@ -84,9 +90,12 @@ func TestConcurrentSnapshotReaders(t *testing.T) {
 		}
 		if i%7 == 0 {
 			tx.Abort()
-			continue
+		} else {
+			ok(t, g.MarkAcknowledged(commit(t, tx)))
 		}
-		ok(t, g.MarkAcknowledged(commit(t, tx)))
+		if side != nil {
+			ok(t, g.MarkAcknowledged(commit(t, side)))
+		}
 		if i%40 == 0 {
 			toggleIndex(t, g, SchemaItem{Kind: KindLabelPropertyIndex, Name: "Acct", Key: "bal"})
 			toggleIndex(t, g, SchemaItem{Kind: KindLabelIndex, Name: "Tmp"})

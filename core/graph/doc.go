@@ -30,9 +30,12 @@
 // ReadCommitted: committed but not yet acknowledged), fails at once with a
 // *ConflictError (errors.Is ErrSerialization, IsRetryable true) and dooms
 // the transaction (later writes and Commit return the same error); the
-// caller aborts and retries. Creating an edge counts as a write to both
-// endpoints. Deleting a vertex with edges fails with ErrHasEdges unless
-// detach is set. Vertex and edge IDs are allocated from counters and never
+// caller aborts and retries. Creating an edge writes only the edge: edges
+// created at one vertex by concurrent transactions do not conflict
+// (adjacency appends commute), but creating an edge at a vertex that
+// another transaction deleted, and deleting a vertex where another
+// transaction attached an edge the deleter cannot see, conflict. Deleting a
+// vertex with edges fails with ErrHasEdges unless detach is set. Vertex and edge IDs are allocated from counters and never
 // reused (NextIDs / ReserveIDs carry them across snapshots).
 //
 // Commit assigns the next commit timestamp and returns the transaction's

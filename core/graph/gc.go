@@ -220,7 +220,8 @@ func (g *Graph) Stats() Stats {
 }
 
 // sameContent reports whether some version in the chain from head shares
-// v's label set and property list (edge creation copies them unchanged).
+// v's label set and property list (a write that changed neither, such as
+// a label added twice, copies them unchanged).
 func sameContent(head, v *vver) bool {
 	for r := head; r != nil; r = r.prev.Load() {
 		if !r.deleted && r.labels == v.labels && r.props == v.props {

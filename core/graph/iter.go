@@ -322,8 +322,9 @@ func (t *Txn) typeFilter(types []string, buf []uint32) []uint32 {
 
 // Edges walks the edges of vertex v in the given direction, optionally only
 // those of the given types, in the order they were attached (ascending ID on
-// the instance that created them; Both merges out and in edges by ID). With
-// Both a self-loop is reported once.
+// the instance that created them; a replica or a recovered instance attaches
+// them in commit order, which concurrent transactions may make differ; Both
+// merges out and in edges by ID). With Both a self-loop is reported once.
 func (t *Txn) Edges(v int64, dir Direction, types ...string) *EdgeIter {
 	s := t.g.vertices.get(v)
 	if s == nil || t.state == txDone {

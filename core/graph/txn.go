@@ -192,9 +192,11 @@ func (t *Txn) Abort() {
 		delete(g.pmarks, t.mark)
 	}
 	sc := t.wschema()
+	ends := make([]int64, 0, 2*len(t.newE))
 	for _, id := range slices.Backward(t.ew) {
 		s := g.edges.get(id)
 		own := s.head.Load()
+		ends = append(ends, own.from, own.to)
 		s.head.Store(own.prev.Load())
 		if l := sc.typeIdx[own.typ]; l != nil && s.head.Load() == nil {
 			l.remove(nil, id) // an index built while the edge was uncommitted
@@ -207,14 +209,17 @@ func (t *Txn) Abort() {
 		// entries an index build made for the aborted version
 		g.pruneVertexEntries(id, []*vver{own})
 	}
-	t.dropCreatedEdges()
+	t.dropCreatedEdges(ends)
 	t.pruneEntries()
 	t.finish()
 	g.refreshVisible()
 }
 
-// dropCreatedEdges removes aborted new edges from their endpoints' adjacency.
-func (t *Txn) dropCreatedEdges() {
+// dropCreatedEdges removes aborted new edges from their endpoints'
+// adjacency; ends holds the endpoints of every edge the transaction wrote
+// (a superset of the new edges' endpoints). Edges other transactions
+// attached to the same vertices stay.
+func (t *Txn) dropCreatedEdges(ends []int64) {
 	if len(t.newE) == 0 {
 		return
 	}
@@ -222,7 +227,8 @@ func (t *Txn) dropCreatedEdges() {
 	for _, id := range t.newE {
 		drop[id] = true
 	}
-	for _, id := range t.vw { // the endpoints of new edges are among them
+	slices.Sort(ends)
+	for _, id := range slices.Compact(ends) {
 		s := t.g.vertices.get(id)
 		removeAdj(&s.out, drop)
 		removeAdj(&s.in, drop)

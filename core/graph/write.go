@@ -130,6 +130,9 @@ func (t *Txn) DeleteVertex(id int64, detach bool) error {
 	if err != nil {
 		return err
 	}
+	if err := t.checkUnseenEdges(id, s); err != nil {
+		return err
+	}
 	for _, e := range edges {
 		if err := t.DeleteEdge(e); err != nil {
 			return err
@@ -157,9 +160,51 @@ func (t *Txn) visibleAdjacent(s *vslot) []int64 {
 	return out
 }
 
+// checkUnseenEdges fails a deletion of vertex id when the newest version of
+// an edge at it is invisible to the transaction: the edge was created (or
+// changed) by another open transaction or by a commit after the snapshot
+// (under ReadCommitted: one not yet acknowledged). An edge deleted before
+// the snapshot has a visible, deleted newest version and does not count;
+// a visible edge that was changed since would conflict anyway when detach
+// deletes it. This is the deleting side of the rule that edge creation does
+// not claim its endpoints.
+func (t *Txn) checkUnseenEdges(id int64, s *vslot) error {
+	if t.replay {
+		return nil
+	}
+	w := t.view()
+	for _, l := range []*adjList{s.out.Load(), s.in.Load()} {
+		for _, e := range l.view() {
+			head := t.g.edges.get(e).head.Load()
+			if head != nil && !w.visible(head.ts.Load()) {
+				return t.doom(&ConflictError{Object: "vertex", ID: id})
+			}
+		}
+	}
+	return nil
+}
+
+// attachable checks that an edge may be attached to vertex id, which the
+// transaction sees: attaching does not write the vertex (adjacency appends
+// commute, so concurrent edge creations at one vertex do not conflict), but
+// it conflicts with a deletion of the vertex by another transaction, whether
+// uncommitted or committed after the snapshot (a deleted version is the
+// last, so the head tells).
+func (t *Txn) attachable(id int64) error {
+	if t.replay {
+		return nil
+	}
+	head := t.g.vertices.get(id).head.Load()
+	if head.deleted && head.ts.Load() != t.mark {
+		return t.doom(&ConflictError{Object: "vertex", ID: id})
+	}
+	return nil
+}
+
 // CreateEdge creates an edge of type typ from one vertex to another and
-// returns its ID. It counts as a write to both endpoints, so it conflicts
-// with a concurrent deletion of either.
+// returns its ID. It does not write the endpoints: edges created at one
+// vertex by concurrent transactions do not conflict. It conflicts with a
+// concurrent deletion of either endpoint, in whichever order the two come.
 func (t *Txn) CreateEdge(from, to int64, typ string) (int64, error) {
 	if err := t.readableVertex(from); err != nil {
 		return 0, err
@@ -167,10 +212,10 @@ func (t *Txn) CreateEdge(from, to int64, typ string) (int64, error) {
 	if err := t.readableVertex(to); err != nil {
 		return 0, err
 	}
-	if _, err := t.ownVertex(from); err != nil {
+	if err := t.attachable(from); err != nil {
 		return 0, err
 	}
-	if _, err := t.ownVertex(to); err != nil {
+	if err := t.attachable(to); err != nil {
 		return 0, err
 	}
 	id := t.g.nextEID.Load()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/value"
@@ -35,6 +37,7 @@ func (in *Instance) runAdmin(s *Session, a cypher.AdminStmt, params value.Map, d
 			case err != nil:
 				done(nil, newErr(CodeSnapshotFailed, "the snapshot failed: "+err.Error()))
 			default:
+				in.log.Info("snapshot written", zap.Uint64("ts", in.lastSnapTS))
 				done(s.rowsResult(nil, nil, "w"), nil)
 			}
 		})

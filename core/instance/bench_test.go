@@ -137,6 +137,31 @@ func BenchmarkWriteGroupCommit8(b *testing.B) {
 	benchWriters(b, Config{}, 8)
 }
 
+// BenchmarkWriteGroupCommit8Depth1 is BenchmarkWriteGroupCommit8 with one
+// fsync at a time (the default keeps two in flight), for comparison in one
+// run.
+func BenchmarkWriteGroupCommit8Depth1(b *testing.B) {
+	benchWriters(b, Config{Durability: durability.Options{SyncDepth: 1}}, 8)
+}
+
+// BenchmarkWriteGroupCommit8Depth4 keeps up to four fsyncs in flight.
+func BenchmarkWriteGroupCommit8Depth4(b *testing.B) {
+	benchWriters(b, Config{Durability: durability.Options{SyncDepth: 4}}, 8)
+}
+
+// BenchmarkWriteGroupCommit12: 12 writers, as mgbench's Bolt clients, without
+// Bolt: the storage path's ceiling for single_vertex_write (about 12 ÷ the
+// fsync time).
+func BenchmarkWriteGroupCommit12(b *testing.B) {
+	benchWriters(b, Config{}, 12)
+}
+
+// BenchmarkWriteGroupCommit12Depth1 is BenchmarkWriteGroupCommit12 with one
+// fsync at a time.
+func BenchmarkWriteGroupCommit12Depth1(b *testing.B) {
+	benchWriters(b, Config{Durability: durability.Options{SyncDepth: 1}}, 12)
+}
+
 // BenchmarkWriteGroupCommit64: group commit with 64 concurrent writers:
 // more commits share each fsync.
 func BenchmarkWriteGroupCommit64(b *testing.B) {

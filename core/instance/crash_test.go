@@ -47,6 +47,7 @@ func instanceCrashSeed(t *testing.T, seed uint64, cov *coverage) {
 			SegmentSize:       int64(200 + w.rng.IntN(3000)),
 			SnapshotRetention: 1 + w.rng.IntN(3),
 			SnapshotChunkSize: 64 + w.rng.IntN(1000),
+			SyncDepth:         1 + w.rng.IntN(3), // fsyncs in flight
 		},
 		SnapshotInterval: time.Duration(1+w.rng.IntN(20)) * time.Millisecond,
 		GCInterval:       5 * time.Millisecond,

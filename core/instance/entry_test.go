@@ -355,12 +355,6 @@ func TestAdminStatements(t *testing.T) {
 	if snaps, _ := w.fs.List("snapshots"); len(snaps) == 0 {
 		t.Fatal("CREATE SNAPSHOT wrote no snapshot")
 	}
-	if err := a.begin(TxMeta{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.run("CREATE SNAPSHOT", nil, TxMeta{}); code(err) != CodeForbiddenInTx {
-		t.Fatalf("CREATE SNAPSHOT in a transaction: %v", err)
-	}
 }
 
 // TestSchemaChangeIsDurableWithItsBookmark is bug 1 of issue 8: CREATE

@@ -86,10 +86,12 @@ func (in *Instance) classify(err error, x *gtx, query string) *Error {
 		return nil
 	case errors.As(err, &ie):
 		return ie
-	case x != nil && x.conflict != nil, errors.Is(err, graph.ErrSerialization):
-		return newErr(CodeOutdated, "a concurrent transaction changed the same data; retry: "+err.Error())
+	case x != nil && x.conflict != nil:
+		return newErr(CodeOutdated, cypher.UserMessage(x.conflict))
+	case errors.Is(err, graph.ErrSerialization):
+		return newErr(CodeOutdated, cypher.UserMessage(err))
 	case errors.As(err, &cons):
-		return newErr(CodeConstraint, err.Error())
+		return newErr(CodeConstraint, cypher.UserMessage(err))
 	case errors.Is(err, ErrNotDurable):
 		return newErr(CodeOutcomeUnknown, "the commit was applied but the write-ahead log failed before it was durable; whether it survives a restart is unknown: "+err.Error())
 	case errors.Is(err, ErrStopped):
@@ -101,5 +103,5 @@ func (in *Instance) classify(err error, x *gtx, query string) *Error {
 		return newErr(ce.Code, ce.Error())
 	}
 	in.log.Error("unclassified error in a query", zap.String("query", query), zap.Error(err))
-	return newErr(CodeUnknown, err.Error())
+	return newErr(CodeUnknown, cypher.UserMessage(err))
 }

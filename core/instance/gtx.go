@@ -5,7 +5,6 @@ import (
 
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/graph"
-	"github.com/quiverdb/quiver/core/value"
 )
 
 // gtx is the engine's view of one graph transaction: the embedded
@@ -55,15 +54,4 @@ func (x *gtx) note(err error) {
 func (x *gtx) record(ts uint64, ds []graph.Delta) error {
 	x.schema = append(x.schema, schemaChange{ts, ds})
 	return nil
-}
-
-// StorageInfo reports the graph's size and ID counters (SHOW STORAGE INFO).
-// It runs on the loop (LastCommitTS is the loop's).
-func (x *gtx) StorageInfo() [][2]value.Value {
-	v, e := x.g.NextIDs()
-	return [][2]value.Value{
-		{"vertex_count", int64(len(x.t.Vertices().Collect()))},
-		{"next_vertex_id", v}, {"next_edge_id", e},
-		{"last_commit_ts", int64(x.g.LastCommitTS())},
-	}
 }

@@ -2,8 +2,15 @@
 // durability, recovered from the node's disk at Start, with the commit path
 // graph commit → WAL append → group commit → visibility. It is a
 // deterministic core node: everything runs in calls from the host, one at a
-// time, and completions arrive as callbacks on the node's loop. Replication
-// and the management endpoint will join it later.
+// time, and completions arrive as callbacks on the node's loop.
+//
+// It is also the query entry point (session.go, result.go, admin.go):
+// sessions run auto-commit and explicit transactions, results are pulled
+// in batches, bookmarks are built and checked here, and every error
+// carries a Neo4j status code decided here. Bolt (server/db) and the
+// simulator's clients both use it; offloop.go says which calls the real
+// host may make off the loop. Replication and the management endpoint
+// will join it later.
 package instance
 
 import (
@@ -49,6 +56,9 @@ type Config struct {
 	WriteStep int
 	// PlanCacheSize bounds the shared plan cache (default 1000 entries).
 	PlanCacheSize int
+	// Host tells the engine what only the host knows (version, settings,
+	// memory and disk figures) for SHOW STORAGE INFO and friends.
+	Host func() cypher.HostInfo
 }
 
 // Errors of the commit path.
@@ -174,7 +184,7 @@ func (in *Instance) Start(env node.Env) error {
 // newEngine builds the instance's one Cypher engine: its plan cache is
 // shared by every session's handle, its wall time is the node's clock.
 func (in *Instance) newEngine() *cypher.Engine {
-	opts := cypher.Options{Cache: newPlanCache(in.cfg.PlanCacheSize), Rand: in.newRand()}
+	opts := cypher.Options{Cache: newPlanCache(in.cfg.PlanCacheSize), Rand: in.newRand(), Host: in.cfg.Host}
 	if in.env.Clock != nil {
 		opts.Now = in.env.Clock.Now
 	}
@@ -217,6 +227,12 @@ func (in *Instance) Receive(from string, msg net.Message) {
 // Graph is the instance's storage, for queries. Readers begin transactions
 // on it (read-only ones on any goroutine); writes go through Commit.
 func (in *Instance) Graph() *graph.Graph { return in.g }
+
+// GraphStats are the graph's counts (vertices, edges, timestamps, versions).
+type GraphStats = graph.Stats
+
+// GraphStats reports the graph's counts; call it on the loop.
+func (in *Instance) GraphStats() GraphStats { return in.g.Stats() }
 
 // Recovery reports what Start recovered.
 func (in *Instance) Recovery() durability.Recovery { return in.rec }

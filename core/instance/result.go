@@ -89,7 +89,7 @@ func (r *Result) serve(n int) ([][]value.Value, bool, error) {
 	if n < 0 || n >= len(r.rows) {
 		rows := r.rows
 		r.rows = nil
-		r.finish(nil)
+		r.finish()
 		return rows, false, nil
 	}
 	rows := r.rows[:n:n]
@@ -115,7 +115,7 @@ func (r *Result) pullRead(n int) ([][]value.Value, bool, error) {
 			return rows, false, r.fail(r.s.in.classify(err, r.t.x, r.query))
 		}
 		if !ok {
-			r.finish(nil)
+			r.finish()
 			return rows, false, nil
 		}
 		r.pulled++
@@ -221,12 +221,15 @@ func (r *Result) fail(err *Error) *Error {
 
 // finish completes the result: an auto-commit read ends its transaction
 // and takes the visible timestamp as its bookmark.
-func (r *Result) finish(_ error) {
+func (r *Result) finish() {
 	r.finished = true
 	if r.res != nil {
 		r.res.Close()
 	}
 	r.summary.Type = r.typ
+	if r.res != nil && !r.write {
+		r.summary.Notifications = r.res.Notifications()
+	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
 		r.summary.Bookmark = bookmark(r.s.in.g.VisibleTS())

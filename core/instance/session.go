@@ -140,10 +140,8 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 		}
 		switch {
 		case p.Admin() != nil:
-			if _, snap := p.Admin().(cypher.CreateSnapshot); snap {
-				done(nil, newErr(CodeForbiddenInTx, "CREATE SNAPSHOT is not allowed in an explicit transaction"))
-				return
-			}
+			// Admin statements act outside the transaction (a snapshot holds
+			// what is committed), so they run inside one too.
 			s.in.runAdmin(s, p.Admin(), params, done)
 			return
 		case p.IsSchemaChange():

@@ -169,17 +169,45 @@ func TestSyncCompletesOnTheLoop(t *testing.T) {
 	must(t, err)
 	must(t, h.Append([]byte("x")))
 	var res error = errors.New("not called")
-	h.Sync(func(err error) { res = err })
+	calls := 0
+	h.Sync(func(err error) { res = err; calls++ })
 	f.SyncDir(".", func(err error) {
+		calls++
 		if err != nil {
 			t.Errorf("SyncDir: %v", err)
 		}
 	})
-	l.runOne(t)
-	if len(l) > 0 {
+	for calls < 2 {
 		l.runOne(t)
 	}
 	must(t, res)
+}
+
+// TestTwoHandlesSyncAtOnce keeps one file's fsync running on one handle
+// while a second handle's fsync starts: they overlap instead of queueing.
+func TestTwoHandlesSyncAtOnce(t *testing.T) {
+	f, l, _ := newFS(t)
+	f.SetSyncDelay(300 * time.Millisecond)
+	h1, err := f.Create("f")
+	must(t, err)
+	h2, err := f.Open("f")
+	must(t, err)
+	must(t, h1.Append([]byte("a")))
+	start := time.Now()
+	calls := 0
+	h1.Sync(func(err error) { must(t, err); calls++ })
+	must(t, h1.Append([]byte("b")))
+	h2.Sync(func(err error) { must(t, err); calls++ })
+	for calls < 2 {
+		l.runOne(t)
+	}
+	// one after the other would take at least 600 ms
+	if d := time.Since(start); d >= 600*time.Millisecond {
+		t.Fatalf("two handles' syncs took %v: they ran one after the other", d)
+	}
+	if st := f.Stats(); st.Fsyncs != 2 {
+		t.Fatalf("stats %+v, want 2 fsyncs", st)
+	}
 }
 
 func TestSyncsShareFsyncs(t *testing.T) {

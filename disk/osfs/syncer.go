@@ -54,20 +54,27 @@ type entry struct {
 	dones []func(error)
 }
 
-// syncer is an FS's fsync goroutine. Requests that arrive while a batch is
-// being flushed gather into the next batch, and requests for the same target
-// in one batch share a single fsync: group commit.
+// syncer runs an FS's fsyncs off the node's loop. Each target (an open file
+// handle, a directory) has at most one fsync running: requests for it that
+// arrive meanwhile gather and share its next fsync (group commit). Fsyncs of
+// different targets run at once, each on its own goroutine, so a caller
+// keeps two fsyncs of one file in flight through two handles. One fsync per
+// handle at a time is also what Linux's error reporting needs: it reports a
+// write-back error to one fsync per open file description, and two at once
+// on one handle could hand a failure to the later one only.
 type syncer struct {
 	post func(func())
 
 	mu      sync.Mutex
-	pending []*entry
-	index   map[any]*entry
+	pending []*entry       // requests waiting, in arrival order of their target
+	index   map[any]*entry // pending entries by target key
+	running map[any]bool   // targets with an fsync running
 	delay   time.Duration
 	stopped bool
 
-	wake chan struct{}
-	done chan struct{}
+	wake    chan struct{}
+	done    chan struct{}
+	workers sync.WaitGroup
 
 	stats Stats
 }
@@ -83,7 +90,8 @@ type Stats struct {
 
 // newSyncer starts a syncer whose completions are handed to post.
 func newSyncer(post func(func())) *syncer {
-	s := &syncer{post: post, index: map[any]*entry{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &syncer{post: post, index: map[any]*entry{}, running: map[any]bool{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -135,62 +143,80 @@ func (s *syncer) stop() {
 	<-s.done
 }
 
-// run flushes batches until stopped.
+// run starts an fsync for every pending target that has none running,
+// until stopped with nothing pending or running.
 func (s *syncer) run() {
 	defer close(s.done)
 	for {
-		batch, delay := s.take()
-		if batch == nil {
+		batch, delay, ok := s.take()
+		if !ok {
+			s.workers.Wait()
 			return
 		}
-		if delay > 0 {
-			time.Sleep(delay)
+		for _, e := range batch {
+			s.workers.Add(1)
+			go s.flush(e, delay)
 		}
-		s.flush(batch)
-		s.mu.Lock()
-		s.stats.Batches++
-		s.mu.Unlock()
 	}
 }
 
-// take waits for a non-empty batch and removes it from the queue; it
-// returns nil once stopped with nothing left.
-func (s *syncer) take() ([]*entry, time.Duration) {
+// take waits for pending targets without a running fsync, marks them
+// running and removes them from the queue; ok is false once stopped with
+// nothing pending.
+func (s *syncer) take() (batch []*entry, delay time.Duration, ok bool) {
 	for {
 		s.mu.Lock()
-		if len(s.pending) > 0 {
-			batch, delay := s.pending, s.delay
-			s.pending, s.index = nil, map[any]*entry{}
-			s.mu.Unlock()
-			return batch, delay
+		keep := s.pending[:0]
+		for _, e := range s.pending {
+			if k := e.t.key(); s.running[k] {
+				keep = append(keep, e)
+			} else {
+				s.running[k] = true
+				delete(s.index, k)
+				batch = append(batch, e)
+			}
 		}
-		stopped := s.stopped
+		clear(s.pending[len(keep):])
+		s.pending = keep
+		delay, stopped, idle := s.delay, s.stopped, len(s.pending) == 0
+		if len(batch) > 0 {
+			s.stats.Batches++
+		}
 		s.mu.Unlock()
-		if stopped {
-			return nil, 0
+		if len(batch) > 0 {
+			return batch, delay, true
+		}
+		if stopped && idle {
+			return nil, 0, false
 		}
 		<-s.wake
 	}
 }
 
-// flush fsyncs each target of a batch once and posts every request's done,
-// in request order, in one closure.
-func (s *syncer) flush(batch []*entry) {
-	var calls []func()
-	for _, e := range batch {
-		start := time.Now()
-		err := e.t.fsync()
-		s.count(int64(len(e.dones)), time.Since(start))
-		for _, done := range e.dones {
-			e.t.finish()
-			calls = append(calls, func() { done(err) })
-		}
+// flush fsyncs one target once and posts its requests' dones, in request
+// order, in one closure; then the target may run its next fsync.
+func (s *syncer) flush(e *entry, delay time.Duration) {
+	defer s.workers.Done()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	start := time.Now()
+	err := e.t.fsync()
+	s.count(int64(len(e.dones)), time.Since(start))
+	calls := make([]func(), 0, len(e.dones))
+	for _, done := range e.dones {
+		e.t.finish()
+		calls = append(calls, func() { done(err) })
 	}
 	s.post(func() {
 		for _, c := range calls {
 			c()
 		}
 	})
+	s.mu.Lock()
+	delete(s.running, e.t.key())
+	s.mu.Unlock()
+	s.signal()
 }
 
 // count records one fsync serving n requests that took d.

@@ -16,9 +16,12 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
+	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
 	"github.com/quiverdb/quiver/server/loop"
 )
@@ -32,6 +35,9 @@ type Config struct {
 	WAL bool
 	// SyncEvery > 0 fsyncs every N commits instead of group commit.
 	SyncEvery int
+	// SyncDepth is how many group-commit fsyncs may be in flight (0: the
+	// durability default, 2).
+	SyncDepth int
 	// SnapshotInterval takes a snapshot periodically (0: never).
 	SnapshotInterval time.Duration
 	// QueryTimeout bounds every transaction (0: none).
@@ -42,6 +48,12 @@ type Config struct {
 	// the data directory's lock file, for the error a second server gets.
 	Owner string
 	Log   *zap.Logger
+	// WrapFS, when set, wraps the data directory's file system (the server
+	// meters WAL and snapshot files through it).
+	WrapFS func(disk.FS) disk.FS
+	// Host tells the engine what only the host knows (version, settings,
+	// memory and disk figures) for SHOW STORAGE INFO and friends.
+	Host func() cypher.HostInfo
 }
 
 // DB is an open standalone instance.
@@ -76,8 +88,9 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
-	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout}
+	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout, Host: cfg.Host}
 	icfg.Durability.SyncEvery = cfg.SyncEvery
+	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL
 	if !cfg.WAL {
 		cfg.Log.Warn("the WAL is off (--storage-wal-enabled=false): commits persist only in snapshots, and a crash loses every commit since the last one",
@@ -88,8 +101,12 @@ func Open(cfg Config) (*DB, error) {
 	// its extra goroutine (Clock.AfterFunc(0)) on every idle commit.
 	icfg.Durability.Defer = func(f func()) { d.loop.Post(f) }
 	d.in = instance.New(icfg)
+	var dfs disk.FS = fs
+	if cfg.WrapFS != nil {
+		dfs = cfg.WrapFS(fs)
+	}
 	ready := make(chan error, 1)
-	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: fs, Log: cfg.Log,
+	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log,
 		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 		Ready: func(err error) { ready <- err }}
 	d.loop.Do(func() {
@@ -106,6 +123,13 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("recovering %s: the recovered state did not become durable: %w", cfg.Dir, err)
 	}
 	return d, nil
+}
+
+// Stats returns the graph's counts (vertices, edges, timestamps), read on
+// the loop; ok is false once the database is shutting down.
+func (d *DB) Stats() (st instance.GraphStats, ok bool) {
+	ok = d.loop.Do(func() { st = d.in.GraphStats() })
+	return st, ok
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to
@@ -138,8 +162,8 @@ func (d *DB) Close() {
 	d.lock.Unlock()
 }
 
-// errShuttingDown is the answer once the loop has stopped.
-var errShuttingDown = errors.New("the database is shutting down")
+// errShuttingDown is what a query meets once the loop has stopped.
+var errShuttingDown = &bolt.Error{Code: "Neo.TransientError.General.DatabaseUnavailable", Message: "the database is shutting down"}
 
 // onLoopReply runs f on the loop and waits for the one call f makes to
 // reply, which may come later from a callback there (a commit's done): a

@@ -78,8 +78,6 @@ func boltErr(err error) error {
 		return nil
 	case errors.As(err, &ie):
 		return &bolt.Error{Code: ie.Code, Message: ie.Message}
-	case errors.Is(err, errShuttingDown):
-		return &bolt.Error{Code: instance.CodeUnavailable, Message: err.Error()}
 	}
 	return err
 }

@@ -15,7 +15,7 @@ import (
 // directory.
 func startServer(t testing.TB, mod func(*server.Config)) *server.Server {
 	cfg, err := server.ParseConfig([]string{"--bolt-address", "127.0.0.1", "--bolt-port", "0",
-		"--metrics-port", "0", "--data-directory", t.TempDir()}, func(string) string { return "" }, nil)
+		"--metrics-enabled=false", "--data-directory", t.TempDir()}, func(string) string { return "" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

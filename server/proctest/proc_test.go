@@ -52,7 +52,7 @@ func freePort(t *testing.T) int {
 func serve(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, int) {
 	port := freePort(t)
 	args := append([]string{"serve", "--bolt-address", "127.0.0.1", "--bolt-port", fmt.Sprint(port),
-		"--metrics-port", "0", "--data-directory", dataDir}, extra...)
+		"--metrics-enabled=false", "--data-directory", dataDir}, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -144,7 +144,7 @@ func TestConsole(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{`| name  | n`, `"a;b"`, `(:K {name: "a;b"})`, "1 rows in set"} {
+	for _, want := range []string{`| name  | n`, `"a;b"`, `(:K {name: "a;b"})`, "1 row in set", "1 node created, 1 property set, 1 label added"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("console -e output lacks %q:\n%s", want, out)
 		}
@@ -179,7 +179,7 @@ func TestBadFlags(t *testing.T) {
 		{nil, "QUIVER_STORAGE_WAL_ENABLED=maybe", "QUIVER_STORAGE_WAL_ENABLED"},
 		{[]string{"--auth-user", "u"}, "", "needs --auth-password"},
 	} {
-		args := append([]string{"serve", "--metrics-port", "0", "--data-directory", t.TempDir()}, c.args...)
+		args := append([]string{"serve", "--metrics-enabled=false", "--data-directory", t.TempDir()}, c.args...)
 		cmd := exec.Command(binary, args...)
 		cmd.Env = append(os.Environ(), c.env)
 		out, err := cmd.CombinedOutput()

@@ -83,6 +83,7 @@ func Run(seed uint64, opts Options) sim.Result {
 			SegmentSize:       int64(256 + rng.IntN(8192)),
 			SnapshotRetention: 1 + rng.IntN(3),
 			SnapshotChunkSize: 64 + rng.IntN(2048),
+			SyncDepth:         1 + rng.IntN(3), // group-commit fsyncs in flight
 		},
 		SnapshotInterval: time.Duration(10+rng.IntN(200)) * time.Millisecond,
 		SnapshotStep:     1 + rng.IntN(64),

@@ -23,6 +23,17 @@
 //     durable, as a real directory fsync would.
 //   - A failed Sync or SyncDir makes nothing durable; the data stays written
 //     and a later Sync may still make it durable.
+//   - Several syncs of a file may be in flight, on one handle or several;
+//     each completes after its own drawn latency, so a later one may finish
+//     first (and, succeeding, makes durable everything it captured, the
+//     earlier one's bytes included). A failed file sync's error is kept
+//     per handle as Linux keeps it per open file description: the first
+//     sync to complete on each handle after the failure reports it and
+//     makes nothing durable, and a sync that was in flight on a handle
+//     that has already reported it completes without an error but makes
+//     nothing durable (Faults.UnreportedSyncErrors counts those). So a
+//     caller with several syncs of one file in flight gives each its own
+//     handle. A handle opened after a failure does not report it.
 //
 // # Crashes
 //

@@ -12,8 +12,11 @@ func (f *FS) SetSyncLatency(l Latency) { f.latency = l }
 // FailNextWrite makes the next Append fail with err and write nothing.
 func (f *FS) FailNextWrite(err error) { f.nextWrite = err }
 
-// FailNextSync makes the next Sync or SyncDir complete with err and make
-// nothing durable.
+// FailNextSync makes the write-back of the next Sync or SyncDir fail with
+// err: it completes with err and makes nothing durable. A failed file sync
+// also fails the next sync to complete on every other handle of the file,
+// and silences syncs of its own handle that were in flight with it (see
+// the package documentation).
 func (f *FS) FailNextSync(err error) { f.nextSync = err }
 
 // SlowSync adds extra to the latency of every Sync and SyncDir started from

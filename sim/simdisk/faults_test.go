@@ -3,6 +3,7 @@ package simdisk
 import (
 	"errors"
 	"math/bits"
+	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -194,5 +195,66 @@ func TestFaultsAdd(t *testing.T) {
 		BitFlips: 12, Crashes: 14, TornFiles: 16, LostBytes: 18, Wipes: 20}
 	if got := a.Add(a); got != want {
 		t.Fatalf("Add: %+v, want %+v", got, want)
+	}
+}
+
+// syncResults are the two syncs' results and what survived the crash.
+type syncResults struct {
+	err1, err2 error
+	survived   string
+}
+
+// twoSyncs appends "a", syncs it on h1, appends "b" and syncs on h2, with
+// the first sync failing; latencies say which completes first. It returns
+// both results and what survives a crash.
+func twoSyncs(t *testing.T, sameHandle, firstCompletesFirst bool) syncResults {
+	var err1, err2 error
+	t.Helper()
+	f, s := newTestFS(23)
+	h1 := durableFile(t, f, s, "d", "f")
+	h2 := h1
+	if !sameHandle {
+		var err error
+		h2, err = f.Open("d/f")
+		must(t, err)
+	}
+	lat := []time.Duration{time.Millisecond, 2 * time.Millisecond}
+	if !firstCompletesFirst {
+		lat[0], lat[1] = lat[1], lat[0]
+	}
+	f.SetSyncLatency(func(*rand.Rand) time.Duration { d := lat[0]; lat = lat[1:]; return d })
+	must(t, h1.Append([]byte("a")))
+	f.FailNextSync(errors.New("eio"))
+	called := 0
+	h1.Sync(func(err error) { err1 = err; called++ })
+	must(t, h2.Append([]byte("b")))
+	h2.Sync(func(err error) { err2 = err; called++ })
+	s.runAll()
+	if called != 2 {
+		t.Fatalf("%d syncs completed, want 2", called)
+	}
+	f.Crash(false)
+	return syncResults{err1, err2, content(t, f, "d/f")}
+}
+
+func TestFailedSyncIsReportedOncePerHandle(t *testing.T) {
+	// two handles: the sync in flight on the other handle reports it too
+	r := twoSyncs(t, false, true)
+	if r.err1 == nil || r.err2 == nil || r.survived != "" {
+		t.Fatalf("two handles: %+v; want both failed, nothing durable", r)
+	}
+	// one handle: the second sync completes quietly, having made nothing durable
+	r = twoSyncs(t, true, true)
+	if r.err1 == nil || r.err2 != nil || r.survived != "" {
+		t.Fatalf("one handle: %+v; want the error once and nothing durable", r)
+	}
+}
+
+func TestLaterSyncMayCompleteFirst(t *testing.T) {
+	// the second sync succeeds before the first fails: it made both
+	// appends durable, and the failure is still reported to the first
+	r := twoSyncs(t, false, false)
+	if r.err1 == nil || r.err2 != nil || r.survived != "ab" {
+		t.Fatalf("%+v; want the first failed, the second durable with both", r)
 	}
 }

@@ -14,13 +14,17 @@ type file struct {
 	name        string
 	incarnation uint64
 	closed      bool
+	// seen is the inode's errSeq this handle has reported, as Linux keeps
+	// a write-back error cursor per open file description: a failure is
+	// reported to the first sync completing on each handle after it.
+	seen uint64
 }
 
 var _ disk.File = (*file)(nil)
 
 // handle opens a handle on n under the current incarnation.
 func (f *FS) handle(n *inode, name string) *file {
-	return &file{fs: f, n: n, name: name, incarnation: f.incarnation}
+	return &file{fs: f, n: n, name: name, incarnation: f.incarnation, seen: n.errSeq}
 }
 
 // check fails on a closed handle or one from before a crash.
@@ -102,7 +106,7 @@ func (h *file) Sync(done func(error)) {
 		h.fs.completeLater(0, func() { done(err) })
 		return
 	}
-	h.fs.syncFile(h.n, h.name, done)
+	h.fs.syncFile(h, done)
 }
 
 // Close releases the handle; the file keeps its unsynced data.

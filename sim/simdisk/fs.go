@@ -73,31 +73,36 @@ type FS struct {
 
 // Faults counts the faults an FS actually injected, by kind.
 type Faults struct {
-	FailedWrites   int   // appends failed by FailNextWrite
-	FailedSyncs    int   // Syncs and SyncDirs failed by FailNextSync
-	SlowedSyncs    int   // syncs delayed by SlowSync
-	FullRejections int   // appends refused because the disk was full
-	ReadFlips      int   // reads that returned a flipped bit
-	BitFlips       int   // bits flipped in stored data by FlipBit
-	Crashes        int   // calls to Crash
-	TornFiles      int   // files that kept a torn prefix of unsynced appends
-	LostBytes      int64 // unsynced file bytes dropped by crashes
-	Wipes          int   // calls to Wipe
+	FailedWrites int // appends failed by FailNextWrite
+	FailedSyncs  int // Syncs and SyncDirs failed by FailNextSync
+	// UnreportedSyncErrors counts syncs that completed without an error
+	// although a write-back failed while they ran, because another sync of
+	// the same handle had reported it (what a caller must not rely on).
+	UnreportedSyncErrors int
+	SlowedSyncs          int   // syncs delayed by SlowSync
+	FullRejections       int   // appends refused because the disk was full
+	ReadFlips            int   // reads that returned a flipped bit
+	BitFlips             int   // bits flipped in stored data by FlipBit
+	Crashes              int   // calls to Crash
+	TornFiles            int   // files that kept a torn prefix of unsynced appends
+	LostBytes            int64 // unsynced file bytes dropped by crashes
+	Wipes                int   // calls to Wipe
 }
 
 // Add returns the sum of two counts, for totals over nodes.
 func (a Faults) Add(b Faults) Faults {
 	return Faults{
-		FailedWrites:   a.FailedWrites + b.FailedWrites,
-		FailedSyncs:    a.FailedSyncs + b.FailedSyncs,
-		SlowedSyncs:    a.SlowedSyncs + b.SlowedSyncs,
-		FullRejections: a.FullRejections + b.FullRejections,
-		ReadFlips:      a.ReadFlips + b.ReadFlips,
-		BitFlips:       a.BitFlips + b.BitFlips,
-		Crashes:        a.Crashes + b.Crashes,
-		TornFiles:      a.TornFiles + b.TornFiles,
-		LostBytes:      a.LostBytes + b.LostBytes,
-		Wipes:          a.Wipes + b.Wipes,
+		FailedWrites:         a.FailedWrites + b.FailedWrites,
+		FailedSyncs:          a.FailedSyncs + b.FailedSyncs,
+		UnreportedSyncErrors: a.UnreportedSyncErrors + b.UnreportedSyncErrors,
+		SlowedSyncs:          a.SlowedSyncs + b.SlowedSyncs,
+		FullRejections:       a.FullRejections + b.FullRejections,
+		ReadFlips:            a.ReadFlips + b.ReadFlips,
+		BitFlips:             a.BitFlips + b.BitFlips,
+		Crashes:              a.Crashes + b.Crashes,
+		TornFiles:            a.TornFiles + b.TornFiles,
+		LostBytes:            a.LostBytes + b.LostBytes,
+		Wipes:                a.Wipes + b.Wipes,
 	}
 }
 

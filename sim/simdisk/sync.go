@@ -6,13 +6,32 @@ import (
 )
 
 // syncFile captures the file as it is now and makes that durable after a
-// drawn latency, unless a fault or a crash intervenes.
-func (f *FS) syncFile(n *inode, name string, done func(error)) {
-	data, version := n.data[:len(n.data):len(n.data)], n.version
+// drawn latency, unless a fault or a crash intervenes. Syncs complete in the
+// order of their drawn latencies, not of their calls. A fault fails this
+// sync's write-back when it completes; like Linux, the failure is then
+// reported once per handle, to the first sync that completes on it from
+// then on (this one, for its own handle), and none of those makes anything
+// durable. A sync whose handle already reported a failure that happened
+// while it was in flight completes without an error and makes nothing
+// durable either: the pages it was to write were lost, and Linux does not
+// report that twice to one open file description.
+func (f *FS) syncFile(h *file, done func(error)) {
+	n := h.n
+	data, version, seq := n.data[:len(n.data):len(n.data)], n.version, n.errSeq
 	fail := f.takeSyncFault()
 	f.completeSync(func() {
 		if fail != nil {
-			done(&fs.PathError{Op: "sync", Path: name, Err: fail})
+			n.errSeq++
+			n.lastErr = fail
+		}
+		switch {
+		case n.errSeq > h.seen:
+			h.seen = n.errSeq
+			done(&fs.PathError{Op: "sync", Path: h.name, Err: n.lastErr})
+			return
+		case n.errSeq > seq:
+			f.faults.UnreportedSyncErrors++
+			done(nil)
 			return
 		}
 		if version > n.syncedVersion {

@@ -19,6 +19,10 @@ type inode struct {
 	// synced is the durable contents, captured at syncedVersion.
 	synced        []byte
 	syncedVersion uint64
+	// errSeq counts the file's failed write-backs and lastErr is the latest
+	// one's error; each handle reports every failure once (see file.seen).
+	errSeq  uint64
+	lastErr error
 
 	// entries are a directory's current entries; entriesVersion counts
 	// their changes.

@@ -36,6 +36,7 @@ func temporalFuncs() []*Func {
 		{Name: "datetime.transaction", MaxArgs: 1, Call: temporalCall("datetime", makeDateTime)},
 		{Name: "datetime.statement", MaxArgs: 1, Call: temporalCall("datetime", makeDateTime)},
 		{Name: "datetime.realtime", MaxArgs: 1, Call: temporalCall("datetime", makeDateTime)},
+		{Name: "timestamp", Call: timestamp},
 		fn("datetime.fromepoch", 2, fromEpoch),
 		fn("datetime.fromepochmillis", 1, fromEpochMillis),
 	}
@@ -294,4 +295,13 @@ func makeDuration(arg value.Value) (value.Value, error) {
 		return x, nil
 	}
 	return nil, badArg("duration", arg)
+}
+
+// timestamp is the statement's time in milliseconds since the Unix epoch.
+func timestamp(env Env, _ []value.Value) (value.Value, error) {
+	c, ok := env.(Clock)
+	if !ok {
+		return nil, temporalErr("timestamp", "no clock available")
+	}
+	return c.Now().UnixMilli(), nil
 }

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// observer logs and meters everything that passes through a bolt.Backend:
+// sessions, failed logins, and each query from RUN to its end (the last
+// record and summary, an error, or being abandoned).
+type observer struct {
+	bolt.Backend
+	m         *queryMetrics
+	log       *zap.Logger
+	slow      time.Duration // warn about queries at least this long (0: never)
+	logParams bool
+	now       func() time.Time
+}
+
+type remoteKey struct{}
+
+// withRemote tags a connection's context with its id and remote address for
+// the authentication log.
+func withRemote(ctx context.Context, id, remote string) context.Context {
+	return context.WithValue(ctx, remoteKey{}, [2]string{id, remote})
+}
+
+// Authenticate logs and counts a refused login.
+func (o *observer) Authenticate(ctx context.Context, a bolt.Auth) error {
+	err := o.Backend.Authenticate(ctx, a)
+	if err != nil {
+		o.m.authFail.Inc()
+		r, _ := ctx.Value(remoteKey{}).([2]string)
+		o.log.Warn("authentication failed", zap.String("conn", r[0]), zap.String("remote", r[1]),
+			zap.String("user", a.Principal), zap.String("scheme", a.Scheme))
+	}
+	return err
+}
+
+// Open logs and counts a new session.
+func (o *observer) Open(info bolt.ConnInfo) bolt.Session {
+	o.m.sessions.Inc()
+	o.log.Info("session opened", zap.String("conn", info.ID), zap.String("remote", info.RemoteAddr),
+		zap.String("user", info.User), zap.String("user_agent", info.UserAgent), zap.String("bolt", info.Version.String()))
+	return &obsSession{Session: o.Backend.Open(info), o: o, info: info}
+}
+
+type obsSession struct {
+	bolt.Session
+	o    *observer
+	info bolt.ConnInfo
+}
+
+func (s *obsSession) Close() {
+	s.Session.Close()
+	s.o.m.sessions.Dec()
+}
+
+func (s *obsSession) Run(ctx context.Context, q string, p value.Map, meta bolt.TxMeta) (bolt.Result, error) {
+	s.o.m.activeTx.Inc()
+	qo := s.o.start(s.info.ID, q, p, func() { s.o.m.activeTx.Dec() })
+	r, err := s.Session.Run(ctx, q, p, meta)
+	return qo.wrap(r, err)
+}
+
+func (s *obsSession) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
+	tx, err := s.Session.Begin(ctx, meta)
+	if err != nil {
+		return nil, err
+	}
+	s.o.m.activeTx.Inc()
+	return &obsTx{Tx: tx, s: s}, nil
+}
+
+type obsTx struct {
+	bolt.Tx
+	s    *obsSession
+	once sync.Once
+}
+
+func (t *obsTx) end() { t.once.Do(func() { t.s.o.m.activeTx.Dec() }) }
+
+func (t *obsTx) Run(ctx context.Context, q string, p value.Map) (bolt.Result, error) {
+	qo := t.s.o.start(t.s.info.ID, q, p, nil)
+	r, err := t.Tx.Run(ctx, q, p)
+	return qo.wrap(r, err)
+}
+
+func (t *obsTx) Commit(ctx context.Context) (string, error) {
+	bm, err := t.Tx.Commit(ctx)
+	t.end()
+	t.s.o.m.commits.WithLabelValues(outcome(err)).Inc()
+	if err != nil {
+		t.s.o.logFailure(t.s.info.ID, "commit failed", "COMMIT", err)
+	}
+	return bm, err
+}
+
+func (t *obsTx) Rollback(ctx context.Context) error {
+	err := t.Tx.Rollback(ctx)
+	t.end()
+	return err
+}
+
+// queryObs follows one query to its end.
+type queryObs struct {
+	o      *observer
+	conn   string
+	query  string
+	params value.Map
+	start  time.Time
+	rows   int64
+	done   bool
+	after  func()
+}
+
+func (o *observer) start(conn, q string, p value.Map, after func()) *queryObs {
+	return &queryObs{o: o, conn: conn, query: q, params: p, start: o.now(), after: after}
+}
+
+// wrap finishes a query that failed to start, or follows its result.
+func (qo *queryObs) wrap(r bolt.Result, err error) (bolt.Result, error) {
+	if err != nil {
+		qo.finish("", err, false)
+		return nil, err
+	}
+	return &obsResult{Result: r, qo: qo}, nil
+}
+
+// finish records the query's end once: its outcome, duration and log line.
+func (qo *queryObs) finish(typ string, err error, cancelled bool) {
+	if qo.done {
+		return
+	}
+	qo.done = true
+	if qo.after != nil {
+		qo.after()
+	}
+	d := qo.o.now().Sub(qo.start)
+	out := outcome(err)
+	if cancelled {
+		out = "cancelled"
+	}
+	o := qo.o
+	o.m.queries.WithLabelValues(out).Inc()
+	o.m.duration.WithLabelValues(queryType(typ), out).Observe(d.Seconds())
+	fields := []zap.Field{zap.String("conn", qo.conn), zap.String("query", qo.query),
+		zap.Float64("duration_ms", float64(d.Microseconds())/1000), zap.Int64("rows", qo.rows), zap.String("outcome", out)}
+	if o.logParams && len(qo.params) > 0 {
+		fields = append(fields, zap.Any("parameters", value.Map(qo.params)))
+	}
+	if err != nil && !cancelled {
+		code, msg := bolt.Classify(err)
+		o.m.errors.WithLabelValues(code).Inc()
+		fields = append(fields, zap.String("code", code), zap.String("error", msg))
+		if msg != err.Error() {
+			fields = append(fields, zap.String("cause", err.Error()))
+		}
+	}
+	switch {
+	case o.slow > 0 && d >= o.slow:
+		o.log.Warn("slow query", fields...)
+	case err != nil && !cancelled && out == "database_error":
+		o.log.Error("query failed", fields...)
+	case err != nil && !cancelled:
+		o.log.Info("query failed", fields...)
+	default:
+		o.log.Debug("query", fields...)
+	}
+}
+
+// logFailure logs a failed request that is not a query (COMMIT).
+func (o *observer) logFailure(conn, msg, what string, err error) {
+	code, text := bolt.Classify(err)
+	lvl := o.log.Info
+	if codeClass(code) == "database_error" {
+		lvl = o.log.Error
+	}
+	lvl(msg, zap.String("conn", conn), zap.String("request", what), zap.String("code", code), zap.String("error", text))
+}
+
+type obsResult struct {
+	bolt.Result
+	qo *queryObs
+}
+
+func (r *obsResult) Next(ctx context.Context) ([]value.Value, error) {
+	row, err := r.Result.Next(ctx)
+	switch {
+	case err != nil:
+		r.qo.finish("", err, errors.Is(err, context.Canceled) && ctx.Err() != nil)
+	case row != nil:
+		r.qo.rows++
+	}
+	return row, err
+}
+
+func (r *obsResult) Summary(ctx context.Context) (bolt.Summary, error) {
+	s, err := r.Result.Summary(ctx)
+	r.qo.finish(s.Type, err, false)
+	return s, err
+}
+
+func (r *obsResult) Close() {
+	r.Result.Close()
+	r.qo.finish("", nil, true)
+}
