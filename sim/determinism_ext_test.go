@@ -11,9 +11,7 @@ import (
 // replays a sample in a fresh process, requiring identical fingerprints, and
 // checks that the nemesis exercised every fault kind over those seeds.
 func TestDeterminism(t *testing.T) {
-	results := simtest.Determinism(t, 200, func(seed uint64, trace func(string)) sim.Result {
-		return sim.RunPingScenario(seed, sim.PingOptions{Trace: trace})
-	})
+	results := simtest.Determinism(t, 200, sim.PingScenario)
 	if results == nil {
 		return // the fresh process
 	}

@@ -29,6 +29,18 @@ type PingOptions struct {
 	// ShipUnsynced plants ping.Config.ShipUnsynced, a durability bug, to
 	// show that the checks catch it.
 	ShipUnsynced bool
+	// BeforeEnd runs before the final state is folded (RunOptions.BeforeEnd).
+	BeforeEnd func(w *World)
+}
+
+// PingScenario is RunPingScenario in the scenario registry.
+var PingScenario = Scenario{
+	Name: "ping",
+	Doc:  "ping nodes replicate ticks under every network, clock, crash and disk fault; peers must hold exactly the origins' durable ticks",
+	Run: func(seed uint64, o RunOptions) Result {
+		return RunPingScenario(seed, PingOptions{Nodes: o.Nodes, FaultTime: o.FaultTime,
+			LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
+	},
 }
 
 // Result is the outcome of one scenario run.
@@ -38,6 +50,7 @@ type Result struct {
 	Events      uint64        // events handled
 	SimTime     time.Duration // virtual time at the end
 	Faults      FaultCounts   // faults injected or observed
+	Checked     int           // operations the run's history checkers examined (0: no history checker)
 	Err         error         // an invariant or liveness violation, nil when the run passed
 }
 
@@ -47,8 +60,12 @@ func (r Result) String() string {
 	if r.Err != nil {
 		status = "FAIL: " + r.Err.Error()
 	}
-	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s] %s",
-		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, status)
+	checked := ""
+	if r.Checked > 0 {
+		checked = fmt.Sprintf(" checked=%d", r.Checked)
+	}
+	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s]%s %s",
+		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, checked, status)
 }
 
 // RunPingScenario runs a cluster of ping nodes under a nemesis drawn from
@@ -73,6 +90,7 @@ func RunPingScenario(seed uint64, opts PingOptions) Result {
 	}
 	defer SeedCryptoRand(seed)()
 	w := NewWorld(Options{Seed: seed, Drift: 0.01, MaxWallSkew: 100 * time.Millisecond, Disk: opts.Disk, Trace: opts.Trace})
+	result := func(w *World, seed uint64, err error) Result { return w.Finish(seed, opts.BeforeEnd, err) }
 	// What etcd raft would draw from crypto/rand joins the trace, so a run
 	// whose reader was not seeded from its seed shows as nondeterministic.
 	var cr [8]byte
@@ -146,10 +164,6 @@ func pingSafety(hosts []*Host) error {
 		}
 	}
 	return nil
-}
-
-func result(w *World, seed uint64, err error) Result {
-	return Result{Seed: seed, Fingerprint: w.Fingerprint(), Events: w.Events(), SimTime: w.Now(), Faults: w.Faults(), Err: err}
 }
 
 // pingCluster adds n ping hosts n1:7000 ... to w, configured as base with

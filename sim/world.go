@@ -283,6 +283,7 @@ const (
 	trLife
 	trSend
 	trNote
+	trState
 )
 
 const (
@@ -291,7 +292,7 @@ const (
 )
 
 // traceNames names the trace record kinds in Options.Trace lines.
-var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note"}
+var traceNames = [...]string{"?", "world", "stale", "timer", "call", "deliver", "fault", "life", "send", "note", "state"}
 
 // trace appends one record to the running hash: its kind, the current time
 // and up to three words, FNV-1a style a word at a time.

@@ -4,114 +4,159 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sync"
 	"time"
 
 	"github.com/quiverdb/quiver/sim"
+	"github.com/quiverdb/quiver/sim/scenarios"
 )
 
 func init() {
 	commands["sim"] = command{
-		summary: "run deterministic simulator scenarios (--seed N replays one)",
-		run:     runSim,
+		summary: "run deterministic simulator scenarios (--scenario NAME --seed N replays one)",
+		run:     func(args []string) error { return runSim(args, os.Stdout) },
 	}
 }
 
-// runSim runs one seeded scenario (--seed) or a sweep (--seeds), printing a
-// replay command for every failing seed.
-func runSim(args []string) error {
+// simFlags are the parsed flags of `quiver sim`.
+type simFlags struct {
+	sc      sim.Scenario
+	opts    sim.RunOptions
+	seed    uint64
+	seeds   uint64
+	from    uint64
+	once    bool
+	twice   bool
+	verbose bool
+	workers int
+}
+
+// parseSim parses the flags of `quiver sim`.
+func parseSim(args []string) (*simFlags, error) {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	seed := fs.Uint64("seed", 0, "run the scenario with this seed and print its result")
-	seeds := fs.Uint64("seeds", 0, "sweep this many seeds, starting at --from")
-	from := fs.Uint64("from", 1, "first seed of a sweep")
-	nodes := fs.Int("nodes", 5, "cluster size")
-	faultTime := fs.Duration("fault-time", 5*time.Second, "simulated time with faults")
-	liveTime := fs.Duration("liveness-time", 10*time.Second, "simulated time to converge after healing")
-	twice := fs.Bool("twice", false, "run every seed twice and fail on differing fingerprints")
-	verbose := fs.Bool("v", false, "print every seed's result in a sweep")
+	name := fs.String("scenario", scenarios.Default, "the scenario to run (--list names them)")
+	list := fs.Bool("list", false, "list the scenarios and exit")
+	f := &simFlags{}
+	fs.Uint64Var(&f.seed, "seed", 0, "run the scenario with this seed once and print its result")
+	fs.Uint64Var(&f.seeds, "seeds", 0, "sweep this many seeds, starting at --from, each run twice")
+	fs.Uint64Var(&f.from, "from", 1, "first seed of a sweep")
+	fs.IntVar(&f.opts.Nodes, "nodes", 0, "cluster size, for scenarios that have one (0: the scenario's default)")
+	fs.DurationVar(&f.opts.FaultTime, "fault-time", 0, "simulated time with faults (0: the scenario's default)")
+	fs.DurationVar(&f.opts.LivenessTime, "liveness-time", 0, "simulated time to converge after healing (0: the scenario's default)")
+	fs.StringVar(&f.opts.ArtifactDir, "artifacts", "", "directory for failure artifacts such as HTML histories (default: the temporary directory)")
+	fs.BoolVar(&f.once, "once", false, "in a sweep, run each seed once instead of twice")
+	fs.BoolVar(&f.twice, "twice", false, "with --seed, run it twice and fail on differing fingerprints")
+	fs.BoolVar(&f.verbose, "v", false, "print every seed's result in a sweep")
 	trace := fs.Bool("trace", false, "with --seed: print the run's event log")
-	workers := fs.Int("workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
-	if err := parseFlags(fs, args, "quiver sim --seed N | --seeds N [--workers 2] [--twice]"); err != nil {
-		return err
+	fs.IntVar(&f.workers, "workers", 1, "split a sweep over this many processes (crypto/rand.Reader is process-wide)")
+	if err := parseFlags(fs, args, "quiver sim [--scenario NAME] --seed N | --seeds N [--once] [--workers 2] | --list"); err != nil {
+		return nil, err
 	}
-	if *workers > 1 && *seeds > 1 {
-		return sweepProcesses(*workers, *from, *seeds, args)
-	}
-	opts := sim.PingOptions{Nodes: *nodes, FaultTime: *faultTime, LivenessTime: *liveTime}
-	if *trace && *seeds == 0 {
-		opts.Trace = func(line string) { fmt.Println(line) }
-	}
-	if *seeds == 0 {
-		if *seed == 0 {
-			return errors.New("give --seed N or --seeds N")
+	if *list {
+		for _, sc := range scenarios.All() {
+			fmt.Printf("%-10s %s\n", sc.Name, sc.Doc)
 		}
-		r, err := runSeed(*seed, opts, *twice)
-		fmt.Println(r)
+		return nil, nil
+	}
+	sc, err := scenarios.Lookup(*name)
+	if err != nil {
+		return nil, err
+	}
+	f.sc = sc
+	if *trace && f.seeds == 0 {
+		f.opts.Trace = func(line string) { fmt.Println(line) }
+	}
+	if f.seeds == 0 && f.seed == 0 {
+		return nil, errors.New("give --seed N or --seeds N")
+	}
+	return f, nil
+}
+
+// runSim runs one seeded scenario (--seed) or a sweep (--seeds), printing to
+// out the line that replays every failing seed.
+func runSim(args []string, out io.Writer) error {
+	f, err := parseSim(args)
+	if f == nil || err != nil {
 		return err
 	}
-	return sweep(*from, *seeds, opts, *twice, *verbose)
+	if f.seeds == 0 {
+		r, err := runSeed(f.sc, f.seed, f.opts, f.twice)
+		fmt.Fprintln(out, r)
+		if err != nil {
+			fmt.Fprintf(out, "  replay: %s\n", sim.ReplayLine(f.sc.Name, f.seed, f.opts))
+		}
+		return err
+	}
+	if f.workers > 1 && f.seeds > 1 {
+		return sweepProcesses(f.workers, f.from, f.seeds, args)
+	}
+	return sweep(out, f.sc, f.from, f.seeds, f.opts, !f.once, f.verbose)
 }
 
 // runSeed runs one seed, twice if asked, and reports a failure or a
 // determinism break as an error.
-func runSeed(seed uint64, opts sim.PingOptions, twice bool) (sim.Result, error) {
-	r := sim.RunPingScenario(seed, opts)
+func runSeed(sc sim.Scenario, seed uint64, opts sim.RunOptions, twice bool) (sim.Result, error) {
+	r := sc.Run(seed, opts)
 	if r.Err != nil {
 		return r, r.Err
 	}
 	if twice {
-		r2 := sim.RunPingScenario(seed, opts)
+		r2 := sc.Run(seed, opts)
 		if r2.Fingerprint != r.Fingerprint || r2.Events != r.Events {
-			line, a, b, _ := sim.Divergence(seed, opts)
+			line, a, b, _ := sim.FirstDivergence(func(trace func(string)) {
+				o := opts
+				o.Trace = trace
+				sc.Run(seed, o)
+			})
 			return r, fmt.Errorf("not deterministic: second run %v; traces part at line %d:\n  %s\n  %s", r2, line, a, b)
 		}
 	}
 	return r, nil
 }
 
-func sweep(from, n uint64, opts sim.PingOptions, twice, verbose bool) error {
+// sweep runs seeds from..from+n-1 of sc, each twice when twice is set, and
+// prints every failure followed by the line that replays it.
+func sweep(out io.Writer, sc sim.Scenario, from, n uint64, opts sim.RunOptions, twice, verbose bool) error {
 	start := time.Now()
 	var faults sim.FaultCounts
-	var events, failed uint64
+	var events, failed, runs uint64
 	for seed := from; seed < from+n; seed++ {
-		r, err := runSeed(seed, opts, twice)
+		r, err := runSeed(sc, seed, opts, twice)
 		faults.Add(r.Faults)
 		events += r.Events
+		runs++
+		if twice && r.Err == nil {
+			runs++ // a failing run is not repeated
+		}
 		if verbose {
-			fmt.Println(r)
+			fmt.Fprintln(out, r)
 		}
 		if err != nil {
 			failed++
 			if r.Err == nil { // a determinism break: the result itself passed
-				fmt.Printf("FAIL %v\n", err)
+				fmt.Fprintf(out, "FAIL %v\n", err)
 			}
-			fmt.Printf("%v\n  replay: go run ./cmd/quiver sim --seed %d%s\n", r, seed, replayFlags(opts))
+			if !verbose {
+				fmt.Fprintln(out, r)
+			}
+			fmt.Fprintf(out, "  replay: %s\n", sim.ReplayLine(sc.Name, seed, opts))
 		}
 	}
 	wall := time.Since(start)
-	fmt.Printf("%d seeds (%d..%d), %d failed, %d events in %v (%.0f events/s)\nfaults: %v\n",
-		n, from, from+n-1, failed, events, wall.Round(time.Millisecond), float64(events)/wall.Seconds(), faults)
+	mode := "once"
+	if twice {
+		mode = "twice"
+	}
+	fmt.Fprintf(out, "%s: %d seeds (%d..%d) each run %s, %d failed, %d runs in %v (%.1f runs/s; first runs: %d events, faults %v)\n",
+		sc.Name, n, from, from+n-1, mode, failed, runs, wall.Round(time.Millisecond),
+		float64(runs)/wall.Seconds(), events, faults)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d seeds failed", failed, n)
 	}
 	return nil
-}
-
-// replayFlags repeats the non-default options in a replay command.
-func replayFlags(o sim.PingOptions) string {
-	s := ""
-	if o.Nodes != 5 {
-		s += fmt.Sprintf(" --nodes %d", o.Nodes)
-	}
-	if o.FaultTime != 5*time.Second {
-		s += " --fault-time " + o.FaultTime.String()
-	}
-	if o.LivenessTime != 10*time.Second {
-		s += " --liveness-time " + o.LivenessTime.String()
-	}
-	return s
 }
 
 // sweepProcesses runs a sweep as workers child processes of this binary, each

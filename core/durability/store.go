@@ -352,6 +352,12 @@ func (s *Store) startSync() {
 	}
 	s.inflight = append(s.inflight, b)
 	h.Sync(func(err error) { s.synced(b, err) })
+	if plantedAckBeforeFsync { // a bug on purpose, only under its build tag
+		for i, done := range b.dones {
+			done(nil)
+			b.dones[i] = func(error) {}
+		}
+	}
 }
 
 // nearlyDone reports whether the newest in-flight fsync has run for more

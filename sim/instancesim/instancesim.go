@@ -30,6 +30,16 @@ type Options struct {
 	FaultTime    time.Duration // nemesis phase (default 2 s)
 	LivenessTime time.Duration // healed phase (default 1 s)
 	Trace        func(line string)
+	BeforeEnd    func(w *sim.World) // runs before the final state is folded
+}
+
+// Scenario is Run in the scenario registry.
+var Scenario = sim.Scenario{
+	Name: "instance",
+	Doc:  "one data instance commits random graph transactions under crashes, clean stops and disk faults; recovery and visibility must match the committed history",
+	Run: func(seed uint64, o sim.RunOptions) sim.Result {
+		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
+	},
 }
 
 // commit is one transaction the instance committed: its timestamp and
@@ -66,6 +76,7 @@ func Run(seed uint64, opts Options) sim.Result {
 	}
 	defer sim.SeedCryptoRand(seed)()
 	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace})
+	result := func(w *sim.World, seed uint64, err error) sim.Result { return w.Finish(seed, opts.BeforeEnd, err) }
 	rng := w.Rand()
 	cfg := instance.Config{
 		Durability: durability.Options{
@@ -96,10 +107,6 @@ func Run(seed uint64, opts Options) sim.Result {
 		r.err = r.liveness()
 	}
 	return result(w, seed, r.err)
-}
-
-func result(w *sim.World, seed uint64, err error) sim.Result {
-	return sim.Result{Seed: seed, Fingerprint: w.Fingerprint(), Events: w.Events(), SimTime: w.Now(), Faults: w.Faults(), Err: err}
 }
 
 func (r *run) fail(format string, args ...any) {

@@ -8,6 +8,7 @@ import "bytes"
 // never complete, and handles opened before now fail with ErrStale.
 func (f *FS) Crash(torn bool) {
 	f.incarnation++
+	f.inflight = 0
 	f.faults.Crashes++
 	seen := map[*inode]bool{}
 	f.recoverDir(f.root, torn, seen)
@@ -17,6 +18,7 @@ func (f *FS) Crash(torn bool) {
 // complete, and handles opened before now fail with ErrStale.
 func (f *FS) Wipe() {
 	f.incarnation++
+	f.inflight = 0
 	f.faults.Wipes++
 	f.root = newDir()
 }

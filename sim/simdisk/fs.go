@@ -65,6 +65,9 @@ type FS struct {
 	full      bool
 	readFlipP float64
 
+	inflight int                         // syncs started and not completed
+	onSync   func(latency time.Duration) // OnSync's hook
+
 	faults Faults
 }
 

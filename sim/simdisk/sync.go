@@ -19,7 +19,7 @@ func (f *FS) syncFile(h *file, done func(error)) {
 	n := h.n
 	data, version, seq := n.data[:len(n.data):len(n.data)], n.version, n.errSeq
 	fail := f.takeSyncFault()
-	f.completeLater(f.drawSyncLatency(), func() {
+	f.completeSync(func() {
 		if fail != nil {
 			n.errSeq++
 			n.lastErr = fail
@@ -59,7 +59,7 @@ func (f *FS) SyncDir(dir string, done func(error)) {
 func (f *FS) syncEntries(d *inode, name string, done func(error)) {
 	entries, version := cloneEntries(d.entries), d.entriesVersion
 	fail := f.takeSyncFault()
-	f.completeLater(f.drawSyncLatency(), func() {
+	f.completeSync(func() {
 		if fail != nil {
 			done(&fs.PathError{Op: "syncdir", Path: name, Err: fail})
 			return
@@ -68,6 +68,20 @@ func (f *FS) syncEntries(d *inode, name string, done func(error)) {
 			d.durable, d.durableVersion = entries, version
 		}
 		done(nil)
+	})
+}
+
+// completeSync runs fn after a drawn sync latency, counting it in flight
+// meanwhile and telling the OnSync hook.
+func (f *FS) completeSync(fn func()) {
+	d := f.drawSyncLatency()
+	f.inflight++
+	if f.onSync != nil {
+		f.onSync(d)
+	}
+	f.completeLater(d, func() {
+		f.inflight--
+		fn()
 	})
 }
 

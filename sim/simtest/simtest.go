@@ -20,11 +20,7 @@ import (
 // replayEnv carries the seeds a child process replays.
 const replayEnv = "QUIVER_SIM_REPLAY_SEEDS"
 
-// RunFunc runs the scenario of seed, passing trace (nil unless a divergence
-// is being located) on as its world's Options.Trace.
-type RunFunc func(seed uint64, trace func(line string)) sim.Result
-
-// Determinism runs seeds 1..n of run twice each and fails t unless both runs
+// Determinism runs seeds 1..n of the scenario twice each and fails t unless both runs
 // of every seed agree (fingerprint, event count, simulated time, faults),
 // every run passed its own checks, and no two seeds share a fingerprint. It
 // then replays every tenth seed in a fresh process (this test binary, running
@@ -33,8 +29,12 @@ type RunFunc func(seed uint64, trace func(line string)) sim.Result
 //
 // Call it from a test whose name contains "Determinism"; in the child
 // process the same call replays the seeds it is given and prints them.
-func Determinism(t *testing.T, n int, run RunFunc) map[uint64]sim.Result {
+// A failure names the line that replays it (sim.ReplayLine).
+func Determinism(t *testing.T, n int, sc sim.Scenario) map[uint64]sim.Result {
 	t.Helper()
+	run := func(seed uint64, trace func(string)) sim.Result {
+		return sc.Run(seed, sim.RunOptions{Trace: trace})
+	}
 	if list := os.Getenv(replayEnv); list != "" {
 		replayChild(t, list, run)
 		return nil
@@ -44,11 +44,12 @@ func Determinism(t *testing.T, n int, run RunFunc) map[uint64]sim.Result {
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		a, b := run(seed, nil), run(seed, nil)
 		if a.Err != nil {
-			t.Fatalf("%v\nreplay with: go run ./cmd/quiver sim --seed %d", a, seed)
+			t.Fatalf("%v\nreplay: %s", a, sim.ReplayLine(sc.Name, seed, sim.RunOptions{}))
 		}
 		if a.Fingerprint != b.Fingerprint || a.Events != b.Events || a.Faults != b.Faults || a.SimTime != b.SimTime {
 			line, x, y, _ := sim.FirstDivergence(func(trace func(string)) { run(seed, trace) })
-			t.Fatalf("seed %d not deterministic:\n first %v\nsecond %v\ntraces part at line %d:\n %s\n %s", seed, a, b, line, x, y)
+			t.Fatalf("seed %d not deterministic:\n first %v\nsecond %v\ntraces part at line %d:\n %s\n %s\nreplay: %s",
+				seed, a, b, line, x, y, sim.ReplayLine(sc.Name, seed, sim.RunOptions{}))
 		}
 		if other, dup := bySum[a.Fingerprint]; dup {
 			t.Fatalf("seeds %d and %d share fingerprint %016x", other, seed, a.Fingerprint)
@@ -100,7 +101,7 @@ func replayInFreshProcess(t *testing.T, n int, got map[uint64]sim.Result) {
 }
 
 // replayChild is the fresh process: it runs the listed seeds and prints them.
-func replayChild(t *testing.T, list string, run RunFunc) {
+func replayChild(t *testing.T, list string, run func(seed uint64, trace func(string)) sim.Result) {
 	for _, s := range strings.Split(list, ",") {
 		seed, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
