@@ -489,8 +489,21 @@ func (m *machine) deleteVertex(t *rapid.T) {
 	}
 }
 
-// violates predicts a constraint failure at tx's commit.
-func (m *machine) violates(tx *mTx) bool {
+// fallback reports whether a prepared transaction holds vertex id, and if
+// so returns the committed vertex it would leave behind by aborting (nil if
+// none): a constraint must allow it as well as the prepared version.
+func (m *machine) fallback(id int64) (*mVertex, bool) {
+	if o := m.owner[vkey(id)]; o != nil && o.prepared != 0 {
+		return m.committed.v[id], true
+	}
+	return nil, false
+}
+
+// violates predicts tx's commit: a constraint failure (bad) against the
+// committed and prepared versions, else a retryable conflict when a vertex
+// that a prepared transaction moves away from tx's unique value would keep
+// it if that transaction aborted.
+func (m *machine) violates(tx *mTx) (bad, conflict bool) {
 	latest := func(id int64) *mVertex {
 		if tx.written[vkey(id)] {
 			return tx.view.v[id]
@@ -521,7 +534,7 @@ func (m *machine) violates(tx *mTx) bool {
 		}
 		for c := range m.exist {
 			if _, has := v.props[c[1]]; v.labels[c[0]] && !has {
-				return true
+				return true, false
 			}
 		}
 		for c := range m.unique {
@@ -530,20 +543,34 @@ func (m *machine) violates(tx *mTx) bool {
 				continue
 			}
 			for _, o := range ids {
-				w := latest(o)
-				if o != id && w != nil && w.labels[c[0]] && w.props[c[1]] != nil && compareKeys(w.props[c[1]], val) == 0 {
-					return true
+				if o == id {
+					continue
+				}
+				if hasValue(latest(o), c, val) {
+					return true, false
+				}
+				if fb, held := m.fallback(o); held && hasValue(fb, c, val) {
+					conflict = true
 				}
 			}
 		}
 	}
-	return false
+	return false, conflict
+}
+
+// hasValue reports whether v has label c[0] and property c[1] equal to val.
+func hasValue(v *mVertex, c [2]string, val value.Value) bool {
+	return v != nil && v.labels[c[0]] && v.props[c[1]] != nil && compareKeys(v.props[c[1]], val) == 0
 }
 
 func (m *machine) prepare(t *rapid.T) {
 	tx := m.pickTx(t)
-	bad := m.violates(tx)
+	bad, conflict := m.violates(tx)
 	ts, _, err := tx.tx.Prepare()
+	if !bad && conflict {
+		m.expect(t, tx, err, true, nil)
+		return
+	}
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -569,8 +596,15 @@ func (m *machine) prepare(t *rapid.T) {
 
 func (m *machine) commit(t *rapid.T) {
 	tx := m.pickAny(t)
-	bad := tx.prepared == 0 && m.violates(tx)
+	var bad, conflict bool
+	if tx.prepared == 0 {
+		bad, conflict = m.violates(tx)
+	}
 	ts, ds, err := tx.tx.Commit()
+	if !bad && conflict {
+		m.expect(t, tx, err, true, nil)
+		return
+	}
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -668,9 +702,13 @@ func (m *machine) schemaOp(t *rapid.T) {
 		ts, ds, err = m.g.CreateIndex(item)
 	}
 	c := [2]string{item.Name, item.Key}
-	if constraint && !exists && !m.constraintHolds(kind, c) {
-		if !errors.As(err, new(*ConstraintError)) {
+	violation, conflict := m.constraintOutcome(kind, c)
+	if constraint && !exists && (violation || conflict) {
+		if violation && !errors.As(err, new(*ConstraintError)) {
 			t.Fatalf("%v over violating data: %v", item, err)
+		}
+		if !violation && !errors.Is(err, ErrSerialization) {
+			t.Fatalf("%v while a prepared transaction could violate it: want a conflict, got %v", item, err)
 		}
 		if m.g.HasSchema(item) || m.g.LastCommitTS() != last {
 			t.Fatalf("the failed %v left itself or timestamp %d behind", item, m.g.LastCommitTS())
@@ -709,9 +747,33 @@ func (m *machine) schemaCommitted(t *rapid.T, ts uint64, item SchemaItem, create
 	m.schemas = append(m.schemas, mSchema{ts: m.seq, items: items})
 }
 
-// constraintHolds checks a new constraint against the committed state with
-// prepared transactions' writes on top (they commit without another check).
-func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
+// constraintOutcome predicts the creation of a constraint. A violation in
+// the committed state with prepared transactions' writes on top (they
+// commit without another check) fails it with a constraint error. Else a
+// violation that takes a committed vertex a prepared transaction would
+// restore by aborting fails it with a conflict: the constraint must hold
+// whichever way the prepared transaction is decided.
+func (m *machine) constraintOutcome(kind uint8, c [2]string) (violation, conflict bool) {
+	st := m.latestState()
+	var vs []*mVertex
+	var ids []int64
+	for _, id := range slices.Sorted(maps.Keys(st.v)) {
+		vs, ids = append(vs, st.v[id]), append(ids, id)
+	}
+	if !holds(kind, c, vs, ids) {
+		return true, false
+	}
+	for _, id := range slices.Sorted(maps.Keys(m.committed.v)) {
+		if fb, held := m.fallback(id); held && fb != nil {
+			vs, ids = append(vs, fb), append(ids, id)
+		}
+	}
+	return false, !holds(kind, c, vs, ids)
+}
+
+// latestState is the committed state with prepared transactions' writes on
+// top.
+func (m *machine) latestState() mState {
 	st := m.committed.clone()
 	for _, tx := range m.txs {
 		if tx.prepared == 0 {
@@ -727,9 +789,14 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 			}
 		}
 	}
-	seen := []value.Value{}
-	for _, id := range slices.Sorted(maps.Keys(st.v)) {
-		v := st.v[id]
+	return st
+}
+
+// holds checks constraint c of kind on vertices vs (ids[i] is vs[i]'s ID;
+// a vertex may be listed twice, as its prepared and its committed version,
+// and never conflicts with itself).
+func holds(kind uint8, c [2]string, vs []*mVertex, ids []int64) bool {
+	for i, v := range vs {
 		if !v.labels[c[0]] {
 			continue
 		}
@@ -737,16 +804,37 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 		if kind == KindExistence && !has {
 			return false
 		}
-		if kind == KindUnique && has {
-			for _, s := range seen {
-				if compareKeys(s, val) == 0 {
-					return false
-				}
+		if kind != KindUnique || !has {
+			continue
+		}
+		for j, w := range vs[:i] {
+			if ids[j] != ids[i] && hasValue(w, c, val) {
+				return false
 			}
-			seen = append(seen, val)
 		}
 	}
 	return true
+}
+
+// checkConstraints checks that the committed state satisfies every
+// constraint of the newest schema: whatever prepared transactions decide,
+// the graph never commits a state its constraints reject.
+func (m *machine) checkConstraints(t *rapid.T) {
+	ids := slices.Sorted(maps.Keys(m.committed.v))
+	vs := make([]*mVertex, len(ids))
+	for i, id := range ids {
+		vs[i] = m.committed.v[id]
+	}
+	for c := range m.exist {
+		if !holds(KindExistence, c, vs, ids) {
+			t.Fatalf("committed state violates existence constraint %v", c)
+		}
+	}
+	for c := range m.unique {
+		if !holds(KindUnique, c, vs, ids) {
+			t.Fatalf("committed state violates unique constraint %v", c)
+		}
+	}
 }
 
 // gc collects garbage; every collection, however small its budget, leaves
@@ -885,6 +973,7 @@ func (m *machine) checkIndexUse(t *rapid.T, tx *Txn, ts int, write bool) {
 // check compares what every open transaction and a fresh reader see with
 // the model.
 func (m *machine) check(t *rapid.T) {
+	m.checkConstraints(t)
 	m.checkReplica(t)
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
