@@ -78,6 +78,7 @@ type machine struct {
 	replica    *Graph          // applies every commit's deltas in timestamp order
 	log        map[int][]Delta // commits not yet applied to the replica
 	readers    []*mReader      // open read-only transactions
+	kinds      []uint8         // the schema kinds schemaOp draws from
 }
 
 // mSchema is the model's schema version from commit timestamp ts on.
@@ -116,6 +117,7 @@ func newMachine() *machine {
 		exist:      map[[2]string]bool{},
 		unique:     map[[2]string]bool{},
 		schemas:    []mSchema{{items: map[SchemaItem]bool{}}},
+		kinds:      []uint8{KindLabelIndex, KindLabelPropertyIndex, KindEdgeTypeIndex, KindExistence, KindUnique},
 	}
 }
 
@@ -674,7 +676,7 @@ func (m *machine) abort(t *rapid.T) {
 }
 
 func (m *machine) schemaOp(t *rapid.T) {
-	kind := rapid.SampledFrom([]uint8{KindLabelIndex, KindLabelPropertyIndex, KindEdgeTypeIndex, KindExistence, KindUnique}).Draw(t, "kind")
+	kind := rapid.SampledFrom(m.kinds).Draw(t, "kind")
 	item := SchemaItem{Kind: kind, Name: rapid.SampledFrom(mLabels).Draw(t, "label")}
 	switch kind {
 	case KindEdgeTypeIndex:
@@ -1160,7 +1162,12 @@ func TestStateMachine(t *testing.T) {
 
 // seedVertices commits and acknowledges n vertices, so that interleaved
 // transactions start out sharing them.
-func (m *machine) seedVertices(t *rapid.T, n int) {
+func (m *machine) seedVertices(t *rapid.T, n int) { m.seed(t, n, false) }
+
+// seed commits n vertices; with labelled set each may get label A and
+// property k from a small set of values, so that constraints on :A(k)
+// meet violations and duplicates from the start.
+func (m *machine) seed(t *rapid.T, n int, labelled bool) {
 	tx := m.g.Begin(TxOptions{})
 	change := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
 	for range n {
@@ -1168,7 +1175,20 @@ func (m *machine) seedVertices(t *rapid.T, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		change.v[id] = &mVertex{labels: map[string]bool{}, props: map[string]value.Value{}}
+		v := &mVertex{labels: map[string]bool{}, props: map[string]value.Value{}}
+		if labelled && rapid.Bool().Draw(t, "labelA") {
+			if err := tx.AddLabel(id, "A"); err != nil {
+				t.Fatal(err)
+			}
+			v.labels["A"] = true
+		}
+		if k := rapid.IntRange(-1, 1).Draw(t, "k"); labelled && k >= 0 {
+			if err := tx.SetVertexProperty(id, "k", int64(k)); err != nil {
+				t.Fatal(err)
+			}
+			v.props["k"] = int64(k)
+		}
+		change.v[id] = v
 		m.lastCommit[vkey(id)] = m.seq + 1
 	}
 	ts, ds, err := tx.Commit()
@@ -1226,6 +1246,47 @@ func TestEdgeCommuteStateMachine(t *testing.T) {
 		}
 		for _, r := range m.readers {
 			r.tx.Abort()
+		}
+	})
+}
+
+// TestConstraintStateMachine relabels, sets and deletes a few shared
+// vertices in transactions that are often prepared, and creates and drops
+// constraints in between: a constraint is created (and a commit passes its
+// unique check) only when it holds whichever way the prepared transactions
+// are decided, so the committed state always satisfies the constraints and
+// the replica applies every record.
+func TestConstraintStateMachine(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := newMachine()
+		m.kinds = []uint8{KindExistence, KindUnique}
+		m.seed(t, rapid.IntRange(2, 5).Draw(t, "vertices"), true)
+		actions := map[string]func(*rapid.T){
+			"begin":         m.begin,
+			"begin2":        m.begin,
+			"label":         m.label,
+			"setVertexProp": m.setVertexProp,
+			"createVertex":  m.createVertex,
+			"deleteVertex":  m.deleteVertex,
+			"commit":        m.commit,
+			"abort":         m.abort,
+			"prepare":       m.prepare,
+			"prepare2":      m.prepare, // prepared transactions are what this is about
+			"schema":        m.schemaOp,
+			"schema2":       m.schemaOp,
+			"acknowledge":   m.acknowledge,
+			"gc":            m.gc,
+			"":              m.check,
+		}
+		rounds := 4
+		if raceEnabled {
+			rounds = 1
+		}
+		for range rounds {
+			t.Repeat(actions)
+		}
+		for _, tx := range m.txs {
+			tx.tx.Abort()
 		}
 	})
 }
