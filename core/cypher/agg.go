@@ -12,8 +12,9 @@ import (
 // function library's accumulators. Graph entities are exported to values
 // on the way in and turned back into references on the way out.
 type aggState struct {
-	f   *FuncCall
-	acc functions.Accumulator
+	f    *FuncCall
+	acc  functions.Accumulator
+	args []value.Value // scratch: accumulators keep values, never the slice
 	// holds: the accumulator keeps its inputs (collect, percentiles,
 	// DISTINCT), so each one counts against the query's memory.
 	holds bool
@@ -33,7 +34,10 @@ func newAggState(f *FuncCall) *aggState {
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
-	args := make([]value.Value, len(s.f.Args))
+	if s.args == nil && len(s.f.Args) > 0 {
+		s.args = make([]value.Value, len(s.f.Args))
+	}
+	args := s.args
 	for i, a := range s.f.Args {
 		v, err := c.eval(a, r)
 		if err != nil {
@@ -67,6 +71,9 @@ type aggOp struct {
 	aggs   []*FuncCall
 	out    []row
 	done   bool
+	// volatile: the input may reuse its rows, so a group keeps a copy of
+	// its first row.
+	volatile bool
 }
 
 type group struct {
@@ -99,57 +106,68 @@ func (o *aggOp) next(c *execCtx) (row, error) {
 }
 
 func (o *aggOp) run(c *execCtx) error {
-	buckets := map[string][]*group{}
+	if s, keys, args := o.fusedScan(c); s != nil {
+		order, err := o.runFused(c, s, keys, args)
+		if err != nil {
+			return err
+		}
+		return o.finish(c, order)
+	}
+	order, err := o.group(c)
+	if err != nil {
+		return err
+	}
+	return o.finish(c, order)
+}
+
+// group pulls every input row into its group.
+func (o *aggOp) group(c *execCtx) ([]*group, error) {
+	var groups keyTable[*group]
 	var order []*group
 	key := make(value.List, len(o.groups))
-	var hash []byte
-	volatile := o.scanInPlace()
+	volatile := o.volatile
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r == nil {
 			break
 		}
 		if err := c.guard.Tick(); err != nil {
-			return err
+			return nil, err
 		}
-		// The key and its hash are built in scratch buffers; only a new
-		// group copies them, so a row of an existing group allocates nothing
-		// here.
+		// The key is built in a scratch buffer; only a new group copies
+		// it, so a row of an existing group allocates nothing here.
 		for i, gi := range o.groups {
 			if key[i], err = c.eval(o.items[gi].Expr, r); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		hash = appendHashKey(hash[:0], key)
-		bucket := buckets[string(hash)]
-		var g *group
-		for _, cand := range bucket {
-			if equivalent(cand.key, key) {
-				g = cand
-				break
-			}
-		}
-		if g == nil {
+		g, ok := groups.get(key)
+		if !ok {
 			rep := r
 			if volatile {
 				rep = maps.Clone(r)
 			}
 			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
-				return err
+				return nil, err
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
-			buckets[string(hash)] = append(bucket, g)
+			groups.put(key, g)
 			order = append(order, g)
 		}
 		for _, s := range g.states {
 			if err := s.add(c, r); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	return order, nil
+}
+
+// finish computes each group's output row.
+func (o *aggOp) finish(c *execCtx, order []*group) error {
 	if len(order) == 0 && len(o.groups) == 0 {
 		order = append(order, &group{rep: row{}, states: o.newStates()})
 	}
@@ -179,21 +197,6 @@ func (o *aggOp) run(c *execCtx) error {
 		o.out = append(o.out, out)
 	}
 	return nil
-}
-
-// scanInPlace lets a scan feeding this aggregation directly reuse its
-// output row (the aggregation evaluates each row at once and clones the
-// ones it keeps), and reports whether it did.
-func (o *aggOp) scanInPlace() bool {
-	in := o.in
-	if co, ok := in.(*countOp); ok {
-		in = co.in
-	}
-	s, ok := in.(*scanOp)
-	if ok {
-		s.reuse = true
-	}
-	return ok
 }
 
 func indexOf(xs []int, x int) int {

@@ -3,6 +3,7 @@ package cypher
 import (
 	"strings"
 
+	"github.com/quiverdb/quiver/core/cypher/functions"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -79,6 +80,10 @@ type (
 		Distinct bool
 		Args     []Expr
 		Star     bool // count(*)
+		// lower and fn are resolved when the query is checked (fn nil for
+		// the functions the engine evaluates itself and for aggregates).
+		lower string
+		fn    *functions.Func
 	}
 	// ListLit is [a, b, ...].
 	ListLit struct {

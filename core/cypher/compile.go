@@ -525,63 +525,6 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 	return []stage{{desc, func(in op) op { return planMatch(in, m, bound) }}}
 }
 
-// collectHints finds property equalities usable for index seeks: inline
-// property maps and WHERE conjuncts v.p = <expression without v>.
-func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
-	h := map[string][]propHint{}
-	for _, pp := range pps {
-		for _, np := range pp.Nodes {
-			if m, ok := np.Props.(*MapLit); ok {
-				for i, k := range m.Keys {
-					if isConstant(m.Vals[i]) {
-						h[np.Var] = append(h[np.Var], propHint{k, m.Vals[i], "="})
-					}
-				}
-			}
-		}
-	}
-	var conj func(e Expr)
-	conj = func(e Expr) {
-		b, ok := e.(*Binary)
-		if !ok {
-			return
-		}
-		if b.Op == "AND" {
-			conj(b.L)
-			conj(b.R)
-			return
-		}
-		flip := map[string]string{"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
-		if _, ok := flip[b.Op]; !ok {
-			return
-		}
-		for i, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
-			if f, ok := side[0].(*FuncCall); ok && b.Op == "=" && strings.EqualFold(f.Name, "id") && len(f.Args) == 1 && isConstant(side[1]) {
-				if v, ok := f.Args[0].(*Var); ok {
-					h[v.Name] = append(h[v.Name], propHint{"", side[1], "id"})
-				}
-				continue
-			}
-			pa, ok := side[0].(*PropAccess)
-			if !ok {
-				continue
-			}
-			op := b.Op
-			if i == 1 {
-				op = flip[op]
-			}
-			v, ok := pa.X.(*Var)
-			if ok && isConstant(side[1]) {
-				h[v.Name] = append(h[v.Name], propHint{pa.Key, side[1], op})
-			}
-		}
-	}
-	if where != nil {
-		conj(where)
-	}
-	return h
-}
-
 // isConstant reports whether e depends on no variable.
 func isConstant(e Expr) bool {
 	switch x := e.(type) {

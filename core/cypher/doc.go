@@ -28,18 +28,32 @@
 // Storage: NewGraphTx(g, txn) adapts a core/graph transaction (with
 // SchemaLog to receive schema-change deltas for the WAL). Optional
 // interfaces a Tx may implement: SchemaTx (index/constraint statements),
-// RangeTx (label+property range seeks for WHERE n.p > $x AND n.p < $y) and
-// PropTx (single property and label reads without building maps).
+// RangeTx (label+property range seeks for WHERE n.p > $x AND n.p < $y),
+// PropTx (single property and label reads without building maps) and
+// FastTx (a property read and the entity's visibility in one lookup, edges
+// appended to a reused buffer).
 //
 // Procedures: Engine.RegisterProcedure(Procedure{Name, Inputs, Outputs,
 // Call}) makes CALL name(args) [YIELD ...] available, standalone or inside
 // a query.
 //
 // The planner picks, per MATCH path, the bound node or the most selective
-// start (label+property equality > label+property range > label > all),
-// expands along the pattern in both directions, and filters with WHERE.
-// EXPLAIN shows the operators (ScanByLabelPropertyValue, Expand, Filter,
-// Aggregate, ...). Plans are cached by query text.
+// start (id > label+property equality or IN > label+property range > label
+// > all), expands along the pattern in both directions, and filters with
+// WHERE. Seek values may be any expression of what is bound when the scan
+// runs (parameters, UNWIND rows, nodes matched earlier, map and list
+// lookups): UNWIND $batch AS row MATCH (a:User {id: row.a}) seeks the
+// index once per row. The patterns of one MATCH are planned most
+// selective first, so the cheap side drives and the other seeks from its
+// values. EXPLAIN shows the operators (ScanByLabelPropertyValue(s),
+// ScanByLabelPropertyRange, Expand, Filter, Aggregate, ...). Plans are
+// cached by query text.
+//
+// Read-only plans reuse rows: an operator whose consumer keeps no row past
+// its next pull (see reuse.go) rebinds one output row in place, so scans,
+// expansions and projections allocate nothing per result row. An
+// aggregation over a first-clause scan whose keys and arguments are
+// properties of the scanned node reads them without rows at all.
 //
 // Every error is a *Error: Code is the Neo4j status code
 // (Neo.ClientError.Statement.SyntaxError, ...TypeError, ...ArgumentError,

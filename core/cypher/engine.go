@@ -238,6 +238,8 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		return nil, err
 	}
 	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g}
+	ctx.ptx, _ = tx.(PropTx)
+	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
 		ctx.now = e.opts.Now()
 		ctx.hasNow = true
@@ -326,12 +328,18 @@ func (pl *plan) instantiate() (op, []counted) {
 			parts[i] = &drainOp{in: p}
 		}
 	}
+	var root op
 	if len(parts) == 1 {
-		return parts[0], counters
+		root = parts[0]
+	} else {
+		root = &unionOp{parts: parts}
+		if pl.union == "distinct" {
+			root = &distinctOp{in: root, cols: pl.columns}
+		}
 	}
-	var root op = &unionOp{parts: parts}
-	if pl.union == "distinct" {
-		root = &distinctOp{in: root, cols: pl.columns}
+	if !pl.writes {
+		// Result.Next exports each row before it pulls the next.
+		markReuse(root, true)
 	}
 	return root, counters
 }

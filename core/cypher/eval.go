@@ -38,6 +38,11 @@ type execCtx struct {
 	deleted map[int64]EdgeInfo
 	hasNow  bool
 	guard   *Guard // nil: unbounded
+	// ptx and ftx are tx's optional fast paths (nil without them).
+	ptx PropTx
+	ftx FastTx
+	// regexps caches the compiled patterns of =~ for this execution.
+	regexps map[string]*regexp.Regexp
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
@@ -142,20 +147,10 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 
 // fromExternal turns parameter values (which may hold Go ints of other
 // widths) into engine values.
-// plainScalars reports whether l holds only values fromExternal keeps as
-// they are.
-func plainScalars(l value.List) bool {
-	for _, e := range l {
-		switch e.(type) {
-		case nil, bool, int64, float64, string:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func fromExternal(v value.Value) value.Value {
+	if isInternal(v) {
+		return v // nothing to convert: share it (values are immutable)
+	}
 	switch x := v.(type) {
 	case int:
 		return int64(x)
@@ -168,9 +163,6 @@ func fromExternal(v value.Value) value.Value {
 	case map[string]value.Value:
 		return fromExternal(value.Map(x))
 	case value.List:
-		if plainScalars(x) {
-			return x // nothing to convert: no copy of a long range()
-		}
 		l := make(value.List, len(x))
 		for i, e := range x {
 			l[i] = fromExternal(e)
@@ -199,6 +191,31 @@ func fromExternal(v value.Value) value.Value {
 	return v
 }
 
+// isInternal reports whether v holds only values the engine uses as they
+// are (no Go ints of other widths, no exported graph entities), so that
+// fromExternal can return it without copying a large parameter.
+func isInternal(v value.Value) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string:
+		return true
+	case value.List:
+		for _, e := range x {
+			if !isInternal(e) {
+				return false
+			}
+		}
+		return true
+	case value.Map:
+		for _, e := range x {
+			if !isInternal(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func hasLabels(have, want []string) bool {
 	for _, w := range want {
 		found := false
@@ -220,19 +237,31 @@ func (c *execCtx) property(m value.Value, key string) (value.Value, error) {
 	case nil:
 		return nil, nil
 	case nodeRef:
+		if c.ftx != nil {
+			if v, ok := c.ftx.VertexPropOK(x.id, key); ok {
+				return v, nil
+			}
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
+		}
 		if !c.tx.VertexExists(x.id) {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", x.id)
 		}
-		if pt, ok := c.tx.(PropTx); ok {
-			return pt.VertexProp(x.id, key), nil
+		if c.ptx != nil {
+			return c.ptx.VertexProp(x.id, key), nil
 		}
 		return c.tx.VertexProps(x.id)[key], nil
 	case relRef:
+		if c.ftx != nil {
+			if v, ok := c.ftx.EdgePropOK(x.id, key); ok {
+				return v, nil
+			}
+			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
+		}
 		if _, ok := c.tx.Edge(x.id); !ok {
 			return nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "relationship %d was deleted", x.id)
 		}
-		if pt, ok := c.tx.(PropTx); ok {
-			return pt.EdgeProp(x.id, key), nil
+		if c.ptx != nil {
+			return c.ptx.EdgeProp(x.id, key), nil
 		}
 		return c.tx.EdgeProps(x.id)[key], nil
 	case value.Map:
@@ -457,9 +486,9 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		re, err := regexp.Compile("^(?:" + bs + ")$")
+		re, err := c.regexp(bs)
 		if err != nil {
-			return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+			return nil, err
 		}
 		return re.MatchString(as), nil
 	}
@@ -827,4 +856,24 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 		}
 	}
 	return out, nil
+}
+
+// regexp returns the compiled form of pattern, compiling each distinct
+// pattern once per execution (a constant =~ operand is compiled once, not
+// once per row).
+func (c *execCtx) regexp(pattern string) (*regexp.Regexp, error) {
+	if re, ok := c.regexps[pattern]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+	}
+	if c.regexps == nil {
+		c.regexps = map[string]*regexp.Regexp{}
+	}
+	if len(c.regexps) < 64 {
+		c.regexps[pattern] = re
+	}
+	return re, nil
 }

@@ -79,7 +79,10 @@ func (c *execCtx) Node(id int64) (value.Node, bool) {
 func (c *execCtx) Rand() float64 { return c.rand.Float64() }
 
 func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
-	name := strings.ToLower(f.Name)
+	name := f.lower
+	if name == "" {
+		name = strings.ToLower(f.Name) // an expression the checker never saw
+	}
 	args := make([]value.Value, len(f.Args))
 	for i, a := range f.Args {
 		v, err := c.eval(a, r)
@@ -97,7 +100,10 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 		}
 		return c.graphFn(name, args[0])
 	}
-	fn, ok := functions.Lookup(f.Name)
+	fn, ok := f.fn, f.fn != nil
+	if !ok {
+		fn, ok = functions.Lookup(f.Name)
+	}
 	if !ok {
 		return nil, runtimeErr(CodeSyntaxError, "UnknownFunction", "unknown function '%s'", f.Name)
 	}

@@ -8,14 +8,15 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx and
-// PropTx. Schema statements act on the Graph directly, each a commit of its
-// own that core/graph versions by timestamp (the transaction itself reads,
-// plans and lists with the schema as of its snapshot); SchemaLog, when set,
-// receives each schema change's timestamp and deltas so the host can write them to the WAL and
-// replicate them. OnError, when set, sees every storage error a write meets
-// before it becomes an engine error, so the host can keep the original
-// (a write-write conflict, say) to answer with its own code.
+// GraphTx adapts a core/graph transaction to Tx, SchemaTx, RangeTx, PropTx
+// and FastTx. Schema statements act on the Graph directly, each a commit of
+// its own that core/graph versions by timestamp (the transaction itself
+// reads, plans and lists with the schema as of its snapshot); SchemaLog,
+// when set, receives each schema change's timestamp and deltas so the host
+// can write them to the WAL and replicate them. OnError, when set, sees
+// every storage error a write meets before it becomes an engine error, so
+// the host can keep the original (a write-write conflict, say) to answer
+// with its own code.
 type GraphTx struct {
 	G         *graph.Graph
 	T         *graph.Txn
@@ -82,6 +83,11 @@ func (a *GraphTx) VertexProps(id int64) value.Map {
 
 // Edges implements Tx.
 func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
+	return a.AppendEdges(nil, id, dir, types)
+}
+
+// AppendEdges implements FastTx.
+func (a *GraphTx) AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo {
 	gd := graph.Both
 	switch dir {
 	case DirOut:
@@ -89,13 +95,24 @@ func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
 	case DirIn:
 		gd = graph.In
 	}
-	var out []EdgeInfo
 	it := a.T.Edges(id, gd, types...)
 	for it.Next() {
 		e := it.Edge()
-		out = append(out, EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type})
+		buf = append(buf, EdgeInfo{ID: e.ID, From: e.From, To: e.To, Type: e.Type})
 	}
-	return out
+	return buf
+}
+
+// VertexPropOK implements FastTx.
+func (a *GraphTx) VertexPropOK(id int64, key string) (value.Value, bool) {
+	v, err := a.T.VertexProperty(id, key)
+	return v, err == nil
+}
+
+// EdgePropOK implements FastTx.
+func (a *GraphTx) EdgePropOK(id int64, key string) (value.Value, bool) {
+	v, err := a.T.EdgeProperty(id, key)
+	return v, err == nil
 }
 
 // Edge implements Tx.

@@ -112,10 +112,9 @@ func TestGuardMemoryLimitEveryShape(t *testing.T) {
 		{"count distinct", "UNWIND range(1, 30000) AS x RETURN count(DISTINCT x) AS c"},
 		{"unwind list", "UNWIND range(1, 200000) AS x RETURN count(*)"},
 		{"function list", "RETURN size(range(1, 200000)) AS n"},
-		{"expansion", "MATCH (:Hub)-[:R]->(n) RETURN count(n)"},
 		{"write", "UNWIND range(1, 3000) AS x CREATE (:W {x: x})"},
 		{"write result", "UNWIND range(1, 3000) AS x CREATE (w:W {x: x}) RETURN w.x"},
-		{"pattern comprehension", "MATCH (h:Hub) RETURN size([(h)-[:R]->(m) | m.i]) AS s"},
+		{"pattern comprehension", "MATCH (h:Hub) RETURN size([(h)-[:R]->(m) | 'a string long enough that three thousand of them hold well over the limit: ' + m.i]) AS s"},
 		{"list comprehension", "WITH 'a long string to make the list big' AS s RETURN size([x IN range(1, 10000) | s + x]) AS n"},
 	}
 	for _, s := range held {
@@ -134,6 +133,28 @@ func TestGuardMemoryLimitEveryShape(t *testing.T) {
 				t.Fatalf("the error does not name the limit: %q", ce.Msg)
 			}
 		})
+	}
+}
+
+// Shapes that stream hold only what the current row needs: an expansion
+// holds one vertex's edges (the hub's 3,000, about 120 KiB), not a row per
+// edge, so it runs under a limit that rows per edge would exceed; the
+// guard still sees the edge list (a smaller limit stops it).
+func TestGuardStreamingExpansion(t *testing.T) {
+	for _, q := range []string{
+		"MATCH (:Hub)-[:R]->(n) RETURN count(n)",
+		"MATCH (:Hub)-[:R]->(n) RETURN n.i",
+		"MATCH (h:Hub) RETURN size([(h)-[:R]->(m) | m.i]) AS s",
+	} {
+		e, g := guardGraph(t)
+		if _, err := drainGuarded(e, g, q, &cypher.Guard{Limit: 256 << 10, LimitName: "--query-memory-limit"}); err != nil {
+			t.Fatalf("%s under 256 KiB: %v", q, err)
+		}
+		_, err := drainGuarded(e, g, q, &cypher.Guard{Limit: 64 << 10, LimitName: "--query-memory-limit"})
+		var ce *cypher.Error
+		if !errors.As(err, &ce) || ce.Code != cypher.CodeMemoryLimit {
+			t.Fatalf("%s under 64 KiB: got %v, want a memory limit error", q, err)
+		}
 	}
 }
 

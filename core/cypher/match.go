@@ -39,8 +39,8 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 		local[k] = true
 	}
 	var clauseRels []string
-	for _, pp := range m.patterns {
-		in = planPath(in, pp, m.hints, local, &clauseRels)
+	for _, i := range pathOrder(m, bound) {
+		in = planPath(in, m.patterns[i], m.hints, local, &clauseRels)
 	}
 	if m.where != nil {
 		in = &filterOp{in: in, pred: m.where}
@@ -49,33 +49,18 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 }
 
 // chooseStart picks where a path's matching begins: a bound node, else the
-// node with the most selective access (property hint > label > none).
+// node with the most selective access among the hints usable once bound
+// is (id > property equality or IN > range > label > none).
 func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
-	start := 0
 	for i, n := range pp.Nodes {
 		if bound[n.Var] {
-			start = i
-			break
+			return i
 		}
 	}
-	if !bound[pp.Nodes[start].Var] {
-		best := -1
-		for i, n := range pp.Nodes {
-			score := 0
-			if len(n.Labels) > 0 {
-				score = 1
-				if len(hints[n.Var]) > 0 {
-					score = 2
-				}
-			}
-			for _, h := range hints[n.Var] {
-				if h.op == "id" {
-					score = 3
-				}
-			}
-			if score > best {
-				best, start = score, i
-			}
+	start, best := 0, -1
+	for i, n := range pp.Nodes {
+		if score := startScore(n, usableHints(hints[n.Var], bound)); score > best {
+			best, start = score, i
 		}
 	}
 	return start
@@ -84,7 +69,7 @@ func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]
 func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
 	start := chooseStart(pp, hints, bound)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: hints[sn.Var]}
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: usableHints(hints[sn.Var], bound)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
 		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
@@ -117,48 +102,153 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 	if rp.VarLen && !relBound {
 		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
 	}
-	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
-		fv, ok := r[from].(nodeRef)
-		if !ok {
-			return nil, nil
-		}
-		if rp.VarLen {
+	if rp.VarLen {
+		return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
+			fv, ok := r[from].(nodeRef)
+			if !ok {
+				return nil, nil
+			}
 			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+		}}
+	}
+	return &expandOp{in: in, from: from, rp: rp, dir: dir, to: to, relBound: relBound, others: others}
+}
+
+// expandOp follows one relationship of a pattern from a bound node, one
+// output row per pull. With reuse set (its consumer keeps no row past its
+// next pull) it rebinds one output row in place instead of copying the
+// input row per edge.
+type expandOp struct {
+	in       op
+	from     string
+	rp       *RelPattern
+	dir      Direction
+	to       *NodePattern
+	relBound bool     // the relationship variable was bound before
+	others   []string // relationships bound earlier in the clause
+
+	cur    row        // the input row being expanded
+	fromID int64      // its from node
+	edges  []EdgeInfo // its edges, a buffer reused across input rows
+	i      int        // next edge
+	used   []int64    // ids of the relationships in others, for cur
+	listed bool       // others holds a relationship list in cur
+	held   int64      // bytes of edges accounted to the guard
+	reuse  bool
+	out    row
+}
+
+// edgeInfoBytes is the memory one buffered EdgeInfo holds (three ids and
+// the type's string header).
+const edgeInfoBytes = 40
+
+func (o *expandOp) next(c *execCtx) (row, error) {
+	for {
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
 		}
-		var out []row
-		for _, e := range c.tx.Edges(fv.id, dir, rp.Types) {
-			if relBound {
-				if b, ok := r[rp.Var].(relRef); !ok || b.id != e.ID {
-					continue
-				}
+		for o.i < len(o.edges) {
+			e := o.edges[o.i]
+			o.i++
+			nr, err := o.step(c, e)
+			if err != nil || nr != nil {
+				return nr, err
 			}
-			if usedRel(r, others, e.ID) {
-				continue
-			}
-			if rp.Props != nil {
-				ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), rp.Props, r)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					continue
-				}
-			}
-			other := e.To
-			if e.To == fv.id && (dir == DirIn || (dir == DirBoth && e.From != fv.id)) {
-				other = e.From
-			}
-			nr, err := c.bindEndRel(r, to, other, rp.Var, relRef{e.ID})
-			if err != nil {
+		}
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		fv, ok := r[o.from].(nodeRef)
+		if !ok {
+			continue
+		}
+		o.cur, o.fromID, o.i = r, fv.id, 0
+		o.collectUsed()
+		if c.ftx != nil {
+			o.edges = c.ftx.AppendEdges(o.edges[:0], fv.id, o.dir, o.rp.Types)
+		} else {
+			o.edges = c.tx.Edges(fv.id, o.dir, o.rp.Types)
+		}
+		if c.guard != nil {
+			// The operator holds one vertex's edges at a time.
+			c.guard.Shrink(o.held)
+			o.held = int64(len(o.edges)) * edgeInfoBytes
+			if err := c.guard.Grow(o.held); err != nil {
 				return nil, err
 			}
-			if nr == nil {
-				continue
-			}
-			out = append(out, nr)
 		}
-		return out, nil
-	}}
+		if o.reuse && len(o.edges) > 0 {
+			if o.out == nil {
+				o.out = make(row, len(r)+2)
+			}
+			clear(o.out)
+			for k, v := range r {
+				o.out[k] = v
+			}
+		}
+	}
+}
+
+// collectUsed gathers the ids of the relationships the current input row
+// binds in others (relationship uniqueness within the clause), so that each
+// edge is checked against a short slice instead of the row.
+func (o *expandOp) collectUsed() {
+	o.used, o.listed = o.used[:0], false
+	for _, name := range o.others {
+		switch x := o.cur[name].(type) {
+		case relRef:
+			o.used = append(o.used, x.id)
+		case value.List:
+			o.listed = true
+		}
+	}
+}
+
+// step returns the row edge e yields from the current input row, or nil.
+func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
+	r := o.cur
+	if o.relBound {
+		if b, ok := r[o.rp.Var].(relRef); !ok || b.id != e.ID {
+			return nil, nil
+		}
+	}
+	if containsID(o.used, e.ID) || (o.listed && usedRel(r, o.others, e.ID)) {
+		return nil, nil
+	}
+	if o.rp.Props != nil {
+		ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, r)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	other := e.To
+	if e.To == o.fromID && (o.dir == DirIn || (o.dir == DirBoth && e.From != o.fromID)) {
+		other = e.From
+	}
+	if !o.reuse {
+		return c.bindEndRel(r, o.to, other, o.rp.Var, relRef{e.ID})
+	}
+	v, bound := r[o.to.Var]
+	if bound {
+		if n, isN := v.(nodeRef); !isN || n.id != other {
+			return nil, nil
+		}
+	}
+	// Rows are reused only in read-only plans, where the far end of a
+	// visible edge is a visible vertex: a pattern node with no labels or
+	// properties needs no look at it.
+	if len(o.to.Labels) > 0 || o.to.Props != nil {
+		ok, err := c.nodeMatches(other, o.to, r)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	if !bound {
+		o.out[o.to.Var] = nodeRef{other}
+	}
+	o.out[o.rp.Var] = relRef{e.ID}
+	return o.out, nil
 }
 
 // bindEnd binds (or checks) the far node of an expansion.
@@ -492,10 +582,11 @@ func describeMatch(m *matchSpec, bound map[string]bool) []string {
 		local[k] = true
 	}
 	var out []string
-	for _, pp := range m.patterns {
+	for _, i := range pathOrder(m, bound) {
+		pp := m.patterns[i]
 		start := chooseStart(pp, m.hints, local)
 		sn := pp.Nodes[start]
-		out = append(out, describeScan(sn, m.hints[sn.Var], local[sn.Var]))
+		out = append(out, describeScan(sn, usableHints(m.hints[sn.Var], local), local[sn.Var]))
 		local[sn.Var] = true
 		for i := start; i < len(pp.Rels); i++ {
 			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
@@ -539,10 +630,15 @@ func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 			return fmt.Sprintf("ScanByLabelPropertyValue(%s:%s {%s = %s})", v, np.Labels[0], h.key, exprString(h.val))
 		}
 	}
+	for _, h := range hints {
+		if h.op == "in" {
+			return fmt.Sprintf("ScanByLabelPropertyValues(%s:%s {%s IN %s})", v, np.Labels[0], h.key, exprString(h.val))
+		}
+	}
 	var rs []string
 	key := ""
 	for _, h := range hints {
-		if h.op != "id" && (key == "" || h.key == key) {
+		if h.op != "id" && h.op != "in" && (key == "" || h.key == key) {
 			key = h.key
 			rs = append(rs, h.op+" "+exprString(h.val))
 		}

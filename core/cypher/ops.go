@@ -104,21 +104,21 @@ type scanOp struct {
 	exact bool
 }
 
-// propHint is an equality on a property usable for an index seek.
-type propHint struct {
-	key string
-	val Expr
-	op  string // "=", "<", "<=", ">", ">="
-}
-
+// candidates returns the vertices the scan considers for input row r: an
+// id or index seek when a usable hint allows one, else the label (or all
+// vertices). A hint whose value fails to evaluate is skipped, so a seek
+// never raises an error the plain scan and filter would not.
 func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	for _, h := range o.hint {
 		if h.op != "id" {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			continue
 		}
 		if id, ok := v.(int64); ok {
 			return NewSliceIter([]int64{id}), nil
@@ -138,9 +138,12 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		if h.op != "=" || h.key == "" {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			continue
 		}
 		if v == nil {
 			return NewSliceIter(nil), nil
@@ -149,13 +152,103 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 			return ids, nil
 		}
 	}
+	for _, h := range o.hint {
+		if h.op != "in" {
+			continue
+		}
+		it, ok, err := o.inSeek(c, label, h, r)
+		if err != nil || ok {
+			return it, err
+		}
+	}
 	if rt, ok := c.tx.(RangeTx); ok {
-		if it, ok, err := o.rangeSeek(c, rt, label, r); err != nil || ok {
+		it, ok, err := o.rangeSeek(c, rt, label, r)
+		if err != nil || ok {
 			return it, err
 		}
 	}
 	o.exact = len(o.np.Labels) == 1
 	return c.tx.VerticesByLabel(label), nil
+}
+
+// inSeek answers v.key IN list with one index seek per element, the union
+// in ascending id order without duplicates; false when the list does not evaluate
+// to a list of seekable values or no index covers the property.
+func (o *scanOp) inSeek(c *execCtx, label string, h propHint, r row) (IDIter, bool, error) {
+	v, ok, err := c.hintValue(h, r)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if v == nil {
+		return NewSliceIter(nil), true, nil
+	}
+	l, ok := v.(value.List)
+	if !ok {
+		return nil, false, nil
+	}
+	var ids []int64
+	for _, e := range l {
+		if e == nil {
+			continue
+		}
+		if !seekable(e) {
+			return nil, false, nil
+		}
+		// Equal elements find the same vertices; the ids are deduplicated
+		// below.
+		it, ok := c.tx.VerticesByLabelProp(label, h.key, e)
+		if !ok {
+			return nil, false, nil
+		}
+		for it.Next() {
+			ids = append(ids, it.ID())
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return NewSliceIter(uniqSortedIDs(ids)), true, nil
+}
+
+// hintValue evaluates a hint's value for row r. ok is false when the value
+// cannot drive a seek (it is no property value, or evaluating it failed: the
+// scan then runs unnarrowed and the filter raises what it must); the one
+// error returned is a missing parameter, which the query reports wherever
+// the parameter appears.
+func (c *execCtx) hintValue(h propHint, r row) (value.Value, bool, error) {
+	v, err := c.eval(h.val, r)
+	if err != nil {
+		if ce, isCE := err.(*Error); isCE && ce.Code == CodeParamMissing {
+			return nil, false, err
+		}
+		return nil, false, nil
+	}
+	return v, seekable(v), nil
+}
+
+func uniqSortedIDs(ids []int64) []int64 {
+	out := ids[:0]
+	for i, id := range ids {
+		if i == 0 || id != ids[i-1] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// seekable reports whether v can be looked up in a property index: a
+// property value (null included, which matches nothing), not a graph
+// entity, which no property can hold.
+func seekable(v value.Value) bool {
+	switch x := v.(type) {
+	case nodeRef, relRef, pathRef, value.Map:
+		return false
+	case value.List:
+		for _, e := range x {
+			if !seekable(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (o *scanOp) next(c *execCtx) (row, error) {
@@ -238,22 +331,49 @@ func (c *execCtx) propsMatch(have value.Map, props Expr, r row) (bool, error) {
 }
 
 func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
-	if !c.tx.VertexExists(id) {
-		return false, nil
-	}
-	if pt, ok := c.tx.(PropTx); ok {
+	if c.ptx != nil && len(np.Labels) > 0 {
+		// HasLabel is false for a vertex that is not visible.
 		for _, l := range np.Labels {
-			if !pt.HasLabel(id, l) {
+			if !c.ptx.HasLabel(id, l) {
 				return false, nil
 			}
 		}
-	} else if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
-		return false, nil
+	} else {
+		if !c.tx.VertexExists(id) {
+			return false, nil
+		}
+		if len(np.Labels) > 0 && !hasLabels(c.tx.VertexLabels(id), np.Labels) {
+			return false, nil
+		}
 	}
 	if np.Props == nil {
 		return true, nil
 	}
+	if m, ok := np.Props.(*MapLit); ok && c.ftx != nil {
+		return c.mapLitMatches(id, m, r)
+	}
 	return c.propsMatch(c.tx.VertexProps(id), np.Props, r)
+}
+
+// mapLitMatches is propsMatch for an inline property map, reading only the
+// properties it names instead of building the vertex's map.
+func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
+	var buf [8]value.Value
+	want := buf[:0]
+	for _, e := range m.Vals {
+		v, err := c.eval(e, r) // all of them first, as propsMatch does
+		if err != nil {
+			return false, err
+		}
+		want = append(want, v)
+	}
+	for i, k := range m.Keys {
+		have, _ := c.ftx.VertexPropOK(id, k)
+		if equal(have, want[i]) != triTrue {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // sortOp materialises its input and sorts it.
@@ -407,41 +527,28 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 type distinctOp struct {
 	in   op
 	cols []string
-	seen map[string][]value.List
+	seen keyTable[struct{}]
 	key  value.List // scratch
-	hash []byte     // scratch
 }
 
 func (o *distinctOp) next(c *execCtx) (row, error) {
-	if o.seen == nil {
-		o.seen = map[string][]value.List{}
-	}
 	for {
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
 		}
-		// Key and hash go to scratch buffers; only a new key is copied.
+		// The key goes to a scratch buffer; only a new key is copied.
 		if o.key == nil {
 			o.key = make(value.List, len(o.cols))
 		}
 		for i, k := range o.cols {
 			o.key[i] = r[k]
 		}
-		o.hash = appendHashKey(o.hash[:0], o.key)
-		bucket := o.seen[string(o.hash)]
-		dup := false
-		for _, prev := range bucket {
-			if equivalent(prev, o.key) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
+		if _, dup := o.seen.get(o.key); !dup {
 			if err := c.guard.Grow(2*valuesBytes(o.key) + 64); err != nil {
 				return nil, err
 			}
-			o.seen[string(o.hash)] = append(bucket, append(value.List(nil), o.key...))
+			o.seen.put(o.key, struct{}{})
 			return r, nil
 		}
 		if err := c.guard.Tick(); err != nil {
@@ -511,6 +618,10 @@ type projectOp struct {
 	in    op
 	items []ReturnItem
 	keep  bool
+	// reuse: the consumer keeps no row past its next pull, so one output
+	// row is refilled in place.
+	reuse bool
+	out   row
 }
 
 func (o *projectOp) next(c *execCtx) (row, error) {
@@ -519,13 +630,22 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 		return nil, err
 	}
 	var out row
-	if o.keep {
+	switch {
+	case o.reuse && o.out != nil:
+		out = o.out
+		clear(out)
+	case o.keep:
 		out = make(row, len(r)+len(o.items))
+	default:
+		out = make(row, len(o.items))
+	}
+	if o.reuse {
+		o.out = out
+	}
+	if o.keep {
 		for k, v := range r {
 			out[k] = v
 		}
-	} else {
-		out = make(row, len(o.items))
 	}
 	for _, it := range o.items {
 		v, err := c.eval(it.Expr, r)
@@ -751,12 +871,15 @@ func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter,
 	key := ""
 	var lower, upper *Bound
 	for _, h := range o.hint {
-		if h.op == "=" || h.op == "id" || (key != "" && h.key != key) {
+		if h.op == "=" || h.op == "id" || h.op == "in" || (key != "" && h.key != key) {
 			continue
 		}
-		v, err := c.eval(h.val, r)
+		v, ok, err := c.hintValue(h, r)
 		if err != nil {
 			return nil, false, err
+		}
+		if !ok {
+			continue
 		}
 		if v == nil || isFloatNaN(v) {
 			return NewSliceIter(nil), true, nil
@@ -774,7 +897,8 @@ func (o *scanOp) rangeSeek(c *execCtx, rt RangeTx, label string, r row) (IDIter,
 	if key == "" {
 		return nil, false, nil
 	}
-	return mustIter(rt.VerticesByLabelPropRange(label, key, lower, upper))
+	it, ok := rt.VerticesByLabelPropRange(label, key, lower, upper)
+	return it, ok, nil
 }
 
 // tighter reports whether b narrows the range more than cur (sign 1 for a
@@ -786,5 +910,3 @@ func tighter(b, cur *Bound, sign int) bool {
 	}
 	return cmp*sign > 0 || (cmp == 0 && !b.Inclusive)
 }
-
-func mustIter(it IDIter, ok bool) (IDIter, bool, error) { return it, ok, nil }

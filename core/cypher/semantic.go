@@ -3,6 +3,8 @@ package cypher
 import (
 	"fmt"
 	"strings"
+
+	"github.com/quiverdb/quiver/core/cypher/functions"
 )
 
 // checkExpr raises compile-time errors for undefined variables, unknown
@@ -154,6 +156,10 @@ func (c *compiler) checkPatternExpr(pp *PathPattern, sc scope, mustBeBound bool)
 
 func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 	name := strings.ToLower(x.Name)
+	x.lower = name
+	if !graphFuncs[name] {
+		x.fn, _ = functions.Lookup(name)
+	}
 	if isAggregate(x) {
 		if !aggOK {
 			panic(syntaxErr(x.P, "InvalidAggregation", "aggregate function %s is not allowed here", x.Name))

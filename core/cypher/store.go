@@ -42,6 +42,14 @@ type IDIter interface {
 	ID() int64
 }
 
+// PropIter is implemented by vertex iterators that read a property of the
+// current vertex (the version the iterator found, visible to the
+// transaction) without looking it up again.
+type PropIter interface {
+	IDIter
+	Property(key string) value.Value
+}
+
 // SliceIter is an IDIter over a slice of ids.
 type SliceIter struct {
 	ids []int64
@@ -145,6 +153,21 @@ type PropTx interface {
 	VertexProp(id int64, key string) value.Value
 	EdgeProp(id int64, key string) value.Value
 	HasLabel(id int64, label string) bool
+}
+
+// FastTx is implemented by transactions that answer the executor's hot
+// reads without allocating: a property together with whether its entity
+// is visible (one lookup instead of two), and a vertex's edges appended to
+// the caller's buffer, which the executor reuses from vertex to vertex.
+type FastTx interface {
+	// VertexPropOK returns a vertex property (nil when absent) and false
+	// when the vertex is not visible.
+	VertexPropOK(id int64, key string) (value.Value, bool)
+	// EdgePropOK returns an edge property (nil when absent) and false when
+	// the edge is not visible.
+	EdgePropOK(id int64, key string) (value.Value, bool)
+	// AppendEdges appends what Edges returns to buf.
+	AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo
 }
 
 // ProcParam is one declared input or output of a procedure. Type is a

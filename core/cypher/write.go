@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -143,7 +144,11 @@ func (c *execCtx) createPath(r row, pp *PathPattern) (row, error) {
 		}
 		c.stats.RelationshipsCreated++
 		c.stats.PropertiesSet += int64(len(props))
-		r = r.with(rp.Var, relRef{id})
+		if pp.Var != "" || !strings.HasPrefix(rp.Var, " ") {
+			// An anonymous relationship outside a named path is never
+			// read again: no later clause can name it.
+			r = r.with(rp.Var, relRef{id})
+		}
 	}
 	if pp.Var != "" {
 		p, _ := c.buildPath(r, pp)

@@ -22,6 +22,16 @@ type VertexIter struct {
 	eq      value.Value // property value, when byProp and byEq
 	byEq    bool
 	entry   *propIndex // entries must match the vertex (label+property index)
+
+	ver   *vver       // the version of cur that Next found
+	keys  [4]resolved // Property's resolved keys
+	nkeys int         // how many of keys are set
+}
+
+// resolved is a property key name and its interned ID.
+type resolved struct {
+	name string
+	id   uint32
 }
 
 const (
@@ -36,7 +46,7 @@ func (it *VertexIter) Next() bool {
 	case iterScan:
 		for ; it.id < it.end; it.id++ {
 			if v := it.t.vertex(it.id); v != nil && it.accept(v) {
-				it.cur = it.id
+				it.cur, it.ver = it.id, v
 				it.id++
 				return true
 			}
@@ -59,12 +69,12 @@ func (it *VertexIter) Next() bool {
 			if v == nil || !it.accept(v) || (it.entry != nil && !it.entry.matches(v, n.key)) {
 				continue
 			}
-			it.cur = n.id
+			it.cur, it.ver = n.id, v
 			it.node = n.after()
 			return true
 		}
 	}
-	it.mode = iterEmpty
+	it.mode, it.ver = iterEmpty, nil
 	return false
 }
 
@@ -85,6 +95,32 @@ func (it *VertexIter) accept(v *vver) bool {
 
 // ID returns the current vertex.
 func (it *VertexIter) ID() int64 { return it.cur }
+
+// Property returns a property of the current vertex as Next found it (nil
+// when absent), without looking the vertex up again: a scan that reads a
+// few properties of every vertex pays for one lookup per vertex. The key's
+// interned ID is remembered for the next call.
+func (it *VertexIter) Property(key string) value.Value {
+	if it.ver == nil {
+		return nil
+	}
+	for _, k := range it.keys[:it.nkeys] {
+		if k.name == key {
+			v, _ := it.ver.props.get(k.id)
+			return v
+		}
+	}
+	id, ok := it.t.g.names.lookup(key)
+	if !ok {
+		return nil // no vertex has it yet (not remembered: it may come)
+	}
+	if it.nkeys < len(it.keys) {
+		it.keys[it.nkeys] = resolved{key, id}
+		it.nkeys++
+	}
+	v, _ := it.ver.props.get(id)
+	return v
+}
 
 // Collect drains the iterator into a slice (handy in tests and small scans).
 func (it *VertexIter) Collect() []int64 {

@@ -6,23 +6,37 @@ import (
 )
 
 // names interns labels, edge types and property keys as small integers, in one
-// namespace. Readers on any goroutine look names up without a shared lock
-// (sync.Map suits keys written once and read often); only the owner adds.
+// namespace. Readers on any goroutine look names up without a shared lock;
+// only the owner adds. Most names live in frozen, an immutable map replaced
+// whole (a lookup there neither locks nor allocates); names added since the
+// last rebuild wait in recent (sync.Map suits keys written once and read
+// often) until the next rebuild folds them in. Rebuilds are geometric, so
+// interning stays amortized O(1).
 type names struct {
-	ids  sync.Map // string -> uint32
-	list atomic.Pointer[[]string]
+	frozen  atomic.Pointer[map[string]uint32]
+	recent  atomic.Pointer[sync.Map] // string -> uint32
+	pending int                      // names in recent (owner only)
+	list    atomic.Pointer[[]string]
 }
 
 func newNames() *names {
 	n := &names{}
 	empty := []string{}
 	n.list.Store(&empty)
+	n.frozen.Store(&map[string]uint32{})
+	n.recent.Store(&sync.Map{})
 	return n
 }
 
-// lookup returns the ID of name if it was ever interned.
+// lookup returns the ID of name if it was ever interned. recent is loaded
+// before frozen: a rebuild stores the new frozen map before it empties
+// recent, so a reader that sees the empty recent also sees the new frozen.
 func (n *names) lookup(name string) (uint32, bool) {
-	id, ok := n.ids.Load(name)
+	recent := n.recent.Load()
+	if id, ok := (*n.frozen.Load())[name]; ok {
+		return id, true
+	}
+	id, ok := recent.Load(name)
 	if !ok {
 		return 0, false
 	}
@@ -37,8 +51,18 @@ func (n *names) intern(name string) uint32 {
 	old := *n.list.Load()
 	id := uint32(len(old))
 	grown := append(old[:len(old):len(old)], name)
-	n.list.Store(&grown) // before the map, so a found ID always has a name
-	n.ids.Store(name, id)
+	n.list.Store(&grown) // before the maps, so a found ID always has a name
+	n.recent.Load().Store(name, id)
+	n.pending++
+	if frozen := *n.frozen.Load(); len(frozen) < 256 || n.pending > len(frozen)/4 {
+		next := make(map[string]uint32, len(grown))
+		for i, s := range grown {
+			next[s] = uint32(i)
+		}
+		n.frozen.Store(&next)
+		n.recent.Store(&sync.Map{})
+		n.pending = 0
+	}
 	return id
 }
 

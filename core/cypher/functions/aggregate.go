@@ -40,14 +40,22 @@ func aggregates() []Aggregate {
 	}
 }
 
+// aggregateIndex holds every aggregation function under its lower-case
+// name; built once, never written.
+var aggregateIndex = indexAggregates(aggregates())
+
+func indexAggregates(as []Aggregate) map[string]Aggregate {
+	m := make(map[string]Aggregate, len(as))
+	for _, a := range as {
+		m[strings.ToLower(a.Name)] = a
+	}
+	return m
+}
+
 // LookupAggregate finds an aggregation function by name, case-insensitively.
 func LookupAggregate(name string) (Aggregate, bool) {
-	for _, a := range aggregates() {
-		if strings.EqualFold(a.Name, name) {
-			return a, true
-		}
-	}
-	return Aggregate{}, false
+	a, ok := aggregateIndex[strings.ToLower(name)]
+	return a, ok
 }
 
 // IsAggregate reports whether name is an aggregation function.

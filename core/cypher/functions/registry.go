@@ -43,8 +43,8 @@ func (f *Func) CheckArity(n int) error {
 	return nil
 }
 
-// all returns every scalar function. Built per call (the package keeps no
-// mutable state); the engine looks functions up once, when it plans a query.
+// all returns every scalar function, freshly built (registry holds the one
+// shared, immutable copy).
 func all() []*Func {
 	var out []*Func
 	for _, group := range [][]*Func{scalarFuncs(), convertFuncs(), listFuncs(), stringFuncs(), mathFuncs(), temporalFuncs(), truncateFuncs(), betweenFuncs()} {
@@ -53,14 +53,29 @@ func all() []*Func {
 	return out
 }
 
+// registry indexes every scalar function by its canonical and its
+// lower-case name. It is built once and never written: Funcs are shared and
+// immutable.
+var registry = index(all())
+
+func index(fs []*Func) map[string]*Func {
+	m := make(map[string]*Func, 2*len(fs))
+	for _, f := range fs {
+		m[strings.ToLower(f.Name)] = f
+	}
+	for _, f := range fs {
+		m[f.Name] = f
+	}
+	return m
+}
+
 // Lookup finds a scalar function by name, case-insensitively.
 func Lookup(name string) (*Func, bool) {
-	for _, f := range all() {
-		if strings.EqualFold(f.Name, name) {
-			return f, true
-		}
+	if f, ok := registry[name]; ok {
+		return f, true
 	}
-	return nil, false
+	f, ok := registry[strings.ToLower(name)]
+	return f, ok
 }
 
 // Names returns the canonical names of all scalar functions, sorted.
