@@ -6,7 +6,14 @@ import (
 
 // Apply replays a committed transaction (from the WAL, a snapshot or
 // replication) with commit timestamp ts, which must exceed LastCommitTS.
-// Conflicts and constraints are not checked: the source already did. Like a
+// Conflicts and constraints are not checked: the source already did. That
+// includes a created constraint, which Apply builds without checking it
+// against the data: the record is a decision MAIN made and made durable at
+// ts, and a replica (or a recovering node) that refused it could never get
+// past it, while checking only schema records and not data records would
+// guard nothing. MAIN is what must only commit valid histories (see
+// checkExistAll: a constraint created while a prepared transaction is
+// undecided must hold whichever way it is decided). Like a
 // local commit, the change becomes visible at MarkAcknowledged; its schema
 // deltas (index and constraint changes) form one schema version at ts, which
 // readers use from snapshots at or after ts. On error nothing is kept and
@@ -77,7 +84,7 @@ func (t *Txn) applyOne(d Delta) error {
 	case OpSetEdgeProp:
 		return t.SetEdgeProperty(d.ID, d.Key, d.Value)
 	case OpCreateIndex, OpDropIndex, OpCreateConstraint, OpDropConstraint:
-		s, err := t.g.changeSchema(t.wschema(), d)
+		s, err := t.g.changeSchema(t.wschema(), d, false)
 		if err != nil {
 			return err
 		}

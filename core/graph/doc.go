@@ -72,9 +72,15 @@
 // newest schema at once, and every commit after a constraint's timestamp is
 // checked against it; commits after a drop are not. Creating a constraint
 // checks the committed and prepared data first: a violation returns a
-// *ConstraintError and leaves nothing (no version, no timestamp). Apply
-// publishes a replayed transaction's schema deltas as one version at its
-// timestamp; SnapshotDeltas (and SchemaDeltas) emit the schema as of the
+// *ConstraintError and leaves nothing (no version, no timestamp). A prepared
+// transaction is undecided and commits without another check, so the
+// constraint must hold whichever way it is decided: a violation only the
+// committed version it would restore by aborting takes part in is a
+// retryable *ConflictError (likewise a commit that takes a unique value a
+// prepared transaction moves away from another vertex). Apply publishes a
+// replayed transaction's schema deltas as one version at its timestamp
+// without checking created constraints against the data: it replays
+// decisions the source made. SnapshotDeltas (and SchemaDeltas) emit the schema as of the
 // snapshot. Graph.Schema and Graph.HasSchema describe the newest version,
 // acknowledged or not. Constraint violations at commit abort the transaction
 // with a *ConstraintError naming the label and property. Label+property

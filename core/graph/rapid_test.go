@@ -78,6 +78,7 @@ type machine struct {
 	replica    *Graph          // applies every commit's deltas in timestamp order
 	log        map[int][]Delta // commits not yet applied to the replica
 	readers    []*mReader      // open read-only transactions
+	kinds      []uint8         // the schema kinds schemaOp draws from
 }
 
 // mSchema is the model's schema version from commit timestamp ts on.
@@ -116,6 +117,7 @@ func newMachine() *machine {
 		exist:      map[[2]string]bool{},
 		unique:     map[[2]string]bool{},
 		schemas:    []mSchema{{items: map[SchemaItem]bool{}}},
+		kinds:      []uint8{KindLabelIndex, KindLabelPropertyIndex, KindEdgeTypeIndex, KindExistence, KindUnique},
 	}
 }
 
@@ -489,8 +491,21 @@ func (m *machine) deleteVertex(t *rapid.T) {
 	}
 }
 
-// violates predicts a constraint failure at tx's commit.
-func (m *machine) violates(tx *mTx) bool {
+// fallback reports whether a prepared transaction holds vertex id, and if
+// so returns the committed vertex it would leave behind by aborting (nil if
+// none): a constraint must allow it as well as the prepared version.
+func (m *machine) fallback(id int64) (*mVertex, bool) {
+	if o := m.owner[vkey(id)]; o != nil && o.prepared != 0 {
+		return m.committed.v[id], true
+	}
+	return nil, false
+}
+
+// violates predicts tx's commit: a constraint failure (bad) against the
+// committed and prepared versions, else a retryable conflict when a vertex
+// that a prepared transaction moves away from tx's unique value would keep
+// it if that transaction aborted.
+func (m *machine) violates(tx *mTx) (bad, conflict bool) {
 	latest := func(id int64) *mVertex {
 		if tx.written[vkey(id)] {
 			return tx.view.v[id]
@@ -521,7 +536,7 @@ func (m *machine) violates(tx *mTx) bool {
 		}
 		for c := range m.exist {
 			if _, has := v.props[c[1]]; v.labels[c[0]] && !has {
-				return true
+				return true, false
 			}
 		}
 		for c := range m.unique {
@@ -530,20 +545,34 @@ func (m *machine) violates(tx *mTx) bool {
 				continue
 			}
 			for _, o := range ids {
-				w := latest(o)
-				if o != id && w != nil && w.labels[c[0]] && w.props[c[1]] != nil && compareKeys(w.props[c[1]], val) == 0 {
-					return true
+				if o == id {
+					continue
+				}
+				if hasValue(latest(o), c, val) {
+					return true, false
+				}
+				if fb, held := m.fallback(o); held && hasValue(fb, c, val) {
+					conflict = true
 				}
 			}
 		}
 	}
-	return false
+	return false, conflict
+}
+
+// hasValue reports whether v has label c[0] and property c[1] equal to val.
+func hasValue(v *mVertex, c [2]string, val value.Value) bool {
+	return v != nil && v.labels[c[0]] && v.props[c[1]] != nil && compareKeys(v.props[c[1]], val) == 0
 }
 
 func (m *machine) prepare(t *rapid.T) {
 	tx := m.pickTx(t)
-	bad := m.violates(tx)
+	bad, conflict := m.violates(tx)
 	ts, _, err := tx.tx.Prepare()
+	if !bad && conflict {
+		m.expect(t, tx, err, true, nil)
+		return
+	}
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -569,8 +598,15 @@ func (m *machine) prepare(t *rapid.T) {
 
 func (m *machine) commit(t *rapid.T) {
 	tx := m.pickAny(t)
-	bad := tx.prepared == 0 && m.violates(tx)
+	var bad, conflict bool
+	if tx.prepared == 0 {
+		bad, conflict = m.violates(tx)
+	}
 	ts, ds, err := tx.tx.Commit()
+	if !bad && conflict {
+		m.expect(t, tx, err, true, nil)
+		return
+	}
 	if bad {
 		var ce *ConstraintError
 		if !errors.As(err, &ce) {
@@ -640,7 +676,7 @@ func (m *machine) abort(t *rapid.T) {
 }
 
 func (m *machine) schemaOp(t *rapid.T) {
-	kind := rapid.SampledFrom([]uint8{KindLabelIndex, KindLabelPropertyIndex, KindEdgeTypeIndex, KindExistence, KindUnique}).Draw(t, "kind")
+	kind := rapid.SampledFrom(m.kinds).Draw(t, "kind")
 	item := SchemaItem{Kind: kind, Name: rapid.SampledFrom(mLabels).Draw(t, "label")}
 	switch kind {
 	case KindEdgeTypeIndex:
@@ -668,9 +704,13 @@ func (m *machine) schemaOp(t *rapid.T) {
 		ts, ds, err = m.g.CreateIndex(item)
 	}
 	c := [2]string{item.Name, item.Key}
-	if constraint && !exists && !m.constraintHolds(kind, c) {
-		if !errors.As(err, new(*ConstraintError)) {
+	violation, conflict := m.constraintOutcome(kind, c)
+	if constraint && !exists && (violation || conflict) {
+		if violation && !errors.As(err, new(*ConstraintError)) {
 			t.Fatalf("%v over violating data: %v", item, err)
+		}
+		if !violation && !errors.Is(err, ErrSerialization) {
+			t.Fatalf("%v while a prepared transaction could violate it: want a conflict, got %v", item, err)
 		}
 		if m.g.HasSchema(item) || m.g.LastCommitTS() != last {
 			t.Fatalf("the failed %v left itself or timestamp %d behind", item, m.g.LastCommitTS())
@@ -709,9 +749,33 @@ func (m *machine) schemaCommitted(t *rapid.T, ts uint64, item SchemaItem, create
 	m.schemas = append(m.schemas, mSchema{ts: m.seq, items: items})
 }
 
-// constraintHolds checks a new constraint against the committed state with
-// prepared transactions' writes on top (they commit without another check).
-func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
+// constraintOutcome predicts the creation of a constraint. A violation in
+// the committed state with prepared transactions' writes on top (they
+// commit without another check) fails it with a constraint error. Else a
+// violation that takes a committed vertex a prepared transaction would
+// restore by aborting fails it with a conflict: the constraint must hold
+// whichever way the prepared transaction is decided.
+func (m *machine) constraintOutcome(kind uint8, c [2]string) (violation, conflict bool) {
+	st := m.latestState()
+	var vs []*mVertex
+	var ids []int64
+	for _, id := range slices.Sorted(maps.Keys(st.v)) {
+		vs, ids = append(vs, st.v[id]), append(ids, id)
+	}
+	if !holds(kind, c, vs, ids) {
+		return true, false
+	}
+	for _, id := range slices.Sorted(maps.Keys(m.committed.v)) {
+		if fb, held := m.fallback(id); held && fb != nil {
+			vs, ids = append(vs, fb), append(ids, id)
+		}
+	}
+	return false, !holds(kind, c, vs, ids)
+}
+
+// latestState is the committed state with prepared transactions' writes on
+// top.
+func (m *machine) latestState() mState {
 	st := m.committed.clone()
 	for _, tx := range m.txs {
 		if tx.prepared == 0 {
@@ -727,9 +791,14 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 			}
 		}
 	}
-	seen := []value.Value{}
-	for _, id := range slices.Sorted(maps.Keys(st.v)) {
-		v := st.v[id]
+	return st
+}
+
+// holds checks constraint c of kind on vertices vs (ids[i] is vs[i]'s ID;
+// a vertex may be listed twice, as its prepared and its committed version,
+// and never conflicts with itself).
+func holds(kind uint8, c [2]string, vs []*mVertex, ids []int64) bool {
+	for i, v := range vs {
 		if !v.labels[c[0]] {
 			continue
 		}
@@ -737,16 +806,37 @@ func (m *machine) constraintHolds(kind uint8, c [2]string) bool {
 		if kind == KindExistence && !has {
 			return false
 		}
-		if kind == KindUnique && has {
-			for _, s := range seen {
-				if compareKeys(s, val) == 0 {
-					return false
-				}
+		if kind != KindUnique || !has {
+			continue
+		}
+		for j, w := range vs[:i] {
+			if ids[j] != ids[i] && hasValue(w, c, val) {
+				return false
 			}
-			seen = append(seen, val)
 		}
 	}
 	return true
+}
+
+// checkConstraints checks that the committed state satisfies every
+// constraint of the newest schema: whatever prepared transactions decide,
+// the graph never commits a state its constraints reject.
+func (m *machine) checkConstraints(t *rapid.T) {
+	ids := slices.Sorted(maps.Keys(m.committed.v))
+	vs := make([]*mVertex, len(ids))
+	for i, id := range ids {
+		vs[i] = m.committed.v[id]
+	}
+	for c := range m.exist {
+		if !holds(KindExistence, c, vs, ids) {
+			t.Fatalf("committed state violates existence constraint %v", c)
+		}
+	}
+	for c := range m.unique {
+		if !holds(KindUnique, c, vs, ids) {
+			t.Fatalf("committed state violates unique constraint %v", c)
+		}
+	}
 }
 
 // gc collects garbage; every collection, however small its budget, leaves
@@ -885,6 +975,7 @@ func (m *machine) checkIndexUse(t *rapid.T, tx *Txn, ts int, write bool) {
 // check compares what every open transaction and a fresh reader see with
 // the model.
 func (m *machine) check(t *rapid.T) {
+	m.checkConstraints(t)
 	m.checkReplica(t)
 	r := m.g.Begin(TxOptions{ReadOnly: true})
 	defer r.Abort()
@@ -1071,7 +1162,12 @@ func TestStateMachine(t *testing.T) {
 
 // seedVertices commits and acknowledges n vertices, so that interleaved
 // transactions start out sharing them.
-func (m *machine) seedVertices(t *rapid.T, n int) {
+func (m *machine) seedVertices(t *rapid.T, n int) { m.seed(t, n, false) }
+
+// seed commits n vertices; with labelled set each may get label A and
+// property k from a small set of values, so that constraints on :A(k)
+// meet violations and duplicates from the start.
+func (m *machine) seed(t *rapid.T, n int, labelled bool) {
 	tx := m.g.Begin(TxOptions{})
 	change := mState{v: map[int64]*mVertex{}, e: map[int64]*mEdge{}}
 	for range n {
@@ -1079,7 +1175,20 @@ func (m *machine) seedVertices(t *rapid.T, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		change.v[id] = &mVertex{labels: map[string]bool{}, props: map[string]value.Value{}}
+		v := &mVertex{labels: map[string]bool{}, props: map[string]value.Value{}}
+		if labelled && rapid.Bool().Draw(t, "labelA") {
+			if err := tx.AddLabel(id, "A"); err != nil {
+				t.Fatal(err)
+			}
+			v.labels["A"] = true
+		}
+		if k := rapid.IntRange(-1, 1).Draw(t, "k"); labelled && k >= 0 {
+			if err := tx.SetVertexProperty(id, "k", int64(k)); err != nil {
+				t.Fatal(err)
+			}
+			v.props["k"] = int64(k)
+		}
+		change.v[id] = v
 		m.lastCommit[vkey(id)] = m.seq + 1
 	}
 	ts, ds, err := tx.Commit()
@@ -1137,6 +1246,47 @@ func TestEdgeCommuteStateMachine(t *testing.T) {
 		}
 		for _, r := range m.readers {
 			r.tx.Abort()
+		}
+	})
+}
+
+// TestConstraintStateMachine relabels, sets and deletes a few shared
+// vertices in transactions that are often prepared, and creates and drops
+// constraints in between: a constraint is created (and a commit passes its
+// unique check) only when it holds whichever way the prepared transactions
+// are decided, so the committed state always satisfies the constraints and
+// the replica applies every record.
+func TestConstraintStateMachine(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := newMachine()
+		m.kinds = []uint8{KindExistence, KindUnique}
+		m.seed(t, rapid.IntRange(2, 5).Draw(t, "vertices"), true)
+		actions := map[string]func(*rapid.T){
+			"begin":         m.begin,
+			"begin2":        m.begin,
+			"label":         m.label,
+			"setVertexProp": m.setVertexProp,
+			"createVertex":  m.createVertex,
+			"deleteVertex":  m.deleteVertex,
+			"commit":        m.commit,
+			"abort":         m.abort,
+			"prepare":       m.prepare,
+			"prepare2":      m.prepare, // prepared transactions are what this is about
+			"schema":        m.schemaOp,
+			"schema2":       m.schemaOp,
+			"acknowledge":   m.acknowledge,
+			"gc":            m.gc,
+			"":              m.check,
+		}
+		rounds := 4
+		if raceEnabled {
+			rounds = 1
+		}
+		for range rounds {
+			t.Repeat(actions)
+		}
+		for _, tx := range m.txs {
+			tx.tx.Abort()
 		}
 	})
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -263,7 +264,7 @@ func (g *Graph) DropConstraint(item SchemaItem) (uint64, []Delta, error) {
 // schemaChange applies d as a new schema version with the next commit
 // timestamp.
 func (g *Graph) schemaChange(d Delta) (uint64, []Delta, error) {
-	s, err := g.changeSchema(g.schema.Load(), d)
+	s, err := g.changeSchema(g.schema.Load(), d, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -297,8 +298,10 @@ func validItem(d Delta) error {
 
 // changeSchema returns a new, unpublished version: base with the schema
 // delta d performed, building a created index or constraint over the
-// existing data (owner only). base is left unchanged.
-func (g *Graph) changeSchema(base *schema, d Delta) (*schema, error) {
+// existing data (owner only). base is left unchanged. With validate set a
+// created constraint is first checked against the data (checkNewConstraint);
+// Apply clears it, because it replays a decision the source already made.
+func (g *Graph) changeSchema(base *schema, d Delta, validate bool) (*schema, error) {
 	if err := validItem(d); err != nil {
 		return nil, err
 	}
@@ -319,7 +322,7 @@ func (g *Graph) changeSchema(base *schema, d Delta) (*schema, error) {
 	}
 	pk := [2]uint32{name, key}
 	if create {
-		if err := g.build(s, item, name, key); err != nil {
+		if err := g.build(s, item, name, key, validate); err != nil {
 			return nil, err
 		}
 		s.items = append(s.items, item)
@@ -342,8 +345,9 @@ func (g *Graph) changeSchema(base *schema, d Delta) (*schema, error) {
 	return s, nil
 }
 
-// build creates the structure for a new item in s, over existing data.
-func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
+// build creates the structure for a new item in s, over existing data,
+// checking a new constraint against it when validate is set.
+func (g *Graph) build(s *schema, item SchemaItem, name, key uint32, validate bool) error {
 	pk := [2]uint32{name, key}
 	switch item.Kind {
 	case KindLabelIndex:
@@ -366,19 +370,19 @@ func (g *Graph) build(s *schema, item SchemaItem, name, key uint32) error {
 	case KindLabelPropertyIndex, KindUnique:
 		pi := g.buildProp(name, key)
 		if item.Kind == KindUnique {
-			if err := g.checkUniqueAll(item, pi); err != nil {
-				return err
+			if validate {
+				if err := g.checkUniqueAll(item, pi); err != nil {
+					return err
+				}
 			}
 			s.unique[pk] = pi
 		} else {
 			s.propIdx[pk] = pi
 		}
 	case KindExistence:
-		for id := int64(0); id < g.nextVID.Load(); id++ {
-			if v := g.latest(id); v != nil && v.labels.has(name) {
-				if _, ok := v.props.get(key); !ok {
-					return &ConstraintError{Kind: KindExistence, Label: item.Name, Property: item.Key, VertexID: id}
-				}
+		if validate {
+			if err := g.checkExistAll(item, name, key); err != nil {
+				return err
 			}
 		}
 		s.exist = append(s.exist, pk)
@@ -434,20 +438,92 @@ func (g *Graph) latestFor(id int64, mark uint64) *vver {
 	return nil
 }
 
-// checkUniqueAll checks a new uniqueness constraint against committed data.
+// undecided reports whether a prepared transaction holds vertex id, and if
+// so returns the newest committed version below its write (nil when the
+// vertex was deleted or did not exist before it): the version the vertex
+// falls back to if that transaction aborts. A prepared transaction commits
+// without another check, so a constraint must allow both its version and
+// this one.
+func (g *Graph) undecided(id int64) (*vver, bool) {
+	s := g.vertices.get(id)
+	if s == nil || s.head.Load() == nil || !g.pmarks[s.head.Load().ts.Load()] {
+		return nil, false
+	}
+	for v := s.head.Load().prev.Load(); v != nil; v = v.prev.Load() {
+		if v.ts.Load()&txBit == 0 {
+			if v.deleted {
+				return nil, true
+			}
+			return v, true
+		}
+	}
+	return nil, true
+}
+
+// The checks of a new constraint (checkExistAll, checkUniqueAll) see every
+// state the data may commit to. Committed and prepared versions count as
+// committed (latest): a violation there is a *ConstraintError. A prepared
+// transaction may still abort, though, and bring back the committed version
+// it replaced: a violation that only such a version takes part in depends on
+// an undecided transaction, and is a retryable *ConflictError naming the
+// vertex. Both orders of the prepared transaction's decision and the new
+// constraint must be valid histories, since a replica applies the
+// constraint without checking it again (Apply). Open, unprepared
+// transactions need no care: they are checked at their own commit, which
+// follows the constraint. A *ConstraintError wins over a *ConflictError.
+
+// checkExistAll checks a new existence constraint on label name and
+// property key against every state the data may commit to.
+func (g *Graph) checkExistAll(item SchemaItem, name, key uint32) error {
+	lacks := func(v *vver) bool {
+		if v == nil || !v.labels.has(name) {
+			return false
+		}
+		_, ok := v.props.get(key)
+		return !ok
+	}
+	var conflict error
+	for id := int64(0); id < g.nextVID.Load(); id++ {
+		if lacks(g.latest(id)) {
+			return &ConstraintError{Kind: KindExistence, Label: item.Name, Property: item.Key, VertexID: id}
+		}
+		if c, held := g.undecided(id); held && conflict == nil && lacks(c) {
+			conflict = &ConflictError{Object: "vertex", ID: id}
+		}
+	}
+	return conflict
+}
+
+// checkUniqueAll checks a new uniqueness constraint against every state the
+// data may commit to. The list holds an entry for every live version, so
+// equal values form one run; a run is a violation when two vertices match
+// it with their latest versions, and a conflict when two match it counting
+// the committed versions below prepared writes too.
 func (g *Graph) checkUniqueAll(item SchemaItem, pi *propIndex) error {
-	var prevKey value.Value
-	prevID := int64(-1)
+	var conflict error
+	var runKey value.Value
+	var sure, maybe []int64 // vertices matching the run: latest, either version
 	for n := pi.list.first(); n != nil; n = n.after() {
-		if !pi.matches(g.latest(n.id), n.key) {
+		if len(sure)+len(maybe) == 0 || compareKeys(runKey, n.key) != 0 {
+			runKey, sure, maybe = n.key, sure[:0], maybe[:0]
+		}
+		c, held := g.undecided(n.id)
+		latest := pi.matches(g.latest(n.id), n.key)
+		if !latest && !(held && pi.matches(c, n.key)) {
 			continue
 		}
-		if prevID >= 0 && prevID != n.id && compareKeys(prevKey, n.key) == 0 {
-			return &ConstraintError{Kind: KindUnique, Label: item.Name, Property: item.Key, VertexID: n.id}
+		if latest && !slices.Contains(sure, n.id) {
+			if sure = append(sure, n.id); len(sure) > 1 {
+				return &ConstraintError{Kind: KindUnique, Label: item.Name, Property: item.Key, VertexID: n.id}
+			}
 		}
-		prevKey, prevID = n.key, n.id
+		if !slices.Contains(maybe, n.id) {
+			if maybe = append(maybe, n.id); len(maybe) > 1 && conflict == nil {
+				conflict = &ConflictError{Object: "vertex", ID: n.id}
+			}
+		}
 	}
-	return nil
+	return conflict
 }
 
 // matches reports whether version v carries the entry key.
@@ -527,11 +603,14 @@ func (g *Graph) entryLive(e idxEntry) bool {
 
 // checkConstraints checks the transaction's vertices at commit against the
 // newest schema: the commit's timestamp will follow every published change.
+// A *ConstraintError wins over a *ConflictError (checkUnique), so the
+// outcome does not depend on the order the vertices were written in.
 func (t *Txn) checkConstraints() error {
 	s := t.g.schema.Load()
 	if len(s.exist) == 0 && len(s.unique) == 0 {
 		return nil
 	}
+	var conflict error
 	for _, id := range t.vw {
 		v := t.g.latestFor(id, t.mark)
 		if v == nil {
@@ -546,27 +625,41 @@ func (t *Txn) checkConstraints() error {
 			if s.unique[[2]uint32{pi.label, pi.key}] != pi {
 				continue
 			}
-			if err := t.checkUnique(pi, id, v); err != nil {
+			err := t.checkUnique(pi, id, v)
+			if errors.As(err, new(*ConstraintError)) {
 				return err
+			}
+			if conflict == nil {
+				conflict = err
 			}
 		}
 	}
-	return nil
+	return conflict
 }
 
-// checkUnique looks for another vertex with v's value, in the latest
-// committed state.
+// checkUnique looks for another vertex with v's value. One whose latest
+// committed or prepared version has it is a *ConstraintError. One that a
+// prepared transaction moves away from the value (changes, unlabels,
+// deletes) still has it if that transaction aborts, so it is a retryable
+// *ConflictError: committing now could leave a duplicate behind.
 func (t *Txn) checkUnique(pi *propIndex, id int64, v *vver) error {
 	val, ok := v.props.get(pi.key)
 	if !ok || !v.labels.has(pi.label) {
 		return nil
 	}
+	var conflict error
 	for n := pi.list.seek(val, false); n != nil && compareKeys(n.key, val) == 0; n = n.after() {
-		if n.id != id && pi.matches(t.g.latestFor(n.id, t.mark), val) {
+		if n.id == id {
+			continue
+		}
+		if pi.matches(t.g.latestFor(n.id, t.mark), val) {
 			return &ConstraintError{Kind: KindUnique, Label: t.g.names.name(pi.label), Property: t.g.names.name(pi.key), VertexID: id}
 		}
+		if c, held := t.g.undecided(n.id); held && conflict == nil && pi.matches(c, val) {
+			conflict = &ConflictError{Object: "vertex", ID: n.id}
+		}
 	}
-	return nil
+	return conflict
 }
 
 // Bound is one end of a property range.
