@@ -527,6 +527,10 @@ func wrapSchemaErr(err error) error {
 	if _, ok := err.(*Error); ok {
 		return err
 	}
+	if errors.Is(err, graph.ErrSerialization) {
+		// An undecided prepared transaction stands in the way: retryable.
+		return &Error{Code: CodeConflict, Detail: "SchemaError", Phase: PhaseRuntime, Msg: UserMessage(err)}
+	}
 	code := "Neo.ClientError.Schema.SchemaRuleError"
 	if strings.Contains(strings.ToLower(err.Error()), "violat") {
 		code = CodeConstraint
