@@ -287,9 +287,8 @@ func (s *search) inBounds(hops int64) bool {
 // (all of them when all is set), in breadth-first order; with a bound far
 // node it stops there.
 func (s *search) bfs(src int64, all bool) ([]found, error) {
-	type pred struct{ node, edge int64 }
 	depth := map[int64]int64{src: 0}
-	preds := map[int64][]pred{}
+	preds := map[int64][]link[int64]{}
 	queue := []int64{src}
 	var out []found
 	for len(queue) > 0 {
@@ -297,26 +296,7 @@ func (s *search) bfs(src int64, all bool) ([]found, error) {
 		queue = queue[1:]
 		d := depth[u]
 		if s.inBounds(d) && (!s.hasTarget || u == s.target) {
-			var paths [][]int64
-			var walk func(n int64, tail []int64)
-			walk = func(n int64, tail []int64) {
-				if n == src {
-					p := make([]int64, len(tail))
-					for i := range tail {
-						p[i] = tail[len(tail)-1-i]
-					}
-					paths = append(paths, p)
-					return
-				}
-				for i, pr := range preds[n] {
-					if i > 0 && !all {
-						break
-					}
-					walk(pr.node, append(tail, pr.edge))
-				}
-			}
-			walk(u, nil)
-			for _, p := range paths {
+			for _, p := range tracePaths(u, src, preds, all) {
 				out = append(out, found{node: u, edges: p})
 			}
 			if s.hasTarget {
@@ -335,10 +315,10 @@ func (s *search) bfs(src int64, all bool) ([]found, error) {
 			switch {
 			case !seen:
 				depth[st.to] = d + 1
-				preds[st.to] = []pred{{u, st.edge}}
+				preds[st.to] = []link[int64]{{u, st.edge}}
 				queue = append(queue, st.to)
 			case all && dv == d+1:
-				preds[st.to] = append(preds[st.to], pred{u, st.edge})
+				preds[st.to] = append(preds[st.to], link[int64]{u, st.edge})
 			}
 		}
 	}
@@ -352,8 +332,10 @@ type state struct {
 	hops int64
 }
 
-type dpred struct {
-	from state
+// link is one predecessor of a search state: the state it was reached
+// from and the edge taken.
+type link[K comparable] struct {
+	from K
 	edge int64
 }
 
@@ -413,7 +395,7 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 	start := key(src, 0)
 	dist := map[state]float64{start: 0}
 	hops := map[state]int64{start: 0}
-	preds := map[state][]dpred{}
+	preds := map[state][]link[state]{}
 	settled := map[state]bool{}
 	best := map[int64]float64{} // the weight of the first path emitted per node
 	q := &pq{{st: start}}
@@ -435,7 +417,7 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 			b, seen := best[u]
 			if !seen || (all && it.dist == b) {
 				best[u] = it.dist
-				for _, p := range s.dpaths(it.st, start, preds, all) {
+				for _, p := range tracePaths(it.st, start, preds, all) {
 					out = append(out, found{node: u, edges: p, total: it.dist})
 				}
 			}
@@ -464,22 +446,23 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 			switch {
 			case !seen || nd < d:
 				dist[to], hops[to] = nd, h+1
-				preds[to] = []dpred{{it.st, st.edge}}
+				preds[to] = []link[state]{{it.st, st.edge}}
 				seq++
 				heap.Push(q, qitem{st: to, dist: nd, seq: seq})
 			case all && nd == d:
-				preds[to] = append(preds[to], dpred{it.st, st.edge})
+				preds[to] = append(preds[to], link[state]{it.st, st.edge})
 			}
 		}
 	}
 	return out, nil
 }
 
-// dpaths lists the paths from start to st through the predecessor links.
-func (s *search) dpaths(st, start state, preds map[state][]dpred, all bool) [][]int64 {
+// tracePaths lists the edge sequences from start to end through the
+// predecessor links, the first link only unless all.
+func tracePaths[K comparable](end, start K, preds map[K][]link[K], all bool) [][]int64 {
 	var paths [][]int64
-	var walk func(n state, tail []int64)
-	walk = func(n state, tail []int64) {
+	var walk func(n K, tail []int64)
+	walk = func(n K, tail []int64) {
 		if n == start {
 			p := make([]int64, len(tail))
 			for i := range tail {
@@ -495,7 +478,7 @@ func (s *search) dpaths(st, start state, preds map[state][]dpred, all bool) [][]
 			walk(pr.from, append(tail, pr.edge))
 		}
 	}
-	walk(st, nil)
+	walk(end, nil)
 	return paths
 }
 
