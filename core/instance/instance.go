@@ -115,6 +115,8 @@ type Instance struct {
 	open        atomic.Bool
 	sessionSeed uint64        // set at Start
 	sessions    atomic.Uint64 // sessions opened, for their rand() seeds
+
+	role role // MAIN (default) or REPLICA
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -269,10 +271,16 @@ func (in *Instance) Begin(opts graph.TxOptions) *graph.Txn { return in.g.Begin(o
 
 // Commit commits tx: the graph assigns its timestamp, its deltas go to the
 // WAL, and once the fsync covering them completes the commit becomes
-// visible and done runs with its timestamp. A transaction without changes
+// visible and done runs with its timestamp. A replica refuses a transaction
+// with changes (NotALeader). A transaction without changes
 // completes at once with timestamp 0. Conflicts and constraint violations
 // come back from the graph unchanged (the transaction is aborted).
 func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
+	if in.role.replica && len(tx.Deltas()) > 0 {
+		tx.Abort()
+		done(0, errNotMain)
+		return
+	}
 	if err := in.writable(); err != nil {
 		tx.Abort()
 		done(0, err)
