@@ -15,7 +15,7 @@ import (
 // they are dispatched: replication and coordinator statements join this
 // switch as they come.
 func (in *Instance) runAdmin(s *Session, a cypher.AdminStmt, params value.Map, done func(*Result, error)) {
-	if in.runReplication(s, a, done) {
+	if in.runReplication(s, a, params, done) {
 		return
 	}
 	switch st := a.(type) {

@@ -27,6 +27,7 @@ import (
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/net"
 )
 
@@ -117,6 +118,12 @@ type Instance struct {
 	sessions    atomic.Uint64 // sessions opened, for their rand() seeds
 
 	role role // MAIN (default) or REPLICA
+	// main is the replication term's MAIN side, from the first REGISTER
+	// REPLICA on; replica is the REPLICA side while the role is replica.
+	main     *replication.Main
+	mainUUID string
+	replica  *replication.Replica
+	hist     replication.History // epoch history before the current term
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -243,6 +250,12 @@ func (l loader) ApplyCommit(r *durability.Record) error { return l.g.Apply(r.TS,
 // Receive handles messages from other nodes; a standalone instance has none
 // to handle yet.
 func (in *Instance) Receive(from string, msg net.Message) {
+	if in.main != nil && in.main.Receive(from, msg) {
+		return
+	}
+	if in.replica != nil && in.replica.Receive(from, msg) {
+		return
+	}
 	in.log.Debug("ignoring message", zap.String("from", from), zap.Uint16("type", msg.Type))
 }
 
@@ -276,6 +289,12 @@ func (in *Instance) Begin(opts graph.TxOptions) *graph.Txn { return in.g.Begin(o
 // completes at once with timestamp 0. Conflicts and constraint violations
 // come back from the graph unchanged (the transaction is aborted).
 func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
+	in.commitWarn(tx, nil, done)
+}
+
+// commitWarn is Commit; warn receives the replication warnings of an
+// acknowledged commit.
+func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts uint64, err error)) {
 	if in.role.replica && len(tx.Deltas()) > 0 {
 		tx.Abort()
 		done(0, errNotMain)
@@ -291,15 +310,26 @@ func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
 		done(ts, err)
 		return
 	}
-	in.Log(ts, ds, done)
+	in.logWarn(ts, ds, warn, done)
 }
 
 // Log makes an already committed change durable and then visible: the tail
 // of Commit, also used for the schema changes the graph commits itself
 // (CreateIndex and friends return a timestamp and deltas).
 func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	in.logWarn(ts, ds, nil, done)
+}
+
+// logWarn is Log; with replicas registered the commit goes through the
+// replication Main, which acknowledges it (and makes it visible) at its
+// watermark, and warn receives its warnings.
+func (in *Instance) logWarn(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	if err := in.writable(); err != nil {
 		done(ts, err)
+		return
+	}
+	if in.main != nil {
+		in.replicate(ts, ds, warn, done)
 		return
 	}
 	in.st.Append(in.epoch, ts, ds, func(err error) {

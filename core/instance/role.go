@@ -16,7 +16,7 @@ const CodeNotALeader = "Neo.ClientError.Cluster.NotALeader"
 var (
 	// errNotMain is Memgraph's message for a write on a replica, with the
 	// code drivers route on.
-	errNotMain = newErr(CodeNotALeader, "Write queries are forbidden on the replica instance. Replica instances accept only read queries, while the main instance accepts read and write queries. Please retry your query on the main instance.")
+	errNotMain  = newErr(CodeNotALeader, "Write queries are forbidden on the replica instance. Replica instances accept only read queries, while the main instance accepts read and write queries. Please retry your query on the main instance.")
 	errReplInTx = newErr(CodeForbiddenInTx, "replication queries are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
 )
 
@@ -52,7 +52,7 @@ func (in *Instance) writeGate() *Error {
 
 // runReplication runs a replication statement; it reports false when a is
 // not one.
-func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, done func(*Result, error)) bool {
+func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, params value.Map, done func(*Result, error)) bool {
 	switch st := a.(type) {
 	case cypher.ShowReplicationRole:
 		done(s.rowsResult([]string{"replication role"}, [][]value.Value{{in.role.String()}}, "r"), nil)
@@ -60,7 +60,7 @@ func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, done func(*Re
 		done(in.setRole(s, st))
 	case cypher.RegisterReplica, cypher.DropReplica, cypher.ShowReplicas:
 		if !in.role.replica {
-			return false
+			return in.runMainReplication(s, a, params, done)
 		}
 		done(nil, notOnReplica(a.AdminName()))
 	default:
@@ -81,12 +81,15 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole) (*Result, 
 	}
 	in.log.Info("replication role changed", zap.String("from", in.role.String()), zap.String("to", next.String()),
 		zap.Int("port", next.port))
+	switch {
+	case next.replica && in.replica == nil:
+		in.becomeReplica()
+	case !next.replica:
+		in.becomeMain()
+	}
 	in.role = next
 	return s.rowsResult(nil, nil, "w"), nil
 }
-
-// hasReplicas reports whether replicas are registered on this MAIN.
-func (in *Instance) hasReplicas() bool { return false }
 
 // notOnReplica refuses a MAIN-only replication statement on a replica.
 func notOnReplica(name string) *Error {

@@ -63,6 +63,7 @@ type txn struct {
 	deadline time.Duration // on the monotonic clock; 0: none
 	clientTO bool          // the deadline is the client's own timeout
 	failed   *Error        // a failed statement dooms an explicit transaction
+	warnings []string      // replication warnings of its commit
 	ended    bool
 }
 
