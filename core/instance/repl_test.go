@@ -11,8 +11,8 @@ import (
 
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/value"
-	"github.com/quiverdb/quiver/sim/simdisk"
 	"github.com/quiverdb/quiver/net"
+	"github.com/quiverdb/quiver/sim/simdisk"
 )
 
 // testNet delivers messages between the instances of one loop after a

@@ -89,3 +89,13 @@ func (a applier) SaveState(h replication.History, main string, epoch replication
 	a.in.hist = h.Clone()
 	a.in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
 }
+
+// ReplicaDurable returns the last transaction a replica applied and
+// fsynced (what it confirms to MAIN), or 0 when the instance is not a
+// replica.
+func (in *Instance) ReplicaDurable() uint64 {
+	if in.replica == nil {
+		return 0
+	}
+	return in.replica.Durable()
+}
