@@ -4,7 +4,7 @@ STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT  ?= 19m
 BIN           := bin/quiver
 
-.PHONY: build test test-planted test-race lint sim bench fuzz demo tck clean
+.PHONY: build test test-planted test-race lint sim bench bench-mgbench fuzz demo tck clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/quiver
@@ -50,8 +50,16 @@ lint:
 sim:
 	$(GO) run ./cmd/quiver sim --scenario $${SCENARIO:-ping} --seeds $${SEEDS:-20000} --workers 2
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+# Every benchmark: first the mgbench workload table (Quiver over Bolt, 12
+# Go-driver clients, with the UNWIND load's edges/s), then all the others.
+bench: bench-mgbench
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkMgbench$$' -benchmem -timeout 60m ./...
+
+# The mgbench workload table alone. QUIVER_BENCH_USERS (default 10000) and
+# QUIVER_BENCH_SECONDS (default 3 per workload) size it; QUIVER_BENCH_CSV=dir
+# also writes the graph for bench/kuzu (see bench/kuzu/README.md).
+bench-mgbench:
+	$(GO) test -run '^$$' -bench '^BenchmarkMgbench$$' -benchtime 1x -timeout 60m ./server/drivertest/
 
 # Every fuzz target for FUZZTIME each (default 30s).
 fuzz:

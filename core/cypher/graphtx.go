@@ -246,12 +246,14 @@ func constraintItem(c ConstraintInfo) graph.SchemaItem {
 	if c.Kind == "unique" {
 		k = graph.KindUnique
 	}
-	return graph.SchemaItem{Kind: k, Name: c.Label, Key: c.Property}
+	return graph.SchemaItem{Kind: k, Name: c.Label, Key: c.Property, Alias: c.Name}
 }
 
 // CreateIndex implements SchemaTx.
-func (a *GraphTx) CreateIndex(label, property string) error {
-	return a.schema(a.G.CreateIndex, indexItem(label, property))
+func (a *GraphTx) CreateIndex(label, property, name string) error {
+	item := indexItem(label, property)
+	item.Alias = name
+	return a.schema(a.G.CreateIndex, item)
 }
 
 // DropIndex implements SchemaTx.
@@ -276,9 +278,9 @@ func (a *GraphTx) Indexes() []IndexInfo {
 	for _, it := range a.T.Schema() {
 		switch it.Kind {
 		case graph.KindLabelIndex:
-			out = append(out, IndexInfo{Label: it.Name, Count: countIter(a.T.VerticesByLabel(it.Name))})
+			out = append(out, IndexInfo{Label: it.Name, Count: countIter(a.T.VerticesByLabel(it.Name)), Name: it.Alias})
 		case graph.KindLabelPropertyIndex:
-			out = append(out, IndexInfo{Label: it.Name, Property: it.Key, Count: countIter(a.T.VerticesByPropertyRange(it.Name, it.Key, nil, nil))})
+			out = append(out, IndexInfo{Label: it.Name, Property: it.Key, Count: countIter(a.T.VerticesByPropertyRange(it.Name, it.Key, nil, nil)), Name: it.Alias})
 		}
 	}
 	return out
@@ -299,9 +301,9 @@ func (a *GraphTx) Constraints() []ConstraintInfo {
 	for _, it := range a.T.Schema() {
 		switch it.Kind {
 		case graph.KindExistence:
-			out = append(out, ConstraintInfo{Kind: "exists", Label: it.Name, Property: it.Key})
+			out = append(out, ConstraintInfo{Kind: "exists", Label: it.Name, Property: it.Key, Name: it.Alias})
 		case graph.KindUnique:
-			out = append(out, ConstraintInfo{Kind: "unique", Label: it.Name, Property: it.Key})
+			out = append(out, ConstraintInfo{Kind: "unique", Label: it.Name, Property: it.Key, Name: it.Alias})
 		}
 	}
 	return out

@@ -21,7 +21,7 @@ func TestGraphTxLeavesLabelIndexToEngine(t *testing.T) {
 	if _, ok := a.VerticesByLabelProp("L", "p", int64(1)); !ok {
 		t.Fatal("no index: want core/graph's filtered scan")
 	}
-	if err := a.CreateIndex("L", ""); err != nil {
+	if err := a.CreateIndex("L", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := a.VerticesByLabelProp("L", "p", int64(1)); !ok {
@@ -34,7 +34,7 @@ func TestGraphTxLeavesLabelIndexToEngine(t *testing.T) {
 	if _, ok := a.VerticesByLabelPropRange("L", "p", &cypher.Bound{Value: int64(0), Inclusive: true}, nil); ok {
 		t.Fatal("label index only: want the engine's label scan for ranges")
 	}
-	if err := a.CreateIndex("L", "p"); err != nil {
+	if err := a.CreateIndex("L", "p", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := adapter().VerticesByLabelProp("L", "p", int64(1)); !ok {

@@ -36,8 +36,9 @@ func schemaColumns(s *SchemaStmt) []string {
 	return nil
 }
 
-// IndexName is the name Quiver gives a label or label+property index: what
-// SHOW INDEXES reports and DROP INDEX name accepts.
+// IndexName is the name Quiver gives a label or label+property index that
+// its user did not name: what SHOW INDEXES reports and DROP INDEX name
+// accepts.
 func IndexName(label, property string) string {
 	if property == "" {
 		return "index_" + label
@@ -46,9 +47,27 @@ func IndexName(label, property string) string {
 }
 
 // ConstraintName is the name Quiver gives a constraint (kind "unique" or
-// "exists"): what SHOW CONSTRAINTS reports and DROP CONSTRAINT name accepts.
+// "exists") that its user did not name: what SHOW CONSTRAINTS reports and
+// DROP CONSTRAINT name accepts.
 func ConstraintName(c ConstraintInfo) string {
 	return "constraint_" + c.Label + "_" + c.Property + "_" + c.Kind
+}
+
+// indexName is the name an index goes by: its user's, or IndexName's.
+func indexName(ix IndexInfo) string {
+	if ix.Name != "" {
+		return ix.Name
+	}
+	return IndexName(ix.Label, ix.Property)
+}
+
+// constraintName is the name a constraint goes by: its user's, or
+// ConstraintName's.
+func constraintName(ci ConstraintInfo) string {
+	if ci.Name != "" {
+		return ci.Name
+	}
+	return ConstraintName(ci)
 }
 
 // changeSchema creates or drops an index or constraint, honouring IF [NOT]
@@ -72,7 +91,7 @@ func changeSchemaOnce(c *execCtx, st SchemaTx, s *SchemaStmt) error {
 	case "create-index", "drop-index":
 		label, prop, exists := s.Label, s.Property, false
 		for _, ix := range st.Indexes() {
-			if (s.Label == "" && IndexName(ix.Label, ix.Property) == s.Name) || (s.Label != "" && ix.Label == s.Label && ix.Property == s.Property) {
+			if (s.Label == "" && indexName(ix) == s.Name) || (s.Label != "" && ix.Label == s.Label && ix.Property == s.Property) {
 				label, prop, exists = ix.Label, ix.Property, true
 			}
 		}
@@ -82,8 +101,11 @@ func changeSchemaOnce(c *execCtx, st SchemaTx, s *SchemaStmt) error {
 		case s.Kind == "drop-index" && s.Label == "" && !exists:
 			return runtimeErr("Neo.ClientError.Schema.IndexNotFound", "IndexNotFound", "there is no index named %s (SHOW INDEXES lists the names)", s.Name)
 		case s.Kind == "create-index":
+			if taken, err := nameTaken(st, s, exists, IndexName(label, prop)); taken {
+				return err
+			}
 			c.stats.IndexesAdded++
-			return st.CreateIndex(label, prop)
+			return st.CreateIndex(label, prop, s.Name)
 		}
 		c.stats.IndexesRemoved++
 		return st.DropIndex(label, prop)
@@ -91,7 +113,7 @@ func changeSchemaOnce(c *execCtx, st SchemaTx, s *SchemaStmt) error {
 	want := ConstraintInfo{Kind: s.CKind, Label: s.Label, Property: s.Property}
 	exists := false
 	for _, ci := range st.Constraints() {
-		if (s.Label == "" && ConstraintName(ci) == s.Name) || (s.Label != "" && ci == want) {
+		if (s.Label == "" && constraintName(ci) == s.Name) || (s.Label != "" && ci.Same(want)) {
 			want, exists = ci, true
 		}
 	}
@@ -101,11 +123,56 @@ func changeSchemaOnce(c *execCtx, st SchemaTx, s *SchemaStmt) error {
 	case s.Kind == "drop-constraint" && s.Label == "" && !exists:
 		return runtimeErr("Neo.ClientError.Schema.ConstraintNotFound", "ConstraintNotFound", "there is no constraint named %s (SHOW CONSTRAINTS lists the names)", s.Name)
 	case s.Kind == "create-constraint":
+		if taken, err := nameTaken(st, s, exists, ConstraintName(want)); taken {
+			return err
+		}
+		want.Name = s.Name
 		c.stats.ConstraintsAdded++
 		return st.CreateConstraint(want)
 	}
 	c.stats.ConstraintsRemoved++
 	return st.DropConstraint(want)
+}
+
+// nameTaken reports whether a CREATE must stop because another index or
+// constraint already goes by the new one's name (the given one, or
+// deflt): with the error Neo4j gives, or with none under IF NOT EXISTS. When
+// the statement's own index or constraint already exists (exists), the
+// storage refuses it as such instead.
+func nameTaken(st SchemaTx, s *SchemaStmt, exists bool, deflt string) (bool, error) {
+	name := s.Name
+	if name == "" {
+		name = deflt
+	}
+	if exists {
+		return false, nil
+	}
+	for _, ix := range st.Indexes() {
+		if indexName(ix) == name {
+			return true, nameErr(s, "an index", name)
+		}
+	}
+	for _, ci := range st.Constraints() {
+		if constraintName(ci) == name {
+			return true, nameErr(s, "a constraint", name)
+		}
+	}
+	return false, nil
+}
+
+// nameErr is the error of a CREATE whose name another index or constraint
+// (what: "an index", "a constraint") already has; nil under IF NOT EXISTS,
+// which makes it a no-op.
+func nameErr(s *SchemaStmt, what, name string) error {
+	if s.IfNotExists {
+		return nil
+	}
+	if s.Kind == "create-index" {
+		return runtimeErr("Neo.ClientError.Schema.IndexWithNameAlreadyExists", "IndexWithNameAlreadyExists",
+			"there already exists %s called '%s'", what, name)
+	}
+	return runtimeErr("Neo.ClientError.Schema.ConstraintWithNameAlreadyExists", "ConstraintWithNameAlreadyExists",
+		"there already exists %s called '%s'", what, name)
 }
 
 // showHost answers the statements that need only the host's information.
@@ -144,7 +211,7 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 	case "show-indexes":
 		ixs := st.Indexes()
 		sort.Slice(ixs, func(i, j int) bool {
-			return IndexName(ixs[i].Label, ixs[i].Property) < IndexName(ixs[j].Label, ixs[j].Property)
+			return indexName(ixs[i]) < indexName(ixs[j])
 		})
 		for i, ix := range ixs {
 			props := value.Value(value.List{ix.Property})
@@ -155,22 +222,22 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 			var owner value.Value
 			for _, ci := range st.Constraints() {
 				if ci.Kind == "unique" && ci.Label == ix.Label && ci.Property == ix.Property {
-					owner = ConstraintName(ci)
+					owner = constraintName(ci)
 				}
 			}
-			rows = append(rows, row{"id": int64(i + 1), "name": IndexName(ix.Label, ix.Property), "state": "ONLINE",
+			rows = append(rows, row{"id": int64(i + 1), "name": indexName(ix), "state": "ONLINE",
 				"populationPercent": 100.0, "type": typ, "entityType": "NODE", "labelsOrTypes": value.List{ix.Label},
 				"properties": props, "indexProvider": "range-1.0", "owningConstraint": owner, "lastRead": nil, "readCount": nil})
 		}
 	case "show-constraints":
 		cs := st.Constraints()
-		sort.Slice(cs, func(i, j int) bool { return ConstraintName(cs[i]) < ConstraintName(cs[j]) })
+		sort.Slice(cs, func(i, j int) bool { return constraintName(cs[i]) < constraintName(cs[j]) })
 		for i, ci := range cs {
 			typ := "UNIQUENESS"
 			if ci.Kind == "exists" {
 				typ = "NODE_PROPERTY_EXISTENCE"
 			}
-			rows = append(rows, row{"id": int64(i + 1), "name": ConstraintName(ci), "type": typ, "entityType": "NODE",
+			rows = append(rows, row{"id": int64(i + 1), "name": constraintName(ci), "type": typ, "entityType": "NODE",
 				"labelsOrTypes": value.List{ci.Label}, "properties": value.List{ci.Property}, "ownedIndex": nil, "propertyType": nil})
 		}
 	case "show-storage":

@@ -26,6 +26,9 @@ type IndexInfo struct {
 	Label    string
 	Property string
 	Count    int64
+	// Name is the name the user gave the index, "" for none (SHOW INDEXES
+	// then shows IndexName's).
+	Name string
 }
 
 // ConstraintInfo describes one constraint. Kind is "unique" or "exists".
@@ -33,6 +36,16 @@ type ConstraintInfo struct {
 	Kind     string
 	Label    string
 	Property string
+	// Name is the name the user gave the constraint, "" for none (SHOW
+	// CONSTRAINTS then shows ConstraintName's). It does not identify the
+	// constraint: Same compares the rest.
+	Name string
+}
+
+// Same reports whether c and o are the same constraint, whatever their
+// names.
+func (c ConstraintInfo) Same(o ConstraintInfo) bool {
+	return c.Kind == o.Kind && c.Label == o.Label && c.Property == o.Property
 }
 
 // IDIter is a cursor over vertex ids: for it.Next() { it.ID() }. The
@@ -122,7 +135,9 @@ type Tx interface {
 // SchemaTx is implemented by transactions that can change and list indexes
 // and constraints (Memgraph's CREATE INDEX / CONSTRAINT statements).
 type SchemaTx interface {
-	CreateIndex(label, property string) error
+	// CreateIndex creates an index on label (and property, unless ""),
+	// named name ("" for the default name).
+	CreateIndex(label, property, name string) error
 	DropIndex(label, property string) error
 	CreateConstraint(c ConstraintInfo) error
 	DropConstraint(c ConstraintInfo) error

@@ -13,6 +13,9 @@ import (
 var ErrCorruptDelta = errors.New("durability: corrupt delta encoding")
 
 // Field bits of an encoded delta: which of the Delta's fields follow the op.
+// fAlias came later than the others: records written before it never set
+// the bit and decode with no alias, so older WAL segments and snapshots stay
+// readable.
 const (
 	fID byte = 1 << iota
 	fFrom
@@ -21,13 +24,13 @@ const (
 	fKey
 	fKind
 	fValue
-	fAll = fID | fFrom | fTo | fName | fKey | fKind | fValue
+	fAlias
 )
 
 // AppendDeltas appends the encoding of ds to dst: a count, then per delta
 // its op, a byte saying which fields are set, and those fields (integers as
 // zig-zag varints, strings length-prefixed, the value in core/value's
-// encoding). Replication ships the same bytes.
+// encoding, the alias last). Replication ships the same bytes.
 func AppendDeltas(dst []byte, ds []graph.Delta) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(ds)))
 	for i := range ds {
@@ -59,6 +62,9 @@ func appendDelta(dst []byte, d *graph.Delta) []byte {
 	if d.Value != nil {
 		mask |= fValue
 	}
+	if d.Alias != "" {
+		mask |= fAlias
+	}
 	dst = append(dst, byte(d.Op), mask)
 	if mask&fID != 0 {
 		dst = binary.AppendVarint(dst, d.ID)
@@ -80,6 +86,9 @@ func appendDelta(dst []byte, d *graph.Delta) []byte {
 	}
 	if mask&fValue != 0 {
 		dst = value.AppendValue(dst, d.Value)
+	}
+	if mask&fAlias != 0 {
+		dst = appendStr(dst, d.Alias)
 	}
 	return dst
 }
@@ -118,11 +127,8 @@ func decodeDelta(p []byte, d *graph.Delta) ([]byte, error) {
 	if d.Op < graph.OpCreateVertex || d.Op > graph.OpDropConstraint {
 		return nil, fmt.Errorf("%w: unknown op %d", ErrCorruptDelta, d.Op)
 	}
-	mask := p[0]
+	mask := p[0] // every bit names a field: a further field needs a new format
 	p = p[1:]
-	if mask&^fAll != 0 {
-		return nil, fmt.Errorf("%w: unknown field bits %#x", ErrCorruptDelta, mask)
-	}
 	r := reader{p: p}
 	if mask&fID != 0 {
 		d.ID = r.varint()
@@ -147,6 +153,9 @@ func decodeDelta(p []byte, d *graph.Delta) ([]byte, error) {
 		if d.Value, r.p, err = value.DecodeValue(r.p); err != nil {
 			return nil, err
 		}
+	}
+	if mask&fAlias != 0 {
+		d.Alias = r.str()
 	}
 	return r.p, r.err
 }

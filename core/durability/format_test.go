@@ -18,6 +18,7 @@ var dcmp = cmp.Options{cmpopts.EquateEmpty(), cmpopts.EquateNaNs()}
 func sampleDeltas() []graph.Delta {
 	return []graph.Delta{
 		{Op: graph.OpCreateIndex, Name: "Person", Key: "name", Kind: graph.KindLabelPropertyIndex},
+		{Op: graph.OpCreateConstraint, Name: "Person", Key: "id", Kind: graph.KindUnique, Alias: "person_id"},
 		{Op: graph.OpCreateVertex, ID: 1},
 		{Op: graph.OpAddLabel, ID: 1, Name: "Person"},
 		{Op: graph.OpSetVertexProp, ID: 1, Key: "name", Value: "Ada"},
@@ -41,6 +42,9 @@ func genDelta() *rapid.Generator[graph.Delta] {
 			Name: rapid.SampledFrom([]string{"", "L", "KNOWS", "héllo"}).Draw(t, "name"),
 			Key:  rapid.String().Draw(t, "key"),
 			Kind: rapid.Uint8().Draw(t, "kind"),
+		}
+		if rapid.Bool().Draw(t, "aliased") {
+			d.Alias = rapid.String().Draw(t, "alias")
 		}
 		switch rapid.IntRange(0, 3).Draw(t, "v") {
 		case 1:
@@ -73,18 +77,46 @@ func TestDeltasRoundTrip(t *testing.T) {
 
 func TestDecodeDeltasRejectsBadInput(t *testing.T) {
 	for name, b := range map[string][]byte{
-		"empty":        {},
-		"huge count":   {0xff, 0xff, 0xff, 0x7f, 1, 0},
-		"unknown op":   {1, 99, 0},
-		"zero op":      {1, 0, 0},
-		"unknown bits": {1, 1, 0x80},
-		"short id":     {1, 1, fID},
-		"short name":   {1, 1, fName, 10, 'a'},
-		"bad value":    {1, 1, fValue, 250},
+		"empty":       {},
+		"huge count":  {0xff, 0xff, 0xff, 0x7f, 1, 0},
+		"unknown op":  {1, 99, 0},
+		"zero op":     {1, 0, 0},
+		"short alias": {1, 9, fAlias, 5, 'a'},
+		"short id":    {1, 1, fID},
+		"short name":  {1, 1, fName, 10, 'a'},
+		"bad value":   {1, 1, fValue, 250},
 	} {
 		if _, _, err := DecodeDeltas(b); err == nil {
 			t.Errorf("%s: decoded without error", name)
 		}
+	}
+}
+
+// TestDecodeDeltasBeforeAlias decodes schema deltas as Quiver wrote them
+// before deltas carried an index or constraint's alias (the bytes are
+// spelled out, not produced by AppendDeltas): existing WAL segments and
+// snapshots hold them, and they read as items without an alias.
+func TestDecodeDeltasBeforeAlias(t *testing.T) {
+	old := []byte{
+		2,                               // two deltas
+		byte(graph.OpCreateIndex), 0x38, // fName|fKey|fKind
+		6, 'P', 'e', 'r', 's', 'o', 'n', 4, 'n', 'a', 'm', 'e', graph.KindLabelPropertyIndex,
+		byte(graph.OpCreateConstraint), 0x38, // fName|fKey|fKind
+		1, 'L', 1, 'p', graph.KindUnique,
+	}
+	got, rest, err := DecodeDeltas(old)
+	if err != nil || len(rest) != 0 {
+		t.Fatalf("old encoding: %v (rest %x)", err, rest)
+	}
+	want := []graph.Delta{
+		{Op: graph.OpCreateIndex, Name: "Person", Key: "name", Kind: graph.KindLabelPropertyIndex},
+		{Op: graph.OpCreateConstraint, Name: "L", Key: "p", Kind: graph.KindUnique},
+	}
+	if d := cmp.Diff(want, got, dcmp); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	if again := AppendDeltas(nil, got); !bytes.Equal(again, old) {
+		t.Fatalf("an item without an alias no longer encodes as before: %x, was %x", again, old)
 	}
 }
 

@@ -75,7 +75,7 @@ type snapEncoder struct {
 // add buffers d and returns a chunk frame when the chunk is full.
 func (e *snapEncoder) add(d graph.Delta) []byte {
 	e.pending = append(e.pending, d)
-	e.size += 16 + len(d.Name) + len(d.Key)
+	e.size += 16 + len(d.Name) + len(d.Key) + len(d.Alias)
 	if d.Value != nil {
 		e.size += 16
 	}

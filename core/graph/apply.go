@@ -140,7 +140,7 @@ func (t *Txn) SchemaDeltas() []Delta {
 		if it.Kind == KindExistence || it.Kind == KindUnique {
 			op = OpCreateConstraint
 		}
-		ds = append(ds, Delta{Op: op, Name: it.Name, Key: it.Key, Kind: it.Kind})
+		ds = append(ds, Delta{Op: op, Name: it.Name, Key: it.Key, Kind: it.Kind, Alias: it.Alias})
 	}
 	return ds
 }

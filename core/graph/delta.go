@@ -16,9 +16,9 @@ const (
 	OpCreateEdge                          // ID, From, To, Name = edge type
 	OpDeleteEdge                          // ID
 	OpSetEdgeProp                         // ID, Key, Value (nil removes the property)
-	OpCreateIndex                         // Name = label or edge type, Key ("" for a label index), Kind
+	OpCreateIndex                         // Name = label or edge type, Key ("" for a label index), Kind, Alias
 	OpDropIndex                           // Name, Key, Kind
-	OpCreateConstraint                    // Name = label, Key, Kind
+	OpCreateConstraint                    // Name = label, Key, Kind, Alias
 	OpDropConstraint                      // Name = label, Key, Kind
 )
 
@@ -42,4 +42,7 @@ type Delta struct {
 	Key   string
 	Kind  uint8
 	Value value.Value
+	// Alias is the name a user gave an index or constraint when creating it
+	// (OpCreateIndex, OpCreateConstraint); "" when none was given.
+	Alias string
 }

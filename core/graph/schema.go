@@ -12,11 +12,14 @@ import (
 
 // SchemaItem names an index or a constraint. Kind is one of the Kind
 // constants; Name is the label (or the edge type for KindEdgeTypeIndex); Key
-// is the property ("" for label and edge-type indexes).
+// is the property ("" for label and edge-type indexes). Alias is the name
+// the user gave it at creation ("" for none); it does not take part in
+// identifying the item (HasSchema, drops), but no two items share an alias.
 type SchemaItem struct {
-	Kind uint8
-	Name string
-	Key  string
+	Kind  uint8
+	Name  string
+	Key   string
+	Alias string
 }
 
 // String describes the item as Cypher users name it.
@@ -45,6 +48,8 @@ func cmpChain(cs ...int) int {
 	return 0
 }
 
+// compareItems orders items by kind, label and property; the alias does not
+// count, so an item is found (has, drops) without it.
 func compareItems(a, b SchemaItem) int {
 	return cmpChain(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
 }
@@ -121,6 +126,19 @@ func (s *schema) seal() {
 func (s *schema) has(item SchemaItem) bool {
 	_, found := slices.BinarySearchFunc(s.items, item, compareItems)
 	return found
+}
+
+// aliased returns the item the user named alias, if any ("" names none).
+func (s *schema) aliased(alias string) (SchemaItem, bool) {
+	if alias == "" {
+		return SchemaItem{}, false
+	}
+	for _, it := range s.items {
+		if it.Alias == alias {
+			return it, true
+		}
+	}
+	return SchemaItem{}, false
 }
 
 // schemaAt returns the schema version a reader at snapshot ts sees: the
@@ -232,12 +250,13 @@ func (t *Txn) propIndex(lid, kid uint32) *propIndex {
 }
 
 // CreateIndex creates a label, label+property or edge-type index over the
-// existing data as a commit of its own. It returns the commit timestamp and
+// existing data as a commit of its own. An item with an Alias that another
+// index or constraint already has is refused (ErrSchema). It returns the commit timestamp and
 // the delta for the WAL. Writes maintain the index at once; transactions
 // use it from snapshots at or after the timestamp, that is once the host
 // acknowledges it (MarkAcknowledged).
 func (g *Graph) CreateIndex(item SchemaItem) (uint64, []Delta, error) {
-	return g.schemaChange(Delta{Op: OpCreateIndex, Name: item.Name, Key: item.Key, Kind: item.Kind})
+	return g.schemaChange(Delta{Op: OpCreateIndex, Name: item.Name, Key: item.Key, Kind: item.Kind, Alias: item.Alias})
 }
 
 // DropIndex drops an index as a commit of its own. Read-only transactions
@@ -252,7 +271,7 @@ func (g *Graph) DropIndex(item SchemaItem) (uint64, []Delta, error) {
 // returns a *ConstraintError and changes nothing (no timestamp is used).
 // Every commit after its timestamp is checked against it.
 func (g *Graph) CreateConstraint(item SchemaItem) (uint64, []Delta, error) {
-	return g.schemaChange(Delta{Op: OpCreateConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind})
+	return g.schemaChange(Delta{Op: OpCreateConstraint, Name: item.Name, Key: item.Key, Kind: item.Kind, Alias: item.Alias})
 }
 
 // DropConstraint drops a constraint as a commit of its own: commits after
@@ -305,14 +324,20 @@ func (g *Graph) changeSchema(base *schema, d Delta, validate bool) (*schema, err
 	if err := validItem(d); err != nil {
 		return nil, err
 	}
-	item := SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
-	exists := base.has(item)
 	create := d.Op == OpCreateIndex || d.Op == OpCreateConstraint
+	item := SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
+	if create {
+		item.Alias = d.Alias
+	}
+	exists := base.has(item)
 	if create == exists {
 		if exists {
 			return nil, fmt.Errorf("%w: %v already exists", ErrSchema, item)
 		}
 		return nil, fmt.Errorf("%w: %v does not exist", ErrSchema, item)
+	}
+	if other, taken := base.aliased(item.Alias); create && taken {
+		return nil, fmt.Errorf("%w: an index or constraint named %q already exists (%v)", ErrSchema, item.Alias, other)
 	}
 	s := base.clone()
 	name := g.names.intern(d.Name)
@@ -339,7 +364,7 @@ func (g *Graph) changeSchema(base *schema, d Delta, validate bool) (*schema, err
 		case KindExistence:
 			s.exist = slices.DeleteFunc(s.exist, func(e [2]uint32) bool { return e == pk })
 		}
-		s.items = slices.DeleteFunc(s.items, func(i SchemaItem) bool { return i == item })
+		s.items = slices.DeleteFunc(s.items, func(i SchemaItem) bool { return compareItems(i, item) == 0 })
 	}
 	s.seal()
 	return s, nil

@@ -14,7 +14,7 @@ func TestGtxRecordsSchemaChanges(t *testing.T) {
 	g := graph.New(graph.Options{})
 	x := newGtx(g, g.Begin(graph.TxOptions{}))
 	defer x.t.Abort()
-	if err := x.CreateIndex("L", "p"); err != nil {
+	if err := x.CreateIndex("L", "p", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := x.CreateConstraint(cypher.ConstraintInfo{Kind: "unique", Label: "L", Property: "q"}); err != nil {

@@ -20,6 +20,7 @@ var txn = Txn{Epoch: Epoch{Num: 2, ID: 7}, TS: 42, PrevTS: 40, Deltas: []graph.D
 	{Op: graph.OpSetVertexProp, ID: 1, Key: "name", Value: "ann"},
 	{Op: graph.OpCreateEdge, ID: 9, From: 1, To: 2, Name: "KNOWS"},
 	{Op: graph.OpCreateIndex, Name: "Person", Key: "name", Kind: graph.KindLabelPropertyIndex},
+	{Op: graph.OpCreateConstraint, Name: "Person", Key: "id", Kind: graph.KindUnique, Alias: "person_id"},
 }}
 
 var hist = History{{Epoch: Epoch{Num: 1, ID: 5}, LastTS: 10}, {Epoch: Epoch{Num: 2, ID: 7}, LastTS: 42}}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +35,9 @@ type workload struct {
 // instead of the in-process server (the CPU column then counts the client
 // only; QUIVER_BENCH_PID, the server's pid, adds its CPU per query);
 // QUIVER_BENCH_ONLY (comma-separated names) runs only those
-// workloads besides return_1. Loading the graph is measured too: the
+// workloads besides return_1; QUIVER_BENCH_CSV (a directory) also writes
+// the generated graph there as users.csv and friends.csv, the very data
+// bench/kuzu loads into Kuzu for a side-by-side run. Loading the graph is measured too: the
 // unwind_load line gives the edges per second of the UNWIND bulk load.
 func BenchmarkMgbench(b *testing.B) {
 	secs := envInt("QUIVER_BENCH_SECONDS", 3)
@@ -50,7 +53,14 @@ func BenchmarkMgbench(b *testing.B) {
 		d = driver(b, startServer(b, nil), neo4j.AuthToken{})
 	}
 	c := context.Background()
-	eps, cpuPerEdge := loadPokec(b, d, users)
+	edges := pokecEdges(users)
+	if dir := os.Getenv("QUIVER_BENCH_CSV"); dir != "" {
+		if err := writePokecCSV(dir, users, edges); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fmt.Printf("mgbench: %d users, %d Friend edges, 12 clients over Bolt, %d s per workload\n", users, len(edges), secs)
+	eps, cpuPerEdge := loadPokec(b, d, users, edges)
 	b.ReportMetric(eps, "unwind_load_edges/s")
 	fmt.Printf("%-20s %9.0f edges/s  cpu %6.1f us/edge (client+server; UNWIND $batch AS row MATCH (a:User {id: row.a}), (b:User {id: row.b}) CREATE (a)-[:Friend]->(b), batches of 5,000)\n",
 		"unwind_load", eps, cpuPerEdge)
@@ -141,12 +151,43 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// loadPokec creates users with an index on :User(id) and about ten random
-// Friend edges each, the edges with the bulk-load pattern Memgraph and
-// Neo4j guides teach (UNWIND a batch of 5,000 id pairs, MATCH both ends by
-// the index, CREATE the edge), and returns the edges loaded per second and
-// the CPU microseconds per edge.
-func loadPokec(b *testing.B, d neo4j.DriverWithContext, users int) (float64, float64) {
+// pokecEdges draws the Friend edges of a pokec-shaped graph: ten per user,
+// both ends uniform over the user ids, from a fixed seed, so every run (and
+// the CSV files that bench/kuzu loads) holds the same graph.
+func pokecEdges(users int) [][2]int64 {
+	r := rand.New(rand.NewSource(1))
+	edges := make([][2]int64, users*10)
+	for i := range edges {
+		edges[i] = [2]int64{int64(r.Intn(users)), int64(r.Intn(users))}
+	}
+	return edges
+}
+
+// writePokecCSV writes the graph that loadPokec loads as users.csv
+// (id,age,name) and friends.csv (a,b) in dir, for other engines to load
+// the very same data (bench/kuzu does).
+func writePokecCSV(dir string, users int, edges [][2]int64) error {
+	var ub, eb strings.Builder
+	ub.WriteString("id,age,name\n")
+	for i := range users {
+		fmt.Fprintf(&ub, "%d,%d,u%d\n", i, i%80, i)
+	}
+	eb.WriteString("a,b\n")
+	for _, e := range edges {
+		fmt.Fprintf(&eb, "%d,%d\n", e[0], e[1])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), []byte(ub.String()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "friends.csv"), []byte(eb.String()), 0o644)
+}
+
+// loadPokec creates users with an index on :User(id) and the edges of
+// pokecEdges, the edges with the bulk-load pattern Memgraph and Neo4j
+// guides teach (UNWIND a batch of 5,000 id pairs, MATCH both ends by the
+// index, CREATE the edge), and returns the edges loaded per second and the
+// CPU microseconds per edge. Users get age id % 80 and name "u" + id.
+func loadPokec(b *testing.B, d neo4j.DriverWithContext, users int, edges [][2]int64) (float64, float64) {
 	c := context.Background()
 	must := func(q string, p map[string]any) {
 		if _, err := neo4j.ExecuteQuery(c, d, q, p, neo4j.EagerResultTransformer); err != nil {
@@ -160,19 +201,18 @@ func loadPokec(b *testing.B, d neo4j.DriverWithContext, users int) (float64, flo
 		must("UNWIND range($a, $b) AS i CREATE (:User {id: i, age: i % 80, name: 'u' + toString(i)})",
 			map[string]any{"a": start, "b": min(start+999, users-1)})
 	}
-	r := rand.New(rand.NewSource(1))
 	const batch = 5000
-	edges := users * 10
 	t0, cpu0 := time.Now(), cpuTime()
-	for start := 0; start < edges; start += batch {
+	for start := 0; start < len(edges); start += batch {
 		rows := make([]any, 0, batch)
-		for range min(batch, edges-start) {
-			rows = append(rows, map[string]any{"a": int64(r.Intn(users)), "b": int64(r.Intn(users))})
+		for _, e := range edges[start:min(start+batch, len(edges))] {
+			rows = append(rows, map[string]any{"a": e[0], "b": e[1]})
 		}
 		must("UNWIND $batch AS row MATCH (a:User {id: row.a}), (b:User {id: row.b}) CREATE (a)-[:Friend]->(b)",
 			map[string]any{"batch": rows})
 	}
-	return float64(edges) / time.Since(t0).Seconds(), float64((cpuTime() - cpu0).Microseconds()) / float64(edges)
+	n := float64(len(edges))
+	return n / time.Since(t0).Seconds(), float64((cpuTime() - cpu0).Microseconds()) / n
 }
 
 // run12 runs w on 12 sessions for dur and returns QPS and latency quantiles.

@@ -392,13 +392,13 @@ func isSchema(d graph.Delta) bool {
 // checkSchema compares the recovered schema with the schema changes of the
 // recovered history.
 func (r *run) checkSchema(in *instance.Instance) {
-	want := map[graph.SchemaItem]bool{}
+	want := map[graph.SchemaItem]string{} // item without its alias -> alias
 	for _, c := range r.hist {
 		for _, d := range c.ds {
 			item := graph.SchemaItem{Kind: d.Kind, Name: d.Name, Key: d.Key}
 			switch d.Op {
 			case graph.OpCreateIndex, graph.OpCreateConstraint:
-				want[item] = true
+				want[item] = d.Alias
 			case graph.OpDropIndex, graph.OpDropConstraint:
 				delete(want, item)
 			}
@@ -407,7 +407,8 @@ func (r *run) checkSchema(in *instance.Instance) {
 	got := in.Graph().Schema()
 	ok := len(got) == len(want)
 	for _, it := range got {
-		ok = ok && want[it]
+		alias, found := want[graph.SchemaItem{Kind: it.Kind, Name: it.Name, Key: it.Key}]
+		ok = ok && found && alias == it.Alias
 	}
 	if !ok {
 		r.fail("recovered schema %v, history says %v", got, want)

@@ -30,13 +30,13 @@ type Graph struct {
 	nextID      int64
 	vertices    map[int64]*vertex
 	edges       map[int64]*edge
-	indexes     map[[2]string]bool
+	indexes     map[[2]string]string // label, property -> the name given ("" none)
 	constraints []cypher.ConstraintInfo
 }
 
 // New returns an empty graph.
 func New() *Graph {
-	return &Graph{vertices: map[int64]*vertex{}, edges: map[int64]*edge{}, indexes: map[[2]string]bool{}}
+	return &Graph{vertices: map[int64]*vertex{}, edges: map[int64]*edge{}, indexes: map[[2]string]string{}}
 }
 
 // Vertices implements cypher.Tx.
@@ -69,7 +69,7 @@ func (g *Graph) labelIDs(label string) []int64 {
 // VerticesByLabelProp implements cypher.Tx; it answers only for indexed
 // (label, key) pairs.
 func (g *Graph) VerticesByLabelProp(label, key string, v value.Value) (cypher.IDIter, bool) {
-	if !g.indexes[[2]string{label, key}] {
+	if _, ok := g.indexes[[2]string{label, key}]; !ok {
 		return nil, false
 	}
 	var ids []int64
@@ -307,15 +307,18 @@ func without(ids []int64, id int64) []int64 {
 }
 
 // CreateIndex implements cypher.SchemaTx.
-func (g *Graph) CreateIndex(label, property string) error {
-	g.indexes[[2]string{label, property}] = true
+func (g *Graph) CreateIndex(label, property, name string) error {
+	k := [2]string{label, property}
+	if _, ok := g.indexes[k]; !ok {
+		g.indexes[k] = name
+	}
 	return nil
 }
 
 // DropIndex implements cypher.SchemaTx.
 func (g *Graph) DropIndex(label, property string) error {
 	k := [2]string{label, property}
-	if !g.indexes[k] {
+	if _, ok := g.indexes[k]; !ok {
 		return errors.New("index does not exist")
 	}
 	delete(g.indexes, k)
@@ -337,7 +340,7 @@ func (g *Graph) CreateConstraint(c cypher.ConstraintInfo) error {
 // DropConstraint implements cypher.SchemaTx.
 func (g *Graph) DropConstraint(c cypher.ConstraintInfo) error {
 	for i, x := range g.constraints {
-		if x == c {
+		if x.Same(c) {
 			g.constraints = append(g.constraints[:i], g.constraints[i+1:]...)
 			return nil
 		}
@@ -348,14 +351,14 @@ func (g *Graph) DropConstraint(c cypher.ConstraintInfo) error {
 // Indexes implements cypher.SchemaTx.
 func (g *Graph) Indexes() []cypher.IndexInfo {
 	var out []cypher.IndexInfo
-	for k := range g.indexes {
+	for k, name := range g.indexes {
 		n := int64(0)
 		for _, id := range g.labelIDs(k[0]) {
 			if _, has := g.vertices[id].props[k[1]]; has || k[1] == "" {
 				n++
 			}
 		}
-		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: n})
+		out = append(out, cypher.IndexInfo{Label: k[0], Property: k[1], Count: n, Name: name})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Label != out[j].Label {
