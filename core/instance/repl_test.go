@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/value"
 	"github.com/quiverdb/quiver/net"
@@ -131,4 +132,30 @@ func TestMainReplicatesToReplicas(t *testing.T) {
 	if rows, _ := m.must("SHOW REPLICAS"); len(rows) != 1 {
 		t.Fatalf("SHOW REPLICAS after DROP: %v", rows)
 	}
+}
+
+// TestRegisterWaitsForDurableCommits: the replication term starts at the
+// last commit, so the first REGISTER REPLICA is refused (retryably) while a
+// commit is still waiting for its fsync.
+func TestRegisterWaitsForDurableCommits(t *testing.T) {
+	w := newWorld(42)
+	_, ins := cluster(t, w, "m:7687", "r1:10000")
+	m := w.client(t, ins[0])
+	tx := ins[0].Begin(graph.TxOptions{})
+	if _, err := tx.CreateVertex(); err != nil {
+		t.Fatal(err)
+	}
+	acked := false
+	ins[0].Commit(tx, func(_ uint64, err error) { acked = err == nil })
+	var res error
+	got := false
+	m.s.Run(`REGISTER REPLICA r1 SYNC TO "r1"`, nil, TxMeta{}, func(_ *Result, err error) { res, got = err, true })
+	if !got || acked {
+		t.Fatalf("REGISTER did not answer at once (%v) or the commit was already durable (%v)", got, acked)
+	}
+	if !Retryable(res) {
+		t.Fatalf("REGISTER with a commit in flight: %v", res)
+	}
+	m.wait(&acked)
+	m.must(`REGISTER REPLICA r1 SYNC TO "r1"`)
 }

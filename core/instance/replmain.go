@@ -63,6 +63,11 @@ func (in *Instance) registerReplica(s *Session, st cypher.RegisterReplica, param
 		return nil, in.refusal(err)
 	}
 	if in.main == nil {
+		if in.g.VisibleTS() < in.g.LastCommitTS() {
+			// The term starts at the last commit, which the Main takes as
+			// durable: wait until it is.
+			return nil, errUnavailable("commits are still being made durable; retry REGISTER REPLICA")
+		}
 		in.startMain()
 	}
 	if err := in.main.Register(st.Name, addr, mode); err != nil {
@@ -98,9 +103,8 @@ func (in *Instance) replicaRows() [][]value.Value {
 
 // startMain begins this instance's replication term: from now on every
 // commit goes through the Main, which decides when it is acknowledged.
-// The term starts at the last committed timestamp; commits made before it
-// and still waiting for their fsync are acknowledged by that fsync as
-// before, though the Main counts them durable already (a known gap).
+// The term starts at the last committed timestamp, which must be durable
+// and visible already (registerReplica refuses, retryably, until it is).
 func (in *Instance) startMain() {
 	rng := in.env.Rand
 	in.mainUUID = fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
