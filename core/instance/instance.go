@@ -420,6 +420,9 @@ func (in *Instance) Stop(done func(error)) {
 	}
 	in.stopped = true
 	in.open.Store(false)
+	if in.main != nil {
+		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
+	}
 	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
 		if t != nil {
 			t.Stop()

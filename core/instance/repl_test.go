@@ -159,3 +159,31 @@ func TestRegisterWaitsForDurableCommits(t *testing.T) {
 	m.wait(&acked)
 	m.must(`REGISTER REPLICA r1 SYNC TO "r1"`)
 }
+
+// TestPromotedReplicaTakesWrites: a replica set to MAIN keeps what it
+// replicated, accepts writes, and starts its own term above the old one.
+func TestPromotedReplicaTakesWrites(t *testing.T) {
+	w := newWorld(43)
+	n, ins := cluster(t, w, "m:7687", "r1:10000")
+	m, r1 := w.client(t, ins[0]), w.client(t, ins[1])
+	r1.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	m.must(`REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+	m.must("CREATE (:A), (:A)")
+	w.l.runFor(time.Second)
+	if got := r1.count(); got != 2 {
+		t.Fatalf("replica sees %d vertices, want 2", got)
+	}
+	oldEpoch := ins[0].epoch
+	n.down["m:7687"] = true
+	r1.must("SET REPLICATION ROLE TO MAIN")
+	if ins[1].epoch <= oldEpoch {
+		t.Fatalf("promoted epoch %d not above the old MAIN's %d", ins[1].epoch, oldEpoch)
+	}
+	r1.must("CREATE (:B)")
+	if got := r1.count(); got != 3 {
+		t.Fatalf("promoted MAIN sees %d vertices, want 3", got)
+	}
+	if rows, _ := r1.must("SHOW REPLICATION ROLE"); !cmp.Equal(rows, [][]value.Value{{"main"}}) {
+		t.Fatalf("role after promotion: %v", rows)
+	}
+}
