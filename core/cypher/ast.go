@@ -403,3 +403,64 @@ func (CreateSnapshot) AdminName() string { return "CREATE SNAPSHOT" }
 func (ShowTransactions) adminStmt()      {}
 func (TerminateTransactions) adminStmt() {}
 func (CreateSnapshot) adminStmt()        {}
+
+// SetReplicationRole is SET REPLICATION ROLE TO MAIN or SET REPLICATION
+// ROLE TO REPLICA WITH PORT n.
+type SetReplicationRole struct {
+	// Replica is true for TO REPLICA, false for TO MAIN.
+	Replica bool
+	// Port is the replication port of a replica (0 for MAIN).
+	Port int
+}
+
+// ShowReplicationRole is SHOW REPLICATION ROLE.
+type ShowReplicationRole struct{}
+
+// RegisterReplica is REGISTER REPLICA name SYNC|ASYNC|STRICT_SYNC TO
+// "host[:port]".
+type RegisterReplica struct {
+	Name string
+	// Mode is SYNC, ASYNC or STRICT_SYNC, in capitals.
+	Mode string
+	// Address is the replica's "host[:port]", a literal or a parameter.
+	Address AdminArg
+}
+
+// DropReplica is DROP REPLICA name.
+type DropReplica struct {
+	Name string
+}
+
+// ShowReplicas is SHOW REPLICAS.
+type ShowReplicas struct{}
+
+// AdminName implements AdminStmt.
+func (SetReplicationRole) AdminName() string { return "SET REPLICATION ROLE" }
+
+// AdminName implements AdminStmt.
+func (ShowReplicationRole) AdminName() string { return "SHOW REPLICATION ROLE" }
+
+// AdminName implements AdminStmt.
+func (RegisterReplica) AdminName() string { return "REGISTER REPLICA" }
+
+// AdminName implements AdminStmt.
+func (DropReplica) AdminName() string { return "DROP REPLICA" }
+
+// AdminName implements AdminStmt.
+func (ShowReplicas) AdminName() string { return "SHOW REPLICAS" }
+
+func (SetReplicationRole) adminStmt()  {}
+func (ShowReplicationRole) adminStmt() {}
+func (RegisterReplica) adminStmt()     {}
+func (DropReplica) adminStmt()         {}
+func (ShowReplicas) adminStmt()        {}
+
+// IsReplicationStmt reports whether a is one of the replication statements,
+// which Memgraph refuses inside explicit transactions.
+func IsReplicationStmt(a AdminStmt) bool {
+	switch a.(type) {
+	case SetReplicationRole, ShowReplicationRole, RegisterReplica, DropReplica, ShowReplicas:
+		return true
+	}
+	return false
+}

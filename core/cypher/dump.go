@@ -197,17 +197,32 @@ func dumpClause(c Clause) string {
 
 // dumpAdmin prints an administrative statement with its arguments.
 func dumpAdmin(a AdminStmt) string {
+	switch r := a.(type) {
+	case SetReplicationRole:
+		if r.Replica {
+			return fmt.Sprintf("admin %s replica port=%d", a.AdminName(), r.Port)
+		}
+		return "admin " + a.AdminName() + " main"
+	case RegisterReplica:
+		return fmt.Sprintf("admin %s name=%s mode=%s address=%s", a.AdminName(), r.Name, r.Mode, argString(r.Address))
+	case DropReplica:
+		return "admin " + a.AdminName() + " name=" + r.Name
+	}
 	t, ok := a.(TerminateTransactions)
 	if !ok {
 		return "admin " + a.AdminName()
 	}
 	var args []string
 	for _, id := range t.IDs {
-		if id.Param != "" {
-			args = append(args, "$"+id.Param)
-		} else {
-			args = append(args, fmt.Sprintf("%q", id.Value))
-		}
+		args = append(args, argString(id))
 	}
 	return "admin " + a.AdminName() + " ids=" + strings.Join(args, ",")
+}
+
+// argString prints an admin argument: $param or a quoted literal.
+func argString(a AdminArg) string {
+	if a.Param != "" {
+		return "$" + a.Param
+	}
+	return fmt.Sprintf("%q", a.Value)
 }

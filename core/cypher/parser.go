@@ -1208,7 +1208,73 @@ func (p *parser) parseAdmin() AdminStmt {
 		p.adv()
 		return CreateSnapshot{}
 	}
+	return p.parseReplication()
+}
+
+// parseReplication parses the replication statements of Memgraph's
+// community replication.
+func (p *parser) parseReplication() AdminStmt {
+	switch {
+	case p.is("SET") && isKw(p.peek(1), "REPLICATION"):
+		p.adv()
+		p.adv()
+		p.expect("ROLE")
+		p.expect("TO")
+		return p.replicationRole()
+	case p.is("SHOW") && isKw(p.peek(1), "REPLICATION"):
+		p.adv()
+		p.adv()
+		p.expect("ROLE")
+		return ShowReplicationRole{}
+	case p.is("SHOW") && isKw(p.peek(1), "REPLICAS"):
+		p.adv()
+		p.adv()
+		return ShowReplicas{}
+	case p.is("REGISTER") && isKw(p.peek(1), "REPLICA"):
+		p.adv()
+		p.adv()
+		st := RegisterReplica{Name: p.symbolicName("a replica name")}
+		switch {
+		case p.accept("SYNC"):
+			st.Mode = "SYNC"
+		case p.accept("ASYNC"):
+			st.Mode = "ASYNC"
+		case p.accept("STRICT_SYNC"):
+			st.Mode = "STRICT_SYNC"
+		default:
+			p.unexpected("SYNC, ASYNC or STRICT_SYNC")
+		}
+		p.expect("TO")
+		st.Address = p.adminArg("a replica address")
+		return st
+	case p.is("DROP") && isKw(p.peek(1), "REPLICA"):
+		p.adv()
+		p.adv()
+		return DropReplica{Name: p.symbolicName("a replica name")}
+	}
 	return nil
+}
+
+// replicationRole reads MAIN or REPLICA WITH PORT n.
+func (p *parser) replicationRole() AdminStmt {
+	if p.accept("MAIN") {
+		return SetReplicationRole{}
+	}
+	if !p.accept("REPLICA") {
+		p.unexpected("MAIN or REPLICA")
+	}
+	p.expect("WITH")
+	p.expect("PORT")
+	t := p.tok()
+	if t.kind != tInt {
+		p.unexpected("a port number")
+	}
+	n, err := strconv.Atoi(t.text)
+	if err != nil || n < 1 || n > 65535 {
+		p.fail("InvalidArgument", "the port must be between 1 and 65535, not %s", t.text)
+	}
+	p.adv()
+	return SetReplicationRole{Replica: true, Port: n}
 }
 
 // adminArg reads a string literal or a parameter.
@@ -1328,7 +1394,7 @@ func (p *parser) show() *SchemaStmt {
 		s.Kind = "show-database"
 		return s
 	default:
-		p.unexpected("TRANSACTIONS, INDEXES, CONSTRAINTS, INDEX INFO, CONSTRAINT INFO, STORAGE INFO, NODE_LABELS INFO, EDGE_TYPES INFO, CONFIG, VERSION or DATABASE")
+		p.unexpected("TRANSACTIONS, REPLICAS, REPLICATION ROLE, INDEXES, CONSTRAINTS, INDEX INFO, CONSTRAINT INFO, STORAGE INFO, NODE_LABELS INFO, EDGE_TYPES INFO, CONFIG, VERSION or DATABASE")
 	}
 	p.expect("INFO")
 	return s

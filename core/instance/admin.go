@@ -15,6 +15,9 @@ import (
 // they are dispatched: replication and coordinator statements join this
 // switch as they come.
 func (in *Instance) runAdmin(s *Session, a cypher.AdminStmt, params value.Map, done func(*Result, error)) {
+	if in.runReplication(s, a, params, done) {
+		return
+	}
 	switch st := a.(type) {
 	case cypher.ShowTransactions:
 		done(s.rowsResult([]string{"username", "transaction_id", "query", "metadata"}, in.txs.show(), "r"), nil)

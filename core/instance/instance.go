@@ -27,6 +27,7 @@ import (
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/net"
 )
 
@@ -115,6 +116,14 @@ type Instance struct {
 	open        atomic.Bool
 	sessionSeed uint64        // set at Start
 	sessions    atomic.Uint64 // sessions opened, for their rand() seeds
+
+	role role // MAIN (default) or REPLICA
+	// main is the replication term's MAIN side, from the first REGISTER
+	// REPLICA on; replica is the REPLICA side while the role is replica.
+	main     *replication.Main
+	mainUUID string
+	replica  *replication.Replica
+	hist     replication.History // epoch history before the current term
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -241,6 +250,12 @@ func (l loader) ApplyCommit(r *durability.Record) error { return l.g.Apply(r.TS,
 // Receive handles messages from other nodes; a standalone instance has none
 // to handle yet.
 func (in *Instance) Receive(from string, msg net.Message) {
+	if in.main != nil && in.main.Receive(from, msg) {
+		return
+	}
+	if in.replica != nil && in.replica.Receive(from, msg) {
+		return
+	}
 	in.log.Debug("ignoring message", zap.String("from", from), zap.Uint16("type", msg.Type))
 }
 
@@ -269,10 +284,22 @@ func (in *Instance) Begin(opts graph.TxOptions) *graph.Txn { return in.g.Begin(o
 
 // Commit commits tx: the graph assigns its timestamp, its deltas go to the
 // WAL, and once the fsync covering them completes the commit becomes
-// visible and done runs with its timestamp. A transaction without changes
+// visible and done runs with its timestamp. A replica refuses a transaction
+// with changes (NotALeader). A transaction without changes
 // completes at once with timestamp 0. Conflicts and constraint violations
 // come back from the graph unchanged (the transaction is aborted).
 func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
+	in.commitWarn(tx, nil, done)
+}
+
+// commitWarn is Commit; warn receives the replication warnings of an
+// acknowledged commit.
+func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts uint64, err error)) {
+	if in.role.replica && len(tx.Deltas()) > 0 {
+		tx.Abort()
+		done(0, errNotMain)
+		return
+	}
 	if err := in.writable(); err != nil {
 		tx.Abort()
 		done(0, err)
@@ -283,15 +310,26 @@ func (in *Instance) Commit(tx *graph.Txn, done func(ts uint64, err error)) {
 		done(ts, err)
 		return
 	}
-	in.Log(ts, ds, done)
+	in.logWarn(ts, ds, warn, done)
 }
 
 // Log makes an already committed change durable and then visible: the tail
 // of Commit, also used for the schema changes the graph commits itself
 // (CreateIndex and friends return a timestamp and deltas).
 func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	in.logWarn(ts, ds, nil, done)
+}
+
+// logWarn is Log; with replicas registered the commit goes through the
+// replication Main, which acknowledges it (and makes it visible) at its
+// watermark, and warn receives its warnings.
+func (in *Instance) logWarn(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	if err := in.writable(); err != nil {
 		done(ts, err)
+		return
+	}
+	if in.main != nil {
+		in.replicate(ts, ds, warn, done)
 		return
 	}
 	in.st.Append(in.epoch, ts, ds, func(err error) {
@@ -382,6 +420,9 @@ func (in *Instance) Stop(done func(error)) {
 	}
 	in.stopped = true
 	in.open.Store(false)
+	if in.main != nil {
+		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
+	}
 	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
 		if t != nil {
 			t.Stop()

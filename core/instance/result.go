@@ -163,6 +163,7 @@ func (r *Result) step(next func()) {
 		} else {
 			r.executed = true
 			r.summary.Bookmark = bookmark(ts)
+			r.summary.Notifications = append(r.summary.Notifications, replicaNotifications(r.t.warnings)...)
 		}
 		next()
 	})
@@ -321,10 +322,11 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 		}
 		done(last, nil)
 	}
+	warn := func(ws []string) { t.warnings = append(t.warnings, ws...) }
 	for _, sc := range t.x.schema {
-		in.Log(sc.ts, sc.deltas, part)
+		in.logWarn(sc.ts, sc.deltas, warn, part)
 	}
-	in.Commit(t.g, part)
+	in.commitWarn(t.g, warn, part)
 }
 
 // execute starts a write of p in t; its work runs at the first Pull.

@@ -63,6 +63,7 @@ type txn struct {
 	deadline time.Duration // on the monotonic clock; 0: none
 	clientTO bool          // the deadline is the client's own timeout
 	failed   *Error        // a failed statement dooms an explicit transaction
+	warnings []string      // replication warnings of its commit
 	ended    bool
 }
 
@@ -112,8 +113,8 @@ func (s *Session) Run(query string, params value.Map, meta TxMeta, done func(res
 			done(nil, errAccessMode)
 			return
 		}
-		if err := s.in.writable(); err != nil {
-			done(nil, s.in.refusal(err))
+		if err := s.in.writeGate(); err != nil {
+			done(nil, err)
 			return
 		}
 		t := s.in.beginTx(s, query, meta, false, false)
@@ -149,6 +150,9 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 			return
 		}
 		switch {
+		case cypher.IsReplicationStmt(p.Admin()):
+			done(nil, t.fail(errReplInTx))
+			return
 		case p.Admin() != nil:
 			// Admin statements act outside the transaction (a snapshot holds
 			// what is committed), so they run inside one too.
@@ -164,6 +168,10 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 			// A read streams, with its termination and timeout checks,
 			// even in a read-write transaction.
 			done(s.startRead(query, p, params, TxMeta{}, t))
+			return
+		}
+		if err := s.in.writeGate(); err != nil {
+			done(nil, t.fail(err))
 			return
 		}
 		res, err := s.execute(t, query, p, params)

@@ -10,6 +10,7 @@ import (
 	"github.com/quiverdb/quiver/sim"
 	"github.com/quiverdb/quiver/sim/instancesim"
 	"github.com/quiverdb/quiver/sim/regsim"
+	"github.com/quiverdb/quiver/sim/replsim"
 )
 
 // Default is the scenario `quiver sim` runs without --scenario.
@@ -21,6 +22,7 @@ func All() []sim.Scenario {
 		sim.PingScenario,
 		instancesim.Scenario,
 		regsim.Scenario,
+		replsim.Scenario,
 	}
 }
 

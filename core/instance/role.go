@@ -1,0 +1,97 @@
+package instance
+
+import (
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// CodeNotALeader is the refusal of a write on a replica: drivers take it as
+// "retry on the MAIN".
+const CodeNotALeader = "Neo.ClientError.Cluster.NotALeader"
+
+var (
+	// errNotMain is Memgraph's message for a write on a replica, with the
+	// code drivers route on.
+	errNotMain  = newErr(CodeNotALeader, "Write queries are forbidden on the replica instance. Replica instances accept only read queries, while the main instance accepts read and write queries. Please retry your query on the main instance.")
+	errReplInTx = newErr(CodeForbiddenInTx, "replication queries are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
+)
+
+// role is the instance's replication role: MAIN (the default, also a
+// standalone instance) or a REPLICA listening on a replication port.
+type role struct {
+	replica bool
+	port    int
+}
+
+// String returns the role as SHOW REPLICATION ROLE prints it.
+func (r role) String() string {
+	if r.replica {
+		return "replica"
+	}
+	return "main"
+}
+
+// IsReplica reports whether the instance is a replica (it refuses writes).
+func (in *Instance) IsReplica() bool { return in.role.replica }
+
+// writeGate is the check every write passes first: a replica refuses with
+// NotALeader, a stopped or failed instance with its own refusal.
+func (in *Instance) writeGate() *Error {
+	if in.role.replica {
+		return errNotMain
+	}
+	if err := in.writable(); err != nil {
+		return in.refusal(err)
+	}
+	return nil
+}
+
+// runReplication runs a replication statement; it reports false when a is
+// not one.
+func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, params value.Map, done func(*Result, error)) bool {
+	switch st := a.(type) {
+	case cypher.ShowReplicationRole:
+		done(s.rowsResult([]string{"replication role"}, [][]value.Value{{in.role.String()}}, "r"), nil)
+	case cypher.SetReplicationRole:
+		done(in.setRole(s, st))
+	case cypher.RegisterReplica, cypher.DropReplica, cypher.ShowReplicas:
+		if !in.role.replica {
+			return in.runMainReplication(s, a, params, done)
+		}
+		done(nil, notOnReplica(a.AdminName()))
+	default:
+		return false
+	}
+	return true
+}
+
+// setRole switches the instance's role. A MAIN with registered replicas
+// must drop them before it becomes a replica.
+func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole) (*Result, error) {
+	next := role{replica: st.Replica, port: st.Port}
+	if next == in.role {
+		return s.rowsResult(nil, nil, "w"), nil
+	}
+	if next.replica && in.hasReplicas() {
+		return nil, newErr(cypher.CodeSemanticError, "this MAIN has registered replicas: drop them (DROP REPLICA name) before making it a replica")
+	}
+	in.log.Info("replication role changed", zap.String("from", in.role.String()), zap.String("to", next.String()),
+		zap.Int("port", next.port))
+	switch {
+	case next.replica && in.replica == nil:
+		in.becomeReplica()
+	case !next.replica:
+		in.becomeMain()
+	}
+	in.role = next
+	return s.rowsResult(nil, nil, "w"), nil
+}
+
+// notOnReplica refuses a MAIN-only replication statement on a replica.
+func notOnReplica(name string) *Error {
+	return newErr(cypher.CodeSemanticError, fmt.Sprintf("%s is only allowed on a MAIN instance; this instance is a replica", name))
+}
