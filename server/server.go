@@ -72,7 +72,8 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout,
 		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
-		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files})
+		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files,
+		ReplicationAddress: cfg.ReplicationAddress})
 	if err != nil {
 		closeFiles()
 		ln.Close()

@@ -24,6 +24,8 @@ import (
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
+	qnet "github.com/quiverdb/quiver/net"
+	"github.com/quiverdb/quiver/net/tcp"
 	"github.com/quiverdb/quiver/server/loop"
 )
 
@@ -64,6 +66,11 @@ type Config struct {
 	// Files is where LOAD CSV reads (the --import-directory); nil refuses
 	// LOAD CSV.
 	Files cypher.FileSource
+	// ReplicationAddress is the "host:port" this instance listens on for
+	// replication traffic and announces to its peers (MAIN and replicas
+	// both need one); empty: no replication transport, and REGISTER
+	// REPLICA is refused.
+	ReplicationAddress string
 }
 
 // DB is an open standalone instance.
@@ -74,6 +81,10 @@ type DB struct {
 	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
+	tr   *tcp.Transport // the replication transport, when configured
+	// started is set on the loop once the instance has started: messages
+	// that arrive before it are dropped (the protocol retransmits).
+	started bool
 	// closing stops every running query and refuses new ones (shutdown).
 	closing atomic.Bool
 	pool    *memPool // nil: no --memory-limit
@@ -129,10 +140,21 @@ func Open(cfg Config) (*DB, error) {
 	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log,
 		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 		Ready: func(err error) { ready <- err }}
+	if cfg.ReplicationAddress != "" {
+		if d.tr, err = tcp.Listen(cfg.ReplicationAddress, d.deliver); err != nil {
+			d.loop.Stop()
+			fs.Close()
+			lock.Unlock()
+			return nil, fmt.Errorf("replication address %s: %w", cfg.ReplicationAddress, err)
+		}
+		env.Net = d.tr
+	}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
+		d.started = err == nil
 	})
 	if err != nil {
+		d.closeTransport()
 		d.loop.Stop()
 		fs.Close()
 		lock.Unlock()
@@ -189,12 +211,38 @@ func (d *DB) Close() {
 			d.log.Warn("clean shutdown did not finish writing", zap.Error(err))
 		}
 	}
+	d.closeTransport()
 	d.loop.Stop()
 	d.fs.Close()
 	if d.pool != nil {
 		d.pool.close()
 	}
 	d.lock.Unlock()
+}
+
+// deliver hands a replication message to the instance on its loop.
+func (d *DB) deliver(from string, msg qnet.Message) {
+	d.loop.Post(func() {
+		if d.started {
+			d.in.Receive(from, msg)
+		}
+	})
+}
+
+// closeTransport stops the replication transport, if there is one.
+func (d *DB) closeTransport() {
+	if d.tr != nil {
+		d.tr.Close()
+	}
+}
+
+// ReplicationAddr is the address the replication transport announces, or
+// "" without one.
+func (d *DB) ReplicationAddr() string {
+	if d.tr == nil {
+		return ""
+	}
+	return d.tr.Addr()
 }
 
 // errShuttingDown is what a query meets once the loop has stopped.
