@@ -102,6 +102,10 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 // BoltAddr is the address the Bolt listener is bound to.
 func (s *Server) BoltAddr() string { return s.boltAddr }
 
+// ReplicationAddr is the address the replication transport announces, or
+// "" when --replication-address is not set.
+func (s *Server) ReplicationAddr() string { return s.db.ReplicationAddr() }
+
 // MetricsAddr is the metrics listener's address, "" when disabled.
 func (s *Server) MetricsAddr() string {
 	if s.metricsLn == nil {
