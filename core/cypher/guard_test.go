@@ -61,6 +61,8 @@ var shapes = []struct{ name, query string }{
 	{"scan aggregation", "MATCH (n:N) RETURN n.i % 10 AS k, count(*) AS c"},
 	{"pattern comprehension", "MATCH (n) RETURN size([(n)-[:R]-()-[:R]-(m) | m.i]) AS s"},
 	{"list comprehension", "RETURN size([x IN range(1, 1000000) WHERE x % 2 = 0]) AS s"},
+	{"breadth-first search", "MATCH (h:Hub)-[*BFS]-(m) RETURN count(*)"},
+	{"weighted shortest paths", "MATCH (h:Hub)-[*WSHORTEST (e, n | 1) total]-(m) RETURN count(*)"},
 }
 
 var errStop = errors.New("stopped by the host")
@@ -116,6 +118,9 @@ func TestGuardMemoryLimitEveryShape(t *testing.T) {
 		{"write result", "UNWIND range(1, 3000) AS x CREATE (w:W {x: x}) RETURN w.x"},
 		{"pattern comprehension", "MATCH (h:Hub) RETURN size([(h)-[:R]->(m) | 'a string long enough that three thousand of them hold well over the limit: ' + m.i]) AS s"},
 		{"list comprehension", "WITH 'a long string to make the list big' AS s RETURN size([x IN range(1, 10000) | s + x]) AS n"},
+		{"breadth-first search", "MATCH (h:Hub)-[*BFS]-(m) RETURN count(*)"},
+		{"weighted shortest paths", "MATCH (h:Hub)-[*WSHORTEST (e, n | 1) total]-(m) RETURN count(*)"},
+		{"all shortest paths", "MATCH (h:Hub)-[*ALLSHORTEST (e, n | 1) total]-(m) RETURN count(*)"},
 	}
 	for _, s := range held {
 		t.Run(s.name, func(t *testing.T) {

@@ -220,6 +220,32 @@ type search struct {
 	scratch   row
 	target    int64
 	hasTarget bool
+	held      int64 // bytes of search state accounted to the query's guard
+}
+
+// Rough sizes of the search state one reached node or one more
+// predecessor link adds (map entries, a queue or heap item, a link), for
+// the query's memory bound.
+const (
+	bfsNodeBytes      = 96
+	dijkstraNodeBytes = 160
+	linkBytes         = 32
+)
+
+// hold accounts n more bytes of search state, or fails with the limit.
+func (s *search) hold(n int64) error {
+	if err := s.c.guard.Grow(n); err != nil {
+		return err
+	}
+	s.held += n
+	return nil
+}
+
+// release gives back everything the search accounted; it runs when the
+// search ends, whichever way.
+func (s *search) release() {
+	s.c.guard.Shrink(s.held)
+	s.held = 0
 }
 
 // step is one edge out of a node that passes the pattern's types,
@@ -287,6 +313,7 @@ func (s *search) inBounds(hops int64) bool {
 // (all of them when all is set), in breadth-first order; with a bound far
 // node it stops there.
 func (s *search) bfs(src int64, all bool) ([]found, error) {
+	defer s.release()
 	depth := map[int64]int64{src: 0}
 	preds := map[int64][]link[int64]{}
 	queue := []int64{src}
@@ -314,10 +341,16 @@ func (s *search) bfs(src int64, all bool) ([]found, error) {
 			dv, seen := depth[st.to]
 			switch {
 			case !seen:
+				if err := s.hold(bfsNodeBytes); err != nil {
+					return nil, err
+				}
 				depth[st.to] = d + 1
 				preds[st.to] = []link[int64]{{u, st.edge}}
 				queue = append(queue, st.to)
 			case all && dv == d+1:
+				if err := s.hold(linkBytes); err != nil {
+					return nil, err
+				}
 				preds[st.to] = append(preds[st.to], link[int64]{u, st.edge})
 			}
 		}
@@ -385,6 +418,7 @@ func (s *search) weight(st step) (float64, error) {
 // dijkstra finds the lightest path to each node reachable within the
 // bounds (all the equally light ones when all is set), in order of weight.
 func (s *search) dijkstra(src int64, all bool) ([]found, error) {
+	defer s.release()
 	bounded := s.op.rp.Max >= 0
 	key := func(n, hops int64) state {
 		if bounded {
@@ -445,11 +479,17 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 			d, seen := dist[to]
 			switch {
 			case !seen || nd < d:
+				if err := s.hold(dijkstraNodeBytes); err != nil { // a better path pushes another heap item too
+					return nil, err
+				}
 				dist[to], hops[to] = nd, h+1
 				preds[to] = []link[state]{{it.st, st.edge}}
 				seq++
 				heap.Push(q, qitem{st: to, dist: nd, seq: seq})
 			case all && nd == d:
+				if err := s.hold(linkBytes); err != nil {
+					return nil, err
+				}
 				preds[to] = append(preds[to], link[state]{it.st, st.edge})
 			}
 		}

@@ -1121,6 +1121,25 @@ func checkScans(t *rapid.T, tx *Txn, s mState, ids []int64) {
 	}
 }
 
+// run drives the machine through actions for a few rounds (rapid's
+// default of 30 steps per Repeat is short for MVCC; one round under the
+// race detector), then aborts every transaction and reader left open.
+func (m *machine) run(t *rapid.T, actions map[string]func(*rapid.T)) {
+	rounds := 4
+	if raceEnabled {
+		rounds = 1
+	}
+	for range rounds {
+		t.Repeat(actions)
+	}
+	for _, tx := range m.txs {
+		tx.tx.Abort()
+	}
+	for _, r := range m.readers {
+		r.tx.Abort()
+	}
+}
+
 func TestStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		m := newMachine()
@@ -1144,19 +1163,7 @@ func TestStateMachine(t *testing.T) {
 			"prepare":       m.prepare,
 			"":              m.check,
 		}
-		rounds := 4 // rapid's default of 30 steps per Repeat is short for MVCC
-		if raceEnabled {
-			rounds = 1
-		}
-		for range rounds {
-			t.Repeat(actions)
-		}
-		for _, tx := range m.txs {
-			tx.tx.Abort()
-		}
-		for _, r := range m.readers {
-			r.tx.Abort()
-		}
+		m.run(t, actions)
 	})
 }
 
@@ -1234,19 +1241,7 @@ func TestEdgeCommuteStateMachine(t *testing.T) {
 			"endRead":      m.endRead,
 			"":             m.check,
 		}
-		rounds := 4
-		if raceEnabled {
-			rounds = 1
-		}
-		for range rounds {
-			t.Repeat(actions)
-		}
-		for _, tx := range m.txs {
-			tx.tx.Abort()
-		}
-		for _, r := range m.readers {
-			r.tx.Abort()
-		}
+		m.run(t, actions)
 	})
 }
 
@@ -1278,15 +1273,6 @@ func TestConstraintStateMachine(t *testing.T) {
 			"gc":            m.gc,
 			"":              m.check,
 		}
-		rounds := 4
-		if raceEnabled {
-			rounds = 1
-		}
-		for range rounds {
-			t.Repeat(actions)
-		}
-		for _, tx := range m.txs {
-			tx.tx.Abort()
-		}
+		m.run(t, actions)
 	})
 }
