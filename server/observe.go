@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/core/value"
@@ -151,29 +152,37 @@ func (qo *queryObs) finish(typ string, err error, cancelled bool) {
 	o := qo.o
 	o.m.queries.WithLabelValues(out).Inc()
 	o.m.duration.WithLabelValues(queryType(typ), out).Observe(d.Seconds())
+	failed := err != nil && !cancelled
+	var code, msg string
+	if failed {
+		code, msg = bolt.Classify(err)
+		o.m.errors.WithLabelValues(code).Inc()
+	}
+	lvl, what := zapcore.DebugLevel, "query"
+	switch {
+	case o.slow > 0 && d >= o.slow:
+		lvl, what = zapcore.WarnLevel, "slow query"
+	case failed && out == "database_error":
+		lvl, what = zapcore.ErrorLevel, "query failed"
+	case failed:
+		lvl, what = zapcore.InfoLevel, "query failed"
+	}
+	ce := o.log.Check(lvl, what)
+	if ce == nil { // the level is off: build no fields (the common case, per query)
+		return
+	}
 	fields := []zap.Field{zap.String("conn", qo.conn), zap.String("query", qo.query),
 		zap.Float64("duration_ms", float64(d.Microseconds())/1000), zap.Int64("rows", qo.rows), zap.String("outcome", out)}
 	if o.logParams && len(qo.params) > 0 {
 		fields = append(fields, zap.Any("parameters", value.Map(qo.params)))
 	}
-	if err != nil && !cancelled {
-		code, msg := bolt.Classify(err)
-		o.m.errors.WithLabelValues(code).Inc()
+	if failed {
 		fields = append(fields, zap.String("code", code), zap.String("error", msg))
 		if msg != err.Error() {
 			fields = append(fields, zap.String("cause", err.Error()))
 		}
 	}
-	switch {
-	case o.slow > 0 && d >= o.slow:
-		o.log.Warn("slow query", fields...)
-	case err != nil && !cancelled && out == "database_error":
-		o.log.Error("query failed", fields...)
-	case err != nil && !cancelled:
-		o.log.Info("query failed", fields...)
-	default:
-		o.log.Debug("query", fields...)
-	}
+	ce.Write(fields...)
 }
 
 // logFailure logs a failed request that is not a query (COMMIT).
