@@ -69,6 +69,21 @@ type Config struct {
 	// Files is where LOAD CSV reads (nil refuses it); the host confines it
 	// to its import directory. It must be safe on any goroutine.
 	Files cypher.FileSource
+	// RestoreReplicationState (Memgraph's
+	// --replication-restore-state-on-startup) restores the replication
+	// role at Start from the state file the instance keeps (replstate.go):
+	// a REPLICA comes back as a replica of the MAIN it followed, on its
+	// port; a MAIN with registered replicas registers them again and
+	// starts a new term. Off, the instance starts as a standalone MAIN and
+	// leaves the file alone. The file is written either way.
+	RestoreReplicationState bool
+	// ReplicationPort, when set, is the host's side of SET REPLICATION
+	// ROLE TO REPLICA WITH PORT n (and of restoring that role): it makes
+	// the node's replication endpoint listen on port n, or says why it
+	// cannot (the error is the query's). Called on the loop. Unset, the
+	// endpoint's own address decides: a port other than its port is
+	// refused (the simulator's hosts have fixed addresses).
+	ReplicationPort func(port int) error
 }
 
 // Errors of the commit path.
@@ -124,6 +139,10 @@ type Instance struct {
 	mainUUID string
 	replica  *replication.Replica
 	hist     replication.History // epoch history before the current term
+
+	stw     stateWriter // the replication state file's writes
+	term    *termStart  // a replication term whose state is being made durable
+	walHold *walHold    // WAL appends waiting for the state file (a replica's new epoch)
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -181,7 +200,10 @@ func (in *Instance) Start(env node.Env) error {
 	}
 	in.log.Info("recovered", zap.Uint64("last_ts", rec.LastTS), zap.Int("wal_records", rec.Records),
 		zap.Bool("torn_tail", rec.TornTail), zap.Uint64("epoch", in.epoch))
-	last := rec.LastTS
+	saved, err := in.restoreState()
+	if err != nil {
+		return fmt.Errorf("instance: replication state: %w", err)
+	}
 	st.Flush(func(err error) {
 		switch {
 		case err != nil:
@@ -190,15 +212,23 @@ func (in *Instance) Start(env node.Env) error {
 		case in.stopped:
 			env.ReportReady(ErrStopped)
 		default:
-			in.ready = true
-			in.open.Store(true)
-			in.acknowledge(last)
-			env.ReportReady(nil)
+			in.resumeRole(saved, in.becomeReady)
 		}
 	})
 	in.armSnapshot()
 	in.armGC()
 	return nil
+}
+
+// becomeReady opens the instance for queries and tells the host.
+func (in *Instance) becomeReady() {
+	if in.stopped {
+		in.env.ReportReady(ErrStopped)
+		return
+	}
+	in.ready = true
+	in.open.Store(true)
+	in.env.ReportReady(nil)
 }
 
 // newEngine builds the instance's one Cypher engine: its plan cache is
@@ -305,6 +335,10 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 		done(0, err)
 		return
 	}
+	if in.term != nil { // a replication term is starting: commit in it
+		in.term.waiting = append(in.term.waiting, func() { in.commitWarn(tx, warn, done) })
+		return
+	}
 	ts, ds, err := tx.Commit()
 	if err != nil || ts == 0 {
 		done(ts, err)
@@ -326,6 +360,10 @@ func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err er
 func (in *Instance) logWarn(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	if err := in.writable(); err != nil {
 		done(ts, err)
+		return
+	}
+	if in.term != nil { // a replication term is starting: the commit joins it
+		in.term.waiting = append(in.term.waiting, func() { in.logWarn(ts, ds, warn, done) })
 		return
 	}
 	if in.main != nil {
