@@ -544,3 +544,25 @@ func TestMainCrashWhileRegistering(t *testing.T) {
 		t.Fatal("the crash must come both before and after the registration is durable")
 	}
 }
+
+// TestReplicaAnnouncingAnotherAddress: a replica that listens on every
+// interface announces itself as 0.0.0.0:port, not under the name MAIN
+// registered it by; MAIN recognizes its answers by the session it opened.
+func TestReplicaAnnouncingAnotherAddress(t *testing.T) {
+	w := newWorld(9)
+	n, ins := cluster(t, w, "m:7687", "r1:10000")
+	r := ins[1]
+	r.env.Net = testEndpoint{n: n, addr: "0.0.0.0:10000"}
+	m, r1 := w.client(t, ins[0]), w.client(t, r)
+	r1.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	m.must(`REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+	m.must("CREATE (:K), (:K)")
+	w.l.runFor(time.Second)
+	if got := r1.count(); got != 2 {
+		t.Fatalf("replica sees %d vertices, want 2", got)
+	}
+	rows, _ := m.must("SHOW REPLICAS")
+	if st := rows[0][4].(value.Map)["memgraph"].(value.Map)["status"]; st != "ready" {
+		t.Fatalf("replica status %v", st)
+	}
+}

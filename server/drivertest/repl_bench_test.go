@@ -64,7 +64,8 @@ func replicatedMain(b *testing.B, mode string) neo4j.DriverWithContext {
 	}
 	for i := 1; i <= 2; i++ {
 		r := startServer(b, withRepl)
-		mustRun(b, driver(b, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+		port := r.ReplicationAddr()[strings.LastIndexByte(r.ReplicationAddr(), ':')+1:]
+		mustRun(b, driver(b, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT "+port)
 		mustRun(b, dm, fmt.Sprintf(`REGISTER REPLICA r%d %s TO "%s"`, i, mode, r.ReplicationAddr()))
 	}
 	return dm
