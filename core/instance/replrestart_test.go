@@ -223,8 +223,8 @@ func TestReplicationSurvivesRestart(t *testing.T) {
 }
 
 // TestRestoreOffLeavesTheState: without the option an instance starts as a
-// standalone MAIN and leaves the state file as it was, so a later start
-// with the option still restores it.
+// standalone MAIN and leaves the state file as it was; made a replica by
+// hand it catches up, and a later start with the option restores it.
 func TestRestoreOffLeavesTheState(t *testing.T) {
 	r := newRWorld(t, 2, "main", "r1")
 	r.setup()
@@ -241,6 +241,11 @@ func TestRestoreOffLeavesTheState(t *testing.T) {
 	if err != nil || !bytes.Equal(before, after) {
 		t.Fatalf("the state file changed without the option (%v)", err)
 	}
+	// Given its role again by hand, it catches up: its epoch history was
+	// read all the same, so MAIN knows its commits for a prefix of its own.
+	r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	r.writes(1)
+	r.awaitAll("ready")
 	r.restore["r1"] = true
 	r.restart("r1")
 	if got := r.role("r1"); got != "replica" {
@@ -564,5 +569,22 @@ func TestReplicaAnnouncingAnotherAddress(t *testing.T) {
 	rows, _ := m.must("SHOW REPLICAS")
 	if st := rows[0][4].(value.Map)["memgraph"].(value.Map)["status"]; st != "ready" {
 		t.Fatalf("replica status %v", st)
+	}
+}
+
+// TestStandaloneCommitsMakeAReplicaDiverged: commits an instance made as a
+// standalone MAIN belong to no term MAIN knows, so once it is made a
+// replica MAIN reports it diverged rather than streaming over them.
+func TestStandaloneCommitsMakeAReplicaDiverged(t *testing.T) {
+	r := newRWorld(t, 10, "main", "r1")
+	r.must("main", "CREATE (:K)")
+	r.must("r1", "CREATE (:Own)")
+	r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	r.must("main", `REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+	if !r.w.RunUntilTrue(5*time.Second, func() bool { return r.statuses()["r1"] == "diverged" }) {
+		t.Fatalf("a replica with commits of its own is %v, want diverged", r.statuses())
+	}
+	if n := r.must("r1", "MATCH (n:K) RETURN count(n)")[0][0]; n != int64(0) {
+		t.Fatal("MAIN streamed its commits on top of the replica's own")
 	}
 }

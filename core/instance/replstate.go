@@ -265,7 +265,7 @@ func (in *Instance) loadState() (*replState, error) {
 	}
 	s, err := decodeState(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (move it aside to start as a standalone MAIN, or restore it from a backup)", stateFile, err)
+		return nil, fmt.Errorf("%s: %w (start with the replication state restore off, --replication-restore-state-on-startup=false, to start as a standalone MAIN; the next role change rewrites the file)", stateFile, err)
 	}
 	return s, nil
 }
@@ -282,17 +282,23 @@ func fitHistory(h replication.History, lastTS, lastEpoch uint64) replication.His
 	return h
 }
 
-// restoreState reads the state file and applies the role-independent part
-// (epoch counter and history) at once; the role itself is restored by
-// resumeRole once recovery is durable. Without the option the file is left
-// alone and the instance starts as a standalone MAIN, as before.
+// restoreState reads the state file and applies its role-independent part
+// at once: the epoch history, which says which terms the recovered commits
+// belong to, and the epoch counter. It returns the state whose role
+// resumeRole restores once recovery is durable; without the option it
+// returns nil (the instance starts as a standalone MAIN, as before, and
+// leaves the file alone) and a damaged file is only logged.
 func (in *Instance) restoreState() (*replState, error) {
-	if !in.cfg.RestoreReplicationState {
-		return nil, nil
-	}
+	restore := in.cfg.RestoreReplicationState
 	s, err := in.loadState()
-	if err != nil || s == nil {
+	switch {
+	case err != nil && restore:
 		return nil, err
+	case err != nil:
+		in.log.Warn("ignoring the replication state file (the role is not restored)", zap.Error(err))
+		return nil, nil
+	case s == nil:
+		return nil, nil
 	}
 	in.hist = fitHistory(s.hist, in.rec.LastTS, in.rec.LastEpoch)
 	in.epoch = max(in.epoch, s.epoch)
@@ -300,8 +306,11 @@ func (in *Instance) restoreState() (*replState, error) {
 		// That number names a term already: new commits need a new one.
 		in.epoch = last + 1
 	}
-	in.log.Info("replication state restored", zap.Bool("replica", s.replica), zap.Int("port", s.port),
-		zap.Uint64("epoch", in.epoch), zap.Int("history", len(in.hist)), zap.Int("replicas", len(s.replicas)))
+	in.log.Info("replication state read", zap.Bool("restore_role", restore), zap.Bool("replica", s.replica),
+		zap.Int("port", s.port), zap.Uint64("epoch", in.epoch), zap.Int("history", len(in.hist)), zap.Int("replicas", len(s.replicas)))
+	if !restore {
+		return nil, nil
+	}
 	if s.replica {
 		if err := in.listen(s.port); err != nil {
 			return nil, fmt.Errorf("restoring the REPLICA role: %w", err)

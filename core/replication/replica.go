@@ -160,8 +160,11 @@ func (r *Replica) refuseEpoch(h *Header) Reason {
 	switch {
 	case h.Epoch.Num < r.epoch.Num:
 		return ReasonStaleEpoch
-	case h.Epoch.Num == r.epoch.Num && h.Epoch.ID != r.epoch.ID && !r.epoch.IsZero():
-		return ReasonStaleEpoch // a rival term with the same number: the first one seen wins
+	case h.Epoch.Num == r.epoch.Num && h.Epoch.ID != r.epoch.ID && !r.epoch.IsZero() && r.main != "":
+		// A rival term with the same number: the first one followed wins.
+		// (An epoch the replica only has in its own history, from its days
+		// as MAIN, is not followed: MAIN compares histories instead.)
+		return ReasonStaleEpoch
 	case h.Epoch == r.epoch && r.main != "" && h.Main != r.main:
 		return ReasonWrongMain
 	}
