@@ -143,6 +143,8 @@ type Instance struct {
 	stw     stateWriter // the replication state file's writes
 	term    *termStart  // a replication term whose state is being made durable
 	walHold *walHold    // WAL appends waiting for the state file (a replica's new epoch)
+	// readSave saves a replica's read timestamp a while after it moved.
+	readSave clock.Timer
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -461,7 +463,7 @@ func (in *Instance) Stop(done func(error)) {
 	if in.main != nil {
 		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
 	}
-	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
+	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer, in.readSave} {
 		if t != nil {
 			t.Stop()
 		}

@@ -3,6 +3,7 @@ package instance
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -41,7 +42,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		Durable:  in.g.LastCommitTS(),
 		Main:     main,
 		Epoch:    epoch,
-		OnReadTS: in.acknowledge,
+		OnReadTS: in.replicaReadTS,
 		Logger:   in.log,
 	})
 }
@@ -101,6 +102,26 @@ func (a applier) SnapshotPiece([]byte) error { return errNoSnapshotInstall }
 
 // FinishSnapshot implements replication.Applier; see errNoSnapshotInstall.
 func (a applier) FinishSnapshot(uint64, func(error)) error { return errNoSnapshotInstall }
+
+// readSaveInterval is how often a replica whose reads moved on saves its
+// read timestamp in the state file, so that after a restart it shows again
+// about what it showed before (not only what it showed when it last
+// followed a new MAIN) even while its MAIN is away.
+const readSaveInterval = time.Second
+
+// replicaReadTS makes a replica's reads reach ts and schedules saving it.
+func (in *Instance) replicaReadTS(ts uint64) {
+	in.acknowledge(ts)
+	if in.readSave != nil || in.stopped || in.env.Clock == nil {
+		return
+	}
+	in.readSave = in.env.Clock.AfterFunc(readSaveInterval, func() {
+		in.readSave = nil
+		if !in.stopped && in.failed == nil && in.replica != nil {
+			in.saveState(nil)
+		}
+	})
+}
 
 // SaveState writes the replica's epoch history and the MAIN it follows to
 // the state file; WAL appends held for it go on once it is durable.

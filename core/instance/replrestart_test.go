@@ -588,3 +588,23 @@ func TestStandaloneCommitsMakeAReplicaDiverged(t *testing.T) {
 		t.Fatal("MAIN streamed its commits on top of the replica's own")
 	}
 }
+
+// TestRestartedReplicaShowsWhatItShowed: a replica restarted while its
+// MAIN is away shows again what it showed a while before the crash (its
+// read timestamp is saved about every readSaveInterval), never more than
+// MAIN acknowledged.
+func TestRestartedReplicaShowsWhatItShowed(t *testing.T) {
+	r := newRWorld(t, 11, "main", "r1")
+	r.setup()
+	r.writes(5)
+	r.w.RunFor(2 * readSaveInterval)
+	shown := r.inst("r1").Graph().VisibleTS()
+	if shown != r.inst("main").Graph().VisibleTS() {
+		t.Fatalf("the replica shows %d, MAIN %d", shown, r.inst("main").Graph().VisibleTS())
+	}
+	r.hosts["main"].Crash(false)
+	r.restart("r1")
+	if v := r.inst("r1").Graph().VisibleTS(); v != shown {
+		t.Fatalf("the restarted replica shows %d, before the crash %d", v, shown)
+	}
+}
