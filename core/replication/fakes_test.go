@@ -164,7 +164,7 @@ func (s *store) Apply(rec durability.Record, done func(error)) error {
 	return nil
 }
 
-func (s *store) BeginSnapshot() error {
+func (s *store) BeginSnapshot(uint64) error {
 	s.snap, s.snapOn = nil, true
 	return nil
 }

@@ -86,6 +86,10 @@ func (r *Replica) Applied() uint64 { return r.applied }
 // Durable returns the last transaction fsynced.
 func (r *Replica) Durable() uint64 { return r.durable }
 
+// Watermark returns MAIN's acknowledged watermark as the replica last
+// heard it.
+func (r *Replica) Watermark() uint64 { return r.wm }
+
 // Diverged returns MAIN's reason when it reported that this replica's
 // history branched from its own ("" otherwise). Under coordinators the
 // instance wipes and resyncs; in community replication it waits to be
