@@ -54,7 +54,7 @@ type Main struct {
 	// resync holds the addresses of replicas dropped while diverged: the
 	// user's consent to wipe them, used by their next registration.
 	resync []string
-	log      *zap.Logger
+	log    *zap.Logger
 }
 
 // pendingCommit is a commit waiting to be acknowledged.
