@@ -49,6 +49,9 @@ type Config struct {
 	// SnapshotPieceSize is the size of the pieces a MAIN sends a snapshot
 	// to a replica in, one per round trip (default 256 KiB).
 	SnapshotPieceSize int
+	// Replication tunes MAIN's replication streams (zero values: the
+	// defaults of replication.Tuning).
+	Replication replication.Tuning
 	// Epoch is the epoch written with new commits when it is above the one
 	// recovered (a standalone instance keeps its own counter; default 1).
 	Epoch uint64
@@ -106,6 +109,7 @@ type Instance struct {
 
 	job        *snapJob // the snapshot being written
 	install    *install // a snapshot from MAIN being received (replica)
+	installed  int      // snapshots from MAIN installed since Start
 	snapTimer  clock.Timer
 	gcTimer    clock.Timer
 	lastSnapTS uint64

@@ -118,6 +118,7 @@ func (in *Instance) startMain() {
 		Rand:        rng,
 		Log:         replication.StoreLog{Store: in.st},
 		Snapshots:   snapshotSource{in},
+		Tuning:      in.cfg.Replication,
 		OnWatermark: in.acknowledge,
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))

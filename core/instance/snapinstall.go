@@ -119,6 +119,10 @@ func (a applier) FinishSnapshot(ts uint64, done func(error)) error {
 	return nil
 }
 
+// InstalledSnapshots counts the snapshots from MAIN this instance
+// installed since it started (call it on the loop).
+func (in *Instance) InstalledSnapshots() int { return in.installed }
+
 // swapGraph makes g, holding the state at ts, the instance's graph: first
 // visible up to what the replica may show, then swapped in whole.
 func (in *Instance) swapGraph(g *graph.Graph, ts, epoch uint64) {
@@ -130,6 +134,7 @@ func (in *Instance) swapGraph(g *graph.Graph, ts, epoch uint64) {
 		panic(fmt.Sprintf("instance: acknowledging the installed snapshot: %v", err))
 	}
 	in.g.swap(g)
+	in.installed++
 	in.lastSnapTS = ts
 	in.epoch = max(in.epoch, epoch)
 	in.log.Info("installed a snapshot from MAIN", zap.Uint64("ts", ts), zap.Uint64("visible", vis))
