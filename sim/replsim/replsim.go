@@ -23,8 +23,8 @@ import (
 
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
-	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/sim"
 )
 
