@@ -65,7 +65,9 @@ func (r *Replica) onPiece(p *Piece) {
 // ended meanwhile (the storage holds the snapshot now).
 func (r *Replica) finishSnapshot(p *Piece) {
 	gen, session, ts, hist := r.gen, p.Session, p.TS, p.History.Clone()
+	r.installing = true
 	err := r.cfg.Applier.FinishSnapshot(ts, func(err error) {
+		r.installing = false
 		if gen != r.gen {
 			return
 		}
@@ -90,6 +92,7 @@ func (r *Replica) finishSnapshot(p *Piece) {
 		r.refresh()
 	})
 	if err != nil {
+		r.installing = false
 		r.fail(fmt.Errorf("installing the snapshot at %d: %w", ts, err))
 	}
 }
