@@ -80,6 +80,12 @@ func TestReceiveSnapshotReplacesState(t *testing.T) {
 	if seen["installed"] == 0 || seen["snapshot"] == 0 || seen["old"] == 0 || seen["old-shorter"] == 0 {
 		t.Fatalf("crash points did not cover every outcome: %v", seen)
 	}
+	// The empty snapshot at 0 (from a MAIN without commits) wipes too.
+	for crashAt := 0; crashAt < 40; crashAt += 3 {
+		t.Run(fmt.Sprintf("empty-crash%d", crashAt), func(t *testing.T) {
+			receiveSeed(t, oldHistory{fork: 0, last: 9}, crashAt, 0)
+		})
+	}
 }
 
 // receiveSeed installs a snapshot of commits 1..k over history h, crashes

@@ -126,6 +126,17 @@ func encodeSnapshot(info SnapshotInfo, src SnapshotSource, chunkSize int) ([][]b
 	return append(out, enc.end()), nil
 }
 
+// EmptySnapshot returns the file of a snapshot of the empty graph at
+// info.TS (a MAIN without commits sends it to a replica to wipe).
+func EmptySnapshot(info SnapshotInfo) []byte {
+	frames, _ := encodeSnapshot(info, func(func(graph.Delta) error) error { return nil }, 1)
+	var out []byte
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
 // decodeSnapshot validates a whole snapshot file and returns its header and
 // deltas, or a CorruptionError.
 func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, error) {

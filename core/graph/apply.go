@@ -75,12 +75,18 @@ func (b *Bulk) Add(deltas []Delta) error {
 
 // Commit commits what was added as one transaction with timestamp ts,
 // which must exceed LastCommitTS; like Apply's, it becomes visible at
-// MarkAcknowledged.
+// MarkAcknowledged. Nothing added at ts 0 on a new graph is the empty
+// state (a snapshot of a MAIN without commits).
 func (b *Bulk) Commit(ts uint64) error {
 	if b.err != nil {
 		return b.err
 	}
 	t, g := b.t, b.t.g
+	if ts == 0 && g.lastTS == 0 && len(t.vw) == 0 && len(t.ew) == 0 && t.pending == nil {
+		t.finish() // the empty state, before any commit
+		b.err = ErrTxDone
+		return nil
+	}
 	if ts <= g.lastTS {
 		b.Abort()
 		return fmt.Errorf("%w: applying %d after %d", ErrTimestamp, ts, g.lastTS)

@@ -243,3 +243,35 @@ func TestDivergedReplicaResyncsAfterDropAndRegister(t *testing.T) {
 		}
 	}
 }
+
+// TestDivergedReplicaWipedByEmptyMain: a new MAIN that never committed
+// anything resyncs a diverged replica (one ahead of it) with the empty
+// snapshot, and the replica then follows it.
+func TestDivergedReplicaWipedByEmptyMain(t *testing.T) {
+	w := newWorld(63)
+	_, ins := clusterCfg(t, w, Config{}, nil, "a:7687", "b:10000")
+	a, b := w.client(t, ins[0]), w.client(t, ins[1])
+	a.must("CREATE (:OnlyA), (:OnlyA)")
+	b.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	b.must("SET REPLICATION ROLE TO MAIN") // a newer epoch, no commits
+	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	b.must(`REGISTER REPLICA a SYNC TO "a:7687"`)
+	w.l.runFor(time.Second)
+	if st := replicaStatus(t, b, "a"); st != "diverged" {
+		t.Fatalf("a replica ahead of an empty MAIN shows %q, want diverged", st)
+	}
+	b.must("DROP REPLICA a")
+	b.must(`REGISTER REPLICA a SYNC TO "a:7687"`)
+	w.l.runFor(time.Second)
+	if st := replicaStatus(t, b, "a"); st != "ready" {
+		t.Fatalf("re-registered replica is %q, want ready", st)
+	}
+	if got := a.count(); got != 0 {
+		t.Fatalf("wiped replica sees %d vertices, want 0", got)
+	}
+	b.must("CREATE (:FromB)")
+	w.l.runFor(time.Second)
+	if got := a.count(); got != 1 || ins[0].Graph().VisibleHash() != ins[1].Graph().VisibleHash() {
+		t.Fatalf("replica sees %d vertices after MAIN's write, want 1 and equal hashes", got)
+	}
+}

@@ -35,6 +35,12 @@ type snapshotSource struct{ in *Instance }
 func (s snapshotSource) OpenSnapshot() (replication.SnapshotReader, error) {
 	in := s.in
 	snaps := in.st.Snapshots()
+	if len(snaps) == 0 && in.g.LastCommitTS() == 0 {
+		// Nothing was ever committed: the empty state is the snapshot.
+		nv, ne := in.g.NextIDs()
+		data := durability.EmptySnapshot(durability.SnapshotInfo{Epoch: in.epoch, NextVertexID: nv, NextEdgeID: ne})
+		return &memReader{data: data}, nil
+	}
 	if len(snaps) == 0 {
 		in.snapshot(false, func(err error) {
 			if err != nil && !errors.Is(err, durability.ErrSnapshotInProgress) {
@@ -90,3 +96,19 @@ func (r *snapReader) Close() {
 		r.f = nil
 	}
 }
+
+// memReader is a snapshot held in memory (the empty one, at timestamp 0),
+// sent whole as one piece.
+type memReader struct {
+	data []byte
+	ts   uint64
+}
+
+// TS implements replication.SnapshotReader.
+func (r *memReader) TS() uint64 { return r.ts }
+
+// Next implements replication.SnapshotReader.
+func (r *memReader) Next() ([]byte, bool, error) { return r.data, true, nil }
+
+// Close implements replication.SnapshotReader.
+func (r *memReader) Close() {}
