@@ -1,7 +1,6 @@
 package instance
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,10 +10,6 @@ import (
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/replication"
 )
-
-// errNoSnapshotInstall is a replica's answer to a snapshot: installing one
-// is not wired into the instance yet, so only WAL catch-up works.
-var errNoSnapshotInstall = errors.New("instance: installing a snapshot from MAIN is not wired yet")
 
 // becomeReplica ends a MAIN term (if any) and starts following whichever
 // MAIN of a newer epoch shakes hands with this instance (main and epoch:
@@ -90,18 +85,6 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 	})
 	return nil
 }
-
-// BeginSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) BeginSnapshot() error { return errNoSnapshotInstall }
-
-// AbortSnapshot implements replication.Applier: nothing was begun.
-func (a applier) AbortSnapshot() {}
-
-// SnapshotPiece implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) SnapshotPiece([]byte) error { return errNoSnapshotInstall }
-
-// FinishSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) FinishSnapshot(uint64, func(error)) error { return errNoSnapshotInstall }
 
 // readSaveInterval is how often a replica whose reads moved on saves its
 // read timestamp in the state file, so that after a restart it shows again

@@ -2,10 +2,12 @@ package instance
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/value"
@@ -25,13 +27,19 @@ type rworld struct {
 var rAddrs = map[string]string{"main": "main:7687", "r1": "r1:10000", "r2": "r2:10000"}
 
 func newRWorld(t *testing.T, seed uint64, names ...string) *rworld {
+	return newRWorldConfig(t, seed, Config{NoSnapshotOnStop: true}, names...)
+}
+
+func newRWorldConfig(t *testing.T, seed uint64, cfg Config, names ...string) *rworld {
 	t.Helper()
 	r := &rworld{t: t, w: sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk}),
 		hosts: map[string]*sim.Host{}, restore: map[string]bool{}}
 	for _, n := range names {
 		r.restore[n] = true
 		r.hosts[n] = r.w.AddHost(rAddrs[n], func() node.Node {
-			return New(Config{NoSnapshotOnStop: true, RestoreReplicationState: r.restore[n]})
+			c := cfg
+			c.RestoreReplicationState = r.restore[n]
+			return New(c)
 		})
 	}
 	for _, n := range names {
@@ -443,15 +451,17 @@ var errPortTaken = &Error{Code: "test", Message: "port 9999 is taken"}
 // no single flipped bit or cut goes unnoticed.
 func TestStateFileRoundTrip(t *testing.T) {
 	s := &replState{replica: true, port: 10000, epoch: 7, main: "abc", readTS: 42,
-		hist:     replication.History{{Epoch: replication.Epoch{Num: 2, ID: 9}, LastTS: 10}, {Epoch: replication.Epoch{Num: 5, ID: 1 << 60}, LastTS: 44}},
-		follows:  replication.Epoch{Num: 5, ID: 1 << 60},
-		replicas: []replicaReg{{name: "r1", addr: "h:1", mode: replication.Sync}, {name: "r2", addr: "h:2", mode: replication.Async}}}
+		hist:        replication.History{{Epoch: replication.Epoch{Num: 2, ID: 9}, LastTS: 10}, {Epoch: replication.Epoch{Num: 5, ID: 1 << 60}, LastTS: 44}},
+		follows:     replication.Epoch{Num: 5, ID: 1 << 60},
+		replicas:    []replicaReg{{name: "r1", addr: "h:1", mode: replication.Sync}, {name: "r2", addr: "h:2", mode: replication.Async}},
+		installTS:   50,
+		installHist: replication.History{{Epoch: replication.Epoch{Num: 6, ID: 3}, LastTS: 50}}}
 	b := encodeState(s)
 	got, err := decodeState(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(encodeState(got)) != string(b) || got.port != 10000 || len(got.replicas) != 2 || got.hist[1].Epoch.ID != 1<<60 {
+	if string(encodeState(got)) != string(b) || got.port != 10000 || len(got.replicas) != 2 || got.hist[1].Epoch.ID != 1<<60 || got.installHist[0].LastTS != 50 {
 		t.Fatalf("round trip: %+v", got)
 	}
 	for i := range len(b) * 8 {
@@ -606,5 +616,37 @@ func TestRestartedReplicaShowsWhatItShowed(t *testing.T) {
 	r.restart("r1")
 	if v := r.inst("r1").Graph().VisibleTS(); v != shown {
 		t.Fatalf("the restarted replica shows %d, before the crash %d", v, shown)
+	}
+}
+
+// TestReplicaCrashDuringSnapshotInstall crashes a replica at every few
+// milliseconds while it catches up through a snapshot (MAIN's WAL was
+// retired): the snapshot's epoch history is in the state file before the
+// storage switches over to it, so the restarted replica always matches
+// MAIN's history and ends up ready, never diverged.
+func TestReplicaCrashDuringSnapshotInstall(t *testing.T) {
+	cfg := Config{NoSnapshotOnStop: true, SnapshotPieceSize: 250,
+		Durability: durability.Options{SegmentSize: 400, SnapshotRetention: 1, SnapshotChunkSize: 200}}
+	fromSnapshot := 0
+	for d := 0; d < 60; d += 2 {
+		r := newRWorldConfig(t, uint64(300+d), cfg, "main", "r1")
+		for i := range 30 {
+			r.must("main", fmt.Sprintf("CREATE (:V {i: %d, pad: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'})", i))
+		}
+		r.must("main", "CREATE SNAPSHOT")
+		r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+		r.must("main", `REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+		r.w.RunFor(time.Duration(d) * time.Millisecond)
+		r.hosts["r1"].Crash(d%4 == 2)
+		r.restart("r1")
+		if r.inst("r1").Recovery().Snapshot != nil {
+			fromSnapshot++
+		}
+		r.writes(1)
+		r.awaitAll("ready")
+	}
+	t.Logf("the replica came back from the installed snapshot %d times of 30", fromSnapshot)
+	if fromSnapshot == 0 || fromSnapshot == 30 {
+		t.Fatal("the crashes must come both before and after the install")
 	}
 }

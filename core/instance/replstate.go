@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/net"
 )
@@ -45,6 +46,13 @@ type replState struct {
 	// lower bound of MAIN's acknowledged watermark).
 	readTS   uint64
 	replicas []replicaReg // a MAIN's registered replicas, by name
+	// installTS and installHist: a replica is making a snapshot from MAIN
+	// at installTS its storage's whole state, and installHist is that
+	// snapshot's epoch history. Written before the storage switches over,
+	// so that after a crash the history matches whichever state the
+	// storage came back with (restoreState decides).
+	installTS   uint64
+	installHist replication.History
 }
 
 // replicaReg is one registered replica.
@@ -61,12 +69,7 @@ func encodeState(s *replState) []byte {
 	w.Bool(s.replica)
 	w.Uvarint(uint64(s.port))
 	w.Uvarint(s.epoch)
-	w.Count(len(s.hist))
-	for _, e := range s.hist {
-		w.Uvarint(e.Epoch.Num)
-		w.Uint64(e.Epoch.ID)
-		w.Uvarint(e.LastTS)
-	}
+	encodeHistory(&w, s.hist)
 	w.Str(s.main)
 	w.Uvarint(s.follows.Num)
 	w.Uint64(s.follows.ID)
@@ -77,8 +80,27 @@ func encodeState(s *replState) []byte {
 		w.Str(r.addr)
 		w.Uint8(uint8(r.mode))
 	}
+	w.Uvarint(s.installTS)
+	encodeHistory(&w, s.installHist)
 	w.Uint32(crc32.Checksum(w.Data(), castagnoli))
 	return w.Data()
+}
+
+func encodeHistory(w *net.Writer, h replication.History) {
+	w.Count(len(h))
+	for _, e := range h {
+		w.Uvarint(e.Epoch.Num)
+		w.Uint64(e.Epoch.ID)
+		w.Uvarint(e.LastTS)
+	}
+}
+
+func decodeHistory(r *net.Reader) replication.History {
+	var h replication.History
+	for range r.Count() {
+		h = append(h, replication.EpochEntry{Epoch: replication.Epoch{Num: r.Uvarint(), ID: r.Uint64()}, LastTS: r.Uvarint()})
+	}
+	return h
 }
 
 // errCorruptState marks a state file that cannot be decoded.
@@ -100,16 +122,15 @@ func decodeState(b []byte) (*replState, error) {
 	}
 	r.Version(stateVersion, stateVersion)
 	s := &replState{replica: r.Bool(), port: int(r.Uvarint()), epoch: r.Uvarint()}
-	for range r.Count() {
-		e := replication.EpochEntry{Epoch: replication.Epoch{Num: r.Uvarint(), ID: r.Uint64()}, LastTS: r.Uvarint()}
-		s.hist = append(s.hist, e)
-	}
+	s.hist = decodeHistory(&r)
 	s.main = r.Str()
 	s.follows = replication.Epoch{Num: r.Uvarint(), ID: r.Uint64()}
 	s.readTS = r.Uvarint()
 	for range r.Count() {
 		s.replicas = append(s.replicas, replicaReg{name: r.Str(), addr: r.Str(), mode: replication.Mode(r.Uint8())})
 	}
+	s.installTS = r.Uvarint()
+	s.installHist = decodeHistory(&r)
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorruptState, err)
 	}
@@ -124,9 +145,11 @@ func (s *replState) check() error {
 	if s.port < 0 || s.port > 65535 {
 		return fmt.Errorf("port %d out of range", s.port)
 	}
-	for i := 1; i < len(s.hist); i++ {
-		if s.hist[i].Epoch.Num <= s.hist[i-1].Epoch.Num || s.hist[i].LastTS < s.hist[i-1].LastTS {
-			return fmt.Errorf("epoch history out of order at entry %d", i)
+	for _, h := range []replication.History{s.hist, s.installHist} {
+		for i := 1; i < len(h); i++ {
+			if h[i].Epoch.Num <= h[i-1].Epoch.Num || h[i].LastTS < h[i-1].LastTS {
+				return fmt.Errorf("epoch history out of order at entry %d", i)
+			}
 		}
 	}
 	for _, r := range s.replicas {
@@ -155,8 +178,43 @@ func (in *Instance) captureState() *replState {
 		s.hist = in.replica.History()
 		s.main, s.follows = in.replica.Following()
 		s.readTS = in.replica.ReadTS()
+		if p := in.pendingInstall; p != nil {
+			s.installTS, s.installHist = p.ts, p.hist
+		}
 	}
 	return s
+}
+
+// pendingInstall is a snapshot from MAIN whose history is being recorded
+// before the storage switches over to it.
+type pendingInstall struct {
+	ts   uint64
+	hist replication.History
+}
+
+// recordInstall writes the history of the snapshot at ts that the replica
+// is installing to the state file, then runs next: only then may the
+// storage switch over to it (see replState.installTS).
+func (in *Instance) recordInstall(ts uint64, next func(error)) {
+	h, ok := in.replica.Installing()
+	if !ok {
+		next(fmt.Errorf("instance: installing a snapshot at %d the replica is not installing", ts))
+		return
+	}
+	in.pendingInstall = &pendingInstall{ts: ts, hist: h}
+	in.saveState(next)
+}
+
+// savedHistory is the epoch history that describes the recovered storage:
+// the saved one, or, when a snapshot install was under way and the
+// storage came back as that snapshot, the snapshot's. The snapshot's is
+// taken only when the saved history ends before it, so a snapshot of the
+// replica's own at the same timestamp is never mistaken for MAIN's.
+func (s *replState) savedHistory(rec durability.Recovery) replication.History {
+	if s.installTS != 0 && rec.Snapshot != nil && rec.Snapshot.TS == s.installTS && s.hist.Last().LastTS < s.installTS {
+		return s.installHist
+	}
+	return s.hist
 }
 
 // stateWriter serializes writes of the state file: one at a time, and a
@@ -300,7 +358,7 @@ func (in *Instance) restoreState() (*replState, error) {
 	case s == nil:
 		return nil, nil
 	}
-	in.hist = fitHistory(s.hist, in.rec.LastTS, in.rec.LastEpoch)
+	in.hist = fitHistory(s.savedHistory(in.rec), in.rec.LastTS, in.rec.LastEpoch)
 	in.epoch = max(in.epoch, s.epoch)
 	if last := in.hist.Last().Epoch.Num; last >= in.epoch {
 		// That number names a term already: new commits need a new one.

@@ -101,6 +101,13 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole, done func(
 			return
 		}
 	}
+	if !next.replica && in.install != nil {
+		if in.install.finishing {
+			done(nil, errUnavailable("a snapshot from MAIN is being installed; retry in a moment"))
+			return
+		}
+		applier{in}.AbortSnapshot()
+	}
 	in.log.Info("replication role changed", zap.String("from", in.role.String()), zap.String("to", next.String()),
 		zap.Int("port", next.port))
 	switch {
