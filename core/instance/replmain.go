@@ -182,6 +182,9 @@ func (in *Instance) beginTerm(regs []replicaReg, resume func(replication.Result)
 	in.term = t
 	in.saveState(func(err error) {
 		in.term = nil
+		if err == nil && in.stopped {
+			err = ErrStopped
+		}
 		if err == nil {
 			err = in.startMain(t, resume)
 		}
@@ -212,15 +215,16 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 		},
 		Logger: in.log,
 	}
-	if resume != nil {
+	if resume != nil { // a restarted MAIN: the Main registers them itself
 		cfg.Resume = &replication.Resume{Done: resume}
 		for _, r := range t.replicas {
 			cfg.Resume.Replicas = append(cfg.Resume.Replicas, replication.Registration{Name: r.name, Addr: r.addr, Mode: r.mode})
 		}
-		in.main = replication.NewMain(cfg)
-		return nil
 	}
 	in.main = replication.NewMain(cfg)
+	if resume != nil {
+		return nil
+	}
 	for _, r := range t.replicas {
 		if err := in.main.Register(r.name, r.addr, r.mode); err != nil {
 			return newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: "))
