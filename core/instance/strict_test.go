@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -432,5 +433,27 @@ func TestBookmarkWaitOnReplica(t *testing.T) {
 	// On MAIN the bookmark of its own write is visible at once.
 	if !ins[0].BookmarksVisible(bm) {
 		t.Fatal("MAIN does not show its own acknowledged write")
+	}
+}
+
+// TestStrictSteppedWrite: a write big enough to run in several steps of
+// the loop commits through the two phases like any other.
+func TestStrictSteppedWrite(t *testing.T) {
+	w, _, ins, cs := strictCluster(t, 59, "STRICT_SYNC", "STRICT_SYNC")
+	steps := ins[0].cfg.WriteStep * 3
+	var durable [2]uint64
+	p := cs[0].async("UNWIND range(1, "+strconv.Itoa(steps)+") AS i CREATE (:B {i: i})", TxMeta{}, func(*pending) {
+		durable = [2]uint64{ins[1].ReplicaDurable(), ins[2].ReplicaDurable()}
+	})
+	cs[0].wait(&p.done)
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	if ts := bookmarkTS(t, p.sum.Bookmark); durable[0] < ts || durable[1] < ts {
+		t.Fatalf("stepped write %d acknowledged when the replicas held %v", ts, durable)
+	}
+	w.l.runFor(time.Second)
+	if rows, _ := cs[2].must("MATCH (b:B) RETURN count(b)"); rows[0][0] != int64(steps) {
+		t.Fatalf("r2 holds %v :B vertices, want %d", rows[0][0], steps)
 	}
 }
