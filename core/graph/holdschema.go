@@ -86,3 +86,21 @@ func (g *Graph) schemaBusy() error {
 	}
 	return fmt.Errorf("%w: the schema change at %d is still being decided; retry", ErrSerialization, g.held.ts)
 }
+
+// Rewind lowers the last assigned commit timestamp to ts, giving back the
+// timestamps above it that aborted two-phase commits (prepared transactions,
+// held schema changes) reserved and never used, so that a MAIN turning
+// replica takes its new MAIN's next timestamps (Apply wants them above the
+// last one). The caller guarantees that nothing above ts committed; it is
+// refused while anything is prepared or held, below the acknowledged
+// timestamp, or below the newest schema version.
+func (g *Graph) Rewind(ts uint64) error {
+	switch {
+	case len(g.prepared) > 0 || g.held != nil:
+		return fmt.Errorf("%w: rewinding to %d with %d transactions prepared", ErrTimestamp, ts, len(g.prepared))
+	case ts > g.lastTS || ts < g.ackTS || ts < g.schema.Load().ts:
+		return fmt.Errorf("%w: rewinding to %d outside [%d, %d]", ErrTimestamp, ts, max(g.ackTS, g.schema.Load().ts), g.lastTS)
+	}
+	g.lastTS = ts
+	return nil
+}

@@ -134,3 +134,27 @@ func TestHeldConstraint(t *testing.T) {
 		t.Fatal("deciding a change that is not held")
 	}
 }
+
+// TestRewind: the timestamps an aborted prepare reserved at the top are
+// given back, so a replayed commit may take them; nothing prepared or
+// acknowledged may be rewound past.
+func TestRewind(t *testing.T) {
+	g := New(Options{})
+	_, ts := labelled(t, g, "P")
+	tx := g.Begin(TxOptions{})
+	must[int64](t)(tx.CreateVertex())
+	pts, _, err := tx.Prepare()
+	ok(t, err)
+	if err := g.Rewind(ts); err == nil {
+		t.Fatal("rewound under a prepared transaction")
+	}
+	tx.Abort()
+	if err := g.Rewind(ts - 1); err == nil {
+		t.Fatal("rewound below the acknowledged timestamp")
+	}
+	ok(t, g.Rewind(ts))
+	if g.LastCommitTS() != ts {
+		t.Fatalf("last commit %d after rewinding to %d", g.LastCommitTS(), ts)
+	}
+	ok(t, g.Apply(pts, []Delta{{Op: OpCreateVertex, ID: 100}}))
+}

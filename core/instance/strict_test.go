@@ -457,3 +457,33 @@ func TestStrictSteppedWrite(t *testing.T) {
 		t.Fatalf("r2 holds %v :B vertices, want %d", rows[0][0], steps)
 	}
 }
+
+// TestDemotedMainAfterStrictAbort: an aborted STRICT_SYNC commit leaves
+// its timestamp unused on MAIN; once MAIN is demoted, the new MAIN's
+// commit with that timestamp applies on it.
+func TestDemotedMainAfterStrictAbort(t *testing.T) {
+	w, n, ins, cs := strictCluster(t, 60, "STRICT_SYNC")
+	m, r1 := cs[0], cs[1]
+	n.down["r1:10000"] = true
+	if _, _, err := m.run("CREATE (:N)", nil, TxMeta{}); code(err) != CodeReplicationFailure {
+		t.Fatalf("commit with the replica cut off: %v", err)
+	}
+	delete(n.down, "r1:10000")
+	w.l.runFor(time.Second)
+	m.must("DROP REPLICA r1")
+	m.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	r1.must("SET REPLICATION ROLE TO MAIN")
+	r1.must(`REGISTER REPLICA m SYNC TO "m:7687"`)
+	w.l.runFor(time.Second)
+	_, sum, err := r1.run("CREATE (:N)", nil, TxMeta{})
+	if err != nil || len(sum.Notifications) != 0 {
+		t.Fatalf("write on the new MAIN: %v %v", err, sum.Notifications)
+	}
+	w.l.runFor(time.Second)
+	if rows, _ := m.must("MATCH (x:N) RETURN count(x)"); rows[0][0] != int64(1) {
+		t.Fatalf("the demoted MAIN shows %v :N, want 1", rows[0][0])
+	}
+	if a, b := ins[1].Graph().VisibleHash(), ins[0].Graph().VisibleHash(); a != b {
+		t.Fatalf("the demoted MAIN's graph %016x differs from the new MAIN's %016x", b, a)
+	}
+}
