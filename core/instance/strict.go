@@ -49,7 +49,8 @@ func (in *Instance) twoPhase() bool { return in.main != nil && in.main.TwoPhase(
 func (in *Instance) commitStrict(tx *graph.Txn, warn func([]string), done func(ts uint64, err error)) {
 	ts, ds, err := tx.Prepare()
 	if err != nil || ts == 0 {
-		done(ts, err)
+		tx.Abort() // nothing to commit (a failed Prepare aborted it already)
+		done(0, err)
 		return
 	}
 	in.main.Prepare(ts, ds, func(d replication.Decision) {

@@ -487,3 +487,22 @@ func TestDemotedMainAfterStrictAbort(t *testing.T) {
 		t.Fatalf("the demoted MAIN's graph %016x differs from the new MAIN's %016x", b, a)
 	}
 }
+
+// TestStrictCommitWithoutChanges: a transaction that changed nothing (a
+// read in a read-write transaction, the data part of a schema statement)
+// ends at once and keeps no snapshot open.
+func TestStrictCommitWithoutChanges(t *testing.T) {
+	_, _, ins, cs := strictCluster(t, 61, "STRICT_SYNC")
+	m := cs[0]
+	if err := m.begin(TxMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	m.must("MATCH (k:K) RETURN k.v")
+	if _, err := m.commit(); err != nil {
+		t.Fatal(err)
+	}
+	m.must("CREATE INDEX ON :K")
+	if n := ins[0].Graph().Stats().OpenSnapshots; n != 0 {
+		t.Fatalf("%d snapshots left open", n)
+	}
+}
