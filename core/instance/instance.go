@@ -9,8 +9,11 @@
 // in batches, bookmarks are built and checked here, and every error
 // carries a Neo4j status code decided here. Bolt (server/db) and the
 // simulator's clients both use it; offloop.go says which calls the real
-// host may make off the loop. Replication and the management endpoint
-// will join it later.
+// host may make off the loop. Replication: role.go, replmain.go and
+// replreplica.go wire core/replication in; strict.go runs every commit
+// through STRICT_SYNC's two phases when such a replica is registered;
+// bookmark.go makes a transaction wait until the instance shows its
+// bookmarks. The management endpoint will join it later.
 package instance
 
 import (
