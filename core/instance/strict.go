@@ -151,9 +151,10 @@ func (in *Instance) abortSchema(ts uint64, ds []graph.Delta) {
 func strictAborted(r replication.Result) *Error {
 	why := "no reason given"
 	if r.Err != nil {
-		why = strings.TrimPrefix(r.Err.Error(), "replication: ")
+		why = strings.TrimPrefix(r.Err.Error(), replication.ErrAborted.Error())
+		why = strings.TrimPrefix(strings.Trim(why, " ()"), "replication: ")
 	}
-	return newErr(CodeReplicationFailure, msgStrictAborted+" Nothing was committed; retry the transaction ("+why+").")
+	return newErr(CodeReplicationFailure, msgStrictAborted+" Nothing was committed; retry the transaction. Reason: "+why+".")
 }
 
 // checkModeMix refuses a replica whose mode cannot join the registered

@@ -151,6 +151,7 @@ func TestStrictPartitionAborts(t *testing.T) {
 	if OutcomeUnknown(err) {
 		t.Fatalf("an aborted commit reported as unknown: %v", err)
 	}
+	t.Logf("the client sees: %v", err)
 	aborted := before + 1
 	if st := ins[0].Graph().Stats(); st.Prepared != 0 || st.VisibleTS != before {
 		t.Fatalf("after the abort MAIN has %d prepared, visible at %d (want 0, %d)", st.Prepared, st.VisibleTS, before)
