@@ -9,8 +9,8 @@
 // Checked: a replica never shows more than MAIN acknowledged (its visible
 // timestamp never passes MAIN's, sampled every millisecond); every write
 // acknowledged without a warning naming a SYNC or STRICT_SYNC replica is
-// durable on it when the client learns of it; reads on a replica return a value some client
-// wrote (or the initial 0); and after healing every replica's visible
+// durable on it when the client learns of it; reads on a replica return a
+// value some client wrote (or the initial 0); and after healing every replica's visible
 // graph hash equals MAIN's. Hosts are not crashed: the replication role
 // and registered replicas do not survive a restart yet.
 package replsim
@@ -48,7 +48,7 @@ type runStats struct {
 // Scenario is Run in the scenario registry.
 var Scenario = sim.Scenario{
 	Name: "replication",
-	Doc:  "a MAIN and SYNC and ASYNC replicas over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC replica, all graphs converge",
+	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC replica, all graphs converge",
 	Run: func(seed uint64, o sim.RunOptions) sim.Result {
 		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
 	},
