@@ -48,7 +48,7 @@ type runStats struct {
 // Scenario is Run in the scenario registry.
 var Scenario = sim.Scenario{
 	Name: "replication",
-	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC replica, all graphs converge",
+	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC and STRICT_SYNC replicas, all graphs converge",
 	Run: func(seed uint64, o sim.RunOptions) sim.Result {
 		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
 	},
