@@ -65,3 +65,29 @@ func TestStrictSyncOverBolt(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaWarningOverBolt: a write acknowledged while a SYNC replica is
+// out of the in-sync set (here: it was never reachable) succeeds, and the
+// driver's summary carries the warning naming it.
+func TestReplicaWarningOverBolt(t *testing.T) {
+	main := startServer(t, func(c *server.Config) { c.ReplicationAddress = "127.0.0.1:0" })
+	d := driver(t, main, neo4j.AuthToken{})
+	c := ctx(t)
+	if err := autoCommit(c, d, `REGISTER REPLICA r1 SYNC TO "127.0.0.1:1"`, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := d.NewSession(c, neo4j.SessionConfig{})
+	defer s.Close(c)
+	res, err := s.Run(c, "CREATE (:W)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := res.Consume(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := sum.Notifications()
+	if len(ns) != 1 || ns[0].Code() != "Quiver.Replication.ReplicaNotInSync" || !strings.Contains(ns[0].Description(), "r1") {
+		t.Fatalf("notifications: %+v", ns)
+	}
+}
