@@ -117,19 +117,19 @@ func (in *Instance) holdSchema(ts uint64, ds []graph.Delta) *outcome {
 		o.resolve(0, in.refusal(err))
 		return o
 	}
-	if err := in.g.HoldSchema(ts, ds); err != nil {
+	if err := in.g.load().HoldSchema(ts, ds); err != nil {
 		panic(fmt.Sprintf("instance: holding schema change %d: %v", ts, err))
 	}
 	in.main.Prepare(ts, ds, func(d replication.Decision) {
 		if !d.Commit {
-			if err := in.g.AbortSchema(ts); err != nil {
+			if err := in.g.load().AbortSchema(ts); err != nil {
 				panic(fmt.Sprintf("instance: aborting held schema change %d: %v", ts, err))
 			}
 			in.wakeBookmarks()
 			o.resolve(0, strictAborted(d.Result))
 			return
 		}
-		if err := in.g.CommitSchema(ts); err != nil {
+		if err := in.g.load().CommitSchema(ts); err != nil {
 			panic(fmt.Sprintf("instance: committing held schema change %d: %v", ts, err))
 		}
 		in.replicate(ts, ds, func(ws []string) { o.warnings = ws }, o.resolve)
@@ -141,7 +141,7 @@ func (in *Instance) holdSchema(ts uint64, ds []graph.Delta) *outcome {
 // be replicated (the instance refuses writes): held and aborted, so the
 // graph is as it was.
 func (in *Instance) abortSchema(ts uint64, ds []graph.Delta) {
-	g := in.g
+	g := in.g.load()
 	if err := g.HoldSchema(ts, ds); err == nil {
 		_ = g.AbortSchema(ts)
 	}
