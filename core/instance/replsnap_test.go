@@ -253,7 +253,7 @@ func TestDivergedReplicaWipedByEmptyMain(t *testing.T) {
 	a, b := w.client(t, ins[0]), w.client(t, ins[1])
 	a.must("CREATE (:OnlyA), (:OnlyA)")
 	b.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
-	b.must("SET REPLICATION ROLE TO MAIN") // a newer epoch, no commits
+	b.must("SET REPLICATION ROLE TO MAIN")                   // a newer epoch, no commits
 	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 7687") // a:7687 listens on its own port
 	b.must(`REGISTER REPLICA a SYNC TO "a:7687"`)
 	w.l.runFor(time.Second)
