@@ -650,3 +650,28 @@ func TestReplicaCrashDuringSnapshotInstall(t *testing.T) {
 		t.Fatal("the crashes must come both before and after the install")
 	}
 }
+
+// TestStrictSyncReplicaSurvivesRestarts: a STRICT_SYNC replica stays
+// registered through MAIN's restart, in the in-sync set, so writes after
+// it are two-phase again; and it comes back a replica after its own.
+func TestStrictSyncReplicaSurvivesRestarts(t *testing.T) {
+	r := newRWorld(t, 12, "main", "r1")
+	r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	r.must("main", `REGISTER REPLICA r1 STRICT_SYNC TO "r1:10000"`)
+	r.writes(2)
+	r.awaitAll("ready")
+	r.restart("main")
+	if rows := r.must("main", "SHOW REPLICAS"); len(rows) != 1 || rows[0][2] != "strict_sync" {
+		t.Fatalf("SHOW REPLICAS after MAIN's restart: %v", rows)
+	}
+	r.writes(2)
+	if !r.inst("main").twoPhase() {
+		t.Fatal("writes after the restart are not two-phase")
+	}
+	r.restart("r1")
+	r.writes(1)
+	r.awaitAll("ready")
+	if n := r.must("r1", "MATCH (n) RETURN count(n)")[0][0]; n != int64(5) {
+		t.Fatalf("r1 sees %v vertices, want 5", n)
+	}
+}
