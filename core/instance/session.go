@@ -161,6 +161,9 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 		case p.IsSchemaChange():
 			done(nil, t.fail(errSchemaInTx))
 			return
+		case p.InTransactions():
+			done(nil, t.fail(errBatchInTx))
+			return
 		case t.readOnly && p.IsWrite():
 			done(nil, t.fail(errAccessMode))
 			return
@@ -298,7 +301,9 @@ func (s *Session) settle(then func()) {
 		then()
 		return
 	}
-	r.Pull(-1, func(_ [][]value.Value, _ bool, _ error) {
+	// The rest of its rows wait in the result: in an explicit transaction
+	// the client may still pull them (Bolt keeps several results open).
+	r.produce(-1, func() {
 		if s.cur == r {
 			s.cur = nil
 		}
