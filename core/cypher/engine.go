@@ -137,7 +137,7 @@ func (p *Prepared) IsWrite() bool { return p.plan.writes }
 // InTransactions reports whether the statement holds CALL { ... } IN
 // TRANSACTIONS, which commits as it goes and so runs only in an
 // auto-commit transaction.
-func (p *Prepared) InTransactions() bool { return p.plan.inTx }
+func (p *Prepared) InTransactions() bool { return p.plan.inTx && !p.plan.explain }
 
 // IsSchemaChange reports whether the statement creates or drops an index
 // or a constraint (not EXPLAIN of one).

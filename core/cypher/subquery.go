@@ -187,7 +187,7 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 		if drainInput {
 			in = &bufferOp{in: in}
 		}
-		return &callSubqueryOp{in: in, x: x, parts: parts, imports: imports, cols: cols, union: union}
+		return &callSubqueryOp{in: in, x: x, parts: parts, imports: imports, cols: cols, union: union, batched: x.InTx && x.updates()}
 	}}}
 }
 
@@ -202,6 +202,9 @@ type callSubqueryOp struct {
 	imports [][]string
 	cols    []string
 	union   string
+	// batched: IN TRANSACTIONS with a body that writes (one that only
+	// reads has nothing to commit per batch).
+	batched bool
 
 	cur     row
 	sub     op
@@ -212,7 +215,7 @@ type callSubqueryOp struct {
 
 func (o *callSubqueryOp) next(c *execCtx) (row, error) {
 	r, err := o.step(c)
-	if err != nil && err != errYield && o.x.InTx {
+	if err != nil && err != errYield && o.batched {
 		return nil, o.batchErr(err)
 	}
 	return r, err
@@ -280,7 +283,7 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 // With an AsyncBatchTx it then ends the Step (errYield), so the host can
 // wait for the commit before the next batch begins.
 func (o *callSubqueryOp) commitIfFull(c *execCtx) error {
-	if !o.x.InTx {
+	if !o.batched {
 		return nil
 	}
 	abt, async := c.tx.(AsyncBatchTx)

@@ -235,3 +235,12 @@ func TestCallInTransactionsErrors(t *testing.T) {
 		t.Error("a plain CALL { } reports IN TRANSACTIONS")
 	}
 }
+
+// TestCallInTransactionsReadOnlyBody: a body that only reads has nothing to
+// commit per batch, so it runs in any transaction.
+func TestCallInTransactionsReadOnlyBody(t *testing.T) {
+	out := run(t, cypher.NewEngine(cypher.Options{}), cyphertest.New(), "UNWIND [1, 2, 3] AS x CALL { WITH x RETURN x * 2 AS y } IN TRANSACTIONS OF 2 ROWS RETURN y")
+	if out != "y\n2\n4\n6\n" {
+		t.Fatalf("output %q", out)
+	}
+}

@@ -353,6 +353,27 @@ func (r *Result) Close() {
 	}
 }
 
+// drop lets go of a write's rows nobody will pull (its transaction ended,
+// or the client moved on from an auto-commit result); the write itself is
+// done.
+func (r *Result) drop() {
+	if r.finished {
+		return
+	}
+	r.finished, r.rows = true, nil
+	r.res.Close()
+	r.g.Release()
+	r.summary.Type = r.typ
+}
+
+// dropHeld lets go of the rows of the transaction's settled writes.
+func (t *txn) dropHeld() {
+	for _, r := range t.held {
+		r.drop()
+	}
+	t.held = nil
+}
+
 // startRead begins a read of p: in t when given (an explicit transaction),
 // else in an auto-commit read-only transaction.
 func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, meta TxMeta, t *txn) (*Result, error) {

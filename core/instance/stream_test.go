@@ -311,3 +311,43 @@ func TestLoadCSVInTransactions(t *testing.T) {
 		t.Fatalf("%v rows loaded before the bad batch, want 2000", rows[0][0])
 	}
 }
+
+// TestSettledRowsLetGoWithTheirTransaction: rows of a streaming write that
+// the client left unpulled when it ran its next statement give their
+// memory back to the host's pool when the transaction commits or rolls
+// back, pulled or not.
+func TestSettledRowsLetGoWithTheirTransaction(t *testing.T) {
+	for _, end := range []string{"commit", "rollback"} {
+		var pool int64
+		w := newWorld(40)
+		in := readyInstance(t, w, Config{Reserve: func(d int64) error { pool += d; return nil }})
+		c := w.client(t, in)
+		if err := c.begin(TxMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.start(streamRows(3000), nil, TxMeta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.pull(res, 100); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.run("RETURN 1", nil, TxMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		if pool == 0 {
+			t.Fatalf("%s: the 2900 unpulled rows hold nothing of the pool", end)
+		}
+		if end == "commit" {
+			_, err = c.commit()
+		} else {
+			err = c.rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pool != 0 {
+			t.Fatalf("%s: %d bytes of the pool still held", end, pool)
+		}
+	}
+}
