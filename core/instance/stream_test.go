@@ -351,3 +351,24 @@ func TestSettledRowsLetGoWithTheirTransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestCallInTransactionsReturnsRows: rows returned from the batches come
+// out whole after the last one, entities read as committed.
+func TestCallInTransactionsReturnsRows(t *testing.T) {
+	w := newWorld(41)
+	in := readyInstance(t, w, Config{})
+	c := w.client(t, in)
+	before := in.Graph().LastCommitTS()
+	rows, _ := c.must("UNWIND range(1, 5) AS i CALL { WITH i CREATE (n:N {i: i}) RETURN n } IN TRANSACTIONS OF 2 ROWS RETURN n.i AS i, n")
+	if n := in.Graph().LastCommitTS() - before; n != 3 {
+		t.Fatalf("%d commits, want 3", n)
+	}
+	if len(rows) != 5 {
+		t.Fatalf("rows %v", rows)
+	}
+	for k, r := range rows {
+		if r[0] != int64(k+1) || r[1].(value.Node).Props["i"] != int64(k+1) {
+			t.Fatalf("row %d: %v", k, r)
+		}
+	}
+}
