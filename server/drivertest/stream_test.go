@@ -40,7 +40,8 @@ func TestWriteStreamsOverBolt(t *testing.T) {
 	const total = 200_000
 	s := startServer(t, func(c *server.Config) { c.QueryMemoryLimit = 4 })
 	d := driver(t, s, neo4j.AuthToken{})
-	c := ctx(t)
+	c, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a shared, loaded machine
+	defer cancel()
 	sess := d.NewSession(c, neo4j.SessionConfig{FetchSize: 1000})
 	defer sess.Close(c)
 	res, err := sess.Run(c, bulkRows(total), nil)
