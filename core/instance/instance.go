@@ -9,8 +9,11 @@
 // in batches, bookmarks are built and checked here, and every error
 // carries a Neo4j status code decided here. Bolt (server/db) and the
 // simulator's clients both use it; offloop.go says which calls the real
-// host may make off the loop. Replication and the management endpoint
-// will join it later.
+// host may make off the loop. Replication: role.go, replmain.go and
+// replreplica.go wire core/replication in; strict.go runs every commit
+// through STRICT_SYNC's two phases when such a replica is registered;
+// bookmark.go makes a transaction wait until the instance shows its
+// bookmarks. The management endpoint will join it later.
 package instance
 
 import (
@@ -58,6 +61,11 @@ type Config struct {
 	// QueryTimeout bounds every transaction whose client gave no timeout
 	// (0: none).
 	QueryTimeout time.Duration
+	// BookmarkWait bounds how long a transaction waits until this instance
+	// shows the transactions its bookmarks name, before it fails with
+	// BookmarkTimeout (default 30s, as Neo4j's bookmark_ready_timeout; a
+	// shorter transaction timeout bounds it too).
+	BookmarkWait time.Duration
 	// WriteStep is how many rows one step of a write works through before
 	// it yields to the loop (default 1024).
 	WriteStep int
@@ -132,6 +140,9 @@ type Instance struct {
 	mainUUID string
 	replica  *replication.Replica
 	hist     replication.History // epoch history before the current term
+
+	// waiters are transactions waiting for their bookmarks (bookmark.go).
+	waiters []*bookmarkWaiter
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -313,6 +324,10 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 		done(0, err)
 		return
 	}
+	if in.twoPhase() {
+		in.commitStrict(tx, warn, done)
+		return
+	}
 	ts, ds, err := tx.Commit()
 	if err != nil || ts == 0 {
 		done(ts, err)
@@ -323,8 +338,14 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 
 // Log makes an already committed change durable and then visible: the tail
 // of Commit, also used for the schema changes the graph commits itself
-// (CreateIndex and friends return a timestamp and deltas).
+// (CreateIndex and friends return a timestamp and deltas). With a
+// STRICT_SYNC replica registered it must follow the schema change at once:
+// the change is then held and prepared on the replicas first (strict.go).
 func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	if o := in.holdSchema(ts, ds); o != nil {
+		o.wait(nil, done)
+		return
+	}
 	in.logWarn(ts, ds, nil, done)
 }
 
@@ -367,6 +388,7 @@ func (in *Instance) acknowledge(ts uint64) {
 	if err := in.g.MarkAcknowledged(ts); err != nil {
 		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
 	}
+	in.wakeBookmarks()
 }
 
 // fail refuses writes from now on; only a restart recovers.
@@ -432,6 +454,7 @@ func (in *Instance) Stop(done func(error)) {
 	if in.main != nil {
 		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
 	}
+	in.failBookmarkWaits(errUnavailable("the instance is shutting down"))
 	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
 		if t != nil {
 			t.Stop()

@@ -14,8 +14,8 @@ import (
 // names only a host.
 const defaultReplicaPort = "10000"
 
-// codeReplicaWarning is the notification a commit carries when a SYNC
-// replica was not in the in-sync set when it was acknowledged.
+// codeReplicaWarning is the notification a commit carries when a SYNC or
+// STRICT_SYNC replica was not in the in-sync set when it was acknowledged.
 const codeReplicaWarning = "Quiver.Replication.ReplicaNotInSync"
 
 // runMainReplication runs REGISTER REPLICA, DROP REPLICA and SHOW REPLICAS
@@ -51,10 +51,8 @@ func (in *Instance) registerReplica(s *Session, st cypher.RegisterReplica, param
 	if err != nil {
 		return nil, newErr(cypher.CodeSemanticError, err.Error())
 	}
-	if mode == replication.StrictSync {
-		// Two-phase commit needs Main.Prepare before the local commit,
-		// which this instance's write path does not do yet.
-		return nil, newErr(cypher.CodeSemanticError, "STRICT_SYNC replicas are not supported by this instance yet; register the replica as SYNC or ASYNC")
+	if err := in.checkModeMix(st.Name, mode); err != nil {
+		return nil, err
 	}
 	if in.env.Net == nil {
 		return nil, newErr(cypher.CodeSemanticError, "this instance has no network to replicate over")
@@ -152,11 +150,11 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 			done(ts, nil)
 			return
 		}
-		if in.failed != nil {
+		if in.failed != nil && !m.Fenced() { // the WAL failed
 			done(ts, fmt.Errorf("%w: %v", ErrNotDurable, in.failed))
 			return
 		}
-		done(ts, fmt.Errorf("%w: %v", ErrNotDurable, r.Err))
+		done(ts, fmt.Errorf("%w: %v", ErrUnacknowledged, r.Err))
 	})
 }
 
@@ -164,7 +162,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 func replicaNotifications(ws []string) []Notification {
 	out := make([]Notification, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, Notification{Code: codeReplicaWarning, Title: "A SYNC replica did not confirm the commit", Description: w})
+		out = append(out, Notification{Code: codeReplicaWarning, Title: "A SYNC or STRICT_SYNC replica did not confirm the commit", Description: w})
 	}
 	return out
 }

@@ -18,6 +18,7 @@ func (in *Instance) becomeReplica() {
 		in.main.Stop()
 		in.main = nil
 	}
+	in.giveBackReserved()
 	in.replica = replication.NewReplica(replication.ReplicaConfig{
 		Net:      in.env.Net,
 		Applier:  applier{in},
@@ -26,6 +27,20 @@ func (in *Instance) becomeReplica() {
 		OnReadTS: in.acknowledge,
 		Logger:   in.log,
 	})
+}
+
+// giveBackReserved rewinds the graph's last timestamp to the last logged
+// commit: STRICT_SYNC aborts leave timestamps reserved and unused above it,
+// and a replica must take its MAIN's next ones. After a WAL failure the
+// graph may hold commits the log lacks; the instance refuses writes and
+// needs a restart then, so it is left alone.
+func (in *Instance) giveBackReserved() {
+	if in.failed != nil {
+		return
+	}
+	if err := in.g.load().Rewind(in.st.LastTS()); err != nil {
+		panic(fmt.Sprintf("instance: the graph and the WAL disagree on the last commit: %v", err))
+	}
 }
 
 // becomeMain ends following a MAIN. The next REGISTER REPLICA starts a new

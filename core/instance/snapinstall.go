@@ -137,5 +137,6 @@ func (in *Instance) swapGraph(g *graph.Graph, ts, epoch uint64) {
 	in.installed++
 	in.lastSnapTS = ts
 	in.epoch = max(in.epoch, epoch)
+	in.wakeBookmarks() // the visible timestamp may have jumped
 	in.log.Info("installed a snapshot from MAIN", zap.Uint64("ts", ts), zap.Uint64("visible", vis))
 }
