@@ -43,6 +43,20 @@ func AppendRecord(dst []byte, r *Record) []byte {
 	})
 }
 
+// DecodeFrame decodes one whole framed record, as AppendRecord wrote it
+// and the WAL holds it: the frame's length and body CRCs are checked, and
+// no byte may follow the frame. It never panics on bad input.
+func DecodeFrame(b []byte) (Record, error) {
+	body, size, st := framing.Parse(b)
+	switch {
+	case st != framing.OK:
+		return Record{}, fmt.Errorf("%w: %v", ErrCorruptDelta, st)
+	case size != len(b):
+		return Record{}, fmt.Errorf("%w: %d bytes after the record", ErrCorruptDelta, len(b)-size)
+	}
+	return decodeRecordBody(body)
+}
+
 // decodeRecordBody decodes a record's body (without its frame).
 func decodeRecordBody(b []byte) (Record, error) {
 	rd := reader{p: b}

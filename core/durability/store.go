@@ -199,26 +199,82 @@ func (s *Store) LastTS() uint64 { return s.lastTS }
 // with DisableWAL nothing is written and it runs at once.
 // Timestamps must increase.
 func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
-	switch {
-	case s.failed != nil:
-		done(s.failed)
-		return
-	case s.closed:
-		done(ErrClosed)
-		return
-	case ts <= s.lastTS:
-		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
-		return
-	}
-	if s.opts.DisableWAL {
-		s.lastTS = ts
-		done(nil)
+	if !s.admit(ts, done) {
 		return
 	}
 	if len(s.buf) == 0 {
 		s.bufTS = ts
 	}
 	s.buf = AppendRecord(s.buf, &Record{Epoch: epoch, TS: ts, PrevTS: s.lastTS, Deltas: ds})
+	s.added(ts, done)
+}
+
+// AppendShared is Append that also returns the record's framed encoding,
+// exactly the bytes the WAL holds, in a slice of its own that the caller
+// may keep and share (replication ships it to replicas, which log it as
+// it is: see AppendFrame). It returns nil when nothing is written (the
+// Store refused the record, or the WAL is off).
+func (s *Store) AppendShared(epoch, ts uint64, ds []graph.Delta, done func(error)) []byte {
+	if !s.admit(ts, done) {
+		return nil
+	}
+	frame := AppendRecord(nil, &Record{Epoch: epoch, TS: ts, PrevTS: s.lastTS, Deltas: ds})
+	s.appendFrame(ts, frame, done)
+	return frame
+}
+
+// AppendFrame logs rec, whose framed encoding the caller holds already:
+// frame is one whole frame that DecodeFrame turned into rec (a replica
+// received it from MAIN). When rec follows the Store's last record
+// (rec.PrevTS is LastTS) the frame is written as it is, without encoding
+// the deltas again; otherwise the record is encoded anew with the right
+// previous timestamp, as Append does. done runs as with Append.
+func (s *Store) AppendFrame(rec *Record, frame []byte, done func(error)) {
+	if rec.PrevTS != s.lastTS || len(frame) < frameHeaderSize {
+		s.Append(rec.Epoch, rec.TS, rec.Deltas, done)
+		return
+	}
+	if !s.admit(rec.TS, done) {
+		return
+	}
+	s.appendFrame(rec.TS, frame, done)
+}
+
+// appendFrame buffers an admitted record's frame.
+func (s *Store) appendFrame(ts uint64, frame []byte, done func(error)) {
+	if len(s.buf) == 0 {
+		s.bufTS = ts
+	}
+	s.buf = append(s.buf, frame...)
+	s.added(ts, done)
+}
+
+// admit refuses a record the Store cannot take (failed, closed, an old
+// timestamp), and completes it at once when the WAL is off. It reports
+// whether the record is to be buffered.
+func (s *Store) admit(ts uint64, done func(error)) bool {
+	switch {
+	case s.failed != nil:
+		done(s.failed)
+		return false
+	case s.closed:
+		done(ErrClosed)
+		return false
+	case ts <= s.lastTS:
+		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
+		return false
+	}
+	if s.opts.DisableWAL {
+		s.lastTS = ts
+		done(nil)
+		return false
+	}
+	return true
+}
+
+// added completes the buffering of the record with timestamp ts: it waits
+// for its fsync (group commit) or completes at once (SyncEvery).
+func (s *Store) added(ts uint64, done func(error)) {
 	s.lastTS = ts
 	if s.opts.SyncEvery != 0 {
 		s.unsynced++
