@@ -57,6 +57,18 @@ func DecodeFrame(b []byte) (Record, error) {
 	return decodeRecordBody(body)
 }
 
+// PeekFrame returns the epoch, timestamp and previous timestamp at the
+// start of a framed record, without checking its CRCs or decoding its
+// deltas; ok is false when they cannot be read.
+func PeekFrame(b []byte) (epoch, ts, prev uint64, ok bool) {
+	if len(b) < frameHeaderSize {
+		return 0, 0, 0, false
+	}
+	rd := reader{p: b[frameHeaderSize:]}
+	epoch, ts, prev = rd.uvarint(), rd.uvarint(), rd.uvarint()
+	return epoch, ts, prev, rd.err == nil
+}
+
 // decodeRecordBody decodes a record's body (without its frame).
 func decodeRecordBody(b []byte) (Record, error) {
 	rd := reader{p: b}

@@ -122,6 +122,7 @@ func (in *Instance) startMain() {
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
+		Defer:  in.deferFn,
 		Logger: in.log,
 	})
 }
@@ -135,7 +136,8 @@ func (in *Instance) hasReplicas() bool { return in.main != nil && len(in.main.St
 // the in-sync set.
 func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	m := in.main
-	in.st.Append(in.epoch, ts, ds, func(err error) {
+	// The replicas get the very record the WAL holds: encoded once.
+	frame := in.st.AppendShared(in.epoch, ts, ds, func(err error) {
 		if err != nil {
 			in.fail(err)
 			m.Stop() // every pending commit's outcome is unknown
@@ -143,7 +145,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 		}
 		m.Durable(ts)
 	})
-	m.Commit(ts, ds, func(r replication.Result) {
+	m.CommitFrame(ts, ds, frame, func(r replication.Result) {
 		if r.Outcome == replication.Acknowledged {
 			if len(r.Warnings) > 0 && warn != nil {
 				warn(r.Warnings)

@@ -29,6 +29,7 @@ func (in *Instance) becomeReplica() {
 		History:  in.hist,
 		Durable:  in.g.LastCommitTS(),
 		OnReadTS: in.acknowledge,
+		Defer:    in.deferFn,
 		Logger:   in.log,
 	})
 }
@@ -54,6 +55,13 @@ type applier struct{ in *Instance }
 // Apply applies one committed transaction to the graph and appends it to
 // the WAL; done runs once it is fsynced.
 func (a applier) Apply(rec durability.Record, done func(error)) error {
+	return a.ApplyFrame(rec, nil, done)
+}
+
+// ApplyFrame is Apply for a transaction that arrived with its WAL record
+// as MAIN logged it (its CRCs checked): the WAL appends those bytes
+// instead of encoding the deltas again (replication.FrameApplier).
+func (a applier) ApplyFrame(rec durability.Record, frame []byte, done func(error)) error {
 	in := a.in
 	if err := in.writable(); err != nil {
 		return err
@@ -62,7 +70,7 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 		return err
 	}
 	in.epoch = max(in.epoch, rec.Epoch)
-	in.st.Append(rec.Epoch, rec.TS, rec.Deltas, func(err error) {
+	in.st.AppendFrame(&rec, frame, func(err error) {
 		if err != nil {
 			in.fail(err)
 		}
@@ -70,6 +78,8 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 	})
 	return nil
 }
+
+var _ replication.FrameApplier = applier{}
 
 // BeginSnapshot implements replication.Applier; see errNoSnapshotInstall.
 func (a applier) BeginSnapshot() error { return errNoSnapshotInstall }

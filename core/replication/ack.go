@@ -38,11 +38,7 @@ func (m *Main) advance() {
 	for _, c := range done {
 		c.done(Result{TS: c.ts, Outcome: Acknowledged, Warnings: warn})
 	}
-	for _, p := range m.peers {
-		if p.state == stLive && p.sent >= len(p.queue) {
-			p.heartbeat()
-		}
-	}
+	m.later() // the new watermark goes out with the next message to each
 }
 
 // warnings names the waited-for replicas outside the in-sync set.

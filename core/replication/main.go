@@ -32,7 +32,13 @@ type MainConfig struct {
 	// OnFenced is called once when MAIN learns of a newer epoch: the
 	// instance stops accepting writes.
 	OnFenced func(newer Epoch)
-	Logger   *zap.Logger
+	// Defer, when set, runs f on the node's loop after the events already
+	// queued there (the instance passes what its Store's Options.Defer
+	// gets). MAIN then sends the commits of one turn of the loop to each
+	// replica in one Append, and a grown watermark in one heartbeat, instead
+	// of one message per commit and per confirmation. Nil sends at once.
+	Defer  func(f func())
+	Logger *zap.Logger
 }
 
 // Main is the MAIN side of replication: it ships commits to the registered
@@ -49,6 +55,7 @@ type Main struct {
 	prepares []*prepare
 	fenced   bool
 	stopped  bool
+	flushing bool // a deferred flush is queued (MainConfig.Defer)
 	timer    clock.Timer
 	log      *zap.Logger
 }
@@ -151,6 +158,14 @@ func (m *Main) Drop(name string) error {
 // Commits come in timestamp order. done runs once the commit is
 // acknowledged (or known not to be).
 func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
+	m.CommitFrame(ts, deltas, nil, done)
+}
+
+// CommitFrame is Commit for a transaction whose WAL record MAIN's Store
+// has encoded already (durability.Store.AppendShared): replicas are sent
+// those very bytes, and log them as they are. A nil frame, or one that is
+// not this commit's record, is encoded again here.
+func (m *Main) CommitFrame(ts uint64, deltas []graph.Delta, frame []byte, done func(Result)) {
 	if m.fenced || m.stopped {
 		done(Result{TS: ts, Outcome: Unknown, Err: m.haltErr()})
 		return
@@ -162,13 +177,12 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 		return
 	}
 	t := &Txn{Epoch: m.cfg.Epoch, TS: ts, PrevTS: m.last, Deltas: deltas}
-	t.encodeDeltas()
+	if frame == nil || !t.useFrame(frame) {
+		t.encodeFrame()
+	}
 	m.last = ts
 	m.hist = m.hist.Note(m.cfg.Epoch, ts)
-	m.tail = append(m.tail, t)
-	if len(m.tail) > m.cfg.Tuning.Tail {
-		m.tail = append(m.tail[:0:0], m.tail[len(m.tail)-m.cfg.Tuning.Tail:]...)
-	}
+	m.keep(t)
 	m.pending = append(m.pending, pendingCommit{ts: ts, at: m.cfg.Clock.Monotonic(), done: done})
 	for _, p := range m.peers {
 		if p.state == stLive {
@@ -176,6 +190,53 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 		}
 	}
 	m.advance()
+}
+
+// keep adds t to the in-memory tail and drops the oldest beyond
+// Tuning.Tail by moving the slice's start: append copies the tail only when
+// the backing array fills, so keeping costs amortized O(1) per commit
+// rather than a copy of the whole tail each time.
+func (m *Main) keep(t *Txn) {
+	m.tail = append(m.tail, t)
+	if len(m.tail) > m.cfg.Tuning.Tail {
+		m.tail[0] = nil
+		m.tail = m.tail[1:]
+	}
+}
+
+// later runs flush after the events queued on the loop (at once without
+// MainConfig.Defer).
+func (m *Main) later() {
+	if m.cfg.Defer == nil {
+		m.flush()
+		return
+	}
+	if m.flushing {
+		return
+	}
+	m.flushing = true
+	m.cfg.Defer(func() {
+		m.flushing = false
+		m.flush()
+	})
+}
+
+// flush sends each streaming replica what is queued for it, or the grown
+// watermark when nothing is.
+func (m *Main) flush() {
+	if m.fenced || m.stopped {
+		return
+	}
+	for _, p := range m.peers {
+		if p.state != stLive && p.state != stCatchup {
+			continue
+		}
+		if p.sent < len(p.queue) {
+			p.send()
+		} else if p.state == stLive && p.wmSent < m.wm {
+			p.heartbeat()
+		}
+	}
 }
 
 // Durable tells MAIN that its own WAL is fsynced up to ts: every commit at

@@ -67,7 +67,11 @@ type Txn struct {
 	TS     uint64 // its commit timestamp
 	PrevTS uint64 // the timestamp of the transaction before it in MAIN's log
 	Deltas []graph.Delta
-	enc    []byte // Deltas encoded (durability.AppendDeltas), cached by MAIN
+	// frame is the transaction's WAL record (durability.AppendRecord: epoch
+	// number, TS, PrevTS and Deltas, framed with CRCs), the bytes MAIN's
+	// Store logged and replicas log as they are. MAIN fills it once per
+	// commit; a decoded Txn points into the message (read-only).
+	frame []byte
 }
 
 // Append carries committed transactions, in commit order, each chained to

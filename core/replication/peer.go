@@ -32,6 +32,7 @@ type peer struct {
 	seq     uint64 // sequence number of queue[0] in the session
 	acked   uint64 // the replica's durable timestamp
 	pos     uint64 // timestamp of the last transaction queued (the stream's end)
+	wmSent  uint64 // the watermark the last message sent carried
 
 	cursor LogCursor
 	step   bool // a catch-up step is scheduled
@@ -157,7 +158,11 @@ func (p *peer) enqueue(t *Txn) {
 	}
 	p.queue = append(p.queue, t)
 	p.pos = t.TS
-	p.send()
+	if p.m.cfg.Defer == nil {
+		p.send()
+		return
+	}
+	p.m.later() // the loop turn's commits go out together
 }
 
 // silent reports whether the replica has not been heard from for so long
@@ -182,12 +187,14 @@ func (p *peer) send() {
 		p.m.send(p.addr, a)
 		p.sent += n
 		p.sentAt = p.m.cfg.Clock.Monotonic()
+		p.wmSent = a.Watermark
 	}
 }
 
 // heartbeat sends an empty Append carrying the watermark.
 func (p *peer) heartbeat() {
 	p.sentAt = p.m.cfg.Clock.Monotonic()
+	p.wmSent = p.m.wm
 	p.m.send(p.addr, &Append{Header: p.m.header(), Session: p.session, Seq: p.seq + uint64(p.sent)})
 }
 

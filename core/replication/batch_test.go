@@ -1,0 +1,128 @@
+package replication
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/graph"
+)
+
+// deferredFixture is fixture with every node batching per turn of its
+// loop, as the instance runs them.
+func deferredFixture(modes ...Mode) (*scenario, *mainNode) {
+	w := newWorld(7)
+	w.faults = netFaults{delay: time.Millisecond}
+	s := &scenario{w: w, deferred: true, commits: map[uint64]map[uint64]durabilityRecords{}, maxWM: map[string]uint64{}}
+	a := s.newMain("main-1", "main-1", Epoch{Num: 1, ID: 11}, nil, &disk{w: w, n: w.node("main-1"), maxSync: 2 * time.Millisecond})
+	for i, m := range modes {
+		r := s.newRep("r"+string(rune('1'+i)), m)
+		if err := a.m.Register(r.name, r.addr, m); err != nil {
+			panic(err)
+		}
+	}
+	w.run(50 * time.Millisecond)
+	return s, a
+}
+
+// TestReplicasLogMainsFrames: the bytes MAIN's Store logged reach the
+// replicas unchanged, and they apply them through ApplyFrame.
+func TestReplicasLogMainsFrames(t *testing.T) {
+	s, a := deferredFixture(Sync, Async)
+	var sent [][]byte
+	for range 5 {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS, Deltas: []graph.Delta{{Op: graph.OpCreateVertex, ID: int64(ts)}}}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		frame := durability.AppendRecord(nil, &rec)
+		sent = append(sent, frame)
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.CommitFrame(ts, rec.Deltas, frame, func(res Result) { s.result(a, res) })
+		s.step(time.Millisecond)
+	}
+	s.step(50 * time.Millisecond)
+	for _, r := range s.reps {
+		if len(r.st.frames) != len(sent) {
+			t.Fatalf("%s applied %d frames, want %d", r.name, len(r.st.frames), len(sent))
+		}
+		for i := range sent {
+			if !bytes.Equal(r.st.frames[i], sent[i]) {
+				t.Fatalf("%s: frame %d differs from what MAIN logged", r.name, i)
+			}
+		}
+	}
+	s.checkConvergence()
+	if len(s.bad) != 0 {
+		t.Fatal(s.bad)
+	}
+}
+
+// TestCommitFrameRefusesAnotherRecord: a frame that is not the commit's
+// record (another timestamp) is not shipped; MAIN encodes the right one.
+func TestCommitFrameRefusesAnotherRecord(t *testing.T) {
+	s, a := deferredFixture(Sync)
+	ts := a.nextTS
+	a.nextTS++
+	rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS, Deltas: []graph.Delta{{Op: graph.OpCreateVertex, ID: 1}}}
+	a.lastTS = ts
+	s.commits[a.epoch.Num][ts] = rec
+	wrong := rec
+	wrong.TS++
+	var res Result
+	a.d.write(rec, func(error) { a.m.Durable(ts) })
+	a.m.CommitFrame(ts, rec.Deltas, durability.AppendRecord(nil, &wrong), func(r Result) { res = r })
+	s.step(50 * time.Millisecond)
+	if res.Outcome != Acknowledged {
+		t.Fatalf("commit %+v", res)
+	}
+	got, err := durability.DecodeFrame(s.reps[0].st.frames[0])
+	if err != nil || got.TS != ts {
+		t.Fatalf("replica logged %+v (%v), want timestamp %d", got, err, ts)
+	}
+}
+
+// TestOneAppendAndOneAckPerTurn: the commits of one turn of MAIN's loop go
+// to each replica in as few Appends as Tuning.Batch allows, and a replica
+// confirms each Append's transactions with one Ack once their fsyncs
+// completed, not one per transaction.
+func TestOneAppendAndOneAckPerTurn(t *testing.T) {
+	s, a := deferredFixture(Sync, Sync)
+	for _, r := range s.reps {
+		r.st.d.maxSync = 0 // every fsync of a turn completes in one instant
+	}
+	s.step(100 * time.Millisecond)
+	base, baseAcks := s.w.sent[KindAppend], s.w.sent[KindAck]
+	const n = 10
+	acked := 0
+	for range n {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.Commit(ts, nil, func(r Result) {
+			if r.Outcome == Acknowledged {
+				acked++
+			}
+		})
+	}
+	s.step(0) // the turn ends: MAIN flushes
+	perReplica := (n + harnessTuning.Batch - 1) / harnessTuning.Batch
+	if got := s.w.sent[KindAppend] - base; got != 2*perReplica {
+		t.Fatalf("%d Appends for %d commits in one turn to 2 replicas, want %d", got, n, 2*perReplica)
+	}
+	s.step(5 * time.Millisecond)
+	if acked != n {
+		t.Fatalf("%d of %d commits acknowledged", acked, n)
+	}
+	// Each Append (the heartbeats carrying the grown watermark included)
+	// is answered at most once.
+	appends, acks := s.w.sent[KindAppend]-base, s.w.sent[KindAck]-baseAcks
+	if acks > appends || acks >= 2*n {
+		t.Fatalf("%d Acks for %d Appends of %d commits", acks, appends, n)
+	}
+}
