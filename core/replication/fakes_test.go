@@ -151,7 +151,7 @@ type store struct {
 	main    string
 	epoch   Epoch
 	onApply func(rec durability.Record) // the checkers' hook
-	frames  [][]byte                     // the WAL records received as MAIN logged them (ApplyFrame)
+	frames  [][]byte                    // the WAL records received as MAIN logged them (ApplyFrame)
 }
 
 func (s *store) Apply(rec durability.Record, done func(error)) error {

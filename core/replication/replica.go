@@ -52,7 +52,7 @@ type Replica struct {
 	snapping bool             // a snapshot is being received and not yet installed
 	snapTS   uint64           // the timestamp of the snapshot snapNext counts pieces of
 	failed   error
-	acking   bool // a deferred Ack is queued (ReplicaConfig.Defer)
+	acking   bool   // a deferred Ack is queued (ReplicaConfig.Defer)
 	diverged string // MAIN's reason, once it reported the replica diverged
 	log      *zap.Logger
 }

@@ -21,7 +21,7 @@ type world struct {
 	nodes  map[string]*wnode
 	faults netFaults
 	cut    map[[2]string]int // partitioned links (how many cuts), both directions listed
-	sent map[Kind]int // messages sent, by kind
+	sent   map[Kind]int      // messages sent, by kind
 	// onDeliver observes every delivery (the checkers' hook).
 	onDeliver func(from, to string, msg net.Message, deliver func())
 }
