@@ -146,6 +146,7 @@ func (s *Server) registerStorageMetrics() {
 			func() float64 { return float64(heapInUse()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_data_directory_bytes", Help: "Size of the data directory (WAL and snapshots)."},
 			func() float64 { return float64(dirSize(s.cfg.DataDirectory)) }),
+		newReplicaCollector(s.db.Replicas),
 	)
 }
 

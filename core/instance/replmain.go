@@ -87,6 +87,16 @@ func (in *Instance) dropReplica(s *Session, st cypher.DropReplica) (*Result, err
 	return s.rowsResult(nil, nil, "w"), nil
 }
 
+// Replicas returns the state of each registered replica, sorted by name
+// (what SHOW REPLICAS shows, with the lag in time), or nil when this
+// instance is not a MAIN with replicas.
+func (in *Instance) Replicas() []replication.ReplicaStatus {
+	if in.main == nil {
+		return nil
+	}
+	return in.main.Status()
+}
+
 // replicaRows renders Main.Status as SHOW REPLICAS's rows.
 func (in *Instance) replicaRows() [][]value.Value {
 	if in.main == nil {

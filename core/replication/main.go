@@ -183,7 +183,8 @@ func (m *Main) CommitFrame(ts uint64, deltas []graph.Delta, frame []byte, done f
 	m.last = ts
 	m.hist = m.hist.Note(m.cfg.Epoch, ts)
 	m.keep(t)
-	m.pending = append(m.pending, pendingCommit{ts: ts, at: m.cfg.Clock.Monotonic(), done: done})
+	t.at = m.cfg.Clock.Monotonic()
+	m.pending = append(m.pending, pendingCommit{ts: ts, at: t.at, done: done})
 	for _, p := range m.peers {
 		if p.state == stLive {
 			p.enqueue(t)

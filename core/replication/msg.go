@@ -1,6 +1,10 @@
 package replication
 
-import "github.com/quiverdb/quiver/core/graph"
+import (
+	"time"
+
+	"github.com/quiverdb/quiver/core/graph"
+)
 
 // Kind is a replication message's type, carried in net.Message.Type. The
 // kinds share one range so an instance can tell replication traffic from its
@@ -72,6 +76,7 @@ type Txn struct {
 	// Store logged and replicas log as they are. MAIN fills it once per
 	// commit; a decoded Txn points into the message (read-only).
 	frame []byte
+	at    time.Duration // when MAIN committed it (monotonic), for lag; not sent
 }
 
 // Append carries committed transactions, in commit order, each chained to

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"go.uber.org/zap"
@@ -136,10 +137,11 @@ func (m *Main) tailAfter(ts uint64) (int, bool) {
 	if ts == m.last {
 		return len(m.tail), true
 	}
-	for i, t := range m.tail {
-		if t.PrevTS == ts {
-			return i, true
-		}
+	// The tail is in timestamp order: the commit after ts is the first one
+	// above it, and it follows ts only if nothing is missing between.
+	i := sort.Search(len(m.tail), func(i int) bool { return m.tail[i].TS > ts })
+	if i < len(m.tail) && m.tail[i].PrevTS == ts {
+		return i, true
 	}
 	return 0, false
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
 	qnet "github.com/quiverdb/quiver/net"
@@ -172,6 +173,14 @@ func Open(cfg Config) (*DB, error) {
 func (d *DB) Stats() (st instance.GraphStats, ok bool) {
 	ok = d.loop.Do(func() { st = d.in.GraphStats() })
 	return st, ok
+}
+
+// Replicas returns the state of the replicas registered on this MAIN
+// (none on a replica or a standalone instance), read on the loop; ok is
+// false once the database is shutting down.
+func (d *DB) Replicas() (rs []replication.ReplicaStatus, ok bool) {
+	ok = d.loop.Do(func() { rs = d.in.Replicas() })
+	return rs, ok
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to

@@ -70,7 +70,7 @@ func replicatedMain(b *testing.B, mode string) neo4j.DriverWithContext {
 	return dm
 }
 
-func mustRun(b *testing.B, d neo4j.DriverWithContext, q string) {
+func mustRun(b testing.TB, d neo4j.DriverWithContext, q string) {
 	c := context.Background()
 	s := d.NewSession(c, neo4j.SessionConfig{})
 	defer s.Close(c)
