@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
 )
@@ -112,6 +113,14 @@ func (s *Server) MetricsAddr() string {
 		return ""
 	}
 	return s.metricsLn.Addr().String()
+}
+
+// Replicas returns the state of the replicas registered on this MAIN, as
+// SHOW REPLICAS and the quiver_replica_* metrics report it (none when it is
+// not a MAIN with replicas).
+func (s *Server) Replicas() []replication.ReplicaStatus {
+	rs, _ := s.db.Replicas()
+	return rs
 }
 
 // Registry is the server's Prometheus registry (what /metrics serves).

@@ -125,3 +125,33 @@ func TestDecodeFrameRefusesDamage(t *testing.T) {
 		}
 	}
 }
+
+// TestOnWriteOncePerBatch: OnWrite runs each time a batch is handed to the
+// file system, after the records gathered in the turn were buffered.
+func TestOnWriteOncePerBatch(t *testing.T) {
+	fs, s, _ := newSimFS(24)
+	writes, buffered := 0, 0
+	var st *Store
+	st, _, _ = openT(t, fs, Options{SyncDepth: 1, Defer: func(f func()) { s.After(0, f) },
+		OnWrite: func() {
+			writes++
+			if len(st.buf) != 0 || st.lastTS != uint64(buffered) {
+				t.Fatalf("OnWrite with %d bytes still buffered, last %d of %d", len(st.buf), st.lastTS, buffered)
+			}
+		}})
+	s.drain()
+	for i := int64(1); i <= 5; i++ { // one turn: one batch
+		st.Append(1, uint64(i), txDeltas(i), func(error) {})
+		buffered++
+	}
+	s.drain()
+	if writes != 1 {
+		t.Fatalf("%d writes for one turn's records", writes)
+	}
+	st.Append(1, 6, txDeltas(6), func(error) {})
+	buffered++
+	s.drain()
+	if writes != 2 {
+		t.Fatalf("%d writes after a second turn", writes)
+	}
+}

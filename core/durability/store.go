@@ -65,6 +65,11 @@ type Options struct {
 	// most about one fsync's duration (measured), whichever comes first.
 	// Every commit still completes only after an fsync that covers it.
 	Clock clock.Clock
+	// OnWrite, when set, is called on the loop each time a batch of records
+	// is handed to the file system (with group commit, as its fsync
+	// starts). MAIN ships the batch to its replicas then, so their fsyncs
+	// of it run beside MAIN's own.
+	OnWrite func()
 	// StartDespiteCorruption makes Open start from what is valid before WAL
 	// corruption (moving the rest aside) instead of refusing with a
 	// CorruptionError that names the file and offset.
@@ -343,6 +348,9 @@ func (s *Store) kick() {
 	s.buf = batch[:0]
 	if cap(batch) > 1<<20 {
 		s.buf = nil
+	}
+	if s.opts.OnWrite != nil {
+		s.opts.OnWrite()
 	}
 	if s.opts.SyncEvery == 0 {
 		s.startSync()

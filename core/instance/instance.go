@@ -169,6 +169,7 @@ func (in *Instance) Start(env node.Env) error {
 		dopts.Clock = env.Clock
 	}
 	in.deferFn = dopts.Defer
+	dopts.OnWrite = in.walWritten
 	in.eng = in.newEngine()
 	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/value"
@@ -132,8 +133,9 @@ func (in *Instance) startMain() {
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
-		Defer:  in.deferFn,
-		Logger: in.log,
+		Defer:       in.deferFn,
+		SendOnFlush: !in.cfg.Durability.DisableWAL,
+		Logger:      in.log,
 	})
 }
 
@@ -146,15 +148,11 @@ func (in *Instance) hasReplicas() bool { return in.main != nil && len(in.main.St
 // the in-sync set.
 func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	m := in.main
-	// The replicas get the very record the WAL holds: encoded once.
-	frame := in.st.AppendShared(in.epoch, ts, ds, func(err error) {
-		if err != nil {
-			in.fail(err)
-			m.Stop() // every pending commit's outcome is unknown
-			return
-		}
-		m.Durable(ts)
-	})
+	// The replicas get the very record the WAL holds, encoded once. The
+	// Main queues it first, so when the WAL writes the batch that holds it
+	// (Options.OnWrite) the batch goes to the replicas too.
+	rec := durability.Record{Epoch: in.epoch, TS: ts, PrevTS: in.st.LastTS(), Deltas: ds}
+	frame := durability.AppendRecord(nil, &rec)
 	m.CommitFrame(ts, ds, frame, func(r replication.Result) {
 		if r.Outcome == replication.Acknowledged {
 			if len(r.Warnings) > 0 && warn != nil {
@@ -169,6 +167,22 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 		}
 		done(ts, fmt.Errorf("%w: %v", ErrNotDurable, r.Err))
 	})
+	in.st.AppendFrame(&rec, frame, func(err error) {
+		if err != nil {
+			in.fail(err)
+			m.Stop() // every pending commit's outcome is unknown
+			return
+		}
+		m.Durable(ts)
+	})
+}
+
+// walWritten is the Store's OnWrite: a batch went to the WAL, so MAIN
+// sends it to the replicas now, and their fsyncs run beside its own.
+func (in *Instance) walWritten() {
+	if in.main != nil {
+		in.main.Flush()
+	}
 }
 
 // replicaNotifications turns replication warnings into notifications.

@@ -41,6 +41,7 @@ func TestReplicasLogMainsFrames(t *testing.T) {
 		sent = append(sent, frame)
 		a.d.write(rec, func(error) { a.m.Durable(ts) })
 		a.m.CommitFrame(ts, rec.Deltas, frame, func(res Result) { s.result(a, res) })
+		a.m.Flush() // as the instance does when its WAL writes the batch
 		s.step(time.Millisecond)
 	}
 	s.step(50 * time.Millisecond)
@@ -84,8 +85,9 @@ func TestCommitFrameRefusesAnotherRecord(t *testing.T) {
 	}
 }
 
-// TestOneAppendAndOneAckPerTurn: the commits of one turn of MAIN's loop go
-// to each replica in as few Appends as Tuning.Batch allows, and a replica
+// TestOneAppendAndOneAckPerTurn: the commits of one WAL batch go to each
+// replica when the WAL writes it (Flush), in as few Appends as Tuning.Batch
+// allows, and a replica
 // confirms each Append's transactions with one Ack once their fsyncs
 // completed, not one per transaction.
 func TestOneAppendAndOneAckPerTurn(t *testing.T) {
@@ -110,7 +112,11 @@ func TestOneAppendAndOneAckPerTurn(t *testing.T) {
 			}
 		})
 	}
-	s.step(0) // the turn ends: MAIN flushes
+	if got := s.w.sent[KindAppend] - base; got != 0 {
+		t.Fatalf("%d Appends sent before the WAL wrote the batch", got)
+	}
+	a.m.Flush() // the WAL writes the batch
+	s.step(0)
 	perReplica := (n + harnessTuning.Batch - 1) / harnessTuning.Batch
 	if got := s.w.sent[KindAppend] - base; got != 2*perReplica {
 		t.Fatalf("%d Appends for %d commits in one turn to 2 replicas, want %d", got, n, 2*perReplica)
@@ -124,5 +130,28 @@ func TestOneAppendAndOneAckPerTurn(t *testing.T) {
 	appends, acks := s.w.sent[KindAppend]-base, s.w.sent[KindAck]-baseAcks
 	if acks > appends || acks >= 2*n {
 		t.Fatalf("%d Acks for %d Appends of %d commits", acks, appends, n)
+	}
+}
+
+// TestUnflushedCommitsGoWithTheTick: with SendOnFlush, a commit whose
+// Flush never comes is still sent by the next tick and acknowledged.
+func TestUnflushedCommitsGoWithTheTick(t *testing.T) {
+	s, a := deferredFixture(Sync)
+	base := s.w.sent[KindAppend]
+	ts := a.nextTS
+	a.nextTS++
+	rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+	a.lastTS = ts
+	s.commits[a.epoch.Num][ts] = rec
+	var res Result
+	a.d.write(rec, func(error) { a.m.Durable(ts) })
+	a.m.Commit(ts, nil, func(r Result) { res = r })
+	s.step(time.Millisecond)
+	if got := s.w.sent[KindAppend] - base; got != 0 {
+		t.Fatalf("%d Appends before a Flush or a tick", got)
+	}
+	s.step(harnessTuning.Retry + 30*time.Millisecond)
+	if res.Outcome != Acknowledged {
+		t.Fatalf("commit %+v after the tick", res)
 	}
 }

@@ -37,8 +37,14 @@ type MainConfig struct {
 	// gets). MAIN then sends the commits of one turn of the loop to each
 	// replica in one Append, and a grown watermark in one heartbeat, instead
 	// of one message per commit and per confirmation. Nil sends at once.
-	Defer  func(f func())
-	Logger *zap.Logger
+	Defer func(f func())
+	// SendOnFlush holds new commits until Flush (or the next tick) instead
+	// of sending them at the end of the loop's turn. The instance calls
+	// Flush as its WAL writes a batch, so each replica receives, applies
+	// and fsyncs the very batch MAIN fsyncs, while MAIN's fsync runs: one
+	// Append and one replica fsync per batch rather than per commit.
+	SendOnFlush bool
+	Logger      *zap.Logger
 }
 
 // Main is the MAIN side of replication: it ships commits to the registered
@@ -205,11 +211,16 @@ func (m *Main) keep(t *Txn) {
 	}
 }
 
+// Flush sends each streaming replica the commits queued for it (with
+// MainConfig.SendOnFlush, they wait for it), or the grown watermark.
+func (m *Main) Flush() { m.flush(true) }
+
 // later runs flush after the events queued on the loop (at once without
-// MainConfig.Defer).
+// MainConfig.Defer). With SendOnFlush it sends only the watermark: the
+// commits wait for the WAL's batch.
 func (m *Main) later() {
 	if m.cfg.Defer == nil {
-		m.flush()
+		m.flush(!m.cfg.SendOnFlush)
 		return
 	}
 	if m.flushing {
@@ -218,13 +229,13 @@ func (m *Main) later() {
 	m.flushing = true
 	m.cfg.Defer(func() {
 		m.flushing = false
-		m.flush()
+		m.flush(!m.cfg.SendOnFlush)
 	})
 }
 
-// flush sends each streaming replica what is queued for it, or the grown
-// watermark when nothing is.
-func (m *Main) flush() {
+// flush sends each streaming replica what is queued for it (when commits
+// is set), or else the grown watermark.
+func (m *Main) flush(commits bool) {
 	if m.fenced || m.stopped {
 		return
 	}
@@ -232,7 +243,7 @@ func (m *Main) flush() {
 		if p.state != stLive && p.state != stCatchup {
 			continue
 		}
-		if p.sent < len(p.queue) {
+		if commits && p.sent < len(p.queue) {
 			p.send()
 		} else if p.state == stLive && p.wmSent < m.wm {
 			p.heartbeat()

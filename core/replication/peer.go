@@ -160,11 +160,13 @@ func (p *peer) enqueue(t *Txn) {
 	}
 	p.queue = append(p.queue, t)
 	p.pos = t.TS
-	if p.m.cfg.Defer == nil {
+	switch {
+	case p.m.cfg.SendOnFlush: // sent with the WAL batch that holds it (or by the tick)
+	case p.m.cfg.Defer == nil:
 		p.send()
-		return
+	default:
+		p.m.later() // the loop turn's commits go out together
 	}
-	p.m.later() // the loop turn's commits go out together
 }
 
 // silent reports whether the replica has not been heard from for so long
@@ -217,7 +219,9 @@ func (p *peer) onAck(a *Ack) {
 			p.sent--
 		}
 	}
-	p.send()
+	if p.state != stLive || !p.m.cfg.SendOnFlush {
+		p.send() // else what is queued goes with the WAL's next batch
+	}
 	if p.state == stCatchup {
 		p.schedule()
 	}

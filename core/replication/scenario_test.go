@@ -140,7 +140,7 @@ func (s *scenario) newMain(addr, uuid string, e Epoch, hist History, d *disk) *m
 		Clock: vclock{w, n}, Net: endpoint{w, addr}, Rand: rand.New(rand.NewPCG(w.rng.Uint64(), 1)),
 		Log: mn.log, Snapshots: &snapshots{d: d, piece: 2000, opened: &s.stats.snapshots}, Tuning: harnessTuning, Logger: harnessLogger,
 		OnWatermark: func(ts uint64) { s.maxWM[uuid] = max(s.maxWM[uuid], ts) },
-		OnFenced:    func(Epoch) { mn.fenced = true }, Defer: s.deferFor(n)})
+		OnFenced:    func(Epoch) { mn.fenced = true }, Defer: s.deferFor(n), SendOnFlush: s.deferred})
 	n.receive = func(from string, msg net.Message) { mn.m.Receive(from, msg) }
 	s.maxWM[uuid] = mn.m.Watermark() // a new MAIN starts with its durable state acknowledged
 	s.commits[e.Num] = map[uint64]durability.Record{}
@@ -226,8 +226,12 @@ func (s *scenario) commit(mn *mainNode, ts uint64, ds []graph.Delta) {
 		mn.m.Commit(ts, ds, func(res Result) { s.result(mn, res) })
 		return
 	}
-	// As the instance does: the Store's frame goes to the replicas.
-	mn.m.CommitFrame(ts, ds, durability.AppendRecord(nil, &rec), func(res Result) { s.result(mn, res) })
+	// As the instance does: the WAL's frame goes to the replicas, when the
+	// WAL writes the batch that holds it (once per turn of the loop here;
+	// a write whose flush is lost to a crash waits for the tick).
+	m := mn.m
+	m.CommitFrame(ts, ds, durability.AppendRecord(nil, &rec), func(res Result) { s.result(mn, res) })
+	s.deferFor(s.w.node(mn.addr))(m.Flush)
 }
 
 // scheduleFaults plants crashes, partitions and WAL retirement in the
