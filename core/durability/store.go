@@ -130,6 +130,7 @@ type Store struct {
 	onIdle       func(error)   // Close's callback, until everything is synced
 	snapshot     bool          // a snapshot is being written
 
+	noGather bool          // SetGather(false): write as soon as the turn ends
 	gather   int           // while > 0, the buffered commits to wait for before writing
 	gatherT  clock.Timer   // ends the gathering window
 	lastSync time.Duration // how long the last group-commit fsync took
@@ -150,6 +151,21 @@ type batch struct {
 // back (GatherFull) or at the deadline (GatherTimeout).
 type GroupStats struct {
 	Batches, Commits, GatherFull, GatherTimeout int64
+}
+
+// SetGather turns group commit's gathering (Options.Clock) on, as it is
+// after Open, or off. Gathering waits, after an fsync, for the commits it
+// released to come back; that suits a MAIN, whose clients send their next
+// write once acknowledged, but not a replica, whose commits arrive in
+// MAIN's batches whatever its own fsyncs do: there it only delays each
+// batch's fsync (and with it a SYNC MAIN's acknowledgement). Turning it
+// off ends a gathering window in progress.
+func (s *Store) SetGather(on bool) {
+	s.noGather = !on
+	if !on && s.gather > 0 {
+		s.endGather()
+		s.kick()
+	}
 }
 
 // GroupStats returns the counts so far.
@@ -508,7 +524,7 @@ const maxGatherWindow = 2 * time.Millisecond
 // window about as long as the last fsync has passed. Without a Clock, or
 // when closing or failed, nothing waits.
 func (s *Store) startGather(want int) {
-	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
+	if s.opts.Clock == nil || s.noGather || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
 		return
 	}
 	window := min(s.lastSync, maxGatherWindow)

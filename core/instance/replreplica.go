@@ -23,6 +23,11 @@ func (in *Instance) becomeReplica() {
 		in.main.Stop()
 		in.main = nil
 	}
+	// A replica's commits come in MAIN's batches: each is written and
+	// fsynced at once, not held back for commits that will not come.
+	if in.st != nil {
+		in.st.SetGather(false)
+	}
 	in.replica = replication.NewReplica(replication.ReplicaConfig{
 		Net:      in.env.Net,
 		Applier:  applier{in},
@@ -41,6 +46,9 @@ func (in *Instance) becomeMain() {
 		return
 	}
 	in.hist = in.replica.History()
+	if in.st != nil {
+		in.st.SetGather(true)
+	}
 	in.epoch = max(in.epoch, in.hist.Last().Epoch.Num) + 1
 	// What was applied and fsynced becomes visible: this instance now
 	// decides visibility itself.

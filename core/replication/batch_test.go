@@ -155,3 +155,38 @@ func TestUnflushedCommitsGoWithTheTick(t *testing.T) {
 		t.Fatalf("commit %+v after the tick", res)
 	}
 }
+
+// TestWatermarkRidesOnTheNextBatch: a grown watermark goes out alone in a
+// heartbeat only when no batch's Append carried it within WatermarkDelay.
+func TestWatermarkRidesOnTheNextBatch(t *testing.T) {
+	s, a := deferredFixture(Async)
+	s.w.faults = netFaults{} // no delay: every hop lands at once
+	s.reps[0].st.d.maxSync = 0
+	a.d.maxSync = 0
+	commit := func() {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.Commit(ts, nil, func(Result) {})
+		a.m.Flush()
+	}
+	s.step(100 * time.Millisecond)
+	base := s.w.sent[KindAppend]
+	commit()
+	s.step(0) // durable on MAIN: the watermark grows
+	commit()  // the next batch carries it
+	s.step(a.m.cfg.Tuning.WatermarkDelay / 2)
+	if got := s.w.sent[KindAppend] - base; got != 2 {
+		t.Fatalf("%d Appends for two batches", got)
+	}
+	s.step(5 * time.Millisecond) // the second batch's watermark goes alone
+	if got := s.w.sent[KindAppend] - base; got != 3 {
+		t.Fatalf("%d Appends, want the two batches and one heartbeat", got)
+	}
+	if r := s.reps[0].r; r.wm != a.m.Watermark() || r.wm != a.lastTS {
+		t.Fatalf("replica knows watermark %d, MAIN's is %d (last commit %d)", r.wm, a.m.Watermark(), a.lastTS)
+	}
+}

@@ -216,21 +216,29 @@ func (m *Main) keep(t *Txn) {
 func (m *Main) Flush() { m.flush(true) }
 
 // later runs flush after the events queued on the loop (at once without
-// MainConfig.Defer). With SendOnFlush it sends only the watermark: the
-// commits wait for the WAL's batch.
+// MainConfig.Defer). With SendOnFlush it sends only the watermark, and only
+// after Tuning.WatermarkDelay, to the replicas that no batch's Append told
+// of it meanwhile: the commits wait for the WAL's batch.
 func (m *Main) later() {
-	if m.cfg.Defer == nil {
-		m.flush(!m.cfg.SendOnFlush)
-		return
-	}
 	if m.flushing {
 		return
 	}
-	m.flushing = true
-	m.cfg.Defer(func() {
-		m.flushing = false
-		m.flush(!m.cfg.SendOnFlush)
-	})
+	switch {
+	case m.cfg.SendOnFlush:
+		m.flushing = true
+		m.cfg.Clock.AfterFunc(m.cfg.Tuning.WatermarkDelay, func() {
+			m.flushing = false
+			m.flush(false)
+		})
+	case m.cfg.Defer == nil:
+		m.flush(true)
+	default:
+		m.flushing = true
+		m.cfg.Defer(func() {
+			m.flushing = false
+			m.flush(true)
+		})
+	}
 }
 
 // flush sends each streaming replica what is queued for it (when commits
