@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"testing"
@@ -103,15 +104,22 @@ type replCase struct {
 
 // replicatedMain starts a MAIN with two replicas of mode (none when mode
 // is empty) and returns it with a driver to the MAIN.
+// Each server starts under a pprof label (server=main or server=replica),
+// which the goroutines it starts inherit, so a CPU profile of the benchmark
+// splits MAIN's CPU from the replicas' (go tool pprof -tagfocus).
 func replicatedMain(b *testing.B, mode string) replCase {
 	withRepl := func(c *server.Config) { c.ReplicationAddress = "127.0.0.1:0" }
-	main := startServer(b, withRepl)
+	start := func(role string) (s *server.Server) {
+		pprof.Do(context.Background(), pprof.Labels("server", role), func(context.Context) { s = startServer(b, withRepl) })
+		return s
+	}
+	main := start("main")
 	c := replCase{main: main, driver: driver(b, main, neo4j.AuthToken{})}
 	if mode == "" {
 		return c
 	}
 	for i := 1; i <= 2; i++ {
-		r := startServer(b, withRepl)
+		r := start("replica")
 		mustRun(b, driver(b, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
 		mustRun(b, c.driver, fmt.Sprintf(`REGISTER REPLICA r%d %s TO "%s"`, i, mode, r.ReplicationAddr()))
 		c.replicas = append(c.replicas, r)
