@@ -6,6 +6,17 @@ import (
 	"github.com/quiverdb/quiver/core/replication"
 )
 
+// newReplicationWait registers the histogram of how long commits waited
+// for replicas after MAIN's own fsync, and returns it for the database to
+// observe.
+func newReplicationWait(reg *prometheus.Registry) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "quiver_replication_wait_seconds",
+		Help: "Time a commit acknowledged with replicas registered waited for them after MAIN's own fsync had made it durable (0 when they had confirmed it by then): about a round trip plus a replica's apply and fsync for SYNC, nothing for ASYNC.",
+		Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14)})
+	reg.MustRegister(h)
+	return h
+}
+
 // replicaCollector exports, for each replica registered on this MAIN, its
 // replication lag in transactions and in seconds and whether MAIN waits for
 // it, read from the database's loop when scraped (as SHOW REPLICAS reads

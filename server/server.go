@@ -62,6 +62,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.initMetrics()
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
+	replWait := newReplicationWait(s.reg)
 	files, closeFiles, err := importFiles(cfg)
 	if err != nil {
 		ln.Close()
@@ -74,7 +75,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
 		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files,
-		ReplicationAddress: cfg.ReplicationAddress})
+		ReplicationAddress: cfg.ReplicationAddress, ReplicationWait: func(d time.Duration) { replWait.Observe(d.Seconds()) }})
 	if err != nil {
 		closeFiles()
 		ln.Close()

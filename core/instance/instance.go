@@ -69,6 +69,10 @@ type Config struct {
 	// Files is where LOAD CSV reads (nil refuses it); the host confines it
 	// to its import directory. It must be safe on any goroutine.
 	Files cypher.FileSource
+	// ReplicationWait, when set, hears on the loop of each commit a MAIN
+	// with replicas acknowledges: how long it waited for them after its own
+	// fsync (replication.MainConfig.OnAcknowledged).
+	ReplicationWait func(time.Duration)
 }
 
 // Errors of the commit path.

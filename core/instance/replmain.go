@@ -134,7 +134,8 @@ func (in *Instance) startMain() {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
 		Defer:       in.deferFn,
-		SendOnFlush: !in.cfg.Durability.DisableWAL,
+		SendOnFlush:    !in.cfg.Durability.DisableWAL,
+		OnAcknowledged: in.cfg.ReplicationWait,
 		Logger:      in.log,
 	})
 }

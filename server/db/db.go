@@ -72,6 +72,9 @@ type Config struct {
 	// both need one); empty: no replication transport, and REGISTER
 	// REPLICA is refused.
 	ReplicationAddress string
+	// ReplicationWait hears, on the loop, how long each commit acknowledged
+	// with replicas registered waited for them after MAIN's own fsync.
+	ReplicationWait func(time.Duration)
 }
 
 // DB is an open standalone instance.
@@ -121,6 +124,7 @@ func Open(cfg Config) (*DB, error) {
 	if d.pool != nil {
 		icfg.Reserve = d.pool.reserve
 	}
+	icfg.ReplicationWait = cfg.ReplicationWait
 	icfg.Durability.SyncEvery = cfg.SyncEvery
 	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL

@@ -27,7 +27,10 @@ import (
 // measured in the same run, and the CPU per write of the whole process
 // (client, MAIN and replicas share it, and the machine's cores). Per case it
 // also prints the WAL fsyncs per write on MAIN and on each replica (group
-// commit's batching), and for replicas the replication lag MAIN exports
+// commit's batching), how long commits waited for the replicas after MAIN's
+// own fsync (quiver_replication_wait_seconds: the target is one
+// round trip plus a replica's apply and fsync for SYNC), and for replicas
+// the replication lag MAIN exports
 // (quiver_replica_behind_transactions and quiver_replica_lag_seconds),
 // sampled every 20 ms: mean and max over both replicas. STRICT_SYNC is not
 // wired into the instance yet.
@@ -42,8 +45,8 @@ func BenchmarkReplication(b *testing.B) {
 	w := workload{name: "write", query: "CREATE (:W {i: $i})",
 		params: func(r *rand.Rand) map[string]any { return map[string]any{"i": r.Int63()} }}
 	var base float64
-	b.Logf("%-10s %9s %8s %8s %7s %6s %12s %14s %22s", "replicas", "qps", "p50 ms", "p99 ms", "ratio", "errors",
-		"CPU µs/write", "fsync/w M|R", "lag txns|ms mean/max")
+	b.Logf("%-10s %9s %8s %8s %7s %6s %12s %12s %22s %18s", "replicas", "qps", "p50 ms", "p99 ms", "ratio", "errors",
+		"CPU µs/write", "fsync/w M|R", "lag txns|ms mean/max", "wait ms mean|p50")
 	for _, mode := range benchModes() {
 		c := replicatedMain(b, mode)
 		syncs0 := c.fsyncs(b)
@@ -72,8 +75,8 @@ func BenchmarkReplication(b *testing.B) {
 		if base > 0 {
 			ratio = qps / base
 		}
-		b.Logf("%-10s %9.0f %8.2f %8.2f %7.2f %6d %12.0f %14s %22s", name, qps, ms(p50), ms(p99), ratio, errs,
-			float64(cpu.Microseconds())/writes, fs, lagStats)
+		b.Logf("%-10s %9.0f %8.2f %8.2f %7.2f %6d %12.0f %12s %22s %18s", name, qps, ms(p50), ms(p99), ratio, errs,
+			float64(cpu.Microseconds())/writes, fs, lagStats, c.waitAfterFsync(b))
 		b.ReportMetric(qps, strings.ReplaceAll(name, " ", "_")+"_qps")
 	}
 }
@@ -175,6 +178,37 @@ func (c replCase) sampleLag(b *testing.B) func() string {
 		close(stop)
 		return <-done
 	}
+}
+
+// waitAfterFsync is how long MAIN's acknowledged commits waited for the
+// replicas after its own fsync (quiver_replication_wait_seconds): mean and
+// an estimate of the median from the histogram's buckets, in ms.
+func (c replCase) waitAfterFsync(b *testing.B) string {
+	mfs, err := c.main.Registry().Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "quiver_replication_wait_seconds" || len(mf.Metric) == 0 {
+			continue
+		}
+		h := mf.Metric[0].GetHistogram()
+		n := float64(h.GetSampleCount())
+		if n == 0 {
+			return "-"
+		}
+		p50, prevUpper, prevCount := 0.0, 0.0, 0.0
+		for _, bk := range h.GetBucket() {
+			if cnt := float64(bk.GetCumulativeCount()); cnt >= n/2 {
+				p50 = prevUpper + (bk.GetUpperBound()-prevUpper)*(n/2-prevCount)/max(cnt-prevCount, 1)
+				break
+			} else {
+				prevUpper, prevCount = bk.GetUpperBound(), cnt
+			}
+		}
+		return fmt.Sprintf("%.2f|%.2f", 1000*h.GetSampleSum()/n, 1000*p50)
+	}
+	return "-"
 }
 
 // histCount is the sample count of a histogram in s's registry.
