@@ -11,7 +11,7 @@ import (
 // observe.
 func newReplicationWait(reg *prometheus.Registry) prometheus.Histogram {
 	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "quiver_replication_wait_seconds",
-		Help: "Time a commit acknowledged with replicas registered waited for them after MAIN's own fsync had made it durable (0 when they had confirmed it by then): about a round trip plus a replica's apply and fsync for SYNC, nothing for ASYNC.",
+		Help:    "Time a commit acknowledged with replicas registered waited for them after MAIN's own fsync had made it durable (0 when they had confirmed it by then): about a round trip plus a replica's apply and fsync for SYNC, nothing for ASYNC.",
 		Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14)})
 	reg.MustRegister(h)
 	return h

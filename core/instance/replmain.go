@@ -133,10 +133,10 @@ func (in *Instance) startMain() {
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
-		Defer:       in.deferFn,
+		Defer:          in.deferFn,
 		SendOnFlush:    !in.cfg.Durability.DisableWAL,
 		OnAcknowledged: in.cfg.ReplicationWait,
-		Logger:      in.log,
+		Logger:         in.log,
 	})
 }
 
