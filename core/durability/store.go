@@ -168,6 +168,30 @@ func (s *Store) SetGather(on bool) {
 	}
 }
 
+// Expect tells group commit that n commits are about to come back: their
+// clients were just told of their commits. It gathers the next batch for
+// them as an fsync's completion does when gathering is on (Options.Clock):
+// the batch waits until they are buffered too, or about one fsync's time.
+// A MAIN with replicas acknowledges commits after its fsync (once SYNC
+// replicas confirmed them), so it turns SetGather off and calls Expect as
+// it acknowledges: its writers then share fsyncs as they do without
+// replicas. It does nothing without a Clock or with SyncEvery.
+func (s *Store) Expect(n int) {
+	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || n <= 0 {
+		return
+	}
+	if s.gather > 0 {
+		s.gather += n
+		return
+	}
+	window := min(s.lastSync, maxGatherWindow)
+	if window <= 0 {
+		return
+	}
+	s.gather = len(s.waiting) + n
+	s.gatherT = s.opts.Clock.AfterFunc(window, s.gatherTimeout)
+}
+
 // GroupStats returns the counts so far.
 func (s *Store) GroupStats() GroupStats { return s.stats }
 
@@ -532,14 +556,17 @@ func (s *Store) startGather(want int) {
 		return
 	}
 	s.gather = want
-	s.gatherT = s.opts.Clock.AfterFunc(window, func() {
-		s.gatherT = nil
-		if s.gather > 0 {
-			s.stats.GatherTimeout++
-			s.gather = 0
-			s.kick()
-		}
-	})
+	s.gatherT = s.opts.Clock.AfterFunc(window, s.gatherTimeout)
+}
+
+// gatherTimeout ends a gathering window at its deadline.
+func (s *Store) gatherTimeout() {
+	s.gatherT = nil
+	if s.gather > 0 {
+		s.stats.GatherTimeout++
+		s.gather = 0
+		s.kick()
+	}
 }
 
 // endGather ends a gathering window: the batch is being written.

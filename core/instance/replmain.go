@@ -118,6 +118,9 @@ func (in *Instance) replicaRows() [][]value.Value {
 // and visible already (registerReplica refuses, retryably, until it is).
 func (in *Instance) startMain() {
 	rng := in.env.Rand
+	// Commits are acknowledged when the Main says so, after the fsync:
+	// group commit gathers the next batch from then (Store.Expect).
+	in.st.SetGather(false)
 	in.mainUUID = fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
 	in.main = replication.NewMain(replication.MainConfig{
 		UUID:        in.mainUUID,
@@ -156,6 +159,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 	frame := durability.AppendRecord(nil, &rec)
 	m.CommitFrame(ts, ds, frame, func(r replication.Result) {
 		if r.Outcome == replication.Acknowledged {
+			in.st.Expect(1) // its client comes back with its next write
 			if len(r.Warnings) > 0 && warn != nil {
 				warn(r.Warnings)
 			}
