@@ -9,8 +9,11 @@
 // in batches, bookmarks are built and checked here, and every error
 // carries a Neo4j status code decided here. Bolt (server/db) and the
 // simulator's clients both use it; offloop.go says which calls the real
-// host may make off the loop. Replication and the management endpoint
-// will join it later.
+// host may make off the loop. Replication: role.go, replmain.go and
+// replreplica.go wire core/replication in; strict.go runs every commit
+// through STRICT_SYNC's two phases when such a replica is registered;
+// bookmark.go makes a transaction wait until the instance shows its
+// bookmarks. The management endpoint will join it later.
 package instance
 
 import (
@@ -46,12 +49,23 @@ type Config struct {
 	// SnapshotStep is how many vertices or edges one step of a snapshot
 	// walks before yielding to the loop (default 4096).
 	SnapshotStep int
+	// SnapshotPieceSize is the size of the pieces a MAIN sends a snapshot
+	// to a replica in, one per round trip (default 256 KiB).
+	SnapshotPieceSize int
+	// Replication tunes MAIN's replication streams (zero values: the
+	// defaults of replication.Tuning).
+	Replication replication.Tuning
 	// Epoch is the epoch written with new commits when it is above the one
 	// recovered (a standalone instance keeps its own counter; default 1).
 	Epoch uint64
 	// QueryTimeout bounds every transaction whose client gave no timeout
 	// (0: none).
 	QueryTimeout time.Duration
+	// BookmarkWait bounds how long a transaction waits until this instance
+	// shows the transactions its bookmarks name, before it fails with
+	// BookmarkTimeout (default 30s, as Neo4j's bookmark_ready_timeout; a
+	// shorter transaction timeout bounds it too).
+	BookmarkWait time.Duration
 	// WriteStep is how many rows one step of a write works through before
 	// it yields to the loop (default 1024).
 	WriteStep int
@@ -69,6 +83,21 @@ type Config struct {
 	// Files is where LOAD CSV reads (nil refuses it); the host confines it
 	// to its import directory. It must be safe on any goroutine.
 	Files cypher.FileSource
+	// RestoreReplicationState (Memgraph's
+	// --replication-restore-state-on-startup) restores the replication
+	// role at Start from the state file the instance keeps (replstate.go):
+	// a REPLICA comes back as a replica of the MAIN it followed, on its
+	// port; a MAIN with registered replicas registers them again and
+	// starts a new term. Off, the instance starts as a standalone MAIN and
+	// leaves the file alone. The file is written either way.
+	RestoreReplicationState bool
+	// ReplicationPort, when set, is the host's side of SET REPLICATION
+	// ROLE TO REPLICA WITH PORT n (and of restoring that role): it makes
+	// the node's replication endpoint listen on port n, or says why it
+	// cannot (the error is the query's). Called on the loop. Unset, the
+	// endpoint's own address decides: a port other than its port is
+	// refused (the simulator's hosts have fixed addresses).
+	ReplicationPort func(port int) error
 	// ReplicationWait, when set, hears on the loop of each commit a MAIN
 	// with replicas acknowledges: how long it waited for them after its own
 	// fsync (replication.MainConfig.OnAcknowledged).
@@ -90,7 +119,7 @@ type Instance struct {
 	cfg   Config
 	env   node.Env
 	log   *zap.Logger
-	g     *graph.Graph
+	g     *graphRef // the graph; a replica's is replaced by a snapshot from MAIN
 	st    *durability.Store
 	rec   durability.Recovery
 	epoch uint64
@@ -106,6 +135,8 @@ type Instance struct {
 	stopWaiting []func(error)
 
 	job        *snapJob // the snapshot being written
+	install    *install // a snapshot from MAIN being received (replica)
+	installed  int      // snapshots from MAIN installed since Start
 	snapTimer  clock.Timer
 	gcTimer    clock.Timer
 	lastSnapTS uint64
@@ -128,6 +159,17 @@ type Instance struct {
 	mainUUID string
 	replica  *replication.Replica
 	hist     replication.History // epoch history before the current term
+
+	stw     stateWriter // the replication state file's writes
+	term    *termStart  // a replication term whose state is being made durable
+	walHold *walHold    // WAL appends waiting for the state file (a replica's new epoch)
+	// readSave saves a replica's read timestamp a while after it moved.
+	readSave clock.Timer
+	// pendingInstall is a snapshot from MAIN whose history is being saved
+	// before the storage switches over to it.
+	pendingInstall *pendingInstall
+	// waiters are transactions waiting for their bookmarks (bookmark.go).
+	waiters []*bookmarkWaiter
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -164,7 +206,7 @@ func (in *Instance) Start(env node.Env) error {
 	if in.log == nil {
 		in.log = zap.NewNop()
 	}
-	in.g = graph.New(graph.Options{})
+	in.g = newGraphRef(graph.New(graph.Options{}))
 	dopts := in.cfg.Durability
 	if dopts.Defer == nil && env.Clock != nil {
 		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
@@ -175,7 +217,7 @@ func (in *Instance) Start(env node.Env) error {
 	in.deferFn = dopts.Defer
 	dopts.OnWrite = in.walWritten
 	in.eng = in.newEngine()
-	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
+	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g.load()})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
 	}
@@ -186,7 +228,10 @@ func (in *Instance) Start(env node.Env) error {
 	}
 	in.log.Info("recovered", zap.Uint64("last_ts", rec.LastTS), zap.Int("wal_records", rec.Records),
 		zap.Bool("torn_tail", rec.TornTail), zap.Uint64("epoch", in.epoch))
-	last := rec.LastTS
+	saved, err := in.restoreState()
+	if err != nil {
+		return fmt.Errorf("instance: replication state: %w", err)
+	}
 	st.Flush(func(err error) {
 		switch {
 		case err != nil:
@@ -195,15 +240,23 @@ func (in *Instance) Start(env node.Env) error {
 		case in.stopped:
 			env.ReportReady(ErrStopped)
 		default:
-			in.ready = true
-			in.open.Store(true)
-			in.acknowledge(last)
-			env.ReportReady(nil)
+			in.resumeRole(saved, in.becomeReady)
 		}
 	})
 	in.armSnapshot()
 	in.armGC()
 	return nil
+}
+
+// becomeReady opens the instance for queries and tells the host.
+func (in *Instance) becomeReady() {
+	if in.stopped {
+		in.env.ReportReady(ErrStopped)
+		return
+	}
+	in.ready = true
+	in.open.Store(true)
+	in.env.ReportReady(nil)
 }
 
 // newEngine builds the instance's one Cypher engine: its plan cache is
@@ -266,7 +319,7 @@ func (in *Instance) Receive(from string, msg net.Message) {
 
 // Graph is the instance's storage, for queries. Readers begin transactions
 // on it (read-only ones on any goroutine); writes go through Commit.
-func (in *Instance) Graph() *graph.Graph { return in.g }
+func (in *Instance) Graph() *graph.Graph { return in.g.load() }
 
 // GraphStats are the graph's counts (vertices, edges, timestamps, versions).
 type GraphStats = graph.Stats
@@ -310,6 +363,14 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 		done(0, err)
 		return
 	}
+	if in.term != nil { // a replication term is starting: commit in it
+		in.term.waiting = append(in.term.waiting, func() { in.commitWarn(tx, warn, done) })
+		return
+	}
+	if in.twoPhase() {
+		in.commitStrict(tx, warn, done)
+		return
+	}
 	ts, ds, err := tx.Commit()
 	if err != nil || ts == 0 {
 		done(ts, err)
@@ -320,8 +381,14 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 
 // Log makes an already committed change durable and then visible: the tail
 // of Commit, also used for the schema changes the graph commits itself
-// (CreateIndex and friends return a timestamp and deltas).
+// (CreateIndex and friends return a timestamp and deltas). With a
+// STRICT_SYNC replica registered it must follow the schema change at once:
+// the change is then held and prepared on the replicas first (strict.go).
 func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	if o := in.holdSchema(ts, ds); o != nil {
+		o.wait(nil, done)
+		return
+	}
 	in.logWarn(ts, ds, nil, done)
 }
 
@@ -331,6 +398,10 @@ func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err er
 func (in *Instance) logWarn(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	if err := in.writable(); err != nil {
 		done(ts, err)
+		return
+	}
+	if in.term != nil { // a replication term is starting: the commit joins it
+		in.term.waiting = append(in.term.waiting, func() { in.logWarn(ts, ds, warn, done) })
 		return
 	}
 	if in.main != nil {
@@ -364,6 +435,7 @@ func (in *Instance) acknowledge(ts uint64) {
 	if err := in.g.MarkAcknowledged(ts); err != nil {
 		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
 	}
+	in.wakeBookmarks()
 }
 
 // fail refuses writes from now on; only a restart recovers.
@@ -425,10 +497,12 @@ func (in *Instance) Stop(done func(error)) {
 	}
 	in.stopped = true
 	in.open.Store(false)
+	applier{in}.AbortSnapshot() // one being made durable goes on
 	if in.main != nil {
 		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
 	}
-	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
+	in.failBookmarkWaits(errUnavailable("the instance is shutting down"))
+	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer, in.readSave} {
 		if t != nil {
 			t.Stop()
 		}

@@ -1,8 +1,8 @@
 package instance
 
 import (
-	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -10,18 +10,25 @@ import (
 	"github.com/quiverdb/quiver/core/replication"
 )
 
-// errNoSnapshotInstall is a replica's answer to a snapshot: installing one
-// is not wired into the instance yet, so only WAL catch-up works.
-var errNoSnapshotInstall = errors.New("instance: installing a snapshot from MAIN is not wired yet")
-
 // becomeReplica ends a MAIN term (if any) and starts following whichever
-// MAIN of a newer epoch shakes hands with this instance. Reads are served
-// up to the replica's read timestamp from now on.
-func (in *Instance) becomeReplica() {
+// MAIN of a newer epoch shakes hands with this instance (main and epoch:
+// the one it followed before a restart, if any). Reads are served up to the
+// replica's read timestamp from now on.
+func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 	if in.main != nil {
 		in.hist = in.main.History()
 		in.main.Stop()
 		in.main = nil
+	}
+	in.giveBackReserved()
+	if last := in.g.LastCommitTS(); last > in.hist.Last().LastTS {
+		// Commits made outside any replication term (a standalone MAIN)
+		// get a term of their own, which no MAIN knows: a MAIN then sees
+		// this replica's history branch from its own and reports it
+		// diverged instead of streaming over those commits.
+		e := replication.Epoch{Num: in.nextTerm(), ID: in.env.Rand.Uint64()}
+		in.epoch = e.Num
+		in.hist = in.hist.Note(e, last)
 	}
 	// A replica's commits come in MAIN's batches: each is written and
 	// fsynced at once, not held back for commits that will not come.
@@ -33,10 +40,26 @@ func (in *Instance) becomeReplica() {
 		Applier:  applier{in},
 		History:  in.hist,
 		Durable:  in.g.LastCommitTS(),
-		OnReadTS: in.acknowledge,
+		Main:     main,
+		Epoch:    epoch,
+		OnReadTS: in.replicaReadTS,
 		Defer:    in.deferFn,
 		Logger:   in.log,
 	})
+}
+
+// giveBackReserved rewinds the graph's last timestamp to the last logged
+// commit: STRICT_SYNC aborts leave timestamps reserved and unused above it,
+// and a replica must take its MAIN's next ones. After a WAL failure the
+// graph may hold commits the log lacks; the instance refuses writes and
+// needs a restart then, so it is left alone.
+func (in *Instance) giveBackReserved() {
+	if in.failed != nil {
+		return
+	}
+	if err := in.g.load().Rewind(in.st.LastTS()); err != nil {
+		panic(fmt.Sprintf("instance: the graph and the WAL disagree on the last commit: %v", err))
+	}
 }
 
 // becomeMain ends following a MAIN. The next REGISTER REPLICA starts a new
@@ -78,7 +101,13 @@ func (a applier) ApplyFrame(rec durability.Record, frame []byte, done func(error
 		return err
 	}
 	in.epoch = max(in.epoch, rec.Epoch)
-	in.st.AppendFrame(&rec, frame, func(err error) {
+	if rec.Epoch != in.hist.Last().Epoch.Num {
+		// The first transaction of a new term: the replica saves its
+		// history next (SaveState), and the WAL must not hold a term the
+		// state file does not name.
+		in.holdWAL()
+	}
+	in.appendWAL(rec, frame, func(err error) {
 		if err != nil {
 			in.fail(err)
 		}
@@ -89,23 +118,79 @@ func (a applier) ApplyFrame(rec durability.Record, frame []byte, done func(error
 
 var _ replication.FrameApplier = applier{}
 
-// BeginSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) BeginSnapshot() error { return errNoSnapshotInstall }
+// readSaveInterval is how often a replica whose reads moved on saves its
+// read timestamp in the state file, so that after a restart it shows again
+// about what it showed before (not only what it showed when it last
+// followed a new MAIN) even while its MAIN is away.
+const readSaveInterval = time.Second
 
-// AbortSnapshot implements replication.Applier: nothing was begun.
-func (a applier) AbortSnapshot() {}
+// replicaReadTS makes a replica's reads reach ts and schedules saving it.
+func (in *Instance) replicaReadTS(ts uint64) {
+	in.acknowledge(ts)
+	if in.readSave != nil || in.stopped || in.env.Clock == nil {
+		return
+	}
+	in.readSave = in.env.Clock.AfterFunc(readSaveInterval, func() {
+		in.readSave = nil
+		if !in.stopped && in.failed == nil && in.replica != nil {
+			in.saveState(nil)
+		}
+	})
+}
 
-// SnapshotPiece implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) SnapshotPiece([]byte) error { return errNoSnapshotInstall }
-
-// FinishSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) FinishSnapshot(uint64, func(error)) error { return errNoSnapshotInstall }
-
-// SaveState keeps the replica's epoch history in memory (it does not yet
-// survive a restart: --replication-restore-state-on-startup is not wired).
+// SaveState writes the replica's epoch history and the MAIN it follows to
+// the state file; WAL appends held for it go on once it is durable.
 func (a applier) SaveState(h replication.History, main string, epoch replication.Epoch) {
-	a.in.hist = h.Clone()
-	a.in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
+	in := a.in
+	in.hist = h.Clone()
+	in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
+	hold := in.walHold
+	in.saveState(func(err error) {
+		if hold != nil && in.walHold == hold {
+			in.releaseWAL(err)
+		}
+	})
+}
+
+// walHold is WAL appends waiting for a state write.
+type walHold struct {
+	appends []heldAppend
+}
+
+type heldAppend struct {
+	rec   durability.Record
+	frame []byte // MAIN's encoding of rec, nil if none
+	done  func(error)
+}
+
+// holdWAL holds WAL appends until the next SaveState is durable.
+func (in *Instance) holdWAL() {
+	if in.walHold == nil {
+		in.walHold = &walHold{}
+	}
+}
+
+// appendWAL appends a replicated transaction to the WAL (MAIN's frame of
+// it as it is, when there is one), or holds it.
+func (in *Instance) appendWAL(rec durability.Record, frame []byte, done func(error)) {
+	if h := in.walHold; h != nil {
+		h.appends = append(h.appends, heldAppend{rec: rec, frame: frame, done: done})
+		return
+	}
+	in.st.AppendFrame(&rec, frame, done)
+}
+
+// releaseWAL appends what was held, in order (or fails it with err).
+func (in *Instance) releaseWAL(err error) {
+	h := in.walHold
+	in.walHold = nil
+	for _, a := range h.appends {
+		if err != nil {
+			a.done(err)
+			continue
+		}
+		in.st.AppendFrame(&a.rec, a.frame, a.done)
+	}
 }
 
 // ReplicaDurable returns the last transaction a replica applied and

@@ -144,14 +144,15 @@ func decodeSnapshot(b []byte) ([]durability.Record, error) {
 // store is a replica's fake storage: the disk is its WAL and its graph (the
 // applied records), plus the saved epoch history and MAIN.
 type store struct {
-	d       *disk
-	snap    []byte
-	snapOn  bool
-	hist    History
-	main    string
-	epoch   Epoch
-	onApply func(rec durability.Record) // the checkers' hook
-	frames  [][]byte                    // the WAL records received as MAIN logged them (ApplyFrame)
+	d         *disk
+	snap      []byte
+	snapOn    bool
+	hist      History
+	main      string
+	epoch     Epoch
+	onApply   func(rec durability.Record) // the checkers' hook
+	badPieces int                         // the next pieces to refuse as damaged
+	frames    [][]byte                    // the WAL records received as MAIN logged them (ApplyFrame)
 }
 
 func (s *store) Apply(rec durability.Record, done func(error)) error {
@@ -176,7 +177,7 @@ func (s *store) ApplyFrame(rec durability.Record, frame []byte, done func(error)
 	return s.Apply(rec, done)
 }
 
-func (s *store) BeginSnapshot() error {
+func (s *store) BeginSnapshot(uint64) error {
 	s.snap, s.snapOn = nil, true
 	return nil
 }
@@ -186,6 +187,11 @@ func (s *store) AbortSnapshot() { s.snap, s.snapOn = nil, false }
 func (s *store) SnapshotPiece(b []byte) error {
 	if !s.snapOn {
 		return fmt.Errorf("piece without a snapshot")
+	}
+	if s.badPieces > 0 {
+		s.badPieces--
+		s.snap, s.snapOn = nil, false
+		return fmt.Errorf("%w: checksum mismatch", ErrBadSnapshot)
 	}
 	s.snap = append(s.snap, b...)
 	return nil

@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -51,6 +52,31 @@ type MainConfig struct {
 	// STRICT_SYNC, and nothing for ASYNC.
 	OnAcknowledged func(waitAfterFsync time.Duration)
 	Logger         *zap.Logger
+	// Resume, when set, starts the term of a MAIN that restarted: see
+	// Resume.
+	Resume *Resume
+}
+
+// Resume is what a restarted MAIN brings into its new term. Its recovered
+// commits up to LastTS were durable on it, but whether its replicas
+// confirmed them is unknown, so they are not acknowledged yet: the
+// watermark starts at 0, and the replicas it had registered come back
+// with the SYNC and STRICT_SYNC ones in the in-sync set. The recovered
+// commits are then acknowledged as any commit is: once every in-sync
+// replica that MAIN waits for confirmed them, or left the set after
+// AckTimeout without doing so. Until then the instance must not show
+// them (DESIGN.md, Visibility).
+type Resume struct {
+	Replicas []Registration
+	// Done runs once the commits up to LastTS are acknowledged (or, if
+	// the term ends first, with their outcome unknown).
+	Done func(Result)
+}
+
+// Registration is one registered replica.
+type Registration struct {
+	Name, Addr string
+	Mode       Mode
 }
 
 // Main is the MAIN side of replication: it ships commits to the registered
@@ -70,7 +96,10 @@ type Main struct {
 	stopped  bool
 	flushing bool // a deferred flush is queued (MainConfig.Defer)
 	timer    clock.Timer
-	log      *zap.Logger
+	// resync holds the addresses of replicas dropped while diverged: the
+	// user's consent to wipe them, used by their next registration.
+	resync []string
+	log    *zap.Logger
 }
 
 // pendingCommit is a commit waiting to be acknowledged.
@@ -94,7 +123,34 @@ func NewMain(cfg MainConfig) *Main {
 	m.hist = append(cfg.History.Clone(), EpochEntry{Epoch: cfg.Epoch, LastTS: cfg.LastTS})
 	m.log = cfg.Logger.With(zap.String("role", "main"), zap.Stringer("epoch", cfg.Epoch))
 	m.arm()
+	if cfg.Resume != nil {
+		m.resume(cfg.Resume)
+	}
 	return m
+}
+
+// resume registers a restarted MAIN's replicas and holds its recovered
+// commits back until they are acknowledged (see Resume).
+func (m *Main) resume(r *Resume) {
+	for _, reg := range r.Replicas {
+		if err := m.Register(reg.Name, reg.Addr, reg.Mode); err != nil {
+			m.log.Warn("cannot restore a replica", zap.String("replica", reg.Name), zap.Error(err))
+			continue
+		}
+		if p := m.peerAt(reg.Addr); p != nil && p.mode.waits() {
+			p.inSync = true
+			p.reason = "not yet connected since MAIN restarted"
+		}
+	}
+	if m.last == 0 {
+		r.Done(Result{Outcome: Acknowledged})
+		return
+	}
+	m.wm = 0
+	now := m.cfg.Clock.Monotonic()
+	m.pending = append(m.pending, pendingCommit{ts: m.last, at: now, durable: now, done: r.Done})
+	m.marked = len(m.pending) // durable since recovery
+	m.advance()
 }
 
 // History returns MAIN's epoch history, its own term last.
@@ -146,6 +202,12 @@ func (m *Main) Register(name, addr string, mode Mode) error {
 		}
 	}
 	p := &peer{m: m, name: name, addr: addr, mode: mode, reason: "not yet connected"}
+	if i := slices.Index(m.resync, addr); i >= 0 {
+		// Dropped while diverged and registered again: the user lets MAIN
+		// wipe it and resync it from a snapshot.
+		m.resync = slices.Delete(m.resync, i, i+1)
+		p.resync = true
+	}
 	i := sort.Search(len(m.peers), func(i int) bool { return m.peers[i].name > name })
 	m.peers = append(m.peers[:i], append([]*peer{p}, m.peers[i:]...)...)
 	if !m.fenced && !m.stopped {
@@ -154,10 +216,15 @@ func (m *Main) Register(name, addr string, mode Mode) error {
 	return nil
 }
 
-// Drop removes a replica. Registering it again resyncs it from scratch.
+// Drop removes a replica. A replica dropped while diverged is wiped and
+// resynced from a snapshot when it is registered again (at the same
+// address); MAIN remembers that until then, or until it stops.
 func (m *Main) Drop(name string) error {
 	for i, p := range m.peers {
 		if p.name == name {
+			if p.state == stDiverged && !slices.Contains(m.resync, p.addr) {
+				m.resync = append(m.resync, p.addr)
+			}
 			p.reset()
 			m.peers = append(m.peers[:i], m.peers[i+1:]...)
 			m.forgetVoter(name)
@@ -353,7 +420,7 @@ func (m *Main) Receive(from string, msg net.Message) bool {
 	if m.fenced || m.stopped {
 		return true
 	}
-	p := m.peerAt(from)
+	p := m.peerFor(from, dm)
 	if p == nil {
 		return true
 	}
@@ -371,6 +438,43 @@ func (m *Main) Receive(from string, msg net.Message) bool {
 		p.onRefuse(dm)
 	}
 	return true
+}
+
+// peerFor finds the replica a message came from: by the address it was
+// registered under, or else by the session MAIN opened with it (a replica
+// may announce itself under another name for the same host, such as the
+// address it listens on when only WITH PORT gave it one).
+func (m *Main) peerFor(from string, msg Message) *peer {
+	if p := m.peerAt(from); p != nil {
+		return p
+	}
+	s, ok := replySession(msg)
+	if !ok {
+		return nil
+	}
+	for _, p := range m.peers {
+		if p.session == s && p.session != 0 {
+			return p
+		}
+	}
+	return nil
+}
+
+// replySession is the session of a message a replica sends.
+func replySession(msg Message) (uint64, bool) {
+	switch m := msg.(type) {
+	case *Hello:
+		return m.Session, true
+	case *Ack:
+		return m.Session, true
+	case *Vote:
+		return m.Session, true
+	case *PieceAck:
+		return m.Session, true
+	case *Refuse:
+		return m.Session, true
+	}
+	return 0, false
 }
 
 func (m *Main) peerAt(addr string) *peer {

@@ -21,19 +21,20 @@ import (
 )
 
 // BenchmarkReplication measures durable auto-commit writes from 12 Go-driver
-// sessions on a MAIN with no replicas, two ASYNC and two SYNC replicas
-// (in-process servers replicating over loopback TCP), as ratios to the
-// no-replica case, beside the loopback round trip and the fsync time
-// measured in the same run, and the CPU per write of the whole process
-// (client, MAIN and replicas share it, and the machine's cores). Per case it
-// also prints the WAL fsyncs per write on MAIN and on each replica (group
-// commit's batching), how long commits waited for the replicas after MAIN's
-// own fsync (quiver_replication_wait_seconds: the issue's target is one
-// round trip plus a replica's apply and fsync for SYNC), and for replicas
-// the replication lag MAIN exports
+// sessions on a MAIN with no replicas, two ASYNC, two SYNC and two
+// STRICT_SYNC replicas (in-process servers replicating over loopback TCP),
+// as ratios to the no-replica case, beside the loopback round trip and the
+// fsync time measured in the same run, and the CPU per write of the whole
+// process (client, MAIN and replicas share it, and the machine's cores).
+// A STRICT_SYNC write takes a round trip more than a SYNC one (the votes,
+// before MAIN commits and ships it).
+// Per case it also prints the WAL fsyncs per write on MAIN and on each
+// replica (group commit's batching), how long commits waited for the
+// replicas after MAIN's own fsync (quiver_replication_wait_seconds: the
+// issue's target is one round trip plus a replica's apply and fsync for
+// SYNC), and for replicas the replication lag MAIN exports
 // (quiver_replica_behind_transactions and quiver_replica_lag_seconds),
-// sampled every 20 ms: mean and max over both replicas. STRICT_SYNC is not
-// wired into the instance yet.
+// sampled every 20 ms: mean and max over both replicas.
 // Run: go test -run '^$' -bench Replication -benchtime 1x ./server/drivertest/
 // (QUIVER_BENCH_SECONDS sets each case's duration, default 3;
 // QUIVER_BENCH_MODES picks cases, e.g. "SYNC" or "none,ASYNC", for profiling
@@ -45,7 +46,7 @@ func BenchmarkReplication(b *testing.B) {
 	w := workload{name: "write", query: "CREATE (:W {i: $i})",
 		params: func(r *rand.Rand) map[string]any { return map[string]any{"i": r.Int63()} }}
 	var base float64
-	b.Logf("%-10s %9s %8s %8s %7s %6s %12s %12s %22s %18s", "replicas", "qps", "p50 ms", "p99 ms", "ratio", "errors",
+	b.Logf("%-13s %9s %8s %8s %7s %6s %12s %12s %22s %18s", "replicas", "qps", "p50 ms", "p99 ms", "ratio", "errors",
 		"CPU µs/write", "fsync/w M|R", "lag txns|ms mean/max", "wait ms mean|p50")
 	for _, mode := range benchModes() {
 		c := replicatedMain(b, mode)
@@ -75,18 +76,18 @@ func BenchmarkReplication(b *testing.B) {
 		if base > 0 {
 			ratio = qps / base
 		}
-		b.Logf("%-10s %9.0f %8.2f %8.2f %7.2f %6d %12.0f %12s %22s %18s", name, qps, ms(p50), ms(p99), ratio, errs,
+		b.Logf("%-13s %9.0f %8.2f %8.2f %7.2f %6d %12.0f %12s %22s %18s", name, qps, ms(p50), ms(p99), ratio, errs,
 			float64(cpu.Microseconds())/writes, fs, lagStats, c.waitAfterFsync(b))
 		b.ReportMetric(qps, strings.ReplaceAll(name, " ", "_")+"_qps")
 	}
 }
 
 // benchModes is the cases to run: QUIVER_BENCH_MODES (comma-separated,
-// "none" for no replicas) or all three.
+// "none" for no replicas) or all four.
 func benchModes() []string {
 	v := os.Getenv("QUIVER_BENCH_MODES")
 	if v == "" {
-		return []string{"", "ASYNC", "SYNC"}
+		return []string{"", "ASYNC", "SYNC", "STRICT_SYNC"}
 	}
 	var out []string
 	for _, m := range strings.Split(v, ",") {
@@ -123,7 +124,8 @@ func replicatedMain(b *testing.B, mode string) replCase {
 	}
 	for i := 1; i <= 2; i++ {
 		r := start("replica")
-		mustRun(b, driver(b, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+		port := r.ReplicationAddr()[strings.LastIndexByte(r.ReplicationAddr(), ':')+1:]
+		mustRun(b, driver(b, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT "+port)
 		mustRun(b, c.driver, fmt.Sprintf(`REGISTER REPLICA r%d %s TO "%s"`, i, mode, r.ReplicationAddr()))
 		c.replicas = append(c.replicas, r)
 	}

@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ func TestReplicaLagMetrics(t *testing.T) {
 	main := startServer(t, withRepl)
 	dm := driver(t, main, neo4j.AuthToken{})
 	r := startServer(t, withRepl)
-	mustRun(t, driver(t, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	port := r.ReplicationAddr()[strings.LastIndexByte(r.ReplicationAddr(), ':')+1:]
+	mustRun(t, driver(t, r, neo4j.AuthToken{}), "SET REPLICATION ROLE TO REPLICA WITH PORT "+port)
 	mustRun(t, dm, fmt.Sprintf(`REGISTER REPLICA r1 ASYNC TO "%s"`, r.ReplicationAddr()))
 	labels := map[string]string{"replica": "r1", "mode": "async"}
 	mustRun(t, dm, "CREATE (:W)")
