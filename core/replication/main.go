@@ -242,10 +242,11 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 	m.CommitFrame(ts, deltas, nil, done)
 }
 
-// CommitFrame is Commit for a transaction whose WAL record MAIN's Store
-// has encoded already (durability.Store.AppendShared): replicas are sent
-// those very bytes, and log them as they are. A nil frame, or one that is
-// not this commit's record, is encoded again here.
+// CommitFrame is Commit for a transaction whose WAL record is encoded
+// already, as MAIN's Store logs it (durability.AppendRecord; the instance
+// hands the same bytes to Store.AppendFrame): replicas are sent those very
+// bytes, and log them as they are. A nil frame, or one that is not this
+// commit's record, is encoded again here.
 func (m *Main) CommitFrame(ts uint64, deltas []graph.Delta, frame []byte, done func(Result)) {
 	if m.fenced || m.stopped {
 		done(Result{TS: ts, Outcome: Unknown, Err: m.haltErr()})
