@@ -1,17 +1,26 @@
 // Package replsim is the replication scenario: one MAIN and two replicas
 // (r1 SYNC, r2 ASYNC), set up with the replication queries through each
 // data instance's query entry point and exchanging replication messages
-// over the simulated network. Clients write registers ((:Reg {k, v})) on
-// MAIN and read them on the replicas while a nemesis partitions and clogs
-// the links between MAIN and each replica; then the network heals.
+// over the simulated network. Clients read, write and compare-and-set
+// registers ((:Reg {k, v})) on MAIN and read them on the replicas while
+// faults hit: partitions, clogs, pauses, clock steps and drift (sim.Nemesis),
+// message loss, delay, duplication and reordering (the drawn link profile),
+// slow and failing disks, and replica crashes (torn, clean, or aimed inside
+// an fsync) followed by restarts that set the replication role again. In
+// about half the seeds an operator fails over mid-run: MAIN is cut off, r1
+// is promoted and r2 registered on it, the old MAIN comes back still
+// believing it is MAIN (it must be refused: its epoch is older), and is then
+// wiped and registered as a replica of the new MAIN. Then the faults stop.
 //
-// Checked: a replica never shows more than MAIN acknowledged (its visible
-// timestamp never passes MAIN's, sampled every millisecond); every write
-// acknowledged without a warning naming r1 is durable on r1 when the
-// client learns of it; reads on a replica return a value some client
-// wrote (or the initial 0); and after healing every replica's visible
-// graph hash equals MAIN's. Hosts are not crashed: the replication role
-// and registered replicas do not survive a restart yet.
+// Checked (sim/check, each counting what it examined): a replica applies
+// only transactions a rightful MAIN committed; every write acknowledged
+// without a warning naming a SYNC replica is durable on it at the ack and
+// survives its crashes; after healing every acknowledged write is on every
+// replica and every replica's visible graph hash equals MAIN's; reads on
+// replicas return values in MAIN's commit order, never past the
+// acknowledged watermark (also sampled every millisecond on the replicas'
+// visible timestamps); each MAIN term's register history is linearizable
+// (porcupine). ASYNC lag (transactions and time behind MAIN) is measured.
 package replsim
 
 import (
@@ -21,9 +30,12 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/sim"
+	"github.com/quiverdb/quiver/sim/check"
 )
 
 // Options configure Run. Zero values take the defaults.
@@ -32,24 +44,38 @@ type Options struct {
 	LivenessTime time.Duration // healed phase (default 2 s)
 	Trace        func(line string)
 	BeforeEnd    func(w *sim.World)
+	ArtifactDir  string // where a non-linearizable history's HTML goes
+
+	// Failover: 0 draws it from the seed, 1 forces the operator failover,
+	// -1 rules it out.
+	Failover int
 
 	// atHeal, when set, runs once the network heals (tests plant state).
 	atHeal func(r *run)
 	// stats, when set, receives the run's counts.
 	stats *runStats
+	// logger, when set, gives each instance its logger (debugging).
+	logger func(addr string) *zap.Logger
 }
 
 // runStats counts what a run checked, for tests.
 type runStats struct {
-	acked, syncOK, warned, reads, samples, conflicts int
+	acked, warned, reads, samples, conflicts, ops int
+	restarts, aimed, diskFaults, failovers        int
+	fenced                                        int // writes the deposed MAIN refused once fenced
+	lost                                          int // acknowledged writes lost to a failover
+	exempt                                        int // samples past the watermark within a restarted replica's recovered log
+	reports                                       []check.ReplReport
+	lag                                           lagStats
 }
 
 // Scenario is Run in the scenario registry.
 var Scenario = sim.Scenario{
 	Name: "replication",
-	Doc:  "a MAIN and SYNC and ASYNC replicas over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC replica, all graphs converge",
+	Doc:  "a MAIN and SYNC and ASYNC replicas under network, disk, pause and crash faults and an operator failover; linearizable registers on MAIN, replicas apply only MAIN's commits, acknowledged writes kept per mode, replica reads a prefix under the watermark, graphs converge",
 	Run: func(seed uint64, o sim.RunOptions) sim.Result {
-		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
+		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace,
+			BeforeEnd: o.BeforeEnd, ArtifactDir: o.ArtifactDir})
 	},
 }
 
@@ -57,21 +83,47 @@ const (
 	qSetup = "UNWIND $keys AS k CREATE (:Reg {k: k, v: 0})"
 	qRead  = "MATCH (r:Reg {k: $k}) RETURN r.v"
 	qWrite = "MATCH (r:Reg {k: $k}) SET r.v = $v"
+	qCAS   = "MATCH (r:Reg {k: $k}) WHERE r.v = $old SET r.v = $new RETURN count(r)"
+	qAll   = "MATCH (r:Reg) RETURN r.k, r.v"
+	qRole  = "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"
+)
+
+// names are the hosts' names (replica names in REGISTER REPLICA) and
+// addrs their addresses.
+var (
+	names = []string{"main", "r1", "r2"}
+	addrs = []string{"main:7687", "r1:10000", "r2:10000"}
 )
 
 // run is the state of one scenario run.
 type run struct {
-	w         *sim.World
-	hosts     []*sim.Host // main, r1, r2
-	keys      []string
-	written   map[int64]bool // every value a client asked MAIN to write
-	acked     int            // writes acknowledged
-	syncOK    int            // of them, checked durable on r1
-	warned    int            // of them, with a warning naming r1
-	reads     int            // replica reads that returned a value
-	samples   int            // watermark comparisons
-	conflicts int            // writes refused as conflicting (retryable)
-	err       error
+	seed    uint64
+	opts    Options
+	w       *sim.World
+	hosts   []*sim.Host
+	keys    []string
+	main    int // the host that is MAIN now
+	writeTo int // the host clients send their operations to (MAIN but during a failover)
+	// modes[h] holds the replicas registered on host h (name -> mode).
+	modes map[int]map[string]string
+	// replica[i]: host i is meant to be a replica (its role is set after
+	// every restart); lives[i] counts its wipes and restarts.
+	replica []bool
+	lives   []uint32
+	// spare is a host the nemesis never crashes or fails (-1: none): the
+	// replica a failover will promote, because a restarted replica
+	// forgets its epoch history until the replication state survives
+	// restarts (--replication-restore-state-on-startup), and a MAIN
+	// without it cannot ship its log.
+	spare int
+
+	clients []*client
+	readers []*reader
+	nem     *nemesis
+	rec     *recorder
+	stats   runStats
+	healed  bool
+	err     error
 }
 
 // Run runs the scenario of seed.
@@ -83,47 +135,74 @@ func Run(seed uint64, opts Options) sim.Result {
 		opts.LivenessTime = 2 * time.Second
 	}
 	defer sim.SeedCryptoRand(seed)()
-	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace})
+	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
-	r := &run{w: w, written: map[int64]bool{0: true}}
+	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}},
+		replica: []bool{false, true, true}, lives: make([]uint32, 3), spare: -1}
+	r.rec = newRecorder(r)
 	for i := range 1 + rng.IntN(4) {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
-	for _, a := range []string{"main:7687", "r1:10000", "r2:10000"} {
+	for _, a := range addrs {
 		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(instance.Config{NoSnapshotOnStop: true}) }))
 	}
+	failover := opts.Failover > 0 || (opts.Failover == 0 && rng.IntN(2) == 0)
 	finish := func(err error) sim.Result {
 		if opts.stats != nil {
-			*opts.stats = runStats{r.acked, r.syncOK, r.warned, r.reads, r.samples, r.conflicts}
+			*opts.stats = r.stats
 		}
 		res := w.Finish(seed, opts.BeforeEnd, err)
-		res.Checked = r.acked + r.reads + r.samples
+		res.Checked = r.stats.ops + r.stats.reads + r.stats.samples
+		for _, rp := range r.stats.reports {
+			res.Checked += rp.Examined
+		}
 		return res
 	}
 	if err := r.setup(); err != nil {
 		return finish(err)
 	}
-	heal := w.Now() + opts.FaultTime
-	end := heal + opts.LivenessTime
-	stopAt := heal + opts.LivenessTime/2
-	for i := range 1 + rng.IntN(3) {
-		r.writer(i, stopAt)
+	if failover {
+		r.spare = 1
 	}
-	for i := range 2 {
-		r.reader(1+i, stopAt)
-	}
-	r.nemesis(heal)
-	r.watch(end)
-	w.RunUntil(heal)
-	w.Heal()
-	if opts.atHeal != nil {
-		opts.atHeal(r)
-	}
-	w.RunUntil(end)
+	r.err = r.phases(failover)
 	if r.err == nil {
-		r.err = r.converged()
+		r.err = r.checkAll()
 	}
 	return finish(r.err)
+}
+
+// phases runs the faults (with the failover in the middle when drawn), the
+// heal and the liveness phase.
+func (r *run) phases(failover bool) error {
+	w, opts := r.w, r.opts
+	start := w.Now()
+	heal := start + opts.FaultTime
+	r.startClients(heal + opts.LivenessTime/2)
+	r.watch()
+	r.nem = newNemesis(r)
+	if failover {
+		r.nem.run(start + opts.FaultTime/2)
+		w.RunUntil(start + opts.FaultTime/2)
+		r.nem.calm()
+		if err := r.failover(); err != nil {
+			return err
+		}
+		heal = w.Now() + opts.FaultTime/2
+		r.nem.run(heal)
+	} else {
+		r.nem.run(heal)
+	}
+	w.RunUntil(heal)
+	if r.err != nil {
+		return r.err
+	}
+	r.nem.calm()
+	r.healed = true
+	if r.opts.atHeal != nil {
+		r.opts.atHeal(r)
+	}
+	w.RunUntil(heal + opts.LivenessTime)
+	return r.err
 }
 
 func (r *run) fail(format string, args ...any) {
@@ -132,31 +211,94 @@ func (r *run) fail(format string, args ...any) {
 	}
 }
 
-func (r *run) inst(i int) *instance.Instance { return r.hosts[i].Node().(*instance.Instance) }
+// inst is host i's running instance, or nil when it is down.
+func (r *run) inst(i int) *instance.Instance {
+	if n := r.hosts[i].Node(); n != nil {
+		return n.(*instance.Instance)
+	}
+	return nil
+}
 
-// exec runs query on instance i to its end and waits for it.
-func (r *run) exec(i int, query string, params map[string]any) error {
-	done, failed := false, error(nil)
-	s := r.inst(i).OpenSession(instance.SessionInfo{User: "sim", Client: "setup"})
-	defer s.Close()
+// serving reports whether host i runs, is ready and has the role it is
+// meant to have (a restarted replica is a MAIN until its role is set).
+func (r *run) serving(i int) bool {
+	in := r.inst(i)
+	return in != nil && in.Ready() && !r.hosts[i].Paused() && in.IsReplica() == r.replica[i]
+}
+
+// do runs query on instance i to its end and calls then with its rows (or
+// error); it is for use inside events.
+func (r *run) do(i int, query string, params map[string]any, then func(rows [][]any, err error)) {
+	in := r.inst(i)
+	if in == nil {
+		then(nil, errors.New("host down"))
+		return
+	}
+	s := in.OpenSession(instance.SessionInfo{User: "sim", Client: "operator"})
+	var all [][]any
 	s.Run(query, params, instance.TxMeta{}, func(res *instance.Result, err error) {
 		if err != nil {
-			done, failed = true, err
+			s.Close()
+			then(nil, err)
 			return
 		}
-		res.Pull(-1, func(_ [][]any, more bool, err error) {
+		res.Pull(-1, func(rows [][]any, more bool, err error) {
+			all = append(all, rows...)
 			if err != nil || !more {
-				done, failed = true, err
+				s.Close()
+				then(all, err)
 			}
 		})
 	})
+}
+
+// exec runs query on instance i and waits for it, driving the world (not
+// for use inside events).
+func (r *run) exec(i int, query string, params map[string]any) ([][]any, error) {
+	done, failed, out := false, error(nil), [][]any(nil)
+	r.do(i, query, params, func(rows [][]any, err error) { done, failed, out = true, err, rows })
 	if !r.w.RunUntilTrue(5*time.Second, func() bool { return done }) {
-		return fmt.Errorf("%q never completed", query)
+		return nil, fmt.Errorf("%q on %s never completed", query, names[i])
 	}
 	if failed != nil {
-		return fmt.Errorf("%q: %w", query, failed)
+		return nil, fmt.Errorf("%q on %s: %w", query, names[i], failed)
 	}
-	return nil
+	return out, nil
+}
+
+// execRetry runs query until it succeeds or fails with a non-retryable
+// error (REGISTER REPLICA waits, retryably, for MAIN's last commit to be
+// durable).
+func (r *run) execRetry(i int, query string, params map[string]any) ([][]any, error) {
+	for range 100 {
+		rows, err := r.exec(i, query, params)
+		if err == nil || !instance.Retryable(err) {
+			return rows, err
+		}
+		r.w.RunFor(5 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("%q on %s kept failing retryably", query, names[i])
+}
+
+// register registers replica name in mode on MAIN host m.
+func (r *run) register(m int, name, mode string) error {
+	_, err := r.execRetry(m, fmt.Sprintf("REGISTER REPLICA %s %s TO %q", name, mode, addrs[indexOf(name)]), nil)
+	if err == nil {
+		if r.modes[m] == nil {
+			r.modes[m] = map[string]string{}
+		}
+		r.modes[m][name] = mode
+	}
+	return err
+}
+
+func indexOf(name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	panic("replsim: no host " + name)
 }
 
 // setup starts the hosts, makes r1 and r2 replicas, creates the registers
@@ -179,177 +321,25 @@ func (r *run) setup() error {
 		host  int
 		query string
 	}{
-		{1, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
-		{2, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
+		{1, qRole},
+		{2, qRole},
 		{0, qSetup},
-		{0, `REGISTER REPLICA r1 SYNC TO "r1:10000"`},
-		{0, `REGISTER REPLICA r2 ASYNC TO "r2:10000"`},
 	}
 	for _, st := range steps {
-		if err := r.exec(st.host, st.query, map[string]any{"keys": keys}); err != nil {
+		if _, err := r.execRetry(st.host, st.query, map[string]any{"keys": keys}); err != nil {
 			return fmt.Errorf("setup: %w", err)
 		}
 	}
+	for _, rep := range []struct{ name, mode string }{{"r1", check.ModeSync}, {"r2", check.ModeAsync}} {
+		if err := r.register(0, rep.name, rep.mode); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+	}
+	r.rec.beginTerm(0)
 	return nil
 }
 
-// writer writes unique values to random registers on MAIN, one at a time.
-func (r *run) writer(id int, stopAt time.Duration) {
-	s := r.inst(0).OpenSession(instance.SessionInfo{User: "sim", Client: fmt.Sprintf("writer%d", id)})
-	n := int64(0)
-	var step func()
-	step = func() {
-		if r.w.Now() >= stopAt || r.err != nil {
-			return
-		}
-		n++
-		v := int64(id+1)*1_000_000 + n
-		r.written[v] = true
-		k := r.keys[r.w.Rand().IntN(len(r.keys))]
-		again := func() { r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step) }
-		failed := func(err error) {
-			if instance.Retryable(err) { // a write-write conflict with another writer
-				r.conflicts++
-				again()
-				return
-			}
-			r.fail("write on MAIN: %v", err)
-		}
-		s.Run(qWrite, map[string]any{"k": k, "v": v}, instance.TxMeta{}, func(res *instance.Result, err error) {
-			if err != nil {
-				failed(err)
-				return
-			}
-			res.Pull(-1, func(_ [][]any, more bool, err error) {
-				if more {
-					return
-				}
-				if err != nil {
-					failed(err)
-					return
-				}
-				r.acknowledged(res.Summary())
-				again()
-			})
-		})
-	}
-	r.w.After(time.Millisecond, step)
-}
-
-// acknowledged checks an acknowledged write: unless a warning names r1,
-// r1 holds it durably.
-func (r *run) acknowledged(sum instance.Summary) {
-	r.acked++
-	ts, err := strconv.ParseUint(strings.TrimPrefix(sum.Bookmark, "quiver:"), 10, 64)
-	if err != nil {
-		r.fail("bad bookmark %q", sum.Bookmark)
-		return
-	}
-	for _, n := range sum.Notifications {
-		if strings.Contains(n.Description, "r1") {
-			r.warned++
-			return
-		}
-	}
-	if d := r.inst(1).ReplicaDurable(); d < ts {
-		r.fail("write %d acknowledged without a warning, but the SYNC replica r1 holds only up to %d", ts, d)
-		return
-	}
-	r.syncOK++
-}
-
-// reader reads random registers on replica i.
-func (r *run) reader(i int, stopAt time.Duration) {
-	s := r.inst(i).OpenSession(instance.SessionInfo{User: "sim", Client: fmt.Sprintf("reader%d", i)})
-	var step func()
-	step = func() {
-		if r.w.Now() >= stopAt || r.err != nil {
-			return
-		}
-		k := r.keys[r.w.Rand().IntN(len(r.keys))]
-		s.Run(qRead, map[string]any{"k": k}, instance.TxMeta{}, func(res *instance.Result, err error) {
-			if err != nil {
-				r.fail("read on replica %d: %v", i, err)
-				return
-			}
-			res.Pull(-1, func(rows [][]any, more bool, err error) {
-				if more {
-					return
-				}
-				if err != nil || len(rows) > 1 {
-					r.fail("read on replica %d: %v rows, %v", i, rows, err)
-					return
-				}
-				if len(rows) == 0 { // the register has not reached the replica yet
-					r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step)
-					return
-				}
-				if v, _ := rows[0][0].(int64); !r.written[v] {
-					r.fail("replica %d read %v, which no client wrote", i, rows[0][0])
-					return
-				}
-				r.reads++
-				r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step)
-			})
-		})
-	}
-	r.w.After(time.Millisecond, step)
-}
-
-// nemesis partitions and clogs the links between MAIN and a replica at
-// random until heal.
-func (r *run) nemesis(heal time.Duration) {
-	w := r.w
-	var act func()
-	act = func() {
-		if w.Now() >= heal {
-			return
-		}
-		rep := r.hosts[1+w.Rand().IntN(2)]
-		switch w.Rand().IntN(4) {
-		case 0, 1:
-			w.Partition(r.hosts[0], rep)
-		case 2:
-			w.Clog(r.hosts[0], rep, time.Duration(10+w.Rand().IntN(300))*time.Millisecond)
-		default:
-			w.Heal()
-		}
-		w.After(time.Duration(20+w.Rand().IntN(300))*time.Millisecond, act)
-	}
-	w.After(time.Duration(10+w.Rand().IntN(100))*time.Millisecond, act)
-}
-
-// watch samples every millisecond that no replica shows more than MAIN
-// acknowledged.
-func (r *run) watch(end time.Duration) {
-	r.w.After(time.Millisecond, func() {
-		if r.err != nil || r.w.Now() >= end {
-			return
-		}
-		wm := r.inst(0).Graph().VisibleTS()
-		for i := 1; i <= 2; i++ {
-			if v := r.inst(i).Graph().VisibleTS(); v > wm {
-				r.fail("replica %d shows timestamp %d, past MAIN's watermark %d", i, v, wm)
-			}
-		}
-		r.samples++
-		r.watch(end)
-	})
-}
-
-// converged requires every replica's visible graph to equal MAIN's, and
-// the run to have written, read and checked something.
-func (r *run) converged() error {
-	m := r.inst(0).Graph()
-	for i := 1; i <= 2; i++ {
-		g := r.inst(i).Graph()
-		if g.VisibleTS() != m.VisibleTS() || g.VisibleHash() != m.VisibleHash() {
-			return fmt.Errorf("after healing replica %d is at %d (hash %016x), MAIN at %d (hash %016x)",
-				i, g.VisibleTS(), g.VisibleHash(), m.VisibleTS(), m.VisibleHash())
-		}
-	}
-	if r.acked == 0 || r.reads == 0 {
-		return fmt.Errorf("nothing happened: %d writes acknowledged, %d replica reads", r.acked, r.reads)
-	}
-	return nil
+// bookmarkTS is the timestamp of a bookmark "quiver:N".
+func bookmarkTS(b string) (uint64, error) {
+	return strconv.ParseUint(strings.TrimPrefix(b, "quiver:"), 10, 64)
 }

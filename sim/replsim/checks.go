@@ -1,0 +1,124 @@
+package replsim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/quiverdb/quiver/sim/check"
+)
+
+// checkAll runs every checker over what the run recorded, once the faults
+// healed and the liveness phase ended.
+func (r *run) checkAll() error {
+	rc := r.rec
+	for _, c := range r.clients {
+		if o := c.cur; o != nil && !o.done {
+			o.done, o.reg.Outcome = true, check.Unknown
+		}
+	}
+	for i := range r.hosts {
+		if !r.hosts[i].Up() || !r.hosts[i].Ready() {
+			return fmt.Errorf("after healing %s is not up and ready", names[i])
+		}
+		if i != r.main {
+			rc.final[names[i]] = rc.noteApplied(i)
+		}
+	}
+	rc.endTerm(false)
+	chain := rc.terms[rc.term].log
+	if r.err != nil {
+		return r.err
+	}
+	h := rc.history(chain)
+	acks, err := r.resolveAcks()
+	if err != nil {
+		return err
+	}
+	steps := []func() (check.ReplReport, error){
+		func() (check.ReplReport, error) { return check.CheckApplied(h, rc.appliedLists()) },
+		r.convergence,
+		func() (check.ReplReport, error) { return check.CheckAcksAtAck(acks) },
+		func() (check.ReplReport, error) {
+			rep, lost, err := check.CheckAcksAfterHeal(h, acks, rc.final)
+			r.stats.lost = lost
+			return rep, err
+		},
+		func() (check.ReplReport, error) { return check.CheckRecoveries(rc.recoveries) },
+		func() (check.ReplReport, error) { return check.CheckReplicaReads(h, rc.reads) },
+		r.linearizable,
+	}
+	for _, step := range steps {
+		rep, err := step()
+		r.stats.reports = append(r.stats.reports, rep)
+		if err != nil {
+			return err
+		}
+	}
+	r.stats.lag = rc.lag
+	if r.stats.acked == 0 || r.stats.reads == 0 {
+		return fmt.Errorf("nothing happened: %d writes acknowledged, %d replica reads", r.stats.acked, r.stats.reads)
+	}
+	return nil
+}
+
+// resolveAcks gives each acknowledged write the epoch it was committed in,
+// from its MAIN's own log: an acknowledged write is durable there.
+func (r *run) resolveAcks() ([]check.Ack, error) {
+	out := make([]check.Ack, 0, len(r.rec.acks))
+	byTerm := map[int]map[uint64]uint64{}
+	for _, a := range r.rec.acks {
+		m := byTerm[a.term]
+		if m == nil {
+			m = map[uint64]uint64{}
+			for _, c := range r.rec.terms[a.term].log {
+				m[c.TS] = c.Epoch
+			}
+			byTerm[a.term] = m
+		}
+		e, ok := m[a.ack.TS]
+		if !ok {
+			return nil, fmt.Errorf("write %d acknowledged by %s at %v is not in its own log", a.ack.TS, a.ack.Main, time.Duration(a.ack.At))
+		}
+		a.ack.Epoch = e
+		out = append(out, a.ack)
+	}
+	return out, nil
+}
+
+// convergence compares every replica's visible graph with MAIN's.
+func (r *run) convergence() (check.ReplReport, error) {
+	state := func(i int) check.GraphState {
+		g := r.inst(i).Graph()
+		return check.GraphState{Name: names[i], TS: g.VisibleTS(), Hash: g.VisibleHash()}
+	}
+	var reps []check.GraphState
+	for i := range r.hosts {
+		if i != r.main {
+			reps = append(reps, state(i))
+		}
+	}
+	return check.CheckConvergence(state(r.main), reps)
+}
+
+// linearizable checks each MAIN term's register history with porcupine.
+func (r *run) linearizable() (check.ReplReport, error) {
+	rep := check.ReplReport{Checker: "linearizable"}
+	byTerm := map[int][]check.RegOp{}
+	for _, o := range r.rec.ops {
+		byTerm[o.term] = append(byTerm[o.term], o.reg)
+	}
+	for t := range r.rec.terms {
+		ops := byTerm[t]
+		if len(ops) == 0 {
+			continue
+		}
+		res, err := check.CheckRegisters(ops, check.Options{Initials: r.rec.terms[t].initial, ArtifactDir: r.opts.ArtifactDir,
+			Name: fmt.Sprintf("replication-seed-%d-term-%d", r.seed, t)})
+		rep.Examined += res.Ops
+		r.stats.ops += res.Ops
+		if err != nil {
+			return rep, fmt.Errorf("MAIN %s's register history: %w", names[r.rec.terms[t].host], err)
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,97 @@
+package replsim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/quiverdb/quiver/sim/check"
+)
+
+// failover is an operator's failover in community replication, with the
+// old MAIN coming back: MAIN is cut off from both replicas while its
+// clients keep writing to it; the operator promotes r1 (SET REPLICATION
+// ROLE TO MAIN: a newer epoch) and registers r2 on it; then the old MAIN's
+// links heal while it still believes it is MAIN, and it talks to r2 with
+// its older epoch. r2 must refuse it (which fences it), and must never
+// apply what it committed after the promotion. Then the operator wipes
+// the old MAIN, makes it a replica of r1 in r1's old mode, and points the
+// clients at r1.
+func (r *run) failover() error {
+	w, rng := r.w, r.w.Rand()
+	old, next, other := r.main, 1, 2
+	r.stats.failovers++
+	w.Partition(r.hosts[old], r.hosts[next])
+	w.Partition(r.hosts[old], r.hosts[other])
+	w.RunFor(time.Duration(150+rng.IntN(250)) * time.Millisecond)
+
+	// The promotion: the old MAIN's term ends here (what it commits from
+	// now on is not MAIN's), r1's log so far is what it applied.
+	r.rec.endTerm(true)
+	r.rec.noteApplied(next)
+	if !r.serving(next) {
+		return fmt.Errorf("failover: %s is not serving as a replica", names[next])
+	}
+	oldModes := r.modes[old]
+	r.replica[next] = false
+	if _, err := r.exec(next, "SET REPLICATION ROLE TO MAIN", nil); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	r.main = next
+	r.rec.beginTerm(next)
+	clear(r.rec.promised)
+	initial, err := r.registers(next)
+	if err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	r.rec.terms[r.rec.term].initial = initial
+	if err := r.register(next, names[other], oldModes[names[other]]); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	w.RunFor(time.Duration(20+rng.IntN(40)) * time.Millisecond)
+
+	// The old MAIN comes back.
+	w.Heal()
+	w.RunFor(time.Duration(200+rng.IntN(200)) * time.Millisecond)
+
+	// The operator wipes it and makes it a replica of the new MAIN.
+	t := r.rec.terms[r.rec.termOf(old)]
+	t.log = r.rec.readLog(old)
+	r.hosts[old].Crash(false)
+	r.hostGone(old)
+	r.writeTo = next
+	r.replica[old] = true
+	r.lives[old]++
+	r.rec.recovered[old] = 0
+	if err := r.hosts[old].RestartEmpty(); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	if !w.RunUntilTrue(time.Second, func() bool { return r.hosts[old].Ready() }) {
+		return fmt.Errorf("failover: the wiped %s never became ready", names[old])
+	}
+	if _, err := r.exec(old, qRole, nil); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	mode := oldModes[names[next]]
+	if mode == "" {
+		mode = check.ModeSync
+	}
+	if err := r.register(next, names[old], mode); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	return nil
+}
+
+// registers reads every register on host i.
+func (r *run) registers(i int) (map[string]int64, error) {
+	rows, err := r.exec(i, qAll, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, row := range rows {
+		k, _ := row[0].(string)
+		v, _ := row[1].(int64)
+		out[k] = v
+	}
+	return out, nil
+}
