@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quiverdb/quiver/core/value"
 	"github.com/quiverdb/quiver/sim/check"
 )
 
@@ -53,32 +54,72 @@ func (r *run) failover() error {
 	w.Heal()
 	w.RunFor(time.Duration(200+rng.IntN(200)) * time.Millisecond)
 
-	// The operator wipes it and makes it a replica of the new MAIN.
+	// The operator resyncs a replica that was ahead of the promoted one
+	// (MAIN reports it diverged), wipes the old MAIN and makes it a
+	// replica of the new MAIN, and points the clients there.
+	if err := r.resyncDiverged(next); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
 	t := r.rec.terms[r.rec.termOf(old)]
 	t.log = r.rec.readLog(old)
-	r.hosts[old].Crash(false)
-	r.hostGone(old)
 	r.writeTo = next
 	r.replica[old] = true
-	r.lives[old]++
-	r.rec.recovered[old] = 0
-	if err := r.hosts[old].RestartEmpty(); err != nil {
-		return fmt.Errorf("failover: %w", err)
-	}
-	if !w.RunUntilTrue(time.Second, func() bool { return r.hosts[old].Ready() }) {
-		return fmt.Errorf("failover: the wiped %s never became ready", names[old])
-	}
-	if _, err := r.exec(old, qRole, nil); err != nil {
-		return fmt.Errorf("failover: %w", err)
-	}
 	mode := oldModes[names[next]]
 	if mode == "" {
 		mode = check.ModeSync
 	}
-	if err := r.register(next, names[old], mode); err != nil {
+	if err := r.wipeAndRegister(next, old, mode); err != nil {
 		return fmt.Errorf("failover: %w", err)
 	}
 	return nil
+}
+
+// resyncDiverged drops, wipes and registers again every replica MAIN m
+// reports diverged, as community replication asks the operator to.
+func (r *run) resyncDiverged(m int) error {
+	rows, err := r.exec(m, "SHOW REPLICAS", nil)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		name, _ := row[0].(string)
+		info, _ := row[4].(value.Map)
+		mg, _ := info["memgraph"].(value.Map)
+		if st, _ := mg["status"].(string); st != "diverged" {
+			continue
+		}
+		r.stats.resynced++
+		mode := r.modes[m][name]
+		if _, err := r.exec(m, "DROP REPLICA "+name, nil); err != nil {
+			return err
+		}
+		delete(r.modes[m], name)
+		r.rec.noteApplied(indexOf(name))
+		if err := r.wipeAndRegister(m, indexOf(name), mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wipeAndRegister restarts host i with an empty disk, makes it a replica
+// and registers it on MAIN m in mode.
+func (r *run) wipeAndRegister(m, i int, mode string) error {
+	w := r.w
+	r.hosts[i].Crash(false)
+	r.hostGone(i)
+	r.lives[i]++
+	r.rec.recovered[i], r.rec.durable[i], r.rec.promised[i] = 0, 0, 0
+	if err := r.hosts[i].RestartEmpty(); err != nil {
+		return err
+	}
+	if !w.RunUntilTrue(time.Second, func() bool { return r.hosts[i].Ready() }) {
+		return fmt.Errorf("the wiped %s never became ready", names[i])
+	}
+	if _, err := r.exec(i, qRole, nil); err != nil {
+		return err
+	}
+	return r.register(m, names[i], mode)
 }
 
 // registers reads every register on host i.

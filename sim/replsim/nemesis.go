@@ -209,7 +209,7 @@ func (m *nemesis) diskFault() {
 	w, rng := r.w, r.w.Rand()
 	i := rng.IntN(len(r.hosts))
 	fs := r.hosts[i].SimDisk()
-	if k := rng.IntN(4); k == 0 || i == r.main || !r.replica[i] || m.down[i] {
+	if k := rng.IntN(4); k == 0 || i == r.main || i == r.spare || !r.replica[i] || m.down[i] {
 		fs.SlowSync(time.Duration(1 + rng.Int64N(int64(50*time.Millisecond))))
 		w.After(time.Duration(rng.Int64N(int64(300*time.Millisecond))), func() { fs.SlowSync(0) })
 		r.stats.diskFaults++

@@ -64,6 +64,7 @@ type runStats struct {
 	restarts, aimed, diskFaults, failovers        int
 	fenced                                        int // writes the deposed MAIN refused once fenced
 	lost                                          int // acknowledged writes lost to a failover
+	resynced                                      int // replicas found diverged, wiped and registered again
 	exempt                                        int // samples past the watermark within a restarted replica's recovered log
 	reports                                       []check.ReplReport
 	lag                                           lagStats
