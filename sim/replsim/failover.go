@@ -23,6 +23,11 @@ func (r *run) failover() error {
 	r.stats.failovers++
 	w.Partition(r.hosts[old], r.hosts[next])
 	w.Partition(r.hosts[old], r.hosts[other])
+	// The old MAIN's links come back after its replication peers gave up
+	// their sessions (four confirmation timeouts of silence, 1 s) and shake
+	// hands again: a stale MAIN that reconnects, not one whose stale
+	// session a replica turns away.
+	back := w.Now() + time.Duration(1100+rng.IntN(300))*time.Millisecond
 	w.RunFor(time.Duration(150+rng.IntN(250)) * time.Millisecond)
 
 	// The promotion: the old MAIN's term ends here (what it commits from
@@ -48,15 +53,18 @@ func (r *run) failover() error {
 	if err := r.register(next, names[other], oldModes[names[other]]); err != nil {
 		return fmt.Errorf("failover: %w", err)
 	}
-	w.RunFor(time.Duration(20+rng.IntN(40)) * time.Millisecond)
+	w.RunUntil(max(back, w.Now()+time.Duration(20+rng.IntN(40))*time.Millisecond))
 
-	// The old MAIN comes back.
+	// The old MAIN comes back: its link to r2 heals, while the one to the
+	// new MAIN stays cut (else the new MAIN's refusal fences it first).
 	w.Heal()
+	w.Partition(r.hosts[old], r.hosts[next])
 	w.RunFor(time.Duration(200+rng.IntN(200)) * time.Millisecond)
 
 	// The operator resyncs a replica that was ahead of the promoted one
 	// (MAIN reports it diverged), wipes the old MAIN and makes it a
 	// replica of the new MAIN, and points the clients there.
+	w.Heal()
 	if err := r.resyncDiverged(next); err != nil {
 		return fmt.Errorf("failover: %w", err)
 	}
