@@ -7,6 +7,7 @@ import (
 
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/sim"
 	"github.com/quiverdb/quiver/sim/check"
 )
 
@@ -288,4 +289,16 @@ func (l lagStats) meanTime() time.Duration {
 		return 0
 	}
 	return l.sumTime / time.Duration(l.samples)
+}
+
+// metrics reports the lag as the run's metrics: the mean and maximum
+// number of transactions and milliseconds ASYNC replicas trailed MAIN.
+func (l lagStats) metrics() []sim.Metric {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return []sim.Metric{
+		{Name: "async_lag_txns_mean", Value: l.meanTxns()},
+		{Name: "async_lag_txns_max", Value: float64(l.maxTxns)},
+		{Name: "async_lag_ms_mean", Value: ms(l.meanTime())},
+		{Name: "async_lag_ms_max", Value: ms(l.maxTime)},
+	}
 }

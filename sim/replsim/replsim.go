@@ -157,6 +157,7 @@ func Run(seed uint64, opts Options) sim.Result {
 		for _, rp := range r.stats.reports {
 			res.Checked += rp.Examined
 		}
+		res.Metrics = r.rec.lag.metrics()
 		return res
 	}
 	if err := r.setup(); err != nil {
