@@ -23,7 +23,7 @@ type nemesis struct {
 	prof  sim.Profile
 	net   *sim.Nemesis
 	until time.Duration
-	crash bool  // crash and restart replicas
+	crash bool  // crash and restart replicas (every seed: the recovery checker needs them)
 	disk  bool  // slow and failing disks
 	armed []int // per host: crash inside its next fsync (0: no; 1: clean; 2: torn)
 	down  []bool
@@ -32,7 +32,7 @@ type nemesis struct {
 func newNemesis(r *run) *nemesis {
 	w := r.w
 	prof := sim.DrawProfile(w.Rand())
-	m := &nemesis{r: r, prof: prof, crash: prof.Crash || w.Rand().IntN(2) == 0, disk: prof.Disk,
+	m := &nemesis{r: r, prof: prof, crash: true, disk: prof.Disk,
 		armed: make([]int, len(r.hosts)), down: make([]bool, len(r.hosts))}
 	// Crashes, wipes and disk faults are this nemesis's own; bit flips are
 	// left out (a corrupt log stops an instance for good).
@@ -56,7 +56,7 @@ func (m *nemesis) run(until time.Duration) {
 
 func (m *nemesis) schedule() {
 	w := m.r.w
-	w.After(time.Duration(20+w.Rand().IntN(250))*time.Millisecond, m.act)
+	w.After(time.Duration(20+w.Rand().IntN(180))*time.Millisecond, m.act)
 }
 
 // act injects one crash or disk fault and schedules the next.
@@ -70,33 +70,39 @@ func (m *nemesis) act() {
 	switch k := rng.IntN(10); {
 	case k < 5 && m.crash:
 		if i := m.pickReplica(); i >= 0 {
-			m.crashKind(i, rng.IntN(6))
+			m.crashKind(i, rng.IntN(7))
 		}
 	case k >= 5 && m.disk:
 		m.diskFault()
 	}
 }
 
-// pickReplica returns a running replica host, or -1.
+// pickReplica returns a random running replica host (never the spare),
+// or -1.
 func (m *nemesis) pickReplica() int {
 	r := m.r
-	i := r.w.Rand().IntN(len(r.hosts))
-	if i == r.main || i == r.spare || !r.replica[i] || !r.hosts[i].Up() || m.down[i] || r.hosts[i].Stopping() {
+	var ok []int
+	for i := range r.hosts {
+		if i != r.main && i != r.spare && r.replica[i] && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() {
+			ok = append(ok, i)
+		}
+	}
+	if len(ok) == 0 {
 		return -1
 	}
-	return i
+	return ok[r.w.Rand().IntN(len(ok))]
 }
 
-// crashKind crashes replica i: aimed inside its next fsync (half the
-// time), at once (torn or not), or by a clean stop.
+// crashKind crashes replica i: aimed inside its next fsync (4 times in
+// 7), at once (torn or not), or by a clean stop.
 func (m *nemesis) crashKind(i, kind int) {
 	r := m.r
 	switch kind {
-	case 0, 1, 2:
+	case 0, 1, 2, 3:
 		m.armed[i] = 1 + kind%2
-	case 3:
-		m.crashHost(i, false)
 	case 4:
+		m.crashHost(i, false)
+	case 5:
 		m.crashHost(i, true)
 	default:
 		m.down[i] = true

@@ -48,6 +48,7 @@ type recorder struct {
 	// recovered log at once, before MAIN acknowledged all of it, so the
 	// watermark checks exempt what it recovered and count the exemptions.
 	recovered []uint64
+	ends      map[int]logEndAt
 	applied   map[string]map[check.CommitID]check.Commit
 	final     map[string][]check.Commit // per replica, its log at the end
 	maxWM     uint64                    // the highest watermark MAIN made visible
@@ -57,7 +58,7 @@ type recorder struct {
 }
 
 func newRecorder(r *run) *recorder {
-	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), applied: map[string]map[check.CommitID]check.Commit{},
+	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
 		final: map[string][]check.Commit{}, idToKey: map[int64]string{}}
 }
 
@@ -135,6 +136,28 @@ func (rc *recorder) commit(rec durability.Record) check.Commit {
 		}
 	}
 	return c
+}
+
+// logEnd is the last timestamp in host's log while it is down (read once
+// per incarnation: a down host's disk does not change).
+func (rc *recorder) logEnd(host int) uint64 {
+	inc := rc.r.hosts[host].Incarnation()
+	if e, ok := rc.ends[host]; ok && e.inc == inc {
+		return e.ts
+	}
+	log := rc.readLog(host)
+	ts := uint64(0)
+	if len(log) > 0 {
+		ts = log[len(log)-1].TS
+	}
+	rc.ends[host] = logEndAt{inc, ts}
+	return ts
+}
+
+// logEndAt caches logEnd for one incarnation.
+type logEndAt struct {
+	inc uint32
+	ts  uint64
 }
 
 // noteApplied reads replica host's log into what it applied.

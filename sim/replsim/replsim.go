@@ -54,6 +54,9 @@ type Options struct {
 	atHeal func(r *run)
 	// stats, when set, receives the run's counts.
 	stats *runStats
+	// only, when set, keeps one checker (see checkerNames) and turns the
+	// others off, so a test can measure what that checker alone catches.
+	only string
 	// logger, when set, gives each instance its logger (debugging).
 	logger func(addr string) *zap.Logger
 }
@@ -62,10 +65,11 @@ type Options struct {
 type runStats struct {
 	acked, warned, reads, samples, conflicts, ops int
 	restarts, aimed, diskFaults, failovers        int
-	fenced                                        int // writes the deposed MAIN refused once fenced
-	lost                                          int // acknowledged writes lost to a failover
-	resynced                                      int // replicas found diverged, wiped and registered again
-	exempt                                        int // samples past the watermark within a restarted replica's recovered log
+	fenced                                        int  // writes the deposed MAIN refused once fenced
+	lost                                          int  // acknowledged writes lost to a failover
+	failover                                      bool // the run included the operator failover
+	resynced                                      int  // replicas found diverged, wiped and registered again
+	exempt                                        int  // samples past the watermark within a restarted replica's recovered log
 	reports                                       []check.ReplReport
 	lag                                           lagStats
 }
@@ -148,6 +152,7 @@ func Run(seed uint64, opts Options) sim.Result {
 		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(instance.Config{NoSnapshotOnStop: true}) }))
 	}
 	failover := opts.Failover > 0 || (opts.Failover == 0 && rng.IntN(2) == 0)
+	r.stats.failover = failover
 	finish := func(err error) sim.Result {
 		if opts.stats != nil {
 			*opts.stats = r.stats
@@ -206,6 +211,13 @@ func (r *run) phases(failover bool) error {
 	w.RunUntil(heal + opts.LivenessTime)
 	return r.err
 }
+
+// checkerNames are the scenario's checkers, as Options.only names them.
+var checkerNames = []string{"watermark", "applied-by-main", "convergence", "acked-on-in-sync-replicas",
+	"acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable"}
+
+// on reports whether the checker named name runs.
+func (r *run) on(name string) bool { return r.opts.only == "" || r.opts.only == name }
 
 func (r *run) fail(format string, args ...any) {
 	if r.err == nil {

@@ -1,0 +1,9 @@
+//go:build replbug_oldepoch
+
+package replsim
+
+// plantedCheckers must each catch the planted bug alone.
+var plantedCheckers = []string{"applied-by-main"}
+
+// plantedFailover: the test counts seeds with the operator failover, whose old MAIN returns with its older epoch.
+const plantedFailover = 1

@@ -1,0 +1,9 @@
+//go:build replbug_syncack
+
+package replsim
+
+// plantedCheckers must each catch the planted bug alone.
+var plantedCheckers = []string{"acked-on-in-sync-replicas"}
+
+// plantedFailover: the test counts any seed.
+const plantedFailover = 0
