@@ -103,24 +103,27 @@ func (r *run) convergence() (check.ReplReport, error) {
 	return check.CheckConvergence(state(r.main), reps)
 }
 
-// linearizable checks each MAIN term's register history with porcupine.
+// linearizable checks each MAIN lineage's register history with
+// porcupine (a failover starts a new history, from the promoted replica's
+// registers).
 func (r *run) linearizable() (check.ReplReport, error) {
 	rep := check.ReplReport{Checker: checkerNames[7]}
-	byTerm := map[int][]check.RegOp{}
+	byLineage := map[int][]check.RegOp{}
 	for _, o := range r.rec.ops {
-		byTerm[o.term] = append(byTerm[o.term], o.reg)
+		byLineage[o.lineage] = append(byLineage[o.lineage], o.reg)
 	}
-	for t := range r.rec.terms {
-		ops := byTerm[t]
+	for _, t := range r.rec.terms {
+		ops := byLineage[t.lineage]
 		if len(ops) == 0 {
 			continue
 		}
-		res, err := check.CheckRegisters(ops, check.Options{Initials: r.rec.terms[t].initial, ArtifactDir: r.opts.ArtifactDir,
-			Name: fmt.Sprintf("replication-seed-%d-term-%d", r.seed, t)})
+		delete(byLineage, t.lineage) // its first term gives the initial values
+		res, err := check.CheckRegisters(ops, check.Options{Initials: t.initial, ArtifactDir: r.opts.ArtifactDir,
+			Name: fmt.Sprintf("replication-seed-%d-lineage-%d", r.seed, t.lineage)})
 		rep.Examined += res.Ops
 		r.stats.ops += res.Ops
 		if err != nil {
-			return rep, fmt.Errorf("MAIN %s's register history: %w", names[r.rec.terms[t].host], err)
+			return rep, fmt.Errorf("the register history of MAIN %s's lineage: %w", names[t.host], err)
 		}
 	}
 	return rep, nil

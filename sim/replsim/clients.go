@@ -11,9 +11,10 @@ import (
 
 // op is one register operation on MAIN and what its client learned.
 type op struct {
-	term int // the MAIN term it ran in (recorder.terms)
-	reg  check.RegOp
-	done bool
+	term    int // the MAIN term it ran in (recorder.terms)
+	lineage int // its MAIN's lineage: terms not separated by a failover
+	reg     check.RegOp
+	done    bool
 }
 
 // client issues register operations on the current MAIN, one at a time.
@@ -82,7 +83,8 @@ func (c *client) issue() {
 		c.host, c.inc = r.writeTo, h.Incarnation()
 	}
 	rng := r.w.Rand()
-	o := &op{term: r.rec.termOf(c.host), reg: check.RegOp{Client: c.id, Key: r.keys[rng.IntN(len(r.keys))], Call: int64(r.w.Now())}}
+	t := r.rec.termOf(c.host)
+	o := &op{term: t, lineage: r.rec.terms[t].lineage, reg: check.RegOp{Client: c.id, Key: r.keys[rng.IntN(len(r.keys))], Call: int64(r.w.Now())}}
 	switch k := rng.IntN(10); {
 	case k < 3:
 		o.reg.Kind = check.Read

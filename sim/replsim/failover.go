@@ -43,7 +43,7 @@ func (r *run) failover() error {
 		return fmt.Errorf("failover: %w", err)
 	}
 	r.main = next
-	r.rec.beginTerm(next)
+	r.rec.beginTerm(next, true)
 	clear(r.rec.promised)
 	initial, err := r.registers(next)
 	if err != nil {

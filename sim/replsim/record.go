@@ -20,6 +20,9 @@ type termRec struct {
 	log     []check.Commit
 	read    bool             // log was read at the term's end
 	initial map[string]int64 // the registers when the term began (nil: all 0)
+	// lineage numbers the run's MAIN lineages: a MAIN's restart continues
+	// its lineage (same history), a failover starts a new one.
+	lineage int
 }
 
 // ackAt is an acknowledged write and the term it was acknowledged in.
@@ -62,9 +65,17 @@ func newRecorder(r *run) *recorder {
 		final: map[string][]check.Commit{}, idToKey: map[int64]string{}}
 }
 
-// beginTerm starts a MAIN term on host.
-func (rc *recorder) beginTerm(host int) {
-	rc.terms = append(rc.terms, &termRec{host: host})
+// beginTerm starts a MAIN term on host; failover says it starts a new
+// lineage.
+func (rc *recorder) beginTerm(host int, failover bool) {
+	t := &termRec{host: host}
+	if n := len(rc.terms); n > 0 {
+		t.lineage = rc.terms[n-1].lineage
+		if failover {
+			t.lineage++
+		}
+	}
+	rc.terms = append(rc.terms, t)
 	rc.term = len(rc.terms) - 1
 	rc.commitAt = rc.commitAt[:0]
 }

@@ -349,7 +349,7 @@ func (r *run) setup() error {
 			return fmt.Errorf("setup: %w", err)
 		}
 	}
-	r.rec.beginTerm(0)
+	r.rec.beginTerm(0, false)
 	return nil
 }
 
