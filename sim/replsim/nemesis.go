@@ -69,7 +69,11 @@ func (m *nemesis) act() {
 	defer m.schedule()
 	switch k := rng.IntN(10); {
 	case k < 5 && m.crash:
-		if i := m.pickReplica(); i >= 0 {
+		i := m.pickReplica()
+		if mainCrashes && rng.IntN(4) == 0 {
+			i = m.pickMain()
+		}
+		if i >= 0 {
 			m.crashKind(i, rng.IntN(7))
 		}
 	case k >= 5 && m.disk:
@@ -93,7 +97,17 @@ func (m *nemesis) pickReplica() int {
 	return ok[r.w.Rand().IntN(len(ok))]
 }
 
-// crashKind crashes replica i: aimed inside its next fsync (4 times in
+// pickMain returns the MAIN host if it runs, or -1.
+func (m *nemesis) pickMain() int {
+	r := m.r
+	i := r.main
+	if i == r.spare || !r.hosts[i].Up() || m.down[i] || r.hosts[i].Stopping() || !r.serving(i) {
+		return -1
+	}
+	return i
+}
+
+// crashKind crashes host i: aimed inside its next fsync (4 times in
 // 7), at once (torn or not), or by a clean stop.
 func (m *nemesis) crashKind(i, kind int) {
 	r := m.r
@@ -106,6 +120,7 @@ func (m *nemesis) crashKind(i, kind int) {
 		m.crashHost(i, true)
 	default:
 		m.down[i] = true
+		m.beforeLoss(i)
 		r.hosts[i].Stop(func(error) { m.restartLater(i) })
 	}
 }
@@ -134,11 +149,23 @@ func (m *nemesis) crashHost(i int, torn bool) {
 	if !r.hosts[i].Up() {
 		return
 	}
-	r.rec.noteApplied(i)
-	r.durableOn(i)
+	m.beforeLoss(i)
 	r.hosts[i].Crash(torn)
 	r.hostGone(i)
 	m.restartLater(i)
+}
+
+// beforeLoss records what host i's log holds before a crash may cut its
+// unsynced tail: for MAIN, its term ends there (it commits no more in it);
+// for a replica, what it applied.
+func (m *nemesis) beforeLoss(i int) {
+	r := m.r
+	if i == r.main && !r.replica[i] {
+		r.rec.endTerm(false)
+		return
+	}
+	r.rec.noteApplied(i)
+	r.durableOn(i)
 }
 
 func (m *nemesis) restartLater(i int) {
@@ -174,6 +201,10 @@ func (m *nemesis) restart(i int) {
 			r.w.After(time.Millisecond, ready)
 			return
 		}
+		if i == r.main && !r.replica[i] {
+			r.rec.beginTerm(i, false) // a restarted MAIN begins a term in its lineage
+			return
+		}
 		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS))
 		r.rec.recovered[i] = in.Recovery().LastTS
 		r.setRole(i, inc)
@@ -206,16 +237,16 @@ func (r *run) hostGone(i int) {
 	}
 }
 
-// diskFault slows a random host's syncs for a while, or fails a replica's
-// next write or sync, or fills its disk for a while; a supervisor restarts
-// the replica soon after (its instance refuses to go on after a failed
-// write).
+// diskFault slows a random host's syncs for a while, or fails its next
+// write or sync, or fills its disk for a while; a supervisor restarts the
+// instance soon after (it refuses to go on after a failed write). MAIN's
+// disk fails only once MAIN may crash (mainCrashes).
 func (m *nemesis) diskFault() {
 	r := m.r
 	w, rng := r.w, r.w.Rand()
 	i := rng.IntN(len(r.hosts))
 	fs := r.hosts[i].SimDisk()
-	if k := rng.IntN(4); k == 0 || i == r.main || i == r.spare || !r.replica[i] || m.down[i] {
+	if k := rng.IntN(4); k == 0 || i == r.spare || (i == r.main && !mainCrashes) || m.down[i] {
 		fs.SlowSync(time.Duration(1 + rng.Int64N(int64(50*time.Millisecond))))
 		w.After(time.Duration(rng.Int64N(int64(300*time.Millisecond))), func() { fs.SlowSync(0) })
 		r.stats.diskFaults++
@@ -240,7 +271,7 @@ func (m *nemesis) supervise(i int, inc uint32) {
 	fs.FailNextWrite(nil)
 	fs.FailNextSync(nil)
 	fs.SetFull(false)
-	if r.hosts[i].Incarnation() == inc && r.hosts[i].Up() && !m.down[i] && r.replica[i] && i != r.main {
+	if r.hosts[i].Incarnation() == inc && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() {
 		m.crashHost(i, false)
 	}
 }

@@ -149,7 +149,7 @@ func Run(seed uint64, opts Options) sim.Result {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
 	for _, a := range addrs {
-		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(instance.Config{NoSnapshotOnStop: true}) }))
+		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(instanceConfig()) }))
 	}
 	failover := opts.Failover > 0 || (opts.Failover == 0 && rng.IntN(2) == 0)
 	r.stats.failover = failover
@@ -191,6 +191,9 @@ func (r *run) phases(failover bool) error {
 		r.nem.run(start + opts.FaultTime/2)
 		w.RunUntil(start + opts.FaultTime/2)
 		r.nem.calm()
+		if err := r.waitServing(); err != nil {
+			return err
+		}
 		if err := r.failover(); err != nil {
 			return err
 		}
@@ -208,8 +211,27 @@ func (r *run) phases(failover bool) error {
 	if r.opts.atHeal != nil {
 		r.opts.atHeal(r)
 	}
-	w.RunUntil(heal + opts.LivenessTime)
+	// The operator resyncs any replica MAIN reports diverged (it applied
+	// a tail a crashed MAIN lost).
+	w.RunUntil(heal + opts.LivenessTime/4)
+	if err := r.waitServing(); err != nil {
+		return err
+	}
+	if err := r.resyncDiverged(r.main); err != nil {
+		return fmt.Errorf("after healing: %w", err)
+	}
+	w.RunUntil(max(w.Now(), heal+opts.LivenessTime))
 	return r.err
+}
+
+// mainCrashes: the nemesis crashes MAIN and fails its disk too. It needs
+// the replication state to survive a restart (a restarted MAIN resumes its
+// replicas in a new term), which instanceConfig asks for.
+const mainCrashes = false
+
+// instanceConfig is every host's instance configuration.
+func instanceConfig() instance.Config {
+	return instance.Config{NoSnapshotOnStop: true}
 }
 
 // checkerNames are the scenario's checkers, as Options.only names them.
@@ -218,6 +240,22 @@ var checkerNames = []string{"watermark", "applied-by-main", "convergence", "acke
 
 // on reports whether the checker named name runs.
 func (r *run) on(name string) bool { return r.opts.only == "" || r.opts.only == name }
+
+// waitServing runs the world until every host serves in its role.
+func (r *run) waitServing() error {
+	all := func() bool {
+		for i := range r.hosts {
+			if !r.serving(i) {
+				return false
+			}
+		}
+		return true
+	}
+	if !r.w.RunUntilTrue(2*time.Second, all) {
+		return fmt.Errorf("at %v: the hosts do not all serve after the faults stopped", r.w.Now())
+	}
+	return nil
+}
 
 func (r *run) fail(format string, args ...any) {
 	if r.err == nil {
