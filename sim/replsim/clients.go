@@ -83,7 +83,7 @@ func (c *client) issue() {
 		c.host, c.inc = r.writeTo, h.Incarnation()
 	}
 	rng := r.w.Rand()
-	t := r.rec.termOf(c.host)
+	t := r.rec.current(c.host)
 	o := &op{term: t, lineage: r.rec.terms[t].lineage, reg: check.RegOp{Client: c.id, Key: r.keys[rng.IntN(len(r.keys))], Call: int64(r.w.Now())}}
 	switch k := rng.IntN(10); {
 	case k < 3:
@@ -213,6 +213,9 @@ func (r *run) acknowledged(host int, o *op, sum instance.Summary) {
 	modes := r.modes[host]
 	for _, name := range sortedNames(modes) {
 		i := indexOf(name)
+		if r.regAt[name] > time.Duration(o.reg.Call) {
+			continue // registered after the write began: its commit may not have waited for it
+		}
 		ar := check.AckReplica{Name: name, Mode: modes[name]}
 		for _, n := range sum.Notifications {
 			if strings.Contains(n.Description, name) {
@@ -297,7 +300,7 @@ func (rd *reader) done(inc uint32, rr check.ReplicaRead, rows [][]any, err error
 	}
 	rr.Got, rr.Return = v, int64(r.w.Now())
 	r.rec.observeWatermark()
-	rr.Bound = max(r.rec.maxWM, r.rec.recovered[rd.host])
+	rr.Bound = max(r.rec.maxWM, r.rec.recoveredBy(rd.host))
 	r.rec.reads = append(r.rec.reads, rr)
 	r.stats.reads++
 }
@@ -334,7 +337,7 @@ func (r *run) watch() {
 			}
 			r.durableOn(i)
 			if v := r.inst(i).Graph().VisibleTS(); v > r.rec.maxWM {
-				if v > r.rec.recovered[i] && r.on("watermark") {
+				if v > r.rec.recoveredBy(i) && r.on("watermark") {
 					r.fail("replica %s shows timestamp %d, past the acknowledged watermark %d", names[i], v, r.rec.maxWM)
 				}
 				r.stats.exempt++

@@ -117,14 +117,14 @@ func (r *run) wipeAndRegister(m, i int, mode string) error {
 	r.hosts[i].Crash(false)
 	r.hostGone(i)
 	r.lives[i]++
-	r.rec.recovered[i], r.rec.durable[i], r.rec.promised[i] = 0, 0, 0
+	r.rec.durable[i], r.rec.promised[i] = 0, 0
 	if err := r.hosts[i].RestartEmpty(); err != nil {
 		return err
 	}
 	if !w.RunUntilTrue(time.Second, func() bool { return r.hosts[i].Ready() }) {
 		return fmt.Errorf("the wiped %s never became ready", names[i])
 	}
-	if _, err := r.exec(i, qRole, nil); err != nil {
+	if _, err := r.exec(i, roleQuery(i), nil); err != nil {
 		return err
 	}
 	return r.register(m, names[i], mode)

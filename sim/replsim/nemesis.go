@@ -202,11 +202,10 @@ func (m *nemesis) restart(i int) {
 			return
 		}
 		if i == r.main && !r.replica[i] {
-			r.rec.beginTerm(i, false) // a restarted MAIN begins a term in its lineage
+			r.rec.current(i) // a restarted MAIN begins a term in its lineage
 			return
 		}
 		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS))
-		r.rec.recovered[i] = in.Recovery().LastTS
 		r.setRole(i, inc)
 	}
 	ready()
@@ -218,7 +217,7 @@ func (r *run) setRole(i int, inc uint32) {
 	if r.hosts[i].Incarnation() != inc || !r.replica[i] {
 		return
 	}
-	r.do(i, qRole, nil, func(_ [][]any, err error) {
+	r.do(i, roleQuery(i), nil, func(_ [][]any, err error) {
 		if err != nil {
 			r.w.After(5*time.Millisecond, func() { r.setRole(i, inc) })
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/replication"
+	"github.com/quiverdb/quiver/net"
 	"github.com/quiverdb/quiver/sim"
 	"github.com/quiverdb/quiver/sim/check"
 )
@@ -15,11 +17,13 @@ import (
 // that host held (every transaction it committed or inherited).
 type termRec struct {
 	host    int
+	inc     uint32 // the host's incarnation it began in
 	deposed bool
 	until   uint64
 	log     []check.Commit
-	read    bool             // log was read at the term's end
-	initial map[string]int64 // the registers when the term began (nil: all 0)
+	sent    map[check.CommitID]check.Commit // transactions it shipped to replicas
+	read    bool                            // log was read at the term's end
+	initial map[string]int64                // the registers when the term began (nil: all 0)
 	// lineage numbers the run's MAIN lineages: a MAIN's restart continues
 	// its lineage (same history), a failover starts a new one.
 	lineage int
@@ -51,6 +55,7 @@ type recorder struct {
 	// recovered log at once, before MAIN acknowledged all of it, so the
 	// watermark checks exempt what it recovered and count the exemptions.
 	recovered []uint64
+	recInc    []uint32 // per host: 1 + the incarnation recovered is of
 	ends      map[int]logEndAt
 	applied   map[string]map[check.CommitID]check.Commit
 	final     map[string][]check.Commit // per replica, its log at the end
@@ -61,14 +66,14 @@ type recorder struct {
 }
 
 func newRecorder(r *run) *recorder {
-	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
+	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), recInc: make([]uint32, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
 		final: map[string][]check.Commit{}, idToKey: map[int64]string{}}
 }
 
 // beginTerm starts a MAIN term on host; failover says it starts a new
 // lineage.
 func (rc *recorder) beginTerm(host int, failover bool) {
-	t := &termRec{host: host}
+	t := &termRec{host: host, inc: rc.r.hosts[host].Incarnation()}
 	if n := len(rc.terms); n > 0 {
 		t.lineage = rc.terms[n-1].lineage
 		if failover {
@@ -99,6 +104,28 @@ func (rc *recorder) termOf(host int) int {
 		}
 	}
 	return 0
+}
+
+// current returns the index of host's term, beginning a new one in its
+// lineage if the host restarted since its term began (a restarted MAIN
+// takes writes in a new term).
+func (rc *recorder) current(host int) int {
+	t := rc.termOf(host)
+	if rc.terms[t].inc != rc.r.hosts[host].Incarnation() && !rc.terms[t].deposed {
+		rc.beginTerm(host, false)
+		t = rc.term
+	}
+	return t
+}
+
+// recoveredBy is what host i's running incarnation recovered from its log
+// (0 while it is down).
+func (rc *recorder) recoveredBy(i int) uint64 {
+	h := rc.r.hosts[i]
+	if in := rc.r.inst(i); in != nil && rc.recInc[i] != h.Incarnation()+1 {
+		rc.recovered[i], rc.recInc[i] = in.Recovery().LastTS, h.Incarnation()+1
+	}
+	return rc.recovered[i]
 }
 
 // fenced reports whether host is a deposed MAIN.
@@ -171,6 +198,38 @@ type logEndAt struct {
 	ts  uint64
 }
 
+// observe is the world's network filter, used only to watch: every
+// transaction a MAIN ships is one it committed, even if a crash then takes
+// it from its log before the log was written. It drops nothing.
+func (rc *recorder) observe(from, _ *sim.Host, msg net.Message) bool {
+	if !replication.IsReplication(msg.Type) {
+		return false
+	}
+	m, err := replication.Decode(msg)
+	a, ok := m.(*replication.Append)
+	if err != nil || !ok || len(a.Txns) == 0 {
+		return false
+	}
+	host := -1
+	for i, h := range rc.r.hosts {
+		if h == from {
+			host = i
+		}
+	}
+	t := rc.terms[rc.termOf(host)]
+	if t.host != host {
+		return false
+	}
+	if t.sent == nil {
+		t.sent = map[check.CommitID]check.Commit{}
+	}
+	for _, x := range a.Txns {
+		c := rc.commit(durability.Record{Epoch: x.Epoch.Num, TS: x.TS, PrevTS: x.PrevTS, Deltas: x.Deltas})
+		t.sent[c.ID()] = c
+	}
+	return false
+}
+
 // noteApplied reads replica host's log into what it applied.
 func (rc *recorder) noteApplied(host int) []check.Commit {
 	log := rc.readLog(host)
@@ -221,8 +280,13 @@ func (rc *recorder) history(chain []check.Commit) check.History {
 		for _, c := range t.log {
 			epochs[c.Epoch] = true
 		}
+		commits := append([]check.Commit(nil), t.log...)
+		for _, c := range t.sent {
+			commits = append(commits, c)
+			epochs[c.Epoch] = true
+		}
 		for _, e := range sortedEpochs(epochs) {
-			h.Terms = append(h.Terms, check.Term{Main: names[t.host], Epoch: e, Commits: t.log, Deposed: t.deposed, Until: t.until})
+			h.Terms = append(h.Terms, check.Term{Main: names[t.host], Epoch: e, Commits: commits, Deposed: t.deposed, Until: t.until})
 		}
 	}
 	return h

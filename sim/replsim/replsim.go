@@ -90,8 +90,12 @@ const (
 	qWrite = "MATCH (r:Reg {k: $k}) SET r.v = $v"
 	qCAS   = "MATCH (r:Reg {k: $k}) WHERE r.v = $old SET r.v = $new RETURN count(r)"
 	qAll   = "MATCH (r:Reg) RETURN r.k, r.v"
-	qRole  = "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"
 )
+
+// roleQuery makes host i a replica listening on its address's port.
+func roleQuery(i int) string {
+	return "SET REPLICATION ROLE TO REPLICA WITH PORT " + addrs[i][strings.LastIndexByte(addrs[i], ':')+1:]
+}
 
 // names are the hosts' names (replica names in REGISTER REPLICA) and
 // addrs their addresses.
@@ -111,6 +115,9 @@ type run struct {
 	writeTo int // the host clients send their operations to (MAIN but during a failover)
 	// modes[h] holds the replicas registered on host h (name -> mode).
 	modes map[int]map[string]string
+	// regAt is when each replica was last registered: a commit made before
+	// that was not waited for on it.
+	regAt map[string]time.Duration
 	// replica[i]: host i is meant to be a replica (its role is set after
 	// every restart); lives[i] counts its wipes and restarts.
 	replica []bool
@@ -142,9 +149,10 @@ func Run(seed uint64, opts Options) sim.Result {
 	defer sim.SeedCryptoRand(seed)()
 	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
-	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}},
+	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}}, regAt: map[string]time.Duration{},
 		replica: []bool{false, true, true}, lives: make([]uint32, 3), spare: -1}
 	r.rec = newRecorder(r)
+	w.SetFilter(r.rec.observe)
 	for i := range 1 + rng.IntN(4) {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
@@ -340,6 +348,7 @@ func (r *run) register(m int, name, mode string) error {
 			r.modes[m] = map[string]string{}
 		}
 		r.modes[m][name] = mode
+		r.regAt[name] = r.w.Now()
 	}
 	return err
 }
@@ -373,8 +382,8 @@ func (r *run) setup() error {
 		host  int
 		query string
 	}{
-		{1, qRole},
-		{2, qRole},
+		{1, roleQuery(1)},
+		{2, roleQuery(2)},
 		{0, qSetup},
 	}
 	for _, st := range steps {
