@@ -173,6 +173,7 @@ func Run(seed uint64, opts Options) sim.Result {
 		res.Metrics = r.rec.lag.metrics()
 		return res
 	}
+	r.rec.beginTerm(0, false) // before setup: the registration ships the setup commit
 	if err := r.setup(); err != nil {
 		return finish(err)
 	}
@@ -396,7 +397,6 @@ func (r *run) setup() error {
 			return fmt.Errorf("setup: %w", err)
 		}
 	}
-	r.rec.beginTerm(0, false)
 	return nil
 }
 
