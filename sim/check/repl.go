@@ -193,6 +193,10 @@ type AckReplica struct {
 	Mode    string // ModeSync, ModeAsync or ModeStrictSync
 	Warned  bool   // a warning on the acknowledgement named it
 	Durable uint64 // the last transaction it held durably then
+	// Unknown: what it held durably then could not be observed (it was
+	// down, and its log no longer reaches back to the first commit); it is
+	// not judged.
+	Unknown bool
 }
 
 // Ack is one acknowledged write.
@@ -210,7 +214,7 @@ func CheckAcksAtAck(acks []Ack) (ReplReport, error) {
 	rep := ReplReport{Checker: "acked-on-in-sync-replicas"}
 	for _, a := range acks {
 		for _, r := range a.Replicas {
-			if r.Mode == ModeAsync || r.Warned {
+			if r.Mode == ModeAsync || r.Warned || r.Unknown {
 				continue
 			}
 			rep.Examined++

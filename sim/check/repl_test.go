@@ -60,13 +60,13 @@ func TestCheckConvergence(t *testing.T) {
 
 func TestCheckAcksAtAck(t *testing.T) {
 	acks := []Ack{
-		{Epoch: 1, TS: 5, Main: "m", Replicas: []AckReplica{{"r1", ModeSync, false, 5}, {"r2", ModeAsync, false, 0}}},
-		{Epoch: 1, TS: 6, Main: "m", Replicas: []AckReplica{{"r1", ModeSync, true, 5}, {"r2", ModeAsync, false, 0}}},
+		{Epoch: 1, TS: 5, Main: "m", Replicas: []AckReplica{{Name: "r1", Mode: ModeSync, Durable: 5}, {Name: "r2", Mode: ModeAsync}}},
+		{Epoch: 1, TS: 6, Main: "m", Replicas: []AckReplica{{Name: "r1", Mode: ModeSync, Warned: true, Durable: 5}, {Name: "r2", Mode: ModeAsync}}},
 	}
 	if rep, err := CheckAcksAtAck(acks); err != nil || rep.Examined != 1 {
 		t.Fatalf("%v %v", rep, err)
 	}
-	acks = append(acks, Ack{Epoch: 1, TS: 7, Main: "m", Replicas: []AckReplica{{"r1", ModeStrictSync, false, 6}}})
+	acks = append(acks, Ack{Epoch: 1, TS: 7, Main: "m", Replicas: []AckReplica{{Name: "r1", Mode: ModeStrictSync, Durable: 6}}})
 	_, err := CheckAcksAtAck(acks)
 	wantViolation(t, err, "STRICT_SYNC replica r1")
 }

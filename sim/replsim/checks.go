@@ -76,10 +76,13 @@ func (r *run) resolveAcks() ([]check.Ack, error) {
 			for _, c := range r.rec.terms[a.term].log {
 				m[c.TS] = c.Epoch
 			}
+			for _, c := range r.rec.terms[a.term].sent {
+				m[c.TS] = c.Epoch
+			}
 			byTerm[a.term] = m
 		}
 		e, ok := m[a.ack.TS]
-		if !ok {
+		if !ok && !r.opts.SnapshotCatchUp { // else snapshots may have retired it
 			return nil, fmt.Errorf("write %d acknowledged by %s at %v is not in its own log", a.ack.TS, a.ack.Main, time.Duration(a.ack.At))
 		}
 		a.ack.Epoch = e

@@ -226,6 +226,7 @@ func (r *run) acknowledged(host int, o *op, sum instance.Summary) {
 			r.stats.warned++
 		}
 		ar.Durable = r.durableOn(i)
+		ar.Unknown = r.inst(i) == nil && !r.rec.logKnown(i)
 		a.Replicas = append(a.Replicas, ar)
 		if ar.Mode != check.ModeAsync && !ar.Warned && host == r.main {
 			r.rec.promise(i, ts)

@@ -98,10 +98,10 @@ func (r *run) resyncDiverged(m int) error {
 		}
 		r.stats.resynced++
 		mode := r.modes[m][name]
+		delete(r.modes[m], name) // from the drop on, MAIN neither waits for it nor warns of it
 		if _, err := r.exec(m, "DROP REPLICA "+name, nil); err != nil {
 			return err
 		}
-		delete(r.modes[m], name)
 		r.rec.noteApplied(indexOf(name))
 		if err := r.wipeAndRegister(m, indexOf(name), mode); err != nil {
 			return err
@@ -121,7 +121,7 @@ func (r *run) wipeAndRegister(m, i int, mode string) error {
 	if err := r.hosts[i].RestartEmpty(); err != nil {
 		return err
 	}
-	if !w.RunUntilTrue(time.Second, func() bool { return r.hosts[i].Ready() }) {
+	if !w.RunUntilTrue(w.Now()+time.Second, func() bool { return r.hosts[i].Ready() }) {
 		return fmt.Errorf("the wiped %s never became ready", names[i])
 	}
 	if _, err := r.exec(i, roleQuery(i), nil); err != nil {

@@ -26,14 +26,17 @@ type nemesis struct {
 	crash bool  // crash and restart replicas (every seed: the recovery checker needs them)
 	disk  bool  // slow and failing disks
 	armed []int // per host: crash inside its next fsync (0: no; 1: clean; 2: torn)
-	down  []bool
+	// faulted: a failing disk fault was injected on the host since its
+	// last restart, so its supervisor restarts it.
+	faulted []bool
+	down    []bool
 }
 
 func newNemesis(r *run) *nemesis {
 	w := r.w
 	prof := sim.DrawProfile(w.Rand())
 	m := &nemesis{r: r, prof: prof, crash: true, disk: prof.Disk,
-		armed: make([]int, len(r.hosts)), down: make([]bool, len(r.hosts))}
+		armed: make([]int, len(r.hosts)), down: make([]bool, len(r.hosts)), faulted: make([]bool, len(r.hosts))}
 	// Crashes, wipes and disk faults are this nemesis's own; bit flips are
 	// left out (a corrupt log stops an instance for good).
 	m.prof.Crash, m.prof.RestartEmpty, m.prof.Disk = false, false, false
@@ -67,22 +70,28 @@ func (m *nemesis) act() {
 		return
 	}
 	defer m.schedule()
-	switch k := rng.IntN(10); {
-	case k < 5 && m.crash:
+	cut := 10 // of 13: cut-offs are 3 in 13 actions, 6 with SnapshotCatchUp (it wants replicas behind)
+	if r.opts.SnapshotCatchUp {
+		cut = 7
+	}
+	switch k := rng.IntN(13); {
+	case k >= cut:
+		m.cutOff()
+	case k < 6 && m.crash:
 		i := m.pickReplica()
 		if mainCrashes && rng.IntN(4) == 0 {
 			i = m.pickMain()
 		}
 		if i >= 0 {
-			m.crashKind(i, rng.IntN(7))
+			m.crashKind(i, rng.IntN(9))
 		}
-	case k >= 5 && m.disk:
+	case k >= 6 && m.disk:
 		m.diskFault()
 	}
 }
 
 // pickReplica returns a random running replica host (never the spare),
-// or -1.
+// more often one MAIN waits for, or -1.
 func (m *nemesis) pickReplica() int {
 	r := m.r
 	var ok []int
@@ -94,7 +103,36 @@ func (m *nemesis) pickReplica() int {
 	if len(ok) == 0 {
 		return -1
 	}
+	if r.w.Rand().IntN(3) > 0 { // two times in three, a replica MAIN waits for, if one runs
+		var waited []int
+		for _, i := range ok {
+			if mode := r.modes[r.main][names[i]]; mode != "" && mode != check.ModeAsync {
+				waited = append(waited, i)
+			}
+		}
+		if len(waited) > 0 {
+			ok = waited
+		}
+	}
 	return ok[r.w.Rand().IntN(len(ok))]
+}
+
+// cutOff partitions MAIN from a random replica for 0.1 to 0.8 s
+// (a heal mends it sooner): the replica falls behind, and MAIN's SYNC
+// commits wait for it until it leaves the in-sync set.
+func (m *nemesis) cutOff() {
+	r := m.r
+	w := r.w
+	rep := 1 + w.Rand().IntN(len(r.hosts)-1)
+	if rep == r.main {
+		rep = 0
+	}
+	w.Partition(r.hosts[r.main], r.hosts[rep])
+	w.After(time.Duration(100+w.Rand().IntN(700))*time.Millisecond, func() {
+		if w.Now() < m.until {
+			w.Heal()
+		}
+	})
 }
 
 // pickMain returns the MAIN host if it runs, or -1.
@@ -107,16 +145,16 @@ func (m *nemesis) pickMain() int {
 	return i
 }
 
-// crashKind crashes host i: aimed inside its next fsync (4 times in
-// 7), at once (torn or not), or by a clean stop.
+// crashKind crashes host i: aimed inside its next fsync (6 times in 9),
+// at once (torn or not), or by a clean stop.
 func (m *nemesis) crashKind(i, kind int) {
 	r := m.r
 	switch kind {
-	case 0, 1, 2, 3:
+	case 0, 1, 2, 3, 4, 5:
 		m.armed[i] = 1 + kind%2
-	case 4:
+	case 6:
 		m.crashHost(i, false)
-	case 5:
+	case 7:
 		m.crashHost(i, true)
 	default:
 		m.down[i] = true
@@ -134,7 +172,9 @@ func (m *nemesis) onSync(i int, latency time.Duration) {
 	}
 	torn := m.armed[i] == 2
 	m.armed[i] = 0
-	r.w.After(time.Duration(r.w.Rand().Int64N(int64(latency)+1)), func() {
+	// Late in the fsync: what the host told others about the unsynced data
+	// has had the most time to be acted on.
+	r.w.After(latency/2+time.Duration(r.w.Rand().Int64N(int64(latency/2)+1)), func() {
 		if r.w.Now() < m.until && !m.down[i] && r.hosts[i].Up() {
 			r.stats.aimed++
 			m.crashHost(i, torn)
@@ -149,6 +189,7 @@ func (m *nemesis) crashHost(i int, torn bool) {
 	if !r.hosts[i].Up() {
 		return
 	}
+	m.faulted[i] = false
 	m.beforeLoss(i)
 	r.hosts[i].Crash(torn)
 	r.hostGone(i)
@@ -172,7 +213,11 @@ func (m *nemesis) restartLater(i int) {
 	r := m.r
 	m.down[i] = true
 	r.hostGone(i)
-	r.w.After(time.Duration(10+r.w.Rand().IntN(200))*time.Millisecond, func() { m.restart(i) })
+	down := time.Duration(10+r.w.Rand().IntN(200)) * time.Millisecond
+	if r.opts.SnapshotCatchUp {
+		down *= 3 // long enough for MAIN to retire the log the replica would need
+	}
+	r.w.After(down, func() { m.restart(i) })
 }
 
 // restart starts host i again (unless a calm did), checks what it
@@ -258,6 +303,7 @@ func (m *nemesis) diskFault() {
 		fs.SetFull(true)
 	}
 	r.stats.diskFaults++
+	m.faulted[i] = true
 	inc := r.hosts[i].Incarnation()
 	w.After(time.Duration(5+rng.IntN(50))*time.Millisecond, func() { m.supervise(i, inc) })
 }
@@ -270,7 +316,7 @@ func (m *nemesis) supervise(i int, inc uint32) {
 	fs.FailNextWrite(nil)
 	fs.FailNextSync(nil)
 	fs.SetFull(false)
-	if r.hosts[i].Incarnation() == inc && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() {
+	if r.hosts[i].Incarnation() == inc && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() && m.faulted[i] {
 		m.crashHost(i, false)
 	}
 }
@@ -291,6 +337,11 @@ func (m *nemesis) calm() {
 	if m.net != nil {
 		if err := m.net.Calm(); err != nil {
 			r.fail("calm: %v", err)
+		}
+	}
+	for i, h := range r.hosts {
+		if m.faulted[i] && h.Up() && !m.down[i] && !h.Stopping() {
+			m.crashHost(i, false) // the supervisor's restart, now rather than after the calm
 		}
 	}
 }

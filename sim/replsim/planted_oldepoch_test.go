@@ -5,5 +5,8 @@ package replsim
 // plantedCheckers must each catch the planted bug alone.
 var plantedCheckers = []string{"applied-by-main"}
 
+// plantedReported are measured and reported only.
+var plantedReported []string
+
 // plantedFailover: the test counts seeds with the operator failover, whose old MAIN returns with its older epoch.
 const plantedFailover = 1

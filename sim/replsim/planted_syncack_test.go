@@ -5,5 +5,8 @@ package replsim
 // plantedCheckers must each catch the planted bug alone.
 var plantedCheckers = []string{"acked-on-in-sync-replicas"}
 
+// plantedReported are measured and reported only.
+var plantedReported []string
+
 // plantedFailover: the test counts any seed.
 const plantedFailover = 0
