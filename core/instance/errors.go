@@ -53,8 +53,9 @@ func Retryable(err error) bool {
 }
 
 // OutcomeUnknown reports whether err leaves open whether the transaction
-// committed: the WAL failed after the commit was applied in memory, or the
-// instance stopped while the commit was being made durable.
+// committed: the WAL failed after the commit was applied in memory, the
+// instance stopped while the commit was being made durable, or replication
+// ended before every waited replica confirmed it.
 func OutcomeUnknown(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == CodeOutcomeUnknown
@@ -96,6 +97,8 @@ func (in *Instance) classify(err error, x *gtx, query string) *Error {
 		return newErr(CodeConstraint, cypher.UserMessage(err))
 	case errors.Is(err, ErrNotDurable):
 		return newErr(CodeOutcomeUnknown, "the commit was applied but the write-ahead log failed before it was durable; whether it survives a restart is unknown: "+err.Error())
+	case errors.Is(err, ErrUnacknowledged):
+		return newErr(CodeOutcomeUnknown, "the commit was made on MAIN, but replication ended (this instance stopped, or a newer MAIN exists) before every replica it waits for confirmed it; whether it survives is unknown: "+err.Error())
 	case errors.Is(err, ErrStopped):
 		return errUnavailable("the instance is shutting down")
 	case errors.As(err, &ce):

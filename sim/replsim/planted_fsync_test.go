@@ -12,3 +12,6 @@ var plantedReported = []string{"in-sync-replica-recovery"}
 
 // plantedFailover: the test counts seeds without the failover: their SYNC replica r1 is crashed (with it, r1 is spared until replication state survives restarts).
 const plantedFailover = -1
+
+// plantedWaited: only seeds that drew a SYNC or STRICT_SYNC replica count.
+const plantedWaited = true

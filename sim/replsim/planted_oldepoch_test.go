@@ -10,3 +10,6 @@ var plantedReported []string
 
 // plantedFailover: the test counts seeds with the operator failover, whose old MAIN returns with its older epoch.
 const plantedFailover = 1
+
+// plantedWaited: only seeds that drew a SYNC or STRICT_SYNC replica count.
+const plantedWaited = false

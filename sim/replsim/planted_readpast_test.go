@@ -10,3 +10,6 @@ var plantedReported []string
 
 // plantedFailover: the test counts any seed.
 const plantedFailover = 0
+
+// plantedWaited: only seeds that drew a SYNC or STRICT_SYNC replica count.
+const plantedWaited = false

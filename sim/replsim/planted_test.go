@@ -27,8 +27,8 @@ func TestPlantedReplicationBug(t *testing.T) {
 		for seed := uint64(1); seeds < plantedSeeds; seed++ {
 			var st runStats
 			r := Run(seed, Options{only: only, stats: &st, ArtifactDir: t.TempDir()})
-			if (plantedFailover > 0 && !st.failover) || (plantedFailover < 0 && st.failover) {
-				continue // a seed of the other kind (see plantedFailover)
+			if (plantedFailover > 0 && !st.failover) || (plantedFailover < 0 && st.failover) || (plantedWaited && !st.waited) {
+				continue // a seed of the other kind (see plantedFailover, plantedWaited)
 			}
 			seeds++
 			if r.Err != nil {

@@ -92,6 +92,9 @@ func TestReplicationDeterminism(t *testing.T) {
 // that MAIN never wrote; the convergence check must fail.
 func TestConvergenceCatchesDivergence(t *testing.T) {
 	plant := func(r *run) {
+		if err := r.waitServing(); err != nil {
+			t.Fatal(err)
+		}
 		g := r.inst(2).Graph()
 		tx := g.Begin(graph.TxOptions{})
 		if _, err := tx.CreateVertex(); err != nil {
