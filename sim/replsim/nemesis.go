@@ -82,7 +82,7 @@ func (m *nemesis) act() {
 		m.cutOff()
 	case k < 6 && m.crash:
 		i := m.pickReplica()
-		if mainCrashes && rng.IntN(4) == 0 {
+		if r.opts.knownIssues && rng.IntN(4) == 0 { // MAIN crashes need the restored state
 			i = m.pickMain()
 		}
 		if i >= 0 {
@@ -287,13 +287,14 @@ func (r *run) hostGone(i int) {
 // diskFault slows a random host's syncs for a while, or fails its next
 // write or sync, or fills its disk for a while; a supervisor restarts the
 // instance soon after (it refuses to go on after a failed write). MAIN's
-// disk fails only once MAIN may crash (mainCrashes).
+// disk fails only where MAIN may crash (Options.knownIssues, which restores
+// the replication state on startup).
 func (m *nemesis) diskFault() {
 	r := m.r
 	w, rng := r.w, r.w.Rand()
 	i := rng.IntN(len(r.hosts))
 	fs := r.hosts[i].SimDisk()
-	if k := rng.IntN(4); k == 0 || i == r.spare || (i == r.main && !mainCrashes) || m.down[i] {
+	if k := rng.IntN(4); k == 0 || i == r.spare || (i == r.main && !r.opts.knownIssues) || m.down[i] {
 		fs.SlowSync(time.Duration(1 + rng.Int64N(int64(50*time.Millisecond))))
 		w.After(time.Duration(rng.Int64N(int64(300*time.Millisecond))), func() { fs.SlowSync(0) })
 		r.stats.diskFaults++

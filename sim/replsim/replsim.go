@@ -70,7 +70,8 @@ type Options struct {
 	only string
 	// knownIssues turns on what still fails (TestKnownIssues): crashes and
 	// failing disks with SnapshotCatchUp, and the replication state
-	// restored on startup (instance.Config.RestoreReplicationState).
+	// restored on startup (instance.Config.RestoreReplicationState) with
+	// MAIN crashes, aimed crashes and failing disks, which need it.
 	knownIssues bool
 	// logger, when set, gives each instance its logger (debugging).
 	logger func(addr string) *zap.Logger
@@ -251,11 +252,6 @@ func (r *run) phases(failover bool) error {
 	w.RunUntil(max(w.Now(), heal+opts.LivenessTime))
 	return r.err
 }
-
-// mainCrashes: the nemesis crashes MAIN and fails its disk too. It needs
-// the replication state to survive a restart (a restarted MAIN resumes its
-// replicas in a new term), which instanceConfig asks for.
-const mainCrashes = false
 
 // instanceConfig is every host's instance configuration; snapshots asks
 // for Options.SnapshotCatchUp's.
