@@ -377,7 +377,8 @@ func (r *run) execRetry(i int, query string, params map[string]any) ([][]any, er
 		}
 		r.w.RunFor(5 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("%q on %s kept failing retryably", query, names[i])
+	_, err := r.exec(i, query, params)
+	return nil, fmt.Errorf("%q on %s kept failing retryably: %w", query, names[i], err)
 }
 
 // register registers replica name in mode on MAIN host m.
