@@ -88,6 +88,8 @@ type plan struct {
 	explain bool
 	writes  bool
 	profile bool
+	stream  bool     // rows may be exported as produced (streamsRows)
+	inTx    bool     // holds CALL { } IN TRANSACTIONS
 	params  []*Param // every parameter the statement needs, checked before it runs
 	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
 	// QUERY MEMORY UNLIMITED, 0 when it set none.
@@ -100,6 +102,14 @@ type compiler struct {
 	aggKey  map[*FuncCall]string
 	updates bool // an update clause came before the current one
 	params  []*Param
+	// pipe is the CREATE clause that runs as a pipeline (pipelinedCreate).
+	pipe *CreateClause
+	// nested counts the CALL { } and FOREACH bodies being compiled.
+	nested int
+	// prefixReadsGraph: the clauses before the current one in its query
+	// part read the graph.
+	prefixReadsGraph bool
+	inTx             bool // a CALL { } IN TRANSACTIONS was compiled
 }
 
 // needParam records a parameter the statement needs, once per name.
@@ -130,11 +140,12 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 	for _, x := range q.Params {
 		c.needParam(x)
 	}
-	defer func() { pl.params = c.params }()
+	defer func() { pl.params, pl.inTx = c.params, c.inTx }()
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil
 	}
+	c.pipe, pl.stream = pipelinedCreate(q), streamsRows(q)
 	for i, sq := range q.Parts {
 		stages, cols := c.single(sq)
 		if i > 0 && !sameStrings(cols, pl.columns) {
@@ -199,6 +210,7 @@ func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 			if last && !isUpdating(cl) {
 				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "query cannot conclude with %s (must be RETURN or an update clause)", clauseName(cl)))
 			}
+			c.prefixReadsGraph = !graphFree(sq.Clauses[:i])
 			stages = append(stages, c.clause(cl, sc)...)
 			if isUpdating(cl) {
 				c.updates = true
@@ -577,17 +589,19 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
-	return []stage{{"Create", func(in op) op {
-		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
-			var err error
-			for _, pp := range pps {
-				if r, err = ec.createPath(r, pp); err != nil {
-					return nil, err
-				}
+	f := func(ec *execCtx, r row) ([]row, error) {
+		var err error
+		for _, pp := range pps {
+			if r, err = ec.createPath(r, pp); err != nil {
+				return nil, err
 			}
-			return []row{r}, nil
-		}}
-	}}}
+		}
+		return []row{r}, nil
+	}
+	if x == c.pipe {
+		return []stage{{"Create", func(in op) op { return &pipeOp{in: in, f: f} }}}
+	}
+	return []stage{{"Create", func(in op) op { return &eagerOp{in: in, f: f} }}}
 }
 
 func (c *compiler) merge(x *MergeClause, sc scope) []stage {
@@ -690,6 +704,8 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 	inner := sc.clone()
 	inner[x.Var] = kAny
 	var body []stage
+	c.nested++
+	defer func() { c.nested-- }()
 	for _, cl := range x.Clauses {
 		if !isUpdating(cl) {
 			panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "only update clauses may appear inside FOREACH"))

@@ -43,6 +43,9 @@ const (
 	CodeUnknown           = "Neo.DatabaseError.General.UnknownError"
 	CodeSnapshotFailed    = "Neo.DatabaseError.General.SnapshotFailed"
 	CodeSnapshotInProcess = "Neo.TransientError.General.SnapshotInProgress"
+	// CodeTxStartFailed is Neo4j's refusal of CALL { } IN TRANSACTIONS in
+	// an explicit transaction.
+	CodeTxStartFailed = "Neo.DatabaseError.Transaction.TransactionStartFailed"
 )
 
 // Retryable reports whether err certainly did not commit, so the same
@@ -71,6 +74,7 @@ var (
 	errAccessMode     = newErr(CodeAccessMode, "writing in a read access mode transaction is not allowed")
 	errSchemaInTx     = newErr(CodeForbiddenInTx, "index and constraint changes are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
 	errClosed         = newErr(CodeTxState, "the session is closed")
+	errBatchInTx      = newErr(CodeTxStartFailed, "A query with 'CALL { ... } IN TRANSACTIONS' can only be executed in an implicit transaction, but tried to execute in an explicit transaction.")
 )
 
 // errUnavailable is the refusal of an instance that is not ready, stopped,

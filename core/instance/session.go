@@ -62,6 +62,9 @@ type txn struct {
 	failed   *Error        // a failed statement dooms an explicit transaction
 	warnings []string      // replication warnings of its commit
 	ended    bool
+	// held are its finished writes whose rows the client may still pull;
+	// they let them go when it ends.
+	held []*Result
 }
 
 // OpenSession starts a session for a client. It is safe off the loop once
@@ -169,6 +172,9 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 		case p.IsSchemaChange():
 			done(nil, t.fail(errSchemaInTx))
 			return
+		case p.InTransactions():
+			done(nil, t.fail(errBatchInTx))
+			return
 		case t.readOnly && p.IsWrite():
 			done(nil, t.fail(errAccessMode))
 			return
@@ -249,6 +255,7 @@ func (s *Session) CommitSummary(done func(sum Summary, err error)) {
 	}
 	s.settle(func() {
 		s.tx = nil
+		t.dropHeld() // the client pulls nothing more once it commits
 		if err := t.usable(); err != nil {
 			t.end()
 			done(Summary{}, err)
@@ -329,7 +336,15 @@ func (s *Session) settle(then func()) {
 		then()
 		return
 	}
-	r.Pull(-1, func(_ [][]value.Value, _ bool, _ error) {
+	// In an explicit transaction the rest of its rows wait in the result,
+	// as the client may still pull them (Bolt keeps several results open),
+	// until the transaction ends; an auto-commit one lets them go.
+	r.produce(-1, func() {
+		if r.t.explicit {
+			r.t.held = append(r.t.held, r)
+		} else {
+			r.drop()
+		}
 		if s.cur == r {
 			s.cur = nil
 		}
@@ -413,6 +428,7 @@ func (t *txn) fail(err *Error) *Error {
 
 // end aborts the graph transaction (if it is still open) and unregisters.
 func (t *txn) end() {
+	t.dropHeld()
 	if t.ended {
 		return
 	}
