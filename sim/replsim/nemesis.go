@@ -73,9 +73,9 @@ func (m *nemesis) act() {
 		return
 	}
 	defer m.schedule()
-	cut := 10 // of 13: cut-offs are 3 in 13 actions, 6 with SnapshotCatchUp (it wants replicas behind)
+	cut := 10 // of 13: cut-offs are 3 in 13 actions, 9 with SnapshotCatchUp (it wants replicas behind)
 	if r.opts.SnapshotCatchUp {
-		cut = 7
+		cut = 4
 	}
 	switch k := rng.IntN(13); {
 	case k >= cut:
@@ -131,7 +131,11 @@ func (m *nemesis) cutOff() {
 		rep = 0
 	}
 	w.Partition(r.hosts[r.main], r.hosts[rep])
-	w.After(time.Duration(100+w.Rand().IntN(700))*time.Millisecond, func() {
+	d := time.Duration(100+w.Rand().IntN(700)) * time.Millisecond
+	if r.opts.SnapshotCatchUp {
+		d *= 2 // long enough for MAIN to retire the log the replica needs
+	}
+	w.After(d, func() {
 		if w.Now() < m.until {
 			w.Heal()
 		}
