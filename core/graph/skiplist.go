@@ -71,7 +71,10 @@ type skipList struct {
 	head  skipNode
 	level atomic.Int32 // highest level in use
 	rng   uint64
-	n     int
+	// n counts the entries and distinct the distinct keys (planner
+	// statistics; the owner writes them, anyone may read them).
+	n        atomic.Int64
+	distinct atomic.Int64
 }
 
 func newSkipList(seed uint64) *skipList {
@@ -126,8 +129,12 @@ func (s *skipList) preds(key probe, id int64, p *[skipMaxLevel]*skipNode) *skipN
 func (s *skipList) insert(key value.Value, id int64) bool {
 	var p [skipMaxLevel]*skipNode
 	pr := newProbe(key)
-	if nx := s.preds(pr, id, &p); nx != nil && compareEntry(pr, id, nx) == 0 {
+	nx := s.preds(pr, id, &p)
+	if nx != nil && compareEntry(pr, id, nx) == 0 {
 		return false
+	}
+	if !sameKey(pr, p[0], &s.head) && !sameKey(pr, nx, nil) {
+		s.distinct.Add(1)
 	}
 	lvl := s.randomLevel()
 	n := newSkipNode(key, id, pr, lvl)
@@ -140,7 +147,7 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 	if int32(lvl) > s.level.Load() {
 		s.level.Store(int32(lvl))
 	}
-	s.n++
+	s.n.Add(1)
 	return true
 }
 
@@ -153,13 +160,22 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 	if n == nil || compareEntry(pr, id, n) != 0 {
 		return false
 	}
+	if !sameKey(pr, p[0], &s.head) && !sameKey(pr, n.after(), nil) {
+		s.distinct.Add(-1)
+	}
 	for i := n.levels - 1; i >= 0; i-- {
 		if p[i].link(i).Load() == n {
 			p[i].link(i).Store(n.link(i).Load())
 		}
 	}
-	s.n--
+	s.n.Add(-1)
 	return true
+}
+
+// sameKey reports whether n is an entry (not nil, not head) whose key
+// equals the probe's.
+func sameKey(p probe, n, head *skipNode) bool {
+	return n != nil && n != head && p.compareKey(n) == 0
 }
 
 // first returns the first entry.

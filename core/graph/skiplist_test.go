@@ -10,7 +10,8 @@ import (
 )
 
 // TestSkipListAgainstSortedSlice inserts and removes thousands of mixed
-// keys and compares order, membership and seeks with a sorted slice.
+// keys and compares order, membership, seeks and the entry and distinct-key
+// counts (planner statistics) with a sorted slice.
 func TestSkipListAgainstSortedSlice(t *testing.T) {
 	type entry struct {
 		key value.Value
@@ -57,8 +58,17 @@ func TestSkipListAgainstSortedSlice(t *testing.T) {
 			for n := s.first(); n != nil; n = n.after() {
 				got = append(got, entry{n.key, n.id})
 			}
-			if len(got) != len(model) || s.n != len(model) {
+			if len(got) != len(model) || s.n.Load() != int64(len(model)) {
 				t.Fatalf("step %d: %d entries, model %d", i, len(got), len(model))
+			}
+			distinct := int64(0)
+			for j := range model {
+				if j == 0 || compareKeys(model[j-1].key, model[j].key) != 0 {
+					distinct++
+				}
+			}
+			if s.distinct.Load() != distinct {
+				t.Fatalf("step %d: %d distinct keys, model %d", i, s.distinct.Load(), distinct)
 			}
 			for j := range got {
 				if cmpE(got[j], model[j]) != 0 {
