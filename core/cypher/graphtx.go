@@ -65,6 +65,18 @@ func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Boun
 	return a.T.VerticesByPropertyRange(label, key, conv(lower), conv(upper)), true
 }
 
+// VertexCount implements StatsTx.
+func (a *GraphTx) VertexCount() int64 { return a.G.VertexCount() }
+
+// LabelCount implements StatsTx.
+func (a *GraphTx) LabelCount(label string) int64 { return a.G.LabelCount(label) }
+
+// IndexStats implements StatsTx: the index as of the transaction's
+// snapshot, with the list's current figures.
+func (a *GraphTx) IndexStats(label, key string) (entries, distinct int64, ok bool) {
+	return a.T.IndexStats(label, key)
+}
+
 // VertexExists implements Tx.
 func (a *GraphTx) VertexExists(id int64) bool { return a.T.HasVertex(id) }
 

@@ -2,8 +2,8 @@ package instance
 
 import (
 	"context"
-	"runtime/pprof"
 	"math/rand/v2"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"testing"
@@ -250,7 +250,9 @@ func BenchmarkUnwindEdgeLoad(b *testing.B) {
 	const q = "UNWIND $batch AS row MATCH (a:User {id: row.a}), (b:User {id: row.b}) CREATE (a)-[:Friend]->(b)"
 	// The loop's samples in a CPU profile carry phase=load from here
 	// (go tool pprof -tagfocus phase=load).
-	l.Do(func() { pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("phase", "load"))) })
+	l.Do(func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("phase", "load")))
+	})
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
 	for _, rows := range batches {
