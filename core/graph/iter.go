@@ -175,7 +175,7 @@ func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter
 	}
 	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
 	if pi := t.propIndex(lid, kid); pi != nil {
-		it.mode, it.entry, it.node = iterList, pi, pi.list.seek(val, false)
+		it.mode, it.entry, it.node = iterList, pi, pi.list.seekEq(val)
 	}
 	return it
 }

@@ -75,6 +75,9 @@ type skipList struct {
 	// statistics; the owner writes them, anyone may read them).
 	n        atomic.Int64
 	distinct atomic.Int64
+	// eq, set on property index lists, finds a key's first entry by hash
+	// (eqtable.go).
+	eq atomic.Pointer[eqTable]
 }
 
 func newSkipList(seed uint64) *skipList {
@@ -133,7 +136,8 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 	if nx != nil && compareEntry(pr, id, nx) == 0 {
 		return false
 	}
-	if !sameKey(pr, p[0], &s.head) && !sameKey(pr, nx, nil) {
+	first := !sameKey(pr, p[0], &s.head)
+	if first && !sameKey(pr, nx, nil) {
 		s.distinct.Add(1)
 	}
 	lvl := s.randomLevel()
@@ -148,6 +152,9 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 		s.level.Store(int32(lvl))
 	}
 	s.n.Add(1)
+	if first {
+		s.eqFirst(pr, n)
+	}
 	return true
 }
 
@@ -160,8 +167,13 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 	if n == nil || compareEntry(pr, id, n) != 0 {
 		return false
 	}
-	if !sameKey(pr, p[0], &s.head) && !sameKey(pr, n.after(), nil) {
-		s.distinct.Add(-1)
+	if !sameKey(pr, p[0], &s.head) {
+		if next := n.after(); sameKey(pr, next, nil) {
+			s.eqFirst(pr, next)
+		} else {
+			s.distinct.Add(-1)
+			s.eqFirst(pr, nil)
+		}
 	}
 	for i := n.levels - 1; i >= 0; i-- {
 		if p[i].link(i).Load() == n {

@@ -11,7 +11,8 @@ import (
 
 // TestSkipListAgainstSortedSlice inserts and removes thousands of mixed
 // keys and compares order, membership, seeks and the entry and distinct-key
-// counts (planner statistics) with a sorted slice.
+// counts (planner statistics), and the hash table's first entry of a key,
+// with a sorted slice.
 func TestSkipListAgainstSortedSlice(t *testing.T) {
 	type entry struct {
 		key value.Value
@@ -34,6 +35,7 @@ func TestSkipListAgainstSortedSlice(t *testing.T) {
 		return string(rune('a' + rng.IntN(20)))
 	}
 	s := newSkipList(1)
+	s.rebuildEq(0) // a small table, so that it grows and collects tombstones
 	var model []entry
 	for i := 0; i < 20000; i++ {
 		e := entry{keys(), int64(rng.IntN(40))}
@@ -75,9 +77,20 @@ func TestSkipListAgainstSortedSlice(t *testing.T) {
 					t.Fatalf("step %d: entry %d is %v, model %v", i, j, got[j], model[j])
 				}
 			}
+			// Every key of the domain, present or not, through the table.
+			for k := range 50 {
+				for _, probe := range []value.Value{int64(k), float64(k) / 2, string(rune('a' + k%20))} {
+					at, _ := slices.BinarySearchFunc(model, entry{probe, -1 << 62}, cmpE)
+					n := s.seekEq(probe)
+					want := at < len(model) && compareKeys(model[at].key, probe) == 0
+					if (n != nil) != want || (n != nil && cmpE(entry{n.key, n.id}, model[at]) != 0) {
+						t.Fatalf("step %d: seekEq %v: got %v, model index %d", i, probe, n, at)
+					}
+				}
+			}
 			probe := keys()
-			n := s.seek(probe, false)
 			at, _ := slices.BinarySearchFunc(model, entry{probe, -1 << 62}, cmpE)
+			n := s.seek(probe, false)
 			if (n == nil) != (at == len(model)) || (n != nil && cmpE(entry{n.key, n.id}, model[at]) != 0) {
 				t.Fatalf("seek %v: got %v, model index %d", probe, n, at)
 			}
