@@ -79,7 +79,7 @@ func startHints(sn *NodePattern, hints map[string][]propHint, bound map[string]b
 func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string, est *estimator) op {
 	start := chooseStart(pp, hints, bound, est)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est)}
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
 		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)

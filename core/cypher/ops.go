@@ -102,6 +102,29 @@ type scanOp struct {
 	out   row
 	// exact: ids yields exactly the vertices np's labels select.
 	exact bool
+	// owned: in hands over every row it yields (see handsOver), so in a
+	// write plan the scan may bind its variable in the input row itself
+	// for the input's last match instead of copying it; pend is the match
+	// found by looking one ahead, when hasPend.
+	owned   bool
+	pend    int64
+	hasPend bool
+}
+
+// handsOver reports whether o hands every row it yields to its consumer
+// for good, in a write plan (which never reuses rows): an UNWIND yields a
+// fresh row per element, and a scan whose own input hands its rows over
+// yields fresh copies or, for the last match, the input row itself.
+func handsOver(o op) bool {
+	switch x := o.(type) {
+	case *countOp:
+		return handsOver(x.in)
+	case *unwindListOp:
+		return true
+	case *scanOp:
+		return x.owned
+	}
+	return false
 }
 
 // candidates returns the vertices the scan considers for input row r: an
@@ -252,25 +275,24 @@ func seekable(v value.Value) bool {
 }
 
 func (o *scanOp) next(c *execCtx) (row, error) {
+	give := o.owned && c.plan.writes
 	for {
-		for o.ids != nil && o.ids.Next() {
-			if err := c.guard.Tick(); err != nil {
+		if o.hasPend {
+			return o.give(c)
+		}
+		for o.ids != nil {
+			id, ok, err := o.match(c)
+			if err != nil {
 				return nil, err
 			}
-			id := o.ids.ID()
-			// The candidates of a plain label (or all-vertex) scan are
-			// visible and carry the label; a read-only plan cannot change
-			// that before they are bound, so they need no second look.
-			ok := o.exact && o.np.Props == nil && !c.plan.writes
 			if !ok {
-				var err error
-				if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
-					return nil, err
-				}
+				break
 			}
-			if ok {
-				return o.emit(id), nil
+			if give {
+				o.pend, o.hasPend = id, true
+				return o.give(c)
 			}
+			return o.emit(id), nil
 		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
@@ -295,6 +317,55 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 			return nil, err
 		}
 	}
+}
+
+// match advances to the next candidate that matches the pattern node for
+// the current input row; false when there is none left.
+func (o *scanOp) match(c *execCtx) (int64, bool, error) {
+	for o.ids.Next() {
+		if err := c.guard.Tick(); err != nil {
+			return 0, false, err
+		}
+		id := o.ids.ID()
+		// The candidates of a plain label (or all-vertex) scan are
+		// visible and carry the label; a read-only plan cannot change
+		// that before they are bound, so they need no second look.
+		ok := o.exact && o.np.Props == nil && !c.plan.writes
+		if !ok {
+			var err error
+			if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
+				return 0, false, err
+			}
+		}
+		if ok {
+			return id, true, nil
+		}
+	}
+	o.ids = nil
+	return 0, false, nil
+}
+
+// give yields the pending match, looking one match ahead: a copy of the
+// input row when another follows, else the input row itself, which the
+// scan owns and never reads again (an index seek on a unique value, the
+// bulk-load pattern, copies no row).
+func (o *scanOp) give(c *execCtx) (row, error) {
+	id := o.pend
+	if o.ids != nil {
+		next, ok, err := o.match(c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			o.pend = next
+			return o.cur.with(o.name, nodeRef{id}), nil
+		}
+	}
+	o.hasPend = false
+	r := o.cur
+	o.cur = nil
+	r[o.name] = nodeRef{id}
+	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
