@@ -42,6 +42,15 @@ func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter,
 	return a.T.VerticesByProperty(label, key, v), true
 }
 
+// VerticesByLabelPropReuse implements ReuseTx.
+func (a *GraphTx) VerticesByLabelPropReuse(spent IDIter, label, key string, v value.Value) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
+	it, _ := spent.(*graph.VertexIter)
+	return a.T.VerticesByPropertyInto(it, label, key, v), true
+}
+
 // labelIndexOnly reports whether label has an index but label+key has none
 // (as of the transaction's snapshot):
 // core/graph's filtered scan would then walk every vertex, so the engine

@@ -109,6 +109,10 @@ type scanOp struct {
 	owned   bool
 	pend    int64
 	hasPend bool
+	// spent is the last equality seek's iterator once exhausted, for the
+	// next seek to reuse (ReuseTx).
+	spent  IDIter
+	seeked IDIter // the iterator seekEq returned, which ids may hold
 }
 
 // handsOver reports whether o hands every row it yields to its consumer
@@ -171,7 +175,7 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		if v == nil {
 			return NewSliceIter(nil), nil
 		}
-		if ids, ok := c.tx.VerticesByLabelProp(label, h.key, v); ok {
+		if ids, ok := o.seekEq(c, label, h.key, v); ok {
 			return ids, nil
 		}
 	}
@@ -192,6 +196,22 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 	}
 	o.exact = len(o.np.Labels) == 1
 	return c.tx.VerticesByLabel(label), nil
+}
+
+// seekEq looks v up in the label+property index, reusing the iterator of
+// the previous seek when the transaction can.
+func (o *scanOp) seekEq(c *execCtx, label, key string, v value.Value) (IDIter, bool) {
+	rt, ok := c.tx.(ReuseTx)
+	if !ok {
+		return c.tx.VerticesByLabelProp(label, key, v)
+	}
+	spent := o.spent
+	o.spent = nil
+	ids, ok := rt.VerticesByLabelPropReuse(spent, label, key, v)
+	if ok {
+		o.seeked = ids
+	}
+	return ids, ok
 }
 
 // inSeek answers v.key IN list with one index seek per element, the union
@@ -341,7 +361,10 @@ func (o *scanOp) match(c *execCtx) (int64, bool, error) {
 			return id, true, nil
 		}
 	}
-	o.ids = nil
+	if o.ids == o.seeked {
+		o.spent = o.ids
+	}
+	o.ids, o.seeked = nil, nil
 	return 0, false, nil
 }
 

@@ -185,6 +185,14 @@ type FastTx interface {
 	AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo
 }
 
+// ReuseTx is implemented by transactions whose equality seeks can reuse
+// an iterator the engine has finished with (spent, possibly nil), so that
+// a scan seeking once per input row does not allocate an iterator each
+// time. It answers as VerticesByLabelProp does.
+type ReuseTx interface {
+	VerticesByLabelPropReuse(spent IDIter, label, key string, v value.Value) (IDIter, bool)
+}
+
 // StatsTx is implemented by transactions that keep statistics for the
 // planner: it then picks the driving side of a join and the index a scan
 // seeks by estimated rows. The figures may be approximate and may lag

@@ -189,15 +189,27 @@ func (t *Txn) VerticesByLabel(label string) *VertexIter {
 // equals val (Cypher equality: 1 = 1.0). With a label+property index they
 // come in value order, else in ID order.
 func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
+	return t.VerticesByPropertyInto(nil, label, key, val)
+}
+
+// VerticesByPropertyInto is VerticesByProperty reusing it (nil: a new
+// iterator), which the caller no longer reads: a caller seeking once per
+// row allocates one iterator, not one per seek.
+func (t *Txn) VerticesByPropertyInto(it *VertexIter, label, key string, val value.Value) *VertexIter {
+	if it == nil {
+		it = &VertexIter{}
+	} else {
+		*it = VertexIter{}
+	}
 	lid, ok1 := t.g.names.lookup(label)
 	kid, ok2 := t.g.names.lookup(key)
 	if !ok1 || !ok2 || val == nil || containsNaN(val) {
-		return &VertexIter{}
-	}
-	it := t.vertexIter(iterScan)
-	if it.mode == iterEmpty {
 		return it
 	}
+	if t.state == txDone {
+		return it
+	}
+	it.t, it.mode, it.end = t, iterScan, t.g.nextVID.Load()
 	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
 	it.eqp = newProbe(val)
 	if pi := t.propIndex(lid, kid); pi != nil {

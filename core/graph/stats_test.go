@@ -1,6 +1,11 @@
 package graph
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/quiverdb/quiver/core/value"
+)
 
 // TestPlannerStatistics follows label counts, the vertex count and an
 // index's entries and distinct values through commits, an abort, label
@@ -100,5 +105,48 @@ func TestPlannerStatistics(t *testing.T) {
 	}
 	if n := g.LabelCount("Nope"); n != 0 {
 		t.Fatalf("unknown label counted %d", n)
+	}
+}
+
+// TestSeekInto checks that an equality seek reusing a spent iterator finds
+// what a fresh one finds, with and without an index, and allocates nothing.
+func TestSeekInto(t *testing.T) {
+	for _, indexed := range []bool{false, true} {
+		g := New(Options{ImmediateVisibility: true})
+		if indexed {
+			if _, _, err := g.CreateIndex(SchemaItem{Kind: KindLabelPropertyIndex, Name: "A", Key: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tx := g.Begin(TxOptions{})
+		for i := range int64(30) {
+			id := must[int64](t)(tx.CreateVertex())
+			if err := tx.AddLabel(id, "A"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.SetVertexProperty(id, "x", i%7); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		r := g.Begin(TxOptions{ReadOnly: true})
+		var it *VertexIter
+		for _, x := range []value.Value{int64(3), float64(3), int64(9), "3", int64(0)} {
+			want := r.VerticesByProperty("A", "x", x).Collect()
+			it = r.VerticesByPropertyInto(it, "A", "x", x)
+			if got := it.Collect(); !slices.Equal(got, want) {
+				t.Fatalf("indexed %v, x = %v: reused iterator found %v, fresh %v", indexed, x, got, want)
+			}
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			it = r.VerticesByPropertyInto(it, "A", "x", int64(5))
+			for it.Next() {
+			}
+		}); n != 0 {
+			t.Fatalf("indexed %v: a reused seek allocates %v times", indexed, n)
+		}
+		r.Abort()
 	}
 }
