@@ -126,24 +126,27 @@ func encodeSnapshot(info SnapshotInfo, src SnapshotSource, chunkSize int) ([][]b
 	return append(out, enc.end()), nil
 }
 
+// EmptySnapshot returns the file of a snapshot of the empty graph at
+// info.TS (a MAIN without commits sends it to a replica to wipe).
+func EmptySnapshot(info SnapshotInfo) []byte {
+	frames, _ := encodeSnapshot(info, func(func(graph.Delta) error) error { return nil }, 1)
+	var out []byte
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
 // decodeSnapshot validates a whole snapshot file and returns its header and
 // deltas, or a CorruptionError.
 func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, error) {
-	info := SnapshotInfo{Name: name}
+	info, err := parseSnapHeader(name, data)
+	if err != nil {
+		return info, nil, err
+	}
 	bad := func(off int, format string, args ...any) error {
 		return &CorruptionError{File: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}
-	if len(data) < snapHeaderSize || [4]byte(data[:4]) != snapMagic ||
-		crc32.Checksum(data[:40], castagnoli) != binary.LittleEndian.Uint32(data[40:44]) {
-		return info, nil, bad(0, "bad snapshot header")
-	}
-	if data[4] != FormatVersion || data[5] != value.EncodingVersion {
-		return info, nil, bad(0, "unsupported snapshot format %d / value encoding %d", data[4], data[5])
-	}
-	info.Epoch = binary.LittleEndian.Uint64(data[8:16])
-	info.TS = binary.LittleEndian.Uint64(data[16:24])
-	info.NextVertexID = int64(binary.LittleEndian.Uint64(data[24:32]))
-	info.NextEdgeID = int64(binary.LittleEndian.Uint64(data[32:40]))
 	var all []graph.Delta
 	var chunks uint64
 	for off := snapHeaderSize; off < len(data); {
@@ -178,4 +181,22 @@ func decodeSnapshot(name string, data []byte) (SnapshotInfo, []graph.Delta, erro
 		off += size
 	}
 	return info, nil, bad(len(data), "snapshot has no end record (incomplete)")
+}
+
+// parseSnapHeader checks a snapshot's header (data holds at least its first
+// snapHeaderSize bytes, or it is reported bad) and returns what it says.
+func parseSnapHeader(name string, data []byte) (SnapshotInfo, error) {
+	info := SnapshotInfo{Name: name}
+	if len(data) < snapHeaderSize || [4]byte(data[:4]) != snapMagic ||
+		crc32.Checksum(data[:40], castagnoli) != binary.LittleEndian.Uint32(data[40:44]) {
+		return info, &CorruptionError{File: name, Reason: "bad snapshot header"}
+	}
+	if data[4] != FormatVersion || data[5] != value.EncodingVersion {
+		return info, &CorruptionError{File: name, Reason: fmt.Sprintf("unsupported snapshot format %d / value encoding %d", data[4], data[5])}
+	}
+	info.Epoch = binary.LittleEndian.Uint64(data[8:16])
+	info.TS = binary.LittleEndian.Uint64(data[16:24])
+	info.NextVertexID = int64(binary.LittleEndian.Uint64(data[24:32]))
+	info.NextEdgeID = int64(binary.LittleEndian.Uint64(data[32:40]))
+	return info, nil
 }

@@ -22,14 +22,76 @@ func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 	if ts <= g.lastTS {
 		return fmt.Errorf("%w: applying %d after %d", ErrTimestamp, ts, g.lastTS)
 	}
+	b := g.BeginBulk()
+	if err := b.Add(deltas); err != nil {
+		return err
+	}
+	return b.Commit(ts)
+}
+
+// Bulk builds one Apply from deltas given in parts (a snapshot received
+// piece by piece), so the caller never holds them all at once. Nothing is
+// visible, or even committed, before Commit; Abort drops what was added.
+// The graph takes no other write while a Bulk is open: it is meant for a
+// graph being built aside, which nobody else reads or writes yet.
+type Bulk struct {
+	t      *Txn
+	nv, ne int64 // vertices and edges created less those deleted, counted at Commit
+	err    error
+}
+
+// BeginBulk starts a Bulk on g.
+func (g *Graph) BeginBulk() *Bulk {
 	t := g.Begin(TxOptions{})
 	t.replay = true
+	return &Bulk{t: t}
+}
+
+// Add applies the next part of the deltas, in the order Apply would take
+// them. After an error the Bulk is aborted.
+func (b *Bulk) Add(deltas []Delta) error {
+	if b.err != nil {
+		return b.err
+	}
 	for i, d := range deltas {
-		if err := t.applyOne(d); err != nil {
-			t.Abort()
-			return fmt.Errorf("%w: delta %d (op %d, id %d): %w", ErrBadDelta, i, d.Op, d.ID, err)
+		if err := b.t.applyOne(d); err != nil {
+			b.Abort()
+			b.err = fmt.Errorf("%w: delta %d (op %d, id %d): %w", ErrBadDelta, i, d.Op, d.ID, err)
+			return b.err
+		}
+		switch d.Op {
+		case OpCreateVertex:
+			b.nv++
+		case OpDeleteVertex:
+			b.nv--
+		case OpCreateEdge:
+			b.ne++
+		case OpDeleteEdge:
+			b.ne--
 		}
 	}
+	return nil
+}
+
+// Commit commits what was added as one transaction with timestamp ts,
+// which must exceed LastCommitTS; like Apply's, it becomes visible at
+// MarkAcknowledged. Nothing added at ts 0 on a new graph is the empty
+// state (a snapshot of a MAIN without commits).
+func (b *Bulk) Commit(ts uint64) error {
+	if b.err != nil {
+		return b.err
+	}
+	t, g := b.t, b.t.g
+	if ts == 0 && g.lastTS == 0 && len(t.vw) == 0 && len(t.ew) == 0 && t.pending == nil {
+		t.finish() // the empty state, before any commit
+		b.err = ErrTxDone
+		return nil
+	}
+	if ts <= g.lastTS {
+		b.Abort()
+		return fmt.Errorf("%w: applying %d after %d", ErrTimestamp, ts, g.lastTS)
+	}
+	b.err = ErrTxDone
 	if t.pending != nil {
 		g.publishSchema(t.pending, ts)
 		t.pending = nil
@@ -43,8 +105,17 @@ func (g *Graph) Apply(ts uint64, deltas []Delta) error {
 	g.lastTS = ts
 	t.ts = ts
 	_, _, err := t.Commit()
-	g.count(deltas)
+	g.nVertices += b.nv
+	g.nEdges += b.ne
 	return err
+}
+
+// Abort drops what was added.
+func (b *Bulk) Abort() {
+	if b.err == nil {
+		b.t.Abort()
+		b.err = ErrTxDone
+	}
 }
 
 func (t *Txn) applyOne(d Delta) error {

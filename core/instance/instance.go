@@ -46,6 +46,12 @@ type Config struct {
 	// SnapshotStep is how many vertices or edges one step of a snapshot
 	// walks before yielding to the loop (default 4096).
 	SnapshotStep int
+	// SnapshotPieceSize is the size of the pieces a MAIN sends a snapshot
+	// to a replica in, one per round trip (default 256 KiB).
+	SnapshotPieceSize int
+	// Replication tunes MAIN's replication streams (zero values: the
+	// defaults of replication.Tuning).
+	Replication replication.Tuning
 	// Epoch is the epoch written with new commits when it is above the one
 	// recovered (a standalone instance keeps its own counter; default 1).
 	Epoch uint64
@@ -86,7 +92,7 @@ type Instance struct {
 	cfg   Config
 	env   node.Env
 	log   *zap.Logger
-	g     *graph.Graph
+	g     *graphRef // the graph; a replica's is replaced by a snapshot from MAIN
 	st    *durability.Store
 	rec   durability.Recovery
 	epoch uint64
@@ -102,6 +108,8 @@ type Instance struct {
 	stopWaiting []func(error)
 
 	job        *snapJob // the snapshot being written
+	install    *install // a snapshot from MAIN being received (replica)
+	installed  int      // snapshots from MAIN installed since Start
 	snapTimer  clock.Timer
 	gcTimer    clock.Timer
 	lastSnapTS uint64
@@ -160,7 +168,7 @@ func (in *Instance) Start(env node.Env) error {
 	if in.log == nil {
 		in.log = zap.NewNop()
 	}
-	in.g = graph.New(graph.Options{})
+	in.g = newGraphRef(graph.New(graph.Options{}))
 	dopts := in.cfg.Durability
 	if dopts.Defer == nil && env.Clock != nil {
 		dopts.Defer = func(f func()) { env.Clock.AfterFunc(0, f) }
@@ -170,7 +178,7 @@ func (in *Instance) Start(env node.Env) error {
 	}
 	in.deferFn = dopts.Defer
 	in.eng = in.newEngine()
-	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g})
+	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g.load()})
 	if err != nil {
 		return fmt.Errorf("instance: recovery: %w", err)
 	}
@@ -261,7 +269,7 @@ func (in *Instance) Receive(from string, msg net.Message) {
 
 // Graph is the instance's storage, for queries. Readers begin transactions
 // on it (read-only ones on any goroutine); writes go through Commit.
-func (in *Instance) Graph() *graph.Graph { return in.g }
+func (in *Instance) Graph() *graph.Graph { return in.g.load() }
 
 // GraphStats are the graph's counts (vertices, edges, timestamps, versions).
 type GraphStats = graph.Stats
@@ -420,6 +428,7 @@ func (in *Instance) Stop(done func(error)) {
 	}
 	in.stopped = true
 	in.open.Store(false)
+	applier{in}.AbortSnapshot() // one being made durable goes on
 	if in.main != nil {
 		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
 	}

@@ -117,7 +117,8 @@ func (in *Instance) startMain() {
 		Net:         in.env.Net,
 		Rand:        rng,
 		Log:         replication.StoreLog{Store: in.st},
-		Snapshots:   noSnapshots{},
+		Snapshots:   snapshotSource{in},
+		Tuning:      in.cfg.Replication,
 		OnWatermark: in.acknowledge,
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
@@ -166,13 +167,4 @@ func replicaNotifications(ws []string) []Notification {
 		out = append(out, Notification{Code: codeReplicaWarning, Title: "A SYNC replica did not confirm the commit", Description: w})
 	}
 	return out
-}
-
-// noSnapshots is MAIN's Snapshots until snapshot streaming is wired: a
-// replica the WAL cannot serve stays in recovery, with this reason.
-type noSnapshots struct{}
-
-// OpenSnapshot implements replication.Snapshots.
-func (noSnapshots) OpenSnapshot() (replication.SnapshotReader, error) {
-	return nil, fmt.Errorf("instance: sending snapshots to replicas is not wired yet; the WAL no longer reaches back far enough")
 }

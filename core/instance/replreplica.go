@@ -1,7 +1,6 @@
 package instance
 
 import (
-	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -9,10 +8,6 @@ import (
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/replication"
 )
-
-// errNoSnapshotInstall is a replica's answer to a snapshot: installing one
-// is not wired into the instance yet, so only WAL catch-up works.
-var errNoSnapshotInstall = errors.New("instance: installing a snapshot from MAIN is not wired yet")
 
 // becomeReplica ends a MAIN term (if any) and starts following whichever
 // MAIN of a newer epoch shakes hands with this instance. Reads are served
@@ -70,18 +65,6 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 	})
 	return nil
 }
-
-// BeginSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) BeginSnapshot() error { return errNoSnapshotInstall }
-
-// AbortSnapshot implements replication.Applier: nothing was begun.
-func (a applier) AbortSnapshot() {}
-
-// SnapshotPiece implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) SnapshotPiece([]byte) error { return errNoSnapshotInstall }
-
-// FinishSnapshot implements replication.Applier; see errNoSnapshotInstall.
-func (a applier) FinishSnapshot(uint64, func(error)) error { return errNoSnapshotInstall }
 
 // SaveState keeps the replica's epoch history in memory (it does not yet
 // survive a restart: --replication-restore-state-on-startup is not wired).

@@ -79,6 +79,12 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole) (*Result, 
 	if next.replica && in.hasReplicas() {
 		return nil, newErr(cypher.CodeSemanticError, "this MAIN has registered replicas: drop them (DROP REPLICA name) before making it a replica")
 	}
+	if !next.replica && in.install != nil {
+		if in.install.finishing {
+			return nil, errUnavailable("a snapshot from MAIN is being installed; retry in a moment")
+		}
+		applier{in}.AbortSnapshot()
+	}
 	in.log.Info("replication role changed", zap.String("from", in.role.String()), zap.String("to", next.String()),
 		zap.Int("port", next.port))
 	switch {

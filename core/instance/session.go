@@ -310,8 +310,9 @@ func (s *Session) settle(then func()) {
 func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, explicit bool) *txn {
 	t := &txn{s: s, readOnly: readOnly, explicit: explicit}
 	t.entry = in.txs.add(s.info.User, query, meta.Metadata)
-	t.g = in.g.Begin(graph.TxOptions{ReadOnly: readOnly})
-	t.x = newGtx(in.g, t.g)
+	g := in.g.load()
+	t.g = g.Begin(graph.TxOptions{ReadOnly: readOnly})
+	t.x = newGtx(g, t.g)
 	timeout := meta.Timeout
 	t.clientTO = timeout > 0
 	if timeout <= 0 {

@@ -22,6 +22,9 @@ type snapJob struct {
 	vit   *graph.VertexIter
 	eit   *graph.EdgeIter
 	dones []func(error)
+	// finishing: the file is being synced and renamed; the job can no
+	// longer be abandoned.
+	finishing bool
 }
 
 // snapshot starts a snapshot at the visible timestamp; periodic ones
@@ -64,6 +67,9 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 
 // step walks the next slice of the graph, then yields or finishes.
 func (j *snapJob) step() {
+	if j.in.job != j {
+		return // abandoned (a snapshot from MAIN replaces the state)
+	}
 	for n := 0; n < j.in.cfg.SnapshotStep; n++ {
 		var err error
 		switch {
@@ -129,6 +135,7 @@ func (j *snapJob) props(op graph.DeltaOp, id int64, m value.Map) error {
 }
 
 func (j *snapJob) finish() {
+	j.finishing = true
 	j.w.Finish(func(err error) {
 		if err == nil && j.ts > j.in.lastSnapTS {
 			j.in.lastSnapTS = j.ts

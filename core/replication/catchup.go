@@ -116,6 +116,7 @@ func (p *peer) onPieceAck(a *PieceAck) {
 	}
 	ts := p.piece.TS
 	p.reset()
+	p.resync = false
 	p.acked, p.pos, p.seq = ts, ts, 1
 	p.progress = p.m.cfg.Clock.Monotonic()
 	p.state = stCatchup

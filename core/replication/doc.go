@@ -40,7 +40,13 @@
 // history branched (it holds a term MAIN does not know, or more of a term
 // than MAIN holds) is diverged: reported, sent nothing, and left alone until
 // it is dropped and registered again (community replication; with
-// coordinators the instance wipes and resyncs it). Otherwise MAIN streams
+// coordinators the instance wipes and resyncs it). MAIN remembers the
+// address of a replica dropped while diverged; registered again there, the
+// replica, if still diverged, is sent a snapshot, whose install replaces
+// everything it held (both sides log how many transactions of the branch
+// were discarded, counted by timestamp past the fork, Fork). Fencing is
+// unchanged: the replica takes the snapshot only from the MAIN it follows,
+// of the newest epoch it knows. Otherwise MAIN streams
 // what follows the replica's last applied transaction: from its in-memory
 // tail of recent commits when that reaches back far enough (live), else
 // from the WAL through a LogCursor, one bounded step per turn of the loop
@@ -56,7 +62,9 @@
 // # The replica
 //
 // A replica applies each transaction atomically through its Applier (graph
-// plus WAL), in chain order: duplicates are skipped and transactions that
+// plus WAL), in chain order (nothing while a snapshot is received or being
+// installed; a damaged snapshot piece, ErrBadSnapshot, ends the session so
+// MAIN sends the snapshot again): duplicates are skipped and transactions that
 // arrive early wait until the gap before them fills. It confirms (Ack) only
 // what is fsynced, so it can serve as MAIN later. It keeps its epoch
 // history and saves it, with the MAIN it follows, through the Applier.

@@ -95,6 +95,21 @@ func (h History) terms() History {
 	return out
 }
 
+// Fork returns the timestamp up to which histories a and b hold the same
+// transactions: the end of the terms they share, or of the shorter part of
+// the first term they share only in part.
+func Fork(a, b History) uint64 {
+	x, y := a.terms(), b.terms()
+	shared := uint64(0)
+	for i := 0; i < len(x) && i < len(y) && x[i].Epoch == y[i].Epoch; i++ {
+		shared = min(x[i].LastTS, y[i].LastTS)
+		if x[i].LastTS != y[i].LastTS {
+			break
+		}
+	}
+	return shared
+}
+
 // Relation is how a replica's data relates to MAIN's, judged from their
 // epoch histories.
 type Relation uint8

@@ -144,13 +144,14 @@ func decodeSnapshot(b []byte) ([]durability.Record, error) {
 // store is a replica's fake storage: the disk is its WAL and its graph (the
 // applied records), plus the saved epoch history and MAIN.
 type store struct {
-	d       *disk
-	snap    []byte
-	snapOn  bool
-	hist    History
-	main    string
-	epoch   Epoch
-	onApply func(rec durability.Record) // the checkers' hook
+	d         *disk
+	snap      []byte
+	snapOn    bool
+	hist      History
+	main      string
+	epoch     Epoch
+	onApply   func(rec durability.Record) // the checkers' hook
+	badPieces int                         // the next pieces to refuse as damaged
 }
 
 func (s *store) Apply(rec durability.Record, done func(error)) error {
@@ -164,7 +165,7 @@ func (s *store) Apply(rec durability.Record, done func(error)) error {
 	return nil
 }
 
-func (s *store) BeginSnapshot() error {
+func (s *store) BeginSnapshot(uint64) error {
 	s.snap, s.snapOn = nil, true
 	return nil
 }
@@ -174,6 +175,11 @@ func (s *store) AbortSnapshot() { s.snap, s.snapOn = nil, false }
 func (s *store) SnapshotPiece(b []byte) error {
 	if !s.snapOn {
 		return fmt.Errorf("piece without a snapshot")
+	}
+	if s.badPieces > 0 {
+		s.badPieces--
+		s.snap, s.snapOn = nil, false
+		return fmt.Errorf("%w: checksum mismatch", ErrBadSnapshot)
 	}
 	s.snap = append(s.snap, b...)
 	return nil

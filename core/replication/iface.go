@@ -14,14 +14,18 @@ type Applier interface {
 	// done calls may come in any order; the replica confirms only the
 	// leading run of fsynced transactions.
 	Apply(rec durability.Record, done func(error)) error
-	// BeginSnapshot starts receiving a snapshot that will replace the
-	// replica's whole state. Until FinishSnapshot the current state stays
-	// (the snapshot is built aside); a new BeginSnapshot or AbortSnapshot
-	// discards an unfinished one.
-	BeginSnapshot() error
+	// BeginSnapshot starts receiving a snapshot, of the state after the
+	// transaction with timestamp ts, that will replace the replica's whole
+	// state. Until FinishSnapshot the current state stays (the snapshot is
+	// built aside); a new BeginSnapshot or AbortSnapshot discards an
+	// unfinished one. An error refuses this snapshot only (MAIN sends one
+	// again after a new handshake).
+	BeginSnapshot(ts uint64) error
 	// AbortSnapshot discards an unfinished snapshot.
 	AbortSnapshot()
-	// SnapshotPiece receives the next piece of the snapshot, in order.
+	// SnapshotPiece receives the next piece of the snapshot, in order. An
+	// error wrapping ErrBadSnapshot refuses this snapshot only (its data
+	// is damaged); any other stops the replica, as a storage failure.
 	SnapshotPiece(data []byte) error
 	// FinishSnapshot installs the snapshot whose pieces were received; its
 	// state is that after the transaction with timestamp ts. done runs once

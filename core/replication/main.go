@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -50,7 +51,10 @@ type Main struct {
 	fenced   bool
 	stopped  bool
 	timer    clock.Timer
-	log      *zap.Logger
+	// resync holds the addresses of replicas dropped while diverged: the
+	// user's consent to wipe them, used by their next registration.
+	resync []string
+	log    *zap.Logger
 }
 
 // pendingCommit is a commit waiting to be acknowledged.
@@ -125,6 +129,12 @@ func (m *Main) Register(name, addr string, mode Mode) error {
 		}
 	}
 	p := &peer{m: m, name: name, addr: addr, mode: mode, reason: "not yet connected"}
+	if i := slices.Index(m.resync, addr); i >= 0 {
+		// Dropped while diverged and registered again: the user lets MAIN
+		// wipe it and resync it from a snapshot.
+		m.resync = slices.Delete(m.resync, i, i+1)
+		p.resync = true
+	}
 	i := sort.Search(len(m.peers), func(i int) bool { return m.peers[i].name > name })
 	m.peers = append(m.peers[:i], append([]*peer{p}, m.peers[i:]...)...)
 	if !m.fenced && !m.stopped {
@@ -133,10 +143,15 @@ func (m *Main) Register(name, addr string, mode Mode) error {
 	return nil
 }
 
-// Drop removes a replica. Registering it again resyncs it from scratch.
+// Drop removes a replica. A replica dropped while diverged is wiped and
+// resynced from a snapshot when it is registered again (at the same
+// address); MAIN remembers that until then, or until it stops.
 func (m *Main) Drop(name string) error {
 	for i, p := range m.peers {
 		if p.name == name {
+			if p.state == stDiverged && !slices.Contains(m.resync, p.addr) {
+				m.resync = append(m.resync, p.addr)
+			}
 			p.reset()
 			m.peers = append(m.peers[:i], m.peers[i+1:]...)
 			m.forgetVoter(name)

@@ -38,6 +38,7 @@ type peer struct {
 	snap   SnapshotReader
 	piece  *Piece // the snapshot piece awaiting its ack
 
+	resync    bool // registered again after a drop while diverged: wipe it if it still is
 	inSync    bool
 	joining   bool
 	hold      bool          // MAIN holds the watermark for it to catch up and join
@@ -88,9 +89,14 @@ func (p *peer) onHello(h *Hello) {
 		if why == "" {
 			why = "replica is ahead of MAIN"
 		}
+		if p.resync {
+			p.wipe(h, why)
+			return
+		}
 		p.diverge(why)
 		return
 	}
+	p.resync = false // it holds a prefix of MAIN's history after all
 	if h.Durable < p.acked && p.inSync {
 		// It lost transactions it had confirmed (a wiped disk): it no longer
 		// holds every acknowledged commit.
@@ -109,6 +115,17 @@ func (p *peer) diverge(why string) {
 	p.m.log.Warn("replica diverged", zap.String("replica", p.name), zap.String("why", why))
 	p.m.send(p.addr, &Refuse{Header: p.m.header(), Session: p.session, Reason: ReasonDiverged, Detail: why})
 	p.m.requestRemove(p, p.reason)
+}
+
+// wipe resyncs a diverged replica the user dropped and registered again:
+// it gets a snapshot, whose install replaces everything it holds.
+func (p *peer) wipe(h *Hello, why string) {
+	fork := Fork(p.m.hist, h.History)
+	p.m.log.Warn("replica diverged and was registered again: wiping it and resyncing it from a snapshot",
+		zap.String("replica", p.name), zap.String("why", why), zap.Uint64("fork_ts", fork),
+		zap.Uint64("discarded_transactions", h.Applied-min(fork, h.Applied)))
+	p.reason = "resyncing a diverged replica: " + why
+	p.startSnapshot()
 }
 
 // stream continues from p.pos: live if the in-memory tail reaches back

@@ -229,6 +229,7 @@ func TestCatchUpFromWALThenSnapshot(t *testing.T) {
 	s.step(20 * time.Millisecond)
 	a.log.retired = 10 // the WAL lost its first records
 	r := s.newRep("r1", Sync)
+	r.st.badPieces = 1 // a damaged piece: the replica refuses that snapshot, MAIN sends another
 	if err := a.m.Register("r1", "r1", Sync); err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +238,11 @@ func TestCatchUpFromWALThenSnapshot(t *testing.T) {
 		t.Fatalf("status %+v while connecting", st)
 	}
 	s.step(500 * time.Millisecond)
-	if s.stats.snapshots != 1 {
-		t.Fatalf("%d snapshots sent, want 1", s.stats.snapshots)
+	if s.stats.snapshots != 2 {
+		t.Fatalf("%d snapshots sent, want 2 (the first was refused as damaged)", s.stats.snapshots)
+	}
+	if r.r.Failed() != nil {
+		t.Fatalf("a damaged snapshot stopped the replica: %v", r.r.Failed())
 	}
 	if st := statusOf(a.m, "r1"); st.Status != StatusReady || st.TS != 100 || !st.InSync {
 		t.Fatalf("status %+v after catch-up", st)
@@ -299,5 +303,67 @@ func TestRivalTermWithTheSameNumberIsFenced(t *testing.T) {
 	}
 	if !rival.fenced || a.fenced {
 		t.Fatalf("rival fenced %v, first MAIN fenced %v; want only the rival", rival.fenced, a.fenced)
+	}
+}
+
+// TestDivergedReplicaResyncedAfterDropAndRegister: a diverged replica is
+// left alone while registered; dropped and registered again, it is sent a
+// snapshot that replaces its branch, and then follows MAIN.
+func TestDivergedReplicaResyncedAfterDropAndRegister(t *testing.T) {
+	s, a := fixture()
+	r := s.newRep("r1", Sync)
+	s.commits[1][1] = durabilityRecord(1, 1, 0)
+	r.st.hist = History{{Epoch: a.epoch, LastTS: 1}}
+	r.st.d.recs, r.st.d.synced = []durabilityRecords{durabilityRecord(1, 1, 0)}, 1
+	r.start()
+	if err := a.m.Register("r1", "r1", Sync); err != nil {
+		t.Fatal(err)
+	}
+	s.step(100 * time.Millisecond)
+	if st := statusOf(a.m, "r1"); st.Status != StatusDiverged {
+		t.Fatalf("status %+v, want diverged", st)
+	}
+	if err := a.m.Drop("r1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.m.Register("r1", "r1", Sync); err != nil {
+		t.Fatal(err)
+	}
+	s.step(500 * time.Millisecond)
+	s.write(a)
+	s.write(a)
+	s.step(500 * time.Millisecond)
+	if s.stats.snapshots != 1 {
+		t.Fatalf("%d snapshots sent, want 1", s.stats.snapshots)
+	}
+	if st := statusOf(a.m, "r1"); st.Status != StatusReady {
+		t.Fatalf("status %+v after the resync", st)
+	}
+	if r.r.Diverged() != "" {
+		t.Fatalf("the replica still believes it diverged: %s", r.r.Diverged())
+	}
+	s.checkConvergence()
+	if len(s.bad) != 0 {
+		t.Fatal(s.bad)
+	}
+}
+
+func TestFork(t *testing.T) {
+	ep := func(n uint64) Epoch { return Epoch{Num: n, ID: n * 7} }
+	main := History{{ep(1), 10}, {ep(3), 20}}
+	for _, c := range []struct {
+		r    History
+		want uint64
+	}{
+		{History{{ep(1), 10}, {ep(3), 15}}, 15},
+		{History{{ep(1), 12}}, 10},
+		{History{{ep(1), 8}}, 8},
+		{History{{ep(1), 10}, {ep(2), 14}}, 10},
+		{History{{Epoch{Num: 1, ID: 99}, 4}}, 0},
+		{nil, 0},
+	} {
+		if got := Fork(main, c.r); got != c.want {
+			t.Errorf("Fork(%v, %v) = %d, want %d", main, c.r, got, c.want)
+		}
 	}
 }

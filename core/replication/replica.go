@@ -45,10 +45,14 @@ type Replica struct {
 	ahead    map[uint64]ahead // early transactions by the timestamp they follow
 	snapNext uint64           // the next snapshot piece expected in the session
 	snapping bool             // a snapshot is being received and not yet installed
-	snapTS   uint64           // the timestamp of the snapshot snapNext counts pieces of
-	failed   error
-	diverged string // MAIN's reason, once it reported the replica diverged
-	log      *zap.Logger
+	// installing: the last piece arrived and the storage is making the
+	// snapshot durable; nothing is applied meanwhile, even if the session
+	// that sent it ended.
+	installing bool
+	snapTS     uint64 // the timestamp of the snapshot snapNext counts pieces of
+	failed     error
+	diverged   string // MAIN's reason, once it reported the replica diverged
+	log        *zap.Logger
 }
 
 type applied struct {
@@ -85,6 +89,10 @@ func (r *Replica) Applied() uint64 { return r.applied }
 
 // Durable returns the last transaction fsynced.
 func (r *Replica) Durable() uint64 { return r.durable }
+
+// Watermark returns MAIN's acknowledged watermark as the replica last
+// heard it.
+func (r *Replica) Watermark() uint64 { return r.wm }
 
 // Diverged returns MAIN's reason when it reported that this replica's
 // history branched from its own ("" otherwise). Under coordinators the
@@ -243,7 +251,7 @@ func (r *Replica) onAppend(a *Append) {
 			break
 		}
 	}
-	for r.failed == nil && !r.snapping {
+	for r.failed == nil && !r.snapping && !r.installing {
 		next, ok := r.ahead[r.applied]
 		if !ok {
 			break
@@ -269,7 +277,7 @@ type ahead struct {
 
 // apply hands one transaction to the Applier.
 func (r *Replica) apply(t *Txn, seq uint64) bool {
-	if r.failed != nil || r.snapping {
+	if r.failed != nil || r.snapping || r.installing {
 		return false
 	}
 	rec := durability.Record{Epoch: t.Epoch.Num, TS: t.TS, PrevTS: t.PrevTS, Deltas: t.Deltas}
@@ -348,7 +356,7 @@ func (r *Replica) refresh() {
 
 // onPrepare keeps a STRICT_SYNC transaction and votes.
 func (r *Replica) onPrepare(p *Prepare) {
-	yes := r.failed == nil && !r.snapping && p.Txn.TS > r.applied
+	yes := r.failed == nil && !r.snapping && !r.installing && p.Txn.TS > r.applied
 	if yes {
 		r.prepared[p.Txn.TS] = p.Txn
 	}

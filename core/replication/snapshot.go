@@ -1,6 +1,16 @@
 package replication
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// ErrBadSnapshot marks a snapshot piece whose data is damaged: the
+// replica refuses that snapshot (MAIN sends one again after a new
+// handshake) rather than stop.
+var ErrBadSnapshot = errors.New("replication: bad snapshot data")
 
 // onPiece installs a snapshot piece by piece. The replica's state stays as
 // it was until the last piece is installed and durable (the Applier builds
@@ -25,8 +35,8 @@ func (r *Replica) onPiece(p *Piece) {
 		return
 	}
 	if p.Index == 0 {
-		if err := r.cfg.Applier.BeginSnapshot(); err != nil {
-			r.fail(fmt.Errorf("starting a snapshot: %w", err))
+		if err := r.cfg.Applier.BeginSnapshot(p.TS); err != nil {
+			r.refuseSnapshot(p, fmt.Errorf("cannot start the snapshot at %d: %w", p.TS, err))
 			return
 		}
 		r.snapping = true
@@ -35,6 +45,10 @@ func (r *Replica) onPiece(p *Piece) {
 		return
 	}
 	if err := r.cfg.Applier.SnapshotPiece(p.Data); err != nil {
+		if errors.Is(err, ErrBadSnapshot) {
+			r.refuseSnapshot(p, fmt.Errorf("snapshot piece %d: %w", p.Index, err))
+			return
+		}
 		r.fail(fmt.Errorf("snapshot piece %d: %w", p.Index, err))
 		return
 	}
@@ -51,7 +65,9 @@ func (r *Replica) onPiece(p *Piece) {
 // ended meanwhile (the storage holds the snapshot now).
 func (r *Replica) finishSnapshot(p *Piece) {
 	gen, session, ts, hist := r.gen, p.Session, p.TS, p.History.Clone()
+	r.installing = true
 	err := r.cfg.Applier.FinishSnapshot(ts, func(err error) {
+		r.installing = false
 		if gen != r.gen {
 			return
 		}
@@ -63,7 +79,12 @@ func (r *Replica) finishSnapshot(p *Piece) {
 		r.inflight = nil
 		clear(r.ahead)
 		r.snapping = false
-		r.applied, r.durable, r.hist = ts, ts, hist
+		r.logReplaced(hist, ts)
+		r.applied, r.durable, r.hist, r.diverged = ts, ts, hist, ""
+		// The snapshot replaced what reads saw: the storage shows it up to
+		// min(ts, watermark) from now on, even if that is lower (a branch
+		// the replica held is gone).
+		r.readTS = min(ts, r.wm)
 		r.cfg.Applier.SaveState(r.hist.Clone(), r.main, r.epoch)
 		if session == r.session {
 			r.send(&PieceAck{Header: r.header(), Session: session, Index: p.Index})
@@ -71,8 +92,31 @@ func (r *Replica) finishSnapshot(p *Piece) {
 		r.refresh()
 	})
 	if err != nil {
+		r.installing = false
 		r.fail(fmt.Errorf("installing the snapshot at %d: %w", ts, err))
 	}
+}
+
+// refuseSnapshot drops a snapshot the replica cannot take and ends the
+// session, so MAIN starts over (and sends a snapshot again).
+func (r *Replica) refuseSnapshot(p *Piece, err error) {
+	r.log.Warn("refusing a snapshot from MAIN", zap.Error(err))
+	r.abandonSnapshot()
+	r.refuse(r.from, p.Session, ReasonNoSession, err.Error())
+}
+
+// logReplaced logs what an installed snapshot took away: the
+// transactions the replica held that MAIN's history, up to the snapshot's
+// timestamp ts, does not (a branch), counted by timestamp (each commit
+// takes the next one).
+func (r *Replica) logReplaced(snap History, ts uint64) {
+	fork := Fork(snap, r.hist)
+	if fork >= r.applied || len(r.hist.terms()) == 0 {
+		r.log.Info("installed a snapshot from MAIN", zap.Uint64("ts", ts), zap.Uint64("replaced_up_to", r.applied))
+		return
+	}
+	r.log.Warn("installed a snapshot from MAIN over a history that branched from MAIN's; discarded the branch's transactions",
+		zap.Uint64("ts", ts), zap.Uint64("fork_ts", fork), zap.Uint64("discarded_transactions", r.applied-fork))
 }
 
 // abandonSnapshot drops an unfinished snapshot when its session ends.

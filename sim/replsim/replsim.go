@@ -21,8 +21,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/sim"
 )
 
@@ -32,6 +34,10 @@ type Options struct {
 	LivenessTime time.Duration // healed phase (default 2 s)
 	Trace        func(line string)
 	BeforeEnd    func(w *sim.World)
+	// SnapshotCatchUp gives every instance small WAL segments, frequent
+	// snapshots and a retention of one, so a replica cut off for a while
+	// finds MAIN's WAL retired and catches up through a snapshot.
+	SnapshotCatchUp bool
 
 	// atHeal, when set, runs once the network heals (tests plant state).
 	atHeal func(r *run)
@@ -89,8 +95,14 @@ func Run(seed uint64, opts Options) sim.Result {
 	for i := range 1 + rng.IntN(4) {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
+	cfg := instance.Config{NoSnapshotOnStop: true}
+	if opts.SnapshotCatchUp {
+		cfg.Durability = durability.Options{SegmentSize: 2 << 10, SnapshotRetention: 1, SnapshotChunkSize: 512}
+		cfg.SnapshotInterval, cfg.SnapshotPieceSize = 50*time.Millisecond, 1<<10
+		cfg.Replication = replication.Tuning{Tail: 16, Queue: 32} // a lagging replica reads the WAL
+	}
 	for _, a := range []string{"main:7687", "r1:10000", "r2:10000"} {
-		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(instance.Config{NoSnapshotOnStop: true}) }))
+		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(cfg) }))
 	}
 	finish := func(err error) sim.Result {
 		if opts.stats != nil {
