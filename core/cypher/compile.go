@@ -592,6 +592,7 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 	}
 	pps := x.Patterns
 	return []stage{{desc: "Create", build: func(in op, est *estimator) op {
+		one := make([]row, 1) // eagerOp copies the rows f returns at once
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			var err error
 			for _, pp := range pps {
@@ -599,7 +600,8 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 					return nil, err
 				}
 			}
-			return []row{r}, nil
+			one[0] = r
+			return one, nil
 		}}
 	}}}
 }

@@ -887,6 +887,8 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 // streams the rows f returned. Write clauses are eager so that reads before
 // them never observe their own writes. Its progress lives in its fields, so
 // a Step that runs out of budget (errYield) resumes it where it stopped.
+// f may return a buffer of its own, reused from row to row: eagerOp copies
+// the rows out before it calls f again.
 type eagerOp struct {
 	in      op
 	f       func(c *execCtx, r row) ([]row, error)
