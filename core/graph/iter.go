@@ -59,12 +59,21 @@ func (it *VertexIter) Next() bool {
 					break
 				}
 				if n.id >= it.end {
+					if !n.same.Load() {
+						break
+					}
 					continue
 				}
 				if v := it.t.vertex(n.id); v != nil && it.acceptEq(v, n) {
 					it.cur, it.ver = n.id, v
-					it.node = n.after()
+					it.node = nil
+					if n.same.Load() {
+						it.node = n.after()
+					}
 					return true
+				}
+				if !n.same.Load() {
+					break
 				}
 				continue
 			}

@@ -12,10 +12,14 @@ const skipMaxLevel = 24
 // skipNode is one index entry: a key (nil for label and edge-type indexes)
 // and an object ID.
 type skipNode struct {
-	key    value.Value
-	id     int64
-	ikey   int64 // key when it is an int64 (isInt), compared without unboxing
-	isInt  bool
+	key   value.Value
+	id    int64
+	ikey  int64 // key when it is an int64 (isInt), compared without unboxing
+	isInt bool
+	// same: the next entry has the same key (kept by the owner; an
+	// equality seek stops at an entry without it instead of reading the
+	// next one, a cache miss on a big list).
+	same   atomic.Bool
 	levels int
 	low    [skipInline]atomic.Pointer[skipNode] // the lowest levels, inline: one cache line per visit
 	high   []atomic.Pointer[skipNode]           // levels from skipInline up, for tall nodes
@@ -142,11 +146,15 @@ func (s *skipList) insert(key value.Value, id int64) bool {
 	}
 	lvl := s.randomLevel()
 	n := newSkipNode(key, id, pr, lvl)
+	n.same.Store(sameKey(pr, nx, nil))
 	for i := 0; i < lvl; i++ {
 		n.link(i).Store(p[i].link(i).Load())
 	}
 	for i := 0; i < lvl; i++ {
 		p[i].link(i).Store(n)
+	}
+	if !first {
+		p[0].same.Store(true)
 	}
 	if int32(lvl) > s.level.Load() {
 		s.level.Store(int32(lvl))
@@ -179,6 +187,9 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 		if p[i].link(i).Load() == n {
 			p[i].link(i).Store(n.link(i).Load())
 		}
+	}
+	if p[0] != &s.head && p[0].same.Load() {
+		p[0].same.Store(n.same.Load()) // p[0] and n share a key
 	}
 	s.n.Add(-1)
 	return true

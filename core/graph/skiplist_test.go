@@ -59,6 +59,9 @@ func TestSkipListAgainstSortedSlice(t *testing.T) {
 			var got []entry
 			for n := s.first(); n != nil; n = n.after() {
 				got = append(got, entry{n.key, n.id})
+				if next := n.after(); n.same.Load() != (next != nil && compareKeys(next.key, n.key) == 0) {
+					t.Fatalf("step %d: entry %v says same %v, next %v", i, n.key, n.same.Load(), next)
+				}
 			}
 			if len(got) != len(model) || s.n.Load() != int64(len(model)) {
 				t.Fatalf("step %d: %d entries, model %d", i, len(got), len(model))
