@@ -74,6 +74,9 @@ func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Boun
 	return a.T.VerticesByPropertyRange(label, key, conv(lower), conv(upper)), true
 }
 
+// ReserveWrites implements ReserveTx.
+func (a *GraphTx) ReserveWrites(n int) { a.T.Reserve(n) }
+
 // VertexCount implements StatsTx.
 func (a *GraphTx) VertexCount() int64 { return a.G.VertexCount() }
 

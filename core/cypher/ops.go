@@ -921,6 +921,9 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			}
 			o.rows = append(o.rows, r)
 		}
+		if rt, ok := c.tx.(ReserveTx); ok && o.applied == 0 && c.depth == 0 {
+			rt.ReserveWrites(min(len(o.rows), maxReserve))
+		}
 		for o.applied < len(o.rows) {
 			if c.yield() {
 				return nil, errYield
@@ -946,6 +949,9 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 	o.out = o.out[1:]
 	return r, nil
 }
+
+// maxReserve bounds the writes an eager operator announces (ReserveTx).
+const maxReserve = 8192
 
 // unionOp concatenates its parts' rows.
 type unionOp struct {

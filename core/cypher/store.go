@@ -193,6 +193,14 @@ type ReuseTx interface {
 	VerticesByLabelPropReuse(spent IDIter, label, key string, v value.Value) (IDIter, bool)
 }
 
+// ReserveTx is implemented by transactions that can make room for n more
+// changes at once: a write clause announces one per input row before it
+// applies them, so that the transaction's change list does not grow by
+// repeated copying.
+type ReserveTx interface {
+	ReserveWrites(n int)
+}
+
 // StatsTx is implemented by transactions that keep statistics for the
 // planner: it then picks the driving side of a join and the index a scan
 // seeks by estimated rows. The figures may be approximate and may lag
