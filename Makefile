@@ -24,7 +24,7 @@ test:
 # Planted bugs (build tags): each checker must catch its bug at the rate its
 # test states (90% of seeds), and each run prints its catch rate. PLANTED
 # pairs a tag with the package whose Planted test measures it.
-PLANTED := plantedbug_ackbeforefsync:./sim/regsim
+PLANTED := plantedbug_ackbeforefsync:./sim/regsim replbug_syncack:./sim/replsim
 REPL_BUGS := replbug_fsync replbug_syncack replbug_readpast replbug_oldepoch
 
 test-planted:

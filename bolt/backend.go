@@ -81,10 +81,29 @@ type Result interface {
 
 // Summary is what the last PULL or DISCARD reports.
 type Summary struct {
-	Type     string // "r", "w", "rw" or "s"
-	Stats    Stats
-	Bookmark string // auto-commit only
-	DB       string
+	Type          string // "r", "w", "rw" or "s"
+	Stats         Stats
+	Bookmark      string // auto-commit only
+	DB            string
+	Notifications []Notification
+}
+
+// Notification is a warning the summary carries (Neo4j's notifications:
+// drivers show them as the result summary's notifications).
+type Notification struct {
+	Code        string
+	Title       string
+	Description string
+	Severity    string // "WARNING" or "INFORMATION"
+}
+
+// Map renders the notification with Neo4j's keys.
+func (n Notification) Map() value.Map {
+	sev := n.Severity
+	if sev == "" {
+		sev = "WARNING"
+	}
+	return value.Map{"code": n.Code, "title": n.Title, "description": n.Description, "severity": sev, "category": "GENERIC"}
 }
 
 // Stats are a query's update counters.

@@ -317,6 +317,13 @@ func summaryMeta(s Summary, tLast int64, auto bool) value.Map {
 	if auto && s.Bookmark != "" {
 		m["bookmark"] = s.Bookmark
 	}
+	if len(s.Notifications) > 0 {
+		ns := make(value.List, len(s.Notifications))
+		for i, n := range s.Notifications {
+			ns[i] = n.Map()
+		}
+		m["notifications"] = ns
+	}
 	return m
 }
 

@@ -56,6 +56,9 @@ type Config struct {
 	// ReplicationAddress is where the replication transport listens
 	// ("host:port"; empty: none).
 	ReplicationAddress string
+	// ReplicationRestoreState restores the replication role and replicas
+	// at start (--replication-restore-state-on-startup, default true).
+	ReplicationRestoreState bool
 
 	// Settings lists every flag with its default and current value, in
 	// name order, for SHOW CONFIG. Secrets are left out.
@@ -101,7 +104,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) func() {
 	slow := fs.Int("log-slow-query-ms", 1000, "log queries that take at least this many milliseconds at WARNING (0 = off)")
 	fs.BoolVar(&c.LogQueryParams, "log-query-parameters", false, "include query parameters in query log lines")
 	fs.StringVar(&c.ServerName, "bolt-server-name-for-init", "", "server agent reported in HELLO (default \""+bolt.DefaultAgent+"\")")
-	fs.StringVar(&c.ReplicationAddress, "replication-address", "", "host:port this instance listens on for replication traffic, as MAIN or REPLICA (empty = no replication: REGISTER REPLICA is refused); REGISTER REPLICA ... TO names a replica's replication address")
+	fs.StringVar(&c.ReplicationAddress, "replication-address", "", "host:port this instance listens on for replication traffic, as MAIN or REPLICA (empty = none until SET REPLICATION ROLE TO REPLICA WITH PORT n listens on --bolt-address:n; a MAIN without it refuses REGISTER REPLICA); REGISTER REPLICA ... TO names a replica's replication address")
+	fs.BoolVar(&c.ReplicationRestoreState, "replication-restore-state-on-startup", true, "restore the replication state at start: a REPLICA comes back a replica (on its WITH PORT port) of the MAIN it followed, a MAIN with its registered replicas in a new epoch, showing its recovered commits once its SYNC replicas confirm them (Memgraph's default since 2.17); false starts as a standalone MAIN and leaves the saved state alone")
 	fs.StringVar(&c.ImportDirectory, "import-directory", "", "directory LOAD CSV reads files from; files outside it (through .. or symbolic links too) are refused (empty = LOAD CSV disabled)")
 	fs.String("flag-file", "", "read flags from this file (also QUIVER_FLAG_FILE): one --name=value per line, # starts a comment; flags given on the command line win")
 	fs.Bool("version", false, "print the version and exit")

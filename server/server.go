@@ -73,7 +73,8 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		MemoryLimit: int64(cfg.MemoryLimit) << 20, QueryMemoryLimit: int64(cfg.QueryMemoryLimit) << 20,
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
 		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files,
-		ReplicationAddress: cfg.ReplicationAddress})
+		ReplicationAddress: cfg.ReplicationAddress, ReplicationHost: replicationHost(cfg.BoltAddress),
+		RestoreReplicationState: cfg.ReplicationRestoreState})
 	if err != nil {
 		closeFiles()
 		ln.Close()
@@ -97,6 +98,15 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		zap.String("metrics", s.MetricsAddr()), zap.String("data_directory", cfg.DataDirectory),
 		zap.Bool("wal", cfg.WALEnabled))
 	return s, nil
+}
+
+// replicationHost is where WITH PORT listens: the Bolt host when it names
+// one, else every interface.
+func replicationHost(bolt string) string {
+	if bolt == "0.0.0.0" || bolt == "::" {
+		return ""
+	}
+	return bolt
 }
 
 // BoltAddr is the address the Bolt listener is bound to.

@@ -74,6 +74,11 @@ type aggOp struct {
 	// volatile: the input may reuse its rows, so a group keeps a copy of
 	// its first row.
 	volatile bool
+	// The groups so far, kept across a Step that ends inside the input
+	// (a pipelined write below yields between the rows it hands up).
+	tab   keyTable[*group]
+	order []*group
+	key   value.List // scratch
 }
 
 type group struct {
@@ -92,9 +97,8 @@ func (o *aggOp) newStates() []*aggState {
 
 func (o *aggOp) next(c *execCtx) (row, error) {
 	if !o.done {
-		// A write below that yields (errYield, Result.Step) does so before
-		// it hands up any row, so a run that fails that way has grouped
-		// nothing and simply runs again at the next step.
+		// A write below that yields (errYield, Result.Step) leaves the
+		// groups so far in o.tab and o.order, and the next step goes on.
 		if err := o.run(c); err != nil {
 			return nil, err
 		}
@@ -125,10 +129,10 @@ func (o *aggOp) run(c *execCtx) error {
 
 // group pulls every input row into its group.
 func (o *aggOp) group(c *execCtx) ([]*group, error) {
-	var groups keyTable[*group]
-	var order []*group
-	key := make(value.List, len(o.groups))
-	volatile := o.volatile
+	if o.key == nil {
+		o.key = make(value.List, len(o.groups))
+	}
+	key, volatile := o.key, o.volatile
 	for {
 		r, err := o.in.next(c)
 		if err != nil {
@@ -147,7 +151,7 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 				return nil, err
 			}
 		}
-		g, ok := groups.get(key)
+		g, ok := o.tab.get(key)
 		if !ok {
 			rep := r
 			if volatile {
@@ -157,8 +161,8 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 				return nil, err
 			}
 			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
-			groups.put(key, g)
-			order = append(order, g)
+			o.tab.put(key, g)
+			o.order = append(o.order, g)
 		}
 		for _, s := range g.states {
 			if err := s.add(c, r); err != nil {
@@ -166,6 +170,8 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 			}
 		}
 	}
+	order := o.order
+	o.tab, o.order = keyTable[*group]{}, nil
 	return order, nil
 }
 

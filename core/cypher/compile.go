@@ -101,6 +101,8 @@ type plan struct {
 	explain bool
 	writes  bool
 	profile bool
+	stream  bool     // rows may be exported as produced (streamsRows)
+	inTx    bool     // holds CALL { } IN TRANSACTIONS
 	params  []*Param // every parameter the statement needs, checked before it runs
 	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
 	// QUERY MEMORY UNLIMITED, 0 when it set none.
@@ -113,6 +115,14 @@ type compiler struct {
 	aggKey  map[*FuncCall]string
 	updates bool // an update clause came before the current one
 	params  []*Param
+	// pipe is the CREATE clause that runs as a pipeline (pipelinedCreate).
+	pipe *CreateClause
+	// nested counts the CALL { } and FOREACH bodies being compiled.
+	nested int
+	// prefixReadsGraph: the clauses before the current one in its query
+	// part read the graph.
+	prefixReadsGraph bool
+	inTx             bool // a CALL { } IN TRANSACTIONS was compiled
 }
 
 // needParam records a parameter the statement needs, once per name.
@@ -143,11 +153,12 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 	for _, x := range q.Params {
 		c.needParam(x)
 	}
-	defer func() { pl.params = c.params }()
+	defer func() { pl.params, pl.inTx = c.params, c.inTx }()
 	if q.Schema != nil {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil
 	}
+	c.pipe, pl.stream = pipelinedCreate(q), streamsRows(q)
 	for i, sq := range q.Parts {
 		stages, cols := c.single(sq)
 		if i > 0 && !sameStrings(cols, pl.columns) {
@@ -212,6 +223,7 @@ func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 			if last && !isUpdating(cl) {
 				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "query cannot conclude with %s (must be RETURN or an update clause)", clauseName(cl)))
 			}
+			c.prefixReadsGraph = !graphFree(sq.Clauses[:i])
 			stages = append(stages, c.clause(cl, sc)...)
 			if isUpdating(cl) {
 				c.updates = true
@@ -591,19 +603,22 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
-	return []stage{{desc: "Create", build: func(in op, est *estimator) op {
-		one := make([]row, 1) // eagerOp copies the rows f returns at once
-		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
+	f := func(one []row) func(ec *execCtx, r row) ([]row, error) {
+		return func(ec *execCtx, r row) ([]row, error) {
 			var err error
 			for _, pp := range pps {
 				if r, err = ec.createPath(r, pp); err != nil {
 					return nil, err
 				}
 			}
-			one[0] = r
+			one[0] = r // eagerOp and pipeOp take it out before the next call
 			return one, nil
-		}}
-	}}}
+		}
+	}
+	if x == c.pipe {
+		return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &pipeOp{in: in, f: f(make([]row, 1))} }}}
+	}
+	return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &eagerOp{in: in, f: f(make([]row, 1))} }}}
 }
 
 func (c *compiler) merge(x *MergeClause, sc scope) []stage {
@@ -706,6 +721,8 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 	inner := sc.clone()
 	inner[x.Var] = kAny
 	var body []stage
+	c.nested++
+	defer func() { c.nested-- }()
 	for _, cl := range x.Clauses {
 		if !isUpdating(cl) {
 			panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "only update clauses may appear inside FOREACH"))

@@ -89,6 +89,12 @@
 // Write clauses are eager (they drain their input before writing); reads
 // stream: a RETURN of a million rows never holds them all. A host cuts a
 // big write into bounded steps with Result.Step, yielding between them.
+// Most writes stream too (Result.Streams, Result.StepRows; stream.go): once
+// the topmost write clause emits, nothing more is written, so rows go out
+// as they are produced; and a lone CREATE fed by UNWIND or LOAD CSV, whose
+// consumers read nothing else of the graph, runs as a pipeline that holds
+// no rows at all. CALL { } IN TRANSACTIONS commits per batch through the
+// host (BatchTx, or AsyncBatchTx for a host whose commits finish later).
 //
 // A panic inside the engine becomes an internal error whose message names
 // the panic only; its stack is in Error.Stack, for the host's log.

@@ -134,6 +134,11 @@ func (p *Prepared) Columns() []string { return p.plan.outColumns() }
 // IsWrite reports whether the statement may change the graph or schema.
 func (p *Prepared) IsWrite() bool { return p.plan.writes }
 
+// InTransactions reports whether the statement holds CALL { ... } IN
+// TRANSACTIONS, which commits as it goes and so runs only in an
+// auto-commit transaction.
+func (p *Prepared) InTransactions() bool { return p.plan.inTx && !p.plan.explain }
+
 // IsSchemaChange reports whether the statement creates or drops an index
 // or a constraint (not EXPLAIN of one).
 func (p *Prepared) IsSchemaChange() bool {
@@ -208,14 +213,15 @@ type Notification struct {
 
 // Result streams the rows of one execution.
 type Result struct {
-	eager bool // an updating query runs to its end on the first Next (or by Steps)
-	buf   []row
-	cols  []string
-	root  op
-	ctx   *execCtx
-	err   error
-	done  bool
-	notes []Notification
+	eager  bool // an updating query runs to its end on the first Next (or by Steps)
+	stream bool // its rows may be handed out while it writes (Streams)
+	buf    []row
+	cols   []string
+	root   op
+	ctx    *execCtx
+	err    error
+	done   bool
+	notes  []Notification
 }
 
 // Columns returns the result's column names.
@@ -238,7 +244,7 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 		}
 	}()
 	defer recoverInto(&err)
-	if r.eager {
+	if r.eager && !r.stream {
 		if _, err := r.Step(0); err != nil {
 			return nil, false, err
 		}
@@ -251,11 +257,7 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 		r.done = true
 		return nil, false, nil
 	}
-	rec = make([]value.Value, len(r.cols))
-	for i, c := range r.cols {
-		rec[i] = r.ctx.export(row[c])
-	}
-	return rec, true, nil
+	return r.record(row), true, nil
 }
 
 // Consume pulls the remaining rows and drops them (Bolt DISCARD); the
@@ -339,7 +341,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return &Result{cols: profileColumns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
 	}
-	return &Result{cols: pl.columns, root: root, ctx: ctx, eager: pl.writes}, nil
+	return &Result{cols: pl.columns, root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream}, nil
 }
 
 // missingParam reports the first parameter the statement uses that params

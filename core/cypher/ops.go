@@ -604,6 +604,9 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 	if o.l == 0 {
 		for o.drain {
 			r, err := o.in.next(c)
+			if err == errYield {
+				return nil, err // a pipelined write below: drain on at the next step
+			}
 			if err != nil || r == nil {
 				o.drain = false
 				return nil, err
@@ -897,6 +900,7 @@ type eagerOp struct {
 	applied int   // rows f has been applied to
 	out     []row
 	done    bool
+	held    int64 // bytes of rows the guard counts for this operator
 }
 
 func (o *eagerOp) next(c *execCtx) (row, error) {
@@ -916,9 +920,11 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if err := c.guard.Tick(); err != nil {
 				return nil, err
 			}
-			if err := c.guard.Grow(rowBytes(r)); err != nil {
+			n := rowBytes(r)
+			if err := c.guard.Grow(n); err != nil {
 				return nil, err
 			}
+			o.held += n
 			o.rows = append(o.rows, r)
 		}
 		if rt, ok := c.tx.(ReserveTx); ok && o.applied == 0 && c.depth == 0 {
@@ -941,17 +947,46 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			o.out = append(o.out, rs...)
 		}
 		o.done, o.rows = true, nil
+		if err := o.holdOutput(c); err != nil {
+			return nil, err
+		}
 	}
 	if len(o.out) == 0 {
 		return nil, nil
 	}
 	r := o.out[0]
+	o.out[0] = nil
 	o.out = o.out[1:]
+	if o.held > 0 {
+		n := min(rowBytes(r), o.held)
+		c.guard.Shrink(n)
+		o.held -= n
+	}
 	return r, nil
 }
 
 // maxReserve bounds the writes an eager operator announces (ReserveTx).
 const maxReserve = 8192
+
+// holdOutput moves the guard's count from the input rows, let go, to the
+// output rows, each let go as it leaves (a streaming write's consumer
+// pulls them as the client does).
+func (o *eagerOp) holdOutput(c *execCtx) error {
+	c.guard.Shrink(o.held)
+	o.held = 0
+	if c.depth > 0 {
+		return nil // per-row work: its few rows leave at once
+	}
+	var n int64
+	for _, r := range o.out {
+		n += rowBytes(r)
+	}
+	if err := c.guard.Grow(n); err != nil {
+		return err
+	}
+	o.held = n
+	return nil
+}
 
 // unionOp concatenates its parts' rows.
 type unionOp struct {

@@ -19,6 +19,10 @@ func (c *execCtx) yield() bool {
 	return c.stepLeft < 0
 }
 
+// canYield reports whether an operator may end the current Step here:
+// inside a Step, and not nested in another write's per-row work.
+func (c *execCtx) canYield() bool { return c.stepping && c.depth == 0 }
+
 // Step runs an updating query's work for about budget rows (rows read into
 // or written by each top-level write clause) and reports whether that work
 // is finished; afterwards Next serves its rows. A host cuts a large write

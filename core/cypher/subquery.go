@@ -28,6 +28,19 @@ type BatchTx interface {
 	CommitBatch() error
 }
 
+// AsyncBatchTx is a BatchTx whose batch commits finish later, on the
+// host's loop (a durable commit waits for its fsync). The engine calls
+// StartBatch instead of CommitBatch and at once ends the Step it runs in;
+// the host calls Step again once the batch has committed and the Tx's
+// later calls run in a new transaction that sees it. Outside a Step (Next,
+// PROFILE) the engine cannot stop there, so the clause fails on such a Tx.
+type AsyncBatchTx interface {
+	Tx
+	// StartBatch starts committing the writes so far; an error it returns
+	// at once (a constraint violated, say) fails the statement.
+	StartBatch() error
+}
+
 // defaultBatchRows is Neo4j's batch size for IN TRANSACTIONS without OF.
 const defaultBatchRows = 1000
 
@@ -125,6 +138,13 @@ func importedVars(sq *SingleQuery, outer scope) []string {
 // callSubquery compiles CALL { }: each part over a scope of its imported
 // variables; returned columns join the outer scope and may not shadow it.
 func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
+	if x.InTx && c.nested > 0 {
+		panic(syntaxErr(x.P, "InvalidClauseComposition", "CALL { ... } IN TRANSACTIONS cannot be nested in another subquery or in FOREACH"))
+	}
+	drainInput := x.InTx && c.prefixReadsGraph
+	c.inTx = c.inTx || x.InTx
+	c.nested++
+	defer func() { c.nested-- }()
 	saved := c.updates
 	var parts [][]stage
 	var imports [][]string
@@ -164,7 +184,10 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 		desc += "InTransactions"
 	}
 	return []stage{{desc: desc, build: func(in op, est *estimator) op {
-		return &callSubqueryOp{in: in, x: x, parts: parts, imports: imports, cols: cols, union: union}
+		if drainInput {
+			in = &bufferOp{in: in}
+		}
+		return &callSubqueryOp{in: in, x: x, parts: parts, imports: imports, cols: cols, union: union, batched: x.InTx && x.updates()}
 	}}}
 }
 
@@ -179,14 +202,43 @@ type callSubqueryOp struct {
 	imports [][]string
 	cols    []string
 	union   string
+	// batched: IN TRANSACTIONS with a body that writes (one that only
+	// reads has nothing to commit per batch).
+	batched bool
 
-	cur   row
-	sub   op
-	batch int64 // rows per batch, once known
-	done  int64 // input rows whose body has run in this batch
+	cur     row
+	sub     op
+	batch   int64 // rows per batch, once known
+	done    int64 // input rows whose body has run in this batch
+	batches int64 // batches committed
 }
 
 func (o *callSubqueryOp) next(c *execCtx) (row, error) {
+	r, err := o.step(c)
+	if err != nil && err != errYield && o.batched {
+		return nil, o.batchErr(err)
+	}
+	return r, err
+}
+
+// batchErr says which batch of IN TRANSACTIONS err failed, and that the
+// batches before it stay committed.
+func (o *callSubqueryOp) batchErr(err error) error {
+	n := o.batch
+	if n == 0 {
+		n = defaultBatchRows
+	}
+	prefix := fmt.Sprintf("CALL { ... } IN TRANSACTIONS: batch %d (input rows %d to %d) failed and was rolled back; the %d batches before it stay committed: ",
+		o.batches+1, o.batches*n+1, (o.batches+1)*n, o.batches)
+	if e, ok := err.(*Error); ok {
+		cp := *e
+		cp.Msg = prefix + e.Msg
+		return &cp
+	}
+	return fmt.Errorf("%s%w", prefix, err)
+}
+
+func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 	for {
 		if o.sub != nil {
 			// The subquery's writes run as part of this row: like FOREACH's,
@@ -228,13 +280,19 @@ func (o *callSubqueryOp) next(c *execCtx) (row, error) {
 }
 
 // commitIfFull commits the batch once it holds its number of input rows.
+// With an AsyncBatchTx it then ends the Step (errYield), so the host can
+// wait for the commit before the next batch begins.
 func (o *callSubqueryOp) commitIfFull(c *execCtx) error {
-	if !o.x.InTx {
+	if !o.batched {
 		return nil
 	}
+	abt, async := c.tx.(AsyncBatchTx)
 	bt, ok := c.tx.(BatchTx)
-	if !ok {
+	if !ok && !async {
 		return runtimeErr(CodeSemanticError, "InvalidTransaction", "CALL { ... } IN TRANSACTIONS can only run in an auto-commit (implicit) transaction")
+	}
+	if async && !c.canYield() {
+		return runtimeErr(CodeSemanticError, "InvalidTransaction", "CALL { ... } IN TRANSACTIONS cannot run under PROFILE")
 	}
 	if o.batch == 0 {
 		n, err := o.batchSize(c)
@@ -246,10 +304,17 @@ func (o *callSubqueryOp) commitIfFull(c *execCtx) error {
 	if o.done < o.batch {
 		return nil
 	}
-	o.done = 0
-	if err := bt.CommitBatch(); err != nil {
-		return fmt.Errorf("CALL { ... } IN TRANSACTIONS: committing a batch: %w", err)
+	if async {
+		if err := abt.StartBatch(); err != nil {
+			return err
+		}
+		o.done, o.batches = 0, o.batches+1
+		return errYield
 	}
+	if err := bt.CommitBatch(); err != nil {
+		return err
+	}
+	o.done, o.batches = 0, o.batches+1
 	return nil
 }
 

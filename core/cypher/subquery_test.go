@@ -119,3 +119,128 @@ func TestCallSubqueryParse(t *testing.T) {
 		t.Errorf("dump:\n%s\nwant a line %s", got, want)
 	}
 }
+
+// asyncBatchTx commits a batch the way a durable host does: StartBatch
+// only starts the commit, and the transaction is unusable (T nil, so any
+// use fails the query) until the host finishes it between two Steps.
+type asyncBatchTx struct {
+	*cypher.GraphTx
+	pending   bool
+	committed []int
+}
+
+func (b *asyncBatchTx) StartBatch() error {
+	if _, _, err := b.T.Commit(); err != nil {
+		return err
+	}
+	b.pending, b.T = true, nil
+	return nil
+}
+
+// finish completes the pending commit and begins the next transaction.
+func (b *asyncBatchTx) finish() {
+	b.committed = append(b.committed, countVertices(b.G))
+	b.pending, b.T = false, b.G.Begin(graph.TxOptions{})
+}
+
+// TestCallInTransactionsAsyncEndsTheStep: with a host whose batch commits
+// finish later, the engine ends its Step right after starting each batch
+// and touches the transaction again only once the host resumed it; the
+// batches are the same as with a synchronous host. Outside a Step, and
+// under PROFILE, it refuses.
+func TestCallInTransactionsAsyncEndsTheStep(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	g := graph.New(graph.Options{ImmediateVisibility: true})
+	b := &asyncBatchTx{GraphTx: cypher.NewGraphTx(g, g.Begin(graph.TxOptions{}))}
+	res, err := e.Run(b, "UNWIND range(1, 10) AS i CALL { WITH i CREATE (:B {i: i}) } IN TRANSACTIONS OF 3 ROWS RETURN count(*) AS c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for steps := 0; ; steps++ {
+		done, err := res.Step(1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		if !b.pending {
+			t.Fatalf("step %d ended without a batch to wait for", steps)
+		}
+		b.finish()
+	}
+	rec, _, err := res.Next()
+	if err != nil || rec[0] != int64(10) {
+		t.Fatalf("%v %v", rec, err)
+	}
+	if got := b.committed; len(got) != 3 || got[0] != 3 || got[1] != 6 || got[2] != 9 {
+		t.Fatalf("vertices after each batch commit %v, want [3 6 9]", got)
+	}
+	for _, q := range []string{
+		"UNWIND range(1, 10) AS i CALL { WITH i CREATE (:B {i: i}) } IN TRANSACTIONS OF 3 ROWS",
+		"PROFILE UNWIND range(1, 10) AS i CALL { WITH i CREATE (:B {i: i}) } IN TRANSACTIONS OF 3 ROWS",
+	} {
+		if out := run(t, e, b, q); !strings.Contains(out, "cannot run under PROFILE") {
+			t.Errorf("%s outside a Step: %q", q, out)
+		}
+	}
+}
+
+// TestCallInTransactionsGraphInput: an input that reads the graph is read
+// whole before the first batch commits (one snapshot, as Neo4j's outer
+// transaction), so every matched vertex is updated once, however the
+// batches fall.
+func TestCallInTransactionsGraphInput(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	b := newBatchTx()
+	run(t, e, b, "UNWIND range(1, 25) AS i CREATE (:N {i: i})")
+	out := run(t, e, b, "MATCH (n:N) CALL { WITH n SET n.v = coalesce(n.v, 0) + 1 CREATE (:Log {i: n.i}) } IN TRANSACTIONS OF 4 ROWS RETURN count(*) AS c")
+	if out != "c\n25\n" {
+		t.Fatalf("output %q", out)
+	}
+	if _, _, err := b.T.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b.T = b.G.Begin(graph.TxOptions{})
+	if out := run(t, e, b, "MATCH (n:N) RETURN count(*) AS c, sum(n.v) AS v"); out != "c | v\n25 | 25\n" {
+		t.Fatalf("after: %q", out)
+	}
+	if len(b.committed) != 6 {
+		t.Fatalf("%d batch commits, want 6 full batches of 4 rows", len(b.committed))
+	}
+}
+
+// TestCallInTransactionsErrors: the error of a failing batch says which
+// batch it was and keeps its status code; nesting is refused.
+func TestCallInTransactionsErrors(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	out := run(t, e, newBatchTx(), "UNWIND range(1, 10) AS i CALL { WITH i CREATE (:B {v: 1 / (i - 7)}) } IN TRANSACTIONS OF 3 ROWS")
+	if !strings.Contains(out, "batch 3 (input rows 7 to 9) failed and was rolled back; the 2 batches before it stay committed") ||
+		!strings.Contains(out, "DivisionByZero") {
+		t.Errorf("failing batch: %q", out)
+	}
+	for _, q := range []string{
+		"UNWIND [1] AS i CALL { WITH i CALL { WITH i CREATE (:B) } IN TRANSACTIONS } RETURN i",
+		"FOREACH (i IN [1] | CALL { CREATE (:B) } IN TRANSACTIONS)",
+	} {
+		if out := run(t, e, newBatchTx(), q); !strings.Contains(out, "cannot be nested") {
+			t.Errorf("%s: %q", q, out)
+		}
+	}
+	p, err := e.Prepare("UNWIND [1] AS i CALL { WITH i CREATE (:B) } IN TRANSACTIONS")
+	if err != nil || !p.InTransactions() {
+		t.Errorf("InTransactions: %v", err)
+	}
+	if p, _ := e.Prepare("UNWIND [1] AS i CALL { WITH i CREATE (:B) }"); p.InTransactions() {
+		t.Error("a plain CALL { } reports IN TRANSACTIONS")
+	}
+}
+
+// TestCallInTransactionsReadOnlyBody: a body that only reads has nothing to
+// commit per batch, so it runs in any transaction.
+func TestCallInTransactionsReadOnlyBody(t *testing.T) {
+	out := run(t, cypher.NewEngine(cypher.Options{}), cyphertest.New(), "UNWIND [1, 2, 3] AS x CALL { WITH x RETURN x * 2 AS y } IN TRANSACTIONS OF 2 ROWS RETURN y")
+	if out != "y\n2\n4\n6\n" {
+		t.Fatalf("output %q", out)
+	}
+}

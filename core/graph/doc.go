@@ -81,7 +81,12 @@
 // replayed transaction's schema deltas as one version at its timestamp
 // without checking created constraints against the data: it replays
 // decisions the source made. SnapshotDeltas (and SchemaDeltas) emit the schema as of the
-// snapshot. Graph.Schema and Graph.HasSchema describe the newest version,
+// snapshot. For two-phase replication HoldSchema turns a schema change
+// just made into a prepared one, decided later by CommitSchema or
+// AbortSchema; while one is held, visibility does not pass it and other
+// schema changes are refused as retryable conflicts (holdschema.go says how
+// writes made meanwhile stay correct either way).
+// Graph.Schema and Graph.HasSchema describe the newest version,
 // acknowledged or not. Constraint violations at commit abort the transaction
 // with a *ConstraintError naming the label and property. Label+property
 // indexes order values by Cypher orderability (integers and floats compare

@@ -35,6 +35,7 @@ type Graph struct {
 	visibleTS atomic.Uint64   // the snapshot new readers take
 	prepared  map[uint64]bool // prepared, undecided commit timestamps (owner)
 	pmarks    map[uint64]bool // the marks of prepared transactions (owner)
+	held      *heldSchema     // a schema change held undecided (owner)
 	nextTx    uint64          // last transaction ID (owner)
 	seed      uint64          // seeds skip lists (owner)
 	regMu     sync.Mutex      // guards active, topTS and topN

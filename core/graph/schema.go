@@ -283,6 +283,9 @@ func (g *Graph) DropConstraint(item SchemaItem) (uint64, []Delta, error) {
 // schemaChange applies d as a new schema version with the next commit
 // timestamp.
 func (g *Graph) schemaChange(d Delta) (uint64, []Delta, error) {
+	if err := g.schemaBusy(); err != nil {
+		return 0, nil, err
+	}
 	s, err := g.changeSchema(g.schema.Load(), d, true)
 	if err != nil {
 		return 0, nil, err

@@ -43,6 +43,9 @@ const (
 	CodeUnknown           = "Neo.DatabaseError.General.UnknownError"
 	CodeSnapshotFailed    = "Neo.DatabaseError.General.SnapshotFailed"
 	CodeSnapshotInProcess = "Neo.TransientError.General.SnapshotInProgress"
+	// CodeTxStartFailed is Neo4j's refusal of CALL { } IN TRANSACTIONS in
+	// an explicit transaction.
+	CodeTxStartFailed = "Neo.DatabaseError.Transaction.TransactionStartFailed"
 )
 
 // Retryable reports whether err certainly did not commit, so the same
@@ -53,8 +56,9 @@ func Retryable(err error) bool {
 }
 
 // OutcomeUnknown reports whether err leaves open whether the transaction
-// committed: the WAL failed after the commit was applied in memory, or the
-// instance stopped while the commit was being made durable.
+// committed: the WAL failed after the commit was applied in memory, the
+// instance stopped while the commit was being made durable, or replication
+// ended before every waited replica confirmed it.
 func OutcomeUnknown(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == CodeOutcomeUnknown
@@ -70,6 +74,7 @@ var (
 	errAccessMode     = newErr(CodeAccessMode, "writing in a read access mode transaction is not allowed")
 	errSchemaInTx     = newErr(CodeForbiddenInTx, "index and constraint changes are not allowed in explicit (multi-statement) transactions; run them as auto-commit queries")
 	errClosed         = newErr(CodeTxState, "the session is closed")
+	errBatchInTx      = newErr(CodeTxStartFailed, "A query with 'CALL { ... } IN TRANSACTIONS' can only be executed in an implicit transaction, but tried to execute in an explicit transaction.")
 )
 
 // errUnavailable is the refusal of an instance that is not ready, stopped,
@@ -96,6 +101,8 @@ func (in *Instance) classify(err error, x *gtx, query string) *Error {
 		return newErr(CodeConstraint, cypher.UserMessage(err))
 	case errors.Is(err, ErrNotDurable):
 		return newErr(CodeOutcomeUnknown, "the commit was applied but the write-ahead log failed before it was durable; whether it survives a restart is unknown: "+err.Error())
+	case errors.Is(err, ErrUnacknowledged):
+		return newErr(CodeOutcomeUnknown, "the commit was made on MAIN, but replication ended (this instance stopped, or a newer MAIN exists) before every replica it waits for confirmed it; whether it survives is unknown: "+err.Error())
 	case errors.Is(err, ErrStopped):
 		return errUnavailable("the instance is shutting down")
 	case errors.As(err, &ce):

@@ -21,12 +21,19 @@ type gtx struct {
 	// reports storage errors under its own code, so the instance reads the
 	// conflict from here to answer with a retryable code.
 	conflict error
+	// hold, when set, sees each schema change as soon as it is made; it
+	// returns the change's outcome when it takes charge of committing it
+	// (STRICT_SYNC prepares it at once), or nil to leave it to be logged
+	// when the statement commits.
+	hold func(ts uint64, ds []graph.Delta) *outcome
 }
 
-// schemaChange is a schema change's timestamp and deltas, to be logged.
+// schemaChange is a schema change's timestamp and deltas, to be logged;
+// out is set when its commit is already under way.
 type schemaChange struct {
 	ts     uint64
 	deltas []graph.Delta
+	out    *outcome
 }
 
 var (
@@ -52,6 +59,10 @@ func (x *gtx) note(err error) {
 
 // record keeps a schema change for the WAL.
 func (x *gtx) record(ts uint64, ds []graph.Delta) error {
-	x.schema = append(x.schema, schemaChange{ts, ds})
+	sc := schemaChange{ts: ts, deltas: ds}
+	if x.hold != nil {
+		sc.out = x.hold(ts, ds)
+	}
+	x.schema = append(x.schema, sc)
 	return nil
 }

@@ -9,8 +9,11 @@
 // in batches, bookmarks are built and checked here, and every error
 // carries a Neo4j status code decided here. Bolt (server/db) and the
 // simulator's clients both use it; offloop.go says which calls the real
-// host may make off the loop. Replication and the management endpoint
-// will join it later.
+// host may make off the loop. Replication: role.go, replmain.go and
+// replreplica.go wire core/replication in; strict.go runs every commit
+// through STRICT_SYNC's two phases when such a replica is registered;
+// bookmark.go makes a transaction wait until the instance shows its
+// bookmarks. The management endpoint will join it later.
 package instance
 
 import (
@@ -58,6 +61,11 @@ type Config struct {
 	// QueryTimeout bounds every transaction whose client gave no timeout
 	// (0: none).
 	QueryTimeout time.Duration
+	// BookmarkWait bounds how long a transaction waits until this instance
+	// shows the transactions its bookmarks name, before it fails with
+	// BookmarkTimeout (default 30s, as Neo4j's bookmark_ready_timeout; a
+	// shorter transaction timeout bounds it too).
+	BookmarkWait time.Duration
 	// WriteStep is how many rows one step of a write works through before
 	// it yields to the loop (default 1024).
 	WriteStep int
@@ -75,6 +83,21 @@ type Config struct {
 	// Files is where LOAD CSV reads (nil refuses it); the host confines it
 	// to its import directory. It must be safe on any goroutine.
 	Files cypher.FileSource
+	// RestoreReplicationState (Memgraph's
+	// --replication-restore-state-on-startup) restores the replication
+	// role at Start from the state file the instance keeps (replstate.go):
+	// a REPLICA comes back as a replica of the MAIN it followed, on its
+	// port; a MAIN with registered replicas registers them again and
+	// starts a new term. Off, the instance starts as a standalone MAIN and
+	// leaves the file alone. The file is written either way.
+	RestoreReplicationState bool
+	// ReplicationPort, when set, is the host's side of SET REPLICATION
+	// ROLE TO REPLICA WITH PORT n (and of restoring that role): it makes
+	// the node's replication endpoint listen on port n, or says why it
+	// cannot (the error is the query's). Called on the loop. Unset, the
+	// endpoint's own address decides: a port other than its port is
+	// refused (the simulator's hosts have fixed addresses).
+	ReplicationPort func(port int) error
 }
 
 // Errors of the commit path.
@@ -132,6 +155,17 @@ type Instance struct {
 	mainUUID string
 	replica  *replication.Replica
 	hist     replication.History // epoch history before the current term
+
+	stw     stateWriter // the replication state file's writes
+	term    *termStart  // a replication term whose state is being made durable
+	walHold *walHold    // WAL appends waiting for the state file (a replica's new epoch)
+	// readSave saves a replica's read timestamp a while after it moved.
+	readSave clock.Timer
+	// pendingInstall is a snapshot from MAIN whose history is being saved
+	// before the storage switches over to it.
+	pendingInstall *pendingInstall
+	// waiters are transactions waiting for their bookmarks (bookmark.go).
+	waiters []*bookmarkWaiter
 }
 
 var _ node.Node = (*Instance)(nil)
@@ -189,7 +223,10 @@ func (in *Instance) Start(env node.Env) error {
 	}
 	in.log.Info("recovered", zap.Uint64("last_ts", rec.LastTS), zap.Int("wal_records", rec.Records),
 		zap.Bool("torn_tail", rec.TornTail), zap.Uint64("epoch", in.epoch))
-	last := rec.LastTS
+	saved, err := in.restoreState()
+	if err != nil {
+		return fmt.Errorf("instance: replication state: %w", err)
+	}
 	st.Flush(func(err error) {
 		switch {
 		case err != nil:
@@ -198,15 +235,23 @@ func (in *Instance) Start(env node.Env) error {
 		case in.stopped:
 			env.ReportReady(ErrStopped)
 		default:
-			in.ready = true
-			in.open.Store(true)
-			in.acknowledge(last)
-			env.ReportReady(nil)
+			in.resumeRole(saved, in.becomeReady)
 		}
 	})
 	in.armSnapshot()
 	in.armGC()
 	return nil
+}
+
+// becomeReady opens the instance for queries and tells the host.
+func (in *Instance) becomeReady() {
+	if in.stopped {
+		in.env.ReportReady(ErrStopped)
+		return
+	}
+	in.ready = true
+	in.open.Store(true)
+	in.env.ReportReady(nil)
 }
 
 // newEngine builds the instance's one Cypher engine: its plan cache is
@@ -313,6 +358,14 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 		done(0, err)
 		return
 	}
+	if in.term != nil { // a replication term is starting: commit in it
+		in.term.waiting = append(in.term.waiting, func() { in.commitWarn(tx, warn, done) })
+		return
+	}
+	if in.twoPhase() {
+		in.commitStrict(tx, warn, done)
+		return
+	}
 	ts, ds, err := tx.Commit()
 	if err != nil || ts == 0 {
 		done(ts, err)
@@ -323,8 +376,14 @@ func (in *Instance) commitWarn(tx *graph.Txn, warn func([]string), done func(ts 
 
 // Log makes an already committed change durable and then visible: the tail
 // of Commit, also used for the schema changes the graph commits itself
-// (CreateIndex and friends return a timestamp and deltas).
+// (CreateIndex and friends return a timestamp and deltas). With a
+// STRICT_SYNC replica registered it must follow the schema change at once:
+// the change is then held and prepared on the replicas first (strict.go).
 func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err error)) {
+	if o := in.holdSchema(ts, ds); o != nil {
+		o.wait(nil, done)
+		return
+	}
 	in.logWarn(ts, ds, nil, done)
 }
 
@@ -334,6 +393,10 @@ func (in *Instance) Log(ts uint64, ds []graph.Delta, done func(ts uint64, err er
 func (in *Instance) logWarn(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	if err := in.writable(); err != nil {
 		done(ts, err)
+		return
+	}
+	if in.term != nil { // a replication term is starting: the commit joins it
+		in.term.waiting = append(in.term.waiting, func() { in.logWarn(ts, ds, warn, done) })
 		return
 	}
 	if in.main != nil {
@@ -367,6 +430,7 @@ func (in *Instance) acknowledge(ts uint64) {
 	if err := in.g.MarkAcknowledged(ts); err != nil {
 		panic(fmt.Sprintf("instance: acknowledging %d: %v", ts, err))
 	}
+	in.wakeBookmarks()
 }
 
 // fail refuses writes from now on; only a restart recovers.
@@ -432,7 +496,8 @@ func (in *Instance) Stop(done func(error)) {
 	if in.main != nil {
 		in.main.Stop() // the term ends: commits not yet acknowledged have an unknown outcome
 	}
-	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer} {
+	in.failBookmarkWaits(errUnavailable("the instance is shutting down"))
+	for _, t := range []clock.Timer{in.snapTimer, in.gcTimer, in.readSave} {
 		if t != nil {
 			t.Stop()
 		}

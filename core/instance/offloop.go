@@ -17,7 +17,8 @@ import (
 //     it returns; RunRead also answers SHOW TRANSACTIONS and TERMINATE
 //     TRANSACTIONS, so a query that holds the loop can still be listed and
 //     terminated;
-//   - Session.Begin with meta.ReadOnly, and Session.Run with ok == true
+//   - Session.Begin with meta.ReadOnly when Instance.BookmarksVisible(meta)
+//     (else Begin may wait for the bookmarks, on the loop), and Session.Run with ok == true
 //     from RunRead inside that transaction, then Session.Commit and
 //     Session.Rollback of it (their callbacks run before they return);
 //
@@ -80,8 +81,12 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 	if p.IsWrite() {
 		return nil, false, nil
 	}
-	if err := s.in.checkMeta(meta); err != nil {
+	ts, err := s.in.checkMeta(meta)
+	if err != nil {
 		return nil, true, err
+	}
+	if ts > s.in.g.VisibleTS() {
+		return nil, false, nil // waiting for the bookmark needs the loop
 	}
 	res, err = s.startRead(query, p, params, meta, nil)
 	return res, true, err

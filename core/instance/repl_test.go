@@ -22,6 +22,8 @@ type testNet struct {
 	l     *loop
 	nodes map[string]*Instance
 	down  map[string]bool
+	// drop, when set, drops the messages it picks.
+	drop func(from, to string, msg net.Message) bool
 }
 
 type testEndpoint struct {
@@ -32,7 +34,7 @@ type testEndpoint struct {
 func (e testEndpoint) Addr() string { return e.addr }
 
 func (e testEndpoint) Send(to string, msg net.Message) {
-	if e.n.down[to] || e.n.down[e.addr] {
+	if e.n.down[to] || e.n.down[e.addr] || e.n.drop != nil && e.n.drop(e.addr, to, msg) {
 		return
 	}
 	body := append([]byte(nil), msg.Body...)

@@ -14,8 +14,8 @@ import (
 // names only a host.
 const defaultReplicaPort = "10000"
 
-// codeReplicaWarning is the notification a commit carries when a SYNC
-// replica was not in the in-sync set when it was acknowledged.
+// codeReplicaWarning is the notification a commit carries when a SYNC or
+// STRICT_SYNC replica was not in the in-sync set when it was acknowledged.
 const codeReplicaWarning = "Quiver.Replication.ReplicaNotInSync"
 
 // runMainReplication runs REGISTER REPLICA, DROP REPLICA and SHOW REPLICAS
@@ -23,9 +23,9 @@ const codeReplicaWarning = "Quiver.Replication.ReplicaNotInSync"
 func (in *Instance) runMainReplication(s *Session, a cypher.AdminStmt, params value.Map, done func(*Result, error)) bool {
 	switch st := a.(type) {
 	case cypher.RegisterReplica:
-		done(in.registerReplica(s, st, params))
+		in.registerReplica(s, st, params, done)
 	case cypher.DropReplica:
-		done(in.dropReplica(s, st))
+		in.dropReplica(s, st, done)
 	case cypher.ShowReplicas:
 		done(s.rowsResult([]string{"name", "socket_address", "sync_mode", "system_info", "data_info"}, in.replicaRows(), "r"), nil)
 	default:
@@ -35,56 +35,92 @@ func (in *Instance) runMainReplication(s *Session, a cypher.AdminStmt, params va
 }
 
 // registerReplica adds a replica, starting the replication term at the
-// first one.
-func (in *Instance) registerReplica(s *Session, st cypher.RegisterReplica, params value.Map) (*Result, error) {
+// first one. It answers once the registration is in the state file.
+func (in *Instance) registerReplica(s *Session, st cypher.RegisterReplica, params value.Map, done func(*Result, error)) {
+	reg, err := in.parseRegistration(st, params)
+	if err != nil {
+		done(nil, err)
+		return
+	}
+	if in.term != nil {
+		done(nil, errUnavailable("a replication term is starting (REGISTER REPLICA); retry"))
+		return
+	}
+	if err := in.writable(); err != nil {
+		done(nil, in.refusal(err))
+		return
+	}
+	answer := func(err error) {
+		if err != nil {
+			done(nil, in.adminErr(err))
+			return
+		}
+		done(s.rowsResult(nil, nil, "w"), nil)
+	}
+	if in.main == nil {
+		if in.g.VisibleTS() < in.g.LastCommitTS() {
+			// The term starts at the last commit, which the Main takes as
+			// durable: wait until it is.
+			done(nil, errUnavailable("commits are still being made durable; retry REGISTER REPLICA"))
+			return
+		}
+		in.beginTerm([]replicaReg{reg}, nil, answer)
+		return
+	}
+	if err := in.main.Register(reg.name, reg.addr, reg.mode); err != nil {
+		done(nil, newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: ")))
+		return
+	}
+	in.saveState(answer)
+}
+
+// parseRegistration checks REGISTER REPLICA's name, address and mode.
+func (in *Instance) parseRegistration(st cypher.RegisterReplica, params value.Map) (replicaReg, error) {
 	addr, err := adminString(st.Address, params)
 	if err != nil {
-		return nil, err
+		return replicaReg{}, err
 	}
 	if addr == "" || strings.Count(addr, ":") > 1 {
-		return nil, newErr(cypher.CodeSemanticError, fmt.Sprintf("invalid replica address %q: expected \"host\" or \"host:port\"", addr))
+		return replicaReg{}, newErr(cypher.CodeSemanticError, fmt.Sprintf("invalid replica address %q: expected \"host\" or \"host:port\"", addr))
 	}
 	if !strings.Contains(addr, ":") {
 		addr += ":" + defaultReplicaPort
 	}
 	mode, err := replication.ParseMode(st.Mode)
 	if err != nil {
-		return nil, newErr(cypher.CodeSemanticError, err.Error())
+		return replicaReg{}, newErr(cypher.CodeSemanticError, err.Error())
 	}
-	if mode == replication.StrictSync {
-		// Two-phase commit needs Main.Prepare before the local commit,
-		// which this instance's write path does not do yet.
-		return nil, newErr(cypher.CodeSemanticError, "STRICT_SYNC replicas are not supported by this instance yet; register the replica as SYNC or ASYNC")
+	if err := in.checkModeMix(st.Name, mode); err != nil {
+		return replicaReg{}, err
 	}
-	if in.env.Net == nil {
-		return nil, newErr(cypher.CodeSemanticError, "this instance has no network to replicate over")
+	if in.env.Net == nil || in.env.Net.Addr() == "" {
+		return replicaReg{}, newErr(cypher.CodeSemanticError, "this instance has no network to replicate over")
 	}
-	if err := in.writable(); err != nil {
-		return nil, in.refusal(err)
-	}
-	if in.main == nil {
-		if in.g.VisibleTS() < in.g.LastCommitTS() {
-			// The term starts at the last commit, which the Main takes as
-			// durable: wait until it is.
-			return nil, errUnavailable("commits are still being made durable; retry REGISTER REPLICA")
-		}
-		in.startMain()
-	}
-	if err := in.main.Register(st.Name, addr, mode); err != nil {
-		return nil, newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: "))
-	}
-	return s.rowsResult(nil, nil, "w"), nil
+	return replicaReg{name: st.Name, addr: addr, mode: mode}, nil
 }
 
-// dropReplica removes a registered replica.
-func (in *Instance) dropReplica(s *Session, st cypher.DropReplica) (*Result, error) {
+// dropReplica removes a registered replica; it answers once that is in
+// the state file.
+func (in *Instance) dropReplica(s *Session, st cypher.DropReplica, done func(*Result, error)) {
+	if in.term != nil {
+		done(nil, errUnavailable("a replication term is starting (REGISTER REPLICA); retry"))
+		return
+	}
 	if in.main == nil {
-		return nil, newErr(cypher.CodeSemanticError, fmt.Sprintf("no replica named %q is registered", st.Name))
+		done(nil, newErr(cypher.CodeSemanticError, fmt.Sprintf("no replica named %q is registered", st.Name)))
+		return
 	}
 	if err := in.main.Drop(st.Name); err != nil {
-		return nil, newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: "))
+		done(nil, newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: ")))
+		return
 	}
-	return s.rowsResult(nil, nil, "w"), nil
+	in.saveState(func(err error) {
+		if err != nil {
+			done(nil, in.adminErr(err))
+			return
+		}
+		done(s.rowsResult(nil, nil, "w"), nil)
+	})
 }
 
 // replicaRows renders Main.Status as SHOW REPLICAS's rows.
@@ -101,21 +137,73 @@ func (in *Instance) replicaRows() [][]value.Value {
 	return rows
 }
 
-// startMain begins this instance's replication term: from now on every
-// commit goes through the Main, which decides when it is acknowledged.
-// The term starts at the last committed timestamp, which must be durable
-// and visible already (registerReplica refuses, retryably, until it is).
-func (in *Instance) startMain() {
+// termStart is a replication term whose identity (epoch and main UUID)
+// and replicas are being written to the state file: the Main starts only
+// once they are durable, so no replica follows, and no WAL record carries,
+// a term that a crash could make this instance forget. Writes wait in
+// waiting meanwhile.
+type termStart struct {
+	uuid     string
+	epoch    replication.Epoch
+	lastTS   uint64
+	prev     replication.History // the history before the term
+	hist     replication.History // prev plus the term's entry
+	replicas []replicaReg
+	waiting  []func()
+}
+
+// nextTerm returns the number of a new term: the epoch counter, unless a
+// term already used it.
+func (in *Instance) nextTerm() uint64 {
+	n := in.epoch
+	if last := in.hist.Last().Epoch.Num; last >= n {
+		n = last + 1
+	}
+	return n
+}
+
+// beginTerm starts this instance's replication term as MAIN: from then on
+// every commit goes through the Main, which decides when it is
+// acknowledged. The term starts at the last committed timestamp, which
+// must be durable already. Its state is written first; then the Main
+// starts with regs registered (resume says how a restarted MAIN resumes
+// them; nil for a REGISTER REPLICA), the waiting writes go on, and done
+// runs.
+func (in *Instance) beginTerm(regs []replicaReg, resume func(replication.Result), done func(error)) {
 	rng := in.env.Rand
-	in.mainUUID = fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
-	in.main = replication.NewMain(replication.MainConfig{
-		UUID:        in.mainUUID,
-		Epoch:       replication.Epoch{Num: in.epoch, ID: rng.Uint64()},
-		History:     in.hist,
-		LastTS:      in.g.LastCommitTS(),
+	uuid := fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
+	in.epoch = in.nextTerm()
+	e := replication.Epoch{Num: in.epoch, ID: rng.Uint64()}
+	last := in.g.LastCommitTS()
+	t := &termStart{uuid: uuid, epoch: e, lastTS: last, prev: in.hist.Clone(), replicas: regs}
+	t.hist = append(in.hist.Clone(), replication.EpochEntry{Epoch: e, LastTS: last})
+	in.term = t
+	in.saveState(func(err error) {
+		in.term = nil
+		if err == nil && in.stopped {
+			err = ErrStopped
+		}
+		if err == nil {
+			err = in.startMain(t, resume)
+		}
+		done(err)
+		for _, f := range t.waiting {
+			f()
+		}
+	})
+}
+
+// startMain starts the Main of term t.
+func (in *Instance) startMain(t *termStart, resume func(replication.Result)) error {
+	in.mainUUID = t.uuid
+	cfg := replication.MainConfig{
+		UUID:        t.uuid,
+		Epoch:       t.epoch,
+		History:     t.prev,
+		LastTS:      t.lastTS,
 		Clock:       in.env.Clock,
 		Net:         in.env.Net,
-		Rand:        rng,
+		Rand:        in.env.Rand,
 		Log:         replication.StoreLog{Store: in.st},
 		Snapshots:   snapshotSource{in},
 		Tuning:      in.cfg.Replication,
@@ -124,7 +212,23 @@ func (in *Instance) startMain() {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
 		Logger: in.log,
-	})
+	}
+	if resume != nil { // a restarted MAIN: the Main registers them itself
+		cfg.Resume = &replication.Resume{Done: resume}
+		for _, r := range t.replicas {
+			cfg.Resume.Replicas = append(cfg.Resume.Replicas, replication.Registration{Name: r.name, Addr: r.addr, Mode: r.mode})
+		}
+	}
+	in.main = replication.NewMain(cfg)
+	if resume != nil {
+		return nil
+	}
+	for _, r := range t.replicas {
+		if err := in.main.Register(r.name, r.addr, r.mode); err != nil {
+			return newErr(cypher.CodeSemanticError, strings.TrimPrefix(err.Error(), "replication: "))
+		}
+	}
+	return nil
 }
 
 // hasReplicas reports whether replicas are registered on this MAIN.
@@ -152,11 +256,11 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 			done(ts, nil)
 			return
 		}
-		if in.failed != nil {
+		if in.failed != nil && !m.Fenced() { // the WAL failed
 			done(ts, fmt.Errorf("%w: %v", ErrNotDurable, in.failed))
 			return
 		}
-		done(ts, fmt.Errorf("%w: %v", ErrNotDurable, r.Err))
+		done(ts, fmt.Errorf("%w: %v", ErrUnacknowledged, r.Err))
 	})
 }
 
@@ -164,7 +268,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 func replicaNotifications(ws []string) []Notification {
 	out := make([]Notification, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, Notification{Code: codeReplicaWarning, Title: "A SYNC replica did not confirm the commit", Description: w})
+		out = append(out, Notification{Code: codeReplicaWarning, Title: "A SYNC or STRICT_SYNC replica did not confirm the commit", Description: w})
 	}
 	return out
 }

@@ -2,30 +2,59 @@ package instance
 
 import (
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/replication"
 )
 
 // becomeReplica ends a MAIN term (if any) and starts following whichever
-// MAIN of a newer epoch shakes hands with this instance. Reads are served
-// up to the replica's read timestamp from now on.
-func (in *Instance) becomeReplica() {
+// MAIN of a newer epoch shakes hands with this instance (main and epoch:
+// the one it followed before a restart, if any). Reads are served up to the
+// replica's read timestamp from now on.
+func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 	if in.main != nil {
 		in.hist = in.main.History()
 		in.main.Stop()
 		in.main = nil
+	}
+	in.giveBackReserved()
+	if last := in.g.LastCommitTS(); last > in.hist.Last().LastTS {
+		// Commits made outside any replication term (a standalone MAIN)
+		// get a term of their own, which no MAIN knows: a MAIN then sees
+		// this replica's history branch from its own and reports it
+		// diverged instead of streaming over those commits.
+		e := replication.Epoch{Num: in.nextTerm(), ID: in.env.Rand.Uint64()}
+		in.epoch = e.Num
+		in.hist = in.hist.Note(e, last)
 	}
 	in.replica = replication.NewReplica(replication.ReplicaConfig{
 		Net:      in.env.Net,
 		Applier:  applier{in},
 		History:  in.hist,
 		Durable:  in.g.LastCommitTS(),
-		OnReadTS: in.acknowledge,
+		Main:     main,
+		Epoch:    epoch,
+		OnReadTS: in.replicaReadTS,
 		Logger:   in.log,
 	})
+}
+
+// giveBackReserved rewinds the graph's last timestamp to the last logged
+// commit: STRICT_SYNC aborts leave timestamps reserved and unused above it,
+// and a replica must take its MAIN's next ones. After a WAL failure the
+// graph may hold commits the log lacks; the instance refuses writes and
+// needs a restart then, so it is left alone.
+func (in *Instance) giveBackReserved() {
+	if in.failed != nil {
+		return
+	}
+	if err := in.g.load().Rewind(in.st.LastTS()); err != nil {
+		panic(fmt.Sprintf("instance: the graph and the WAL disagree on the last commit: %v", err))
+	}
 }
 
 // becomeMain ends following a MAIN. The next REGISTER REPLICA starts a new
@@ -57,7 +86,13 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 		return err
 	}
 	in.epoch = max(in.epoch, rec.Epoch)
-	in.st.Append(rec.Epoch, rec.TS, rec.Deltas, func(err error) {
+	if rec.Epoch != in.hist.Last().Epoch.Num {
+		// The first transaction of a new term: the replica saves its
+		// history next (SaveState), and the WAL must not hold a term the
+		// state file does not name.
+		in.holdWAL()
+	}
+	in.appendWAL(rec.Epoch, rec.TS, rec.Deltas, func(err error) {
 		if err != nil {
 			in.fail(err)
 		}
@@ -66,11 +101,78 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 	return nil
 }
 
-// SaveState keeps the replica's epoch history in memory (it does not yet
-// survive a restart: --replication-restore-state-on-startup is not wired).
+// readSaveInterval is how often a replica whose reads moved on saves its
+// read timestamp in the state file, so that after a restart it shows again
+// about what it showed before (not only what it showed when it last
+// followed a new MAIN) even while its MAIN is away.
+const readSaveInterval = time.Second
+
+// replicaReadTS makes a replica's reads reach ts and schedules saving it.
+func (in *Instance) replicaReadTS(ts uint64) {
+	in.acknowledge(ts)
+	if in.readSave != nil || in.stopped || in.env.Clock == nil {
+		return
+	}
+	in.readSave = in.env.Clock.AfterFunc(readSaveInterval, func() {
+		in.readSave = nil
+		if !in.stopped && in.failed == nil && in.replica != nil {
+			in.saveState(nil)
+		}
+	})
+}
+
+// SaveState writes the replica's epoch history and the MAIN it follows to
+// the state file; WAL appends held for it go on once it is durable.
 func (a applier) SaveState(h replication.History, main string, epoch replication.Epoch) {
-	a.in.hist = h.Clone()
-	a.in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
+	in := a.in
+	in.hist = h.Clone()
+	in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
+	hold := in.walHold
+	in.saveState(func(err error) {
+		if hold != nil && in.walHold == hold {
+			in.releaseWAL(err)
+		}
+	})
+}
+
+// walHold is WAL appends waiting for a state write.
+type walHold struct {
+	appends []heldAppend
+}
+
+type heldAppend struct {
+	epoch, ts uint64
+	ds        []graph.Delta
+	done      func(error)
+}
+
+// holdWAL holds WAL appends until the next SaveState is durable.
+func (in *Instance) holdWAL() {
+	if in.walHold == nil {
+		in.walHold = &walHold{}
+	}
+}
+
+// appendWAL appends a replicated transaction to the WAL, or holds it.
+func (in *Instance) appendWAL(epoch, ts uint64, ds []graph.Delta, done func(error)) {
+	if h := in.walHold; h != nil {
+		h.appends = append(h.appends, heldAppend{epoch: epoch, ts: ts, ds: ds, done: done})
+		return
+	}
+	in.st.Append(epoch, ts, ds, done)
+}
+
+// releaseWAL appends what was held, in order (or fails it with err).
+func (in *Instance) releaseWAL(err error) {
+	h := in.walHold
+	in.walHold = nil
+	for _, a := range h.appends {
+		if err != nil {
+			a.done(err)
+			continue
+		}
+		in.st.Append(a.epoch, a.ts, a.ds, a.done)
+	}
 }
 
 // ReplicaDurable returns the last transaction a replica applied and

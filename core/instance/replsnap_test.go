@@ -203,7 +203,7 @@ func TestDivergedReplicaResyncsAfterDropAndRegister(t *testing.T) {
 	a.must("DROP REPLICA b")
 	b.must("SET REPLICATION ROLE TO MAIN")
 	b.must("CREATE (:New)")
-	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 7687") // a:7687 listens on its own port
 	delete(n.down, "b:10000")
 	b.must(`REGISTER REPLICA a ASYNC TO "a:7687"`)
 	w.l.runFor(time.Second)
@@ -253,8 +253,8 @@ func TestDivergedReplicaWipedByEmptyMain(t *testing.T) {
 	a, b := w.client(t, ins[0]), w.client(t, ins[1])
 	a.must("CREATE (:OnlyA), (:OnlyA)")
 	b.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
-	b.must("SET REPLICATION ROLE TO MAIN") // a newer epoch, no commits
-	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	b.must("SET REPLICATION ROLE TO MAIN")                   // a newer epoch, no commits
+	a.must("SET REPLICATION ROLE TO REPLICA WITH PORT 7687") // a:7687 listens on its own port
 	b.must(`REGISTER REPLICA a SYNC TO "a:7687"`)
 	w.l.runFor(time.Second)
 	if st := replicaStatus(t, b, "a"); st != "diverged" {

@@ -17,10 +17,19 @@ type Summary struct {
 type Notification = cypher.Notification
 
 // Result is the outcome of one Run: columns, then rows fetched by Pull.
-// A read streams from its snapshot as it is pulled. A write runs to its
-// end in steps that yield to the loop at its first Pull (and, when
-// auto-commit, commits and waits until the commit is durable and
-// visible), then serves the rows it produced.
+// A read streams from its snapshot as it is pulled. A write runs in steps
+// that yield to the loop, from its first Pull on. Most writes stream
+// (cypher.Result.Streams): each Pull runs the write until it has the rows
+// asked for and pauses there until the next Pull, so the result holds
+// only the rows the client has not pulled yet, counted by the query's
+// memory guard. Those rows are the query's own results, not graph state
+// another session could see, so handing them out before the commit is
+// safe: the outcome stays the transaction's, reported by the Pull that
+// reports more == false, which for an auto-commit write comes only once
+// the commit is durable and visible (or failed: then that Pull reports the
+// error, and nothing of the write is visible). Other writes (a UNION, a
+// CALL { } or procedure that writes per row) run to their end first and
+// then serve the rows they produced.
 type Result struct {
 	s     *Session
 	t     *txn // its transaction; owned (ended here) when auto-commit
@@ -29,10 +38,15 @@ type Result struct {
 	res   *cypher.Result // nil for precomputed rows
 	g     *cypher.Guard  // bounds res; released when the result ends
 	write bool
-	rows  [][]value.Value // precomputed or collected rows not yet pulled
+	// stream: a write whose rows are handed out as it produces them.
+	stream bool
+	// batch is the transaction's view for CALL { } IN TRANSACTIONS.
+	batch *batchTx
+	rows  [][]value.Value // precomputed or produced rows not yet pulled
 	typ   string
 
-	executed bool   // a write's work is done and its rows collected
+	executed bool   // a write's work is done (and, auto-commit, committed)
+	produced int    // rows a write produced
 	running  bool   // a write's steps are under way
 	waiting  func() // what to do once the running write finishes
 	finished bool   // more == false or an error was reported
@@ -56,27 +70,8 @@ func (r *Result) Pull(n int, done func(rows [][]value.Value, more bool, err erro
 	switch {
 	case r.finished:
 		done(nil, false, r.err)
-	case r.write && !r.executed:
-		if r.running {
-			prev := r.waiting
-			r.waiting = func() {
-				if prev != nil {
-					prev()
-				}
-				r.Pull(n, done)
-			}
-			return
-		}
-		r.running = true
-		r.step(func() {
-			r.running = false
-			w := r.waiting
-			r.waiting = nil
-			r.Pull(n, done)
-			if w != nil {
-				w()
-			}
-		})
+	case r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n):
+		r.produce(n, func() { r.Pull(n, done) })
 	case r.res != nil && !r.write:
 		rows, more, err := r.pullRead(n)
 		done(rows, more, err)
@@ -85,16 +80,49 @@ func (r *Result) Pull(n int, done func(rows [][]value.Value, more bool, err erro
 	}
 }
 
-// serve hands out up to n collected rows and finishes at the end.
+// produce runs the write until it holds n rows not yet pulled (n < 0, or
+// a write that does not stream: until its end), then calls then. A call
+// while the write's steps are under way waits for them.
+func (r *Result) produce(n int, then func()) {
+	if r.running {
+		prev := r.waiting
+		r.waiting = func() {
+			if prev != nil {
+				prev()
+			}
+			then()
+		}
+		return
+	}
+	r.running = true
+	r.step(n, func() {
+		r.running = false
+		w := r.waiting
+		r.waiting = nil
+		then()
+		if w != nil {
+			w()
+		}
+	})
+}
+
+// serve hands out up to n produced rows and finishes at the end.
 func (r *Result) serve(n int) ([][]value.Value, bool, error) {
+	var rows [][]value.Value
 	if n < 0 || n >= len(r.rows) {
-		rows := r.rows
-		r.rows = nil
+		rows, r.rows = r.rows, nil
+	} else {
+		rows, r.rows = r.rows[:n:n], r.rows[n:]
+	}
+	if r.stream {
+		for _, rec := range rows {
+			r.g.Shrink(cypher.RecordBytes(rec))
+		}
+	}
+	if len(r.rows) == 0 && (r.res == nil || r.executed) {
 		r.finish()
 		return rows, false, nil
 	}
-	rows := r.rows[:n:n]
-	r.rows = r.rows[n:]
 	return rows, true, nil
 }
 
@@ -125,9 +153,10 @@ func (r *Result) pullRead(n int) ([][]value.Value, bool, error) {
 	return rows, true, nil
 }
 
-// step runs the next slice of a write; once the work is done it collects
-// the rows and, when auto-commit, commits; then it calls next.
-func (r *Result) step(next func()) {
+// step runs the next slice of a write, until it holds n rows not yet
+// pulled (a streaming write) or its work is done; at the end it completes
+// the write (and commits an auto-commit one); then it calls next.
+func (r *Result) step(n int, next func()) {
 	if r.finished {
 		next()
 		return
@@ -137,21 +166,66 @@ func (r *Result) step(next func()) {
 		next()
 		return
 	}
-	done, err := r.res.Step(r.s.in.cfg.WriteStep)
+	if err := r.batch.failure(); err != nil {
+		r.fail(err)
+		next()
+		return
+	}
+	end, err := r.work(n)
 	if err != nil {
 		r.fail(r.s.in.classify(err, r.t.x, r.query))
 		next()
 		return
 	}
-	if !done {
-		r.s.in.deferFn(func() { r.step(next) })
-		return
+	switch {
+	case end:
+		r.complete(next)
+	case r.stream && n >= 0 && len(r.rows) >= n:
+		next() // paused until the client pulls again
+	case r.batch.wait(func() { r.step(n, next) }):
+		// a batch of IN TRANSACTIONS is being committed; it resumes the step
+	default:
+		r.s.in.deferFn(func() { r.step(n, next) })
 	}
-	if err := r.collect(); err != nil {
-		r.fail(err)
-		next()
-		return
+}
+
+// work runs one step of the write and reports whether its work is done.
+// A streaming write's rows go to r.rows as they come, counted by the
+// guard until they are pulled.
+func (r *Result) work(n int) (bool, error) {
+	if !r.stream {
+		return r.res.Step(r.s.in.cfg.WriteStep)
 	}
+	want := 0 // no bound
+	if n >= 0 {
+		want = n - len(r.rows)
+	}
+	recs, end, err := r.res.StepRows(r.s.in.cfg.WriteStep, want)
+	if err != nil {
+		return true, err
+	}
+	for _, rec := range recs {
+		if err := r.g.Grow(cypher.RecordBytes(rec)); err != nil {
+			return true, err
+		}
+		r.rows = append(r.rows, rec)
+	}
+	r.produced += len(recs)
+	return end, nil
+}
+
+// complete ends a write whose work is done: the rows of one that did not
+// stream are collected, the summary is set, and an auto-commit
+// transaction commits; then it calls next.
+func (r *Result) complete(next func()) {
+	if !r.stream {
+		if err := r.collect(); err != nil {
+			r.fail(err)
+			next()
+			return
+		}
+	}
+	r.summarize()
 	if r.t.explicit {
 		r.executed = true
 		next()
@@ -159,7 +233,7 @@ func (r *Result) step(next func()) {
 	}
 	r.s.in.commit(r.t, func(ts uint64, err *Error) {
 		if err != nil {
-			r.fail(err)
+			r.fail(r.batch.committing(err))
 		} else {
 			r.executed = true
 			r.summary.Bookmark = bookmark(ts)
@@ -169,8 +243,8 @@ func (r *Result) step(next func()) {
 	})
 }
 
-// collect drains the finished write's rows (reading entities from its
-// transaction, before the commit) and sets the summary's counters.
+// collect drains the rows of a write that did not stream (reading
+// entities from its transaction, before the commit).
 func (r *Result) collect() *Error {
 	for n := 1; ; n++ {
 		if n%checkEvery == 0 {
@@ -183,21 +257,25 @@ func (r *Result) collect() *Error {
 			return r.s.in.classify(err, r.t.x, r.query)
 		}
 		if !ok {
-			break
+			return nil
 		}
 		r.rows = append(r.rows, rec)
+		r.produced++
 	}
+}
+
+// summarize sets the finished write's counters, notifications and type.
+func (r *Result) summarize() {
 	st := r.res.Stats()
 	r.summary.Stats = st
 	r.summary.Notifications = r.res.Notifications()
 	r.typ = "w"
-	if st == (cypher.Stats{}) && len(r.rows) > 0 {
+	if st == (cypher.Stats{}) && r.produced > 0 {
 		r.typ = "rw"
 	}
 	if st.IndexesAdded+st.IndexesRemoved+st.ConstraintsAdded+st.ConstraintsRemoved > 0 {
 		r.typ = "s"
 	}
-	return nil
 }
 
 // fail finishes the result with err: an auto-commit transaction is rolled
@@ -275,6 +353,27 @@ func (r *Result) Close() {
 	}
 }
 
+// drop lets go of a write's rows nobody will pull (its transaction ended,
+// or the client moved on from an auto-commit result); the write itself is
+// done.
+func (r *Result) drop() {
+	if r.finished {
+		return
+	}
+	r.finished, r.rows = true, nil
+	r.res.Close()
+	r.g.Release()
+	r.summary.Type = r.typ
+}
+
+// dropHeld lets go of the rows of the transaction's settled writes.
+func (t *txn) dropHeld() {
+	for _, r := range t.held {
+		r.drop()
+	}
+	t.held = nil
+}
+
 // startRead begins a read of p: in t when given (an explicit transaction),
 // else in an auto-commit read-only transaction.
 func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, meta TxMeta, t *txn) (*Result, error) {
@@ -324,19 +423,29 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 	}
 	warn := func(ws []string) { t.warnings = append(t.warnings, ws...) }
 	for _, sc := range t.x.schema {
+		if sc.out != nil {
+			sc.out.wait(warn, part)
+			continue
+		}
 		in.logWarn(sc.ts, sc.deltas, warn, part)
 	}
 	in.commitWarn(t.g, warn, part)
 }
 
-// execute starts a write of p in t; its work runs at the first Pull.
+// execute starts a write of p in t; its work runs at the first Pull. An
+// auto-commit CALL { } IN TRANSACTIONS runs in a batchTx.
 func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value.Map) (*Result, error) {
 	r := &Result{s: s, t: t, query: query, write: true, typ: "w", g: t.guard()}
-	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
+	var tx cypher.Tx = t.x
+	if p.InTransactions() && !t.explicit {
+		r.batch = &batchTx{gtx: t.x, t: t}
+		tx = r.batch
+	}
+	res, err := s.eng.ExecuteGuarded(tx, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
 	}
-	r.res, r.cols = res, res.Columns()
+	r.res, r.cols, r.stream = res, res.Columns(), res.Streams()
 	s.cur = r
 	return r, nil
 }

@@ -1,11 +1,15 @@
 package instance
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -57,7 +61,7 @@ func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, params value.
 	case cypher.ShowReplicationRole:
 		done(s.rowsResult([]string{"replication role"}, [][]value.Value{{in.role.String()}}, "r"), nil)
 	case cypher.SetReplicationRole:
-		done(in.setRole(s, st))
+		in.setRole(s, st, done)
 	case cypher.RegisterReplica, cypher.DropReplica, cypher.ShowReplicas:
 		if !in.role.replica {
 			return in.runMainReplication(s, a, params, done)
@@ -70,18 +74,37 @@ func (in *Instance) runReplication(s *Session, a cypher.AdminStmt, params value.
 }
 
 // setRole switches the instance's role. A MAIN with registered replicas
-// must drop them before it becomes a replica.
-func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole) (*Result, error) {
+// must drop them before it becomes a replica. A replica listens on its
+// port (the host's ReplicationPort decides). The answer comes once the new
+// role is in the state file, so it survives a restart.
+func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole, done func(*Result, error)) {
 	next := role{replica: st.Replica, port: st.Port}
 	if next == in.role {
-		return s.rowsResult(nil, nil, "w"), nil
+		done(s.rowsResult(nil, nil, "w"), nil)
+		return
+	}
+	if in.term != nil {
+		done(nil, errUnavailable("a replication term is starting (REGISTER REPLICA); retry"))
+		return
 	}
 	if next.replica && in.hasReplicas() {
-		return nil, newErr(cypher.CodeSemanticError, "this MAIN has registered replicas: drop them (DROP REPLICA name) before making it a replica")
+		done(nil, newErr(cypher.CodeSemanticError, "this MAIN has registered replicas: drop them (DROP REPLICA name) before making it a replica"))
+		return
+	}
+	if err := in.writable(); err != nil {
+		done(nil, in.refusal(err))
+		return
+	}
+	if next.replica {
+		if err := in.listen(next.port); err != nil {
+			done(nil, newErr(cypher.CodeSemanticError, err.Error()))
+			return
+		}
 	}
 	if !next.replica && in.install != nil {
 		if in.install.finishing {
-			return nil, errUnavailable("a snapshot from MAIN is being installed; retry in a moment")
+			done(nil, errUnavailable("a snapshot from MAIN is being installed; retry in a moment"))
+			return
 		}
 		applier{in}.AbortSnapshot()
 	}
@@ -89,12 +112,49 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole) (*Result, 
 		zap.Int("port", next.port))
 	switch {
 	case next.replica && in.replica == nil:
-		in.becomeReplica()
+		in.becomeReplica("", replication.Epoch{})
 	case !next.replica:
 		in.becomeMain()
 	}
 	in.role = next
-	return s.rowsResult(nil, nil, "w"), nil
+	in.saveState(func(err error) {
+		if err != nil {
+			done(nil, in.adminErr(err))
+			return
+		}
+		done(s.rowsResult(nil, nil, "w"), nil)
+	})
+}
+
+// listen makes the replication endpoint listen on port, through the
+// host's ReplicationPort; without one, the endpoint's address must have
+// that port already.
+func (in *Instance) listen(port int) error {
+	if in.cfg.ReplicationPort != nil {
+		return in.cfg.ReplicationPort(port)
+	}
+	if in.env.Net == nil {
+		return nil // no network: the role is all there is
+	}
+	addr := in.env.Net.Addr()
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return nil
+	}
+	if p, err := strconv.Atoi(addr[i+1:]); err == nil && p != port {
+		return fmt.Errorf("this instance's replication address is %s: it cannot listen on port %d (use WITH PORT %d)", addr, port, p)
+	}
+	return nil
+}
+
+// adminErr is the error of a replication statement whose change could
+// not be completed: its own error, or the instance's refusal.
+func (in *Instance) adminErr(err error) *Error {
+	var ie *Error
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return in.refusal(err)
 }
 
 // notOnReplica refuses a MAIN-only replication statement on a replica.

@@ -1,9 +1,6 @@
 package instance
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
@@ -65,6 +62,9 @@ type txn struct {
 	failed   *Error        // a failed statement dooms an explicit transaction
 	warnings []string      // replication warnings of its commit
 	ended    bool
+	// held are its finished writes whose rows the client may still pull;
+	// they let them go when it ends.
+	held []*Result
 }
 
 // OpenSession starts a session for a client. It is safe off the loop once
@@ -92,46 +92,57 @@ func (s *Session) Run(query string, params value.Map, meta TxMeta, done func(res
 		return
 	}
 	s.settle(func() {
-		if err := s.in.checkMeta(meta); err != nil {
-			done(nil, err)
-			return
-		}
-		p, err := s.eng.Prepare(query)
-		if err != nil {
-			done(nil, s.in.classify(err, nil, query))
-			return
-		}
-		if a := p.Admin(); a != nil {
-			s.in.runAdmin(s, a, params, done)
-			return
-		}
-		if !p.IsWrite() {
-			done(s.startRead(query, p, params, meta, nil))
-			return
-		}
-		if meta.ReadOnly {
-			done(nil, errAccessMode)
-			return
-		}
-		if err := s.in.writeGate(); err != nil {
-			done(nil, err)
-			return
-		}
-		t := s.in.beginTx(s, query, meta, false, false)
-		r, err := s.execute(t, query, p, params)
-		if err != nil || !p.IsSchemaChange() {
-			done(r, err)
-			return
-		}
-		// The engine changed the schema already (core/graph commits schema
-		// changes itself): make it durable now, whatever the client pulls.
-		r.Pull(0, func(_ [][]value.Value, _ bool, err error) {
+		s.in.awaitMeta(meta, func(err error) {
+			if err == nil {
+				err = s.usable()
+			}
 			if err != nil {
 				done(nil, err)
 				return
 			}
-			done(r, nil)
+			s.runAuto(query, params, meta, done)
 		})
+	})
+}
+
+// runAuto runs query as an auto-commit transaction once its bookmarks are
+// visible.
+func (s *Session) runAuto(query string, params value.Map, meta TxMeta, done func(res *Result, err error)) {
+	p, err := s.eng.Prepare(query)
+	if err != nil {
+		done(nil, s.in.classify(err, nil, query))
+		return
+	}
+	if a := p.Admin(); a != nil {
+		s.in.runAdmin(s, a, params, done)
+		return
+	}
+	if !p.IsWrite() {
+		done(s.startRead(query, p, params, meta, nil))
+		return
+	}
+	if meta.ReadOnly {
+		done(nil, errAccessMode)
+		return
+	}
+	if err := s.in.writeGate(); err != nil {
+		done(nil, err)
+		return
+	}
+	t := s.in.beginTx(s, query, meta, false, false)
+	r, err := s.execute(t, query, p, params)
+	if err != nil || !p.IsSchemaChange() {
+		done(r, err)
+		return
+	}
+	// The engine changed the schema already (core/graph commits schema
+	// changes itself): make it durable now, whatever the client pulls.
+	r.Pull(0, func(_ [][]value.Value, _ bool, err error) {
+		if err != nil {
+			done(nil, err)
+			return
+		}
+		done(r, nil)
 	})
 }
 
@@ -160,6 +171,9 @@ func (s *Session) runInTx(query string, params value.Map, done func(*Result, err
 			return
 		case p.IsSchemaChange():
 			done(nil, t.fail(errSchemaInTx))
+			return
+		case p.InTransactions():
+			done(nil, t.fail(errBatchInTx))
 			return
 		case t.readOnly && p.IsWrite():
 			done(nil, t.fail(errAccessMode))
@@ -193,47 +207,71 @@ func (s *Session) Begin(meta TxMeta, done func(err error)) {
 		return
 	}
 	s.settle(func() {
-		if err := s.in.checkMeta(meta); err != nil {
-			done(err)
-			return
-		}
-		if !meta.ReadOnly {
-			if err := s.in.writable(); err != nil {
-				done(s.in.refusal(err))
+		s.in.awaitMeta(meta, func(err error) {
+			if err == nil {
+				err = s.usable()
+			}
+			if err == nil && s.tx != nil {
+				err = newErr(CodeTxState, "a transaction is already open in this session")
+			}
+			if err != nil {
+				done(err)
 				return
 			}
-		}
-		s.tx = s.in.beginTx(s, "", meta, meta.ReadOnly, true)
-		done(nil)
+			s.begin(meta, done)
+		})
 	})
 }
 
+// begin opens the explicit transaction once its bookmarks are visible.
+func (s *Session) begin(meta TxMeta, done func(err error)) {
+	if !meta.ReadOnly {
+		if err := s.in.writable(); err != nil {
+			done(s.in.refusal(err))
+			return
+		}
+	}
+	s.tx = s.in.beginTx(s, "", meta, meta.ReadOnly, true)
+	done(nil)
+}
+
 // Commit commits the open explicit transaction; done receives the bookmark
-// of its commit once it is durable and visible.
+// of its commit once it is durable and visible. CommitSummary reports its
+// notifications too.
 func (s *Session) Commit(done func(bookmark string, err error)) {
+	s.CommitSummary(func(sum Summary, err error) { done(sum.Bookmark, err) })
+}
+
+// CommitSummary commits the open explicit transaction; done receives, once
+// the commit is durable and visible, its bookmark and its notifications:
+// a warning (Quiver.Replication.ReplicaNotInSync) for each SYNC or
+// STRICT_SYNC replica that was out of the in-sync set when the commit was
+// acknowledged without it.
+func (s *Session) CommitSummary(done func(sum Summary, err error)) {
 	t := s.tx
 	if t == nil {
-		done("", newErr(CodeTxState, "there is no open transaction to commit"))
+		done(Summary{}, newErr(CodeTxState, "there is no open transaction to commit"))
 		return
 	}
 	s.settle(func() {
 		s.tx = nil
+		t.dropHeld() // the client pulls nothing more once it commits
 		if err := t.usable(); err != nil {
 			t.end()
-			done("", err)
+			done(Summary{}, err)
 			return
 		}
 		if t.readOnly {
 			t.end()
-			done(bookmark(s.in.g.VisibleTS()), nil)
+			done(Summary{Type: "r", Bookmark: bookmark(s.in.g.VisibleTS())}, nil)
 			return
 		}
 		s.in.commit(t, func(ts uint64, err *Error) {
 			if err != nil {
-				done("", err)
+				done(Summary{}, err)
 				return
 			}
-			done(bookmark(ts), nil)
+			done(Summary{Type: "w", Bookmark: bookmark(ts), Notifications: replicaNotifications(t.warnings)}, nil)
 		})
 	})
 }
@@ -298,7 +336,15 @@ func (s *Session) settle(then func()) {
 		then()
 		return
 	}
-	r.Pull(-1, func(_ [][]value.Value, _ bool, _ error) {
+	// In an explicit transaction the rest of its rows wait in the result,
+	// as the client may still pull them (Bolt keeps several results open),
+	// until the transaction ends; an auto-commit one lets them go.
+	r.produce(-1, func() {
+		if r.t.explicit {
+			r.t.held = append(r.t.held, r)
+		} else {
+			r.drop()
+		}
 		if s.cur == r {
 			s.cur = nil
 		}
@@ -313,6 +359,9 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 	g := in.g.load()
 	t.g = g.Begin(graph.TxOptions{ReadOnly: readOnly})
 	t.x = newGtx(g, t.g)
+	if !readOnly {
+		t.x.hold = in.holdSchema
+	}
 	timeout := meta.Timeout
 	t.clientTO = timeout > 0
 	if timeout <= 0 {
@@ -379,44 +428,13 @@ func (t *txn) fail(err *Error) *Error {
 
 // end aborts the graph transaction (if it is still open) and unregisters.
 func (t *txn) end() {
+	t.dropHeld()
 	if t.ended {
 		return
 	}
 	t.ended = true
 	t.g.Abort()
 	t.s.in.txs.remove(t.entry)
-}
-
-// checkMeta validates the database name and the bookmarks: a bookmark
-// newer than what this instance shows fails with BookmarkTimeout (waiting
-// for it comes with replication).
-func (in *Instance) checkMeta(m TxMeta) error {
-	if m.DB != "" && m.DB != "memgraph" && m.DB != "neo4j" {
-		return newErr(CodeDatabaseNotFound, fmt.Sprintf("database %q does not exist", m.DB))
-	}
-	for _, b := range m.Bookmarks {
-		ts, ok := parseBookmark(b)
-		if !ok {
-			return newErr(CodeInvalidBookmark, fmt.Sprintf("%q is not a Quiver bookmark", b))
-		}
-		if ts > in.g.VisibleTS() {
-			return newErr(CodeBookmarkTimeout, fmt.Sprintf("the bookmarked transaction %d is not visible here yet", ts))
-		}
-	}
-	return nil
-}
-
-// bookmark is the bookmark of commit timestamp ts.
-func bookmark(ts uint64) string { return "quiver:" + strconv.FormatUint(ts, 10) }
-
-// parseBookmark reads a bookmark's timestamp.
-func parseBookmark(b string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(b, "quiver:")
-	if !ok {
-		return 0, false
-	}
-	ts, err := strconv.ParseUint(rest, 10, 64)
-	return ts, err == nil
 }
 
 // refusal is the error for a write the instance will not start.

@@ -106,15 +106,27 @@ func (a applier) FinishSnapshot(ts uint64, done func(error)) error {
 	}
 	ins.g.ReserveIDs(info.NextVertexID, info.NextEdgeID)
 	ins.finishing = true
-	ins.rcv.Finish(func(err error) {
-		in.install = nil
+	// The snapshot's epoch history goes to the state file first, so that
+	// after a crash it describes whichever state the storage comes back
+	// with.
+	in.recordInstall(ts, func(err error) {
 		if err != nil {
-			in.fail(fmt.Errorf("installing the snapshot at %d: %w", ts, err))
+			in.pendingInstall = nil
+			ins.finishing = false
+			a.AbortSnapshot()
 			done(err)
 			return
 		}
-		in.swapGraph(ins.g, ts, info.Epoch)
-		done(nil)
+		ins.rcv.Finish(func(err error) {
+			in.install, in.pendingInstall = nil, nil
+			if err != nil {
+				in.fail(fmt.Errorf("installing the snapshot at %d: %w", ts, err))
+				done(err)
+				return
+			}
+			in.swapGraph(ins.g, ts, info.Epoch)
+			done(nil)
+		})
 	})
 	return nil
 }
@@ -137,5 +149,6 @@ func (in *Instance) swapGraph(g *graph.Graph, ts, epoch uint64) {
 	in.installed++
 	in.lastSnapTS = ts
 	in.epoch = max(in.epoch, epoch)
+	in.wakeBookmarks() // the visible timestamp may have jumped
 	in.log.Info("installed a snapshot from MAIN", zap.Uint64("ts", ts), zap.Uint64("visible", vis))
 }

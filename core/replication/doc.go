@@ -13,8 +13,8 @@
 // UUID and epoch). It adopts a MAIN only through a Handshake whose epoch is
 // newer than the one it follows (or the same one, from the same MAIN); it
 // refuses (Refuse, ReasonStaleEpoch) any message of an older epoch or of a
-// rival term with the same number, and (ReasonWrongMain) another MAIN of its
-// own epoch. A MAIN that receives any message showing a newer epoch is
+// rival term with the same number as the one it follows, and
+// (ReasonWrongMain) another MAIN of its own epoch. A MAIN that receives any message showing a newer epoch is
 // fenced: it calls OnFenced, stops accepting commits, and reports every
 // pending commit's outcome as unknown.
 //

@@ -34,6 +34,31 @@ type MainConfig struct {
 	// instance stops accepting writes.
 	OnFenced func(newer Epoch)
 	Logger   *zap.Logger
+	// Resume, when set, starts the term of a MAIN that restarted: see
+	// Resume.
+	Resume *Resume
+}
+
+// Resume is what a restarted MAIN brings into its new term. Its recovered
+// commits up to LastTS were durable on it, but whether its replicas
+// confirmed them is unknown, so they are not acknowledged yet: the
+// watermark starts at 0, and the replicas it had registered come back
+// with the SYNC and STRICT_SYNC ones in the in-sync set. The recovered
+// commits are then acknowledged as any commit is: once every in-sync
+// replica that MAIN waits for confirmed them, or left the set after
+// AckTimeout without doing so. Until then the instance must not show
+// them (DESIGN.md, Visibility).
+type Resume struct {
+	Replicas []Registration
+	// Done runs once the commits up to LastTS are acknowledged (or, if
+	// the term ends first, with their outcome unknown).
+	Done func(Result)
+}
+
+// Registration is one registered replica.
+type Registration struct {
+	Name, Addr string
+	Mode       Mode
 }
 
 // Main is the MAIN side of replication: it ships commits to the registered
@@ -77,7 +102,32 @@ func NewMain(cfg MainConfig) *Main {
 	m.hist = append(cfg.History.Clone(), EpochEntry{Epoch: cfg.Epoch, LastTS: cfg.LastTS})
 	m.log = cfg.Logger.With(zap.String("role", "main"), zap.Stringer("epoch", cfg.Epoch))
 	m.arm()
+	if cfg.Resume != nil {
+		m.resume(cfg.Resume)
+	}
 	return m
+}
+
+// resume registers a restarted MAIN's replicas and holds its recovered
+// commits back until they are acknowledged (see Resume).
+func (m *Main) resume(r *Resume) {
+	for _, reg := range r.Replicas {
+		if err := m.Register(reg.Name, reg.Addr, reg.Mode); err != nil {
+			m.log.Warn("cannot restore a replica", zap.String("replica", reg.Name), zap.Error(err))
+			continue
+		}
+		if p := m.peerAt(reg.Addr); p != nil && p.mode.waits() {
+			p.inSync = true
+			p.reason = "not yet connected since MAIN restarted"
+		}
+	}
+	if m.last == 0 {
+		r.Done(Result{Outcome: Acknowledged})
+		return
+	}
+	m.wm = 0
+	m.pending = append(m.pending, pendingCommit{ts: m.last, at: m.cfg.Clock.Monotonic(), done: r.Done})
+	m.advance()
 }
 
 // History returns MAIN's epoch history, its own term last.
@@ -273,7 +323,7 @@ func (m *Main) Receive(from string, msg net.Message) bool {
 	if m.fenced || m.stopped {
 		return true
 	}
-	p := m.peerAt(from)
+	p := m.peerFor(from, dm)
 	if p == nil {
 		return true
 	}
@@ -291,6 +341,43 @@ func (m *Main) Receive(from string, msg net.Message) bool {
 		p.onRefuse(dm)
 	}
 	return true
+}
+
+// peerFor finds the replica a message came from: by the address it was
+// registered under, or else by the session MAIN opened with it (a replica
+// may announce itself under another name for the same host, such as the
+// address it listens on when only WITH PORT gave it one).
+func (m *Main) peerFor(from string, msg Message) *peer {
+	if p := m.peerAt(from); p != nil {
+		return p
+	}
+	s, ok := replySession(msg)
+	if !ok {
+		return nil
+	}
+	for _, p := range m.peers {
+		if p.session == s && p.session != 0 {
+			return p
+		}
+	}
+	return nil
+}
+
+// replySession is the session of a message a replica sends.
+func replySession(msg Message) (uint64, bool) {
+	switch m := msg.(type) {
+	case *Hello:
+		return m.Session, true
+	case *Ack:
+		return m.Session, true
+	case *Vote:
+		return m.Session, true
+	case *PieceAck:
+		return m.Session, true
+	case *Refuse:
+		return m.Session, true
+	}
+	return 0, false
 }
 
 func (m *Main) peerAt(addr string) *peer {

@@ -48,11 +48,12 @@ type Replica struct {
 	// installing: the last piece arrived and the storage is making the
 	// snapshot durable; nothing is applied meanwhile, even if the session
 	// that sent it ended.
-	installing bool
-	snapTS     uint64 // the timestamp of the snapshot snapNext counts pieces of
-	failed     error
-	diverged   string // MAIN's reason, once it reported the replica diverged
-	log        *zap.Logger
+	installing  bool
+	installHist History // the history of the snapshot being installed
+	snapTS      uint64  // the timestamp of the snapshot snapNext counts pieces of
+	failed      error
+	diverged    string // MAIN's reason, once it reported the replica diverged
+	log         *zap.Logger
 }
 
 type applied struct {
@@ -168,8 +169,11 @@ func (r *Replica) refuseEpoch(h *Header) Reason {
 	switch {
 	case h.Epoch.Num < r.epoch.Num:
 		return ReasonStaleEpoch
-	case h.Epoch.Num == r.epoch.Num && h.Epoch.ID != r.epoch.ID && !r.epoch.IsZero():
-		return ReasonStaleEpoch // a rival term with the same number: the first one seen wins
+	case h.Epoch.Num == r.epoch.Num && h.Epoch.ID != r.epoch.ID && !r.epoch.IsZero() && r.main != "":
+		// A rival term with the same number: the first one followed wins.
+		// (An epoch the replica only has in its own history, from its days
+		// as MAIN, is not followed: MAIN compares histories instead.)
+		return ReasonStaleEpoch
 	case h.Epoch == r.epoch && r.main != "" && h.Main != r.main:
 		return ReasonWrongMain
 	}

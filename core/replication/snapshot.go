@@ -60,12 +60,19 @@ func (r *Replica) onPiece(p *Piece) {
 	r.send(&PieceAck{Header: r.header(), Session: p.Session, Index: p.Index})
 }
 
+// Installing returns the epoch history of the snapshot being made durable
+// (the one Applier.FinishSnapshot was last called for), so the instance
+// can record it beside the snapshot; ok is false when none is.
+func (r *Replica) Installing() (h History, ok bool) {
+	return r.installHist.Clone(), r.installing
+}
+
 // finishSnapshot installs the snapshot and, once durable, replaces the
 // replica's position and history by the snapshot's, even if the session
 // ended meanwhile (the storage holds the snapshot now).
 func (r *Replica) finishSnapshot(p *Piece) {
 	gen, session, ts, hist := r.gen, p.Session, p.TS, p.History.Clone()
-	r.installing = true
+	r.installing, r.installHist = true, hist
 	err := r.cfg.Applier.FinishSnapshot(ts, func(err error) {
 		r.installing = false
 		if gen != r.gen {

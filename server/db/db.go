@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	stdnet "net"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -69,8 +71,16 @@ type Config struct {
 	// ReplicationAddress is the "host:port" this instance listens on for
 	// replication traffic and announces to its peers (MAIN and replicas
 	// both need one); empty: no replication transport, and REGISTER
-	// REPLICA is refused.
+	// REPLICA is refused. Without it, SET REPLICATION ROLE TO REPLICA
+	// WITH PORT n starts the transport on ReplicationHost:n.
 	ReplicationAddress string
+	// ReplicationHost is the host WITH PORT n listens on (empty: every
+	// interface, as Memgraph's 0.0.0.0).
+	ReplicationHost string
+	// RestoreReplicationState brings the replication role, epoch history,
+	// followed MAIN and registered replicas back at start
+	// (--replication-restore-state-on-startup).
+	RestoreReplicationState bool
 }
 
 // DB is an open standalone instance.
@@ -81,7 +91,7 @@ type DB struct {
 	lock *osfs.DirLock
 	fs   *osfs.FS
 	in   *instance.Instance
-	tr   *tcp.Transport // the replication transport, when configured
+	ep   replEndpoint // the instance's endpoint: the replication transport, once there is one
 	// started is set on the loop once the instance has started: messages
 	// that arrive before it are dropped (the protocol retransmits).
 	started bool
@@ -116,7 +126,8 @@ func Open(cfg Config) (*DB, error) {
 		d.pool = newMemPool(cfg.MemoryLimit)
 	}
 	icfg := instance.Config{SnapshotInterval: cfg.SnapshotInterval, QueryTimeout: cfg.QueryTimeout, Host: cfg.Host,
-		QueryMemoryLimit: cfg.QueryMemoryLimit, Files: cfg.Files}
+		QueryMemoryLimit: cfg.QueryMemoryLimit, Files: cfg.Files,
+		RestoreReplicationState: cfg.RestoreReplicationState, ReplicationPort: d.listenReplication}
 	if d.pool != nil {
 		icfg.Reserve = d.pool.reserve
 	}
@@ -137,17 +148,18 @@ func Open(cfg Config) (*DB, error) {
 		dfs = cfg.WrapFS(fs)
 	}
 	ready := make(chan error, 1)
-	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log,
+	env := node.Env{Clock: clock.NewReal(d.loop.PostFunc()), FS: dfs, Log: cfg.Log, Net: &d.ep,
 		Rand:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 		Ready: func(err error) { ready <- err }}
 	if cfg.ReplicationAddress != "" {
-		if d.tr, err = tcp.Listen(cfg.ReplicationAddress, d.deliver); err != nil {
+		tr, err := tcp.Listen(cfg.ReplicationAddress, d.deliver)
+		if err != nil {
 			d.loop.Stop()
 			fs.Close()
 			lock.Unlock()
 			return nil, fmt.Errorf("replication address %s: %w", cfg.ReplicationAddress, err)
 		}
-		env.Net = d.tr
+		d.ep.tr.Store(tr)
 	}
 	d.loop.Do(func() {
 		err = d.in.Start(env)
@@ -231,18 +243,58 @@ func (d *DB) deliver(from string, msg qnet.Message) {
 
 // closeTransport stops the replication transport, if there is one.
 func (d *DB) closeTransport() {
-	if d.tr != nil {
-		d.tr.Close()
+	if tr := d.ep.tr.Swap(nil); tr != nil {
+		tr.Close()
 	}
 }
 
 // ReplicationAddr is the address the replication transport announces, or
 // "" without one.
-func (d *DB) ReplicationAddr() string {
-	if d.tr == nil {
-		return ""
+func (d *DB) ReplicationAddr() string { return d.ep.Addr() }
+
+// listenReplication is the instance's ReplicationPort hook (on the loop):
+// SET REPLICATION ROLE TO REPLICA WITH PORT port. A transport already
+// running (--replication-address, or an earlier WITH PORT) must be on that
+// port; otherwise one starts on ReplicationHost:port.
+func (d *DB) listenReplication(port int) error {
+	if tr := d.ep.tr.Load(); tr != nil {
+		_, p, err := stdnet.SplitHostPort(tr.Addr())
+		if err == nil && p == strconv.Itoa(port) {
+			return nil
+		}
+		if d.cfg.ReplicationAddress != "" {
+			return fmt.Errorf("WITH PORT %d differs from --replication-address %s: use WITH PORT %s, or restart the server with another --replication-address", port, d.cfg.ReplicationAddress, p)
+		}
+		return fmt.Errorf("WITH PORT %d: replication already listens on %s (from an earlier WITH PORT); restart the server to change the port", port, tr.Addr())
 	}
-	return d.tr.Addr()
+	addr := stdnet.JoinHostPort(d.cfg.ReplicationHost, strconv.Itoa(port))
+	tr, err := tcp.Listen(addr, d.deliver)
+	if err != nil {
+		return fmt.Errorf("WITH PORT %d: cannot listen for replication on %s: %w", port, addr, err)
+	}
+	d.ep.tr.Store(tr)
+	d.log.Info("replication listening", zap.String("address", tr.Addr()))
+	return nil
+}
+
+// replEndpoint is the instance's net.Endpoint: the replication transport
+// once there is one (--replication-address at start, or WITH PORT later);
+// until then it has no address and drops what is sent.
+type replEndpoint struct{ tr atomic.Pointer[tcp.Transport] }
+
+// Addr is the transport's announced address, "" without one.
+func (e *replEndpoint) Addr() string {
+	if tr := e.tr.Load(); tr != nil {
+		return tr.Addr()
+	}
+	return ""
+}
+
+// Send hands msg to the transport, or drops it without one.
+func (e *replEndpoint) Send(to string, msg qnet.Message) {
+	if tr := e.tr.Load(); tr != nil {
+		tr.Send(to, msg)
+	}
 }
 
 // errShuttingDown is what a query meets once the loop has stopped.

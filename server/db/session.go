@@ -81,8 +81,10 @@ func (s *session) Run(ctx context.Context, q string, params value.Map, meta bolt
 }
 
 // run runs q: off the loop when the instance says it can (a read), else on
-// the loop, where a write also runs to its end and, when auto-commit,
-// commits, in the same hand-off.
+// the loop, where a write also runs until its first batch of rows, in the
+// same hand-off: a write that returns no more than that (most) also
+// commits, when auto-commit, before run returns. A longer one streams:
+// the instance holds it paused until the client pulls on.
 func (s *session) run(ctx context.Context, q string, params value.Map, meta instance.TxMeta, auto bool) (bolt.Result, error) {
 	if err := s.d.refuse(); err != nil {
 		return nil, err
@@ -102,7 +104,7 @@ func (s *session) run(ctx context.Context, q string, params value.Map, meta inst
 				return
 			}
 			out.r = r
-			r.Pull(-1, func(rows [][]value.Value, more bool, err error) {
+			r.Pull(loopBatch, func(rows [][]value.Value, more bool, err error) {
 				out.rows, out.more = rows, more
 				reply(err)
 			})
@@ -114,11 +116,17 @@ func (s *session) run(ctx context.Context, q string, params value.Map, meta inst
 	return out, nil
 }
 
-// pullBatch is how many rows an off-loop read fetches per Pull.
-const pullBatch = 256
+// pullBatch is how many rows an off-loop read fetches per Pull; loopBatch
+// how many a result on the loop (a write) fetches per hand-off, the Neo4j
+// drivers' default fetch size.
+const (
+	pullBatch = 256
+	loopBatch = 1000
+)
 
 // result streams an instance result: an off-loop read pulls batches on the
-// session's goroutine; a loop result arrives whole.
+// session's goroutine, a loop result (a write) batches of loopBatch rows in
+// one hand-off to the loop each.
 type result struct {
 	s       *session
 	r       *instance.Result
@@ -137,11 +145,19 @@ func (r *result) Next(ctx context.Context) ([]value.Value, error) {
 			return nil, r.err
 		}
 		r.s.stop.set(ctx)
-		r.pull(pullBatch)
+		r.pull(r.batch())
 	}
 	row := r.rows[0]
 	r.rows = r.rows[1:]
 	return row, nil
+}
+
+// batch is how many rows one pull fetches.
+func (r *result) batch() int {
+	if r.offLoop {
+		return pullBatch
+	}
+	return loopBatch
 }
 
 // pull fetches up to n more rows (n < 0: all).
@@ -163,8 +179,8 @@ func (r *result) pull(n int) {
 func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {
 	r.s.stop.set(ctx)
 	r.rows = nil
-	for r.more && r.err == nil {
-		r.pull(-1)
+	for r.more && r.err == nil { // the rest in batches: never all at once
+		r.pull(r.batch())
 		r.rows = nil
 	}
 	if r.err != nil {
@@ -174,6 +190,9 @@ func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {
 	out := bolt.Summary{Type: sum.Type, Stats: boltStats(sum.Stats), DB: "memgraph"}
 	if r.auto {
 		out.Bookmark = sum.Bookmark
+	}
+	for _, n := range sum.Notifications {
+		out.Notifications = append(out.Notifications, bolt.Notification{Code: n.Code, Title: n.Title, Description: n.Description})
 	}
 	return out, nil
 }

@@ -34,7 +34,14 @@ func (s *session) Begin(_ context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
 	}
 	t := &explicitTx{s: s, readOnly: meta.ReadOnly}
 	m := txMeta(meta)
-	if err := t.call(func(reply func(error)) { s.s.Begin(m, reply) }); err != nil {
+	begin := func(reply func(error)) { s.s.Begin(m, reply) }
+	var err error
+	if t.readOnly && !s.d.in.BookmarksVisible(m) {
+		err = s.d.onLoopReply(begin) // Begin waits for the bookmarks on the loop
+	} else {
+		err = t.call(begin)
+	}
+	if err != nil {
 		return nil, boltErr(err)
 	}
 	return t, nil

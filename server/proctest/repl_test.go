@@ -4,22 +4,49 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
-// replNode is one `quiver serve` process with a replication address.
+// replNode is one `quiver serve` process, with a replication address
+// (repl) given by --replication-address or, when flag is false, only by
+// SET REPLICATION ROLE TO REPLICA WITH PORT.
 type replNode struct {
 	dir, repl string
+	flag      bool
 	bolt      int
 	kill      func()
 }
 
-func startReplNode(t *testing.T, dir, repl string) replNode {
-	cmd, port := serve(t, dir, "--replication-address", repl)
-	return replNode{dir: dir, repl: repl, bolt: port, kill: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}
+func startReplNode(t *testing.T, dir, repl string, flag bool) replNode {
+	var extra []string
+	if flag {
+		extra = []string{"--replication-address", repl}
+	}
+	cmd, port := serve(t, dir, extra...)
+	return replNode{dir: dir, repl: repl, flag: flag, bolt: port, kill: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}
+}
+
+// restart kills n with SIGKILL and starts it again on its data directory
+// with the same flags; --replication-restore-state-on-startup is on by
+// default.
+func (n replNode) restart(t *testing.T) replNode {
+	n.kill()
+	return startReplNode(t, n.dir, n.repl, n.flag)
+}
+
+// port is the port of n's replication address.
+func (n replNode) port() string { return n.repl[strings.LastIndexByte(n.repl, ':')+1:] }
+
+// role is SHOW REPLICATION ROLE on n.
+func (n replNode) role(t *testing.T) string {
+	t.Helper()
+	v, _ := n.must(t, "SHOW REPLICATION ROLE")[0].Get("replication role")
+	s, _ := v.(string)
+	return s
 }
 
 // run runs one auto-commit query (session.Run: replication statements are
@@ -65,16 +92,24 @@ func (n replNode) waitCount(t *testing.T, want int64) {
 }
 
 // TestReplicationProcesses: three real processes set up with Memgraph's
-// replication queries through the Go driver; writes on MAIN reach both
-// replicas, a write on a replica fails with NotALeader, and a replica
-// killed with SIGKILL and restarted catches up while MAIN keeps writing.
+// replication queries through the Go driver: r1 listens on its
+// --replication-address (a WITH PORT naming another port is refused), r2
+// only through WITH PORT. Writes on MAIN reach both replicas, a write on a
+// replica fails with NotALeader, an ASYNC replica killed with SIGKILL
+// comes back a replica by itself (--replication-restore-state-on-startup)
+// and catches up, and a MAIN killed with SIGKILL comes back MAIN with both
+// replicas registered and goes on replicating.
 func TestReplicationProcesses(t *testing.T) {
 	addr := func() string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
-	main := startReplNode(t, t.TempDir(), addr())
-	r1 := startReplNode(t, t.TempDir(), addr())
-	r2 := startReplNode(t, t.TempDir(), addr())
+	main := startReplNode(t, t.TempDir(), addr(), true)
+	r1 := startReplNode(t, t.TempDir(), addr(), true)
+	r2 := startReplNode(t, t.TempDir(), addr(), false)
+	_, err := r1.run(t, "SET REPLICATION ROLE TO REPLICA WITH PORT 1")
+	if err == nil || !strings.Contains(err.Error(), r1.repl) || !strings.Contains(err.Error(), "WITH PORT 1 ") {
+		t.Fatalf("WITH PORT 1 with --replication-address %s: %v", r1.repl, err)
+	}
 	for _, r := range []replNode{r1, r2} {
-		r.must(t, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+		r.must(t, "SET REPLICATION ROLE TO REPLICA WITH PORT "+r.port())
 	}
 	main.must(t, fmt.Sprintf(`REGISTER REPLICA r1 SYNC TO "%s"`, r1.repl))
 	main.must(t, fmt.Sprintf(`REGISTER REPLICA r2 ASYNC TO "%s"`, r2.repl))
@@ -86,7 +121,7 @@ func TestReplicationProcesses(t *testing.T) {
 	r1.waitCount(t, 100)
 	r2.waitCount(t, 100)
 
-	_, err := r1.run(t, "CREATE (:K {i: 0})")
+	_, err = r1.run(t, "CREATE (:K {i: 0})")
 	var ne *neo4j.Neo4jError
 	if !errors.As(err, &ne) || ne.Code != "Neo.ClientError.Cluster.NotALeader" {
 		t.Fatalf("a write on a replica: %v, want Neo.ClientError.Cluster.NotALeader", err)
@@ -95,13 +130,30 @@ func TestReplicationProcesses(t *testing.T) {
 	r2.kill()
 	main.must(t, "UNWIND range(101, 150) AS i CREATE (:K {i: i})") // an ASYNC replica down never blocks MAIN
 	r1.waitCount(t, 150)
-	r2 = startReplNode(t, r2.dir, r2.repl)
-	if got := count(t, r2.bolt); got < 100 {
-		t.Fatalf("the restarted replica recovered %d :K vertices, want at least the 100 it had", got)
+	r2 = startReplNode(t, r2.dir, r2.repl, false)
+	if got := r2.role(t); got != "replica" {
+		t.Fatalf("r2 restarted as %q, want replica", got)
 	}
-	r2.must(t, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
 	r2.waitCount(t, 150)
-	if got := count(t, main.bolt); got != 150 {
-		t.Fatalf("MAIN holds %d :K vertices, want 150", got)
+
+	main = main.restart(t)
+	if got := main.role(t); got != "main" {
+		t.Fatalf("MAIN restarted as %q", got)
+	}
+	if recs := main.must(t, "SHOW REPLICAS"); len(recs) != 2 {
+		t.Fatalf("SHOW REPLICAS after MAIN's restart: %d rows, want 2", len(recs))
+	}
+	main.must(t, "UNWIND range(151, 200) AS i CREATE (:K {i: i})")
+	r1.waitCount(t, 200)
+	r2.waitCount(t, 200)
+
+	r1 = r1.restart(t)
+	if got := r1.role(t); got != "replica" {
+		t.Fatalf("r1 restarted as %q, want replica", got)
+	}
+	main.must(t, "UNWIND range(201, 210) AS i CREATE (:K {i: i})")
+	r1.waitCount(t, 210)
+	if got := count(t, main.bolt); got != 210 {
+		t.Fatalf("MAIN holds %d :K vertices, want 210", got)
 	}
 }

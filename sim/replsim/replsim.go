@@ -1,5 +1,6 @@
 // Package replsim is the replication scenario: one MAIN and two replicas
-// (r1 SYNC, r2 ASYNC), set up with the replication queries through each
+// (r1 and r2, each SYNC, ASYNC or STRICT_SYNC as the seed draws, never SYNC
+// beside STRICT_SYNC), set up with the replication queries through each
 // data instance's query entry point and exchanging replication messages
 // over the simulated network. Clients write registers ((:Reg {k, v})) on
 // MAIN and read them on the replicas while a nemesis partitions and clogs
@@ -7,9 +8,9 @@
 //
 // Checked: a replica never shows more than MAIN acknowledged (its visible
 // timestamp never passes MAIN's, sampled every millisecond); every write
-// acknowledged without a warning naming r1 is durable on r1 when the
-// client learns of it; reads on a replica return a value some client
-// wrote (or the initial 0); and after healing every replica's visible
+// acknowledged without a warning naming a SYNC or STRICT_SYNC replica is
+// durable on it when the client learns of it; reads on a replica return a
+// value some client wrote (or the initial 0); and after healing every replica's visible
 // graph hash equals MAIN's. Hosts are not crashed: the replication role
 // and registered replicas do not survive a restart yet.
 package replsim
@@ -53,7 +54,7 @@ type runStats struct {
 // Scenario is Run in the scenario registry.
 var Scenario = sim.Scenario{
 	Name: "replication",
-	Doc:  "a MAIN and SYNC and ASYNC replicas over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC replica, all graphs converge",
+	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC and STRICT_SYNC replicas, all graphs converge",
 	Run: func(seed uint64, o sim.RunOptions) sim.Result {
 		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
 	},
@@ -70,10 +71,11 @@ type run struct {
 	w         *sim.World
 	hosts     []*sim.Host // main, r1, r2
 	keys      []string
+	modes     [2]string      // r1's and r2's replication modes
 	written   map[int64]bool // every value a client asked MAIN to write
 	acked     int            // writes acknowledged
-	syncOK    int            // of them, checked durable on r1
-	warned    int            // of them, with a warning naming r1
+	syncOK    int            // of them, checked durable on a waited replica
+	warned    int            // of them, with a warning naming a waited replica
 	reads     int            // replica reads that returned a value
 	samples   int            // watermark comparisons
 	conflicts int            // writes refused as conflicting (retryable)
@@ -173,7 +175,7 @@ func (r *run) exec(i int, query string, params map[string]any) error {
 
 // setup starts the hosts, makes r1 and r2 replicas, creates the registers
 // on MAIN (before registering, so catch-up ships them) and registers r1
-// SYNC and r2 ASYNC.
+// and r2 in the modes drawModes draws.
 func (r *run) setup() error {
 	for _, h := range r.hosts {
 		if err := h.Start(); err != nil {
@@ -187,6 +189,7 @@ func (r *run) setup() error {
 	for i, k := range r.keys {
 		keys[i] = k
 	}
+	r.modes = drawModes(r.w)
 	steps := []struct {
 		host  int
 		query string
@@ -194,8 +197,8 @@ func (r *run) setup() error {
 		{1, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
 		{2, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
 		{0, qSetup},
-		{0, `REGISTER REPLICA r1 SYNC TO "r1:10000"`},
-		{0, `REGISTER REPLICA r2 ASYNC TO "r2:10000"`},
+		{0, `REGISTER REPLICA r1 ` + r.modes[0] + ` TO "r1:10000"`},
+		{0, `REGISTER REPLICA r2 ` + r.modes[1] + ` TO "r2:10000"`},
 	}
 	for _, st := range steps {
 		if err := r.exec(st.host, st.query, map[string]any{"keys": keys}); err != nil {
@@ -203,6 +206,18 @@ func (r *run) setup() error {
 		}
 	}
 	return nil
+}
+
+// drawModes draws r1's and r2's modes: r1's among all three, r2's among
+// those that may join it (SYNC and STRICT_SYNC replicas do not mix).
+func drawModes(w *sim.World) [2]string {
+	all := []string{"SYNC", "ASYNC", "STRICT_SYNC"}
+	m1 := all[w.Rand().IntN(len(all))]
+	fits := all
+	if m1 != "ASYNC" {
+		fits = []string{m1, "ASYNC"}
+	}
+	return [2]string{m1, fits[w.Rand().IntN(len(fits))]}
 }
 
 // writer writes unique values to random registers on MAIN, one at a time.
@@ -248,8 +263,8 @@ func (r *run) writer(id int, stopAt time.Duration) {
 	r.w.After(time.Millisecond, step)
 }
 
-// acknowledged checks an acknowledged write: unless a warning names r1,
-// r1 holds it durably.
+// acknowledged checks an acknowledged write: each SYNC or STRICT_SYNC
+// replica holds it durably unless a warning names it.
 func (r *run) acknowledged(sum instance.Summary) {
 	r.acked++
 	ts, err := strconv.ParseUint(strings.TrimPrefix(sum.Bookmark, "quiver:"), 10, 64)
@@ -257,17 +272,24 @@ func (r *run) acknowledged(sum instance.Summary) {
 		r.fail("bad bookmark %q", sum.Bookmark)
 		return
 	}
-	for _, n := range sum.Notifications {
-		if strings.Contains(n.Description, "r1") {
-			r.warned++
+replicas:
+	for i, mode := range r.modes {
+		name := fmt.Sprintf("r%d", i+1)
+		if mode == "ASYNC" {
+			continue
+		}
+		for _, n := range sum.Notifications {
+			if strings.Contains(n.Description, name) {
+				r.warned++
+				continue replicas
+			}
+		}
+		if d := r.inst(i + 1).ReplicaDurable(); d < ts {
+			r.fail("write %d acknowledged without a warning, but the %s replica %s holds only up to %d", ts, mode, name, d)
 			return
 		}
+		r.syncOK++
 	}
-	if d := r.inst(1).ReplicaDurable(); d < ts {
-		r.fail("write %d acknowledged without a warning, but the SYNC replica r1 holds only up to %d", ts, d)
-		return
-	}
-	r.syncOK++
 }
 
 // reader reads random registers on replica i.

@@ -1,0 +1,255 @@
+package cypher
+
+import "github.com/quiverdb/quiver/core/value"
+
+// Streaming writes.
+//
+// A write clause is eager: it drains its input before it writes, and every
+// row above it comes after every write below it. So once the topmost
+// write clause of a query emits its first row, the query will write
+// nothing more, and its rows may be handed to the client as they come,
+// before the transaction commits: they read the transaction's final state
+// whenever they are exported (streamsRows).
+//
+// One shape needs no eagerness at all: a single CREATE whose input and
+// consumers read nothing of the graph (UNWIND, LOAD CSV, WITH and RETURN
+// over plain values and the entities the CREATE makes), the bulk-load
+// pattern. Interleaving its writes with reading its input and with its
+// consumers cannot change any row (the input does not look at the graph,
+// and a later row's CREATE only makes new entities, so no earlier row's
+// entity changes after it was produced), so it runs as a pipeline
+// (pipeOp): one row in, one row written, one row out, and a million rows
+// stream through it without being held.
+
+// streamsRows reports whether the rows of q may be exported as they are
+// produced: a single query part whose topmost updating clause is one of
+// the eager write clauses. A CALL { } or a procedure call that writes per
+// row, or a UNION, keeps the result's rows until the work is done.
+func streamsRows(q *Query) bool {
+	if len(q.Parts) != 1 {
+		return false
+	}
+	cls := q.Parts[0].Clauses
+	for i := len(cls) - 1; i >= 0; i-- {
+		if !isUpdating(cls[i]) {
+			continue
+		}
+		switch cls[i].(type) {
+		case *CreateClause, *MergeClause, *SetClause, *RemoveClause, *DeleteClause, *ForeachClause:
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// pipelinedCreate returns the CREATE clause of q that may run as a
+// pipeline (see the comment at the top of this file), or nil: q is one
+// part whose only updating clause is that CREATE, and whose other clauses
+// are UNWIND, LOAD CSV, WITH and RETURN with expressions that read no more
+// of the graph than the entities in their row. (A LIMIT after a write
+// drains its input, so it stops no CREATE; every operator above the
+// CREATE keeps its progress when a Step ends between two rows.)
+func pipelinedCreate(q *Query) *CreateClause {
+	if len(q.Parts) != 1 || q.Explain || q.Profile {
+		return nil
+	}
+	var create *CreateClause
+	for _, cl := range q.Parts[0].Clauses {
+		switch x := cl.(type) {
+		case *CreateClause:
+			if create != nil {
+				return nil
+			}
+			create = x
+		default:
+			if !graphFreeClause(cl) {
+				return nil
+			}
+		}
+	}
+	return create
+}
+
+// graphFree reports whether clauses read nothing of the graph beyond the
+// entities their rows already hold: UNWIND, LOAD CSV, WITH and RETURN
+// over such expressions.
+func graphFree(clauses []Clause) bool {
+	for _, cl := range clauses {
+		if !graphFreeClause(cl) {
+			return false
+		}
+	}
+	return true
+}
+
+func graphFreeClause(cl Clause) bool {
+	switch x := cl.(type) {
+	case *UnwindClause:
+		return exprGraphFree(x.Expr)
+	case *LoadCSVClause:
+		return exprGraphFree(x.File) && exprGraphFree(x.Delimiter) && exprGraphFree(x.Quote) && exprGraphFree(x.NullIf)
+	case *WithClause:
+		return projectionGraphFree(x.Proj, x.Where)
+	case *ReturnClause:
+		return projectionGraphFree(x.Proj, nil)
+	}
+	return false
+}
+
+func projectionGraphFree(p Projection, where Expr) bool {
+	for _, it := range p.Items {
+		if !exprGraphFree(it.Expr) {
+			return false
+		}
+	}
+	for _, s := range p.Order {
+		if !exprGraphFree(s.Expr) {
+			return false
+		}
+	}
+	return exprGraphFree(p.Skip) && exprGraphFree(p.Limit) && exprGraphFree(where)
+}
+
+// exprGraphFree reports whether e reads nothing of the graph but the
+// entities its variables hold (their properties, labels, type and ends):
+// no pattern expressions, pattern comprehensions or subqueries.
+func exprGraphFree(e Expr) bool {
+	switch e.(type) {
+	case nil:
+		return true
+	case *PatternComp, *PatternExpr, *ExistsSubquery:
+		return false
+	}
+	for _, c := range children(e) {
+		if !exprGraphFree(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// pipeOp applies f to each input row as it arrives and streams the rows f
+// returns: a write clause that pipelinedCreate allows to run without
+// eagerness. It holds no rows beyond those of one input row.
+type pipeOp struct {
+	in  op
+	f   func(c *execCtx, r row) ([]row, error)
+	out []row
+}
+
+func (o *pipeOp) next(c *execCtx) (row, error) {
+	for len(o.out) == 0 {
+		if c.yield() {
+			return nil, errYield
+		}
+		r, err := o.in.next(c)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
+		c.depth++
+		rs, err := o.f(c, r)
+		c.depth--
+		if err != nil {
+			return nil, err
+		}
+		o.out = rs
+	}
+	r := o.out[0]
+	o.out = o.out[1:]
+	return r, nil
+}
+
+// bufferOp drains its input on its first call, holding the rows (counted
+// by the guard) and handing them out one by one, each let go as it leaves.
+// CALL { } IN TRANSACTIONS puts one under itself when its input reads the
+// graph: the input then reads one snapshot, taken before the first batch
+// commits (Neo4j's outer transaction), and no iterator outlives the
+// transaction it was opened in. A Step that runs out of budget while it
+// drains resumes it there.
+type bufferOp struct {
+	in      op
+	rows    []row
+	drained bool
+}
+
+func (o *bufferOp) next(c *execCtx) (row, error) {
+	for !o.drained {
+		r, err := o.in.next(c)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			o.drained = true
+			break
+		}
+		if err := c.guard.Tick(); err != nil {
+			return nil, err
+		}
+		if err := c.guard.Grow(rowBytes(r)); err != nil {
+			return nil, err
+		}
+		o.rows = append(o.rows, r)
+	}
+	if len(o.rows) == 0 {
+		return nil, nil
+	}
+	r := o.rows[0]
+	o.rows[0] = nil
+	o.rows = o.rows[1:]
+	c.guard.Shrink(rowBytes(r))
+	return r, nil
+}
+
+// Streams reports whether the result's rows may be handed out while its
+// write is under way (StepRows): its remaining work writes nothing that a
+// row already produced could show. Other writes run to their end (Step)
+// before their first row.
+func (r *Result) Streams() bool { return r.stream }
+
+// StepRows runs a streaming write (Streams) for about budget rows of work
+// and returns the records it produced, at most max of them (max <= 0: no
+// bound). done reports the end of the result; its stats are final then.
+// Records are exported as they are produced, from the transaction as it
+// is then, which is what the write leaves (see Streams). A budget <= 0
+// runs until max records or the end.
+func (r *Result) StepRows(budget, max int) (recs [][]value.Value, done bool, err error) {
+	if r.done {
+		return nil, true, r.err
+	}
+	defer func() {
+		if err != nil {
+			r.done, r.err, done, recs = true, err, true, nil
+		}
+	}()
+	defer recoverInto(&err)
+	r.ctx.stepping, r.ctx.stepLeft = budget > 0, budget
+	defer func() { r.ctx.stepping = false }()
+	for max <= 0 || len(recs) < max {
+		rw, err := r.root.next(r.ctx)
+		if err == errYield {
+			return recs, false, nil
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		if rw == nil {
+			r.done = true
+			return recs, true, nil
+		}
+		recs = append(recs, r.record(rw))
+	}
+	return recs, false, nil
+}
+
+// record exports one row as the result's record.
+func (r *Result) record(rw row) []value.Value {
+	rec := make([]value.Value, len(r.cols))
+	for i, c := range r.cols {
+		rec[i] = r.ctx.export(rw[c])
+	}
+	return rec
+}
