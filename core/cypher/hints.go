@@ -273,6 +273,22 @@ func (e *estimator) indexed(n *NodePattern, h propHint) bool {
 	return ok
 }
 
+// scanLabel returns the label a plain scan of n walks: with statistics
+// and several labels, the one fewest vertices carry (the scan checks the
+// others on each vertex); else "", the first.
+func (e *estimator) scanLabel(n *NodePattern) string {
+	if !e.stats() || len(n.Labels) < 2 {
+		return ""
+	}
+	best, rows := n.Labels[0], e.st.LabelCount(n.Labels[0])
+	for _, l := range n.Labels[1:] {
+		if c := e.st.LabelCount(l); c < rows {
+			best, rows = l, c
+		}
+	}
+	return best
+}
+
 // listLen is the length of a literal list, else a guess.
 func listLen(x Expr) int {
 	if l, ok := x.(*ListLit); ok {

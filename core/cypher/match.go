@@ -79,7 +79,7 @@ func startHints(sn *NodePattern, hints map[string][]propHint, bound map[string]b
 func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string, est *estimator) op {
 	start := chooseStart(pp, hints, bound, est)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in)}
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in), scanLabel: est.scanLabel(sn)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
 		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
@@ -599,7 +599,7 @@ func describeMatch(m *matchSpec, bound map[string]bool, est *estimator) []string
 		pp := m.patterns[i]
 		start := chooseStart(pp, m.hints, local, est)
 		sn := pp.Nodes[start]
-		out = append(out, describeScan(sn, startHints(sn, m.hints, local, est), local[sn.Var]))
+		out = append(out, describeScan(sn, startHints(sn, m.hints, local, est), local[sn.Var], est.scanLabel(sn)))
 		local[sn.Var] = true
 		for i := start; i < len(pp.Rels); i++ {
 			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
@@ -625,7 +625,7 @@ func showVar(v string) string {
 	return v
 }
 
-func describeScan(np *NodePattern, hints []propHint, bound bool) string {
+func describeScan(np *NodePattern, hints []propHint, bound bool, scanLabel string) string {
 	v := showVar(np.Var)
 	if bound {
 		return "Check(" + v + ")"
@@ -659,7 +659,11 @@ func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 	if len(rs) > 0 {
 		return fmt.Sprintf("ScanByLabelPropertyRange(%s:%s {%s %s})", v, np.Labels[0], key, strings.Join(rs, ", "))
 	}
-	return "ScanByLabel(" + v + ":" + np.Labels[0] + ")"
+	label := np.Labels[0]
+	if scanLabel != "" {
+		label = scanLabel
+	}
+	return "ScanByLabel(" + v + ":" + label + ")"
 }
 
 func describeExpand(from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool) string {

@@ -109,6 +109,9 @@ type scanOp struct {
 	owned   bool
 	pend    int64
 	hasPend bool
+	// scanLabel, when set, is the label a plain label scan walks (the
+	// rarest of the node's labels); seeks use the first label.
+	scanLabel string
 	// spent is the last equality seek's iterator once exhausted, for the
 	// next seek to reuse (ReuseTx).
 	spent  IDIter
@@ -195,6 +198,9 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		}
 	}
 	o.exact = len(o.np.Labels) == 1
+	if o.scanLabel != "" {
+		label = o.scanLabel
+	}
 	return c.tx.VerticesByLabel(label), nil
 }
 
