@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
 )
@@ -61,6 +62,7 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 	s.initMetrics()
 	s.host = newHostInfo(cfg)
 	fsm := newFSMeter(s.reg)
+	replWait := newReplicationWait(s.reg)
 	files, closeFiles, err := importFiles(cfg)
 	if err != nil {
 		ln.Close()
@@ -74,7 +76,8 @@ func Start(cfg Config, log *zap.Logger) (*Server, error) {
 		User: cfg.AuthUser, Password: cfg.AuthPassword, Owner: "bolt " + ln.Addr().String(), Log: log,
 		WrapFS: func(fs disk.FS) disk.FS { return fsm.wrap(fs) }, Host: s.host.get, Files: files,
 		ReplicationAddress: cfg.ReplicationAddress, ReplicationHost: replicationHost(cfg.BoltAddress),
-		RestoreReplicationState: cfg.ReplicationRestoreState})
+		RestoreReplicationState: cfg.ReplicationRestoreState,
+		ReplicationWait:         func(d time.Duration) { replWait.Observe(d.Seconds()) }})
 	if err != nil {
 		closeFiles()
 		ln.Close()
@@ -124,6 +127,14 @@ func (s *Server) MetricsAddr() string {
 	return s.metricsLn.Addr().String()
 }
 
+// Replicas returns the state of the replicas registered on this MAIN, as
+// SHOW REPLICAS and the quiver_replica_* metrics report it (none when it is
+// not a MAIN with replicas).
+func (s *Server) Replicas() []replication.ReplicaStatus {
+	rs, _ := s.db.Replicas()
+	return rs
+}
+
 // Registry is the server's Prometheus registry (what /metrics serves).
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
@@ -156,6 +167,7 @@ func (s *Server) registerStorageMetrics() {
 			func() float64 { return float64(heapInUse()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "quiver_data_directory_bytes", Help: "Size of the data directory (WAL and snapshots)."},
 			func() float64 { return float64(dirSize(s.cfg.DataDirectory)) }),
+		newReplicaCollector(s.db.Replicas),
 	)
 }
 

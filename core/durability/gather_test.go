@@ -152,3 +152,59 @@ func TestGatherWindowEnds(t *testing.T) {
 		t.Fatal("the gathering window did not end")
 	}
 }
+
+// TestExpectGathersAcknowledgedWriters: on a MAIN whose commits are
+// acknowledged some time after their fsync (once replicas confirmed them),
+// gathering from the fsync's completion is off (SetGather(false)) and
+// Expect, called at acknowledgment, gathers the writers that come back;
+// without it they trickle into many more, smaller batches.
+func TestExpectGathersAcknowledgedWriters(t *testing.T) {
+	with, without := ackedWriterBatches(t, true), ackedWriterBatches(t, false)
+	t.Logf("fsyncs for 8 writers x 20 rounds: %d with Expect, %d without", with, without)
+	if with > 30 || with*3 > without*2 {
+		t.Fatalf("%d fsyncs with Expect, %d without: the acknowledged writers were not gathered", with, without)
+	}
+}
+
+// ackedWriterBatches runs 8 writers for 20 rounds each whose commits are
+// acknowledged 150µs after their fsync, and returns the fsyncs it took.
+func ackedWriterBatches(t *testing.T, expect bool) int64 {
+	r := newGatherRig(t, true)
+	r.st.SetGather(false)
+	r.commit(nil)
+	r.s.drain()
+	r.done = map[int64]bool{}
+	base := r.st.stats.Batches
+	const writers, rounds = 8, 20
+	left := writers * rounds
+	var writer, acked func()
+	writer = func() {
+		if left == 0 {
+			return
+		}
+		left--
+		r.s.After(10*time.Microsecond, func() { r.commit(acked) })
+	}
+	acked = func() { // the replicas confirm a little after MAIN's fsync
+		r.s.After(150*time.Microsecond, func() {
+			if expect {
+				r.st.Expect(1)
+			}
+			writer()
+		})
+	}
+	for range writers / 2 {
+		writer()
+	}
+	r.s.After(50*time.Microsecond, func() {
+		for range writers / 2 {
+			writer()
+		}
+	})
+	for r.s.step() {
+	}
+	if len(r.done) != writers*rounds {
+		t.Fatalf("%d of %d commits completed", len(r.done), writers*rounds)
+	}
+	return r.st.stats.Batches - base
+}

@@ -43,6 +43,32 @@ func AppendRecord(dst []byte, r *Record) []byte {
 	})
 }
 
+// DecodeFrame decodes one whole framed record, as AppendRecord wrote it
+// and the WAL holds it: the frame's length and body CRCs are checked, and
+// no byte may follow the frame. It never panics on bad input.
+func DecodeFrame(b []byte) (Record, error) {
+	body, size, st := framing.Parse(b)
+	switch {
+	case st != framing.OK:
+		return Record{}, fmt.Errorf("%w: %v", ErrCorruptDelta, st)
+	case size != len(b):
+		return Record{}, fmt.Errorf("%w: %d bytes after the record", ErrCorruptDelta, len(b)-size)
+	}
+	return decodeRecordBody(body)
+}
+
+// PeekFrame returns the epoch, timestamp and previous timestamp at the
+// start of a framed record, without checking its CRCs or decoding its
+// deltas; ok is false when they cannot be read.
+func PeekFrame(b []byte) (epoch, ts, prev uint64, ok bool) {
+	if len(b) < frameHeaderSize {
+		return 0, 0, 0, false
+	}
+	rd := reader{p: b[frameHeaderSize:]}
+	epoch, ts, prev = rd.uvarint(), rd.uvarint(), rd.uvarint()
+	return epoch, ts, prev, rd.err == nil
+}
+
 // decodeRecordBody decodes a record's body (without its frame).
 func decodeRecordBody(b []byte) (Record, error) {
 	rd := reader{p: b}

@@ -65,6 +65,11 @@ type Options struct {
 	// most about one fsync's duration (measured), whichever comes first.
 	// Every commit still completes only after an fsync that covers it.
 	Clock clock.Clock
+	// OnWrite, when set, is called on the loop each time a batch of records
+	// is handed to the file system (with group commit, as its fsync
+	// starts). MAIN ships the batch to its replicas then, so their fsyncs
+	// of it run beside MAIN's own.
+	OnWrite func()
 	// StartDespiteCorruption makes Open start from what is valid before WAL
 	// corruption (moving the rest aside) instead of refusing with a
 	// CorruptionError that names the file and offset.
@@ -125,6 +130,7 @@ type Store struct {
 	onIdle       func(error)   // Close's callback, until everything is synced
 	snapshot     bool          // a snapshot is being written
 
+	noGather bool          // SetGather(false): write as soon as the turn ends
 	gather   int           // while > 0, the buffered commits to wait for before writing
 	gatherT  clock.Timer   // ends the gathering window
 	lastSync time.Duration // how long the last group-commit fsync took
@@ -145,6 +151,45 @@ type batch struct {
 // back (GatherFull) or at the deadline (GatherTimeout).
 type GroupStats struct {
 	Batches, Commits, GatherFull, GatherTimeout int64
+}
+
+// SetGather turns group commit's gathering (Options.Clock) on, as it is
+// after Open, or off. Gathering waits, after an fsync, for the commits it
+// released to come back; that suits a MAIN, whose clients send their next
+// write once acknowledged, but not a replica, whose commits arrive in
+// MAIN's batches whatever its own fsyncs do: there it only delays each
+// batch's fsync (and with it a SYNC MAIN's acknowledgement). Turning it
+// off ends a gathering window in progress.
+func (s *Store) SetGather(on bool) {
+	s.noGather = !on
+	if !on && s.gather > 0 {
+		s.endGather()
+		s.kick()
+	}
+}
+
+// Expect tells group commit that n commits are about to come back: their
+// clients were just told of their commits. It gathers the next batch for
+// them as an fsync's completion does when gathering is on (Options.Clock):
+// the batch waits until they are buffered too, or about one fsync's time.
+// A MAIN with replicas acknowledges commits after its fsync (once SYNC
+// replicas confirmed them), so it turns SetGather off and calls Expect as
+// it acknowledges: its writers then share fsyncs as they do without
+// replicas. It does nothing without a Clock or with SyncEvery.
+func (s *Store) Expect(n int) {
+	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || n <= 0 {
+		return
+	}
+	if s.gather > 0 {
+		s.gather += n
+		return
+	}
+	window := min(s.lastSync, maxGatherWindow)
+	if window <= 0 {
+		return
+	}
+	s.gather = len(s.waiting) + n
+	s.gatherT = s.opts.Clock.AfterFunc(window, s.gatherTimeout)
 }
 
 // GroupStats returns the counts so far.
@@ -199,26 +244,82 @@ func (s *Store) LastTS() uint64 { return s.lastTS }
 // with DisableWAL nothing is written and it runs at once.
 // Timestamps must increase.
 func (s *Store) Append(epoch, ts uint64, ds []graph.Delta, done func(error)) {
-	switch {
-	case s.failed != nil:
-		done(s.failed)
-		return
-	case s.closed:
-		done(ErrClosed)
-		return
-	case ts <= s.lastTS:
-		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
-		return
-	}
-	if s.opts.DisableWAL {
-		s.lastTS = ts
-		done(nil)
+	if !s.admit(ts, done) {
 		return
 	}
 	if len(s.buf) == 0 {
 		s.bufTS = ts
 	}
 	s.buf = AppendRecord(s.buf, &Record{Epoch: epoch, TS: ts, PrevTS: s.lastTS, Deltas: ds})
+	s.added(ts, done)
+}
+
+// AppendShared is Append that also returns the record's framed encoding,
+// exactly the bytes the WAL holds, in a slice of its own that the caller
+// may keep and share (replication ships it to replicas, which log it as
+// it is: see AppendFrame). It returns nil when nothing is written (the
+// Store refused the record, or the WAL is off).
+func (s *Store) AppendShared(epoch, ts uint64, ds []graph.Delta, done func(error)) []byte {
+	if !s.admit(ts, done) {
+		return nil
+	}
+	frame := AppendRecord(nil, &Record{Epoch: epoch, TS: ts, PrevTS: s.lastTS, Deltas: ds})
+	s.appendFrame(ts, frame, done)
+	return frame
+}
+
+// AppendFrame logs rec, whose framed encoding the caller holds already:
+// frame is one whole frame that DecodeFrame turned into rec (a replica
+// received it from MAIN). When rec follows the Store's last record
+// (rec.PrevTS is LastTS) the frame is written as it is, without encoding
+// the deltas again; otherwise the record is encoded anew with the right
+// previous timestamp, as Append does. done runs as with Append.
+func (s *Store) AppendFrame(rec *Record, frame []byte, done func(error)) {
+	if rec.PrevTS != s.lastTS || len(frame) < frameHeaderSize {
+		s.Append(rec.Epoch, rec.TS, rec.Deltas, done)
+		return
+	}
+	if !s.admit(rec.TS, done) {
+		return
+	}
+	s.appendFrame(rec.TS, frame, done)
+}
+
+// appendFrame buffers an admitted record's frame.
+func (s *Store) appendFrame(ts uint64, frame []byte, done func(error)) {
+	if len(s.buf) == 0 {
+		s.bufTS = ts
+	}
+	s.buf = append(s.buf, frame...)
+	s.added(ts, done)
+}
+
+// admit refuses a record the Store cannot take (failed, closed, an old
+// timestamp), and completes it at once when the WAL is off. It reports
+// whether the record is to be buffered.
+func (s *Store) admit(ts uint64, done func(error)) bool {
+	switch {
+	case s.failed != nil:
+		done(s.failed)
+		return false
+	case s.closed:
+		done(ErrClosed)
+		return false
+	case ts <= s.lastTS:
+		done(fmt.Errorf("durability: timestamp %d not after the last logged %d", ts, s.lastTS))
+		return false
+	}
+	if s.opts.DisableWAL {
+		s.lastTS = ts
+		done(nil)
+		return false
+	}
+	return true
+}
+
+// added completes the buffering of the record with timestamp ts: it waits
+// for its fsync (group commit) or completes at once (SyncEvery).
+func (s *Store) added(ts uint64, done func(error)) {
 	s.lastTS = ts
 	if s.opts.SyncEvery != 0 {
 		s.unsynced++
@@ -287,6 +388,9 @@ func (s *Store) kick() {
 	s.buf = batch[:0]
 	if cap(batch) > 1<<20 {
 		s.buf = nil
+	}
+	if s.opts.OnWrite != nil {
+		s.opts.OnWrite()
 	}
 	if s.opts.SyncEvery == 0 {
 		s.startSync()
@@ -444,7 +548,7 @@ const maxGatherWindow = 2 * time.Millisecond
 // window about as long as the last fsync has passed. Without a Clock, or
 // when closing or failed, nothing waits.
 func (s *Store) startGather(want int) {
-	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
+	if s.opts.Clock == nil || s.noGather || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
 		return
 	}
 	window := min(s.lastSync, maxGatherWindow)
@@ -452,14 +556,17 @@ func (s *Store) startGather(want int) {
 		return
 	}
 	s.gather = want
-	s.gatherT = s.opts.Clock.AfterFunc(window, func() {
-		s.gatherT = nil
-		if s.gather > 0 {
-			s.stats.GatherTimeout++
-			s.gather = 0
-			s.kick()
-		}
-	})
+	s.gatherT = s.opts.Clock.AfterFunc(window, s.gatherTimeout)
+}
+
+// gatherTimeout ends a gathering window at its deadline.
+func (s *Store) gatherTimeout() {
+	s.gatherT = nil
+	if s.gather > 0 {
+		s.stats.GatherTimeout++
+		s.gather = 0
+		s.kick()
+	}
 }
 
 // endGather ends a gathering window: the batch is being written.

@@ -98,6 +98,10 @@ type Config struct {
 	// endpoint's own address decides: a port other than its port is
 	// refused (the simulator's hosts have fixed addresses).
 	ReplicationPort func(port int) error
+	// ReplicationWait, when set, hears on the loop of each commit a MAIN
+	// with replicas acknowledges: how long it waited for them after its own
+	// fsync (replication.MainConfig.OnAcknowledged).
+	ReplicationWait func(time.Duration)
 }
 
 // Errors of the commit path.
@@ -211,6 +215,7 @@ func (in *Instance) Start(env node.Env) error {
 		dopts.Clock = env.Clock
 	}
 	in.deferFn = dopts.Defer
+	dopts.OnWrite = in.walWritten
 	in.eng = in.newEngine()
 	st, rec, err := durability.Open(env.FS, in.log, dopts, loader{in.g.load()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/value"
@@ -123,6 +124,16 @@ func (in *Instance) dropReplica(s *Session, st cypher.DropReplica, done func(*Re
 	})
 }
 
+// Replicas returns the state of each registered replica, sorted by name
+// (what SHOW REPLICAS shows, with the lag in time), or nil when this
+// instance is not a MAIN with replicas.
+func (in *Instance) Replicas() []replication.ReplicaStatus {
+	if in.main == nil {
+		return nil
+	}
+	return in.main.Status()
+}
+
 // replicaRows renders Main.Status as SHOW REPLICAS's rows.
 func (in *Instance) replicaRows() [][]value.Value {
 	if in.main == nil {
@@ -196,6 +207,9 @@ func (in *Instance) beginTerm(regs []replicaReg, resume func(replication.Result)
 // startMain starts the Main of term t.
 func (in *Instance) startMain(t *termStart, resume func(replication.Result)) error {
 	in.mainUUID = t.uuid
+	// Commits are acknowledged when the Main says so, after the fsync:
+	// group commit gathers the next batch from then (Store.Expect).
+	in.st.SetGather(false)
 	cfg := replication.MainConfig{
 		UUID:        t.uuid,
 		Epoch:       t.epoch,
@@ -211,7 +225,10 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 		OnFenced: func(newer replication.Epoch) {
 			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
 		},
-		Logger: in.log,
+		Defer:          in.deferFn,
+		SendOnFlush:    !in.cfg.Durability.DisableWAL,
+		OnAcknowledged: in.cfg.ReplicationWait,
+		Logger:         in.log,
 	}
 	if resume != nil { // a restarted MAIN: the Main registers them itself
 		cfg.Resume = &replication.Resume{Done: resume}
@@ -240,16 +257,14 @@ func (in *Instance) hasReplicas() bool { return in.main != nil && len(in.main.St
 // the in-sync set.
 func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), done func(ts uint64, err error)) {
 	m := in.main
-	in.st.Append(in.epoch, ts, ds, func(err error) {
-		if err != nil {
-			in.fail(err)
-			m.Stop() // every pending commit's outcome is unknown
-			return
-		}
-		m.Durable(ts)
-	})
-	m.Commit(ts, ds, func(r replication.Result) {
+	// The replicas get the very record the WAL holds, encoded once. The
+	// Main queues it first, so when the WAL writes the batch that holds it
+	// (Options.OnWrite) the batch goes to the replicas too.
+	rec := durability.Record{Epoch: in.epoch, TS: ts, PrevTS: in.st.LastTS(), Deltas: ds}
+	frame := durability.AppendRecord(nil, &rec)
+	m.CommitFrame(ts, ds, frame, func(r replication.Result) {
 		if r.Outcome == replication.Acknowledged {
+			in.st.Expect(1) // its client comes back with its next write
 			if len(r.Warnings) > 0 && warn != nil {
 				warn(r.Warnings)
 			}
@@ -262,6 +277,22 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 		}
 		done(ts, fmt.Errorf("%w: %v", ErrUnacknowledged, r.Err))
 	})
+	in.st.AppendFrame(&rec, frame, func(err error) {
+		if err != nil {
+			in.fail(err)
+			m.Stop() // every pending commit's outcome is unknown
+			return
+		}
+		m.Durable(ts)
+	})
+}
+
+// walWritten is the Store's OnWrite: a batch went to the WAL, so MAIN
+// sends it to the replicas now, and their fsyncs run beside its own.
+func (in *Instance) walWritten() {
+	if in.main != nil {
+		in.main.Flush()
+	}
 }
 
 // replicaNotifications turns replication warnings into notifications.

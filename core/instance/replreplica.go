@@ -7,7 +7,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/core/durability"
-	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/core/replication"
 )
 
@@ -31,6 +30,11 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		in.epoch = e.Num
 		in.hist = in.hist.Note(e, last)
 	}
+	// A replica's commits come in MAIN's batches: each is written and
+	// fsynced at once, not held back for commits that will not come.
+	if in.st != nil {
+		in.st.SetGather(false)
+	}
 	in.replica = replication.NewReplica(replication.ReplicaConfig{
 		Net:      in.env.Net,
 		Applier:  applier{in},
@@ -39,6 +43,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		Main:     main,
 		Epoch:    epoch,
 		OnReadTS: in.replicaReadTS,
+		Defer:    in.deferFn,
 		Logger:   in.log,
 	})
 }
@@ -64,6 +69,9 @@ func (in *Instance) becomeMain() {
 		return
 	}
 	in.hist = in.replica.History()
+	if in.st != nil {
+		in.st.SetGather(true)
+	}
 	in.epoch = max(in.epoch, in.hist.Last().Epoch.Num) + 1
 	// What was applied and fsynced becomes visible: this instance now
 	// decides visibility itself.
@@ -78,6 +86,13 @@ type applier struct{ in *Instance }
 // Apply applies one committed transaction to the graph and appends it to
 // the WAL; done runs once it is fsynced.
 func (a applier) Apply(rec durability.Record, done func(error)) error {
+	return a.ApplyFrame(rec, nil, done)
+}
+
+// ApplyFrame is Apply for a transaction that arrived with its WAL record
+// as MAIN logged it (its CRCs checked): the WAL appends those bytes
+// instead of encoding the deltas again (replication.FrameApplier).
+func (a applier) ApplyFrame(rec durability.Record, frame []byte, done func(error)) error {
 	in := a.in
 	if err := in.writable(); err != nil {
 		return err
@@ -92,7 +107,7 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 		// state file does not name.
 		in.holdWAL()
 	}
-	in.appendWAL(rec.Epoch, rec.TS, rec.Deltas, func(err error) {
+	in.appendWAL(rec, frame, func(err error) {
 		if err != nil {
 			in.fail(err)
 		}
@@ -100,6 +115,8 @@ func (a applier) Apply(rec durability.Record, done func(error)) error {
 	})
 	return nil
 }
+
+var _ replication.FrameApplier = applier{}
 
 // readSaveInterval is how often a replica whose reads moved on saves its
 // read timestamp in the state file, so that after a restart it shows again
@@ -141,9 +158,9 @@ type walHold struct {
 }
 
 type heldAppend struct {
-	epoch, ts uint64
-	ds        []graph.Delta
-	done      func(error)
+	rec   durability.Record
+	frame []byte // MAIN's encoding of rec, nil if none
+	done  func(error)
 }
 
 // holdWAL holds WAL appends until the next SaveState is durable.
@@ -153,13 +170,14 @@ func (in *Instance) holdWAL() {
 	}
 }
 
-// appendWAL appends a replicated transaction to the WAL, or holds it.
-func (in *Instance) appendWAL(epoch, ts uint64, ds []graph.Delta, done func(error)) {
+// appendWAL appends a replicated transaction to the WAL (MAIN's frame of
+// it as it is, when there is one), or holds it.
+func (in *Instance) appendWAL(rec durability.Record, frame []byte, done func(error)) {
 	if h := in.walHold; h != nil {
-		h.appends = append(h.appends, heldAppend{epoch: epoch, ts: ts, ds: ds, done: done})
+		h.appends = append(h.appends, heldAppend{rec: rec, frame: frame, done: done})
 		return
 	}
-	in.st.Append(epoch, ts, ds, done)
+	in.st.AppendFrame(&rec, frame, done)
 }
 
 // releaseWAL appends what was held, in order (or fails it with err).
@@ -171,7 +189,7 @@ func (in *Instance) releaseWAL(err error) {
 			a.done(err)
 			continue
 		}
-		in.st.Append(a.epoch, a.ts, a.ds, a.done)
+		in.st.AppendFrame(&a.rec, a.frame, a.done)
 	}
 }
 

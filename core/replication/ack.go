@@ -34,15 +34,19 @@ func (m *Main) advance() {
 	}
 	done := m.pending[:n]
 	m.pending = m.pending[n:]
+	m.marked = max(0, m.marked-n)
 	warn := m.warnings()
+	var now time.Duration
+	if m.cfg.OnAcknowledged != nil {
+		now = m.cfg.Clock.Monotonic()
+	}
 	for _, c := range done {
+		if m.cfg.OnAcknowledged != nil && c.durable > 0 {
+			m.cfg.OnAcknowledged(now - c.durable)
+		}
 		c.done(Result{TS: c.ts, Outcome: Acknowledged, Warnings: warn})
 	}
-	for _, p := range m.peers {
-		if p.state == stLive && p.sent >= len(p.queue) {
-			p.heartbeat()
-		}
-	}
+	m.later() // the new watermark goes out with the next message to each
 }
 
 // warnings names the waited-for replicas outside the in-sync set.

@@ -37,7 +37,7 @@ func BenchmarkEncodeAppend(b *testing.B) {
 func BenchmarkEncodeAppendCached(b *testing.B) {
 	a := benchAppend()
 	for i := range a.Txns {
-		a.Txns[i].encodeDeltas()
+		a.Txns[i].encodeFrame()
 	}
 	b.ReportAllocs()
 	for b.Loop() {

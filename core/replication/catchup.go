@@ -61,7 +61,7 @@ func (p *peer) queueRecord(r durability.Record) error {
 		return fmt.Errorf("replication: WAL record %d has epoch %d, which MAIN's history lacks", r.TS, r.Epoch)
 	}
 	t := &Txn{Epoch: e, TS: r.TS, PrevTS: r.PrevTS, Deltas: r.Deltas}
-	t.encodeDeltas()
+	t.encodeFrame()
 	p.queue = append(p.queue, t)
 	p.pos = r.TS
 	return nil

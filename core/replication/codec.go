@@ -11,10 +11,14 @@ import (
 // The body of every message is: a version byte, the header (main UUID as a
 // string, epoch number as a uvarint, epoch id as 8 bytes, watermark as a
 // uvarint), then the kind's fields in declaration order, in net's canonical
-// encoding. Deltas are the bytes durability.AppendDeltas writes, so the WAL
-// and the wire share one codec.
+// encoding. A transaction is its epoch id (8 bytes) and then its WAL record
+// as bytes: the frame durability.AppendRecord writes (length and CRCs, then
+// epoch number, timestamp, previous timestamp and deltas), so MAIN ships
+// the bytes its Store logged and a replica checks their CRC and logs them
+// as they are. Version 2 introduced that; version 1 carried the fields and
+// the deltas apart.
 const (
-	codecVersion = 1
+	codecVersion = 2
 	// maxSnapshotPiece bounds a piece's data on decode.
 	maxSnapshotPiece = 64 << 20
 )
@@ -90,20 +94,22 @@ func writeHistory(w *net.Writer, h History) {
 	}
 }
 
-// writeTxn writes t, its deltas encoded in scratch (returned for reuse)
-// unless t carries them encoded already.
+// writeTxn writes t: its epoch id and its WAL record, encoded in scratch
+// (returned for reuse) unless t carries the record already.
 func writeTxn(w *net.Writer, t *Txn, scratch []byte) []byte {
-	w.Uvarint(t.Epoch.Num)
 	w.Uint64(t.Epoch.ID)
-	w.Uvarint(t.TS)
-	w.Uvarint(t.PrevTS)
-	if t.enc != nil {
-		w.Bytes(t.enc)
+	if t.frame != nil {
+		w.Bytes(t.frame)
 		return scratch
 	}
-	scratch = durability.AppendDeltas(scratch[:0], t.Deltas)
+	scratch = durability.AppendRecord(scratch[:0], t.record())
 	w.Bytes(scratch)
 	return scratch
+}
+
+// record is t as a WAL record.
+func (t *Txn) record() *durability.Record {
+	return &durability.Record{Epoch: t.Epoch.Num, TS: t.TS, PrevTS: t.PrevTS, Deltas: t.Deltas}
 }
 
 // sizeHint guesses a message's encoded size so the buffer grows rarely.
@@ -112,7 +118,10 @@ func sizeHint(m Message) int {
 	switch m := m.(type) {
 	case *Append:
 		for i := range m.Txns {
-			n += 32 + len(m.Txns[i].enc) + 24*len(m.Txns[i].Deltas)
+			n += 16 + len(m.Txns[i].frame)
+			if m.Txns[i].frame == nil {
+				n += 32 + 24*len(m.Txns[i].Deltas)
+			}
 		}
 	case *Piece:
 		n += len(m.Data)
@@ -120,12 +129,23 @@ func sizeHint(m Message) int {
 	return n
 }
 
-// encodeDeltas fills t's cached delta encoding, so a transaction sent to
-// several replicas, or sent again, is encoded once.
-func (t *Txn) encodeDeltas() {
-	if t.enc == nil {
-		t.enc = durability.AppendDeltas(nil, t.Deltas)
+// encodeFrame fills t's WAL record when MAIN's Store did not hand it over,
+// so a transaction sent to several replicas, or sent again, is encoded once.
+func (t *Txn) encodeFrame() {
+	if t.frame == nil {
+		t.frame = durability.AppendRecord(nil, t.record())
 	}
+}
+
+// useFrame adopts frame, the WAL record MAIN's Store wrote for t, when it
+// is t's record; it reports whether it was.
+func (t *Txn) useFrame(frame []byte) bool {
+	epoch, ts, prev, ok := durability.PeekFrame(frame)
+	if !ok || epoch != t.Epoch.Num || ts != t.TS || prev != t.PrevTS {
+		return false
+	}
+	t.frame = frame
+	return true
 }
 
 // Decode parses a wire message. It never panics on bad input; errors say
@@ -232,22 +252,19 @@ func readHistory(r *net.Reader) History {
 }
 
 func readTxn(r *net.Reader) Txn {
-	t := Txn{Epoch: Epoch{Num: r.Uvarint(), ID: r.Uint64()}, TS: r.Uvarint(), PrevTS: r.Uvarint()}
+	id := r.Uint64()
 	b := r.Bytes()
 	if r.Err() != nil {
-		return t
+		return Txn{}
 	}
-	ds, rest, err := durability.DecodeDeltas(b)
-	switch {
-	case err != nil:
-		r.Fail("deltas", err)
-	case len(rest) != 0:
-		r.Fail("deltas", fmt.Errorf("%d bytes after the deltas", len(rest)))
-	case t.PrevTS >= t.TS:
-		r.Fail("txn", fmt.Errorf("previous timestamp %d not below %d", t.PrevTS, t.TS))
+	rec, err := durability.DecodeFrame(b)
+	if err != nil {
+		r.Fail("txn", err)
+		return Txn{}
 	}
-	if len(ds) > 0 {
-		t.Deltas = ds
+	t := Txn{Epoch: Epoch{Num: rec.Epoch, ID: id}, TS: rec.TS, PrevTS: rec.PrevTS, frame: b}
+	if len(rec.Deltas) > 0 {
+		t.Deltas = rec.Deltas
 	}
 	return t
 }

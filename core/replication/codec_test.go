@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
 	"github.com/quiverdb/quiver/net"
 )
@@ -117,4 +118,23 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("encoding is not stable:\n%x\n%x", once.Body, twice.Body)
 		}
 	})
+}
+
+// TestCodecChecksTheFrameCRC: a transaction's WAL record travels with its
+// CRCs, so a flipped bit inside it is refused rather than applied.
+func TestCodecChecksTheFrameCRC(t *testing.T) {
+	w := Encode(&Append{Header: hdr, Session: 1, Seq: 1, Txns: []Txn{txn}})
+	body := bytes.Clone(w.Body)
+	body[len(body)-3] ^= 0x04 // inside the last delta
+	if _, err := Decode(net.Message{Type: w.Type, Body: body}); err == nil {
+		t.Fatal("a damaged record decoded")
+	}
+	m, err := Decode(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.(*Append).Txns[0].frame
+	if want := durability.AppendRecord(nil, txn.record()); !bytes.Equal(got, want) {
+		t.Fatal("the decoded transaction does not keep the record's bytes")
+	}
 }

@@ -152,6 +152,7 @@ type store struct {
 	epoch     Epoch
 	onApply   func(rec durability.Record) // the checkers' hook
 	badPieces int                         // the next pieces to refuse as damaged
+	frames    [][]byte                    // the WAL records received as MAIN logged them (ApplyFrame)
 }
 
 func (s *store) Apply(rec durability.Record, done func(error)) error {
@@ -163,6 +164,17 @@ func (s *store) Apply(rec durability.Record, done func(error)) error {
 	}
 	s.d.write(rec, done)
 	return nil
+}
+
+// ApplyFrame checks that the frame holds rec, as a replica's Store logs
+// the frame it received, and applies rec.
+func (s *store) ApplyFrame(rec durability.Record, frame []byte, done func(error)) error {
+	got, err := durability.DecodeFrame(frame)
+	if err != nil || !sameRecord(got, rec) {
+		return fmt.Errorf("the frame of %d does not hold its record (%v)", rec.TS, err)
+	}
+	s.frames = append(s.frames, frame)
+	return s.Apply(rec, done)
 }
 
 func (s *store) BeginSnapshot(uint64) error {

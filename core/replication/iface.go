@@ -37,6 +37,17 @@ type Applier interface {
 	SaveState(h History, main string, epoch Epoch)
 }
 
+// FrameApplier is an Applier that can log a transaction's WAL record as
+// MAIN's Store wrote it: frame is the whole framed record (its CRCs already
+// checked, decoded into rec), which the replica's Store appends as it is
+// (durability.Store.AppendFrame) instead of encoding rec's deltas again.
+// Otherwise ApplyFrame is Apply. A replica whose Applier implements it
+// uses it for every transaction that arrived with its record.
+type FrameApplier interface {
+	Applier
+	ApplyFrame(rec durability.Record, frame []byte, done func(error)) error
+}
+
 // Log is MAIN's WAL as catch-up reads it.
 type Log interface {
 	// Cursor returns a cursor over the records after timestamp after.

@@ -33,7 +33,25 @@ type MainConfig struct {
 	// OnFenced is called once when MAIN learns of a newer epoch: the
 	// instance stops accepting writes.
 	OnFenced func(newer Epoch)
-	Logger   *zap.Logger
+	// Defer, when set, runs f on the node's loop after the events already
+	// queued there (the instance passes what its Store's Options.Defer
+	// gets). MAIN then sends the commits of one turn of the loop to each
+	// replica in one Append, and a grown watermark in one heartbeat, instead
+	// of one message per commit and per confirmation. Nil sends at once.
+	Defer func(f func())
+	// SendOnFlush holds new commits until Flush (or the next tick) instead
+	// of sending them at the end of the loop's turn. The instance calls
+	// Flush as its WAL writes a batch, so each replica receives, applies
+	// and fsyncs the very batch MAIN fsyncs, while MAIN's fsync runs: one
+	// Append and one replica fsync per batch rather than per commit.
+	SendOnFlush bool
+	// OnAcknowledged, when set, hears of each commit acknowledged: how long
+	// it waited for the replicas after MAIN's own fsync had made it durable
+	// (0 when the replicas had confirmed it by then). The protocol's aim is
+	// about one round trip plus a replica's apply and fsync for SYNC and
+	// STRICT_SYNC, and nothing for ASYNC.
+	OnAcknowledged func(waitAfterFsync time.Duration)
+	Logger         *zap.Logger
 	// Resume, when set, starts the term of a MAIN that restarted: see
 	// Resume.
 	Resume *Resume
@@ -72,9 +90,11 @@ type Main struct {
 	durable  uint64  // MAIN's own fsync watermark
 	wm       uint64  // acknowledged watermark
 	pending  []pendingCommit
+	marked   int // the leading pending commits whose durable time is set
 	prepares []*prepare
 	fenced   bool
 	stopped  bool
+	flushing bool // a deferred flush is queued (MainConfig.Defer)
 	timer    clock.Timer
 	// resync holds the addresses of replicas dropped while diverged: the
 	// user's consent to wipe them, used by their next registration.
@@ -84,9 +104,10 @@ type Main struct {
 
 // pendingCommit is a commit waiting to be acknowledged.
 type pendingCommit struct {
-	ts   uint64
-	at   time.Duration
-	done func(Result)
+	ts      uint64
+	at      time.Duration
+	durable time.Duration // when MAIN's fsync covered it (0 before)
+	done    func(Result)
 }
 
 // NewMain starts the MAIN side of a new term and arms its tick.
@@ -126,7 +147,9 @@ func (m *Main) resume(r *Resume) {
 		return
 	}
 	m.wm = 0
-	m.pending = append(m.pending, pendingCommit{ts: m.last, at: m.cfg.Clock.Monotonic(), done: r.Done})
+	now := m.cfg.Clock.Monotonic()
+	m.pending = append(m.pending, pendingCommit{ts: m.last, at: now, durable: now, done: r.Done})
+	m.marked = len(m.pending) // durable since recovery
 	m.advance()
 }
 
@@ -216,6 +239,15 @@ func (m *Main) Drop(name string) error {
 // Commits come in timestamp order. done runs once the commit is
 // acknowledged (or known not to be).
 func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
+	m.CommitFrame(ts, deltas, nil, done)
+}
+
+// CommitFrame is Commit for a transaction whose WAL record is encoded
+// already, as MAIN's Store logs it (durability.AppendRecord; the instance
+// hands the same bytes to Store.AppendFrame): replicas are sent those very
+// bytes, and log them as they are. A nil frame, or one that is not this
+// commit's record, is encoded again here.
+func (m *Main) CommitFrame(ts uint64, deltas []graph.Delta, frame []byte, done func(Result)) {
 	if m.fenced || m.stopped {
 		done(Result{TS: ts, Outcome: Unknown, Err: m.haltErr()})
 		return
@@ -227,14 +259,14 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 		return
 	}
 	t := &Txn{Epoch: m.cfg.Epoch, TS: ts, PrevTS: m.last, Deltas: deltas}
-	t.encodeDeltas()
+	if frame == nil || !t.useFrame(frame) {
+		t.encodeFrame()
+	}
 	m.last = ts
 	m.hist = m.hist.Note(m.cfg.Epoch, ts)
-	m.tail = append(m.tail, t)
-	if len(m.tail) > m.cfg.Tuning.Tail {
-		m.tail = append(m.tail[:0:0], m.tail[len(m.tail)-m.cfg.Tuning.Tail:]...)
-	}
-	m.pending = append(m.pending, pendingCommit{ts: ts, at: m.cfg.Clock.Monotonic(), done: done})
+	m.keep(t)
+	t.at = m.cfg.Clock.Monotonic()
+	m.pending = append(m.pending, pendingCommit{ts: ts, at: t.at, done: done})
 	for _, p := range m.peers {
 		if p.state == stLive {
 			p.enqueue(t)
@@ -243,11 +275,77 @@ func (m *Main) Commit(ts uint64, deltas []graph.Delta, done func(Result)) {
 	m.advance()
 }
 
+// keep adds t to the in-memory tail and drops the oldest beyond
+// Tuning.Tail by moving the slice's start: append copies the tail only when
+// the backing array fills, so keeping costs amortized O(1) per commit
+// rather than a copy of the whole tail each time.
+func (m *Main) keep(t *Txn) {
+	m.tail = append(m.tail, t)
+	if len(m.tail) > m.cfg.Tuning.Tail {
+		m.tail[0] = nil
+		m.tail = m.tail[1:]
+	}
+}
+
+// Flush sends each streaming replica the commits queued for it (with
+// MainConfig.SendOnFlush, they wait for it), or the grown watermark.
+func (m *Main) Flush() { m.flush(true) }
+
+// later runs flush after the events queued on the loop (at once without
+// MainConfig.Defer). With SendOnFlush it sends only the watermark, and only
+// after Tuning.WatermarkDelay, to the replicas that no batch's Append told
+// of it meanwhile: the commits wait for the WAL's batch.
+func (m *Main) later() {
+	if m.flushing {
+		return
+	}
+	switch {
+	case m.cfg.SendOnFlush:
+		m.flushing = true
+		m.cfg.Clock.AfterFunc(m.cfg.Tuning.WatermarkDelay, func() {
+			m.flushing = false
+			m.flush(false)
+		})
+	case m.cfg.Defer == nil:
+		m.flush(true)
+	default:
+		m.flushing = true
+		m.cfg.Defer(func() {
+			m.flushing = false
+			m.flush(true)
+		})
+	}
+}
+
+// flush sends each streaming replica what is queued for it (when commits
+// is set), or else the grown watermark.
+func (m *Main) flush(commits bool) {
+	if m.fenced || m.stopped {
+		return
+	}
+	for _, p := range m.peers {
+		if p.state != stLive && p.state != stCatchup {
+			continue
+		}
+		if commits && p.sent < len(p.queue) {
+			p.send()
+		} else if p.state == stLive && p.wmSent < m.wm {
+			p.heartbeat()
+		}
+	}
+}
+
 // Durable tells MAIN that its own WAL is fsynced up to ts: every commit at
 // or below ts, not just ts itself.
 func (m *Main) Durable(ts uint64) {
 	if ts > m.durable {
 		m.durable = ts
+		if m.cfg.OnAcknowledged != nil {
+			now := m.cfg.Clock.Monotonic()
+			for ; m.marked < len(m.pending) && m.pending[m.marked].ts <= ts; m.marked++ {
+				m.pending[m.marked].durable = now
+			}
+		}
 		m.advance()
 	}
 }
@@ -298,7 +396,7 @@ func (m *Main) halt() {
 		pr.decided(Decision{Result: Result{TS: pr.txn.TS, Outcome: Retryable, Err: err}})
 	}
 	pend := m.pending
-	m.pending = nil
+	m.pending, m.marked = nil, 0
 	for _, c := range pend {
 		c.done(Result{TS: c.ts, Outcome: Unknown, Err: err})
 	}

@@ -70,6 +70,12 @@ type Tuning struct {
 	// Tail is how many recent commits MAIN keeps in memory to hand a
 	// replica over from the WAL to the live stream (default 4096).
 	Tail int
+	// WatermarkDelay is how long, with MainConfig.SendOnFlush, a grown
+	// watermark waits to ride on the next batch's Append before MAIN sends
+	// it alone in a heartbeat (default 2ms). Under load the next batch
+	// comes sooner, so replicas learn it at no cost; when writes pause,
+	// their reads see the last commits that much later.
+	WatermarkDelay time.Duration
 }
 
 func (t *Tuning) defaults() {
@@ -90,5 +96,8 @@ func (t *Tuning) defaults() {
 	}
 	if t.Tail <= 0 {
 		t.Tail = 4096
+	}
+	if t.WatermarkDelay <= 0 {
+		t.WatermarkDelay = 2 * time.Millisecond
 	}
 }

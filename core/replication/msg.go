@@ -1,6 +1,10 @@
 package replication
 
-import "github.com/quiverdb/quiver/core/graph"
+import (
+	"time"
+
+	"github.com/quiverdb/quiver/core/graph"
+)
 
 // Kind is a replication message's type, carried in net.Message.Type. The
 // kinds share one range so an instance can tell replication traffic from its
@@ -67,7 +71,12 @@ type Txn struct {
 	TS     uint64 // its commit timestamp
 	PrevTS uint64 // the timestamp of the transaction before it in MAIN's log
 	Deltas []graph.Delta
-	enc    []byte // Deltas encoded (durability.AppendDeltas), cached by MAIN
+	// frame is the transaction's WAL record (durability.AppendRecord: epoch
+	// number, TS, PrevTS and Deltas, framed with CRCs), the bytes MAIN's
+	// Store logged and replicas log as they are. MAIN fills it once per
+	// commit; a decoded Txn points into the message (read-only).
+	frame []byte
+	at    time.Duration // when MAIN committed it (monotonic), for lag; not sent
 }
 
 // Append carries committed transactions, in commit order, each chained to

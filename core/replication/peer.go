@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"go.uber.org/zap"
@@ -32,6 +33,7 @@ type peer struct {
 	seq     uint64 // sequence number of queue[0] in the session
 	acked   uint64 // the replica's durable timestamp
 	pos     uint64 // timestamp of the last transaction queued (the stream's end)
+	wmSent  uint64 // the watermark the last message sent carried
 
 	cursor LogCursor
 	step   bool // a catch-up step is scheduled
@@ -152,10 +154,11 @@ func (m *Main) tailAfter(ts uint64) (int, bool) {
 	if ts == m.last {
 		return len(m.tail), true
 	}
-	for i, t := range m.tail {
-		if t.PrevTS == ts {
-			return i, true
-		}
+	// The tail is in timestamp order: the commit after ts is the first one
+	// above it, and it follows ts only if nothing is missing between.
+	i := sort.Search(len(m.tail), func(i int) bool { return m.tail[i].TS > ts })
+	if i < len(m.tail) && m.tail[i].PrevTS == ts {
+		return i, true
 	}
 	return 0, false
 }
@@ -174,7 +177,13 @@ func (p *peer) enqueue(t *Txn) {
 	}
 	p.queue = append(p.queue, t)
 	p.pos = t.TS
-	p.send()
+	switch {
+	case p.m.cfg.SendOnFlush: // sent with the WAL batch that holds it (or by the tick)
+	case p.m.cfg.Defer == nil:
+		p.send()
+	default:
+		p.m.later() // the loop turn's commits go out together
+	}
 }
 
 // silent reports whether the replica has not been heard from for so long
@@ -199,12 +208,14 @@ func (p *peer) send() {
 		p.m.send(p.addr, a)
 		p.sent += n
 		p.sentAt = p.m.cfg.Clock.Monotonic()
+		p.wmSent = a.Watermark
 	}
 }
 
 // heartbeat sends an empty Append carrying the watermark.
 func (p *peer) heartbeat() {
 	p.sentAt = p.m.cfg.Clock.Monotonic()
+	p.wmSent = p.m.wm
 	p.m.send(p.addr, &Append{Header: p.m.header(), Session: p.session, Seq: p.seq + uint64(p.sent)})
 }
 
@@ -225,7 +236,9 @@ func (p *peer) onAck(a *Ack) {
 			p.sent--
 		}
 	}
-	p.send()
+	if p.state != stLive || !p.m.cfg.SendOnFlush {
+		p.send() // else what is queued goes with the WAL's next batch
+	}
 	if p.state == stCatchup {
 		p.schedule()
 	}

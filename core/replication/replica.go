@@ -20,7 +20,12 @@ type ReplicaConfig struct {
 	// OnReadTS is called when ReadTS grows: the instance makes the graph
 	// visible up to it (graph.MarkAcknowledged).
 	OnReadTS func(ts uint64)
-	Logger   *zap.Logger
+	// Defer, when set, runs f on the node's loop after the events already
+	// queued there. The replica then confirms once per turn of the loop:
+	// the fsync of a batch completes each of its transactions, and one Ack
+	// covers them all. Nil confirms at once, on every completion.
+	Defer  func(f func())
+	Logger *zap.Logger
 }
 
 // Replica is the REPLICA side: it follows one MAIN of the newest epoch it
@@ -52,6 +57,7 @@ type Replica struct {
 	installHist History // the history of the snapshot being installed
 	snapTS      uint64  // the timestamp of the snapshot snapNext counts pieces of
 	failed      error
+	acking      bool   // a deferred Ack is queued (ReplicaConfig.Defer)
 	diverged    string // MAIN's reason, once it reported the replica diverged
 	log         *zap.Logger
 }
@@ -240,6 +246,7 @@ const maxAhead = 1024
 // skips duplicates, keeps those that arrived early until the gap before
 // them fills, and confirms.
 func (r *Replica) onAppend(a *Append) {
+	before := r.applied
 	for i := range a.Txns {
 		t := a.Txns[i]
 		if t.TS <= r.applied || t.Epoch.Num > r.epoch.Num {
@@ -265,12 +272,18 @@ func (r *Replica) onAppend(a *Append) {
 			break
 		}
 	}
-	for ts := range r.prepared { // prepares whose abort was lost: decided long ago
-		if ts <= r.applied {
-			delete(r.prepared, ts)
+	if len(r.prepared) > 0 {
+		for ts := range r.prepared { // prepares whose abort was lost: decided long ago
+			if ts <= r.applied {
+				delete(r.prepared, ts)
+			}
 		}
 	}
-	r.ack()
+	if r.applied == before || r.failed != nil || bugAckBeforeFsync {
+		// Nothing new to wait for: say where the replica stands (a heartbeat,
+		// a resend, a gap). New transactions are confirmed once fsynced.
+		r.ackSoon()
+	}
 }
 
 // ahead is a transaction that arrived before the one it follows.
@@ -285,8 +298,14 @@ func (r *Replica) apply(t *Txn, seq uint64) bool {
 		return false
 	}
 	rec := durability.Record{Epoch: t.Epoch.Num, TS: t.TS, PrevTS: t.PrevTS, Deltas: t.Deltas}
-	gen := r.gen
-	err := r.cfg.Applier.Apply(rec, func(err error) { r.fsynced(gen, t.TS, err) })
+	gen, ts := r.gen, t.TS
+	done := func(err error) { r.fsynced(gen, ts, err) }
+	var err error
+	if fa, ok := r.cfg.Applier.(FrameApplier); ok && t.frame != nil {
+		err = fa.ApplyFrame(rec, t.frame, done)
+	} else {
+		err = r.cfg.Applier.Apply(rec, done)
+	}
 	if err != nil {
 		r.fail(fmt.Errorf("applying transaction %d: %w", t.TS, err))
 		return false
@@ -312,17 +331,42 @@ func (r *Replica) fsynced(gen, ts uint64, err error) {
 		r.fail(fmt.Errorf("fsync of transaction %d: %w", ts, err))
 		return
 	}
-	for i := range r.inflight {
+	for i := range r.inflight { // in order, so usually the first
 		if r.inflight[i].ts == ts {
 			r.inflight[i].done = true
+			break
 		}
 	}
-	for len(r.inflight) > 0 && r.inflight[0].done {
-		r.durable, r.ackSeq = r.inflight[0].ts, r.inflight[0].seq
-		r.inflight = r.inflight[1:]
+	n := 0
+	for n < len(r.inflight) && r.inflight[n].done {
+		n++
 	}
-	r.ack()
-	r.refresh()
+	if n == 0 {
+		return
+	}
+	r.durable, r.ackSeq = r.inflight[n-1].ts, r.inflight[n-1].seq
+	r.inflight = append(r.inflight[:0], r.inflight[n:]...)
+	r.ackSoon()
+}
+
+// ackSoon confirms the durable position and refreshes the read timestamp:
+// at once, or once per turn of the loop with ReplicaConfig.Defer, so a
+// batch fsync that completes many transactions sends one Ack.
+func (r *Replica) ackSoon() {
+	if r.cfg.Defer == nil {
+		r.ack()
+		r.refresh()
+		return
+	}
+	if r.acking {
+		return
+	}
+	r.acking = true
+	r.cfg.Defer(func() {
+		r.acking = false
+		r.ack()
+		r.refresh()
+	})
 }
 
 func (r *Replica) fail(err error) {

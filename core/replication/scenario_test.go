@@ -32,6 +32,7 @@ var harnessTuning = Tuning{Retry: 20 * time.Millisecond, AckTimeout: 100 * time.
 type scenario struct {
 	seed     uint64
 	w        *world
+	deferred bool        // nodes batch per turn of their loop (MainConfig.Defer, ReplicaConfig.Defer)
 	failover bool        // a replica is promoted while the old MAIN lives on, cut off
 	restart  bool        // the MAIN crashes, losing its unsynced tail, and restarts in a new epoch
 	mains    []*mainNode // the old MAIN first; the promoted one after a failover
@@ -85,6 +86,7 @@ func (s *scenario) fail(format string, args ...any) {
 func runScenario(seed uint64, forceFailover bool) *scenario {
 	w := newWorld(seed)
 	s := &scenario{seed: seed, w: w, commits: map[uint64]map[uint64]durability.Record{}, maxWM: map[string]uint64{}}
+	s.deferred = seed%2 == 1 // half the seeds batch per loop turn, as the instance does
 	s.failover = forceFailover || w.rng.IntN(2) == 0
 	s.restart = !s.failover && w.rng.IntN(2) == 0
 	w.faults = netFaults{drop: w.rng.Float64() * 0.1, dup: w.rng.Float64() * 0.1, slow: w.rng.Float64() * 0.1,
@@ -138,12 +140,21 @@ func (s *scenario) newMain(addr, uuid string, e Epoch, hist History, d *disk) *m
 		Clock: vclock{w, n}, Net: endpoint{w, addr}, Rand: rand.New(rand.NewPCG(w.rng.Uint64(), 1)),
 		Log: mn.log, Snapshots: &snapshots{d: d, piece: 2000, opened: &s.stats.snapshots}, Tuning: harnessTuning, Logger: harnessLogger,
 		OnWatermark: func(ts uint64) { s.maxWM[uuid] = max(s.maxWM[uuid], ts) },
-		OnFenced:    func(Epoch) { mn.fenced = true }})
+		OnFenced:    func(Epoch) { mn.fenced = true }, Defer: s.deferFor(n), SendOnFlush: s.deferred})
 	n.receive = func(from string, msg net.Message) { mn.m.Receive(from, msg) }
 	s.maxWM[uuid] = mn.m.Watermark() // a new MAIN starts with its durable state acknowledged
 	s.commits[e.Num] = map[uint64]durability.Record{}
 	s.mains = append(s.mains, mn)
 	return mn
+}
+
+// deferFor is node n's Defer when the scenario batches per loop turn: f
+// runs after the events already queued at this instant, unless n crashed.
+func (s *scenario) deferFor(n *wnode) func(func()) {
+	if !s.deferred {
+		return nil
+	}
+	return func(f func()) { s.w.at(0, s.w.guard(n, f)) }
 }
 
 func (s *scenario) newRep(name string, mode Mode) *rep {
@@ -160,7 +171,7 @@ func (s *scenario) newRep(name string, mode Mode) *rep {
 func (r *rep) start() {
 	r.n.alive, r.crashed = true, false
 	r.r = NewReplica(ReplicaConfig{Net: endpoint{r.s.w, r.addr}, Applier: r.st, History: r.st.recovered(),
-		Durable: r.st.d.durableTS(), Main: r.st.main, Epoch: r.st.epoch, OnReadTS: r.checkRead})
+		Durable: r.st.d.durableTS(), Main: r.st.main, Epoch: r.st.epoch, OnReadTS: r.checkRead, Defer: r.s.deferFor(r.n)})
 	r.n.receive = func(from string, msg net.Message) { r.r.Receive(from, msg) }
 }
 
@@ -211,7 +222,16 @@ func (s *scenario) commit(mn *mainNode, ts uint64, ds []graph.Delta) {
 	mn.lastTS = ts
 	s.commits[mn.epoch.Num][ts] = rec
 	mn.d.write(rec, func(error) { mn.m.Durable(ts) })
-	mn.m.Commit(ts, ds, func(res Result) { s.result(mn, res) })
+	if !s.deferred {
+		mn.m.Commit(ts, ds, func(res Result) { s.result(mn, res) })
+		return
+	}
+	// As the instance does: the WAL's frame goes to the replicas, when the
+	// WAL writes the batch that holds it (once per turn of the loop here;
+	// a write whose flush is lost to a crash waits for the tick).
+	m := mn.m
+	m.CommitFrame(ts, ds, durability.AppendRecord(nil, &rec), func(res Result) { s.result(mn, res) })
+	s.deferFor(s.w.node(mn.addr))(m.Flush)
 }
 
 // scheduleFaults plants crashes, partitions and WAL retirement in the

@@ -1,5 +1,7 @@
 package replication
 
+import "time"
+
 // Replica statuses as SHOW REPLICAS prints them in data_info.
 const (
 	StatusReady       = "ready"       // live and holding every commit MAIN made
@@ -22,6 +24,11 @@ type ReplicaStatus struct {
 	Behind int64
 	// TS is the last timestamp the replica confirmed durable.
 	TS uint64
+	// Lag is how long ago MAIN committed the oldest transaction the replica
+	// has not confirmed: 0 when it confirmed every commit, -1 when MAIN
+	// cannot tell (the commit is no longer in memory). Behind and Lag are
+	// the replication lag in transactions and in time.
+	Lag time.Duration
 	// InSync says whether MAIN waits for the replica (SYNC, STRICT_SYNC).
 	InSync bool
 	// Reason is the latest problem with the replica, for logs and warnings.
@@ -31,11 +38,26 @@ type ReplicaStatus struct {
 // Status returns one row per registered replica, sorted by name.
 func (m *Main) Status() []ReplicaStatus {
 	out := make([]ReplicaStatus, 0, len(m.peers))
+	now := m.cfg.Clock.Monotonic()
 	for _, p := range m.peers {
+		behind, lag := m.lag(p.acked, now)
 		out = append(out, ReplicaStatus{Name: p.name, SocketAddress: p.addr, SyncMode: p.mode.String(),
-			Status: p.status(), Behind: m.behind(p.acked), TS: p.acked, InSync: p.inSync, Reason: p.reason})
+			Status: p.status(), Behind: behind, TS: p.acked, Lag: lag, InSync: p.inSync, Reason: p.reason})
 	}
 	return out
+}
+
+// lag counts MAIN's commits after ts and how long ago the first of them
+// was made, when the tail reaches back to it (-1, -1 otherwise).
+func (m *Main) lag(ts uint64, now time.Duration) (int64, time.Duration) {
+	if ts >= m.last {
+		return 0, 0
+	}
+	i, ok := m.tailAfter(ts)
+	if !ok {
+		return -1, -1
+	}
+	return int64(len(m.tail) - i), max(0, now-m.tail[i].at)
 }
 
 func (p *peer) status() string {
@@ -51,16 +73,4 @@ func (p *peer) status() string {
 		return StatusDiverged
 	}
 	return StatusInvalid
-}
-
-// behind counts MAIN's commits after ts, when the tail reaches back to it.
-func (m *Main) behind(ts uint64) int64 {
-	if ts >= m.last {
-		return 0
-	}
-	i, ok := m.tailAfter(ts)
-	if !ok {
-		return -1
-	}
-	return int64(len(m.tail) - i)
 }

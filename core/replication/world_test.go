@@ -21,6 +21,7 @@ type world struct {
 	nodes  map[string]*wnode
 	faults netFaults
 	cut    map[[2]string]int // partitioned links (how many cuts), both directions listed
+	sent   map[Kind]int      // messages sent, by kind
 	// onDeliver observes every delivery (the checkers' hook).
 	onDeliver func(from, to string, msg net.Message, deliver func())
 }
@@ -117,6 +118,10 @@ func (w *world) partition(a, b string, on bool) {
 
 // send delivers msg from one node to another through the faults.
 func (w *world) send(from, to string, msg net.Message) {
+	if w.sent == nil {
+		w.sent = map[Kind]int{}
+	}
+	w.sent[Kind(msg.Type)]++
 	if w.cut[[2]string{from, to}] > 0 || w.rng.Float64() < w.faults.drop {
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/disk/osfs"
 	qnet "github.com/quiverdb/quiver/net"
@@ -81,6 +82,9 @@ type Config struct {
 	// followed MAIN and registered replicas back at start
 	// (--replication-restore-state-on-startup).
 	RestoreReplicationState bool
+	// ReplicationWait hears, on the loop, how long each commit acknowledged
+	// with replicas registered waited for them after MAIN's own fsync.
+	ReplicationWait func(time.Duration)
 }
 
 // DB is an open standalone instance.
@@ -131,6 +135,7 @@ func Open(cfg Config) (*DB, error) {
 	if d.pool != nil {
 		icfg.Reserve = d.pool.reserve
 	}
+	icfg.ReplicationWait = cfg.ReplicationWait
 	icfg.Durability.SyncEvery = cfg.SyncEvery
 	icfg.Durability.SyncDepth = cfg.SyncDepth
 	icfg.Durability.DisableWAL = !cfg.WAL
@@ -184,6 +189,14 @@ func Open(cfg Config) (*DB, error) {
 func (d *DB) Stats() (st instance.GraphStats, ok bool) {
 	ok = d.loop.Do(func() { st = d.in.GraphStats() })
 	return st, ok
+}
+
+// Replicas returns the state of the replicas registered on this MAIN
+// (none on a replica or a standalone instance), read on the loop; ok is
+// false once the database is shutting down.
+func (d *DB) Replicas() (rs []replication.ReplicaStatus, ok bool) {
+	ok = d.loop.Do(func() { rs = d.in.Replicas() })
+	return rs, ok
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to
