@@ -227,11 +227,16 @@ func (m *nemesis) restartLater(i int) {
 	r.w.After(down, func() { m.restart(i) })
 }
 
-// restart starts host i again (unless a calm did), checks what it
-// recovered, and sets its replication role once it is ready.
+// restart starts host i again (unless a calm did already), checks what it
+// recovered, and sets its replication role once it is ready. What MAIN
+// had acknowledged as durable on it is taken at the start, when recovery
+// reads the disk: once it serves again it confirms more, in its new life.
 func (m *nemesis) restart(i int) {
 	r := m.r
 	h := r.hosts[i]
+	if !m.down[i] {
+		return // a calm restarted it before this scheduled restart came
+	}
 	m.down[i] = false
 	if !h.Up() {
 		if err := h.Start(); err != nil {
@@ -240,6 +245,7 @@ func (m *nemesis) restart(i int) {
 			return
 		}
 	}
+	promised := r.rec.promised[i]
 	r.stats.restarts++
 	r.lives[i]++
 	inc := h.Incarnation()
@@ -257,7 +263,7 @@ func (m *nemesis) restart(i int) {
 			r.rec.current(i) // a restarted MAIN begins a term in its lineage
 			return
 		}
-		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS))
+		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS, promised))
 		r.setRole(i, inc)
 	}
 	ready()
@@ -330,7 +336,8 @@ func (m *nemesis) supervise(i int, inc uint32) {
 }
 
 // calm ends the faults: links healed and perfect, hosts resumed and
-// started, disk faults cleared. Restarts already scheduled still set roles.
+// started, disk faults cleared. Hosts waiting for a restart restart now
+// (their scheduled restarts find nothing left to do).
 func (m *nemesis) calm() {
 	r := m.r
 	m.until = r.w.Now()
@@ -341,6 +348,11 @@ func (m *nemesis) calm() {
 		fs.FailNextSync(nil)
 		fs.SlowSync(0)
 		fs.SetFull(false)
+	}
+	for i := range r.hosts {
+		if m.down[i] {
+			m.restart(i) // now, with its checks, rather than by the network's calm
+		}
 	}
 	if m.net != nil {
 		if err := m.net.Calm(); err != nil {
@@ -356,6 +368,6 @@ func (m *nemesis) calm() {
 
 // recoveryOf is what restarted host i recovered, against what MAIN had
 // acknowledged as durable on it.
-func recoveryOf(r *run, i int, last uint64) check.Recovery {
-	return check.Recovery{Replica: names[i], At: int64(r.w.Now()), LastTS: last, Promised: r.rec.promised[i]}
+func recoveryOf(r *run, i int, last, promised uint64) check.Recovery {
+	return check.Recovery{Replica: names[i], At: int64(r.w.Now()), LastTS: last, Promised: promised}
 }
