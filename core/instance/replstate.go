@@ -402,6 +402,7 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 		in.beginTerm(s.replicas, func(r replication.Result) {
 			if r.Outcome != replication.Acknowledged {
 				in.log.Warn("the recovered commits were not acknowledged before the term ended", zap.Error(r.Err))
+				in.hideUnshown(last)
 			}
 			ready()
 		}, func(err error) {
@@ -409,5 +410,16 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 				in.env.ReportReady(err)
 			}
 		})
+	}
+}
+
+// hideUnshown refuses reads when the graph shows less than last, the
+// recovered end: a restarted MAIN whose term ended before acknowledging
+// its recovered commits would otherwise answer from an older graph than
+// the one it acknowledged writes against before its crash (an empty one,
+// at worst).
+func (in *Instance) hideUnshown(last uint64) {
+	if in.g.VisibleTS() < last {
+		in.hidden.Store(true)
 	}
 }
