@@ -51,7 +51,7 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 		return
 	}
 	nv, ne := in.g.NextIDs()
-	w, err := in.st.BeginSnapshot(durability.SnapshotInfo{Epoch: in.epoch, TS: ts, NextVertexID: nv, NextEdgeID: ne})
+	w, err := in.st.BeginSnapshot(durability.SnapshotInfo{Epoch: in.epochAt(ts), TS: ts, NextVertexID: nv, NextEdgeID: ne})
 	if err != nil {
 		tx.Abort()
 		done(err)
@@ -154,4 +154,27 @@ func (j *snapJob) end(err error) {
 	for _, done := range j.dones {
 		done(err)
 	}
+}
+
+// epochAt is the epoch number of the commit at ts: that of the term of the
+// instance's current history (its Main's or Replica's while it has one)
+// that holds ts, or in.epoch for a commit past every term (a standalone
+// MAIN's). in.epoch alone is not it: a restarted or promoted instance
+// counts it past its history, for the term it may begin next, and a
+// snapshot naming that number would give its last commit a term no MAIN
+// ever had (recovery from the snapshot alone takes its epoch).
+func (in *Instance) epochAt(ts uint64) uint64 {
+	h := in.hist
+	switch {
+	case in.main != nil:
+		h = in.main.History()
+	case in.replica != nil:
+		h = in.replica.History()
+	}
+	for _, e := range h {
+		if ts <= e.LastTS {
+			return e.Epoch.Num
+		}
+	}
+	return in.epoch
 }
