@@ -351,6 +351,7 @@ func (m *nemesis) calm() {
 	}
 	for i := range r.hosts {
 		if m.down[i] {
+			r.stats.calmRestarts++
 			m.restart(i) // now, with its checks, rather than by the network's calm
 		}
 	}
