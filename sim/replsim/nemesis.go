@@ -350,7 +350,7 @@ func (m *nemesis) calm() {
 		fs.SetFull(false)
 	}
 	for i := range r.hosts {
-		if m.down[i] {
+		if m.down[i] && !r.hosts[i].Up() { // not one still stopping: its stop restarts it
 			r.stats.calmRestarts++
 			m.restart(i) // now, with its checks, rather than by the network's calm
 		}
