@@ -209,6 +209,9 @@ func (m *nemesis) crashHost(i int, torn bool) {
 func (m *nemesis) beforeLoss(i int) {
 	r := m.r
 	if i == r.main && !r.replica[i] {
+		// What MAIN made visible up to now is acknowledged: its replicas
+		// may have heard so before the next sample.
+		r.rec.observeWatermark()
 		r.rec.endTerm(false)
 		return
 	}
