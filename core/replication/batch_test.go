@@ -190,3 +190,44 @@ func TestWatermarkRidesOnTheNextBatch(t *testing.T) {
 		t.Fatalf("replica knows watermark %d, MAIN's is %d (last commit %d)", r.wm, a.m.Watermark(), a.lastTS)
 	}
 }
+
+// TestNoHeartbeatsWhileBatchesFlow: under a steady stream of batches each
+// Append carries the watermark the previous batch's fsync made, so MAIN
+// sends no heartbeat beside them (it used to send one per WatermarkDelay,
+// as many messages again as the batches under load); once the writes
+// pause, one heartbeat brings the replica the last watermark.
+func TestNoHeartbeatsWhileBatchesFlow(t *testing.T) {
+	s, a := deferredFixture(Async, Async)
+	s.w.faults = netFaults{}
+	for _, r := range s.reps {
+		r.st.d.maxSync = 0
+	}
+	a.d.maxSync = 0
+	s.step(100 * time.Millisecond)
+	base := s.w.sent[KindAppend]
+	delay := a.m.cfg.Tuning.WatermarkDelay
+	const batches = 40 // 40 × delay/4: well within the Retry tick's period
+	for range batches {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.Commit(ts, nil, func(Result) {})
+		a.m.Flush()
+		s.step(delay / 4)
+	}
+	if got, want := s.w.sent[KindAppend]-base, 2*batches; got != want {
+		t.Fatalf("%d Appends while %d batches flowed to 2 replicas, want %d (no heartbeats)", got, batches, want)
+	}
+	s.step(3 * delay)
+	if got, want := s.w.sent[KindAppend]-base, 2*batches+2; got != want {
+		t.Fatalf("%d Appends after the writes paused, want %d (one heartbeat each)", got, want)
+	}
+	for _, r := range s.reps {
+		if r.r.wm != a.m.Watermark() || r.r.wm != a.lastTS {
+			t.Fatalf("replica %s knows watermark %d, MAIN's is %d (last commit %d)", r.name, r.r.wm, a.m.Watermark(), a.lastTS)
+		}
+	}
+}

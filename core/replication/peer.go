@@ -34,6 +34,8 @@ type peer struct {
 	acked   uint64 // the replica's durable timestamp
 	pos     uint64 // timestamp of the last transaction queued (the stream's end)
 	wmSent  uint64 // the watermark the last message sent carried
+	// appended is Main.appends after the last Append of commits to it.
+	appended uint64
 
 	cursor LogCursor
 	step   bool // a catch-up step is scheduled
@@ -209,6 +211,8 @@ func (p *peer) send() {
 		p.sent += n
 		p.sentAt = p.m.cfg.Clock.Monotonic()
 		p.wmSent = a.Watermark
+		p.m.appends++
+		p.appended = p.m.appends
 	}
 }
 

@@ -92,7 +92,11 @@ func BenchmarkReplication(b *testing.B) {
 				baseMain = mainUS
 			}
 			replUS := float64(byServer["replica"].Microseconds()) / writes / float64(max(len(c.replicas), 1))
-			own = fmt.Sprintf("%.0f|%.2f|%.0f", mainUS, mainUS/baseMain, replUS) // NaN: no "none" case ran
+			ratio := math.NaN() // no "none" case ran
+			if baseMain > 0 {
+				ratio = mainUS / baseMain
+			}
+			own = fmt.Sprintf("%.0f|%.2f|%.0f", mainUS, ratio, replUS)
 		}
 		b.Logf("%-13s %9.0f %8.2f %8.2f %7.2f %6d %12.0f %18s %12s %22s %18s", name, qps, ms(p50), ms(p99), ratio, errs,
 			float64(cpu.Microseconds())/writes, own, fs, lagStats, c.waitAfterFsync(b))
