@@ -44,6 +44,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		Epoch:    epoch,
 		OnReadTS: in.replicaReadTS,
 		Defer:    in.deferFn,
+		Clock:    in.env.Clock,
 		Logger:   in.log,
 	})
 }

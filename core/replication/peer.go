@@ -81,7 +81,18 @@ func (p *peer) connect() {
 
 func (p *peer) sendHandshake() {
 	p.sentAt = p.m.cfg.Clock.Monotonic()
-	p.m.send(p.addr, &Handshake{Header: p.m.header(), Session: p.session})
+	p.m.send(p.addr, &Handshake{Header: p.m.header(), Session: p.session, AckDelay: p.ackDelay()})
+}
+
+// ackDelay is how long the replica may hold its confirmations to batch
+// them: Tuning.AsyncAckDelay for an ASYNC one, whose confirmations no
+// commit waits for (they only free MAIN's queue and measure its lag), and
+// none for the modes MAIN waits on.
+func (p *peer) ackDelay() time.Duration {
+	if p.mode != Async {
+		return 0
+	}
+	return p.m.cfg.Tuning.AsyncAckDelay
 }
 
 // onHello compares histories and starts the stream, or marks divergence.
