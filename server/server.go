@@ -116,7 +116,8 @@ func replicationHost(bolt string) string {
 func (s *Server) BoltAddr() string { return s.boltAddr }
 
 // ReplicationAddr is the address the replication transport announces, or
-// "" when --replication-address is not set.
+// "" while there is none (no --replication-address, and neither WITH PORT
+// nor a registered replica has needed one yet).
 func (s *Server) ReplicationAddr() string { return s.db.ReplicationAddr() }
 
 // MetricsAddr is the metrics listener's address, "" when disabled.

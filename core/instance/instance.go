@@ -94,9 +94,13 @@ type Config struct {
 	// ReplicationPort, when set, is the host's side of SET REPLICATION
 	// ROLE TO REPLICA WITH PORT n (and of restoring that role): it makes
 	// the node's replication endpoint listen on port n, or says why it
-	// cannot (the error is the query's). Called on the loop. Unset, the
-	// endpoint's own address decides: a port other than its port is
-	// refused (the simulator's hosts have fixed addresses).
+	// cannot (the error is the query's). Port 0 asks for the transport a
+	// MAIN needs (at its first REGISTER REPLICA, or when it restores
+	// registered replicas) when its endpoint has no address yet: on any
+	// port, announced so that its replicas can answer; a transport already
+	// running does. Called on the loop. Unset, the endpoint's own address
+	// decides: a port other than its port is refused (the simulator's
+	// hosts have fixed addresses).
 	ReplicationPort func(port int) error
 	// ReplicationWait, when set, hears on the loop of each commit a MAIN
 	// with replicas acknowledges: how long it waited for them after its own

@@ -189,3 +189,72 @@ func TestPromotedReplicaTakesWrites(t *testing.T) {
 		t.Fatalf("role after promotion: %v", rows)
 	}
 }
+
+// lateEndpoint has no address until the host's ReplicationPort hook gives
+// it one; until then it drops what is sent.
+type lateEndpoint struct {
+	n    *testNet
+	addr string
+}
+
+func (e *lateEndpoint) Addr() string { return e.addr }
+
+func (e *lateEndpoint) Send(to string, msg net.Message) {
+	if e.addr != "" {
+		testEndpoint{n: e.n, addr: e.addr}.Send(to, msg)
+	}
+}
+
+// TestMainAsksTheHostForATransport: a MAIN whose endpoint has no address
+// asks the host's ReplicationPort hook for one (port 0) at its first
+// REGISTER REPLICA, fails the statement with the hook's error, and once
+// the hook gave it an address replicates over it; later registrations do
+// not ask again.
+func TestMainAsksTheHostForATransport(t *testing.T) {
+	w := newWorld(43)
+	n, ins := cluster(t, w, "r1:10000", "r2:10000")
+	ep := &lateEndpoint{n: n}
+	var asked []int
+	fail := true
+	in := New(Config{ReplicationPort: func(p int) error {
+		asked = append(asked, p)
+		if fail {
+			return errPortTaken
+		}
+		ep.addr = "m:7687"
+		return nil
+	}})
+	env := node.Env{Clock: w.l, FS: simdisk.New(w.l, rand.New(rand.NewPCG(9, 3))), Net: ep,
+		Rand: rand.New(rand.NewPCG(9, 5)), Log: zap.NewNop()}
+	if err := in.Start(env); err != nil {
+		t.Fatal(err)
+	}
+	n.nodes["m:7687"] = in
+	w.l.runFor(time.Second)
+	m := w.client(t, in)
+	for _, r := range ins {
+		w.client(t, r).must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	}
+	if len(asked) != 0 {
+		t.Fatalf("the hook was asked %v before any REGISTER REPLICA", asked)
+	}
+	if _, _, err := m.run(`REGISTER REPLICA r1 SYNC TO "r1:10000"`, nil, TxMeta{}); err == nil || !strings.Contains(err.Error(), errPortTaken.Message) {
+		t.Fatalf("REGISTER REPLICA when the host cannot start a transport: %v", err)
+	}
+	if rows, _ := m.must("SHOW REPLICAS"); len(rows) != 0 {
+		t.Fatalf("a refused registration shows: %v", rows)
+	}
+	fail = false
+	m.must(`REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+	m.must(`REGISTER REPLICA r2 ASYNC TO "r2:10000"`)
+	if len(asked) != 2 || asked[0] != 0 || asked[1] != 0 {
+		t.Fatalf("the hook was asked %v, want [0 0] (the refused attempt and the first registration)", asked)
+	}
+	m.must("CREATE (:K {v: 1})")
+	w.l.runFor(2 * time.Second)
+	for i, r := range ins {
+		if got := w.client(t, r).count(); got != 1 {
+			t.Fatalf("replica %d sees %d vertices, want 1", i+1, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,6 +52,10 @@ func (in *Instance) registerReplica(s *Session, st cypher.RegisterReplica, param
 		done(nil, in.refusal(err))
 		return
 	}
+	if err := in.mainTransport(); err != nil {
+		done(nil, newErr(cypher.CodeSemanticError, err.Error()))
+		return
+	}
 	answer := func(err error) {
 		if err != nil {
 			done(nil, in.adminErr(err))
@@ -94,10 +99,26 @@ func (in *Instance) parseRegistration(st cypher.RegisterReplica, params value.Ma
 	if err := in.checkModeMix(st.Name, mode); err != nil {
 		return replicaReg{}, err
 	}
-	if in.env.Net == nil || in.env.Net.Addr() == "" {
-		return replicaReg{}, newErr(cypher.CodeSemanticError, "this instance has no network to replicate over")
-	}
 	return replicaReg{name: st.Name, addr: addr, mode: mode}, nil
+}
+
+// mainTransport makes sure a MAIN about to replicate has an endpoint with
+// an address its replicas can answer: the one it has, or one the host
+// starts through ReplicationPort(0) (a MAIN needs no flag, as in Memgraph).
+func (in *Instance) mainTransport() error {
+	if in.env.Net != nil && in.env.Net.Addr() != "" {
+		return nil
+	}
+	if in.env.Net == nil || in.cfg.ReplicationPort == nil {
+		return errors.New("this instance has no network to replicate over")
+	}
+	if err := in.cfg.ReplicationPort(0); err != nil {
+		return fmt.Errorf("starting the replication transport: %w", err)
+	}
+	if in.env.Net.Addr() == "" {
+		return errors.New("the host started no replication transport")
+	}
+	return nil
 }
 
 // dropReplica removes a registered replica; it answers once that is in

@@ -373,6 +373,10 @@ func (in *Instance) restoreState() (*replState, error) {
 		if err := in.listen(s.port); err != nil {
 			return nil, fmt.Errorf("restoring the REPLICA role: %w", err)
 		}
+	} else if len(s.replicas) > 0 {
+		if err := in.mainTransport(); err != nil {
+			return nil, fmt.Errorf("restoring the MAIN's registered replicas: %w", err)
+		}
 	}
 	return s, nil
 }

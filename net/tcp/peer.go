@@ -30,7 +30,8 @@ func newPeer(t *Transport, addr string) *peer {
 type link struct {
 	conn  stdnet.Conn
 	dead  chan struct{}
-	hello bool // the hello has been written
+	hello bool   // the hello has been written
+	self  string // the address announced in the hello
 }
 
 // run is the peer's writer: it takes queued messages, connects when it has
@@ -89,7 +90,7 @@ func (p *peer) run() {
 // messages encoded.
 func (p *peer) batch(buf []byte, l *link, first qnet.Message) ([]byte, uint64) {
 	if !l.hello {
-		buf = qnet.AppendHello(buf, p.t.addr)
+		buf = qnet.AppendHello(buf, l.self)
 	}
 	buf = qnet.AppendFrame(buf, first)
 	n := uint64(1)
@@ -131,7 +132,7 @@ func (p *peer) connect() *link {
 	p.conn = c
 	p.mu.Unlock()
 	t.dials.Add(1)
-	l := &link{conn: c, dead: make(chan struct{})}
+	l := &link{conn: c, dead: make(chan struct{}), self: t.announce(c)}
 	t.wg.Add(1)
 	go watch(t, l)
 	return l
@@ -227,4 +228,19 @@ func sleep(t *Transport, d time.Duration) bool {
 	case <-t.ctx.Done():
 		return false
 	}
+}
+
+// announce is the address the hello on the outbound connection c names:
+// the Transport's, or with AdvertiseLocalIP c's local IP and the
+// Transport's port.
+func (t *Transport) announce(c stdnet.Conn) string {
+	if !t.cfg.AdvertiseLocalIP {
+		return t.addr
+	}
+	la, ok := c.LocalAddr().(*stdnet.TCPAddr)
+	_, port, err := stdnet.SplitHostPort(t.addr)
+	if !ok || err != nil {
+		return t.addr
+	}
+	return stdnet.JoinHostPort(la.IP.String(), port)
 }

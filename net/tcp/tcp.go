@@ -34,6 +34,13 @@ type Config struct {
 	// and returns from Addr. Default: the listen address, or the bound
 	// address when the listen address has port 0 or no host.
 	Advertise string
+	// AdvertiseLocalIP announces, in the hello of each outbound
+	// connection, that connection's local IP with the advertised port
+	// instead of the advertised host: a listener on every interface has
+	// no one address that all peers can reach, while the address a peer
+	// was reached from is one it can dial back. Addr still returns
+	// Advertise (or the bound address).
+	AdvertiseLocalIP bool
 	// QueueLen is the per-peer send queue length in messages (1024).
 	QueueLen int
 	// MaxBody is the largest body sent or accepted (net.DefaultMaxBody).

@@ -427,3 +427,28 @@ func TestConcurrentSendAndClose(t *testing.T) {
 	}
 	eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= baseline })
 }
+
+// TestAdvertiseLocalIP: an endpoint listening on every interface with
+// AdvertiseLocalIP announces, to a peer it reaches over loopback, the
+// loopback IP with its own port, and the peer's answer sent to that
+// address arrives.
+func TestAdvertiseLocalIP(t *testing.T) {
+	ia, ib := newInbox(), newInbox()
+	cfg := fast
+	cfg.AdvertiseLocalIP = true
+	a := listen(t, ":0", ia, cfg)
+	b := listen(t, "127.0.0.1:0", ib, fast)
+	_, port, err := stdnet.SplitHostPort(a.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Send(b.Addr(), seqMsg(1, 0))
+	got := ib.waitFor(t, 1)
+	if want := "127.0.0.1:" + port; got[0].from != want {
+		t.Fatalf("a announced %q to a loopback peer, want %q", got[0].from, want)
+	}
+	b.Send(got[0].from, seqMsg(2, 0))
+	if back := ia.waitFor(t, 1); seqOf(t, back[0].msg) != 2 || back[0].from != b.Addr() {
+		t.Fatalf("the answer to the announced address: %+v", back[0])
+	}
+}

@@ -70,13 +70,14 @@ type Config struct {
 	// LOAD CSV.
 	Files cypher.FileSource
 	// ReplicationAddress is the "host:port" this instance listens on for
-	// replication traffic and announces to its peers (MAIN and replicas
-	// both need one); empty: no replication transport, and REGISTER
-	// REPLICA is refused. Without it, SET REPLICATION ROLE TO REPLICA
-	// WITH PORT n starts the transport on ReplicationHost:n.
+	// replication traffic and announces to its peers; empty: no
+	// replication transport until one is needed. Without it, SET
+	// REPLICATION ROLE TO REPLICA WITH PORT n starts the transport on
+	// ReplicationHost:n, and a MAIN's first REGISTER REPLICA (or its
+	// restored replicas) one on an ephemeral port of ReplicationHost.
 	ReplicationAddress string
-	// ReplicationHost is the host WITH PORT n listens on (empty: every
-	// interface, as Memgraph's 0.0.0.0).
+	// ReplicationHost is the host WITH PORT n and a MAIN's ephemeral
+	// transport listen on (empty: every interface, as Memgraph's 0.0.0.0).
 	ReplicationHost string
 	// RestoreReplicationState brings the replication role, epoch history,
 	// followed MAIN and registered replicas back at start
@@ -96,6 +97,9 @@ type DB struct {
 	fs   *osfs.FS
 	in   *instance.Instance
 	ep   replEndpoint // the instance's endpoint: the replication transport, once there is one
+	// ephemeral: the transport is the one a MAIN started on an ephemeral
+	// port for its replicas' answers (set on the loop).
+	ephemeral bool
 	// started is set on the loop once the instance has started: messages
 	// that arrive before it are dropped (the protocol retransmits).
 	started bool
@@ -265,12 +269,19 @@ func (d *DB) closeTransport() {
 // "" without one.
 func (d *DB) ReplicationAddr() string { return d.ep.Addr() }
 
-// listenReplication is the instance's ReplicationPort hook (on the loop):
-// SET REPLICATION ROLE TO REPLICA WITH PORT port. A transport already
-// running (--replication-address, or an earlier WITH PORT) must be on that
-// port; otherwise one starts on ReplicationHost:port.
+// listenReplication is the instance's ReplicationPort hook (on the loop).
+// Port 0 is a MAIN that needs a transport (its first REGISTER REPLICA, or
+// restored replicas): any transport running will do, else one starts on
+// an ephemeral port (mainTransport). Any other port is SET REPLICATION
+// ROLE TO REPLICA WITH PORT port: a transport already running
+// (--replication-address, or an earlier WITH PORT) must be on that port,
+// except a MAIN's ephemeral one, which gives way; otherwise one starts on
+// ReplicationHost:port.
 func (d *DB) listenReplication(port int) error {
-	if tr := d.ep.tr.Load(); tr != nil {
+	if port == 0 {
+		return d.mainTransport()
+	}
+	if tr := d.ep.tr.Load(); tr != nil && !d.ephemeral {
 		_, p, err := stdnet.SplitHostPort(tr.Addr())
 		if err == nil && p == strconv.Itoa(port) {
 			return nil
@@ -280,13 +291,40 @@ func (d *DB) listenReplication(port int) error {
 		}
 		return fmt.Errorf("WITH PORT %d: replication already listens on %s (from an earlier WITH PORT); restart the server to change the port", port, tr.Addr())
 	}
+	// A MAIN's ephemeral transport gives way: a MAIN becomes a replica
+	// only once it has no replicas left.
+	d.closeTransport()
 	addr := stdnet.JoinHostPort(d.cfg.ReplicationHost, strconv.Itoa(port))
 	tr, err := tcp.Listen(addr, d.deliver)
 	if err != nil {
 		return fmt.Errorf("WITH PORT %d: cannot listen for replication on %s: %w", port, addr, err)
 	}
 	d.ep.tr.Store(tr)
+	d.ephemeral = false
 	d.log.Info("replication listening", zap.String("address", tr.Addr()))
+	return nil
+}
+
+// mainTransport starts the transport of a MAIN that has none: on an
+// ephemeral port of ReplicationHost (the Bolt host). Replicas answer the
+// address MAIN announces in its hello: that host and port, or, when it
+// listens on every interface, the local IP of its connection to each
+// replica (a MAIN restarted on another port announces its new one, and its
+// replicas follow its handshake there).
+func (d *DB) mainTransport() error {
+	if d.ep.tr.Load() != nil {
+		return nil
+	}
+	host := d.cfg.ReplicationHost
+	addr := stdnet.JoinHostPort(host, "0")
+	tr, err := tcp.ListenConfig(addr, d.deliver, tcp.Config{AdvertiseLocalIP: host == ""})
+	if err != nil {
+		return fmt.Errorf("cannot listen for replies from replicas on %s: %w", addr, err)
+	}
+	d.ep.tr.Store(tr)
+	d.ephemeral = true
+	d.log.Info("replication transport of MAIN started (replicas answer on this address)", zap.String("address", tr.Addr()),
+		zap.Bool("announces_local_ip", host == ""))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"fmt"
+	stdnet "net"
 	"strings"
 	"testing"
 
@@ -90,5 +91,50 @@ func TestReplicaWarningOverBolt(t *testing.T) {
 	ns := sum.Notifications()
 	if len(ns) != 1 || ns[0].Code() != "Quiver.Replication.ReplicaNotInSync" || !strings.Contains(ns[0].Description(), "r1") {
 		t.Fatalf("notifications: %+v", ns)
+	}
+}
+
+// TestMainTransportWithoutFlag: a server with no replication flag has no
+// replication transport until its first REGISTER REPLICA starts one on an
+// ephemeral port of its Bolt host (127.0.0.1 here, announced as such); a
+// MAIN that dropped its replicas and becomes a replica gives that
+// transport up for the one WITH PORT names.
+func TestMainTransportWithoutFlag(t *testing.T) {
+	s := startServer(t, nil)
+	d := driver(t, s, neo4j.AuthToken{})
+	c := ctx(t)
+	if a := s.ReplicationAddr(); a != "" {
+		t.Fatalf("a server without replication flags listens for replication on %q before any REGISTER REPLICA", a)
+	}
+	if err := autoCommit(c, d, `REGISTER REPLICA r1 ASYNC TO "127.0.0.1:1"`, nil); err != nil {
+		t.Fatalf("REGISTER REPLICA on a MAIN without --replication-address: %v", err)
+	}
+	eph := s.ReplicationAddr()
+	if !strings.HasPrefix(eph, "127.0.0.1:") || strings.HasSuffix(eph, ":0") {
+		t.Fatalf("MAIN's replication transport announces %q, want 127.0.0.1 and its bound port", eph)
+	}
+	conn, err := stdnet.Dial("tcp", eph)
+	if err != nil {
+		t.Fatalf("MAIN's replication transport does not listen on %s: %v", eph, err)
+	}
+	conn.Close()
+	if err := autoCommit(c, d, "DROP REPLICA r1", nil); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*stdnet.TCPAddr).Port
+	ln.Close()
+	if err := autoCommit(c, d, fmt.Sprintf("SET REPLICATION ROLE TO REPLICA WITH PORT %d", port), nil); err != nil {
+		t.Fatalf("WITH PORT after MAIN's ephemeral transport: %v", err)
+	}
+	if got, want := s.ReplicationAddr(), fmt.Sprintf("127.0.0.1:%d", port); got != want {
+		t.Fatalf("the replica listens on %q, want %q", got, want)
+	}
+	if conn, err := stdnet.Dial("tcp", eph); err == nil {
+		conn.Close()
+		t.Fatalf("MAIN's ephemeral transport %s still listens after WITH PORT", eph)
 	}
 }

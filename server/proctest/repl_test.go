@@ -157,3 +157,68 @@ func TestReplicationProcesses(t *testing.T) {
 		t.Fatalf("MAIN holds %d :K vertices, want 210", got)
 	}
 }
+
+// TestMainWithoutReplicationFlag: as in Memgraph, a MAIN started with no
+// replication flag at all (and on the default --bolt-address 0.0.0.0)
+// registers a SYNC and an ASYNC replica: its first REGISTER REPLICA starts
+// the listener its replicas answer on, on an ephemeral port, announced to
+// each replica as the IP it was reached from. Writes reach both replicas;
+// a MAIN killed with SIGKILL comes back on another ephemeral port with
+// both replicas registered, and they follow it there.
+func TestMainWithoutReplicationFlag(t *testing.T) {
+	addr := func() string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
+	mainDir := t.TempDir()
+	startMain := func() replNode {
+		cmd, port := serve(t, mainDir, "--bolt-address", "0.0.0.0")
+		return replNode{dir: mainDir, bolt: port, kill: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}
+	}
+	main := startMain()
+	r1 := startReplNode(t, t.TempDir(), addr(), false)
+	r2 := startReplNode(t, t.TempDir(), addr(), false)
+	for _, r := range []replNode{r1, r2} {
+		r.must(t, "SET REPLICATION ROLE TO REPLICA WITH PORT "+r.port())
+	}
+	main.must(t, fmt.Sprintf(`REGISTER REPLICA r1 SYNC TO "%s"`, r1.repl))
+	main.must(t, fmt.Sprintf(`REGISTER REPLICA r2 ASYNC TO "%s"`, r2.repl))
+	main.waitReady(t, 2)
+
+	main.must(t, "UNWIND range(1, 50) AS i CREATE (:K {i: i})")
+	r1.waitCount(t, 50)
+	r2.waitCount(t, 50)
+
+	main.kill()
+	main = startMain()
+	if got := main.role(t); got != "main" {
+		t.Fatalf("MAIN restarted as %q", got)
+	}
+	main.waitReady(t, 2)
+	main.must(t, "UNWIND range(51, 80) AS i CREATE (:K {i: i})")
+	r1.waitCount(t, 80)
+	r2.waitCount(t, 80)
+}
+
+// waitReady polls SHOW REPLICAS on a MAIN until it lists n replicas, all
+// with status "ready".
+func (n replNode) waitReady(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last []string
+	for time.Now().Before(deadline) {
+		last = last[:0]
+		ready := 0
+		for _, rec := range n.must(t, "SHOW REPLICAS") {
+			name, _ := rec.Get("name")
+			info, _ := rec.Get("data_info")
+			st := fmt.Sprint(info.(map[string]any)["memgraph"].(map[string]any)["status"])
+			last = append(last, fmt.Sprintf("%v: %s", name, st))
+			if st == "ready" {
+				ready++
+			}
+		}
+		if len(last) == want && ready == want {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("SHOW REPLICAS on bolt port %d: %v, want %d ready replicas", n.bolt, last, want)
+}
