@@ -34,7 +34,9 @@ import (
 // issue's target is one round trip plus a replica's apply and fsync for
 // SYNC), and for replicas the replication lag MAIN exports
 // (quiver_replica_behind_transactions and quiver_replica_lag_seconds),
-// sampled every 20 ms: mean and max over both replicas.
+// sampled every 20 ms: mean and max over both replicas (an ASYNC replica
+// holds its Acks up to replication.Tuning.AsyncAckDelay, 5 ms by default,
+// which its lag includes).
 // MAIN|ratio|repl is MAIN's own CPU per write (the samples of a CPU
 // profile taken during the case whose goroutines carry the server=main
 // label), its ratio to the no-replica case's (the ASYNC target is
