@@ -185,11 +185,23 @@ type termStart struct {
 }
 
 // nextTerm returns the number of a new term: the epoch counter, unless a
-// term already used it.
+// term already used it, as this instance's or as a MAIN it followed.
 func (in *Instance) nextTerm() uint64 {
 	n := in.epoch
-	if last := in.hist.Last().Epoch.Num; last >= n {
+	if last := in.highestTerm(); last >= n {
 		n = last + 1
+	}
+	return n
+}
+
+// highestTerm is the highest epoch number this instance knows a term of:
+// in its history, or followed as a replica (a term that sent it nothing
+// is in no history, yet its MAIN and replicas hold that number).
+func (in *Instance) highestTerm() uint64 {
+	n := max(in.hist.Last().Epoch.Num, in.followed)
+	if in.replica != nil {
+		_, e := in.replica.Following()
+		n = max(n, in.replica.History().Last().Epoch.Num, e.Num)
 	}
 	return n
 }
@@ -232,20 +244,18 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 	// group commit gathers the next batch from then (Store.Expect).
 	in.st.SetGather(false)
 	cfg := replication.MainConfig{
-		UUID:        t.uuid,
-		Epoch:       t.epoch,
-		History:     t.prev,
-		LastTS:      t.lastTS,
-		Clock:       in.env.Clock,
-		Net:         in.env.Net,
-		Rand:        in.env.Rand,
-		Log:         replication.StoreLog{Store: in.st},
-		Snapshots:   snapshotSource{in},
-		Tuning:      in.cfg.Replication,
-		OnWatermark: in.acknowledge,
-		OnFenced: func(newer replication.Epoch) {
-			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
-		},
+		UUID:           t.uuid,
+		Epoch:          t.epoch,
+		History:        t.prev,
+		LastTS:         t.lastTS,
+		Clock:          in.env.Clock,
+		Net:            in.env.Net,
+		Rand:           in.env.Rand,
+		Log:            replication.StoreLog{Store: in.st},
+		Snapshots:      snapshotSource{in},
+		Tuning:         in.cfg.Replication,
+		OnWatermark:    in.acknowledge,
+		OnFenced:       in.fence,
 		Defer:          in.deferFn,
 		SendOnFlush:    !in.cfg.Durability.DisableWAL,
 		OnAcknowledged: in.cfg.ReplicationWait,
@@ -292,7 +302,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 			done(ts, nil)
 			return
 		}
-		if in.failed != nil && !m.Fenced() { // the WAL failed
+		if in.failed != nil { // the WAL failed
 			done(ts, fmt.Errorf("%w: %v", ErrNotDurable, in.failed))
 			return
 		}
