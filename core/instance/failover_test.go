@@ -134,3 +134,44 @@ func TestFencedMainCanBeDemoted(t *testing.T) {
 		t.Fatalf("the demoted MAIN follows epoch %v, not the new MAIN's", f)
 	}
 }
+
+// TestReplicaSnapshotKeepsItsCommitsEpoch: a snapshot records the epoch of
+// the commit it ends at. A restarted replica's epoch counter runs ahead of
+// the terms it holds, and a snapshot written then used to record the
+// counter: recovered from it, the replica took its last commit for one
+// made outside every term, invented a term of its own numbered above
+// MAIN's, and refused MAIN as stale, which fenced MAIN and left the
+// replica behind for good.
+func TestReplicaSnapshotKeepsItsCommitsEpoch(t *testing.T) {
+	r := newRWorld(t, 34, "main", "r1")
+	r.setup()
+	want := r.inst("main").epoch
+	r.restart("r1")
+	r.awaitAll("ready")
+	snapped := false
+	r.inst("r1").Snapshot(func(err error) {
+		if err != nil {
+			t.Errorf("snapshot on r1: %v", err)
+		}
+		snapped = true
+	})
+	if !r.w.RunUntilTrue(5*time.Second, func() bool { return snapped }) {
+		t.Fatal("the replica's snapshot never finished")
+	}
+	r.restart("r1")
+	rec := r.inst("r1").Recovery()
+	if rec.Snapshot == nil || rec.Records != 0 {
+		t.Fatalf("r1 did not recover from its snapshot alone: %+v", rec)
+	}
+	if rec.LastEpoch != want {
+		t.Fatalf("r1's snapshot says its last commit is of epoch %d, MAIN's term is %d", rec.LastEpoch, want)
+	}
+	if got := r.inst("r1").replica.History().Last().Epoch.Num; got != want {
+		t.Fatalf("the restarted r1's history ends in epoch %d, want MAIN's %d", got, want)
+	}
+	r.writes(2)
+	r.awaitAll("ready")
+	if r.inst("main").main.Fenced() {
+		t.Fatal("MAIN was fenced by its own replica")
+	}
+}
