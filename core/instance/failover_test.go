@@ -41,6 +41,14 @@ func promote(t *testing.T, r *rworld, seen uint64) {
 	t.Helper()
 	r.must("r1", "SET REPLICATION ROLE TO MAIN")
 	r.must("r1", `REGISTER REPLICA r2 SYNC TO "r2:10000"`)
+	follows := r.w.RunUntilTrue(5*time.Second, func() bool {
+		_, f := r.inst("r2").replica.Following()
+		m := r.inst("r1").main
+		return r.inst("r1").fenced == nil && m != nil && f == m.History().Last().Epoch
+	})
+	if !follows {
+		t.Fatalf("r2 never followed the promoted r1 (r1 deposed: %v)", r.inst("r1").fenced)
+	}
 	if got := r.inst("r1").epoch; got <= seen {
 		t.Fatalf("the promoted r1 began epoch %d, not above epoch %d it followed", got, seen)
 	}
@@ -51,7 +59,7 @@ func promote(t *testing.T, r *rworld, seen uint64) {
 		return r.inst("r2").Graph().VisibleHash() == r.inst("r1").Graph().VisibleHash()
 	})
 	if !ok || r.inst("r1").main.Fenced() {
-		t.Fatalf("r2 never followed the promoted r1 (r1 fenced: %v)", r.inst("r1").main.Fenced())
+		t.Fatalf("r2 never caught up with the promoted r1 (r1 fenced: %v)", r.inst("r1").main.Fenced())
 	}
 }
 
@@ -173,5 +181,44 @@ func TestReplicaSnapshotKeepsItsCommitsEpoch(t *testing.T) {
 	r.awaitAll("ready")
 	if r.inst("main").main.Fenced() {
 		t.Fatal("MAIN was fenced by its own replica")
+	}
+}
+
+// TestPromotedReplicaOutnumbersATermItNeverSaw: r1, cut off from MAIN,
+// never heard of the term MAIN began when it restarted; r2 follows that
+// term. The operator promotes r1 and registers r2 on it: r1's term takes
+// the same number, and r2 refuses it as a rival. The refusal used to
+// depose r1 for good; a term that an operator's REGISTER REPLICA began and
+// no replica answered yet is begun again above the epoch r2 reports
+// instead. The old MAIN, whose term r2 had followed, is still deposed when
+// it comes back.
+func TestPromotedReplicaOutnumbersATermItNeverSaw(t *testing.T) {
+	r := newRWorld(t, 35, "main", "r1", "r2")
+	r.setup()
+	r.w.Partition(r.hosts["main"], r.hosts["r1"])
+	r.restart("main")
+	e := r.inst("main").epoch
+	if _, f := r.inst("r2").replica.Following(); f.Num != e {
+		t.Fatalf("r2 follows %v, want the restarted MAIN's epoch %d", f, e)
+	}
+	if _, f := r.inst("r1").replica.Following(); f.Num >= e {
+		t.Fatalf("r1 follows %v: it must not have heard of epoch %d", f, e)
+	}
+	r.w.Partition(r.hosts["main"], r.hosts["r2"])
+	promote(t, r, e)
+	if r.inst("r1").fenced != nil {
+		t.Fatalf("the promoted r1 is deposed: %v", r.inst("r1").fenced)
+	}
+	r.w.Heal()
+	r.w.Partition(r.hosts["main"], r.hosts["r1"])
+	if !r.w.RunUntilTrue(5*time.Second, func() bool { return r.inst("main").main.Fenced() }) {
+		t.Fatal("the old MAIN was never fenced")
+	}
+	r.w.RunFor(time.Second)
+	if m := r.inst("main"); m.main == nil || !m.main.Fenced() || m.fenced == nil {
+		t.Fatal("the old MAIN, whose term r2 followed, began a new term instead of staying deposed")
+	}
+	if _, f := r.inst("r2").replica.Following(); f.Num != r.inst("r1").epoch {
+		t.Fatalf("r2 follows %v, not the promoted r1's epoch %d", f, r.inst("r1").epoch)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
@@ -255,7 +257,7 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 		Snapshots:      snapshotSource{in},
 		Tuning:         in.cfg.Replication,
 		OnWatermark:    in.acknowledge,
-		OnFenced:       in.fence,
+		OnFenced:       in.onFenced(resume == nil),
 		Defer:          in.deferFn,
 		SendOnFlush:    !in.cfg.Durability.DisableWAL,
 		OnAcknowledged: in.cfg.ReplicationWait,
@@ -277,6 +279,53 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 		}
 	}
 	return nil
+}
+
+// onFenced returns the Main's OnFenced for a term that an operator's
+// REGISTER REPLICA began (fresh) or a restart resumed. A fresh term that
+// no replica answered yet, with no commit waiting, is the operator's new
+// MAIN meeting a replica that followed a term it never heard of (another
+// MAIN's, begun while this one was a replica cut off from it): the
+// operator registered the replica here, so this MAIN begins a new term
+// above that epoch (reterm) instead of being deposed. Any other term is
+// fenced: a newer MAIN exists.
+func (in *Instance) onFenced(fresh bool) func(replication.Epoch) {
+	return func(newer replication.Epoch) {
+		in.followed = max(in.followed, newer.Num)
+		in.fence(newer)
+		m := in.main
+		if !fresh || m == nil || m.Answered() || in.g.VisibleTS() < in.g.LastCommitTS() {
+			return
+		}
+		if in.deferFn == nil {
+			in.reterm(m, newer)
+			return
+		}
+		in.deferFn(func() { in.reterm(m, newer) })
+	}
+}
+
+// reterm ends the fenced fresh term of m and begins a new one, numbered
+// above newer, with the same replicas (see onFenced).
+func (in *Instance) reterm(m *replication.Main, newer replication.Epoch) {
+	if in.main != m || in.stopped || in.failed != nil || in.term != nil || in.g.VisibleTS() < in.g.LastCommitTS() {
+		return
+	}
+	var regs []replicaReg
+	for _, st := range m.Status() {
+		mode, _ := replication.ParseMode(st.SyncMode)
+		regs = append(regs, replicaReg{name: st.Name, addr: st.SocketAddress, mode: mode})
+	}
+	in.hist = m.History()
+	m.Stop()
+	in.main, in.fenced = nil, nil
+	in.log.Warn("a registered replica follows a term this new MAIN never heard of; beginning a newer term",
+		zap.Stringer("theirs", newer))
+	in.beginTerm(regs, nil, func(err error) {
+		if err != nil {
+			in.log.Warn("beginning a newer term failed", zap.Error(err))
+		}
+	})
 }
 
 // hasReplicas reports whether replicas are registered on this MAIN.
