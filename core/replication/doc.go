@@ -16,7 +16,11 @@
 // rival term with the same number as the one it follows, and
 // (ReasonWrongMain) another MAIN of its own epoch. A MAIN that receives any message showing a newer epoch is
 // fenced: it calls OnFenced, stops accepting commits, and reports every
-// pending commit's outcome as unknown.
+// pending commit's outcome as unknown. Main.Answered says whether any
+// replica answered the term's handshake: a term no replica follows yet
+// (an operator's just-promoted MAIN meeting a replica that followed a
+// term it never saw) may be begun again above the refusing epoch by the
+// instance rather than deposed (core/instance's onFenced).
 //
 // # Messages
 //

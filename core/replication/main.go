@@ -94,6 +94,9 @@ type Main struct {
 	prepares []*prepare
 	fenced   bool
 	stopped  bool
+	// answered: some replica answered this term's handshake (a Hello), so
+	// it may follow this term.
+	answered bool
 	flushing bool // a deferred flush is queued (MainConfig.Defer)
 	// appends counts the Appends of commits sent to any replica; armed is
 	// its value when the watermark's delayed heartbeat was scheduled
@@ -166,6 +169,10 @@ func (m *Main) Watermark() uint64 { return m.wm }
 
 // Fenced reports whether MAIN learned of a newer epoch.
 func (m *Main) Fenced() bool { return m.fenced }
+
+// Answered reports whether any replica answered this term's handshake
+// (sent a Hello): until then no replica follows the term.
+func (m *Main) Answered() bool { return m.answered }
 
 // TwoPhase reports whether a STRICT_SYNC replica is registered: then every
 // write goes through Prepare before it commits.

@@ -100,6 +100,7 @@ func (p *peer) onHello(h *Hello) {
 	if h.Session != p.session || p.state != stConnecting {
 		return
 	}
+	p.m.answered = true
 	if rel, why := Compare(p.m.hist, h.History); rel == Diverged || h.Applied > p.m.last {
 		if why == "" {
 			why = "replica is ahead of MAIN"
