@@ -38,38 +38,3 @@ func TestFencedRestartedMainServesNoEmptyGraph(t *testing.T) {
 		t.Fatalf("SHOW REPLICATION ROLE on the fenced MAIN: %q", got)
 	}
 }
-
-// TestReplicaSnapshotKeepsItsCommitsEpoch: a replica restarted with its
-// replication state counts its next term number past its history (it
-// would need a new term for commits of its own); a snapshot it writes
-// after that must still name the epoch of the commit it ends at, MAIN's.
-// Restarted from that snapshot alone, the replica must find its history
-// reaching its last commit, not give its commits a term of its own that a
-// MAIN of an older epoch would take for a newer MAIN (and stop, fenced).
-func TestReplicaSnapshotKeepsItsCommitsEpoch(t *testing.T) {
-	cfg := Config{NoSnapshotOnStop: true, SnapshotInterval: 20 * time.Millisecond}
-	r := newRWorldConfig(t, 22, cfg, "main", "r1")
-	r.setup()
-	r.restart("r1")
-	r.writes(2)
-	r.awaitAll("ready")
-	r1 := r.inst("r1")
-	last := r1.Graph().LastCommitTS()
-	if !r.w.RunUntilTrue(r.w.Now()+time.Second, func() bool { return r1.lastSnapTS == last }) {
-		t.Fatalf("r1 never wrote a snapshot at its last commit %d", last)
-	}
-	r.hosts["r1"].Crash(false)
-	r.restart("r1")
-	if rec := r.inst("r1").Recovery(); rec.Records != 0 || rec.Snapshot == nil || rec.LastTS != last {
-		t.Fatalf("r1 recovered %+v, want the snapshot at %d alone", rec, last)
-	}
-	want := r.inst("main").main.History().Last().Epoch
-	if got := r.inst("r1").replica.History().Last(); got.Epoch != want || got.LastTS != last {
-		t.Fatalf("the restarted replica's history ends with %v at %d, want MAIN's %v at %d", got.Epoch, got.LastTS, want, last)
-	}
-	r.writes(1)
-	r.awaitAll("ready")
-	if err := r.inst("main").writable(); err != nil {
-		t.Fatalf("MAIN stopped taking writes: %v", err)
-	}
-}
