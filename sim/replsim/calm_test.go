@@ -27,7 +27,7 @@ func TestCalmRestartsWithChecks(t *testing.T) {
 				}
 			}
 		}
-		res := Run(seed, Options{SnapshotCatchUp: true, knownIssues: true, atHeal: atHeal, stats: &st, ArtifactDir: t.TempDir()})
+		res := Run(seed, Options{SnapshotCatchUp: true, atHeal: atHeal, stats: &st, ArtifactDir: t.TempDir()})
 		if res.Err != nil && strings.Contains(res.Err.Error(), "as durable on it") {
 			t.Errorf("seed %d: %v", seed, res.Err)
 		}

@@ -14,16 +14,16 @@ var errInjected = errors.New("replsim: injected disk fault")
 // nemesis injects the scenario's faults. sim.Nemesis does the network and
 // process faults that need no care (partitions, clogs, pauses, wall-clock
 // steps, drift), the world's default link drops, duplicates, delays and
-// reorders messages, and this nemesis crashes and restarts replicas (a
-// restarted instance is a MAIN until its role is set again, which the
-// restart does) and slows and fails disks (an instance whose disk failed
-// refuses to go on until restarted, so a supervisor restarts it).
+// reorders messages, and this nemesis crashes and restarts replicas and
+// MAIN (each comes back in its role from its replication state; the
+// restart sets a replica's role again too, as an operator would) and slows
+// and fails disks (an instance whose disk failed refuses to go on until
+// restarted, so a supervisor restarts it).
 type nemesis struct {
 	r     *run
 	prof  sim.Profile
 	net   *sim.Nemesis
 	until time.Duration
-	crash bool  // crash and restart replicas (every seed: the recovery checker needs them)
 	disk  bool  // slow and failing disks
 	armed []int // per host: crash inside its next fsync (0: no; 1: clean; 2: torn)
 	// faulted: a failing disk fault was injected on the host since its
@@ -35,10 +35,7 @@ type nemesis struct {
 func newNemesis(r *run) *nemesis {
 	w := r.w
 	prof := sim.DrawProfile(w.Rand())
-	// With SnapshotCatchUp, hosts are not crashed nor their disks failed
-	// (unless knownIssues): restarts there still break convergence.
-	calm := r.opts.SnapshotCatchUp && !r.opts.knownIssues
-	m := &nemesis{r: r, prof: prof, crash: !calm, disk: prof.Disk && !calm,
+	m := &nemesis{r: r, prof: prof, disk: prof.Disk,
 		armed: make([]int, len(r.hosts)), down: make([]bool, len(r.hosts)), faulted: make([]bool, len(r.hosts))}
 	// Crashes, wipes and disk faults are this nemesis's own; bit flips are
 	// left out (a corrupt log stops an instance for good).
@@ -80,9 +77,9 @@ func (m *nemesis) act() {
 	switch k := rng.IntN(13); {
 	case k >= cut:
 		m.cutOff()
-	case k < 6 && m.crash:
+	case k < 6:
 		i := m.pickReplica()
-		if r.opts.knownIssues && rng.IntN(4) == 0 { // MAIN crashes need the restored state
+		if rng.IntN(4) == 0 { // MAIN, restored in its role with its replicas
 			i = m.pickMain()
 		}
 		if i >= 0 {
@@ -93,13 +90,13 @@ func (m *nemesis) act() {
 	}
 }
 
-// pickReplica returns a random running replica host (never the spare),
+// pickReplica returns a random running replica host,
 // more often one MAIN waits for, or -1.
 func (m *nemesis) pickReplica() int {
 	r := m.r
 	var ok []int
 	for i := range r.hosts {
-		if i != r.main && i != r.spare && r.replica[i] && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() {
+		if i != r.main && r.replica[i] && r.hosts[i].Up() && !m.down[i] && !r.hosts[i].Stopping() {
 			ok = append(ok, i)
 		}
 	}
@@ -146,7 +143,7 @@ func (m *nemesis) cutOff() {
 func (m *nemesis) pickMain() int {
 	r := m.r
 	i := r.main
-	if i == r.spare || !r.hosts[i].Up() || m.down[i] || r.hosts[i].Stopping() || !r.serving(i) {
+	if !r.hosts[i].Up() || m.down[i] || r.hosts[i].Stopping() || !r.serving(i) {
 		return -1
 	}
 	return i
@@ -299,15 +296,13 @@ func (r *run) hostGone(i int) {
 
 // diskFault slows a random host's syncs for a while, or fails its next
 // write or sync, or fills its disk for a while; a supervisor restarts the
-// instance soon after (it refuses to go on after a failed write). MAIN's
-// disk fails only where MAIN may crash (Options.knownIssues, which restores
-// the replication state on startup).
+// instance soon after (it refuses to go on after a failed write).
 func (m *nemesis) diskFault() {
 	r := m.r
 	w, rng := r.w, r.w.Rand()
 	i := rng.IntN(len(r.hosts))
 	fs := r.hosts[i].SimDisk()
-	if k := rng.IntN(4); k == 0 || i == r.spare || (i == r.main && !r.opts.knownIssues) || m.down[i] {
+	if k := rng.IntN(4); k == 0 || m.down[i] {
 		fs.SlowSync(time.Duration(1 + rng.Int64N(int64(50*time.Millisecond))))
 		w.After(time.Duration(rng.Int64N(int64(300*time.Millisecond))), func() { fs.SlowSync(0) })
 		r.stats.diskFaults++

@@ -10,7 +10,8 @@ var plantedCheckers = []string{"acked-on-in-sync-replicas"}
 // catches it in some 80-92 % of the seeds.
 var plantedReported = []string{"in-sync-replica-recovery"}
 
-// plantedFailover: the test counts seeds without the failover: their SYNC replica r1 is crashed (with it, r1 is spared until replication state survives restarts).
+// plantedFailover: the test counts seeds without the failover, whose SYNC
+// replica keeps its term from start to end.
 const plantedFailover = -1
 
 // plantedWaited: only seeds that drew a SYNC or STRICT_SYNC replica count.

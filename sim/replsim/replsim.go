@@ -6,8 +6,10 @@
 // registers ((:Reg {k, v})) on MAIN and read them on the replicas while
 // faults hit: partitions, clogs, pauses, clock steps and drift (sim.Nemesis),
 // message loss, delay, duplication and reordering (the drawn link profile),
-// slow and failing disks, and replica crashes (torn, clean, or aimed inside
-// an fsync) followed by restarts that set the replication role again. In
+// slow and failing disks, and crashes of replicas and of MAIN (torn, clean,
+// or aimed inside an fsync) followed by restarts that restore the
+// replication role and state (RestoreReplicationState; the harness also
+// sets a replica's role again, as an operator would). In
 // about half the seeds an operator fails over mid-run: MAIN is cut off, r1
 // is promoted and r2 registered on it, the old MAIN comes back still
 // believing it is MAIN (it must be refused: its epoch is older), and is then
@@ -56,8 +58,8 @@ type Options struct {
 	// SnapshotCatchUp gives every instance small WAL segments, frequent
 	// snapshots and a retention of one, so a replica cut off for a while
 	// finds MAIN's WAL retired and catches up through a snapshot. MAIN is
-	// cut off from its replicas more often and for longer, and there is no
-	// failover, no crash and no failing disk (see TestKnownIssues). The
+	// cut off from its replicas more often and for longer, crashes and
+	// failing disks hit as in the other seeds, and there is no failover. The
 	// logs no longer reach back to the first commit, so the checkers that
 	// judge whole logs (applied-by-main, acked-after-heal, replica-reads)
 	// are off; the others run.
@@ -70,11 +72,6 @@ type Options struct {
 	// only, when set, keeps one checker (see checkerNames) and turns the
 	// others off, so a test can measure what that checker alone catches.
 	only string
-	// knownIssues turns on what still fails (TestKnownIssues): crashes and
-	// failing disks with SnapshotCatchUp, and the replication state
-	// restored on startup (instance.Config.RestoreReplicationState) with
-	// MAIN crashes, aimed crashes and failing disks, which need it.
-	knownIssues bool
 	// logger, when set, gives each instance its logger (debugging).
 	logger func(addr string) *zap.Logger
 }
@@ -143,12 +140,6 @@ type run struct {
 	// every restart); lives[i] counts its wipes and restarts.
 	replica []bool
 	lives   []uint32
-	// spare is a host the nemesis never crashes or fails (-1: none): the
-	// replica a failover will promote, because a restarted replica
-	// forgets its epoch history until the replication state survives
-	// restarts (--replication-restore-state-on-startup), and a MAIN
-	// without it cannot ship its log.
-	spare int
 
 	clients []*client
 	readers []*reader
@@ -171,14 +162,14 @@ func Run(seed uint64, opts Options) sim.Result {
 	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
 	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}}, regAt: map[string]time.Duration{},
-		replica: []bool{false, true, true}, lives: make([]uint32, 3), spare: -1}
+		replica: []bool{false, true, true}, lives: make([]uint32, 3)}
 	r.rec = newRecorder(r)
 	w.SetFilter(r.rec.observe)
 	for i := range 1 + rng.IntN(4) {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
 	cfg := instanceConfig(opts.SnapshotCatchUp)
-	cfg.RestoreReplicationState = opts.knownIssues
+	cfg.RestoreReplicationState = true // MAIN crashes too: every instance comes back in its role
 	for _, a := range addrs {
 		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(cfg) }))
 	}
@@ -200,9 +191,6 @@ func Run(seed uint64, opts Options) sim.Result {
 	r.rec.beginTerm(0, false) // before setup: the registration ships the setup commit
 	if err := r.setup(); err != nil {
 		return finish(err)
-	}
-	if failover {
-		r.spare = 1
 	}
 	r.err = r.phases(failover)
 	if r.err == nil {
