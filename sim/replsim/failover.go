@@ -57,6 +57,7 @@ func (r *run) failover() error {
 
 	// The old MAIN comes back: its link to r2 heals, while the one to the
 	// new MAIN stays cut (else the new MAIN's refusal fences it first).
+	r.stats.oldShips = r.shipsTo(old, names[other])
 	w.Heal()
 	w.Partition(r.hosts[old], r.hosts[next])
 	w.RunFor(time.Duration(200+rng.IntN(200)) * time.Millisecond)
@@ -143,4 +144,20 @@ func (r *run) registers(i int) (map[string]int64, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// shipsTo reports whether MAIN host m would ship its commits to replica
+// name: it runs and does not hold name diverged (a MAIN whose restart lost
+// commits name holds sends it nothing until it is registered again).
+func (r *run) shipsTo(m int, name string) bool {
+	in := r.inst(m)
+	if in == nil {
+		return false
+	}
+	for _, st := range in.Replicas() {
+		if st.Name == name {
+			return st.Status != "diverged"
+		}
+	}
+	return false
 }

@@ -84,6 +84,7 @@ type runStats struct {
 	fenced                                        int  // writes the deposed MAIN refused once fenced
 	lost                                          int  // acknowledged writes lost to a failover
 	failover                                      bool // the run included the operator failover
+	oldShips                                      bool // the old MAIN came back shipping to r2 (not holding it diverged)
 	waited                                        bool // a replica was registered SYNC or STRICT_SYNC
 	strict                                        bool // a replica was registered STRICT_SYNC
 	resynced                                      int  // replicas found diverged, wiped and registered again
