@@ -398,7 +398,20 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 		in.role = role{replica: true, port: s.port}
 		in.becomeReplica(s.main, s.follows)
 		in.acknowledge(min(s.readTS, last))
-		ready()
+		if s.installTS == 0 {
+			ready()
+			return
+		}
+		// The file names a snapshot install, whose history describes the
+		// storage only while that snapshot is the newest: write the history
+		// restored from it before the replica writes a snapshot of its own.
+		in.saveState(func(err error) {
+			if err != nil {
+				in.env.ReportReady(err)
+				return
+			}
+			ready()
+		})
 	default:
 		in.beginTerm(s.replicas, func(r replication.Result) {
 			if r.Outcome != replication.Acknowledged {
