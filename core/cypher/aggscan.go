@@ -202,8 +202,8 @@ func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []sc
 				return nil, err
 			}
 			pv := vals[i*len(keys) : (i+1)*len(keys)]
-			for j, kr := range keyReads {
-				key[j] = blockValue(kr, keySlots[j], id, pv)
+			for j := range keyReads {
+				key[j] = blockValue(&keyReads[j], keySlots[j], id, pv)
 			}
 			g, ok := groups.get(key)
 			if !ok {
@@ -242,7 +242,7 @@ func blockSlots(reads []scanRead, keys *[]string) []int {
 }
 
 // blockValue evaluates r for vertex id whose property values are vals.
-func blockValue(r scanRead, slot int, id int64, vals []value.Value) value.Value {
+func blockValue(r *scanRead, slot int, id int64, vals []value.Value) value.Value {
 	switch r.kind {
 	case readProp:
 		return vals[slot]
@@ -260,8 +260,8 @@ func (s *aggState) addBlock(c *execCtx, reads []scanRead, slots []int, id int64,
 	if s.args == nil {
 		s.args = make([]value.Value, len(reads))
 	}
-	for i, r := range reads {
-		s.args[i] = c.exportShallow(blockValue(r, slots[i], id, vals))
+	for i := range reads {
+		s.args[i] = c.exportShallow(blockValue(&reads[i], slots[i], id, vals))
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
