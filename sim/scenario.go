@@ -52,6 +52,15 @@ type Result struct {
 	Faults      FaultCounts   // faults injected or observed
 	Checked     int           // operations the run's history checkers examined (0: no history checker)
 	Err         error         // an invariant or liveness violation, nil when the run passed
+	// Metrics are measurements a scenario reports (say, replication lag);
+	// a sweep prints each one's mean and maximum over its runs.
+	Metrics []Metric
+}
+
+// Metric is one named measurement of a run.
+type Metric struct {
+	Name  string
+	Value float64
 }
 
 // String is a one-line summary of the result.
@@ -64,8 +73,12 @@ func (r Result) String() string {
 	if r.Checked > 0 {
 		checked = fmt.Sprintf(" checked=%d", r.Checked)
 	}
-	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s]%s %s",
-		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, checked, status)
+	metrics := ""
+	for _, m := range r.Metrics {
+		metrics += fmt.Sprintf(" %s=%.4g", m.Name, m.Value)
+	}
+	return fmt.Sprintf("seed=%d fingerprint=%016x events=%d simtime=%v faults[%s]%s%s %s",
+		r.Seed, r.Fingerprint, r.Events, r.SimTime, r.Faults, checked, metrics, status)
 }
 
 // RunPingScenario runs a cluster of ping nodes under a nemesis drawn from

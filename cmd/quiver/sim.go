@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,9 +124,11 @@ func sweep(out io.Writer, sc sim.Scenario, from, n uint64, opts sim.RunOptions, 
 	start := time.Now()
 	var faults sim.FaultCounts
 	var events, failed, runs uint64
+	var metrics metricSums
 	for seed := from; seed < from+n; seed++ {
 		r, err := runSeed(sc, seed, opts, twice)
 		faults.Add(r.Faults)
+		metrics.add(r.Metrics)
 		events += r.Events
 		runs++
 		if twice && r.Err == nil {
@@ -153,10 +156,45 @@ func sweep(out io.Writer, sc sim.Scenario, from, n uint64, opts sim.RunOptions, 
 	fmt.Fprintf(out, "%s: %d seeds (%d..%d) each run %s, %d failed, %d runs in %v (%.1f runs/s; first runs: %d events, faults %v)\n",
 		sc.Name, n, from, from+n-1, mode, failed, runs, wall.Round(time.Millisecond),
 		float64(runs)/wall.Seconds(), events, faults)
+	if line := metrics.String(); line != "" {
+		fmt.Fprintf(out, "%s: metrics over %d seeds: %s\n", sc.Name, n, line)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d seeds failed", failed, n)
 	}
 	return nil
+}
+
+// metricSums aggregates the runs' metrics by name, in first-seen order.
+type metricSums struct {
+	names []string
+	sum   map[string]float64
+	max   map[string]float64
+	n     map[string]int
+}
+
+func (m *metricSums) add(ms []sim.Metric) {
+	if m.sum == nil {
+		m.sum, m.max, m.n = map[string]float64{}, map[string]float64{}, map[string]int{}
+	}
+	for _, x := range ms {
+		if m.n[x.Name] == 0 {
+			m.names = append(m.names, x.Name)
+			m.max[x.Name] = x.Value
+		}
+		m.n[x.Name]++
+		m.sum[x.Name] += x.Value
+		m.max[x.Name] = max(m.max[x.Name], x.Value)
+	}
+}
+
+// String renders each metric as "name mean=M max=X".
+func (m *metricSums) String() string {
+	parts := make([]string, 0, len(m.names))
+	for _, name := range m.names {
+		parts = append(parts, fmt.Sprintf("%s mean=%.4g max=%.4g", name, m.sum[name]/float64(m.n[name]), m.max[name]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // sweepProcesses runs a sweep as workers child processes of this binary, each

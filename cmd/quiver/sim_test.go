@@ -80,7 +80,7 @@ func TestSimReplaysInFreshProcess(t *testing.T) {
 		}
 		return
 	}
-	for _, name := range []string{"ping", "instance", "register"} {
+	for _, name := range []string{"ping", "instance", "register", "replication"} {
 		real, err := scenarios.Lookup(name)
 		if err != nil {
 			t.Fatal(err)

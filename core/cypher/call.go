@@ -86,7 +86,7 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 		c.checkPredicate(x.Where, sc)
 	}
 	where, callFn, runFn := x.Where, proc.Call, proc.run
-	st := []stage{{"CallProcedure(" + proc.Name + ")", func(in op) op {
+	st := []stage{{desc: "CallProcedure(" + proc.Name + ")", build: func(in op, est *estimator) op {
 		return &flatMapOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			vals := make([]value.Value, len(args))
 			for i, a := range args {
@@ -135,7 +135,7 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 	}}}
 	if standalone {
 		colsCopy := cols
-		st = append(st, stage{"Project", func(in op) op { return &trimOp{in: in, cols: colsCopy} }})
+		st = append(st, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: colsCopy} }})
 	}
 	return st, cols
 }

@@ -71,10 +71,23 @@ func (s scope) names() []string {
 }
 
 // stage builds one operator over its input; a plan is a list of stages so
-// that every execution gets fresh operator state.
+// that every execution gets fresh operator state. build gets the
+// execution's estimator: a MATCH chooses its join order and seeks when it
+// is built, from the statistics of the moment, so a cached plan never
+// keeps a choice the data has outgrown. explain, when set, describes what
+// build would choose (EXPLAIN and PROFILE show it); else desc does.
 type stage struct {
-	desc  string
-	build func(in op) op
+	desc    string
+	build   func(in op, est *estimator) op
+	explain func(est *estimator) string
+}
+
+// describe returns the stage's line(s) for EXPLAIN under est.
+func (s stage) describe(est *estimator) string {
+	if s.explain != nil {
+		return s.explain(est)
+	}
+	return s.desc
 }
 
 // plan is a compiled statement.
@@ -280,7 +293,7 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 		}
 		sc[x.Var] = kAny
 		e, v := x.Expr, x.Var
-		return []stage{{"Unwind", func(in op) op { return unwindOp(in, e, v) }}}
+		return []stage{{desc: "Unwind", build: func(in op, est *estimator) op { return unwindOp(in, e, v) }}}
 	case *CreateClause:
 		return c.create(x, sc)
 	case *MergeClause:
@@ -290,7 +303,7 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 			c.checkSetItem(it, sc)
 		}
 		items := x.Items
-		return []stage{{"SetProperties", func(in op) op {
+		return []stage{{desc: "SetProperties", build: func(in op, est *estimator) op {
 			return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 				for _, it := range items {
 					if err := ec.applySet(r, it); err != nil {
@@ -305,7 +318,7 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 			c.checkSetItem(it, sc)
 		}
 		items := x.Items
-		return []stage{{"Remove", func(in op) op {
+		return []stage{{desc: "Remove", build: func(in op, est *estimator) op {
 			return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 				for _, it := range items {
 					if err := ec.applyRemove(r, it); err != nil {
@@ -351,7 +364,7 @@ func (c *compiler) delete(x *DeleteClause, sc scope) []stage {
 		c.checkExpr(e, sc, false)
 	}
 	exprs, detach := x.Exprs, x.Detach
-	return []stage{{"Delete", func(in op) op {
+	return []stage{{desc: "Delete", build: func(in op, est *estimator) op {
 		return &drainThen{in: in, f: func(ec *execCtx, all []row) error {
 			var pending []value.Value
 			for _, r := range all {
@@ -545,14 +558,15 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 		c.noAggregate(x.Where)
 	}
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}
-	desc := strings.Join(describeMatch(m, bound), "\n")
 	if x.Optional {
-		desc = "Optional {" + strings.Join(describeMatch(m, bound), "; ") + "}"
-		return []stage{{desc, func(in op) op {
-			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound) }}
+		return []stage{{build: func(in op, est *estimator) op {
+			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound, est) }}
+		}, explain: func(est *estimator) string {
+			return "Optional {" + strings.Join(describeMatch(m, bound, est), "; ") + "}"
 		}}}
 	}
-	return []stage{{desc, func(in op) op { return planMatch(in, m, bound) }}}
+	return []stage{{build: func(in op, est *estimator) op { return planMatch(in, m, bound, est) },
+		explain: func(est *estimator) string { return strings.Join(describeMatch(m, bound, est), "\n") }}}
 }
 
 // isConstant reports whether e depends on no variable.
@@ -589,19 +603,22 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
-	f := func(ec *execCtx, r row) ([]row, error) {
-		var err error
-		for _, pp := range pps {
-			if r, err = ec.createPath(r, pp); err != nil {
-				return nil, err
+	f := func(one []row) func(ec *execCtx, r row) ([]row, error) {
+		return func(ec *execCtx, r row) ([]row, error) {
+			var err error
+			for _, pp := range pps {
+				if r, err = ec.createPath(r, pp); err != nil {
+					return nil, err
+				}
 			}
+			one[0] = r // eagerOp and pipeOp take it out before the next call
+			return one, nil
 		}
-		return []row{r}, nil
 	}
 	if x == c.pipe {
-		return []stage{{"Create", func(in op) op { return &pipeOp{in: in, f: f} }}}
+		return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &pipeOp{in: in, f: f(make([]row, 1))} }}}
 	}
-	return []stage{{"Create", func(in op) op { return &eagerOp{in: in, f: f} }}}
+	return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &eagerOp{in: in, f: f(make([]row, 1))} }}}
 }
 
 func (c *compiler) merge(x *MergeClause, sc scope) []stage {
@@ -619,14 +636,14 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 	}
 	pp, onCreate, onMatch := x.Pattern, x.OnCreate, x.OnMatch
 	m := &matchSpec{patterns: []*PathPattern{pp}, hints: collectHints([]*PathPattern{pp}, nil)}
-	return []stage{{"Merge", func(in op) op {
+	return []stage{{desc: "Merge", build: func(in op, est *estimator) op {
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			for _, np := range pp.Nodes {
 				if v, ok := r[np.Var]; ok && v == nil {
 					return nil, runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge a node using a null property value or null node")
 				}
 			}
-			it := planMatch(&argOp{r: r}, m, bound)
+			it := planMatch(&argOp{r: r}, m, bound, ec.est)
 			var out []row
 			for {
 				nr, err := it.next(ec)
@@ -716,7 +733,7 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 		body = append(body, c.clause(cl, inner)...)
 	}
 	list, name := x.List, x.Var
-	return []stage{{"Foreach", func(in op) op {
+	return []stage{{desc: "Foreach", build: func(in op, est *estimator) op {
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			v, err := ec.eval(list, r)
 			if err != nil {
@@ -729,7 +746,7 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 			for _, e := range l {
 				var it op = &argOp{r: r.with(name, e)}
 				for _, s := range body {
-					it = s.build(it)
+					it = s.build(it, ec.est)
 				}
 				for {
 					nr, err := it.next(ec)

@@ -29,25 +29,35 @@
 // SchemaLog to receive schema-change deltas for the WAL). Optional
 // interfaces a Tx may implement: SchemaTx (index/constraint statements),
 // RangeTx (label+property range seeks for WHERE n.p > $x AND n.p < $y),
-// PropTx (single property and label reads without building maps) and
+// PropTx (single property and label reads without building maps),
 // FastTx (a property read and the entity's visibility in one lookup, edges
-// appended to a reused buffer).
+// appended to a reused buffer), StatsTx (label and index statistics for
+// the planner), ReuseTx (an equality seek reusing a spent iterator) and
+// ReserveTx (room for a write clause's changes made at once).
 //
 // Procedures: Engine.RegisterProcedure(Procedure{Name, Inputs, Outputs,
 // Call}) makes CALL name(args) [YIELD ...] available, standalone or inside
 // a query.
 //
-// The planner picks, per MATCH path, the bound node or the most selective
-// start (id > label+property equality or IN > label+property range > label
-// > all), expands along the pattern in both directions, and filters with
-// WHERE. Seek values may be any expression of what is bound when the scan
-// runs (parameters, UNWIND rows, nodes matched earlier, map and list
-// lookups): UNWIND $batch AS row MATCH (a:User {id: row.a}) seeks the
-// index once per row. The patterns of one MATCH are planned most
-// selective first, so the cheap side drives and the other seeks from its
-// values. EXPLAIN shows the operators (ScanByLabelPropertyValue(s),
-// ScanByLabelPropertyRange, Expand, Filter, Aggregate, ...). Plans are
-// cached by query text.
+// The planner picks, per MATCH path, the bound node or the start expected
+// to yield the fewest rows, expands along the pattern in both directions,
+// and filters with WHERE. Seek values may be any expression of what is
+// bound when the scan runs (parameters, UNWIND rows, nodes matched
+// earlier, map and list lookups): UNWIND $batch AS row MATCH (a:User {id:
+// row.a}) seeks the index once per row. The patterns of one MATCH are
+// planned cheapest first (a pattern touching a bound variable before any
+// scan), so the small side drives and the other seeks from its values.
+// Estimates come from the transaction's statistics when it keeps them
+// (StatsTx: vertices per label, an index's entries ÷ distinct values per
+// equality, fixed shares for unindexed equalities and ranges), else from
+// fixed scores (id > label+property equality or IN > range > label > all);
+// of several indexed equalities on one node the scan seeks the most
+// selective. A plan is cached by query text, but its join order and seeks
+// are chosen each time it runs, from the statistics of the moment (a few
+// atomic loads), so a cached plan follows the data; the choice affects
+// speed, never the result. EXPLAIN shows the choice as operators
+// (ScanByLabelPropertyValue(s), ScanByLabelPropertyRange, Expand, Filter,
+// Aggregate, ...), first operator last.
 //
 // Read-only plans reuse rows: an operator whose consumer keeps no row past
 // its next pull (see reuse.go) rebinds one output row in place, so scans,

@@ -313,6 +313,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		return nil, err
 	}
 	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g, files: e.opts.Files}
+	ctx.est = newEstimator(tx)
 	ctx.ptx, _ = tx.(PropTx)
 	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
@@ -320,7 +321,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		ctx.hasNow = true
 	}
 	if pl.explain {
-		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows()}, ctx: ctx}, nil
+		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows(ctx.est)}, ctx: ctx}, nil
 	}
 	if err := missingParam(pl, params); err != nil { // EXPLAIN runs nothing, so needs none
 		return nil, err
@@ -332,7 +333,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return &Result{cols: pl.columns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
 	}
-	root, counters := pl.instantiate()
+	root, counters := pl.instantiate(ctx.est)
 	if pl.profile {
 		rows, err := profileRun(ctx, root, counters, pl)
 		if err != nil {
@@ -385,14 +386,14 @@ type counted struct {
 	op   *countOp
 }
 
-func (pl *plan) instantiate() (op, []counted) {
+func (pl *plan) instantiate(est *estimator) (op, []counted) {
 	var parts []op
 	var counters []counted
 	for _, stages := range pl.parts {
 		var cur op = &argOp{r: row{}}
 		for _, s := range stages {
-			c := &countOp{in: s.build(cur)}
-			counters = append(counters, counted{s.desc, c})
+			c := &countOp{in: s.build(cur, est)}
+			counters = append(counters, counted{s.describe(est), c})
 			cur = c
 		}
 		parts = append(parts, cur)
@@ -419,11 +420,11 @@ func (pl *plan) instantiate() (op, []counted) {
 	return root, counters
 }
 
-func (pl *plan) explainRows() []row {
+func (pl *plan) explainRows(est *estimator) []row {
 	var rows []row
 	for i := len(pl.parts) - 1; i >= 0; i-- {
 		for j := len(pl.parts[i]) - 1; j >= 0; j-- {
-			lines := strings.Split(pl.parts[i][j].desc, "\n")
+			lines := strings.Split(pl.parts[i][j].describe(est), "\n")
 			for k := len(lines) - 1; k >= 0; k-- {
 				rows = append(rows, row{"QUERY PLAN": " * " + lines[k]})
 			}

@@ -52,6 +52,8 @@ type execCtx struct {
 	regexps map[string]*regexp.Regexp
 	files   FileSource // LOAD CSV's files (Options.Files)
 	closers []func()   // run when the result closes: files LOAD CSV left open
+	// est chooses join orders and seeks from tx's statistics.
+	est *estimator
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {

@@ -42,6 +42,15 @@ func (a *GraphTx) VerticesByLabelProp(label, key string, v value.Value) (IDIter,
 	return a.T.VerticesByProperty(label, key, v), true
 }
 
+// VerticesByLabelPropReuse implements ReuseTx.
+func (a *GraphTx) VerticesByLabelPropReuse(spent IDIter, label, key string, v value.Value) (IDIter, bool) {
+	if a.labelIndexOnly(label, key) {
+		return nil, false
+	}
+	it, _ := spent.(*graph.VertexIter)
+	return a.T.VerticesByPropertyInto(it, label, key, v), true
+}
+
 // labelIndexOnly reports whether label has an index but label+key has none
 // (as of the transaction's snapshot):
 // core/graph's filtered scan would then walk every vertex, so the engine
@@ -63,6 +72,21 @@ func (a *GraphTx) VerticesByLabelPropRange(label, key string, lower, upper *Boun
 		return &graph.Bound{Value: b.Value, Inclusive: b.Inclusive}
 	}
 	return a.T.VerticesByPropertyRange(label, key, conv(lower), conv(upper)), true
+}
+
+// ReserveWrites implements ReserveTx.
+func (a *GraphTx) ReserveWrites(n int) { a.T.Reserve(n) }
+
+// VertexCount implements StatsTx.
+func (a *GraphTx) VertexCount() int64 { return a.G.VertexCount() }
+
+// LabelCount implements StatsTx.
+func (a *GraphTx) LabelCount(label string) int64 { return a.G.LabelCount(label) }
+
+// IndexStats implements StatsTx: the index as of the transaction's
+// snapshot, with the list's current figures.
+func (a *GraphTx) IndexStats(label, key string) (entries, distinct int64, ok bool) {
+	return a.T.IndexStats(label, key)
 }
 
 // VertexExists implements Tx.

@@ -1,6 +1,10 @@
 package cypher
 
-import "strings"
+import (
+	"math"
+	"sort"
+	"strings"
+)
 
 // propHint is a predicate on a node variable usable for an index seek: a
 // property equality, range bound or IN list, or an id() equality. val may
@@ -161,7 +165,8 @@ func depsBound(deps []string, bound map[string]bool) bool {
 
 // startScore ranks a node pattern as the start of a path, given the hints
 // usable there: id seek 4, property equality or IN 3, range 2, label 1,
-// nothing 0.
+// nothing 0. It is the planner's measure when the transaction keeps no
+// statistics.
 func startScore(n *NodePattern, hs []propHint) int {
 	score := 0
 	if len(n.Labels) > 0 {
@@ -186,11 +191,149 @@ func startScore(n *NodePattern, hs []propHint) int {
 	return score
 }
 
+// Selectivities the estimator assumes where statistics say nothing: a
+// property equality no index answers, a range, and the length of an IN
+// list that is not a literal.
+const (
+	eqSelectivity    = 0.1
+	rangeSelectivity = 0.3
+	inListGuess      = 10
+)
+
+// estimator estimates how many vertices a scan yields, from the label and
+// index statistics of the transaction (StatsTx) when it keeps them, else
+// from startScore's fixed ranking. The planner asks it when it runs a
+// plan, not when it compiles one: a cached plan picks its join order and
+// access paths afresh, from the statistics of the moment, at every
+// execution. The choice never changes a result, only how fast it comes.
+type estimator struct {
+	st StatsTx // nil: fixed scores
+}
+
+// newEstimator returns the estimator for tx.
+func newEstimator(tx Tx) *estimator {
+	st, _ := tx.(StatsTx)
+	return &estimator{st: st}
+}
+
+// stats reports whether estimates come from statistics.
+func (e *estimator) stats() bool { return e != nil && e.st != nil }
+
+// nodeRows estimates the vertices a scan of n yields for one input row,
+// given the hints usable there. Without statistics it maps startScore to
+// powers of ten, so that the order it implies is startScore's.
+func (e *estimator) nodeRows(n *NodePattern, hs []propHint) float64 {
+	if !e.stats() {
+		return math.Pow(10, float64(5-startScore(n, hs)))
+	}
+	rows := float64(e.st.VertexCount())
+	for _, l := range n.Labels {
+		rows = min(rows, float64(e.st.LabelCount(l)))
+	}
+	best := rows
+	for _, h := range hs {
+		best = min(best, e.hintRows(n, h, rows))
+	}
+	return best
+}
+
+// hintRows estimates the vertices left of rows (the scan's label or all
+// vertices) by hint h alone: an id seek finds one, an indexed equality
+// entries ÷ distinct values (per element of an IN list), anything else
+// keeps a fixed share.
+func (e *estimator) hintRows(n *NodePattern, h propHint, rows float64) float64 {
+	switch h.op {
+	case "id":
+		return 1
+	case "=", "in":
+		per := rows * eqSelectivity
+		if len(n.Labels) > 0 {
+			if entries, distinct, ok := e.st.IndexStats(n.Labels[0], h.key); ok {
+				per = float64(entries) / float64(max(distinct, 1))
+			}
+		}
+		if h.op == "in" {
+			per *= float64(listLen(h.val))
+		}
+		return min(per, rows)
+	}
+	return rows * rangeSelectivity
+}
+
+// indexed reports whether an index on n's first label answers hint h (an
+// equality, IN or range seek), as of the statistics.
+func (e *estimator) indexed(n *NodePattern, h propHint) bool {
+	if h.op == "id" {
+		return true
+	}
+	if len(n.Labels) == 0 {
+		return false
+	}
+	_, _, ok := e.st.IndexStats(n.Labels[0], h.key)
+	return ok
+}
+
+// scanLabel returns the label a plain scan of n walks: with statistics
+// and several labels, the one fewest vertices carry (the scan checks the
+// others on each vertex); else "", the first.
+func (e *estimator) scanLabel(n *NodePattern) string {
+	if !e.stats() || len(n.Labels) < 2 {
+		return ""
+	}
+	best, rows := n.Labels[0], e.st.LabelCount(n.Labels[0])
+	for _, l := range n.Labels[1:] {
+		if c := e.st.LabelCount(l); c < rows {
+			best, rows = l, c
+		}
+	}
+	return best
+}
+
+// listLen is the length of a literal list, else a guess.
+func listLen(x Expr) int {
+	if l, ok := x.(*ListLit); ok {
+		return len(l.Items)
+	}
+	return inListGuess
+}
+
+// seekOrder returns the hints a scan of n tries, most selective first:
+// with statistics, the indexed hints by estimated rows and then the
+// others (the scan tries equalities, then IN lists, then ranges, each in
+// this order); without, hs as it is.
+func (e *estimator) seekOrder(n *NodePattern, hs []propHint) []propHint {
+	if !e.stats() || len(hs) < 2 {
+		return hs
+	}
+	rows := float64(e.st.VertexCount())
+	type ranked struct {
+		h    propHint
+		rows float64
+	}
+	rs := make([]ranked, len(hs))
+	for i, h := range hs {
+		r := math.Inf(1)
+		if e.indexed(n, h) {
+			r = e.hintRows(n, h, rows)
+		}
+		rs[i] = ranked{h, r}
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].rows < rs[j].rows })
+	out := make([]propHint, len(rs))
+	for i, r := range rs {
+		out[i] = r.h
+	}
+	return out
+}
+
 // pathOrder returns the order in which planMatch plans a MATCH's patterns:
 // repeatedly the first remaining pattern that touches a bound variable,
-// else the one with the most selective start, so that the cheap side of a
-// join drives and the other side seeks from its values.
-func pathOrder(m *matchSpec, bound map[string]bool) []int {
+// else the one whose best start yields the fewest rows, so that the cheap
+// side of a join drives and the other side seeks from its values.
+func pathOrder(m *matchSpec, bound map[string]bool, est *estimator) []int {
+	if len(m.patterns) == 1 {
+		return []int{0}
+	}
 	local := map[string]bool{}
 	for k := range bound {
 		local[k] = true
@@ -198,14 +341,17 @@ func pathOrder(m *matchSpec, bound map[string]bool) []int {
 	done := make([]bool, len(m.patterns))
 	order := make([]int, 0, len(m.patterns))
 	for range m.patterns {
-		best, bestScore := -1, -1
+		best, bestRows := -1, math.Inf(1)
 		for i, pp := range m.patterns {
 			if done[i] {
 				continue
 			}
-			s := pathScore(pp, m.hints, local)
-			if s > bestScore {
-				best, bestScore = i, s
+			if touchesBound(pp, local) {
+				best = i
+				break
+			}
+			if r := pathRows(pp, m.hints, local, est); best < 0 || r < bestRows {
+				best, bestRows = i, r
 			}
 		}
 		done[best] = true
@@ -215,20 +361,27 @@ func pathOrder(m *matchSpec, bound map[string]bool) []int {
 	return order
 }
 
-// pathScore is the score of a pattern's best start; touching a bound
-// variable beats any scan.
-func pathScore(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
-	best := 0
+// touchesBound reports whether a pattern binds a variable already bound:
+// it is then matched from there, with no scan.
+func touchesBound(pp *PathPattern, bound map[string]bool) bool {
 	for _, n := range pp.Nodes {
 		if bound[n.Var] {
-			return 5
+			return true
 		}
-		best = max(best, startScore(n, usableHints(hints[n.Var], bound)))
 	}
 	for _, r := range pp.Rels {
 		if bound[r.Var] {
-			return 5
+			return true
 		}
+	}
+	return false
+}
+
+// pathRows estimates the rows of a pattern's best start.
+func pathRows(pp *PathPattern, hints map[string][]propHint, bound map[string]bool, est *estimator) float64 {
+	best := math.Inf(1)
+	for _, n := range pp.Nodes {
+		best = min(best, est.nodeRows(n, usableHints(hints[n.Var], bound)))
 	}
 	return best
 }

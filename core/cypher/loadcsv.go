@@ -98,7 +98,7 @@ func (c *compiler) loadCSV(x *LoadCSVClause, sc scope) []stage {
 		panic(syntaxErr(x.P, "VariableAlreadyBound", "variable `%s` already declared", x.Var))
 	}
 	sc[x.Var] = kAny
-	return []stage{{"LoadCsv", func(in op) op { return &loadCSVOp{in: in, x: x} }}}
+	return []stage{{desc: "LoadCsv", build: func(in op, est *estimator) op { return &loadCSVOp{in: in, x: x} }}}
 }
 
 // loadCSVOp streams a file's rows for each input row, one record in memory

@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/quiverdb/quiver/core/value"
@@ -33,14 +34,15 @@ func nameAnon(pp *PathPattern, counter *int) {
 
 // planMatch builds the operator chain for the patterns of one MATCH over in.
 // bound holds the variables bound before the clause.
-func planMatch(in op, m *matchSpec, bound map[string]bool) op {
+// est supplies the statistics that choose the join order and access paths.
+func planMatch(in op, m *matchSpec, bound map[string]bool, est *estimator) op {
 	local := map[string]bool{}
 	for k := range bound {
 		local[k] = true
 	}
 	var clauseRels []string
-	for _, i := range pathOrder(m, bound) {
-		in = planPath(in, m.patterns[i], m.hints, local, &clauseRels)
+	for _, i := range pathOrder(m, bound, est) {
+		in = planPath(in, m.patterns[i], m.hints, local, &clauseRels, est)
 	}
 	if m.where != nil {
 		in = &filterOp{in: in, pred: m.where}
@@ -49,27 +51,35 @@ func planMatch(in op, m *matchSpec, bound map[string]bool) op {
 }
 
 // chooseStart picks where a path's matching begins: a bound node, else the
-// node with the most selective access among the hints usable once bound
-// is (id > property equality or IN > range > label > none).
-func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool) int {
+// node whose scan yields the fewest rows by est, given the hints usable
+// once bound is (the first of equals).
+func chooseStart(pp *PathPattern, hints map[string][]propHint, bound map[string]bool, est *estimator) int {
 	for i, n := range pp.Nodes {
 		if bound[n.Var] {
 			return i
 		}
 	}
-	start, best := 0, -1
+	if len(pp.Nodes) == 1 {
+		return 0
+	}
+	start, best := 0, math.Inf(1)
 	for i, n := range pp.Nodes {
-		if score := startScore(n, usableHints(hints[n.Var], bound)); score > best {
-			best, start = score, i
+		if rows := est.nodeRows(n, usableHints(hints[n.Var], bound)); rows < best {
+			best, start = rows, i
 		}
 	}
 	return start
 }
 
-func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string) op {
-	start := chooseStart(pp, hints, bound)
+// startHints returns the hints a scan of node sn tries, best seek first.
+func startHints(sn *NodePattern, hints map[string][]propHint, bound map[string]bool, est *estimator) []propHint {
+	return est.seekOrder(sn, usableHints(hints[sn.Var], bound))
+}
+
+func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string, est *estimator) op {
+	start := chooseStart(pp, hints, bound, est)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: usableHints(hints[sn.Var], bound)}
+	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in), scanLabel: est.scanLabel(sn)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
 		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
@@ -524,7 +534,7 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 		bound[k] = true
 	}
 	m := &matchSpec{patterns: []*PathPattern{pp}, where: where}
-	it := planMatch(&argOp{r: r}, m, bound)
+	it := planMatch(&argOp{r: r}, m, bound, c.est)
 	out := value.List{}
 	for {
 		nr, err := it.next(c)
@@ -558,7 +568,7 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 	if x.Query != nil {
 		var it op = &argOp{r: r}
 		for _, s := range x.stages {
-			it = s.build(it)
+			it = s.build(it, c.est)
 		}
 		nr, err := it.next(c)
 		if err != nil {
@@ -570,7 +580,7 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 	for k := range r {
 		bound[k] = true
 	}
-	it := planMatch(&argOp{r: r}, &matchSpec{patterns: x.Patterns, where: x.Where}, bound)
+	it := planMatch(&argOp{r: r}, &matchSpec{patterns: x.Patterns, where: x.Where}, bound, c.est)
 	nr, err := it.next(c)
 	if err != nil {
 		return nil, err
@@ -579,17 +589,17 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 }
 
 // describeMatch lists the operators planMatch builds, first to last.
-func describeMatch(m *matchSpec, bound map[string]bool) []string {
+func describeMatch(m *matchSpec, bound map[string]bool, est *estimator) []string {
 	local := map[string]bool{}
 	for k := range bound {
 		local[k] = true
 	}
 	var out []string
-	for _, i := range pathOrder(m, bound) {
+	for _, i := range pathOrder(m, bound, est) {
 		pp := m.patterns[i]
-		start := chooseStart(pp, m.hints, local)
+		start := chooseStart(pp, m.hints, local, est)
 		sn := pp.Nodes[start]
-		out = append(out, describeScan(sn, usableHints(m.hints[sn.Var], local), local[sn.Var]))
+		out = append(out, describeScan(sn, startHints(sn, m.hints, local, est), local[sn.Var], est.scanLabel(sn)))
 		local[sn.Var] = true
 		for i := start; i < len(pp.Rels); i++ {
 			out = append(out, describeExpand(pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, local))
@@ -615,7 +625,7 @@ func showVar(v string) string {
 	return v
 }
 
-func describeScan(np *NodePattern, hints []propHint, bound bool) string {
+func describeScan(np *NodePattern, hints []propHint, bound bool, scanLabel string) string {
 	v := showVar(np.Var)
 	if bound {
 		return "Check(" + v + ")"
@@ -649,7 +659,11 @@ func describeScan(np *NodePattern, hints []propHint, bound bool) string {
 	if len(rs) > 0 {
 		return fmt.Sprintf("ScanByLabelPropertyRange(%s:%s {%s %s})", v, np.Labels[0], key, strings.Join(rs, ", "))
 	}
-	return "ScanByLabel(" + v + ":" + np.Labels[0] + ")"
+	label := np.Labels[0]
+	if scanLabel != "" {
+		label = scanLabel
+	}
+	return "ScanByLabel(" + v + ":" + label + ")"
 }
 
 func describeExpand(from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool) string {

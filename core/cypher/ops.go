@@ -102,6 +102,36 @@ type scanOp struct {
 	out   row
 	// exact: ids yields exactly the vertices np's labels select.
 	exact bool
+	// owned: in hands over every row it yields (see handsOver), so in a
+	// write plan the scan may bind its variable in the input row itself
+	// for the input's last match instead of copying it; pend is the match
+	// found by looking one ahead, when hasPend.
+	owned   bool
+	pend    int64
+	hasPend bool
+	// scanLabel, when set, is the label a plain label scan walks (the
+	// rarest of the node's labels); seeks use the first label.
+	scanLabel string
+	// spent is the last equality seek's iterator once exhausted, for the
+	// next seek to reuse (ReuseTx).
+	spent  IDIter
+	seeked IDIter // the iterator seekEq returned, which ids may hold
+}
+
+// handsOver reports whether o hands every row it yields to its consumer
+// for good, in a write plan (which never reuses rows): an UNWIND yields a
+// fresh row per element, and a scan whose own input hands its rows over
+// yields fresh copies or, for the last match, the input row itself.
+func handsOver(o op) bool {
+	switch x := o.(type) {
+	case *countOp:
+		return handsOver(x.in)
+	case *unwindListOp:
+		return true
+	case *scanOp:
+		return x.owned
+	}
+	return false
 }
 
 // candidates returns the vertices the scan considers for input row r: an
@@ -148,7 +178,7 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		if v == nil {
 			return NewSliceIter(nil), nil
 		}
-		if ids, ok := c.tx.VerticesByLabelProp(label, h.key, v); ok {
+		if ids, ok := o.seekEq(c, label, h.key, v); ok {
 			return ids, nil
 		}
 	}
@@ -168,7 +198,26 @@ func (o *scanOp) candidates(c *execCtx, r row) (IDIter, error) {
 		}
 	}
 	o.exact = len(o.np.Labels) == 1
+	if o.scanLabel != "" {
+		label = o.scanLabel
+	}
 	return c.tx.VerticesByLabel(label), nil
+}
+
+// seekEq looks v up in the label+property index, reusing the iterator of
+// the previous seek when the transaction can.
+func (o *scanOp) seekEq(c *execCtx, label, key string, v value.Value) (IDIter, bool) {
+	rt, ok := c.tx.(ReuseTx)
+	if !ok {
+		return c.tx.VerticesByLabelProp(label, key, v)
+	}
+	spent := o.spent
+	o.spent = nil
+	ids, ok := rt.VerticesByLabelPropReuse(spent, label, key, v)
+	if ok {
+		o.seeked = ids
+	}
+	return ids, ok
 }
 
 // inSeek answers v.key IN list with one index seek per element, the union
@@ -252,25 +301,24 @@ func seekable(v value.Value) bool {
 }
 
 func (o *scanOp) next(c *execCtx) (row, error) {
+	give := o.owned && c.plan.writes
 	for {
-		for o.ids != nil && o.ids.Next() {
-			if err := c.guard.Tick(); err != nil {
+		if o.hasPend {
+			return o.give(c)
+		}
+		for o.ids != nil {
+			id, ok, err := o.match(c)
+			if err != nil {
 				return nil, err
 			}
-			id := o.ids.ID()
-			// The candidates of a plain label (or all-vertex) scan are
-			// visible and carry the label; a read-only plan cannot change
-			// that before they are bound, so they need no second look.
-			ok := o.exact && o.np.Props == nil && !c.plan.writes
 			if !ok {
-				var err error
-				if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
-					return nil, err
-				}
+				break
 			}
-			if ok {
-				return o.emit(id), nil
+			if give {
+				o.pend, o.hasPend = id, true
+				return o.give(c)
 			}
+			return o.emit(id), nil
 		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
@@ -295,6 +343,58 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 			return nil, err
 		}
 	}
+}
+
+// match advances to the next candidate that matches the pattern node for
+// the current input row; false when there is none left.
+func (o *scanOp) match(c *execCtx) (int64, bool, error) {
+	for o.ids.Next() {
+		if err := c.guard.Tick(); err != nil {
+			return 0, false, err
+		}
+		id := o.ids.ID()
+		// The candidates of a plain label (or all-vertex) scan are
+		// visible and carry the label; a read-only plan cannot change
+		// that before they are bound, so they need no second look.
+		ok := o.exact && o.np.Props == nil && !c.plan.writes
+		if !ok {
+			var err error
+			if ok, err = c.nodeMatches(id, o.np, o.cur); err != nil {
+				return 0, false, err
+			}
+		}
+		if ok {
+			return id, true, nil
+		}
+	}
+	if o.ids == o.seeked {
+		o.spent = o.ids
+	}
+	o.ids, o.seeked = nil, nil
+	return 0, false, nil
+}
+
+// give yields the pending match, looking one match ahead: a copy of the
+// input row when another follows, else the input row itself, which the
+// scan owns and never reads again (an index seek on a unique value, the
+// bulk-load pattern, copies no row).
+func (o *scanOp) give(c *execCtx) (row, error) {
+	id := o.pend
+	if o.ids != nil {
+		next, ok, err := o.match(c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			o.pend = next
+			return o.cur.with(o.name, nodeRef{id}), nil
+		}
+	}
+	o.hasPend = false
+	r := o.cur
+	o.cur = nil
+	r[o.name] = nodeRef{id}
+	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
@@ -796,6 +896,8 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 // streams the rows f returned. Write clauses are eager so that reads before
 // them never observe their own writes. Its progress lives in its fields, so
 // a Step that runs out of budget (errYield) resumes it where it stopped.
+// f may return a buffer of its own, reused from row to row: eagerOp copies
+// the rows out before it calls f again.
 type eagerOp struct {
 	in      op
 	f       func(c *execCtx, r row) ([]row, error)
@@ -831,6 +933,9 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			o.held += n
 			o.rows = append(o.rows, r)
 		}
+		if rt, ok := c.tx.(ReserveTx); ok && o.applied == 0 && c.depth == 0 {
+			rt.ReserveWrites(min(len(o.rows), maxReserve))
+		}
 		for o.applied < len(o.rows) {
 			if c.yield() {
 				return nil, errYield
@@ -865,6 +970,9 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 	}
 	return r, nil
 }
+
+// maxReserve bounds the writes an eager operator announces (ReserveTx).
+const maxReserve = 8192
 
 // holdOutput moves the guard's count from the input rows, let go, to the
 // output rows, each let go as it leaves (a streaming write's consumer

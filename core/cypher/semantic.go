@@ -262,10 +262,10 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		stages = append(stages, c.aggStage(items))
 	} else {
 		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
-		stages = append(stages, stage{"Produce {" + strings.Join(cols, ", ") + "}", func(in op) op { return &projectOp{in: in, items: items, keep: keep} }})
+		stages = append(stages, stage{desc: "Produce {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &projectOp{in: in, items: items, keep: keep} }})
 	}
 	if pr.Distinct {
-		stages = append(stages, stage{"Distinct {" + strings.Join(cols, ", ") + "}", func(in op) op { return &distinctOp{in: in, cols: cols} }})
+		stages = append(stages, stage{desc: "Distinct {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &distinctOp{in: in, cols: cols} }})
 	}
 	if len(pr.Order) > 0 {
 		orderSc := newSc.clone()
@@ -298,7 +298,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			}
 			ks = append(ks, d)
 		}
-		stages = append(stages, stage{"OrderBy {" + strings.Join(ks, ", ") + "}", func(in op) op { return &sortOp{in: in, keys: keys} }})
+		stages = append(stages, stage{desc: "OrderBy {" + strings.Join(ks, ", ") + "}", build: func(in op, est *estimator) op { return &sortOp{in: in, keys: keys} }})
 	}
 	if pr.Skip != nil || pr.Limit != nil {
 		for _, e := range []Expr{pr.Skip, pr.Limit} {
@@ -307,7 +307,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			}
 		}
 		skip, limit, drain := pr.Skip, pr.Limit, c.updates
-		stages = append(stages, stage{"SkipLimit", func(in op) op { return &skipLimitOp{in: in, skip: skip, limit: limit, drain: drain} }})
+		stages = append(stages, stage{desc: "SkipLimit", build: func(in op, est *estimator) op { return &skipLimitOp{in: in, skip: skip, limit: limit, drain: drain} }})
 	}
 	if where != nil {
 		whereSc := newSc.clone()
@@ -318,7 +318,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		}
 		c.checkPredicate(where, whereSc)
 		c.noAggregate(where)
-		stages = append(stages, stage{"Filter(" + exprString(where) + ")", func(in op) op { return &filterOp{in: in, pred: where} }})
+		stages = append(stages, stage{desc: "Filter(" + exprString(where) + ")", build: func(in op, est *estimator) op { return &filterOp{in: in, pred: where} }})
 	}
 	if !isReturn {
 		for _, it := range items {
@@ -327,7 +327,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			}
 		}
 	}
-	stages = append(stages, stage{"Project", func(in op) op { return &trimOp{in: in, cols: cols} }})
+	stages = append(stages, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: cols} }})
 	return stages, newSc, cols
 }
 
@@ -382,7 +382,7 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	for _, f := range aggs {
 		aggNames = append(aggNames, exprString(f))
 	}
-	return stage{"Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", func(in op) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+	return stage{desc: "Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", build: func(in op, est *estimator) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
 }
 
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {

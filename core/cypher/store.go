@@ -194,6 +194,36 @@ type FastTx interface {
 	AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo
 }
 
+// ReuseTx is implemented by transactions whose equality seeks can reuse
+// an iterator the engine has finished with (spent, possibly nil), so that
+// a scan seeking once per input row does not allocate an iterator each
+// time. It answers as VerticesByLabelProp does.
+type ReuseTx interface {
+	VerticesByLabelPropReuse(spent IDIter, label, key string, v value.Value) (IDIter, bool)
+}
+
+// ReserveTx is implemented by transactions that can make room for n more
+// changes at once: a write clause announces one per input row before it
+// applies them, so that the transaction's change list does not grow by
+// repeated copying.
+type ReserveTx interface {
+	ReserveWrites(n int)
+}
+
+// StatsTx is implemented by transactions that keep statistics for the
+// planner: it then picks the driving side of a join and the index a scan
+// seeks by estimated rows. The figures may be approximate and may lag
+// the transaction's own writes; they choose a plan, never a result.
+type StatsTx interface {
+	// VertexCount returns the number of vertices.
+	VertexCount() int64
+	// LabelCount returns the number of vertices carrying label.
+	LabelCount(label string) int64
+	// IndexStats returns the entries and distinct values of the
+	// label+property index on label and key, and false when there is none.
+	IndexStats(label, key string) (entries, distinct int64, ok bool)
+}
+
 // ProcParam is one declared input or output of a procedure. Type is a
 // Cypher type name as procedures declare it: INTEGER?, FLOAT?, NUMBER?,
 // STRING?, BOOLEAN?, ANY?, ... (the "?" marks it nullable).

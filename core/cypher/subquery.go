@@ -183,7 +183,7 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 	if x.InTx {
 		desc += "InTransactions"
 	}
-	return []stage{{desc, func(in op) op {
+	return []stage{{desc: desc, build: func(in op, est *estimator) op {
 		if drainInput {
 			in = &bufferOp{in: in}
 		}
@@ -275,7 +275,7 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		o.cur, o.sub = r, o.instantiate(r)
+		o.cur, o.sub = r, o.instantiate(r, c.est)
 	}
 }
 
@@ -341,7 +341,7 @@ func describe(v value.Value) string {
 }
 
 // instantiate builds the body's operators over the imported variables of r.
-func (o *callSubqueryOp) instantiate(r row) op {
+func (o *callSubqueryOp) instantiate(r row, est *estimator) op {
 	var parts []op
 	for i, stages := range o.parts {
 		arg := make(row, len(o.imports[i]))
@@ -350,7 +350,7 @@ func (o *callSubqueryOp) instantiate(r row) op {
 		}
 		var cur op = &argOp{r: arg}
 		for _, s := range stages {
-			cur = s.build(cur)
+			cur = s.build(cur, est)
 		}
 		parts = append(parts, cur)
 	}

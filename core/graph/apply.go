@@ -107,6 +107,7 @@ func (b *Bulk) Commit(ts uint64) error {
 	_, _, err := t.Commit()
 	g.nVertices += b.nv
 	g.nEdges += b.ne
+	g.vcount.Store(g.nVertices)
 	return err
 }
 

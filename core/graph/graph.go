@@ -47,6 +47,10 @@ type Graph struct {
 	nVertices int64           // live vertices after the last commit (owner)
 	nEdges    int64           // live edges after the last commit (owner)
 	eDirty    []int64         // edges with versions GC may trim (owner)
+
+	// Planner statistics (stats.go): written by the owner, read anywhere.
+	lcounts atomic.Pointer[labelCounts] // live vertices per label
+	vcount  atomic.Int64                // nVertices, for readers
 }
 
 // New returns an empty graph.
@@ -189,4 +193,5 @@ func (g *Graph) count(ds []Delta) {
 			g.nEdges--
 		}
 	}
+	g.vcount.Store(g.nVertices)
 }

@@ -59,7 +59,7 @@ func TestHeldCreateIndex(t *testing.T) {
 		if g.VisibleTS() != wts {
 			t.Fatalf("after the commit visible %d, want %d", g.VisibleTS(), wts)
 		}
-		if n := g.schema.Load().labelIdx[g.mustName("P")].n; n != 2 {
+		if n := g.schema.Load().labelIdx[g.mustName("P")].n.Load(); n != 2 {
 			t.Fatalf("the committed index holds %d entries, want 2 (one written while it was held)", n)
 		}
 		if r := g.Begin(TxOptions{ReadOnly: true}); !r.HasSchema(item) {
@@ -84,8 +84,8 @@ func TestHeldDropIndex(t *testing.T) {
 			t.Fatal("the held drop took the index out of the newest schema")
 		}
 		labelled(t, g, "P")
-		if list.n != 2 {
-			t.Fatalf("the index being dropped holds %d entries, want 2", list.n)
+		if list.n.Load() != 2 {
+			t.Fatalf("the index being dropped holds %d entries, want 2", list.n.Load())
 		}
 		old := g.Begin(TxOptions{ReadOnly: true}) // begun while the drop is held
 		if commitIt {

@@ -20,6 +20,7 @@ type VertexIter struct {
 	lower   *Bound // property range, when byProp
 	upper   *Bound
 	eq      value.Value // property value, when byProp and byEq
+	eqp     probe       // eq, prepared for comparisons with entries
 	byEq    bool
 	entry   *propIndex // entries must match the vertex (label+property index)
 
@@ -53,8 +54,28 @@ func (it *VertexIter) Next() bool {
 		}
 	case iterList:
 		for n := it.node; n != nil; n = n.after() {
-			if it.entry != nil && it.byEq && compareKeys(n.key, it.eq) != 0 {
-				break
+			if it.entry != nil && it.byEq {
+				if it.eqp.compareKey(n) != 0 {
+					break
+				}
+				if n.id >= it.end {
+					if !n.same.Load() {
+						break
+					}
+					continue
+				}
+				if v := it.t.vertex(n.id); v != nil && it.acceptEq(v, n) {
+					it.cur, it.ver = n.id, v
+					it.node = nil
+					if n.same.Load() {
+						it.node = n.after()
+					}
+					return true
+				}
+				if !n.same.Load() {
+					break
+				}
+				continue
 			}
 			if it.entry != nil && !it.byEq && !inRange(n.key, it.lower, it.upper) {
 				if pastRange(n.key, it.lower, it.upper) {
@@ -76,6 +97,19 @@ func (it *VertexIter) Next() bool {
 	}
 	it.mode, it.ver = iterEmpty, nil
 	return false
+}
+
+// acceptEq is accept and the index entry's check for an equality seek,
+// whose entry n has a key equal to eq: an integer property equal to an
+// integer eq passes both at once; anything else takes the general checks.
+func (it *VertexIter) acceptEq(v *vver, n *skipNode) bool {
+	if it.eqp.isInt {
+		val, ok := v.props.get(it.key)
+		if x, isInt := val.(int64); ok && isInt {
+			return x == it.eqp.ikey && v.labels.has(it.label)
+		}
+	}
+	return it.accept(v) && it.entry.matches(v, n.key)
 }
 
 // accept applies the label and property filters to a visible version.
@@ -246,18 +280,31 @@ func (t *Txn) VerticesByLabel(label string) *VertexIter {
 // equals val (Cypher equality: 1 = 1.0). With a label+property index they
 // come in value order, else in ID order.
 func (t *Txn) VerticesByProperty(label, key string, val value.Value) *VertexIter {
+	return t.VerticesByPropertyInto(nil, label, key, val)
+}
+
+// VerticesByPropertyInto is VerticesByProperty reusing it (nil: a new
+// iterator), which the caller no longer reads: a caller seeking once per
+// row allocates one iterator, not one per seek.
+func (t *Txn) VerticesByPropertyInto(it *VertexIter, label, key string, val value.Value) *VertexIter {
+	if it == nil {
+		it = &VertexIter{}
+	} else {
+		*it = VertexIter{}
+	}
 	lid, ok1 := t.g.names.lookup(label)
 	kid, ok2 := t.g.names.lookup(key)
 	if !ok1 || !ok2 || val == nil || containsNaN(val) {
-		return &VertexIter{}
-	}
-	it := t.vertexIter(iterScan)
-	if it.mode == iterEmpty {
 		return it
 	}
+	if t.state == txDone {
+		return it
+	}
+	it.t, it.mode, it.end = t, iterScan, t.g.nextVID.Load()
 	it.label, it.byLabel, it.key, it.byProp, it.eq, it.byEq = lid, true, kid, true, val, true
+	it.eqp = newProbe(val)
 	if pi := t.propIndex(lid, kid); pi != nil {
-		it.mode, it.entry, it.node = iterList, pi, pi.list.seek(val, false)
+		it.mode, it.entry, it.node = iterList, pi, pi.list.seekEq(val)
 	}
 	return it
 }

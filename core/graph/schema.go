@@ -425,6 +425,7 @@ func (g *Graph) buildProp(label, key uint32) *propIndex {
 			pi.list.insert(val, id)
 		}
 	})
+	pi.list.rebuildEq(int(pi.list.distinct.Load()))
 	return pi
 }
 

@@ -124,7 +124,7 @@ func TestLabelAndEdgeTypeIndexes(t *testing.T) {
 	}
 	r.Abort()
 	g.CollectGarbage()
-	if n := g.schema.Load().labelIdx[g.mustName("P")].n; n != 2 {
+	if n := g.schema.Load().labelIdx[g.mustName("P")].n.Load(); n != 2 {
 		t.Fatalf("label index holds %d entries after GC, want 2", n)
 	}
 	must[uint64](t)(idx(g.DropIndex(SchemaItem{Kind: KindLabelIndex, Name: "P"})))
@@ -354,11 +354,11 @@ func TestIndexBuiltOverAbortedWritesLeavesNoEntries(t *testing.T) {
 	}
 	sc := g.schema.Load()
 	p, age, r := g.mustName("P"), g.mustName("age"), g.mustName("R")
-	if sc.propIdx[[2]uint32{p, age}].list.n != 1 || sc.labelIdx[p].n != 1 || sc.typeIdx[r].n != 1 {
+	if sc.propIdx[[2]uint32{p, age}].list.n.Load() != 1 || sc.labelIdx[p].n.Load() != 1 || sc.typeIdx[r].n.Load() != 1 {
 		t.Fatal("index build missed the uncommitted writes")
 	}
 	tx.Abort()
-	if n := sc.propIdx[[2]uint32{p, age}].list.n + sc.labelIdx[p].n + sc.typeIdx[r].n; n != 0 {
+	if n := sc.propIdx[[2]uint32{p, age}].list.n.Load() + sc.labelIdx[p].n.Load() + sc.typeIdx[r].n.Load(); n != 0 {
 		t.Fatalf("%d index entries survive the abort", n)
 	}
 }

@@ -12,10 +12,14 @@ const skipMaxLevel = 24
 // skipNode is one index entry: a key (nil for label and edge-type indexes)
 // and an object ID.
 type skipNode struct {
-	key    value.Value
-	id     int64
-	ikey   int64 // key when it is an int64 (isInt), compared without unboxing
-	isInt  bool
+	key   value.Value
+	id    int64
+	ikey  int64 // key when it is an int64 (isInt), compared without unboxing
+	isInt bool
+	// same: the next entry has the same key (kept by the owner; an
+	// equality seek stops at an entry without it instead of reading the
+	// next one, a cache miss on a big list).
+	same   atomic.Bool
 	levels int
 	low    [skipInline]atomic.Pointer[skipNode] // the lowest levels, inline: one cache line per visit
 	high   []atomic.Pointer[skipNode]           // levels from skipInline up, for tall nodes
@@ -71,7 +75,13 @@ type skipList struct {
 	head  skipNode
 	level atomic.Int32 // highest level in use
 	rng   uint64
-	n     int
+	// n counts the entries and distinct the distinct keys (planner
+	// statistics; the owner writes them, anyone may read them).
+	n        atomic.Int64
+	distinct atomic.Int64
+	// eq, set on property index lists, finds a key's first entry by hash
+	// (eqtable.go).
+	eq atomic.Pointer[eqTable]
 }
 
 func newSkipList(seed uint64) *skipList {
@@ -126,21 +136,33 @@ func (s *skipList) preds(key probe, id int64, p *[skipMaxLevel]*skipNode) *skipN
 func (s *skipList) insert(key value.Value, id int64) bool {
 	var p [skipMaxLevel]*skipNode
 	pr := newProbe(key)
-	if nx := s.preds(pr, id, &p); nx != nil && compareEntry(pr, id, nx) == 0 {
+	nx := s.preds(pr, id, &p)
+	if nx != nil && compareEntry(pr, id, nx) == 0 {
 		return false
+	}
+	first := !sameKey(pr, p[0], &s.head)
+	if first && !sameKey(pr, nx, nil) {
+		s.distinct.Add(1)
 	}
 	lvl := s.randomLevel()
 	n := newSkipNode(key, id, pr, lvl)
+	n.same.Store(sameKey(pr, nx, nil))
 	for i := 0; i < lvl; i++ {
 		n.link(i).Store(p[i].link(i).Load())
 	}
 	for i := 0; i < lvl; i++ {
 		p[i].link(i).Store(n)
 	}
+	if !first {
+		p[0].same.Store(true)
+	}
 	if int32(lvl) > s.level.Load() {
 		s.level.Store(int32(lvl))
 	}
-	s.n++
+	s.n.Add(1)
+	if first {
+		s.eqFirst(pr, n)
+	}
 	return true
 }
 
@@ -153,13 +175,30 @@ func (s *skipList) remove(key value.Value, id int64) bool {
 	if n == nil || compareEntry(pr, id, n) != 0 {
 		return false
 	}
+	if !sameKey(pr, p[0], &s.head) {
+		if next := n.after(); sameKey(pr, next, nil) {
+			s.eqFirst(pr, next)
+		} else {
+			s.distinct.Add(-1)
+			s.eqFirst(pr, nil)
+		}
+	}
 	for i := n.levels - 1; i >= 0; i-- {
 		if p[i].link(i).Load() == n {
 			p[i].link(i).Store(n.link(i).Load())
 		}
 	}
-	s.n--
+	if p[0] != &s.head && p[0].same.Load() {
+		p[0].same.Store(n.same.Load()) // p[0] and n share a key
+	}
+	s.n.Add(-1)
 	return true
+}
+
+// sameKey reports whether n is an entry (not nil, not head) whose key
+// equals the probe's.
+func sameKey(p probe, n, head *skipNode) bool {
+	return n != nil && n != head && p.compareKey(n) == 0
 }
 
 // first returns the first entry.

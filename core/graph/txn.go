@@ -155,6 +155,7 @@ func (t *Txn) Commit() (uint64, []Delta, error) {
 	delete(g.pmarks, t.mark)
 	t.stamp(t.ts)
 	t.pruneEntries()
+	t.countLabels()
 	g.count(t.deltas)
 	g.vDirty = append(g.vDirty, t.vw...)
 	g.eDirty = append(g.eDirty, t.ew...)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -29,6 +30,16 @@ func (t *Txn) createVertexID(id int64) {
 	s.head.Store(nv)
 	t.vw = append(t.vw, id)
 	t.record(Delta{Op: OpCreateVertex, ID: id})
+}
+
+// Reserve makes room for n more deltas, so that a transaction about to make
+// many changes grows its delta list once instead of by doubling. It is only
+// a hint.
+func (t *Txn) Reserve(n int) {
+	if t.replay || t.state != txActive || cap(t.deltas)-len(t.deltas) >= n {
+		return
+	}
+	t.deltas = slices.Grow(t.deltas, n)
 }
 
 // record appends a delta; Apply's replay keeps none (the caller has them).

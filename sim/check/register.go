@@ -250,6 +250,9 @@ type Options struct {
 	Timeout time.Duration
 	// Initial is every register's value before the history.
 	Initial int64
+	// Initials, when set, gives some registers another value before the
+	// history (a history that starts from a promoted replica's state).
+	Initials map[string]int64
 	// ArtifactDir receives the HTML visualization of a key whose history is
 	// not linearizable (default: the system's temporary directory).
 	ArtifactDir string
@@ -343,9 +346,12 @@ func CheckRegisters(ops []RegOp, opts Options) (Report, error) {
 	}
 	sort.Strings(keys)
 	rep.Keys = len(keys)
-	model := RegisterModel(opts.Initial)
 	deadline := time.Now().Add(opts.Timeout)
 	for _, k := range keys {
+		model := RegisterModel(opts.Initial)
+		if v, ok := opts.Initials[k]; ok {
+			model = RegisterModel(v)
+		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			rep.Result = porcupine.Unknown

@@ -2,17 +2,27 @@
 // (r1 and r2, each SYNC, ASYNC or STRICT_SYNC as the seed draws, never SYNC
 // beside STRICT_SYNC), set up with the replication queries through each
 // data instance's query entry point and exchanging replication messages
-// over the simulated network. Clients write registers ((:Reg {k, v})) on
-// MAIN and read them on the replicas while a nemesis partitions and clogs
-// the links between MAIN and each replica; then the network heals.
+// over the simulated network. Clients read, write and compare-and-set
+// registers ((:Reg {k, v})) on MAIN and read them on the replicas while
+// faults hit: partitions, clogs, pauses, clock steps and drift (sim.Nemesis),
+// message loss, delay, duplication and reordering (the drawn link profile),
+// slow and failing disks, and replica crashes (torn, clean, or aimed inside
+// an fsync) followed by restarts that set the replication role again. In
+// about half the seeds an operator fails over mid-run: MAIN is cut off, r1
+// is promoted and r2 registered on it, the old MAIN comes back still
+// believing it is MAIN (it must be refused: its epoch is older), and is then
+// wiped and registered as a replica of the new MAIN. Then the faults stop.
 //
-// Checked: a replica never shows more than MAIN acknowledged (its visible
-// timestamp never passes MAIN's, sampled every millisecond); every write
-// acknowledged without a warning naming a SYNC or STRICT_SYNC replica is
-// durable on it when the client learns of it; reads on a replica return a
-// value some client wrote (or the initial 0); and after healing every replica's visible
-// graph hash equals MAIN's. Hosts are not crashed: the replication role
-// and registered replicas do not survive a restart yet.
+// Checked (sim/check, each counting what it examined): a replica applies
+// only transactions a rightful MAIN committed; every write acknowledged
+// without a warning naming a SYNC or STRICT_SYNC replica is durable on it
+// at the ack and
+// survives its crashes; after healing every acknowledged write is on every
+// replica and every replica's visible graph hash equals MAIN's; reads on
+// replicas return values in MAIN's commit order, never past the
+// acknowledged watermark (also sampled every millisecond on the replicas'
+// visible timestamps); each MAIN term's register history is linearizable
+// (porcupine). ASYNC lag (transactions and time behind MAIN) is measured.
 package replsim
 
 import (
@@ -22,11 +32,14 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/sim"
+	"github.com/quiverdb/quiver/sim/check"
 )
 
 // Options configure Run. Zero values take the defaults.
@@ -35,28 +48,59 @@ type Options struct {
 	LivenessTime time.Duration // healed phase (default 2 s)
 	Trace        func(line string)
 	BeforeEnd    func(w *sim.World)
+	ArtifactDir  string // where a non-linearizable history's HTML goes
+
+	// Failover: 0 draws it from the seed, 1 forces the operator failover,
+	// -1 rules it out.
+	Failover int
 	// SnapshotCatchUp gives every instance small WAL segments, frequent
 	// snapshots and a retention of one, so a replica cut off for a while
-	// finds MAIN's WAL retired and catches up through a snapshot.
+	// finds MAIN's WAL retired and catches up through a snapshot. MAIN is
+	// cut off from its replicas more often and for longer, and there is no
+	// failover, no crash and no failing disk (see TestKnownIssues). The
+	// logs no longer reach back to the first commit, so the checkers that
+	// judge whole logs (applied-by-main, acked-after-heal, replica-reads)
+	// are off; the others run.
 	SnapshotCatchUp bool
 
 	// atHeal, when set, runs once the network heals (tests plant state).
 	atHeal func(r *run)
 	// stats, when set, receives the run's counts.
 	stats *runStats
+	// only, when set, keeps one checker (see checkerNames) and turns the
+	// others off, so a test can measure what that checker alone catches.
+	only string
+	// knownIssues turns on what still fails (TestKnownIssues): crashes and
+	// failing disks with SnapshotCatchUp, and the replication state
+	// restored on startup (instance.Config.RestoreReplicationState) with
+	// MAIN crashes, aimed crashes and failing disks, which need it.
+	knownIssues bool
+	// logger, when set, gives each instance its logger (debugging).
+	logger func(addr string) *zap.Logger
 }
 
 // runStats counts what a run checked, for tests.
 type runStats struct {
-	acked, syncOK, warned, reads, samples, conflicts int
+	acked, warned, reads, samples, conflicts, ops int
+	restarts, aimed, diskFaults, failovers        int
+	fenced                                        int  // writes the deposed MAIN refused once fenced
+	lost                                          int  // acknowledged writes lost to a failover
+	failover                                      bool // the run included the operator failover
+	waited                                        bool // a replica was registered SYNC or STRICT_SYNC
+	strict                                        bool // a replica was registered STRICT_SYNC
+	resynced                                      int  // replicas found diverged, wiped and registered again
+	exempt                                        int  // samples past the watermark within a restarted replica's recovered log
+	reports                                       []check.ReplReport
+	lag                                           lagStats
 }
 
 // Scenario is Run in the scenario registry.
 var Scenario = sim.Scenario{
 	Name: "replication",
-	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) over the simulated network under partitions and clogs; clients write registers on MAIN and read replicas; replicas never read past MAIN's watermark, acknowledged writes are on the SYNC and STRICT_SYNC replicas, all graphs converge",
+	Doc:  "a MAIN and two replicas (SYNC, ASYNC or STRICT_SYNC, drawn per seed) under network, disk, pause and crash faults and an operator failover; linearizable registers on MAIN, replicas apply only MAIN's commits, acknowledged writes kept per mode, replica reads a prefix under the watermark, graphs converge",
 	Run: func(seed uint64, o sim.RunOptions) sim.Result {
-		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace, BeforeEnd: o.BeforeEnd})
+		return Run(seed, Options{FaultTime: o.FaultTime, LivenessTime: o.LivenessTime, Trace: o.Trace,
+			BeforeEnd: o.BeforeEnd, ArtifactDir: o.ArtifactDir})
 	},
 }
 
@@ -64,22 +108,54 @@ const (
 	qSetup = "UNWIND $keys AS k CREATE (:Reg {k: k, v: 0})"
 	qRead  = "MATCH (r:Reg {k: $k}) RETURN r.v"
 	qWrite = "MATCH (r:Reg {k: $k}) SET r.v = $v"
+	qCAS   = "MATCH (r:Reg {k: $k}) WHERE r.v = $old SET r.v = $new RETURN count(r)"
+	qAll   = "MATCH (r:Reg) RETURN r.k, r.v"
+)
+
+// roleQuery makes host i a replica listening on its address's port.
+func roleQuery(i int) string {
+	return "SET REPLICATION ROLE TO REPLICA WITH PORT " + addrs[i][strings.LastIndexByte(addrs[i], ':')+1:]
+}
+
+// names are the hosts' names (replica names in REGISTER REPLICA) and
+// addrs their addresses.
+var (
+	names = []string{"main", "r1", "r2"}
+	addrs = []string{"main:7687", "r1:10000", "r2:10000"}
 )
 
 // run is the state of one scenario run.
 type run struct {
-	w         *sim.World
-	hosts     []*sim.Host // main, r1, r2
-	keys      []string
-	modes     [2]string      // r1's and r2's replication modes
-	written   map[int64]bool // every value a client asked MAIN to write
-	acked     int            // writes acknowledged
-	syncOK    int            // of them, checked durable on a waited replica
-	warned    int            // of them, with a warning naming a waited replica
-	reads     int            // replica reads that returned a value
-	samples   int            // watermark comparisons
-	conflicts int            // writes refused as conflicting (retryable)
-	err       error
+	seed    uint64
+	opts    Options
+	w       *sim.World
+	hosts   []*sim.Host
+	keys    []string
+	main    int // the host that is MAIN now
+	writeTo int // the host clients send their operations to (MAIN but during a failover)
+	// modes[h] holds the replicas registered on host h (name -> mode).
+	modes map[int]map[string]string
+	// regAt is when each replica was last registered: a commit made before
+	// that was not waited for on it.
+	regAt map[string]time.Duration
+	// replica[i]: host i is meant to be a replica (its role is set after
+	// every restart); lives[i] counts its wipes and restarts.
+	replica []bool
+	lives   []uint32
+	// spare is a host the nemesis never crashes or fails (-1: none): the
+	// replica a failover will promote, because a restarted replica
+	// forgets its epoch history until the replication state survives
+	// restarts (--replication-restore-state-on-startup), and a MAIN
+	// without it cannot ship its log.
+	spare int
+
+	clients []*client
+	readers []*reader
+	nem     *nemesis
+	rec     *recorder
+	stats   runStats
+	healed  bool
+	err     error
 }
 
 // Run runs the scenario of seed.
@@ -91,53 +167,145 @@ func Run(seed uint64, opts Options) sim.Result {
 		opts.LivenessTime = 2 * time.Second
 	}
 	defer sim.SeedCryptoRand(seed)()
-	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace})
+	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
-	r := &run{w: w, written: map[int64]bool{0: true}}
+	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}}, regAt: map[string]time.Duration{},
+		replica: []bool{false, true, true}, lives: make([]uint32, 3), spare: -1}
+	r.rec = newRecorder(r)
+	w.SetFilter(r.rec.observe)
 	for i := range 1 + rng.IntN(4) {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
+	cfg := instanceConfig(opts.SnapshotCatchUp)
+	cfg.RestoreReplicationState = opts.knownIssues
+	for _, a := range addrs {
+		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(cfg) }))
+	}
+	failover := opts.Failover > 0 || (opts.Failover == 0 && rng.IntN(2) == 0)
+	failover = failover && !opts.SnapshotCatchUp // that mode is about replicas cut off, not replaced
+	r.stats.failover = failover
+	finish := func(err error) sim.Result {
+		if opts.stats != nil {
+			*opts.stats = r.stats
+		}
+		res := w.Finish(seed, opts.BeforeEnd, err)
+		res.Checked = r.stats.ops + r.stats.reads + r.stats.samples
+		for _, rp := range r.stats.reports {
+			res.Checked += rp.Examined
+		}
+		res.Metrics = r.rec.lag.metrics()
+		return res
+	}
+	r.rec.beginTerm(0, false) // before setup: the registration ships the setup commit
+	if err := r.setup(); err != nil {
+		return finish(err)
+	}
+	if failover {
+		r.spare = 1
+	}
+	r.err = r.phases(failover)
+	if r.err == nil {
+		r.err = r.checkAll()
+	}
+	return finish(r.err)
+}
+
+// phases runs the faults (with the failover in the middle when drawn), the
+// heal and the liveness phase.
+func (r *run) phases(failover bool) error {
+	w, opts := r.w, r.opts
+	start := w.Now()
+	heal := start + opts.FaultTime
+	r.startClients(heal + opts.LivenessTime/2)
+	r.watch()
+	r.nem = newNemesis(r)
+	if failover {
+		r.nem.run(start + opts.FaultTime/2)
+		w.RunUntil(start + opts.FaultTime/2)
+		r.nem.calm()
+		if err := r.waitServing(); err != nil {
+			return err
+		}
+		if err := r.failover(); err != nil {
+			return err
+		}
+		heal = w.Now() + opts.FaultTime/2
+		r.nem.run(heal)
+	} else {
+		r.nem.run(heal)
+	}
+	w.RunUntil(heal)
+	if r.err != nil {
+		return r.err
+	}
+	r.nem.calm()
+	r.healed = true
+	if r.opts.atHeal != nil {
+		r.opts.atHeal(r)
+	}
+	// The operator resyncs any replica MAIN reports diverged (it applied
+	// a tail a crashed MAIN lost).
+	w.RunUntil(heal + opts.LivenessTime/4)
+	if err := r.waitServing(); err != nil {
+		return err
+	}
+	if err := r.resyncDiverged(r.main); err != nil {
+		return fmt.Errorf("after healing: %w", err)
+	}
+	w.RunUntil(max(w.Now(), heal+opts.LivenessTime))
+	return r.err
+}
+
+// instanceConfig is every host's instance configuration; snapshots asks
+// for Options.SnapshotCatchUp's.
+func instanceConfig(snapshots bool) instance.Config {
 	cfg := instance.Config{NoSnapshotOnStop: true}
-	if opts.SnapshotCatchUp {
+	if snapshots {
 		cfg.Durability = durability.Options{SegmentSize: 2 << 10, SnapshotRetention: 1, SnapshotChunkSize: 512}
 		cfg.SnapshotInterval, cfg.SnapshotPieceSize = 50*time.Millisecond, 1<<10
 		cfg.Replication = replication.Tuning{Tail: 16, Queue: 32} // a lagging replica reads the WAL
 	}
-	for _, a := range []string{"main:7687", "r1:10000", "r2:10000"} {
-		r.hosts = append(r.hosts, w.AddHost(a, func() node.Node { return instance.New(cfg) }))
+	return cfg
+}
+
+// checkerNames are the scenario's checkers, as Options.only names them.
+var checkerNames = []string{"watermark", "applied-by-main", "convergence", "acked-on-in-sync-replicas",
+	"acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable"}
+
+// on reports whether the checker named name runs.
+func (r *run) on(name string) bool {
+	if r.opts.SnapshotCatchUp && wholeLog[name] {
+		return false
 	}
-	finish := func(err error) sim.Result {
-		if opts.stats != nil {
-			*opts.stats = runStats{r.acked, r.syncOK, r.warned, r.reads, r.samples, r.conflicts}
+	return r.opts.only == "" || r.opts.only == name
+}
+
+// wholeLog are the checkers that need every log to reach back to the first
+// commit.
+var wholeLog = map[string]bool{"applied-by-main": true, "acked-after-heal": true, "replica-reads": true}
+
+// waitServing runs the world until every host serves in its role.
+func (r *run) waitServing() error {
+	all := func() bool {
+		for i := range r.hosts {
+			if !r.serving(i) {
+				return false
+			}
 		}
-		res := w.Finish(seed, opts.BeforeEnd, err)
-		res.Checked = r.acked + r.reads + r.samples
-		return res
+		return true
 	}
-	if err := r.setup(); err != nil {
-		return finish(err)
+	if !r.w.RunUntilTrue(r.w.Now()+2*time.Second, all) {
+		var why []string
+		for i, h := range r.hosts {
+			if !r.serving(i) {
+				in := r.inst(i)
+				why = append(why, fmt.Sprintf("%s (up %v, ready %v, paused %v, replica %v/%v)", names[i], h.Up(), h.Ready(), h.Paused(),
+					in != nil && in.IsReplica(), r.replica[i]))
+			}
+		}
+		return fmt.Errorf("at %v: not serving after the faults stopped: %s", r.w.Now(), strings.Join(why, ", "))
 	}
-	heal := w.Now() + opts.FaultTime
-	end := heal + opts.LivenessTime
-	stopAt := heal + opts.LivenessTime/2
-	for i := range 1 + rng.IntN(3) {
-		r.writer(i, stopAt)
-	}
-	for i := range 2 {
-		r.reader(1+i, stopAt)
-	}
-	r.nemesis(heal)
-	r.watch(end)
-	w.RunUntil(heal)
-	w.Heal()
-	if opts.atHeal != nil {
-		opts.atHeal(r)
-	}
-	w.RunUntil(end)
-	if r.err == nil {
-		r.err = r.converged()
-	}
-	return finish(r.err)
+	return nil
 }
 
 func (r *run) fail(format string, args ...any) {
@@ -146,31 +314,96 @@ func (r *run) fail(format string, args ...any) {
 	}
 }
 
-func (r *run) inst(i int) *instance.Instance { return r.hosts[i].Node().(*instance.Instance) }
+// inst is host i's running instance, or nil when it is down.
+func (r *run) inst(i int) *instance.Instance {
+	if n := r.hosts[i].Node(); n != nil {
+		return n.(*instance.Instance)
+	}
+	return nil
+}
 
-// exec runs query on instance i to its end and waits for it.
-func (r *run) exec(i int, query string, params map[string]any) error {
-	done, failed := false, error(nil)
-	s := r.inst(i).OpenSession(instance.SessionInfo{User: "sim", Client: "setup"})
-	defer s.Close()
+// serving reports whether host i runs, is ready and has the role it is
+// meant to have (a restarted replica is a MAIN until its role is set).
+func (r *run) serving(i int) bool {
+	in := r.inst(i)
+	return in != nil && in.Ready() && !r.hosts[i].Paused() && in.IsReplica() == r.replica[i]
+}
+
+// do runs query on instance i to its end and calls then with its rows (or
+// error); it is for use inside events.
+func (r *run) do(i int, query string, params map[string]any, then func(rows [][]any, err error)) {
+	in := r.inst(i)
+	if in == nil {
+		then(nil, errors.New("host down"))
+		return
+	}
+	s := in.OpenSession(instance.SessionInfo{User: "sim", Client: "operator"})
+	var all [][]any
 	s.Run(query, params, instance.TxMeta{}, func(res *instance.Result, err error) {
 		if err != nil {
-			done, failed = true, err
+			s.Close()
+			then(nil, err)
 			return
 		}
-		res.Pull(-1, func(_ [][]any, more bool, err error) {
+		res.Pull(-1, func(rows [][]any, more bool, err error) {
+			all = append(all, rows...)
 			if err != nil || !more {
-				done, failed = true, err
+				s.Close()
+				then(all, err)
 			}
 		})
 	})
-	if !r.w.RunUntilTrue(5*time.Second, func() bool { return done }) {
-		return fmt.Errorf("%q never completed", query)
+}
+
+// exec runs query on instance i and waits for it, driving the world (not
+// for use inside events).
+func (r *run) exec(i int, query string, params map[string]any) ([][]any, error) {
+	done, failed, out := false, error(nil), [][]any(nil)
+	r.do(i, query, params, func(rows [][]any, err error) { done, failed, out = true, err, rows })
+	if !r.w.RunUntilTrue(r.w.Now()+5*time.Second, func() bool { return done }) {
+		return nil, fmt.Errorf("%q on %s never completed", query, names[i])
 	}
 	if failed != nil {
-		return fmt.Errorf("%q: %w", query, failed)
+		return nil, fmt.Errorf("%q on %s: %w", query, names[i], failed)
 	}
-	return nil
+	return out, nil
+}
+
+// execRetry runs query until it succeeds or fails with a non-retryable
+// error (REGISTER REPLICA waits, retryably, for MAIN's last commit to be
+// durable).
+func (r *run) execRetry(i int, query string, params map[string]any) ([][]any, error) {
+	for range 100 {
+		rows, err := r.exec(i, query, params)
+		if err == nil || !instance.Retryable(err) {
+			return rows, err
+		}
+		r.w.RunFor(5 * time.Millisecond)
+	}
+	_, err := r.exec(i, query, params)
+	return nil, fmt.Errorf("%q on %s kept failing retryably: %w", query, names[i], err)
+}
+
+// register registers replica name in mode on MAIN host m.
+func (r *run) register(m int, name, mode string) error {
+	_, err := r.execRetry(m, fmt.Sprintf("REGISTER REPLICA %s %s TO %q", name, mode, addrs[indexOf(name)]), nil)
+	if err == nil {
+		if r.modes[m] == nil {
+			r.modes[m] = map[string]string{}
+		}
+		r.modes[m][name] = mode
+		r.regAt[name] = r.w.Now()
+	}
+	return err
+}
+
+func indexOf(name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	panic("replsim: no host " + name)
 }
 
 // setup starts the hosts, makes r1 and r2 replicas, creates the registers
@@ -182,28 +415,33 @@ func (r *run) setup() error {
 			return err
 		}
 	}
-	if !r.w.RunUntilTrue(time.Second, func() bool { return r.hosts[0].Ready() && r.hosts[1].Ready() && r.hosts[2].Ready() }) {
+	if !r.w.RunUntilTrue(r.w.Now()+time.Second, func() bool { return r.hosts[0].Ready() && r.hosts[1].Ready() && r.hosts[2].Ready() }) {
 		return errors.New("setup: the instances never became ready")
 	}
 	keys := make([]any, len(r.keys))
 	for i, k := range r.keys {
 		keys[i] = k
 	}
-	r.modes = drawModes(r.w)
 	steps := []struct {
 		host  int
 		query string
 	}{
-		{1, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
-		{2, "SET REPLICATION ROLE TO REPLICA WITH PORT 10000"},
+		{1, roleQuery(1)},
+		{2, roleQuery(2)},
 		{0, qSetup},
-		{0, `REGISTER REPLICA r1 ` + r.modes[0] + ` TO "r1:10000"`},
-		{0, `REGISTER REPLICA r2 ` + r.modes[1] + ` TO "r2:10000"`},
 	}
 	for _, st := range steps {
-		if err := r.exec(st.host, st.query, map[string]any{"keys": keys}); err != nil {
+		if _, err := r.execRetry(st.host, st.query, map[string]any{"keys": keys}); err != nil {
 			return fmt.Errorf("setup: %w", err)
 		}
+	}
+	modes := drawModes(r.w)
+	for i, name := range []string{"r1", "r2"} {
+		if err := r.register(0, name, modes[i]); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		r.stats.waited = r.stats.waited || modes[i] != check.ModeAsync
+		r.stats.strict = r.stats.strict || modes[i] == check.ModeStrictSync
 	}
 	return nil
 }
@@ -211,179 +449,16 @@ func (r *run) setup() error {
 // drawModes draws r1's and r2's modes: r1's among all three, r2's among
 // those that may join it (SYNC and STRICT_SYNC replicas do not mix).
 func drawModes(w *sim.World) [2]string {
-	all := []string{"SYNC", "ASYNC", "STRICT_SYNC"}
+	all := []string{check.ModeSync, check.ModeAsync, check.ModeStrictSync}
 	m1 := all[w.Rand().IntN(len(all))]
 	fits := all
-	if m1 != "ASYNC" {
-		fits = []string{m1, "ASYNC"}
+	if m1 != check.ModeAsync {
+		fits = []string{m1, check.ModeAsync}
 	}
 	return [2]string{m1, fits[w.Rand().IntN(len(fits))]}
 }
 
-// writer writes unique values to random registers on MAIN, one at a time.
-func (r *run) writer(id int, stopAt time.Duration) {
-	s := r.inst(0).OpenSession(instance.SessionInfo{User: "sim", Client: fmt.Sprintf("writer%d", id)})
-	n := int64(0)
-	var step func()
-	step = func() {
-		if r.w.Now() >= stopAt || r.err != nil {
-			return
-		}
-		n++
-		v := int64(id+1)*1_000_000 + n
-		r.written[v] = true
-		k := r.keys[r.w.Rand().IntN(len(r.keys))]
-		again := func() { r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step) }
-		failed := func(err error) {
-			if instance.Retryable(err) { // a write-write conflict with another writer
-				r.conflicts++
-				again()
-				return
-			}
-			r.fail("write on MAIN: %v", err)
-		}
-		s.Run(qWrite, map[string]any{"k": k, "v": v}, instance.TxMeta{}, func(res *instance.Result, err error) {
-			if err != nil {
-				failed(err)
-				return
-			}
-			res.Pull(-1, func(_ [][]any, more bool, err error) {
-				if more {
-					return
-				}
-				if err != nil {
-					failed(err)
-					return
-				}
-				r.acknowledged(res.Summary())
-				again()
-			})
-		})
-	}
-	r.w.After(time.Millisecond, step)
-}
-
-// acknowledged checks an acknowledged write: each SYNC or STRICT_SYNC
-// replica holds it durably unless a warning names it.
-func (r *run) acknowledged(sum instance.Summary) {
-	r.acked++
-	ts, err := strconv.ParseUint(strings.TrimPrefix(sum.Bookmark, "quiver:"), 10, 64)
-	if err != nil {
-		r.fail("bad bookmark %q", sum.Bookmark)
-		return
-	}
-replicas:
-	for i, mode := range r.modes {
-		name := fmt.Sprintf("r%d", i+1)
-		if mode == "ASYNC" {
-			continue
-		}
-		for _, n := range sum.Notifications {
-			if strings.Contains(n.Description, name) {
-				r.warned++
-				continue replicas
-			}
-		}
-		if d := r.inst(i + 1).ReplicaDurable(); d < ts {
-			r.fail("write %d acknowledged without a warning, but the %s replica %s holds only up to %d", ts, mode, name, d)
-			return
-		}
-		r.syncOK++
-	}
-}
-
-// reader reads random registers on replica i.
-func (r *run) reader(i int, stopAt time.Duration) {
-	s := r.inst(i).OpenSession(instance.SessionInfo{User: "sim", Client: fmt.Sprintf("reader%d", i)})
-	var step func()
-	step = func() {
-		if r.w.Now() >= stopAt || r.err != nil {
-			return
-		}
-		k := r.keys[r.w.Rand().IntN(len(r.keys))]
-		s.Run(qRead, map[string]any{"k": k}, instance.TxMeta{}, func(res *instance.Result, err error) {
-			if err != nil {
-				r.fail("read on replica %d: %v", i, err)
-				return
-			}
-			res.Pull(-1, func(rows [][]any, more bool, err error) {
-				if more {
-					return
-				}
-				if err != nil || len(rows) > 1 {
-					r.fail("read on replica %d: %v rows, %v", i, rows, err)
-					return
-				}
-				if len(rows) == 0 { // the register has not reached the replica yet
-					r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step)
-					return
-				}
-				if v, _ := rows[0][0].(int64); !r.written[v] {
-					r.fail("replica %d read %v, which no client wrote", i, rows[0][0])
-					return
-				}
-				r.reads++
-				r.w.After(time.Duration(1+r.w.Rand().IntN(10))*time.Millisecond, step)
-			})
-		})
-	}
-	r.w.After(time.Millisecond, step)
-}
-
-// nemesis partitions and clogs the links between MAIN and a replica at
-// random until heal.
-func (r *run) nemesis(heal time.Duration) {
-	w := r.w
-	var act func()
-	act = func() {
-		if w.Now() >= heal {
-			return
-		}
-		rep := r.hosts[1+w.Rand().IntN(2)]
-		switch w.Rand().IntN(4) {
-		case 0, 1:
-			w.Partition(r.hosts[0], rep)
-		case 2:
-			w.Clog(r.hosts[0], rep, time.Duration(10+w.Rand().IntN(300))*time.Millisecond)
-		default:
-			w.Heal()
-		}
-		w.After(time.Duration(20+w.Rand().IntN(300))*time.Millisecond, act)
-	}
-	w.After(time.Duration(10+w.Rand().IntN(100))*time.Millisecond, act)
-}
-
-// watch samples every millisecond that no replica shows more than MAIN
-// acknowledged.
-func (r *run) watch(end time.Duration) {
-	r.w.After(time.Millisecond, func() {
-		if r.err != nil || r.w.Now() >= end {
-			return
-		}
-		wm := r.inst(0).Graph().VisibleTS()
-		for i := 1; i <= 2; i++ {
-			if v := r.inst(i).Graph().VisibleTS(); v > wm {
-				r.fail("replica %d shows timestamp %d, past MAIN's watermark %d", i, v, wm)
-			}
-		}
-		r.samples++
-		r.watch(end)
-	})
-}
-
-// converged requires every replica's visible graph to equal MAIN's, and
-// the run to have written, read and checked something.
-func (r *run) converged() error {
-	m := r.inst(0).Graph()
-	for i := 1; i <= 2; i++ {
-		g := r.inst(i).Graph()
-		if g.VisibleTS() != m.VisibleTS() || g.VisibleHash() != m.VisibleHash() {
-			return fmt.Errorf("after healing replica %d is at %d (hash %016x), MAIN at %d (hash %016x)",
-				i, g.VisibleTS(), g.VisibleHash(), m.VisibleTS(), m.VisibleHash())
-		}
-	}
-	if r.acked == 0 || r.reads == 0 {
-		return fmt.Errorf("nothing happened: %d writes acknowledged, %d replica reads", r.acked, r.reads)
-	}
-	return nil
+// bookmarkTS is the timestamp of a bookmark "quiver:N".
+func bookmarkTS(b string) (uint64, error) {
+	return strconv.ParseUint(strings.TrimPrefix(b, "quiver:"), 10, 64)
 }
