@@ -18,10 +18,6 @@ type aggState struct {
 	// holds: the accumulator keeps its inputs (collect, percentiles,
 	// DISTINCT), so each one counts against the query's memory.
 	holds bool
-	// counter is acc when it counts rows at once (count(*)); rows are the
-	// rows counted for it but not handed over yet (see addBlock).
-	counter functions.RowCounter
-	rows    int64
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -34,8 +30,7 @@ func newAggState(f *FuncCall) *aggState {
 	case "collect", "percentilecont", "percentiledisc":
 		holds = true
 	}
-	counter, _ := acc.(functions.RowCounter)
-	return &aggState{f: f, acc: acc, holds: holds, counter: counter}
+	return &aggState{f: f, acc: acc, holds: holds}
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
@@ -59,10 +54,6 @@ func (s *aggState) add(c *execCtx, r row) error {
 }
 
 func (s *aggState) result() (value.Value, error) {
-	if s.rows > 0 {
-		s.counter.AddRows(s.rows)
-		s.rows = 0
-	}
 	v, err := s.acc.Result()
 	if err != nil {
 		return nil, fromCyerr(err)

@@ -255,10 +255,6 @@ func blockValue(r *scanRead, slot int, id int64, vals []value.Value) value.Value
 // addBlock is add for an aggregation over blocks of scanned vertices.
 func (s *aggState) addBlock(c *execCtx, reads []scanRead, slots []int, id int64, vals []value.Value) error {
 	if len(reads) == 0 {
-		if s.counter != nil {
-			s.rows++ // handed over by result
-			return nil
-		}
 		return fromCyerr(s.acc.Add(nil))
 	}
 	if s.args == nil {

@@ -117,16 +117,6 @@ func (c *count) Add(args []value.Value) error {
 
 func (c *count) Result() (value.Value, error) { return c.n, nil }
 
-// RowCounter is implemented by accumulators that can count n rows at once
-// where each row would be Add(nil) (count(*)): a scan that groups many rows
-// counts them in the group and hands over the total.
-type RowCounter interface {
-	AddRows(n int64)
-}
-
-// AddRows implements RowCounter.
-func (c *count) AddRows(n int64) { c.n += n }
-
 // sum adds numbers (integer while every value is an integer and the sum
 // fits) or durations; it is 0 over no values.
 type sum struct {
