@@ -114,6 +114,10 @@ var (
 	// before it was durable, so whether it survives a restart is unknown.
 	// The instance refuses further commits until it is restarted.
 	ErrNotDurable = errors.New("instance: commit outcome unknown: the WAL failed")
+	// ErrFenced: this instance was MAIN and learned of a newer MAIN's
+	// epoch (an operator promoted another instance), so it refuses writes
+	// until it is made a replica. Its storage is sound.
+	ErrFenced = errors.New("instance: this MAIN was deposed")
 	// ErrStopped is returned after Stop.
 	ErrStopped = errors.New("instance: stopped")
 )
@@ -127,8 +131,15 @@ type Instance struct {
 	st    *durability.Store
 	rec   durability.Recovery
 	epoch uint64
+	// followed is the highest epoch number of a MAIN this instance
+	// followed as a replica, even one that sent it no transaction: a term
+	// this instance begins takes a number above it (epochs only grow).
+	followed uint64
 
-	failed  error
+	failed error
+	// fenced is set once this instance, as MAIN, learned of a newer MAIN's
+	// epoch: it refuses writes until it is made a replica (or restarted).
+	fenced  error
 	stopped bool
 	ready   bool // recovered state is durable and visible
 
@@ -429,6 +440,8 @@ func (in *Instance) writable() error {
 		return ErrStopped
 	case in.failed != nil:
 		return in.failed
+	case in.fenced != nil:
+		return in.fenced
 	}
 	return nil
 }
@@ -447,6 +460,17 @@ func (in *Instance) fail(err error) {
 	if in.failed == nil {
 		in.failed = fmt.Errorf("%w: %v", ErrNotDurable, err)
 		in.log.Error("durability failed; refusing writes until restart", zap.Error(err))
+	}
+}
+
+// fence is the Main's OnFenced: a newer MAIN exists, so this one refuses
+// writes from now on. Its storage is sound: it is no durability failure,
+// and making the instance a replica (SET REPLICATION ROLE TO REPLICA,
+// after dropping its replicas) lifts it.
+func (in *Instance) fence(newer replication.Epoch) {
+	if in.fenced == nil {
+		in.fenced = fmt.Errorf("%w: a newer MAIN (epoch %s) exists; make this instance a replica of it", ErrFenced, newer)
+		in.log.Warn("a newer MAIN exists; refusing writes", zap.Stringer("newer", newer))
 	}
 }
 

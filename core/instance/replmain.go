@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/graph"
@@ -185,11 +187,23 @@ type termStart struct {
 }
 
 // nextTerm returns the number of a new term: the epoch counter, unless a
-// term already used it.
+// term already used it, as this instance's or as a MAIN it followed.
 func (in *Instance) nextTerm() uint64 {
 	n := in.epoch
-	if last := in.hist.Last().Epoch.Num; last >= n {
+	if last := in.highestTerm(); last >= n {
 		n = last + 1
+	}
+	return n
+}
+
+// highestTerm is the highest epoch number this instance knows a term of:
+// in its history, or followed as a replica (a term that sent it nothing
+// is in no history, yet its MAIN and replicas hold that number).
+func (in *Instance) highestTerm() uint64 {
+	n := max(in.hist.Last().Epoch.Num, in.followed)
+	if in.replica != nil {
+		_, e := in.replica.Following()
+		n = max(n, in.replica.History().Last().Epoch.Num, e.Num)
 	}
 	return n
 }
@@ -232,20 +246,18 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 	// group commit gathers the next batch from then (Store.Expect).
 	in.st.SetGather(false)
 	cfg := replication.MainConfig{
-		UUID:        t.uuid,
-		Epoch:       t.epoch,
-		History:     t.prev,
-		LastTS:      t.lastTS,
-		Clock:       in.env.Clock,
-		Net:         in.env.Net,
-		Rand:        in.env.Rand,
-		Log:         replication.StoreLog{Store: in.st},
-		Snapshots:   snapshotSource{in},
-		Tuning:      in.cfg.Replication,
-		OnWatermark: in.acknowledge,
-		OnFenced: func(newer replication.Epoch) {
-			in.fail(fmt.Errorf("a newer MAIN (epoch %s) exists", newer))
-		},
+		UUID:           t.uuid,
+		Epoch:          t.epoch,
+		History:        t.prev,
+		LastTS:         t.lastTS,
+		Clock:          in.env.Clock,
+		Net:            in.env.Net,
+		Rand:           in.env.Rand,
+		Log:            replication.StoreLog{Store: in.st},
+		Snapshots:      snapshotSource{in},
+		Tuning:         in.cfg.Replication,
+		OnWatermark:    in.acknowledge,
+		OnFenced:       in.onFenced(resume == nil),
 		Defer:          in.deferFn,
 		SendOnFlush:    !in.cfg.Durability.DisableWAL,
 		OnAcknowledged: in.cfg.ReplicationWait,
@@ -267,6 +279,53 @@ func (in *Instance) startMain(t *termStart, resume func(replication.Result)) err
 		}
 	}
 	return nil
+}
+
+// onFenced returns the Main's OnFenced for a term that an operator's
+// REGISTER REPLICA began (fresh) or a restart resumed. A fresh term that
+// no replica answered yet, with no commit waiting, is the operator's new
+// MAIN meeting a replica that followed a term it never heard of (another
+// MAIN's, begun while this one was a replica cut off from it): the
+// operator registered the replica here, so this MAIN begins a new term
+// above that epoch (reterm) instead of being deposed. Any other term is
+// fenced: a newer MAIN exists.
+func (in *Instance) onFenced(fresh bool) func(replication.Epoch) {
+	return func(newer replication.Epoch) {
+		in.followed = max(in.followed, newer.Num)
+		in.fence(newer)
+		m := in.main
+		if !fresh || m == nil || m.Answered() || in.g.VisibleTS() < in.g.LastCommitTS() {
+			return
+		}
+		if in.deferFn == nil {
+			in.reterm(m, newer)
+			return
+		}
+		in.deferFn(func() { in.reterm(m, newer) })
+	}
+}
+
+// reterm ends the fenced fresh term of m and begins a new one, numbered
+// above newer, with the same replicas (see onFenced).
+func (in *Instance) reterm(m *replication.Main, newer replication.Epoch) {
+	if in.main != m || in.stopped || in.failed != nil || in.term != nil || in.g.VisibleTS() < in.g.LastCommitTS() {
+		return
+	}
+	var regs []replicaReg
+	for _, st := range m.Status() {
+		mode, _ := replication.ParseMode(st.SyncMode)
+		regs = append(regs, replicaReg{name: st.Name, addr: st.SocketAddress, mode: mode})
+	}
+	in.hist = m.History()
+	m.Stop()
+	in.main, in.fenced = nil, nil
+	in.log.Warn("a registered replica follows a term this new MAIN never heard of; beginning a newer term",
+		zap.Stringer("theirs", newer))
+	in.beginTerm(regs, nil, func(err error) {
+		if err != nil {
+			in.log.Warn("beginning a newer term failed", zap.Error(err))
+		}
+	})
 }
 
 // hasReplicas reports whether replicas are registered on this MAIN.
@@ -292,7 +351,7 @@ func (in *Instance) replicate(ts uint64, ds []graph.Delta, warn func([]string), 
 			done(ts, nil)
 			return
 		}
-		if in.failed != nil && !m.Fenced() { // the WAL failed
+		if in.failed != nil { // the WAL failed
 			done(ts, fmt.Errorf("%w: %v", ErrNotDurable, in.failed))
 			return
 		}

@@ -44,6 +44,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		Epoch:    epoch,
 		OnReadTS: in.replicaReadTS,
 		Defer:    in.deferFn,
+		Clock:    in.env.Clock,
 		Logger:   in.log,
 	})
 }
@@ -68,11 +69,13 @@ func (in *Instance) becomeMain() {
 	if in.replica == nil {
 		return
 	}
+	in.epoch = max(in.epoch, in.highestTerm()) + 1
+	_, e := in.replica.Following()
+	in.followed = max(in.followed, e.Num)
 	in.hist = in.replica.History()
 	if in.st != nil {
 		in.st.SetGather(true)
 	}
-	in.epoch = max(in.epoch, in.hist.Last().Epoch.Num) + 1
 	// What was applied and fsynced becomes visible: this instance now
 	// decides visibility itself.
 	in.acknowledge(in.replica.Durable())
@@ -143,6 +146,7 @@ func (in *Instance) replicaReadTS(ts uint64) {
 func (a applier) SaveState(h replication.History, main string, epoch replication.Epoch) {
 	in := a.in
 	in.hist = h.Clone()
+	in.followed = max(in.followed, epoch.Num)
 	in.log.Info("following a MAIN", zap.String("main", main), zap.String("epoch", fmt.Sprint(epoch)))
 	hold := in.walHold
 	in.saveState(func(err error) {

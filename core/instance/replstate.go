@@ -360,7 +360,8 @@ func (in *Instance) restoreState() (*replState, error) {
 	}
 	in.hist = fitHistory(s.savedHistory(in.rec), in.rec.LastTS, in.rec.LastEpoch)
 	in.epoch = max(in.epoch, s.epoch)
-	if last := in.hist.Last().Epoch.Num; last >= in.epoch {
+	in.followed = max(in.followed, s.follows.Num)
+	if last := in.highestTerm(); last >= in.epoch {
 		// That number names a term already: new commits need a new one.
 		in.epoch = last + 1
 	}

@@ -91,7 +91,8 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole, done func(
 		done(nil, newErr(cypher.CodeSemanticError, "this MAIN has registered replicas: drop them (DROP REPLICA name) before making it a replica"))
 		return
 	}
-	if err := in.writable(); err != nil {
+	if err := in.writable(); err != nil && !(next.replica && err == in.fenced) {
+		// A deposed MAIN may still become a replica: that is the way out.
 		done(nil, in.refusal(err))
 		return
 	}
@@ -112,6 +113,7 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole, done func(
 		zap.Int("port", next.port))
 	switch {
 	case next.replica && in.replica == nil:
+		in.fenced = nil
 		in.becomeReplica("", replication.Epoch{})
 	case !next.replica:
 		in.becomeMain()

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"errors"
 	"time"
 
 	"github.com/quiverdb/quiver/core/cypher"
@@ -441,6 +442,9 @@ func (t *txn) end() {
 func (in *Instance) refusal(err error) *Error {
 	if err == ErrStopped {
 		return errUnavailable("the instance is shutting down")
+	}
+	if errors.Is(err, ErrFenced) {
+		return errUnavailable("the instance refuses writes: " + err.Error())
 	}
 	return errUnavailable("the instance refuses writes until it is restarted: " + err.Error())
 }

@@ -51,7 +51,7 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 		return
 	}
 	nv, ne := in.g.NextIDs()
-	w, err := in.st.BeginSnapshot(durability.SnapshotInfo{Epoch: in.epoch, TS: ts, NextVertexID: nv, NextEdgeID: ne})
+	w, err := in.st.BeginSnapshot(durability.SnapshotInfo{Epoch: in.epochOf(ts), TS: ts, NextVertexID: nv, NextEdgeID: ne})
 	if err != nil {
 		tx.Abort()
 		done(err)
@@ -63,6 +63,29 @@ func (in *Instance) snapshot(onlyIfChanged bool, done func(error)) {
 		_ = w.Add(d) // errors surface at Finish
 	}
 	j.step()
+}
+
+// epochOf is the epoch number of the commit at ts, what a snapshot at ts
+// records (recovery reports it as the epoch of the last commit when no WAL
+// record follows the snapshot): the term of the current epoch history that
+// holds ts, else the epoch counter, which commits outside every term of
+// the history are written with. The counter alone is wrong on a replica,
+// whose commits carry their MAINs' epochs while its counter may be ahead
+// of them (a restart moves it past its history).
+func (in *Instance) epochOf(ts uint64) uint64 {
+	h := in.hist
+	switch {
+	case in.main != nil:
+		h = in.main.History()
+	case in.replica != nil:
+		h = in.replica.History()
+	}
+	for _, e := range h {
+		if e.LastTS >= ts {
+			return e.Epoch.Num
+		}
+	}
+	return in.epoch
 }
 
 // step walks the next slice of the graph, then yields or finishes.

@@ -7,12 +7,10 @@ import (
 
 // TestKnownIssues runs what the scenario still finds broken, only when
 // QUIVER_KNOWN_ISSUES is set: replica crashes and failing disks together
-// with SnapshotCatchUp (replicas that never converge after healing, mostly
-// with a STRICT_SYNC replica: seeds 12, 13, 15, 20, 33, 35 of the first
-// 40), and every instance restoring its replication state on startup,
-// with MAIN crashed too (a restarted replica recovers less than MAIN had
-// acknowledged as durable on it, and more). It logs every failing seed of the first 40 and fails if
-// any.
+// with SnapshotCatchUp, and every instance restoring its replication state
+// on startup, with MAIN crashed too (a restarted replica recovers less
+// than MAIN had acknowledged as durable on it). It logs every failing seed
+// of the first 40 and fails if any.
 func TestKnownIssues(t *testing.T) {
 	if os.Getenv("QUIVER_KNOWN_ISSUES") == "" {
 		t.Skip("set QUIVER_KNOWN_ISSUES=1 to run the scenario's known failures")
