@@ -279,7 +279,10 @@ func (rc *recorder) appliedLists() map[string][]check.Commit {
 // observeWatermark raises maxWM to what the current MAIN makes visible.
 func (rc *recorder) observeWatermark() {
 	r := rc.r
-	if in := r.inst(r.main); in != nil && in.Ready() && !in.IsReplica() {
+	// Not only once ready: a restarted MAIN makes its recovered commits
+	// visible, and tells its replicas, as they confirm them under its new
+	// term, before it serves.
+	if in := r.inst(r.main); in != nil && !in.IsReplica() {
 		rc.maxWM = max(rc.maxWM, in.Graph().VisibleTS())
 	}
 }
