@@ -344,6 +344,43 @@ func CheckReplicaReads(h History, reads []ReplicaRead) (ReplReport, error) {
 	return rep, nil
 }
 
+// Follow is one handshake a replica accepted, as its Hello showed: the
+// MAIN and epoch it answered under.
+type Follow struct {
+	Replica string
+	Disk    uint32 // the replica's disk generation: a wipe starts it afresh
+	At      int64  // when it answered (virtual nanoseconds)
+	Main    string
+	Epoch   uint64
+}
+
+// CheckFollowedEpochs checks that no replica adopts a MAIN of an epoch
+// older than one it already followed on the same disk (restarts included:
+// the epoch followed is durable). follows of one replica must be in the
+// order they were answered.
+func CheckFollowedEpochs(follows []Follow) (ReplReport, error) {
+	rep := ReplReport{Checker: "followed-epochs"}
+	type newest struct {
+		epoch uint64
+		main  string
+		at    int64
+	}
+	seen := map[string]newest{} // replica/disk -> the newest epoch followed
+	for _, f := range follows {
+		rep.Examined++
+		key := fmt.Sprintf("%s/%d", f.Replica, f.Disk)
+		n, ok := seen[key]
+		if ok && f.Epoch < n.epoch {
+			return rep, violation("replica %s followed MAIN %s of epoch %d at %d, after following %s of epoch %d at %d",
+				f.Replica, f.Main, f.Epoch, f.At, n.main, n.epoch, n.at)
+		}
+		if !ok || f.Epoch > n.epoch {
+			seen[key] = newest{f.Epoch, f.Main, f.At}
+		}
+	}
+	return rep, nil
+}
+
 // sortedKeys returns m's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -143,3 +143,21 @@ func TestInitialsPerKey(t *testing.T) {
 		t.Fatalf("a read of 5 from a register that starts at 0 passed: %v", err)
 	}
 }
+
+func TestCheckFollowedEpochs(t *testing.T) {
+	ok := []Follow{
+		{Replica: "r1", Main: "m", Epoch: 1, At: 1},
+		{Replica: "r1", Main: "m", Epoch: 1, At: 2}, // a new session, same term
+		{Replica: "r2", Main: "m", Epoch: 1, At: 3},
+		{Replica: "r1", Main: "n", Epoch: 2, At: 4},
+		{Replica: "r2", Disk: 1, Main: "m", Epoch: 0, At: 5}, // wiped: starts afresh
+	}
+	rep, err := CheckFollowedEpochs(ok)
+	if err != nil || rep.Examined != len(ok) {
+		t.Fatalf("legitimate follows: %v, %v", rep, err)
+	}
+	bad := append(ok, Follow{Replica: "r1", Main: "m", Epoch: 1, At: 6})
+	if _, err := CheckFollowedEpochs(bad); !errors.Is(err, ErrReplication) || !strings.Contains(err.Error(), "replica r1 followed MAIN m of epoch 1") {
+		t.Fatalf("a return to an older epoch went unnoticed: %v", err)
+	}
+}

@@ -46,6 +46,7 @@ func (r *run) checkAll() error {
 		func() (check.ReplReport, error) { return check.CheckRecoveries(rc.recoveries) },
 		func() (check.ReplReport, error) { return check.CheckReplicaReads(h, rc.reads) },
 		r.linearizable,
+		func() (check.ReplReport, error) { return check.CheckFollowedEpochs(rc.follows) },
 	}
 	for i, step := range steps {
 		if !r.on(checkerNames[i+1]) {

@@ -2,16 +2,16 @@
 
 package replsim
 
-// plantedCheckers must each catch the planted bug alone.
-var plantedCheckers = []string{"applied-by-main"}
+// plantedCheckers must each catch the planted bug alone: followed-epochs
+// sees r2's handshake with the stale MAIN itself; applied-by-main only what
+// r2 applied from it (nothing, when r2 returns to the new MAIN first).
+var plantedCheckers = []string{"followed-epochs", "applied-by-main"}
 
 // plantedReported are measured and reported only.
 var plantedReported []string
 
-// plantedFailover: the test counts seeds with the operator failover whose
-// old MAIN returns with its older epoch still shipping to r2 (one whose
-// restarts lost commits r2 holds reports r2 diverged and sends it nothing,
-// so the bug cannot show).
+// plantedFailover: the test counts seeds with the operator failover, whose
+// old MAIN returns with its older epoch.
 const plantedFailover = 1
 
 // plantedWaited: only seeds that drew a SYNC or STRICT_SYNC replica count.

@@ -27,7 +27,7 @@ func TestPlantedReplicationBug(t *testing.T) {
 		for seed := uint64(1); seeds < plantedSeeds; seed++ {
 			var st runStats
 			r := Run(seed, Options{only: only, stats: &st, ArtifactDir: t.TempDir()})
-			if (plantedFailover > 0 && !st.oldShips) || (plantedFailover < 0 && st.failover) || (plantedWaited && !st.waited) {
+			if (plantedFailover > 0 && !st.failover) || (plantedFailover < 0 && st.failover) || (plantedWaited && !st.waited) {
 				continue // a seed of the other kind (see plantedFailover, plantedWaited)
 			}
 			seeds++

@@ -49,8 +49,10 @@ type recorder struct {
 	acks       []ackAt
 	reads      []check.ReplicaRead
 	recoveries []check.Recovery
-	promised   []uint64 // per host: the highest write MAIN acknowledged as durable on it
-	durable    []uint64 // per host: the highest transaction it was seen to hold durably as a replica
+	follows    []check.Follow // every handshake a replica accepted (its Hello), in order
+	disks      []uint32       // per host: how many times the operator wiped it
+	promised   []uint64       // per host: the highest write MAIN acknowledged as durable on it
+	durable    []uint64       // per host: the highest transaction it was seen to hold durably as a replica
 	// recovered is, per host, what its running incarnation recovered from
 	// its log. A known gap (not a pass): a restarted replica shows its
 	// recovered log at once, before MAIN acknowledged all of it, so the
@@ -67,7 +69,7 @@ type recorder struct {
 }
 
 func newRecorder(r *run) *recorder {
-	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), recInc: make([]uint32, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
+	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), recInc: make([]uint32, len(names)), disks: make([]uint32, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
 		final: map[string][]check.Commit{}, idToKey: map[int64]string{}}
 }
 
@@ -213,14 +215,15 @@ type logEndAt struct {
 
 // observe is the world's network filter, used only to watch: every
 // transaction a MAIN ships is one it committed, even if a crash then takes
-// it from its log before the log was written. It drops nothing.
+// it from its log before the log was written; every Hello a replica sends
+// is a handshake it accepted, under the MAIN and epoch it now follows. It
+// drops nothing.
 func (rc *recorder) observe(from, _ *sim.Host, msg net.Message) bool {
 	if !replication.IsReplication(msg.Type) {
 		return false
 	}
 	m, err := replication.Decode(msg)
-	a, ok := m.(*replication.Append)
-	if err != nil || !ok || len(a.Txns) == 0 {
+	if err != nil {
 		return false
 	}
 	host := -1
@@ -229,9 +232,27 @@ func (rc *recorder) observe(from, _ *sim.Host, msg net.Message) bool {
 			host = i
 		}
 	}
+	if host < 0 {
+		return false
+	}
+	switch m := m.(type) {
+	case *replication.Hello:
+		rc.follows = append(rc.follows, check.Follow{Replica: names[host], Disk: rc.disks[host], At: int64(rc.r.w.Now()),
+			Main: m.Main, Epoch: m.Epoch.Num})
+	case *replication.Append:
+		rc.shipped(host, m)
+	}
+	return false
+}
+
+// shipped notes the transactions MAIN host shipped in a.
+func (rc *recorder) shipped(host int, a *replication.Append) {
+	if len(a.Txns) == 0 {
+		return
+	}
 	t := rc.terms[rc.termOf(host)]
 	if t.host != host {
-		return false
+		return
 	}
 	if t.sent == nil {
 		t.sent = map[check.CommitID]check.Commit{}
@@ -240,7 +261,6 @@ func (rc *recorder) observe(from, _ *sim.Host, msg net.Message) bool {
 		c := rc.commit(durability.Record{Epoch: x.Epoch.Num, TS: x.TS, PrevTS: x.PrevTS, Deltas: x.Deltas})
 		t.sent[c.ID()] = c
 	}
-	return false
 }
 
 // noteApplied reads replica host's log into what it applied.

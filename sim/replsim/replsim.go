@@ -84,7 +84,6 @@ type runStats struct {
 	fenced                                        int  // writes the deposed MAIN refused once fenced
 	lost                                          int  // acknowledged writes lost to a failover
 	failover                                      bool // the run included the operator failover
-	oldShips                                      bool // the old MAIN came back shipping to r2 (not holding it diverged)
 	waited                                        bool // a replica was registered SYNC or STRICT_SYNC
 	strict                                        bool // a replica was registered STRICT_SYNC
 	resynced                                      int  // replicas found diverged, wiped and registered again
@@ -260,7 +259,7 @@ func instanceConfig(snapshots bool) instance.Config {
 
 // checkerNames are the scenario's checkers, as Options.only names them.
 var checkerNames = []string{"watermark", "applied-by-main", "convergence", "acked-on-in-sync-replicas",
-	"acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable"}
+	"acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable", "followed-epochs"}
 
 // on reports whether the checker named name runs.
 func (r *run) on(name string) bool {

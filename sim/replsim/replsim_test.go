@@ -66,7 +66,7 @@ func TestReplicationScenario(t *testing.T) {
 	t.Logf("ASYNC lag: mean %.2f transactions / %v, max %d transactions / %v (behind in %d of %d samples)",
 		s.lag.meanTxns(), s.lag.meanTime(), s.lag.maxTxns, s.lag.maxTime, s.lag.behindSample, s.lag.samples)
 	t.Logf("faults: %s", s.faults)
-	for _, c := range []string{"applied-by-main", "convergence", "acked-on-in-sync-replicas", "acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable"} {
+	for _, c := range []string{"applied-by-main", "convergence", "acked-on-in-sync-replicas", "acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable", "followed-epochs"} {
 		if s.examined[c] == 0 {
 			t.Errorf("checker %s examined nothing", c)
 		}
