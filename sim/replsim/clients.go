@@ -261,7 +261,7 @@ func (rd *reader) read() {
 		rd.inc = h.Incarnation()
 	}
 	k := r.keys[r.w.Rand().IntN(len(r.keys))]
-	rr := check.ReplicaRead{Replica: names[rd.host], Life: r.lives[rd.host], Key: k, Call: int64(r.w.Now())}
+	rr := check.ReplicaRead{Replica: names[rd.host], Life: h.Incarnation(), Key: k, Call: int64(r.w.Now())}
 	inc := rd.inc
 	rd.busy = true
 	rd.sess.Run(qRead, map[string]any{"k": k}, instance.TxMeta{}, func(res *instance.Result, err error) {

@@ -205,10 +205,13 @@ func (m *nemesis) crashHost(i int, torn bool) {
 
 // beforeLoss records what host i's log holds before a crash may cut its
 // unsynced tail: for MAIN, its term ends there (it commits no more in it);
-// for a replica, what it applied.
+// for a replica, what it applied. MAIN's watermark is read once more
+// first: the watcher samples it every millisecond, and a watermark MAIN
+// raised and sent out since its last sample is acknowledged all the same.
 func (m *nemesis) beforeLoss(i int) {
 	r := m.r
 	if i == r.main && !r.replica[i] {
+		r.rec.observeWatermark()
 		r.rec.endTerm(false)
 		return
 	}
@@ -241,7 +244,6 @@ func (m *nemesis) restart(i int) {
 		}
 	}
 	r.stats.restarts++
-	r.lives[i]++
 	inc := h.Incarnation()
 	var ready func()
 	ready = func() {

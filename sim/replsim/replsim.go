@@ -139,9 +139,8 @@ type run struct {
 	// that was not waited for on it.
 	regAt map[string]time.Duration
 	// replica[i]: host i is meant to be a replica (its role is set after
-	// every restart); lives[i] counts its wipes and restarts.
+	// every restart).
 	replica []bool
-	lives   []uint32
 	// spare is a host the nemesis never crashes or fails (-1: none): the
 	// replica a failover will promote, because a restarted replica
 	// forgets its epoch history until the replication state survives
@@ -170,7 +169,7 @@ func Run(seed uint64, opts Options) sim.Result {
 	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
 	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}}, regAt: map[string]time.Duration{},
-		replica: []bool{false, true, true}, lives: make([]uint32, 3), spare: -1}
+		replica: []bool{false, true, true}, spare: -1}
 	r.rec = newRecorder(r)
 	w.SetFilter(r.rec.observe)
 	for i := range 1 + rng.IntN(4) {

@@ -1,0 +1,34 @@
+package replsim
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReplicaReadLivesFollowIncarnations replays seeds where the calm
+// before the operator failover restarted a crashed replica (sim.Nemesis
+// starts every host that is down) before the scenario's own restart
+// counted a new life: its reads after the restart, which rightly show
+// only what it showed when its state was saved, were judged as reads of
+// the life before and failed "not a growing prefix of MAIN's log". A
+// read's life is now the host's incarnation.
+func TestReplicaReadLivesFollowIncarnations(t *testing.T) {
+	for _, seed := range []uint64{49, 134, 191} {
+		r := Run(seed, Options{knownIssues: true, ArtifactDir: t.TempDir()})
+		if r.Err != nil && strings.Contains(r.Err.Error(), "not a growing prefix") {
+			t.Errorf("seed %d: %v", seed, r.Err)
+		}
+	}
+}
+
+// TestWatermarkReadBeforeMainCrash replays a seed where MAIN raised its
+// watermark to 204, sent it to r2 and crashed within the watcher's
+// millisecond: the scenario had only sampled 203 and reported r2's 204 as
+// past the acknowledged watermark. MAIN's watermark is now read once more
+// before every crash or stop of MAIN.
+func TestWatermarkReadBeforeMainCrash(t *testing.T) {
+	r := Run(193, Options{knownIssues: true, ArtifactDir: t.TempDir()})
+	if r.Err != nil && strings.Contains(r.Err.Error(), "past the acknowledged watermark") {
+		t.Fatal(r.Err)
+	}
+}
