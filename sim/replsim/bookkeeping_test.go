@@ -32,3 +32,34 @@ func TestWatermarkReadBeforeMainCrash(t *testing.T) {
 		t.Fatal(r.Err)
 	}
 }
+
+// TestRestoredReplicasNeedNoExemption: a replica that restores its role on
+// restart shows only what MAIN had acknowledged (the read timestamp its
+// state file saved), so with RestoreReplicationState nothing is exempt
+// from the watermark checks; without it a restarted replica came back a
+// standalone MAIN showing all it recovered, and the exemption is used.
+func TestRestoredReplicasNeedNoExemption(t *testing.T) {
+	var restored, plain runStats
+	for seed := uint64(1); seed <= 12; seed++ {
+		var st runStats
+		r := Run(seed, Options{knownIssues: true, stats: &st, ArtifactDir: t.TempDir()})
+		if r.Err != nil && strings.Contains(r.Err.Error(), "watermark") {
+			t.Errorf("seed %d: %v", seed, r.Err)
+		}
+		restored.restarts += st.restarts
+		restored.samples += st.samples
+		restored.exempt += st.exempt
+		var ps runStats
+		Run(seed, Options{stats: &ps, ArtifactDir: t.TempDir()})
+		plain.exempt += ps.exempt
+	}
+	if restored.restarts == 0 || restored.samples == 0 {
+		t.Fatalf("no restarted replica was watched: %+v", restored)
+	}
+	if restored.exempt != 0 {
+		t.Errorf("%d samples exempt with the role restored", restored.exempt)
+	}
+	if plain.exempt == 0 {
+		t.Error("without restoring roles no sample was exempt: the exemption may be dead")
+	}
+}

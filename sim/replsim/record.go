@@ -52,9 +52,12 @@ type recorder struct {
 	promised   []uint64 // per host: the highest write MAIN acknowledged as durable on it
 	durable    []uint64 // per host: the highest transaction it was seen to hold durably as a replica
 	// recovered is, per host, what its running incarnation recovered from
-	// its log. A known gap (not a pass): a restarted replica shows its
-	// recovered log at once, before MAIN acknowledged all of it, so the
-	// watermark checks exempt what it recovered and count the exemptions.
+	// its log. Without RestoreReplicationState a restarted replica starts
+	// as a standalone MAIN, which shows all it recovered (Memgraph's
+	// behaviour), and keeps showing it once its role is set back: the
+	// watermark checks exempt that recovered log and count the exemptions.
+	// A replica that restores its role shows only the read timestamp its
+	// state file saved, and nothing of it is exempt.
 	recovered []uint64
 	recInc    []uint32 // per host: 1 + the incarnation recovered is of
 	ends      map[int]logEndAt
@@ -120,8 +123,12 @@ func (rc *recorder) current(host int) int {
 }
 
 // recoveredBy is what host i's running incarnation recovered from its log
-// (0 while it is down).
+// and showed as a standalone MAIN (0 while it is down, and 0 when it
+// restores its replica role: see recovered).
 func (rc *recorder) recoveredBy(i int) uint64 {
+	if rc.r.opts.knownIssues {
+		return 0 // RestoreReplicationState
+	}
 	h := rc.r.hosts[i]
 	if in := rc.r.inst(i); in != nil && rc.recInc[i] != h.Incarnation()+1 {
 		rc.recovered[i], rc.recInc[i] = in.Recovery().LastTS, h.Incarnation()+1
