@@ -46,6 +46,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch, readTS u
 		ReadTS:   readTS,
 		OnReadTS: in.replicaReadTS,
 		Defer:    in.deferFn,
+		Clock:    in.env.Clock,
 		Logger:   in.log,
 	})
 }

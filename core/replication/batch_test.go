@@ -190,3 +190,94 @@ func TestWatermarkRidesOnTheNextBatch(t *testing.T) {
 		t.Fatalf("replica knows watermark %d, MAIN's is %d (last commit %d)", r.wm, a.m.Watermark(), a.lastTS)
 	}
 }
+
+// TestNoHeartbeatsWhileBatchesFlow: under a steady stream of batches each
+// Append carries the watermark the previous batch's fsync made, so MAIN
+// sends no heartbeat beside them (it used to send one per WatermarkDelay,
+// as many messages again as the batches under load); once the writes
+// pause, one heartbeat brings the replica the last watermark.
+func TestNoHeartbeatsWhileBatchesFlow(t *testing.T) {
+	s, a := deferredFixture(Async, Async)
+	s.w.faults = netFaults{}
+	for _, r := range s.reps {
+		r.st.d.maxSync = 0
+	}
+	a.d.maxSync = 0
+	s.step(100 * time.Millisecond)
+	base := s.w.sent[KindAppend]
+	delay := a.m.cfg.Tuning.WatermarkDelay
+	const batches = 40 // 40 × delay/4: well within the Retry tick's period
+	for range batches {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.Commit(ts, nil, func(Result) {})
+		a.m.Flush()
+		s.step(delay / 4)
+	}
+	if got, want := s.w.sent[KindAppend]-base, 2*batches; got != want {
+		t.Fatalf("%d Appends while %d batches flowed to 2 replicas, want %d (no heartbeats)", got, batches, want)
+	}
+	s.step(3 * delay)
+	if got, want := s.w.sent[KindAppend]-base, 2*batches+2; got != want {
+		t.Fatalf("%d Appends after the writes paused, want %d (one heartbeat each)", got, want)
+	}
+	for _, r := range s.reps {
+		if r.r.wm != a.m.Watermark() || r.r.wm != a.lastTS {
+			t.Fatalf("replica %s knows watermark %d, MAIN's is %d (last commit %d)", r.name, r.r.wm, a.m.Watermark(), a.lastTS)
+		}
+	}
+}
+
+// TestAsyncRepliesHoldTheirAcks: an ASYNC replica confirms at most about
+// once per AsyncAckDelay while batches flow (and still confirms them all),
+// a SYNC one confirms each batch at once, and MAIN never goes back to
+// resend the ASYNC replica's window meanwhile.
+func TestAsyncRepliesHoldTheirAcks(t *testing.T) {
+	s, a := deferredFixture(Sync, Async)
+	s.w.faults = netFaults{}
+	for _, r := range s.reps {
+		r.st.d.maxSync = 0
+	}
+	a.d.maxSync = 0
+	s.step(100 * time.Millisecond)
+	syncR, asyncR := s.reps[0], s.reps[1]
+	acks := func(r *rep) int { return s.w.sentBy[r.addr][KindAck] }
+	baseS, baseA, baseApp := acks(syncR), acks(asyncR), s.w.sent[KindAppend]
+	delay := a.m.cfg.Tuning.AsyncAckDelay
+	const batches = 40
+	step := delay / 8
+	for range batches {
+		ts := a.nextTS
+		a.nextTS++
+		rec := durability.Record{Epoch: a.epoch.Num, TS: ts, PrevTS: a.lastTS}
+		a.lastTS = ts
+		s.commits[a.epoch.Num][ts] = rec
+		a.d.write(rec, func(error) { a.m.Durable(ts) })
+		a.m.Commit(ts, nil, func(Result) {})
+		a.m.Flush()
+		s.step(step)
+	}
+	s.step(2 * delay)
+	if got := acks(syncR) - baseS; got < batches {
+		t.Fatalf("SYNC replica sent %d Acks for %d batches, want one each", got, batches)
+	}
+	maxA := int(time.Duration(batches)*step/delay) + 2
+	if got := acks(asyncR) - baseA; got < 1 || got > maxA {
+		t.Fatalf("ASYNC replica sent %d Acks for %d batches over %v, want 1..%d", got, batches, time.Duration(batches)*step, maxA)
+	}
+	if got := s.w.sent[KindAppend] - baseApp; got > 2*batches+2 {
+		t.Fatalf("%d Appends for %d batches to 2 replicas: MAIN resent", got, batches)
+	}
+	if r := asyncR.r; r.Durable() != a.lastTS {
+		t.Fatalf("ASYNC replica durable at %d, MAIN's last commit %d", r.Durable(), a.lastTS)
+	}
+	for _, p := range a.m.peers {
+		if p.acked != a.lastTS {
+			t.Fatalf("MAIN has %s confirmed at %d, last commit %d", p.name, p.acked, a.lastTS)
+		}
+	}
+}

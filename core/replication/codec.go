@@ -3,6 +3,7 @@ package replication
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/net"
@@ -16,9 +17,9 @@ import (
 // epoch number, timestamp, previous timestamp and deltas), so MAIN ships
 // the bytes its Store logged and a replica checks their CRC and logs them
 // as they are. Version 2 introduced that; version 1 carried the fields and
-// the deltas apart.
+// the deltas apart. Version 3 added Handshake's AckDelay.
 const (
-	codecVersion = 2
+	codecVersion = 3
 	// maxSnapshotPiece bounds a piece's data on decode.
 	maxSnapshotPiece = 64 << 20
 )
@@ -39,6 +40,7 @@ func Encode(m Message) net.Message {
 	switch m := m.(type) {
 	case *Handshake:
 		w.Uvarint(m.Session)
+		w.Uvarint(uint64(m.AckDelay))
 	case *Hello:
 		w.Uvarint(m.Session)
 		writeHistory(&w, m.History)
@@ -198,6 +200,10 @@ func decodeBody(r *net.Reader, m Message) {
 	switch m := m.(type) {
 	case *Handshake:
 		m.Session = r.Uvarint()
+		m.AckDelay = time.Duration(r.Uvarint())
+		if r.Err() == nil && (m.AckDelay < 0 || m.AckDelay > maxAckDelay) {
+			r.Fail("ack delay", fmt.Errorf("ack delay %v exceeds %v", m.AckDelay, maxAckDelay))
+		}
 	case *Hello:
 		m.Session = r.Uvarint()
 		m.History = readHistory(r)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -30,6 +31,7 @@ var hist = History{{Epoch: Epoch{Num: 1, ID: 5}, LastTS: 10}, {Epoch: Epoch{Num:
 func sampleMessages() []Message {
 	return []Message{
 		&Handshake{Header: hdr, Session: 99},
+		&Handshake{Header: hdr, Session: 98, AckDelay: 5 * time.Millisecond},
 		&Hello{Header: Header{Main: "m", Epoch: Epoch{Num: 3, ID: 1}}, Session: 99, History: hist, Applied: 42, Durable: 40},
 		&Hello{Header: hdr, Session: 1},
 		&Append{Header: hdr, Session: 99, Seq: 5, Txns: []Txn{txn, {Epoch: txn.Epoch, TS: 43, PrevTS: 42}}},

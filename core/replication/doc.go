@@ -27,7 +27,9 @@
 // Each is explicitly encoded (codec.go) on net's Writer/Reader with a
 // version byte; deltas use core/durability's codec, as the WAL does.
 //
-//	Handshake  M->R  opens a session (a random id every later message carries)
+//	Handshake  M->R  opens a session (a random id every later message carries);
+//	                 for an ASYNC replica it carries AckDelay, how long the
+//	                 replica may hold an Ack to cover more transactions
 //	Hello      R->M  the replica's epoch history, applied and durable timestamps
 //	Append     M->R  committed transactions in commit order, each chained to
 //	                 the previous one by PrevTS and numbered (Seq); empty:
@@ -59,7 +61,7 @@
 // snapshot's timestamp, and hands over to the live stream once the tail
 // covers the rest. At most Window transactions are in flight; what is not
 // confirmed is sent again (go-back-N) after a retry period without
-// progress; a live replica whose queue exceeds Queue falls back to
+// progress (an ASYNC replica's held Acks come within a quarter of it); a live replica whose queue exceeds Queue falls back to
 // catch-up. A replica silent for several confirmation timeouts gets a new
 // handshake.
 //

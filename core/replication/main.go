@@ -98,7 +98,12 @@ type Main struct {
 	// it may follow this term.
 	answered bool
 	flushing bool // a deferred flush is queued (MainConfig.Defer)
-	timer    clock.Timer
+	// appends counts the Appends of commits sent to any replica; armed is
+	// its value when the watermark's delayed heartbeat was scheduled
+	// (MainConfig.SendOnFlush), so the heartbeat can tell which replicas a
+	// batch reached meanwhile.
+	appends, armed uint64
+	timer          clock.Timer
 	// resync holds the addresses of replicas dropped while diverged: the
 	// user's consent to wipe them, used by their next registration.
 	resync []string
@@ -296,7 +301,7 @@ func (m *Main) keep(t *Txn) {
 
 // Flush sends each streaming replica the commits queued for it (with
 // MainConfig.SendOnFlush, they wait for it), or the grown watermark.
-func (m *Main) Flush() { m.flush(true) }
+func (m *Main) Flush() { m.flush() }
 
 // later runs flush after the events queued on the loop (at once without
 // MainConfig.Defer). With SendOnFlush it sends only the watermark, and only
@@ -309,24 +314,25 @@ func (m *Main) later() {
 	switch {
 	case m.cfg.SendOnFlush:
 		m.flushing = true
+		m.armed = m.appends
 		m.cfg.Clock.AfterFunc(m.cfg.Tuning.WatermarkDelay, func() {
 			m.flushing = false
-			m.flush(false)
+			m.heartbeats()
 		})
 	case m.cfg.Defer == nil:
-		m.flush(true)
+		m.flush()
 	default:
 		m.flushing = true
 		m.cfg.Defer(func() {
 			m.flushing = false
-			m.flush(true)
+			m.flush()
 		})
 	}
 }
 
-// flush sends each streaming replica what is queued for it (when commits
-// is set), or else the grown watermark.
-func (m *Main) flush(commits bool) {
+// flush sends each streaming replica what is queued for it, or else the
+// grown watermark.
+func (m *Main) flush() {
 	if m.fenced || m.stopped {
 		return
 	}
@@ -334,11 +340,36 @@ func (m *Main) flush(commits bool) {
 		if p.state != stLive && p.state != stCatchup {
 			continue
 		}
-		if commits && p.sent < len(p.queue) {
+		if p.sent < len(p.queue) {
 			p.send()
 		} else if p.state == stLive && p.wmSent < m.wm {
 			p.heartbeat()
 		}
+	}
+}
+
+// heartbeats sends the grown watermark, after Tuning.WatermarkDelay, to
+// the live replicas that no batch's Append reached since it grew. One that
+// a batch reached meanwhile is streaming: the next batch carries the newer
+// watermark, so it waits another delay rather than getting a heartbeat per
+// delay under load; once writes pause, it gets one.
+func (m *Main) heartbeats() {
+	if m.fenced || m.stopped {
+		return
+	}
+	streaming := false
+	for _, p := range m.peers {
+		if p.state != stLive || p.wmSent >= m.wm {
+			continue
+		}
+		if p.appended > m.armed {
+			streaming = true
+			continue
+		}
+		p.heartbeat()
+	}
+	if streaming {
+		m.later()
 	}
 }
 

@@ -76,7 +76,15 @@ type Tuning struct {
 	// comes sooner, so replicas learn it at no cost; when writes pause,
 	// their reads see the last commits that much later.
 	WatermarkDelay time.Duration
+	// AsyncAckDelay is how long an ASYNC replica may hold a confirmation
+	// to cover more transactions with one Ack (default Retry/4, and at most
+	// Retry/2, so a stream that is confirmed is never mistaken for a lost
+	// one and sent again). Replicas without a clock confirm at once.
+	AsyncAckDelay time.Duration
 }
+
+// maxAckDelay bounds the AckDelay a replica accepts from MAIN.
+const maxAckDelay = time.Second
 
 func (t *Tuning) defaults() {
 	if t.Retry <= 0 {
@@ -100,4 +108,8 @@ func (t *Tuning) defaults() {
 	if t.WatermarkDelay <= 0 {
 		t.WatermarkDelay = 2 * time.Millisecond
 	}
+	if t.AsyncAckDelay <= 0 {
+		t.AsyncAckDelay = t.Retry / 4
+	}
+	t.AsyncAckDelay = min(t.AsyncAckDelay, t.Retry/2, maxAckDelay)
 }

@@ -54,6 +54,12 @@ type Message interface {
 type Handshake struct {
 	Header
 	Session uint64
+	// AckDelay, when positive, lets the replica confirm up to that long
+	// after a transaction became durable, so one Ack covers what the
+	// meantime made durable: MAIN asks it of ASYNC replicas, whose
+	// confirmations no commit waits for. Zero: confirm at once (SYNC,
+	// STRICT_SYNC).
+	AckDelay time.Duration
 }
 
 // Hello is the replica's answer to Handshake: what it holds.

@@ -2,9 +2,11 @@ package replication
 
 import (
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/net"
 )
@@ -28,7 +30,10 @@ type ReplicaConfig struct {
 	// queued there. The replica then confirms once per turn of the loop:
 	// the fsync of a batch completes each of its transactions, and one Ack
 	// covers them all. Nil confirms at once, on every completion.
-	Defer  func(f func())
+	Defer func(f func())
+	// Clock, when set, lets the replica hold its confirmations for the
+	// AckDelay MAIN's Handshake asks (ASYNC); nil confirms at once.
+	Clock  clock.Clock
 	Logger *zap.Logger
 }
 
@@ -61,8 +66,10 @@ type Replica struct {
 	installHist History // the history of the snapshot being installed
 	snapTS      uint64  // the timestamp of the snapshot snapNext counts pieces of
 	failed      error
-	acking      bool   // a deferred Ack is queued (ReplicaConfig.Defer)
-	diverged    string // MAIN's reason, once it reported the replica diverged
+	acking      bool          // a deferred Ack is queued (ReplicaConfig.Defer)
+	ackDelay    time.Duration // the session's Handshake.AckDelay
+	ackHeld     bool          // a held Ack's timer runs (ackDelay)
+	diverged    string        // MAIN's reason, once it reported the replica diverged
 	log         *zap.Logger
 }
 
@@ -211,6 +218,7 @@ func (r *Replica) onHandshake(from string, h *Handshake) {
 	r.abandonSnapshot()
 	clear(r.ahead)
 	r.from, r.session, r.seq, r.ackSeq = from, h.Session, 0, 0
+	r.ackDelay = h.AckDelay
 	r.hello()
 }
 
@@ -357,7 +365,20 @@ func (r *Replica) fsynced(gen, ts uint64, err error) {
 // ackSoon confirms the durable position and refreshes the read timestamp:
 // at once, or once per turn of the loop with ReplicaConfig.Defer, so a
 // batch fsync that completes many transactions sends one Ack.
+// An ASYNC replica (Handshake.AckDelay) holds the Ack that long instead,
+// while its reads see the durable transactions at once.
 func (r *Replica) ackSoon() {
+	if r.ackDelay > 0 && r.cfg.Clock != nil && !bugAckBeforeFsync {
+		r.refresh()
+		if !r.ackHeld {
+			r.ackHeld = true
+			r.cfg.Clock.AfterFunc(r.ackDelay, func() {
+				r.ackHeld = false
+				r.ack()
+			})
+		}
+		return
+	}
 	if r.cfg.Defer == nil {
 		r.ack()
 		r.refresh()

@@ -171,7 +171,8 @@ func (s *scenario) newRep(name string, mode Mode) *rep {
 func (r *rep) start() {
 	r.n.alive, r.crashed = true, false
 	r.r = NewReplica(ReplicaConfig{Net: endpoint{r.s.w, r.addr}, Applier: r.st, History: r.st.recovered(),
-		Durable: r.st.d.durableTS(), Main: r.st.main, Epoch: r.st.epoch, OnReadTS: r.checkRead, Defer: r.s.deferFor(r.n)})
+		Durable: r.st.d.durableTS(), Main: r.st.main, Epoch: r.st.epoch, OnReadTS: r.checkRead, Defer: r.s.deferFor(r.n),
+		Clock: vclock{r.s.w, r.n}})
 	r.n.receive = func(from string, msg net.Message) { r.r.Receive(from, msg) }
 }
 

@@ -20,8 +20,9 @@ type world struct {
 	rng    *rand.Rand
 	nodes  map[string]*wnode
 	faults netFaults
-	cut    map[[2]string]int // partitioned links (how many cuts), both directions listed
-	sent   map[Kind]int      // messages sent, by kind
+	cut    map[[2]string]int       // partitioned links (how many cuts), both directions listed
+	sent   map[Kind]int            // messages sent, by kind
+	sentBy map[string]map[Kind]int // messages sent, by sender and kind
 	// onDeliver observes every delivery (the checkers' hook).
 	onDeliver func(from, to string, msg net.Message, deliver func())
 }
@@ -122,6 +123,13 @@ func (w *world) send(from, to string, msg net.Message) {
 		w.sent = map[Kind]int{}
 	}
 	w.sent[Kind(msg.Type)]++
+	if w.sentBy == nil {
+		w.sentBy = map[string]map[Kind]int{}
+	}
+	if w.sentBy[from] == nil {
+		w.sentBy[from] = map[Kind]int{}
+	}
+	w.sentBy[from][Kind(msg.Type)]++
 	if w.cut[[2]string{from, to}] > 0 || w.rng.Float64() < w.faults.drop {
 		return
 	}
