@@ -1,6 +1,10 @@
 package cypher
 
-import "github.com/quiverdb/quiver/core/value"
+import (
+	"slices"
+
+	"github.com/quiverdb/quiver/core/value"
+)
 
 // Aggregation straight over a scan: for MATCH (n:L) RETURN n.p, count(*),
 // sum(n.q), ... the aggregation pulls vertex ids from the scan's iterator
@@ -106,6 +110,9 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 		return nil, err
 	}
 	check := !s.exact // candidates beyond the label need nodeMatches
+	if bit, ok := ids.(BlockPropIter); ok && !check {
+		return o.runBlocks(c, s, bit, keyReads, argReads)
+	}
 	pit, _ := ids.(PropIter)
 	var groups keyTable[*group]
 	var order []*group
@@ -158,6 +165,103 @@ func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter
 			return err
 		}
 		s.args[i] = c.exportShallow(v)
+	}
+	if s.holds && c.guard != nil {
+		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
+			return err
+		}
+	}
+	return fromCyerr(s.acc.Add(s.args))
+}
+
+// scanBlock is how many vertices runBlocks asks for at once.
+const scanBlock = 256
+
+// runBlocks is runFused over an iterator that reads blocks of vertices with
+// their properties: the graph's loads for a block overlap, and the loop
+// over the block only groups and accumulates.
+func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []scanRead, argReads [][]scanRead) ([]*group, error) {
+	var keys []string
+	keySlots := blockSlots(keyReads, &keys)
+	argSlots := make([][]int, len(argReads))
+	for i, rs := range argReads {
+		argSlots[i] = blockSlots(rs, &keys)
+	}
+	ids := make([]int64, scanBlock)
+	vals := make([]value.Value, scanBlock*len(keys))
+	var groups keyTable[*group]
+	var order []*group
+	key := make(value.List, len(keyReads))
+	for {
+		n := it.NextProps(keys, ids, vals)
+		if n == 0 {
+			return order, nil
+		}
+		for i, id := range ids[:n] {
+			if err := c.guard.Tick(); err != nil {
+				return nil, err
+			}
+			pv := vals[i*len(keys) : (i+1)*len(keys)]
+			for j := range keyReads {
+				key[j] = blockValue(&keyReads[j], keySlots[j], id, pv)
+			}
+			g, ok := groups.get(key)
+			if !ok {
+				if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
+					return nil, err
+				}
+				g = &group{key: append(value.List(nil), key...), rep: row{s.name: nodeRef{id}}, states: o.newStates()}
+				groups.put(key, g)
+				order = append(order, g)
+			}
+			for j, st := range g.states {
+				if err := st.addBlock(c, argReads[j], argSlots[j], id, pv); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+}
+
+// blockSlots returns, for each read of a property, its place among keys
+// (adding the key the first time), -1 for other reads.
+func blockSlots(reads []scanRead, keys *[]string) []int {
+	slots := make([]int, len(reads))
+	for i, r := range reads {
+		slots[i] = -1
+		if r.kind != readProp {
+			continue
+		}
+		slots[i] = slices.Index(*keys, r.key)
+		if slots[i] < 0 {
+			slots[i] = len(*keys)
+			*keys = append(*keys, r.key)
+		}
+	}
+	return slots
+}
+
+// blockValue evaluates r for vertex id whose property values are vals.
+func blockValue(r *scanRead, slot int, id int64, vals []value.Value) value.Value {
+	switch r.kind {
+	case readProp:
+		return vals[slot]
+	case readNode:
+		return nodeRef{id}
+	}
+	return r.lit
+}
+
+// addBlock is add for an aggregation over blocks of scanned vertices.
+func (s *aggState) addBlock(c *execCtx, reads []scanRead, slots []int, id int64, vals []value.Value) error {
+	if len(reads) == 0 {
+		return fromCyerr(s.acc.Add(nil))
+	}
+	if s.args == nil {
+		s.args = make([]value.Value, len(reads))
+	}
+	for i := range reads {
+		s.args[i] = c.exportShallow(blockValue(&reads[i], slots[i], id, vals))
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {

@@ -12,10 +12,16 @@ import (
 // looked up in a typed map, without boxing or hashing to bytes; any other
 // key goes through a coarse byte hash and an equivalence check.
 type keyTable[T any] struct {
-	ints map[int64]T
-	strs map[string]T
-	slow map[string][]slowEntry[T]
-	hash []byte // scratch
+	// dense holds the entries of small non-negative integer keys, indexed
+	// by the key (has marks which are set): grouping by an age or a small
+	// code costs an array index, not a map lookup. It grows as keys come,
+	// up to denseKeys.
+	dense []T
+	has   []bool
+	ints  map[int64]T
+	strs  map[string]T
+	slow  map[string][]slowEntry[T]
+	hash  []byte // scratch
 }
 
 type slowEntry[T any] struct {
@@ -47,6 +53,12 @@ func (t *keyTable[T]) get(key value.List) (T, bool) {
 	var zero T
 	switch kind, n, s := fastKey(key); kind {
 	case 1:
+		if uint64(n) < denseKeys {
+			if uint64(n) < uint64(len(t.dense)) {
+				return t.dense[n], t.has[n]
+			}
+			return zero, false
+		}
 		v, ok := t.ints[n]
 		return v, ok
 	case 2:
@@ -66,6 +78,9 @@ func (t *keyTable[T]) get(key value.List) (T, bool) {
 func (t *keyTable[T]) put(key value.List, v T) {
 	switch kind, n, s := fastKey(key); kind {
 	case 1:
+		if t.putDense(n, v) {
+			return
+		}
 		if t.ints == nil {
 			t.ints = map[int64]T{}
 		}
@@ -84,4 +99,29 @@ func (t *keyTable[T]) put(key value.List, v T) {
 	t.hash = appendHashKey(t.hash[:0], key)
 	h := string(t.hash)
 	t.slow[h] = append(t.slow[h], slowEntry[T]{append(value.List(nil), key...), v})
+}
+
+// denseKeys bounds the integer keys keyTable indexes directly.
+const denseKeys = 1024
+
+// putDense stores an entry of integer key n in dense when n is small
+// enough, growing it (to a power of two) as needed; false when n is not.
+// Every key below denseKeys goes to dense, so ints never holds one and get
+// need look in one place.
+func (t *keyTable[T]) putDense(n int64, v T) bool {
+	if n < 0 || n >= denseKeys {
+		return false
+	}
+	if n >= int64(len(t.dense)) {
+		size := max(16, len(t.dense))
+		for int64(size) <= n {
+			size *= 2
+		}
+		dense, has := make([]T, size), make([]bool, size)
+		copy(dense, t.dense)
+		copy(has, t.has)
+		t.dense, t.has = dense, has
+	}
+	t.dense[n], t.has[n] = v, true
+	return true
 }

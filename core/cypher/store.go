@@ -63,6 +63,15 @@ type PropIter interface {
 	Property(key string) value.Value
 }
 
+// BlockPropIter is a PropIter that also yields vertices in blocks with some
+// of their properties (core/graph's VertexIter.NextProps): it stores up to
+// len(ids) vertices in ids, the value of keys[j] for the i-th at
+// vals[i*len(keys)+j] (nil when absent), and returns how many, 0 at the end.
+type BlockPropIter interface {
+	PropIter
+	NextProps(keys []string, ids []int64, vals []value.Value) int
+}
+
 // SliceIter is an IDIter over a slice of ids.
 type SliceIter struct {
 	ids []int64

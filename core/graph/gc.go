@@ -45,7 +45,15 @@ func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 		}
 	}
 	var moreV bool
-	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool { return g.gcVertex(id, h, &st) })
+	var quiet []int64 // ascending: collectDirty visits ids in order
+	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool {
+		keep := g.gcVertex(id, h, &st)
+		if !keep && packable(g.vertices.get(id).head.Load(), h) {
+			quiet = append(quiet, id)
+		}
+		return keep
+	})
+	g.packRuns(quiet)
 	return st, more || moreV
 }
 
@@ -229,4 +237,65 @@ func sameContent(head, v *vver) bool {
 		}
 	}
 	return false
+}
+
+// packRun is the fewest consecutive quiet vertices packRuns packs together.
+const packRun = 64
+
+// packable reports whether head is a vertex's only version, committed at or
+// below the horizon h, live, and not packed yet.
+func packable(head *vver, h uint64) bool {
+	if head == nil || head.deleted || head.packed || head.prev.Load() != nil {
+		return false
+	}
+	ts := head.ts.Load()
+	return ts&txBit == 0 && ts <= h
+}
+
+// packRuns copies the versions of each run of at least packRun consecutive
+// IDs in quiet (ascending) into arrays of their own, in ID order, so that a
+// label scan walks memory in order instead of chasing a pointer per vertex
+// to wherever its version was allocated. The copies are identical to the
+// versions they replace (same timestamp, labels and properties), and readers
+// holding an old one keep it, so no reader sees a difference. Only long runs
+// are packed, as a bulk load or recovery writes them: an array lives as long
+// as any of its versions does, so packing scattered updates would pin memory.
+func (g *Graph) packRuns(quiet []int64) {
+	for lo := 0; lo < len(quiet); {
+		hi := lo + 1
+		for hi < len(quiet) && quiet[hi] == quiet[hi-1]+1 {
+			hi++
+		}
+		if hi-lo >= packRun {
+			g.pack(quiet[lo:hi])
+		}
+		lo = hi
+	}
+}
+
+// pack replaces the head versions of ids with copies held in one array of
+// versions, their property sets in one array and their properties in one.
+func (g *Graph) pack(ids []int64) {
+	heads := make([]*vver, len(ids))
+	nsets, nprops := 0, 0
+	for i, id := range ids {
+		heads[i] = g.vertices.get(id).head.Load()
+		if p := heads[i].props; p != nil {
+			nsets++
+			nprops += len(p.kv)
+		}
+	}
+	vers, sets, props := make([]vver, len(ids)), make([]propSet, nsets), make([]prop, nprops)
+	for i, old := range heads {
+		v := &vers[i]
+		v.labels, v.packed = old.labels, true
+		if old.props != nil {
+			n := copy(props, old.props.kv)
+			sets[0].kv = props[:n:n]
+			v.props = &sets[0]
+			sets, props = sets[1:], props[n:]
+		}
+		v.ts.Store(old.ts.Load())
+		g.vertices.get(ids[i]).head.Store(v)
+	}
 }

@@ -138,22 +138,104 @@ func (it *VertexIter) Property(key string) value.Value {
 	if it.ver == nil {
 		return nil
 	}
+	id, ok := it.keyID(key)
+	if !ok {
+		return nil
+	}
+	v, _ := it.ver.props.get(id)
+	return v
+}
+
+// NextProps advances over up to len(ids) vertices at once: it stores each
+// one's ID in ids and the values of the named properties in vals (row i's
+// value of keys[j] at vals[i*len(keys)+j], nil when absent) and returns how
+// many it stored, 0 at the end. vals must hold len(ids)*len(keys) values.
+// The vertices and values are those Next and Property would give; the
+// block's visible versions are all found before any property is read, so
+// the memory loads of different vertices overlap instead of waiting on one
+// another. After it, Property reads the block's last vertex.
+func (it *VertexIter) NextProps(keys []string, ids []int64, vals []value.Value) int {
+	var vers [propBlock]*vver
+	want := min(len(ids), len(vers))
+	n := 0
+	if it.mode == iterScan {
+		n = it.scanBlock(ids[:want], vers[:want])
+	}
+	for n < want && it.Next() {
+		ids[n], vers[n] = it.cur, it.ver
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	for j, key := range keys {
+		kid, ok := it.keyID(key)
+		for i, v := range vers[:n] {
+			var val value.Value
+			if ok {
+				val, _ = v.props.get(kid)
+			}
+			vals[i*len(keys)+j] = val
+		}
+	}
+	if n > 0 {
+		it.ver = vers[n-1]
+	}
+	return n
+}
+
+// scanBlock is Next for a block of a scan, in a loop small enough for the
+// processor to look up several vertices' versions at once: the view is taken
+// once and the slots are walked chunk by chunk. It stops early at the end of
+// the scan or at an ID outside the chunk table, which Next then handles.
+func (it *VertexIter) scanBlock(ids []int64, vers []*vver) int {
+	cp := it.t.g.vertices.chunks.Load()
+	if cp == nil {
+		return 0
+	}
+	cs, w, n := *cp, it.t.view(), 0
+	for n < len(ids) && it.id < it.end {
+		c := it.id >> chunkBits
+		if c >= int64(len(cs)) {
+			break
+		}
+		chunk, stop := cs[c], min(it.end, (c+1)<<chunkBits)
+		for ; it.id < stop && n < len(ids); it.id++ {
+			v := w.vertex(chunk[it.id&(chunkSize-1)].head.Load())
+			if v != nil && it.accept(v) {
+				ids[n], vers[n] = it.id, v
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		it.cur, it.ver = ids[n-1], vers[n-1]
+	}
+	return n
+}
+
+// propBlock is the most vertices NextProps handles at once: enough for many
+// loads in flight, few enough for its versions to stay in cache.
+const propBlock = 256
+
+// keyID returns the interned ID of property key, remembering it for the
+// next call; false when no vertex has had the key yet (not remembered: it
+// may come).
+func (it *VertexIter) keyID(key string) (uint32, bool) {
 	for _, k := range it.keys[:it.nkeys] {
 		if k.name == key {
-			v, _ := it.ver.props.get(k.id)
-			return v
+			return k.id, true
 		}
 	}
 	id, ok := it.t.g.names.lookup(key)
 	if !ok {
-		return nil // no vertex has it yet (not remembered: it may come)
+		return 0, false
 	}
 	if it.nkeys < len(it.keys) {
 		it.keys[it.nkeys] = resolved{key, id}
 		it.nkeys++
 	}
-	v, _ := it.ver.props.get(id)
-	return v
+	return id, true
 }
 
 // Collect drains the iterator into a slice (handy in tests and small scans).

@@ -104,6 +104,7 @@ type vver struct {
 	labels  *labelSet
 	props   *propSet
 	deleted bool
+	packed  bool // a copy made by garbage collection's packing (gc.go)
 }
 
 // ever is one version of an edge; the same rules as vver apply.

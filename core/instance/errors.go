@@ -77,6 +77,10 @@ var (
 	errBatchInTx      = newErr(CodeTxStartFailed, "A query with 'CALL { ... } IN TRANSACTIONS' can only be executed in an implicit transaction, but tried to execute in an explicit transaction.")
 )
 
+// errHidden refuses reads on a restarted MAIN that a newer MAIN fenced
+// before it acknowledged its recovered commits (Instance.hidden).
+var errHidden = errUnavailable("this MAIN restarted while a newer MAIN exists and shows none of its recovered commits; read on the newer MAIN, or make this instance a replica")
+
 // errUnavailable is the refusal of an instance that is not ready, stopped,
 // or refusing writes after a WAL failure: nothing was done.
 func errUnavailable(why string) *Error { return newErr(CodeUnavailable, why) }

@@ -163,7 +163,12 @@ type Instance struct {
 	txs     registry
 	deferFn func(func()) // runs f on the loop soon (a write's next step)
 	// open is published for readers off the loop: ready and not stopped.
-	open        atomic.Bool
+	open atomic.Bool
+	// hidden is published for readers off the loop: a restarted MAIN's
+	// term ended before it acknowledged its recovered commits (a newer
+	// MAIN exists), so it shows less than it had shown before its crash
+	// and refuses reads (errHidden) until it becomes a replica.
+	hidden      atomic.Bool
 	sessionSeed uint64        // set at Start
 	sessions    atomic.Uint64 // sessions opened, for their rand() seeds
 

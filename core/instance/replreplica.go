@@ -22,6 +22,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch, readTS u
 		in.main = nil
 	}
 	in.giveBackReserved()
+	in.hidden.Store(false) // a replica shows what its MAIN acknowledges
 	if last := in.g.LastCommitTS(); last > in.hist.Last().LastTS {
 		// Commits made outside any replication term (a standalone MAIN)
 		// get a term of their own, which no MAIN knows: a MAIN then sees

@@ -398,11 +398,25 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 		in.role = role{replica: true, port: s.port}
 		in.becomeReplica(s.main, s.follows, min(s.readTS, last))
 		in.acknowledge(min(s.readTS, last))
-		ready()
+		if s.installTS == 0 {
+			ready()
+			return
+		}
+		// The file names a snapshot install, whose history describes the
+		// storage only while that snapshot is the newest: write the history
+		// restored from it before the replica writes a snapshot of its own.
+		in.saveState(func(err error) {
+			if err != nil {
+				in.env.ReportReady(err)
+				return
+			}
+			ready()
+		})
 	default:
 		in.beginTerm(s.replicas, func(r replication.Result) {
 			if r.Outcome != replication.Acknowledged {
 				in.log.Warn("the recovered commits were not acknowledged before the term ended", zap.Error(r.Err))
+				in.hideUnshown(last)
 			}
 			ready()
 		}, func(err error) {
@@ -410,5 +424,16 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 				in.env.ReportReady(err)
 			}
 		})
+	}
+}
+
+// hideUnshown refuses reads when the graph shows less than last, the
+// recovered end: a restarted MAIN whose term ended before acknowledging
+// its recovered commits would otherwise answer from an older graph than
+// the one it acknowledged writes against before its crash (an empty one,
+// at worst).
+func (in *Instance) hideUnshown(last uint64) {
+	if in.g.VisibleTS() < last {
+		in.hidden.Store(true)
 	}
 }

@@ -377,6 +377,9 @@ func (t *txn) dropHeld() {
 // startRead begins a read of p: in t when given (an explicit transaction),
 // else in an auto-commit read-only transaction.
 func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, meta TxMeta, t *txn) (*Result, error) {
+	if s.in.hidden.Load() {
+		return nil, errHidden
+	}
 	if t == nil {
 		t = s.in.beginTx(s, query, meta, true, false)
 	}

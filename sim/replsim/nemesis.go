@@ -205,12 +205,12 @@ func (m *nemesis) crashHost(i int, torn bool) {
 
 // beforeLoss records what host i's log holds before a crash may cut its
 // unsynced tail: for MAIN, its term ends there (it commits no more in it);
-// for a replica, what it applied. MAIN's watermark is read once more
-// first: the watcher samples it every millisecond, and a watermark MAIN
-// raised and sent out since its last sample is acknowledged all the same.
+// for a replica, what it applied.
 func (m *nemesis) beforeLoss(i int) {
 	r := m.r
 	if i == r.main && !r.replica[i] {
+		// What MAIN made visible up to now is acknowledged: its replicas
+		// may have heard so before the next sample.
 		r.rec.observeWatermark()
 		r.rec.endTerm(false)
 		return
@@ -230,11 +230,16 @@ func (m *nemesis) restartLater(i int) {
 	r.w.After(down, func() { m.restart(i) })
 }
 
-// restart starts host i again (unless a calm did), checks what it
-// recovered, and sets its replication role once it is ready.
+// restart starts host i again (unless a calm did already), checks what it
+// recovered, and sets its replication role once it is ready. What MAIN
+// had acknowledged as durable on it is taken at the start, when recovery
+// reads the disk: once it serves again it confirms more, in its new life.
 func (m *nemesis) restart(i int) {
 	r := m.r
 	h := r.hosts[i]
+	if !m.down[i] {
+		return // a calm restarted it before this scheduled restart came
+	}
 	m.down[i] = false
 	if !h.Up() {
 		if err := h.Start(); err != nil {
@@ -243,6 +248,7 @@ func (m *nemesis) restart(i int) {
 			return
 		}
 	}
+	promised := r.rec.promised[i]
 	r.stats.restarts++
 	inc := h.Incarnation()
 	var ready func()
@@ -259,7 +265,7 @@ func (m *nemesis) restart(i int) {
 			r.rec.current(i) // a restarted MAIN begins a term in its lineage
 			return
 		}
-		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS))
+		r.rec.recoveries = append(r.rec.recoveries, recoveryOf(r, i, in.Recovery().LastTS, promised))
 		r.setRole(i, inc)
 	}
 	ready()
@@ -332,7 +338,8 @@ func (m *nemesis) supervise(i int, inc uint32) {
 }
 
 // calm ends the faults: links healed and perfect, hosts resumed and
-// started, disk faults cleared. Restarts already scheduled still set roles.
+// started, disk faults cleared. Hosts waiting for a restart restart now
+// (their scheduled restarts find nothing left to do).
 func (m *nemesis) calm() {
 	r := m.r
 	m.until = r.w.Now()
@@ -343,6 +350,12 @@ func (m *nemesis) calm() {
 		fs.FailNextSync(nil)
 		fs.SlowSync(0)
 		fs.SetFull(false)
+	}
+	for i := range r.hosts {
+		if m.down[i] && !r.hosts[i].Up() { // not one still stopping: its stop restarts it
+			r.stats.calmRestarts++
+			m.restart(i) // now, with its checks, rather than by the network's calm
+		}
 	}
 	if m.net != nil {
 		if err := m.net.Calm(); err != nil {
@@ -358,6 +371,6 @@ func (m *nemesis) calm() {
 
 // recoveryOf is what restarted host i recovered, against what MAIN had
 // acknowledged as durable on it.
-func recoveryOf(r *run, i int, last uint64) check.Recovery {
-	return check.Recovery{Replica: names[i], At: int64(r.w.Now()), LastTS: last, Promised: r.rec.promised[i]}
+func recoveryOf(r *run, i int, last, promised uint64) check.Recovery {
+	return check.Recovery{Replica: names[i], At: int64(r.w.Now()), LastTS: last, Promised: promised}
 }

@@ -284,16 +284,13 @@ func (rc *recorder) appliedLists() map[string][]check.Commit {
 }
 
 // observeWatermark raises maxWM to what the current MAIN makes visible.
-// A restarted MAIN that restores its replicas is not ready until its new
-// term acknowledged its recovered commits, yet it sends the watermark to
-// its replicas as it rises (it raises both at once, Main.OnWatermark), so
-// it is read before the MAIN is ready too.
 func (rc *recorder) observeWatermark() {
 	r := rc.r
+	// Not only once ready: a restarted MAIN makes its recovered commits
+	// visible, and tells its replicas, as they confirm them under its new
+	// term, before it serves.
 	if in := r.inst(r.main); in != nil && !in.IsReplica() {
-		if g := in.Graph(); g != nil {
-			rc.maxWM = max(rc.maxWM, g.VisibleTS())
-		}
+		rc.maxWM = max(rc.maxWM, in.Graph().VisibleTS())
 	}
 }
 

@@ -83,6 +83,7 @@ type Options struct {
 type runStats struct {
 	acked, warned, reads, samples, conflicts, ops int
 	restarts, aimed, diskFaults, failovers        int
+	calmRestarts                                  int  // hosts a calm restarted before their scheduled restart
 	fenced                                        int  // writes the deposed MAIN refused once fenced
 	lost                                          int  // acknowledged writes lost to a failover
 	failover                                      bool // the run included the operator failover
