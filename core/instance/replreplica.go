@@ -12,9 +12,10 @@ import (
 
 // becomeReplica ends a MAIN term (if any) and starts following whichever
 // MAIN of a newer epoch shakes hands with this instance (main and epoch:
-// the one it followed before a restart, if any). Reads are served up to the
-// replica's read timestamp from now on.
-func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
+// the one it followed before a restart, if any, and readTS: the read
+// timestamp it showed then). Reads are served up to the replica's read
+// timestamp from now on.
+func (in *Instance) becomeReplica(main string, epoch replication.Epoch, readTS uint64) {
 	if in.main != nil {
 		in.hist = in.main.History()
 		in.main.Stop()
@@ -43,6 +44,7 @@ func (in *Instance) becomeReplica(main string, epoch replication.Epoch) {
 		Durable:  in.g.LastCommitTS(),
 		Main:     main,
 		Epoch:    epoch,
+		ReadTS:   readTS,
 		OnReadTS: in.replicaReadTS,
 		Defer:    in.deferFn,
 		Clock:    in.env.Clock,

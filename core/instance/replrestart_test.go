@@ -619,6 +619,33 @@ func TestRestartedReplicaShowsWhatItShowed(t *testing.T) {
 	}
 }
 
+// TestRestartedReplicaKeepsItsReadTimestamp: a replica restarted while its
+// MAIN is away shows the read timestamp its state file saved, and a state
+// written before MAIN sends it a watermark again (as when a restarted
+// MAIN begins a new term, or a snapshot install is recorded) keeps it: the
+// next restart shows as much again, not 0.
+func TestRestartedReplicaKeepsItsReadTimestamp(t *testing.T) {
+	r := newRWorld(t, 12, "main", "r1")
+	r.setup()
+	r.writes(5)
+	r.w.RunFor(2 * readSaveInterval)
+	shown := r.inst("r1").Graph().VisibleTS()
+	if shown == 0 {
+		t.Fatal("the replica shows nothing before the crash")
+	}
+	r.hosts["main"].Crash(false)
+	r.restart("r1")
+	saved := false
+	r.inst("r1").saveState(func(err error) { saved = err == nil })
+	if !r.w.RunUntilTrue(r.w.Now()+time.Second, func() bool { return saved }) {
+		t.Fatal("the state was never written")
+	}
+	r.restart("r1")
+	if v := r.inst("r1").Graph().VisibleTS(); v != shown {
+		t.Fatalf("restarted twice, the replica shows %d, before the crash %d", v, shown)
+	}
+}
+
 // TestReplicaCrashDuringSnapshotInstall crashes a replica at every few
 // milliseconds while it catches up through a snapshot (MAIN's WAL was
 // retired): the snapshot's epoch history is in the state file before the

@@ -396,7 +396,7 @@ func (in *Instance) resumeRole(s *replState, ready func()) {
 		ready()
 	case s.replica:
 		in.role = role{replica: true, port: s.port}
-		in.becomeReplica(s.main, s.follows)
+		in.becomeReplica(s.main, s.follows, min(s.readTS, last))
 		in.acknowledge(min(s.readTS, last))
 		if s.installTS == 0 {
 			ready()

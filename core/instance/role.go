@@ -114,7 +114,7 @@ func (in *Instance) setRole(s *Session, st cypher.SetReplicationRole, done func(
 	switch {
 	case next.replica && in.replica == nil:
 		in.fenced = nil
-		in.becomeReplica("", replication.Epoch{})
+		in.becomeReplica("", replication.Epoch{}, 0)
 	case !next.replica:
 		in.becomeMain()
 	}

@@ -19,6 +19,10 @@ type ReplicaConfig struct {
 	Durable uint64       // the last transaction recovered from the WAL
 	Main    string       // the main UUID it followed before the restart ("" for none)
 	Epoch   Epoch        // the epoch it followed before the restart
+	// ReadTS is the read timestamp it showed before the restart (at most
+	// Durable): a watermark MAIN acknowledged, so ReadTS and the watermark
+	// start there and a state saved before MAIN sends one again keeps it.
+	ReadTS uint64
 	// OnReadTS is called when ReadTS grows: the instance makes the graph
 	// visible up to it (graph.MarkAcknowledged).
 	OnReadTS func(ts uint64)
@@ -80,7 +84,8 @@ func NewReplica(cfg ReplicaConfig) *Replica {
 		cfg.Logger = zap.NewNop()
 	}
 	r := &Replica{cfg: cfg, hist: cfg.History.Clone(), main: cfg.Main, epoch: cfg.Epoch,
-		applied: cfg.Durable, durable: cfg.Durable, prepared: map[uint64]Txn{}, ahead: map[uint64]ahead{}}
+		applied: cfg.Durable, durable: cfg.Durable, wm: min(cfg.ReadTS, cfg.Durable), readTS: min(cfg.ReadTS, cfg.Durable),
+		prepared: map[uint64]Txn{}, ahead: map[uint64]ahead{}}
 	if last := r.hist.Last().Epoch; last.Num > r.epoch.Num {
 		r.epoch = last
 	}

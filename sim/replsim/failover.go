@@ -116,7 +116,6 @@ func (r *run) wipeAndRegister(m, i int, mode string) error {
 	w := r.w
 	r.hosts[i].Crash(false)
 	r.hostGone(i)
-	r.lives[i]++
 	r.rec.disks[i]++
 	r.rec.durable[i], r.rec.promised[i] = 0, 0
 	if err := r.hosts[i].RestartEmpty(); err != nil {

@@ -247,7 +247,6 @@ func (m *nemesis) restart(i int) {
 	}
 	promised := r.rec.promised[i]
 	r.stats.restarts++
-	r.lives[i]++
 	inc := h.Incarnation()
 	var ready func()
 	ready = func() {

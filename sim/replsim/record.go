@@ -53,23 +53,17 @@ type recorder struct {
 	disks      []uint32       // per host: how many times the operator wiped it
 	promised   []uint64       // per host: the highest write MAIN acknowledged as durable on it
 	durable    []uint64       // per host: the highest transaction it was seen to hold durably as a replica
-	// recovered is, per host, what its running incarnation recovered from
-	// its log. A known gap (not a pass): a restarted replica shows its
-	// recovered log at once, before MAIN acknowledged all of it, so the
-	// watermark checks exempt what it recovered and count the exemptions.
-	recovered []uint64
-	recInc    []uint32 // per host: 1 + the incarnation recovered is of
-	ends      map[int]logEndAt
-	applied   map[string]map[check.CommitID]check.Commit
-	final     map[string][]check.Commit // per replica, its log at the end
-	maxWM     uint64                    // the highest watermark MAIN made visible
-	idToKey   map[int64]string
-	lag       lagStats
-	commitAt  []tsAt // MAIN's last commit timestamp as it grew, for lag in time
+	ends       map[int]logEndAt
+	applied    map[string]map[check.CommitID]check.Commit
+	final      map[string][]check.Commit // per replica, its log at the end
+	maxWM      uint64                    // the highest watermark MAIN made visible
+	idToKey    map[int64]string
+	lag        lagStats
+	commitAt   []tsAt // MAIN's last commit timestamp as it grew, for lag in time
 }
 
 func newRecorder(r *run) *recorder {
-	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), recovered: make([]uint64, len(names)), recInc: make([]uint32, len(names)), disks: make([]uint32, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
+	return &recorder{r: r, promised: make([]uint64, len(names)), durable: make([]uint64, len(names)), disks: make([]uint32, len(names)), ends: map[int]logEndAt{}, applied: map[string]map[check.CommitID]check.Commit{},
 		final: map[string][]check.Commit{}, idToKey: map[int64]string{}}
 }
 
@@ -119,16 +113,6 @@ func (rc *recorder) current(host int) int {
 		t = rc.term
 	}
 	return t
-}
-
-// recoveredBy is what host i's running incarnation recovered from its log
-// (0 while it is down).
-func (rc *recorder) recoveredBy(i int) uint64 {
-	h := rc.r.hosts[i]
-	if in := rc.r.inst(i); in != nil && rc.recInc[i] != h.Incarnation()+1 {
-		rc.recovered[i], rc.recInc[i] = in.Recovery().LastTS, h.Incarnation()+1
-	}
-	return rc.recovered[i]
 }
 
 // fenced reports whether host is a deposed MAIN.

@@ -88,7 +88,6 @@ type runStats struct {
 	waited                                        bool // a replica was registered SYNC or STRICT_SYNC
 	strict                                        bool // a replica was registered STRICT_SYNC
 	resynced                                      int  // replicas found diverged, wiped and registered again
-	exempt                                        int  // samples past the watermark within a restarted replica's recovered log
 	reports                                       []check.ReplReport
 	lag                                           lagStats
 }
@@ -138,9 +137,8 @@ type run struct {
 	// that was not waited for on it.
 	regAt map[string]time.Duration
 	// replica[i]: host i is meant to be a replica (its role is set after
-	// every restart); lives[i] counts its wipes and restarts.
+	// every restart).
 	replica []bool
-	lives   []uint32
 
 	clients []*client
 	readers []*reader
@@ -163,7 +161,7 @@ func Run(seed uint64, opts Options) sim.Result {
 	w := sim.NewWorld(sim.Options{Seed: seed, Drift: 0.01, Disk: sim.SimDisk, Trace: opts.Trace, Logger: opts.logger})
 	rng := w.Rand()
 	r := &run{seed: seed, opts: opts, w: w, modes: map[int]map[string]string{0: {}}, regAt: map[string]time.Duration{},
-		replica: []bool{false, true, true}, lives: make([]uint32, 3)}
+		replica: []bool{false, true, true}}
 	r.rec = newRecorder(r)
 	w.SetFilter(r.rec.observe)
 	for i := range 1 + rng.IntN(4) {
