@@ -425,6 +425,13 @@ func (s *Store) rotate() {
 	}
 	s.cur = f
 	s.handles, s.nextH = append(s.handles[:0], f), 0
+	if n := len(s.segs); n > 0 && s.segs[n-1].name == name {
+		// The last segment holds no whole record (recovery found it empty:
+		// created just before a crash): Create has truncated it, and it is
+		// the same segment, not a second one. Listing it twice made a
+		// cursor step back onto it forever.
+		s.segs = s.segs[:n-1]
+	}
 	s.segs = append(s.segs, segment{name: name, firstTS: s.bufTS})
 	if err := f.Append(appendSegHeader(nil, s.bufTS)); err != nil {
 		s.fail(err)
