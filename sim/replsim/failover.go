@@ -21,6 +21,13 @@ func (r *run) failover() error {
 	w, rng := r.w, r.w.Rand()
 	old, next, other := r.main, 1, 2
 	r.stats.failovers++
+	// The operator first resyncs a replica the MAIN holds diverged (its
+	// restarts lost commits the replica holds), as it would on seeing it in
+	// SHOW REPLICAS: a MAIN sends a diverged replica nothing, so the stale
+	// MAIN could not come back to r2 with its older epoch.
+	if err := r.resyncBefore(old); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
 	w.Partition(r.hosts[old], r.hosts[next])
 	w.Partition(r.hosts[old], r.hosts[other])
 	// The old MAIN's links come back after its replication peers gave up
@@ -143,4 +150,44 @@ func (r *run) registers(i int) (map[string]int64, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// resyncBefore resyncs MAIN m's diverged replicas and waits for them to
+// catch up (r1 is promoted next), again if MAIN finds one diverged only
+// now.
+func (r *run) resyncBefore(m int) error {
+	for range 4 {
+		resynced := r.stats.resynced
+		if err := r.resyncDiverged(m); err != nil || r.stats.resynced == resynced {
+			return err
+		}
+		if r.caughtUp(m) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s's replicas did not catch up after resyncs", names[m])
+}
+
+// caughtUp runs until every replica of MAIN m holds durably what m has
+// committed now, and reports whether they did within two seconds; it
+// stops early when m holds a replica diverged.
+func (r *run) caughtUp(m int) bool {
+	target := r.inst(m).Graph().LastCommitTS()
+	done, diverged := func() bool {
+		for i := range r.hosts {
+			if in := r.inst(i); i != m && (in == nil || !in.IsReplica() || in.ReplicaDurable() < target) {
+				return false
+			}
+		}
+		return true
+	}, func() bool {
+		for _, st := range r.inst(m).Replicas() {
+			if st.Status == "diverged" {
+				return true
+			}
+		}
+		return false
+	}
+	r.w.RunUntilTrue(r.w.Now()+2*time.Second, func() bool { return done() || diverged() })
+	return done()
 }

@@ -202,7 +202,7 @@ type logEndAt struct {
 // it from its log before the log was written; every Hello a replica sends
 // is a handshake it accepted, under the MAIN and epoch it now follows. It
 // drops nothing.
-func (rc *recorder) observe(from, to *sim.Host, msg net.Message) bool {
+func (rc *recorder) observe(from, _ *sim.Host, msg net.Message) bool {
 	if !replication.IsReplication(msg.Type) {
 		return false
 	}
@@ -223,10 +223,6 @@ func (rc *recorder) observe(from, to *sim.Host, msg net.Message) bool {
 	case *replication.Hello:
 		rc.follows = append(rc.follows, check.Follow{Replica: names[host], Disk: rc.disks[host], At: int64(rc.r.w.Now()),
 			Main: m.Main, Epoch: m.Epoch.Num})
-	case *replication.Handshake:
-		if rc.fenced(host) && to == rc.r.hosts[2] {
-			rc.r.stats.staleHandshake = true
-		}
 	case *replication.Append:
 		rc.shipped(host, m)
 	}

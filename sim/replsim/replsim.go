@@ -84,7 +84,6 @@ type runStats struct {
 	fenced                                        int  // writes the deposed MAIN refused once fenced
 	lost                                          int  // acknowledged writes lost to a failover
 	failover                                      bool // the run included the operator failover
-	staleHandshake                                bool // the deposed MAIN shook hands with r2 (a MAIN holding r2 diverged does not)
 	waited                                        bool // a replica was registered SYNC or STRICT_SYNC
 	strict                                        bool // a replica was registered STRICT_SYNC
 	resynced                                      int  // replicas found diverged, wiped and registered again
