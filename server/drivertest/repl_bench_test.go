@@ -48,7 +48,9 @@ import (
 // Run: go test -run '^$' -bench Replication -benchtime 1x ./server/drivertest/
 // (QUIVER_BENCH_SECONDS sets each case's duration, default 3;
 // QUIVER_BENCH_MODES picks cases, e.g. "SYNC" or "none,ASYNC", for profiling
-// one of them).
+// one of them; QUIVER_BENCH_REPLICA_DIR puts the replicas' data directories
+// under another folder, e.g. /dev/shm, so that their fsyncs stop sharing
+// MAIN's disk).
 func BenchmarkReplication(b *testing.B) {
 	dur := time.Duration(envInt("QUIVER_BENCH_SECONDS", 3)) * time.Second
 	rtt, fsync := loopbackRTT(b), fsyncTime(b)
@@ -136,9 +138,14 @@ type replCase struct {
 // which the goroutines it starts inherit, so a CPU profile of the benchmark
 // splits MAIN's CPU from the replicas' (go tool pprof -tagfocus).
 func replicatedMain(b *testing.B, mode string) replCase {
-	withRepl := func(c *server.Config) { c.ReplicationAddress = "127.0.0.1:0" }
 	start := func(role string) (s *server.Server) {
-		pprof.Do(context.Background(), pprof.Labels("server", role), func(context.Context) { s = startServer(b, withRepl) })
+		mod := func(c *server.Config) {
+			c.ReplicationAddress = "127.0.0.1:0"
+			if base := os.Getenv("QUIVER_BENCH_REPLICA_DIR"); base != "" && role == "replica" {
+				c.DataDirectory = replicaDir(b, base)
+			}
+		}
+		pprof.Do(context.Background(), pprof.Labels("server", role), func(context.Context) { s = startServer(b, mod) })
 		return s
 	}
 	main := start("main")
@@ -154,6 +161,19 @@ func replicatedMain(b *testing.B, mode string) replCase {
 		c.replicas = append(c.replicas, r)
 	}
 	return c
+}
+
+// replicaDir makes a replica's data directory under base
+// (QUIVER_BENCH_REPLICA_DIR): on a disk of its own, or tmpfs, it stands in
+// for a replica on another machine, whose fsyncs do not queue behind MAIN's
+// on one device as they do when every instance shares this machine's disk.
+func replicaDir(b *testing.B, base string) string {
+	dir, err := os.MkdirTemp(base, "quiver-bench-replica-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // fsyncs returns the WAL fsyncs so far of MAIN and of the replicas (summed).
