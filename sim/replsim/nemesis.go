@@ -196,8 +196,7 @@ func (m *nemesis) crashHost(i int, torn bool) {
 	m.faulted[i] = false
 	m.beforeLoss(i)
 	r.hosts[i].Crash(torn)
-	r.hostGone(i)
-	m.restartLater(i)
+	m.restartLater(i) // ends what was in flight on it (hostGone)
 }
 
 // beforeLoss records what host i's log holds before a crash may cut its
