@@ -41,7 +41,6 @@ func newNemesis(r *run) *nemesis {
 	// left out (a corrupt log stops an instance for good).
 	m.prof.Crash, m.prof.RestartEmpty, m.prof.Disk = false, false, false
 	m.prof.Outage = time.Duration(50+w.Rand().IntN(250)) * time.Millisecond
-	w.SetDefaultLink(prof.Link)
 	for i, h := range r.hosts {
 		h.SimDisk().OnSync(func(latency time.Duration) { m.onSync(i, latency) })
 	}
