@@ -1,7 +1,6 @@
 package replsim
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -11,11 +10,12 @@ import (
 // counted a new life: its reads after the restart, which rightly show
 // only what it showed when its state was saved, were judged as reads of
 // the life before and failed "not a growing prefix of MAIN's log". A
-// read's life is now the host's incarnation.
+// read's life is now the host's incarnation. Each seed must pass
+// outright: a seed failing another way would hide the one replayed.
 func TestReplicaReadLivesFollowIncarnations(t *testing.T) {
 	for _, seed := range []uint64{49, 134, 191} {
 		r := Run(seed, Options{ArtifactDir: t.TempDir()})
-		if r.Err != nil && strings.Contains(r.Err.Error(), "not a growing prefix") {
+		if r.Err != nil {
 			t.Errorf("seed %d: %v", seed, r.Err)
 		}
 	}
@@ -32,7 +32,7 @@ func TestReplicaReadLivesFollowIncarnations(t *testing.T) {
 func TestWatermarkSampledWhereMainRaisesIt(t *testing.T) {
 	for _, seed := range []uint64{18, 193} {
 		r := Run(seed, Options{ArtifactDir: t.TempDir()})
-		if r.Err != nil && strings.Contains(r.Err.Error(), "past the acknowledged watermark") {
+		if r.Err != nil {
 			t.Errorf("seed %d: %v", seed, r.Err)
 		}
 	}

@@ -1,7 +1,6 @@
 package replsim
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -12,7 +11,7 @@ import (
 // serving and confirming in its new life, and checked the old recovery
 // against the new promises ("replica r1 recovered up to 53, but MAIN had
 // acknowledged 119 as durable on it"). After the calm no host may be
-// waiting for a restart, and every recovery must cover its promise.
+// waiting for a restart, and every run must pass (its recovery checks among them).
 func TestCalmRestartsWithChecks(t *testing.T) {
 	calmed := 0
 	for seed := uint64(1); seed <= 12; seed++ {
@@ -28,7 +27,7 @@ func TestCalmRestartsWithChecks(t *testing.T) {
 			}
 		}
 		res := Run(seed, Options{SnapshotCatchUp: true, atHeal: atHeal, stats: &st, ArtifactDir: t.TempDir()})
-		if res.Err != nil && strings.Contains(res.Err.Error(), "as durable on it") {
+		if res.Err != nil {
 			t.Errorf("seed %d: %v", seed, res.Err)
 		}
 		calmed += st.calmRestarts
