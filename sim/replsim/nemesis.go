@@ -299,19 +299,19 @@ func (m *nemesis) diskFault() {
 	w, rng := r.w, r.w.Rand()
 	i := rng.IntN(len(r.hosts))
 	fs := r.hosts[i].SimDisk()
-	if k := rng.IntN(4); k == 0 || m.down[i] {
+	r.stats.diskFaults++
+	switch k := rng.IntN(4); {
+	case k == 0 || m.down[i]:
 		fs.SlowSync(time.Duration(1 + rng.Int64N(int64(50*time.Millisecond))))
 		w.After(time.Duration(rng.Int64N(int64(300*time.Millisecond))), func() { fs.SlowSync(0) })
-		r.stats.diskFaults++
 		return
-	} else if k == 1 {
+	case k == 1:
 		fs.FailNextWrite(errInjected)
-	} else if k == 2 {
+	case k == 2:
 		fs.FailNextSync(errInjected)
-	} else {
+	default:
 		fs.SetFull(true)
 	}
-	r.stats.diskFaults++
 	m.faulted[i] = true
 	inc := r.hosts[i].Incarnation()
 	w.After(time.Duration(5+rng.IntN(50))*time.Millisecond, func() { m.supervise(i, inc) })
