@@ -3,7 +3,8 @@ package check
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -142,7 +143,7 @@ func violation(format string, args ...any) error {
 func CheckApplied(h History, applied map[string][]Commit) (ReplReport, error) {
 	rep := ReplReport{Checker: "applied-by-main"}
 	ix := newIndex(h)
-	for _, name := range sortedKeys(applied) {
+	for _, name := range slices.Sorted(maps.Keys(applied)) {
 		for _, c := range applied[name] {
 			rep.Examined++
 			if !ix.committed(c) {
@@ -261,7 +262,7 @@ func CheckAcksAfterHeal(h History, acks []Ack, final map[string][]Commit) (rep R
 			}
 			return rep, lost, violation("write %s acknowledged by %s at %d is missing from the final MAIN's log", id, a.Main, a.At)
 		}
-		for _, name := range sortedKeys(final) {
+		for _, name := range slices.Sorted(maps.Keys(final)) {
 			rep.Examined++
 			if !held[name][id] {
 				return rep, lost, violation("write %s acknowledged by %s at %d is missing on replica %s after healing", id, a.Main, a.At, name)
@@ -379,16 +380,6 @@ func CheckFollowedEpochs(follows []Follow) (ReplReport, error) {
 		}
 	}
 	return rep, nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // ReplReports joins reports as one line.

@@ -2,6 +2,8 @@ package replsim
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,7 +213,7 @@ func (r *run) acknowledged(host int, o *op, sum instance.Summary) {
 	}
 	a := check.Ack{TS: ts, At: int64(r.w.Now()), Main: names[host]}
 	modes := r.modes[host]
-	for _, name := range sortedNames(modes) {
+	for _, name := range slices.Sorted(maps.Keys(modes)) {
 		i := indexOf(name)
 		if r.regAt[name] > time.Duration(o.reg.Call) {
 			continue // registered after the write began: its commit may not have waited for it

@@ -3,6 +3,8 @@ package replsim
 import (
 	"errors"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -305,29 +307,11 @@ func (rc *recorder) history(chain []check.Commit) check.History {
 			commits = append(commits, c)
 			epochs[c.Epoch] = true
 		}
-		for _, e := range sortedEpochs(epochs) {
+		for _, e := range slices.Sorted(maps.Keys(epochs)) {
 			h.Terms = append(h.Terms, check.Term{Main: names[t.host], Epoch: e, Commits: commits, Deposed: t.deposed, Until: t.until})
 		}
 	}
 	return h
-}
-
-func sortedEpochs(m map[uint64]bool) []uint64 {
-	out := make([]uint64, 0, len(m))
-	for e := range m {
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-func sortedNames(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // tsAt is when MAIN's last commit timestamp first reached ts.
@@ -361,7 +345,7 @@ func (rc *recorder) sampleLag() {
 		rc.commitAt = append(rc.commitAt, tsAt{last, r.w.Now()})
 	}
 	modes := r.modes[r.main]
-	for _, name := range sortedNames(modes) {
+	for _, name := range slices.Sorted(maps.Keys(modes)) {
 		i := indexOf(name)
 		if modes[name] != check.ModeAsync || !r.serving(i) {
 			continue
