@@ -34,25 +34,28 @@ func (r *run) checkAll() error {
 	if err != nil {
 		return err
 	}
-	steps := []func() (check.ReplReport, error){
-		func() (check.ReplReport, error) { return check.CheckApplied(h, rc.appliedLists()) },
-		r.convergence,
-		func() (check.ReplReport, error) { return check.CheckAcksAtAck(acks) },
-		func() (check.ReplReport, error) {
+	steps := []struct {
+		name string // as checkerNames has it
+		run  func() (check.ReplReport, error)
+	}{
+		{"applied-by-main", func() (check.ReplReport, error) { return check.CheckApplied(h, rc.appliedLists()) }},
+		{"convergence", r.convergence},
+		{"acked-on-in-sync-replicas", func() (check.ReplReport, error) { return check.CheckAcksAtAck(acks) }},
+		{"acked-after-heal", func() (check.ReplReport, error) {
 			rep, lost, err := check.CheckAcksAfterHeal(h, acks, rc.final)
 			r.stats.lost = lost
 			return rep, err
-		},
-		func() (check.ReplReport, error) { return check.CheckRecoveries(rc.recoveries) },
-		func() (check.ReplReport, error) { return check.CheckReplicaReads(h, rc.reads) },
-		r.linearizable,
-		func() (check.ReplReport, error) { return check.CheckFollowedEpochs(rc.follows) },
+		}},
+		{"in-sync-replica-recovery", func() (check.ReplReport, error) { return check.CheckRecoveries(rc.recoveries) }},
+		{"replica-reads", func() (check.ReplReport, error) { return check.CheckReplicaReads(h, rc.reads) }},
+		{"linearizable", r.linearizable},
+		{"followed-epochs", func() (check.ReplReport, error) { return check.CheckFollowedEpochs(rc.follows) }},
 	}
-	for i, step := range steps {
-		if !r.on(checkerNames[i+1]) {
+	for _, step := range steps {
+		if !r.on(step.name) {
 			continue
 		}
-		rep, err := step()
+		rep, err := step.run()
 		r.stats.reports = append(r.stats.reports, rep)
 		if err != nil {
 			return err
@@ -111,7 +114,7 @@ func (r *run) convergence() (check.ReplReport, error) {
 // porcupine (a failover starts a new history, from the promoted replica's
 // registers).
 func (r *run) linearizable() (check.ReplReport, error) {
-	rep := check.ReplReport{Checker: checkerNames[7]}
+	rep := check.ReplReport{Checker: "linearizable"}
 	byLineage := map[int][]check.RegOp{}
 	for _, o := range r.rec.ops {
 		byLineage[o.lineage] = append(byLineage[o.lineage], o.reg)
