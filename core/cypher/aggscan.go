@@ -136,14 +136,9 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 				return nil, err
 			}
 		}
-		g, ok := groups.get(key)
-		if !ok {
-			if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
-				return nil, err
-			}
-			g = &group{key: append(value.List(nil), key...), rep: row{s.name: nodeRef{id}}, states: o.newStates()}
-			groups.put(key, g)
-			order = append(order, g)
+		g, err := o.scanGroup(c, &groups, &order, s.name, key, id)
+		if err != nil {
+			return nil, err
 		}
 		for i, st := range g.states {
 			if err := st.addReads(c, argReads[i], id, pit); err != nil {
@@ -152,6 +147,22 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 		}
 	}
 	return order, nil
+}
+
+// scanGroup returns the group of key, making it the first time (with the
+// scanned vertex id, bound to name, as its representative row) and adding it
+// to groups and order: the grouping shared by runFused and runBlocks.
+func (o *aggOp) scanGroup(c *execCtx, groups *keyTable[*group], order *[]*group, name string, key value.List, id int64) (*group, error) {
+	if g, ok := groups.get(key); ok {
+		return g, nil
+	}
+	if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
+		return nil, err
+	}
+	g := &group{key: append(value.List(nil), key...), rep: row{name: nodeRef{id}}, states: o.newStates()}
+	groups.put(key, g)
+	*order = append(*order, g)
+	return g, nil
 }
 
 // addReads is add for an aggregation fused with its scan.
@@ -205,14 +216,9 @@ func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []sc
 			for j := range keyReads {
 				key[j] = blockValue(&keyReads[j], keySlots[j], id, pv)
 			}
-			g, ok := groups.get(key)
-			if !ok {
-				if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
-					return nil, err
-				}
-				g = &group{key: append(value.List(nil), key...), rep: row{s.name: nodeRef{id}}, states: o.newStates()}
-				groups.put(key, g)
-				order = append(order, g)
+			g, err := o.scanGroup(c, &groups, &order, s.name, key, id)
+			if err != nil {
+				return nil, err
 			}
 			for j, st := range g.states {
 				if err := st.addBlock(c, argReads[j], argSlots[j], id, pv); err != nil {

@@ -177,19 +177,14 @@ func (s *Store) SetGather(on bool) {
 // it acknowledges: its writers then share fsyncs as they do without
 // replicas. It does nothing without a Clock or with SyncEvery.
 func (s *Store) Expect(n int) {
-	if s.opts.Clock == nil || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || n <= 0 {
+	if !s.canGather() || n <= 0 {
 		return
 	}
 	if s.gather > 0 {
 		s.gather += n
 		return
 	}
-	window := min(s.lastSync, maxGatherWindow)
-	if window <= 0 {
-		return
-	}
-	s.gather = len(s.waiting) + n
-	s.gatherT = s.opts.Clock.AfterFunc(window, s.gatherTimeout)
+	s.armGather(len(s.waiting) + n)
 }
 
 // GroupStats returns the counts so far.
@@ -555,9 +550,21 @@ const maxGatherWindow = 2 * time.Millisecond
 // window about as long as the last fsync has passed. Without a Clock, or
 // when closing or failed, nothing waits.
 func (s *Store) startGather(want int) {
-	if s.opts.Clock == nil || s.noGather || s.opts.SyncEvery != 0 || s.closed || s.failed != nil || want <= 1 {
+	if s.noGather || want <= 1 || !s.canGather() {
 		return
 	}
+	s.armGather(want)
+}
+
+// canGather reports whether group commit may wait for more commits: it
+// has a Clock, no SyncEvery, and the Store is neither closing nor failed.
+func (s *Store) canGather() bool {
+	return s.opts.Clock != nil && s.opts.SyncEvery == 0 && !s.closed && s.failed == nil
+}
+
+// armGather opens a gathering window for want buffered commits, about as
+// long as the last fsync (nothing when no fsync was measured yet).
+func (s *Store) armGather(want int) {
 	window := min(s.lastSync, maxGatherWindow)
 	if window <= 0 {
 		return

@@ -66,28 +66,28 @@ func newEqTable(size int, tomb *skipNode) *eqTable {
 	return &eqTable{slots: make([]atomic.Pointer[skipNode], n), mask: uint64(n - 1), tomb: tomb}
 }
 
-// find returns the slot holding key's first node, or nil (any goroutine).
+// find returns key's first node, or nil (any goroutine).
 func (t *eqTable) find(p probe, h uint64) *skipNode {
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		n := t.slots[i].Load()
-		if n == nil {
-			return nil
-		}
-		if n != t.tomb && p.compareKey(n) == 0 {
-			return n
-		}
-	}
+	_, n := t.lookup(p, h)
+	return n
 }
 
 // slot returns the index of the slot holding key, or -1 (owner).
 func (t *eqTable) slot(p probe, h uint64) int {
+	i, _ := t.lookup(p, h)
+	return i
+}
+
+// lookup returns the index of the slot holding key and the node it holds,
+// or -1 and nil: the one probe behind find and slot, loading each slot once.
+func (t *eqTable) lookup(p probe, h uint64) (int, *skipNode) {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		n := t.slots[i].Load()
 		if n == nil {
-			return -1
+			return -1, nil
 		}
 		if n != t.tomb && p.compareKey(n) == 0 {
-			return int(i)
+			return int(i), n
 		}
 	}
 }

@@ -178,9 +178,7 @@ func (it *VertexIter) NextProps(keys []string, ids []int64, vals []value.Value) 
 			vals[i*len(keys)+j] = val
 		}
 	}
-	if n > 0 {
-		it.ver = vers[n-1]
-	}
+	it.ver = vers[n-1]
 	return n
 }
 

@@ -49,20 +49,7 @@ func (e testEndpoint) Send(to string, msg net.Message) {
 // disk.
 func cluster(t *testing.T, w *world, addrs ...string) (*testNet, []*Instance) {
 	t.Helper()
-	n := &testNet{l: w.l, nodes: map[string]*Instance{}, down: map[string]bool{}}
-	var out []*Instance
-	for i, a := range addrs {
-		in := New(Config{})
-		env := node.Env{Clock: w.l, FS: simdisk.New(w.l, rand.New(rand.NewPCG(uint64(i), 3))),
-			Net: testEndpoint{n: n, addr: a}, Rand: rand.New(rand.NewPCG(uint64(i), 5)), Log: zap.NewNop()}
-		if err := in.Start(env); err != nil {
-			t.Fatal(err)
-		}
-		n.nodes[a] = in
-		out = append(out, in)
-	}
-	w.l.runFor(time.Second)
-	return n, out
+	return clusterCfg(t, w, Config{}, nil, addrs...)
 }
 
 func TestMainReplicatesToReplicas(t *testing.T) {

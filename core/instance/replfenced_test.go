@@ -1,11 +1,8 @@
 package instance
 
 import (
-	"fmt"
 	"testing"
 	"time"
-
-	"github.com/quiverdb/quiver/core/durability"
 )
 
 // TestFencedRestartedMainServesNoEmptyGraph: a MAIN that restarts while a
@@ -50,18 +47,9 @@ func TestFencedRestartedMainServesNoEmptyGraph(t *testing.T) {
 // history the file still held made the next restart take its commits for
 // commits outside any term, invent a term of its own and fence MAIN.
 func TestRestoredInstallHistoryIsSaved(t *testing.T) {
-	cfg := Config{NoSnapshotOnStop: true, SnapshotPieceSize: 250,
-		Durability: durability.Options{SegmentSize: 400, SnapshotRetention: 1, SnapshotChunkSize: 200}}
 	restored := 0
 	for d := 0; d < 40; d += 2 {
-		r := newRWorldConfig(t, uint64(400+d), cfg, "main", "r1")
-		for i := range 30 {
-			r.must("main", fmt.Sprintf("CREATE (:V {i: %d, pad: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'})", i))
-		}
-		r.must("main", "CREATE SNAPSHOT")
-		r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
-		r.must("main", `REGISTER REPLICA r1 SYNC TO "r1:10000"`)
-		r.w.RunFor(time.Duration(d) * time.Millisecond)
+		r := installingSnapshot(t, uint64(400+d), time.Duration(d)*time.Millisecond)
 		r.hosts["r1"].Crash(false)
 		r.restart("r1")
 		if r.inst("r1").Recovery().Snapshot != nil {

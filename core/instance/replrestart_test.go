@@ -646,24 +646,34 @@ func TestRestartedReplicaKeepsItsReadTimestamp(t *testing.T) {
 	}
 }
 
+// installingSnapshot starts MAIN and replica r1 with small segments and
+// one retained snapshot, writes 30 padded vertices and a snapshot on
+// MAIN, registers r1 SYNC and runs for delay: r1 must catch up through
+// MAIN's snapshot, and delay picks how far that install has got.
+func installingSnapshot(t *testing.T, seed uint64, delay time.Duration) *rworld {
+	t.Helper()
+	cfg := Config{NoSnapshotOnStop: true, SnapshotPieceSize: 250,
+		Durability: durability.Options{SegmentSize: 400, SnapshotRetention: 1, SnapshotChunkSize: 200}}
+	r := newRWorldConfig(t, seed, cfg, "main", "r1")
+	for i := range 30 {
+		r.must("main", fmt.Sprintf("CREATE (:V {i: %d, pad: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'})", i))
+	}
+	r.must("main", "CREATE SNAPSHOT")
+	r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
+	r.must("main", `REGISTER REPLICA r1 SYNC TO "r1:10000"`)
+	r.w.RunFor(delay)
+	return r
+}
+
 // TestReplicaCrashDuringSnapshotInstall crashes a replica at every few
 // milliseconds while it catches up through a snapshot (MAIN's WAL was
 // retired): the snapshot's epoch history is in the state file before the
 // storage switches over to it, so the restarted replica always matches
 // MAIN's history and ends up ready, never diverged.
 func TestReplicaCrashDuringSnapshotInstall(t *testing.T) {
-	cfg := Config{NoSnapshotOnStop: true, SnapshotPieceSize: 250,
-		Durability: durability.Options{SegmentSize: 400, SnapshotRetention: 1, SnapshotChunkSize: 200}}
 	fromSnapshot := 0
 	for d := 0; d < 60; d += 2 {
-		r := newRWorldConfig(t, uint64(300+d), cfg, "main", "r1")
-		for i := range 30 {
-			r.must("main", fmt.Sprintf("CREATE (:V {i: %d, pad: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'})", i))
-		}
-		r.must("main", "CREATE SNAPSHOT")
-		r.must("r1", "SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
-		r.must("main", `REGISTER REPLICA r1 SYNC TO "r1:10000"`)
-		r.w.RunFor(time.Duration(d) * time.Millisecond)
+		r := installingSnapshot(t, uint64(300+d), time.Duration(d)*time.Millisecond)
 		r.hosts["r1"].Crash(d%4 == 2)
 		r.restart("r1")
 		if r.inst("r1").Recovery().Snapshot != nil {

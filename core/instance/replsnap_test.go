@@ -249,7 +249,7 @@ func TestDivergedReplicaResyncsAfterDropAndRegister(t *testing.T) {
 // snapshot, and the replica then follows it.
 func TestDivergedReplicaWipedByEmptyMain(t *testing.T) {
 	w := newWorld(63)
-	_, ins := clusterCfg(t, w, Config{}, nil, "a:7687", "b:10000")
+	_, ins := cluster(t, w, "a:7687", "b:10000")
 	a, b := w.client(t, ins[0]), w.client(t, ins[1])
 	a.must("CREATE (:OnlyA), (:OnlyA)")
 	b.must("SET REPLICATION ROLE TO REPLICA WITH PORT 10000")
