@@ -35,7 +35,7 @@ func (r *run) checkAll() error {
 		return err
 	}
 	steps := []struct {
-		name string // as checkerNames has it
+		name string // as Options.only and sim/check's reports name it
 		run  func() (check.ReplReport, error)
 	}{
 		{"applied-by-main", func() (check.ReplReport, error) { return check.CheckApplied(h, rc.appliedLists()) }},

@@ -69,7 +69,7 @@ type Options struct {
 	atHeal func(r *run)
 	// stats, when set, receives the run's counts.
 	stats *runStats
-	// only, when set, keeps one checker (see checkerNames) and turns the
+	// only, when set, keeps one checker ("watermark", or a step's name in checkAll) and turns the
 	// others off, so a test can measure what that checker alone catches.
 	only string
 	// logger, when set, gives each instance its logger (debugging).
@@ -254,10 +254,6 @@ func instanceConfig(snapshots bool) instance.Config {
 	}
 	return cfg
 }
-
-// checkerNames are the scenario's checkers, as Options.only names them.
-var checkerNames = []string{"watermark", "applied-by-main", "convergence", "acked-on-in-sync-replicas",
-	"acked-after-heal", "in-sync-replica-recovery", "replica-reads", "linearizable", "followed-epochs"}
 
 // on reports whether the checker named name runs.
 func (r *run) on(name string) bool {
