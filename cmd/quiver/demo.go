@@ -44,7 +44,11 @@ type demoInstance struct {
 	dir  string
 	mode string // the replica's mode (SYNC or ASYNC); "" for MAIN
 	repl string // the replica's replication address; "" for MAIN
-	role string // what SHOW REPLICATION ROLE answered
+	// anyPort: repl's port was picked free (--free-ports), so another
+	// free one may replace it if something took it before the replica
+	// listened on it.
+	anyPort bool
+	role    string // what SHOW REPLICATION ROLE answered
 }
 
 // demoCluster is the demo's running instances, MAIN first.
@@ -111,6 +115,7 @@ func startDemo(o demoOptions, log *zap.Logger) (*demoCluster, error) {
 				return nil, err
 			}
 			in.repl = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+			in.anyPort = o.replPorts[i-1] == 0
 		}
 		c.inst = append(c.inst, in)
 	}
@@ -140,6 +145,27 @@ func demoOffset(base, i int) int {
 		return 0
 	}
 	return base + i
+}
+
+// listen makes the instance a replica listening on its replication port.
+// A port picked free can be taken by another process before the replica
+// binds it; then it tries another free port, a few times.
+func (r *demoInstance) listen(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		_, port, _ := net.SplitHostPort(r.repl)
+		_, err := demoQuery(ctx, r.s, "SET REPLICATION ROLE TO REPLICA WITH PORT "+port)
+		if err == nil {
+			return nil
+		}
+		if !r.anyPort || attempt == 5 || !strings.Contains(err.Error(), "address already in use") {
+			return fmt.Errorf("%s: SET REPLICATION ROLE TO REPLICA WITH PORT %s: %w (a demo restarted with other ports needs a fresh --data-directory)", r.name, port, err)
+		}
+		p, perr := demoPort(0)
+		if perr != nil {
+			return perr
+		}
+		r.repl = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+	}
 }
 
 // demoPort is port, or when it is 0 a port free right now (WITH PORT
@@ -184,9 +210,8 @@ func startDemoInstance(dir string, bolt, metrics int, log *zap.Logger) (*server.
 func (c *demoCluster) setUp(ctx context.Context) error {
 	main := c.inst[0]
 	for _, r := range c.inst[1:] {
-		_, port, _ := net.SplitHostPort(r.repl)
-		if _, err := demoQuery(ctx, r.s, "SET REPLICATION ROLE TO REPLICA WITH PORT "+port); err != nil {
-			return fmt.Errorf("%s: SET REPLICATION ROLE TO REPLICA WITH PORT %s: %w (a demo restarted with other ports needs a fresh --data-directory)", r.name, port, err)
+		if err := r.listen(ctx); err != nil {
+			return err
 		}
 	}
 	have, err := demoReplicas(ctx, main.s)
