@@ -1,7 +1,6 @@
 package cypher
 
 import (
-	"maps"
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
@@ -67,6 +66,7 @@ func (s *aggState) result() (value.Value, error) {
 type aggOp struct {
 	in     op
 	items  []ReturnItem
+	slots  []int // the items' slots
 	groups []int // indexes of grouping items
 	aggs   []*FuncCall
 	out    []row
@@ -84,6 +84,7 @@ type aggOp struct {
 type group struct {
 	key    value.List
 	rep    row
+	owned  bool // rep is the group's own copy, which finish may fill in
 	states []*aggState
 }
 
@@ -155,12 +156,12 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 		if !ok {
 			rep := r
 			if volatile {
-				rep = maps.Clone(r)
+				rep = r.clone()
 			}
 			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
 				return nil, err
 			}
-			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
+			g = &group{key: append(value.List(nil), key...), rep: rep, owned: volatile, states: o.newStates()}
 			o.tab.put(key, g)
 			o.order = append(o.order, g)
 		}
@@ -178,30 +179,30 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 // finish computes each group's output row.
 func (o *aggOp) finish(c *execCtx, order []*group) error {
 	if len(order) == 0 && len(o.groups) == 0 {
-		order = append(order, &group{rep: row{}, states: o.newStates()})
+		order = append(order, &group{rep: c.lay.newRow(), owned: true, states: o.newStates()})
 	}
 	for _, g := range order {
-		out := row{}
-		for k, v := range g.rep {
-			out[k] = v
+		out := g.rep
+		if !g.owned {
+			out = out.clone()
 		}
 		for i, s := range g.states {
 			v, err := s.result()
 			if err != nil {
 				return err
 			}
-			out[c.aggKey[o.aggs[i]]] = v
+			out[o.aggs[i].aggSlot-1] = v
 		}
 		for i, it := range o.items {
 			if gi := indexOf(o.groups, i); gi >= 0 {
-				out[it.Name] = g.key[gi]
+				out[o.slots[i]] = g.key[gi]
 				continue
 			}
 			v, err := c.eval(it.Expr, out)
 			if err != nil {
 				return err
 			}
-			out[it.Name] = v
+			out[o.slots[i]] = v
 		}
 		o.out = append(o.out, out)
 	}

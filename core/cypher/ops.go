@@ -91,6 +91,7 @@ func (o *filterOp) next(c *execCtx) (row, error) {
 type scanOp struct {
 	in   op
 	name string
+	slot int // name's slot
 	np   *NodePattern
 	hint []propHint
 	cur  row
@@ -324,7 +325,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		if v, bound := r[o.name]; bound {
+		if v, bound := r.lookup(o.slot); bound {
 			n, isNode := v.(nodeRef)
 			if !isNode {
 				continue
@@ -387,25 +388,25 @@ func (o *scanOp) give(c *execCtx) (row, error) {
 		}
 		if ok {
 			o.pend = next
-			return o.cur.with(o.name, nodeRef{id}), nil
+			return o.cur.with(o.slot, nodeRef{id}), nil
 		}
 	}
 	o.hasPend = false
 	r := o.cur
 	o.cur = nil
-	r[o.name] = nodeRef{id}
+	r[o.slot] = nodeRef{id}
 	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
 func (o *scanOp) emit(id int64) row {
 	if !o.reuse {
-		return o.cur.with(o.name, nodeRef{id})
+		return o.cur.with(o.slot, nodeRef{id})
 	}
 	if o.out == nil {
-		o.out = o.cur.with(o.name, nodeRef{id})
+		o.out = o.cur.with(o.slot, nodeRef{id})
 	} else {
-		o.out[o.name] = nodeRef{id}
+		o.out[o.slot] = nodeRef{id}
 	}
 	return o.out
 }
@@ -567,7 +568,7 @@ type skipLimitOp struct {
 }
 
 func (c *execCtx) nonNegInt(e Expr, what string) (int64, error) {
-	v, err := c.eval(e, row{})
+	v, err := c.eval(e, c.lay.blank)
 	if err != nil {
 		return 0, err
 	}
@@ -633,7 +634,7 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 // distinctOp drops rows whose key columns equal an earlier row's.
 type distinctOp struct {
 	in   op
-	cols []string
+	cols []int // the slots of the key columns
 	seen keyTable[struct{}]
 	key  value.List // scratch
 }
@@ -649,7 +650,7 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 			o.key = make(value.List, len(o.cols))
 		}
 		for i, k := range o.cols {
-			o.key[i] = r[k]
+			o.key[i] = r.get(k)
 		}
 		if _, dup := o.seen.get(o.key); !dup {
 			if err := c.guard.Grow(2*valuesBytes(o.key) + 64); err != nil {
@@ -724,6 +725,7 @@ func appendHash(b []byte, v value.Value) []byte {
 type projectOp struct {
 	in    op
 	items []ReturnItem
+	slots []int // the items' slots
 	keep  bool
 	// reuse: the consumer keeps no row past its next pull, so one output
 	// row is refilled in place.
@@ -740,26 +742,23 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 	switch {
 	case o.reuse && o.out != nil:
 		out = o.out
-		clear(out)
-	case o.keep:
-		out = make(row, len(r)+len(o.items))
 	default:
-		out = make(row, len(o.items))
+		out = make(row, len(r))
 	}
 	if o.reuse {
 		o.out = out
 	}
 	if o.keep {
-		for k, v := range r {
-			out[k] = v
-		}
+		copy(out, r)
+	} else {
+		copy(out, c.lay.blank)
 	}
-	for _, it := range o.items {
+	for i, it := range o.items {
 		v, err := c.eval(it.Expr, r)
 		if err != nil {
 			return nil, err
 		}
-		out[it.Name] = v
+		out[o.slots[i]] = v
 	}
 	return out, nil
 }
@@ -767,7 +766,7 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 // trimOp keeps only the named columns.
 type trimOp struct {
 	in   op
-	cols []string
+	cols []int // the slots of the columns
 }
 
 func (o *trimOp) next(c *execCtx) (row, error) {
@@ -778,30 +777,27 @@ func (o *trimOp) next(c *execCtx) (row, error) {
 	if sameColumns(r, o.cols) {
 		return r, nil // rows are never mutated, so the input can be shared
 	}
-	out := make(row, len(o.cols))
+	out := c.lay.newRow()
 	for _, k := range o.cols {
-		out[k] = r[k]
+		out[k] = r.get(k)
 	}
 	return out, nil
 }
 
 // sameColumns reports whether r binds exactly cols (a projection's output
 // that trimOp need not copy).
-func sameColumns(r row, cols []string) bool {
-	if len(r) != len(cols) {
-		return false
-	}
+func sameColumns(r row, cols []int) bool {
 	for _, k := range cols {
-		if _, ok := r[k]; !ok {
+		if !r.has(k) {
 			return false
 		}
 	}
-	return true
+	return r.bound() == len(cols)
 }
 
-// unwindOp emits one row per list element.
-func unwindOp(in op, e Expr, name string) op {
-	return &unwindListOp{in: in, e: e, name: name}
+// unwindOp emits one row per list element, binding slot.
+func unwindOp(in op, e Expr, slot int) op {
+	return &unwindListOp{in: in, e: e, slot: slot}
 }
 
 // unwindListOp emits one row per element of its list, one per pull: it
@@ -810,11 +806,15 @@ func unwindOp(in op, e Expr, name string) op {
 type unwindListOp struct {
 	in   op
 	e    Expr
-	name string
-	cur  row
-	list value.List
-	i    int
-	held int64 // bytes of list accounted to the guard
+	slot int // the slot of the element variable
+	// reuse: the consumer keeps no row past its next pull, so one output
+	// row is rebound in place per element (markReuse).
+	reuse bool
+	out   row
+	cur   row
+	list  value.List
+	i     int
+	held  int64 // bytes of list accounted to the guard
 }
 
 func (o *unwindListOp) next(c *execCtx) (row, error) {
@@ -824,7 +824,7 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 		}
 		if o.i < len(o.list) {
 			o.i++
-			return o.cur.with(o.name, o.list[o.i-1]), nil
+			return o.emit(o.list[o.i-1]), nil
 		}
 		c.guard.Shrink(o.held)
 		o.list, o.i, o.held = nil, 0, 0
@@ -847,9 +847,26 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 				}
 			}
 		default:
-			return r.with(o.name, v), nil
+			return r.with(o.slot, v), nil
 		}
 	}
+}
+
+// emit returns the current input row with the element variable bound to v.
+func (o *unwindListOp) emit(v value.Value) row {
+	if !o.reuse {
+		return o.cur.with(o.slot, v)
+	}
+	switch {
+	case o.out == nil:
+		o.out = o.cur.with(o.slot, v)
+	case o.i == 1: // a new input row
+		copy(o.out, o.cur)
+		o.out[o.slot] = v
+	default:
+		o.out[o.slot] = v
+	}
+	return o.out
 }
 
 // optionalOp runs a sub-plan per input row and, when it yields nothing,
@@ -857,7 +874,7 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 type optionalOp struct {
 	in      op
 	build   func(in op) op
-	newVars []string
+	newVars []int // the slots of the variables the sub-plan binds
 	sub     op
 	cur     row
 	got     bool
@@ -876,9 +893,9 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 			}
 			o.sub = nil
 			if !o.got {
-				out := o.cur
+				out := o.cur.clone()
 				for _, v := range o.newVars {
-					out = out.with(v, nil)
+					out[v] = nil
 				}
 				return out, nil
 			}

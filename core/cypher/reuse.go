@@ -44,6 +44,9 @@ func markReuse(o op, safe bool) {
 	case *expandOp:
 		x.reuse = safe
 		markReuse(x.in, safe)
+	case *unwindListOp:
+		x.reuse = safe
+		markReuse(x.in, safe)
 	case *varExpandOp:
 		markReuse(x.in, safe)
 	case *flatMapOp:

@@ -248,8 +248,8 @@ func (r *Result) StepRows(budget, max int) (recs [][]value.Value, done bool, err
 // record exports one row as the result's record.
 func (r *Result) record(rw row) []value.Value {
 	rec := make([]value.Value, len(r.cols))
-	for i, c := range r.cols {
-		rec[i] = r.ctx.export(rw[c])
+	for i, s := range r.colSlots {
+		rec[i] = r.ctx.export(rw.get(s))
 	}
 	return rec
 }
