@@ -18,6 +18,7 @@ type execCtx struct {
 	stats  *Stats
 	plan   *plan
 	lay    *layout // the plan's slots
+	box    boxer   // boxes the entity references operators bind
 	rand   *rand.Rand
 	now    time.Time // the statement's time, when hasNow
 	// deleted remembers relationships this execution deleted: type() of a

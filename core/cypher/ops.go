@@ -319,7 +319,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 				o.pend, o.hasPend = id, true
 				return o.give(c)
 			}
-			return o.emit(id), nil
+			return o.emit(c, id), nil
 		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
@@ -388,25 +388,26 @@ func (o *scanOp) give(c *execCtx) (row, error) {
 		}
 		if ok {
 			o.pend = next
-			return o.cur.with(o.slot, nodeRef{id}), nil
+			return o.cur.with(o.slot, c.box.node(id)), nil
 		}
 	}
 	o.hasPend = false
 	r := o.cur
 	o.cur = nil
-	r[o.slot] = nodeRef{id}
+	r[o.slot] = c.box.node(id)
 	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
-func (o *scanOp) emit(id int64) row {
+func (o *scanOp) emit(c *execCtx, id int64) row {
+	v := c.box.node(id)
 	if !o.reuse {
-		return o.cur.with(o.slot, nodeRef{id})
+		return o.cur.with(o.slot, v)
 	}
 	if o.out == nil {
-		o.out = o.cur.with(o.slot, nodeRef{id})
+		o.out = o.cur.with(o.slot, v)
 	} else {
-		o.out[o.slot] = nodeRef{id}
+		o.out[o.slot] = v
 	}
 	return o.out
 }
