@@ -258,21 +258,23 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		}
 		c.bind(newSc, it.Name, k)
 	}
+	// Slots are numbered once and for good, so the operators' are known now.
+	itemSlots, colSlots := c.lay.slots(itemNames(items)), c.lay.slots(cols)
 	var stages []stage
 	repl := map[string]string{}
 	for _, it := range items {
 		repl[exprString(it.Expr)] = it.Name
 	}
 	if isAgg {
-		stages = append(stages, c.aggStage(items))
+		stages = append(stages, c.aggStage(items, itemSlots))
 	} else {
 		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
 		stages = append(stages, stage{desc: "Produce {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op {
-			return &projectOp{in: in, items: items, slots: est.lay.slots(itemNames(items)), keep: keep}
+			return &projectOp{in: in, items: items, slots: itemSlots, keep: keep}
 		}})
 	}
 	if pr.Distinct {
-		stages = append(stages, stage{desc: "Distinct {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &distinctOp{in: in, cols: est.lay.slots(cols)} }})
+		stages = append(stages, stage{desc: "Distinct {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &distinctOp{in: in, cols: colSlots} }})
 	}
 	if len(pr.Order) > 0 {
 		orderSc := newSc.clone()
@@ -334,7 +336,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			}
 		}
 	}
-	stages = append(stages, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: est.lay.slots(cols)} }})
+	stages = append(stages, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: colSlots} }})
 	return stages, newSc, cols
 }
 
@@ -358,7 +360,7 @@ func (c *compiler) checkLimitExpr(e Expr) {
 	}
 }
 
-func (c *compiler) aggStage(items []ReturnItem) stage {
+func (c *compiler) aggStage(items []ReturnItem, itemSlots []int) stage {
 	var groups []int
 	var aggs []*FuncCall
 	groupTexts := map[string]bool{}
@@ -391,7 +393,7 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 		aggNames = append(aggNames, exprString(f))
 	}
 	return stage{desc: "Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", build: func(in op, est *estimator) op {
-		return &aggOp{in: in, items: items, slots: est.lay.slots(itemNames(items)), groups: groups, aggs: aggs}
+		return &aggOp{in: in, items: items, slots: itemSlots, groups: groups, aggs: aggs}
 	}}
 }
 
