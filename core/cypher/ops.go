@@ -919,12 +919,16 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 type eagerOp struct {
 	in      op
 	f       func(c *execCtx, r row) ([]row, error)
-	rows    []row // input collected so far
-	drained bool  // the input is exhausted
-	applied int   // rows f has been applied to
+	rows    []row   // input collected so far
+	sizes   []int64 // rowBytes of each of rows, when a guard counts them
+	drained bool    // the input is exhausted
+	applied int     // rows f has been applied to
 	out     []row
-	done    bool
-	held    int64 // bytes of rows the guard counts for this operator
+	// outSizes holds rowBytes of each of out once holdOutput counted them
+	// (an output row that is its input row has its size, -1 until then).
+	outSizes []int64
+	done     bool
+	held     int64 // bytes of rows the guard counts for this operator
 }
 
 func (o *eagerOp) next(c *execCtx) (row, error) {
@@ -944,11 +948,14 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if err := c.guard.Tick(); err != nil {
 				return nil, err
 			}
-			n := rowBytes(r)
-			if err := c.guard.Grow(n); err != nil {
-				return nil, err
+			if c.guard != nil {
+				n := rowBytes(r)
+				if err := c.guard.Grow(n); err != nil {
+					return nil, err
+				}
+				o.held += n
+				o.sizes = append(o.sizes, n)
 			}
-			o.held += n
 			o.rows = append(o.rows, r)
 		}
 		if rt, ok := c.tx.(ReserveTx); ok && o.applied == 0 && c.depth == 0 {
@@ -967,10 +974,13 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if err != nil {
 				return nil, err
 			}
+			if c.guard != nil {
+				o.noteSizes(o.rows[o.applied], o.sizes[o.applied], rs)
+			}
 			o.applied++
 			o.out = append(o.out, rs...)
 		}
-		o.done, o.rows = true, nil
+		o.done, o.rows, o.sizes = true, nil, nil
 		if err := o.holdOutput(c); err != nil {
 			return nil, err
 		}
@@ -982,11 +992,27 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 	o.out[0] = nil
 	o.out = o.out[1:]
 	if o.held > 0 {
-		n := min(rowBytes(r), o.held)
+		n := min(o.outSizes[0], o.held)
 		c.guard.Shrink(n)
 		o.held -= n
 	}
+	if len(o.outSizes) > 0 {
+		o.outSizes = o.outSizes[1:]
+	}
 	return r, nil
+}
+
+// noteSizes records the sizes of the rows f made from input row in (of
+// size n): an output row that is the input row itself has its size, which
+// holdOutput then need not compute again.
+func (o *eagerOp) noteSizes(in row, n int64, rs []row) {
+	for _, r := range rs {
+		if len(r) > 0 && len(in) > 0 && &r[0] == &in[0] {
+			o.outSizes = append(o.outSizes, n)
+		} else {
+			o.outSizes = append(o.outSizes, -1)
+		}
+	}
 }
 
 // maxReserve bounds the writes an eager operator announces (ReserveTx).
@@ -998,12 +1024,15 @@ const maxReserve = 8192
 func (o *eagerOp) holdOutput(c *execCtx) error {
 	c.guard.Shrink(o.held)
 	o.held = 0
-	if c.depth > 0 {
+	if c.depth > 0 || c.guard == nil {
 		return nil // per-row work: its few rows leave at once
 	}
 	var n int64
-	for _, r := range o.out {
-		n += rowBytes(r)
+	for i, r := range o.out {
+		if o.outSizes[i] < 0 {
+			o.outSizes[i] = rowBytes(r)
+		}
+		n += o.outSizes[i]
 	}
 	if err := c.guard.Grow(n); err != nil {
 		return err
