@@ -86,6 +86,7 @@ type (
 		// the functions the engine evaluates itself and for aggregates).
 		lower string
 		fn    *functions.Func
+		graph bool // one of graphFuncs, resolved with lower
 		// aggSlot is the slot + 1 of an aggregate call's result in its
 		// aggregation's output rows (0: not an aggregate being projected).
 		aggSlot int

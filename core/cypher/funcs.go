@@ -79,9 +79,10 @@ func (c *execCtx) Node(id int64) (value.Node, bool) {
 func (c *execCtx) Rand() float64 { return c.rand.Float64() }
 
 func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
-	name := f.lower
+	name, graph := f.lower, f.graph
 	if name == "" {
 		name = strings.ToLower(f.Name) // an expression the checker never saw
+		graph = graphFuncs[name]
 	}
 	args := make([]value.Value, len(f.Args))
 	for i, a := range f.Args {
@@ -91,7 +92,7 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 		}
 		args[i] = v
 	}
-	if graphFuncs[name] {
+	if graph {
 		if len(args) != 1 {
 			return nil, runtimeErr(CodeSyntaxError, "InvalidNumberOfArguments", "%s() takes one argument", f.Name)
 		}

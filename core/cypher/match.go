@@ -230,7 +230,7 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		return nil, nil
 	}
 	if o.rp.Props != nil {
-		ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, r)
+		ok, err := c.edgeMatches(e.ID, o.rp.Props, r)
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -436,7 +436,7 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 			continue
 		}
 		if o.rp.Props != nil {
-			ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, o.cur)
+			ok, err := c.edgeMatches(e.ID, o.rp.Props, o.cur)
 			if err != nil {
 				return nil, err
 			}

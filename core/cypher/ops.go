@@ -457,9 +457,24 @@ func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
 	return c.propsMatch(c.tx.VertexProps(id), np.Props, r)
 }
 
+// edgeMatches reports whether edge id has the properties of a relationship
+// pattern (props, not nil): an inline map reads only the properties it
+// names instead of building the edge's map.
+func (c *execCtx) edgeMatches(id int64, props Expr, r row) (bool, error) {
+	if m, ok := props.(*MapLit); ok && c.ftx != nil {
+		return c.mapLitMatchesBy(id, m, r, c.ftx.EdgePropOK)
+	}
+	return c.propsMatch(c.tx.EdgeProps(id), props, r)
+}
+
 // mapLitMatches is propsMatch for an inline property map, reading only the
 // properties it names instead of building the vertex's map.
 func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
+	return c.mapLitMatchesBy(id, m, r, c.ftx.VertexPropOK)
+}
+
+// mapLitMatchesBy is mapLitMatches reading properties through prop.
+func (c *execCtx) mapLitMatchesBy(id int64, m *MapLit, r row, prop func(int64, string) (value.Value, bool)) (bool, error) {
 	var buf [8]value.Value
 	want := buf[:0]
 	for _, e := range m.Vals {
@@ -470,7 +485,7 @@ func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
 		want = append(want, v)
 	}
 	for i, k := range m.Keys {
-		have, _ := c.ftx.VertexPropOK(id, k)
+		have, _ := prop(id, k)
 		if equal(have, want[i]) != triTrue {
 			return false, nil
 		}

@@ -270,7 +270,7 @@ func (s *search) steps(node int64) ([]step, error) {
 			continue
 		}
 		if o.rp.Props != nil {
-			ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, s.r)
+			ok, err := c.edgeMatches(e.ID, o.rp.Props, s.r)
 			if err != nil || !ok {
 				if err != nil {
 					return nil, err

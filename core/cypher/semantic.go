@@ -162,7 +162,8 @@ func (c *compiler) checkPatternExpr(pp *PathPattern, sc scope, mustBeBound bool)
 func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 	name := strings.ToLower(x.Name)
 	x.lower = name
-	if !graphFuncs[name] {
+	x.graph = graphFuncs[name]
+	if !x.graph {
 		x.fn, _ = functions.Lookup(name)
 	}
 	if isAggregate(x) {
