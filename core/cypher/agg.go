@@ -17,6 +17,9 @@ type aggState struct {
 	// holds: the accumulator keeps its inputs (collect, percentiles,
 	// DISTINCT), so each one counts against the query's memory.
 	holds bool
+	// presence: only whether the argument is null matters (count without
+	// DISTINCT), so an entity is not exported to be counted.
+	presence bool
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -25,11 +28,12 @@ func newAggState(f *FuncCall) *aggState {
 		panic("unknown aggregate " + f.Name) // the compiler checked the name
 	}
 	holds := f.Distinct
-	switch strings.ToLower(f.Name) {
+	name := strings.ToLower(f.Name)
+	switch name {
 	case "collect", "percentilecont", "percentiledisc":
 		holds = true
 	}
-	return &aggState{f: f, acc: acc, holds: holds}
+	return &aggState{f: f, acc: acc, holds: holds, presence: name == "count" && !f.Distinct}
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
@@ -42,7 +46,7 @@ func (s *aggState) add(c *execCtx, r row) error {
 		if err != nil {
 			return err
 		}
-		args[i] = c.exportShallow(v)
+		args[i] = s.arg(c, v)
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(args)); err != nil {
@@ -50,6 +54,17 @@ func (s *aggState) add(c *execCtx, r row) error {
 		}
 	}
 	return fromCyerr(s.acc.Add(args))
+}
+
+// arg is what the accumulator gets for argument value v.
+func (s *aggState) arg(c *execCtx, v value.Value) value.Value {
+	if s.presence {
+		if v == nil {
+			return nil
+		}
+		return true
+	}
+	return c.exportShallow(v)
 }
 
 func (s *aggState) result() (value.Value, error) {

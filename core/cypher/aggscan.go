@@ -175,7 +175,7 @@ func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter
 		if err != nil {
 			return err
 		}
-		s.args[i] = c.exportShallow(v)
+		s.args[i] = s.arg(c, v)
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
@@ -267,7 +267,7 @@ func (s *aggState) addBlock(c *execCtx, reads []scanRead, slots []int, id int64,
 		s.args = make([]value.Value, len(reads))
 	}
 	for i := range reads {
-		s.args[i] = c.exportShallow(blockValue(&reads[i], slots[i], id, vals))
+		s.args[i] = s.arg(c, blockValue(&reads[i], slots[i], id, vals))
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
