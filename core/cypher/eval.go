@@ -837,6 +837,32 @@ func (c *execCtx) scoped(r row, slot1 int, name string) (row, int) {
 	return r.clone(), slot
 }
 
+// projectionSource returns how a map projection reads base's properties:
+// one at a time from a node or relationship when no item takes them all
+// (without building the entity's map), else from its map, also returned.
+func (c *execCtx) projectionSource(base value.Value, items []MapProjItem) (func(string) value.Value, value.Map, error) {
+	all := false
+	for _, it := range items {
+		all = all || it.Kind == "all"
+	}
+	if c.ftx != nil && !all {
+		switch b := base.(type) {
+		case nodeRef:
+			if !c.tx.VertexExists(b.id) {
+				return nil, nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", b.id)
+			}
+			return func(k string) value.Value { v, _ := c.ftx.VertexPropOK(b.id, k); return v }, nil, nil
+		case relRef:
+			return func(k string) value.Value { v, _ := c.ftx.EdgePropOK(b.id, k); return v }, nil, nil
+		}
+	}
+	props, err := c.propsOf(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(k string) value.Value { return props[k] }, props, nil
+}
+
 func (c *execCtx) propsOf(v value.Value) (value.Map, error) {
 	switch x := v.(type) {
 	case nodeRef:
@@ -864,7 +890,7 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 	if base == nil {
 		return nil, nil
 	}
-	props, err := c.propsOf(base)
+	prop, props, err := c.projectionSource(base, x.Items)
 	if err != nil {
 		return nil, err
 	}
@@ -876,7 +902,7 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 				out[k] = v
 			}
 		case "prop":
-			out[it.Key] = props[it.Key]
+			out[it.Key] = prop(it.Key)
 		default:
 			v, err := c.eval(it.Val, r)
 			if err != nil {
