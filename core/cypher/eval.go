@@ -17,8 +17,9 @@ type execCtx struct {
 	params map[string]value.Value
 	stats  *Stats
 	plan   *plan
-	lay    *layout // the plan's slots
-	box    boxer   // boxes the entity references operators bind
+	lay    *layout       // the plan's slots
+	box    boxer         // boxes the entity references operators bind
+	args   []value.Value // the argument stack of function calls (evalCall)
 	rand   *rand.Rand
 	now    time.Time // the statement's time, when hasNow
 	// deleted remembers relationships this execution deleted: type() of a
