@@ -1,6 +1,7 @@
 package cypher
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
@@ -56,6 +57,10 @@ type (
 		Op   string
 		L, R Expr
 		op   binOp // Op as an enum, set by newBinary
+		// re is the compiled pattern of =~ with a literal pattern (set
+		// when the query is checked; nil when it does not compile, which
+		// evaluation reports).
+		re *regexp.Regexp
 	}
 	// Unary is NOT X, -X or +X.
 	Unary struct {

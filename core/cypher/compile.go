@@ -645,12 +645,8 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 	m := &matchSpec{patterns: []*PathPattern{pp}, hints: collectHints([]*PathPattern{pp}, nil)}
 	return []stage{{desc: "Merge", build: func(in op, est *estimator) op {
 		ps := est.lay.patternSlots(pp)
-		nodeSlots := make([]int, len(pp.Nodes))
-		for i, np := range pp.Nodes {
-			nodeSlots[i] = est.slot(np.Var)
-		}
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
-			for _, s := range nodeSlots {
+			for _, s := range ps.nodes {
 				if v, ok := r.lookup(s); ok && v == nil {
 					return nil, runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge a node using a null property value or null node")
 				}

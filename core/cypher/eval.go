@@ -463,9 +463,11 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		re, err := c.regexp(bs)
-		if err != nil {
-			return nil, err
+		re := x.re
+		if re == nil {
+			if re, err = c.regexp(bs); err != nil {
+				return nil, err
+			}
 		}
 		return re.MatchString(as), nil
 	}
@@ -915,6 +917,15 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 	return out, nil
 }
 
+// compileRegexp compiles the pattern of =~, which matches whole strings.
+func compileRegexp(pattern string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+	}
+	return re, nil
+}
+
 // regexp returns the compiled form of pattern, compiling each distinct
 // pattern once per execution (a constant =~ operand is compiled once, not
 // once per row).
@@ -922,9 +933,9 @@ func (c *execCtx) regexp(pattern string) (*regexp.Regexp, error) {
 	if re, ok := c.regexps[pattern]; ok {
 		return re, nil
 	}
-	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	re, err := compileRegexp(pattern)
 	if err != nil {
-		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+		return nil, err
 	}
 	if c.regexps == nil {
 		c.regexps = map[string]*regexp.Regexp{}

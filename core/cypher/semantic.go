@@ -77,6 +77,11 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		return
 	case *Binary:
 		c.checkBinaryTypes(x, sc)
+		if lit, ok := x.R.(*Literal); ok && x.op == opRegex {
+			if s, ok := lit.Val.(string); ok {
+				x.re, _ = compileRegexp(s)
+			}
+		}
 		if x.Op == "IN" {
 			switch stype(x.R, sc) {
 			case "Integer", "Float", "Boolean", "String", "Map":
