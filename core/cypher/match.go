@@ -384,6 +384,9 @@ type varExpandOp struct {
 	cur   row
 	stack []varFrame // stack[i] explores the edges out of the i-th path node
 	path  []int64    // relationship ids of the current path
+	// bufs[i] is the edge buffer of the frame at depth i, kept for the
+	// next frame at that depth (the walk allocates no buffer per node).
+	bufs [][]EdgeInfo
 }
 
 type varFrame struct {
@@ -414,7 +417,7 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 		if !top.emitted {
 			top.emitted = true
 			if o.rp.Max < 0 || int64(len(o.path)) < o.rp.Max {
-				top.edges = c.tx.Edges(top.node, o.dir, o.rp.Types)
+				top.edges = o.edgesAt(c, len(o.stack)-1, top.node)
 			}
 			if int64(len(o.path)) >= o.rp.Min {
 				nr, err := c.bindEndRel(o.cur, o.to, o.toSlot, top.node, o.rel, o.relList())
@@ -451,6 +454,19 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 		o.path = append(o.path, e.ID)
 		o.stack = append(o.stack, varFrame{node: next})
 	}
+}
+
+// edgesAt returns the edges out of node for the frame at depth d, in that
+// depth's buffer when the transaction can fill one.
+func (o *varExpandOp) edgesAt(c *execCtx, d int, node int64) []EdgeInfo {
+	if c.ftx == nil {
+		return c.tx.Edges(node, o.dir, o.rp.Types)
+	}
+	for len(o.bufs) <= d {
+		o.bufs = append(o.bufs, nil)
+	}
+	o.bufs[d] = c.ftx.AppendEdges(o.bufs[d][:0], node, o.dir, o.rp.Types)
+	return o.bufs[d]
 }
 
 func (o *varExpandOp) pop() {
