@@ -20,8 +20,11 @@ type execCtx struct {
 	lay    *layout       // the plan's slots
 	box    boxer         // boxes the entity references operators bind
 	args   []value.Value // the argument stack of function calls (evalCall)
-	rand   *rand.Rand
-	now    time.Time // the statement's time, when hasNow
+	// patterns keeps the operators of the pattern expressions evaluated so
+	// far, for the next row (patcache.go).
+	patterns map[*PathPattern]*patternPlan
+	rand     *rand.Rand
+	now      time.Time // the statement's time, when hasNow
 	// deleted remembers relationships this execution deleted: type() of a
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo

@@ -548,13 +548,12 @@ func (c *execCtx) buildPath(r row, slots []int) (pathRef, bool) {
 // evalPatternList evaluates a pattern expression or comprehension: the
 // list of matching paths (or projections) for the current row.
 func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (value.Value, error) {
-	bound := c.lay.boundNames(r)
 	var slots []int
 	if proj == nil {
 		slots = c.lay.pathSlots(pp)
 	}
-	m := &matchSpec{patterns: []*PathPattern{pp}, where: where}
-	it := planMatch(&argOp{r: r}, m, bound, c.est)
+	it, kept := c.patternOps(pp, nil, where, r)
+	defer donePattern(kept)
 	out := value.List{}
 	for {
 		nr, err := it.next(c)
@@ -596,8 +595,8 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		}
 		return nr != nil, nil
 	}
-	bound := c.lay.boundNames(r)
-	it := planMatch(&argOp{r: r}, &matchSpec{patterns: x.Patterns, where: x.Where}, bound, c.est)
+	it, kept := c.patternOps(nil, x.Patterns, x.Where, r)
+	defer donePattern(kept)
 	nr, err := it.next(c)
 	if err != nil {
 		return nil, err
