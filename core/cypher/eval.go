@@ -365,11 +365,11 @@ func (c *execCtx) evalSlice(x *SliceExpr, r row) (value.Value, error) {
 
 func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
 	if pe, ok := e.(*PatternExpr); ok {
-		v, err := c.evalExists(&ExistsSubquery{node: pe.node, Patterns: []*PathPattern{pe.Pattern}}, r)
+		found, err := c.patternMatches(pe.Pattern, nil, nil, r)
 		if err != nil {
 			return triNull, err
 		}
-		return triOf(v.(bool)), nil
+		return triOf(found), nil
 	}
 	v, err := c.eval(e, r)
 	if err != nil {

@@ -595,13 +595,20 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		}
 		return nr != nil, nil
 	}
-	it, kept := c.patternOps(nil, x.Patterns, x.Where, r)
-	defer donePattern(kept)
-	nr, err := it.next(c)
+	found, err := c.patternMatches(nil, x.Patterns, x.Where, r)
 	if err != nil {
 		return nil, err
 	}
-	return nr != nil, nil
+	return found, nil
+}
+
+// patternMatches reports whether pattern pp (or patterns) with predicate
+// where matches for row r.
+func (c *execCtx) patternMatches(pp *PathPattern, patterns []*PathPattern, where Expr, r row) (bool, error) {
+	it, kept := c.patternOps(pp, patterns, where, r)
+	defer donePattern(kept)
+	nr, err := it.next(c)
+	return nr != nil, err
 }
 
 // describeMatch lists the operators planMatch builds, first to last.

@@ -125,3 +125,57 @@ func TestSlotScoping(t *testing.T) {
 		t.Errorf("a is out of scope: %s", out)
 	}
 }
+
+// A pattern predicate keeps its operators for the rows of an execution
+// instead of planning them per row (it allocated a plan per row), and
+// answers for each row.
+func TestPatternPredicateKeepsItsOperators(t *testing.T) {
+	const n = 2000
+	g := hubGraph(t, n)
+	e := cypher.NewEngine(cypher.Options{})
+	wtx := g.Begin(graph.TxOptions{})
+	res, err := e.Run(cypher.NewGraphTx(g, wtx), "MATCH (h:Hub)-->(m) WITH h, m LIMIT 500 CREATE (m)-[:B]->(h)", nil)
+	if err == nil {
+		err = res.Consume()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := wtx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		query string
+		want  int64
+	}{
+		{"MATCH (h:Hub)-->(m) WHERE NOT (m)-->(h) RETURN count(*) AS c", n - 500},
+		{"MATCH (h:Hub)-->(m) WHERE exists((m)-[:B]->(h)) RETURN count(*) AS c", 500},
+		{"MATCH (h:Hub)-->(m) RETURN sum(size([(m)-->(x) | 1])) AS c", 500},
+		{"MATCH (h:Hub)-->(m) WHERE EXISTS { (m)-->(x) WHERE x = h } RETURN count(*) AS c", 500},
+	} {
+		var got int64
+		count := func() {
+			tx := g.Begin(graph.TxOptions{ReadOnly: true})
+			defer tx.Abort()
+			res, err := e.Run(cypher.NewGraphTx(g, tx), c.query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, _, err := res.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = rec[0].(int64)
+			if err := res.Consume(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count()
+		if got != c.want {
+			t.Errorf("%s = %d, want %d", c.query, got, c.want)
+		}
+		if allocs := testing.AllocsPerRun(3, count); allocs > 4*n {
+			t.Errorf("%s: %.0f allocations for %d rows", c.query, allocs, n)
+		}
+	}
+}
