@@ -384,7 +384,7 @@ func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
 	return triNull, typeErr("expected a boolean, got %s", typeName(v))
 }
 
-func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
+func (c *execCtx) evalLogic(op binOp, x *Binary, r row) (value.Value, error) {
 	a, err := c.evalBool(x.L, r)
 	if err != nil {
 		return nil, err
@@ -393,7 +393,7 @@ func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch x.op {
+	switch op {
 	case opAnd:
 		if a == triFalse || b == triFalse {
 			return false, nil
@@ -424,7 +424,7 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 	}
 	switch op {
 	case opAnd, opOr, opXor:
-		return c.evalLogic(x, r)
+		return c.evalLogic(op, x, r)
 	}
 	a, err := c.eval(x.L, r)
 	if err != nil {
