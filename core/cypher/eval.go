@@ -20,6 +20,10 @@ type execCtx struct {
 	lay    *layout       // the plan's slots
 	box    boxer         // boxes the entity references operators bind
 	args   []value.Value // the argument stack of function calls (evalCall)
+	// scopes are the scratch rows of comprehensions, one per depth in use
+	// (nscopes of them).
+	scopes  []row
+	nscopes int
 	// patterns keeps the operators of the pattern expressions evaluated so
 	// far, for the next row (patcache.go).
 	patterns map[*PathPattern]*patternPlan
@@ -716,6 +720,7 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 	}
 	out := value.List{}
 	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
 	for _, e := range l {
 		if err := c.guard.Tick(); err != nil {
 			return nil, err
@@ -756,6 +761,7 @@ func (c *execCtx) evalQuantifier(x *Quantifier, r row) (value.Value, error) {
 	}
 	trues, nulls := 0, 0
 	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
 	for _, e := range l {
 		t := triTrue
 		if x.Where != nil {
@@ -818,6 +824,7 @@ func (c *execCtx) evalReduce(x *Reduce, r row) (value.Value, error) {
 		return nil, err
 	}
 	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
 	accSlot := x.accSlot - 1
 	if accSlot < 0 {
 		accSlot = c.lay.slot(x.Acc)
@@ -833,15 +840,29 @@ func (c *execCtx) evalReduce(x *Reduce, r row) (value.Value, error) {
 }
 
 // scoped returns a copy of r for a nested scope that binds name (its
-// slot + 1 is slot1, 0 when unresolved) and that slot: one copy per
-// evaluation of the scope, its variable rebound in place per element.
+// slot + 1 is slot1, 0 when unresolved) and that slot: the scope rebinds
+// its variable in place per element. The copy is a scratch row of the
+// execution, one per nesting depth, which the caller gives back with
+// unscope when the scope's evaluation ends (no row of it outlives that).
 func (c *execCtx) scoped(r row, slot1 int, name string) (row, int) {
 	slot := slot1 - 1
 	if slot < 0 {
 		slot = c.lay.slot(name)
 	}
-	return r.clone(), slot
+	d := c.nscopes
+	c.nscopes++
+	if d == len(c.scopes) {
+		c.scopes = append(c.scopes, nil)
+	}
+	if len(c.scopes[d]) != len(r) {
+		c.scopes[d] = make(row, len(r))
+	}
+	copy(c.scopes[d], r)
+	return c.scopes[d], slot
 }
+
+// unscope gives back the innermost scratch row of scoped.
+func (c *execCtx) unscope() { c.nscopes-- }
 
 // projectionSource returns how a map projection reads base's properties:
 // one at a time from a node or relationship when no item takes them all
