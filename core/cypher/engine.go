@@ -217,7 +217,9 @@ type Result struct {
 	stream   bool // its rows may be handed out while it writes (Streams)
 	buf      []row
 	cols     []string
-	colSlots []int // the slots of cols in the root's rows
+	colSlots []int         // the slots of cols in the root's rows
+	recs     []value.Value // what is left of the chunk records are cut from
+	nrecs    int           // the records the last chunk held
 	root     op
 	ctx      *execCtx
 	err      error
