@@ -48,6 +48,7 @@ func TestReadRowsAllocateLittlePerRow(t *testing.T) {
 	e := cypher.NewEngine(cypher.Options{})
 	for _, q := range []string{
 		"UNWIND $l AS x RETURN count(x)",
+		"UNWIND $l AS x RETURN x, x AS y",
 		"UNWIND $l AS x WITH x AS y, x AS z RETURN count(z)",
 		"MATCH (h:Hub)-->(m) RETURN count(m)",
 		"MATCH (h:Hub)-[r]->(m) RETURN count(r)",
