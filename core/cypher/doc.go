@@ -64,8 +64,7 @@
 // index, and operators copy a small slice where a binding needs a copy.
 // Read-only plans reuse rows: an operator whose consumer keeps no row past
 // its next pull (see reuse.go) rebinds one output row in place, so scans,
-// expansions, UNWIND and projections allocate no row per result row, and
-// entity references are boxed in chunks (box.go). An
+// expansions, UNWIND and projections allocate no row per result row. An
 // aggregation over a first-clause scan whose keys and arguments are
 // properties of the scanned node reads them without rows at all.
 //

@@ -18,7 +18,6 @@ type execCtx struct {
 	stats  *Stats
 	plan   *plan
 	lay    *layout       // the plan's slots
-	box    boxer         // boxes the entity references operators bind
 	args   []value.Value // the argument stack of function calls (evalCall)
 	// scopes are the scratch rows of comprehensions, one per depth in use
 	// (nscopes of them).

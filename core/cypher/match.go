@@ -240,7 +240,7 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		other = e.From
 	}
 	if !o.reuse {
-		return c.bindEndRel(r, o.to, o.toSlot, other, o.rel, c.box.rel(e.ID))
+		return c.bindEndRel(r, o.to, o.toSlot, other, o.rel, relRef{e.ID})
 	}
 	v, bound := r.lookup(o.toSlot)
 	if bound {
@@ -258,9 +258,9 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		}
 	}
 	if !bound {
-		o.out[o.toSlot] = c.box.node(other)
+		o.out[o.toSlot] = nodeRef{other}
 	}
-	o.out[o.rel] = c.box.rel(e.ID)
+	o.out[o.rel] = relRef{e.ID}
 	return o.out, nil
 }
 
@@ -288,7 +288,7 @@ func (c *execCtx) bindEndRel(r row, to *NodePattern, toSlot int, id int64, relSl
 	}
 	n := r.clone()
 	if !bound {
-		n[toSlot] = c.box.node(id)
+		n[toSlot] = nodeRef{id}
 	}
 	if relSlot >= 0 {
 		n[relSlot] = rel

@@ -319,7 +319,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 				o.pend, o.hasPend = id, true
 				return o.give(c)
 			}
-			return o.emit(c, id), nil
+			return o.emit(id), nil
 		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
@@ -388,26 +388,25 @@ func (o *scanOp) give(c *execCtx) (row, error) {
 		}
 		if ok {
 			o.pend = next
-			return o.cur.with(o.slot, c.box.node(id)), nil
+			return o.cur.with(o.slot, nodeRef{id}), nil
 		}
 	}
 	o.hasPend = false
 	r := o.cur
 	o.cur = nil
-	r[o.slot] = c.box.node(id)
+	r[o.slot] = nodeRef{id}
 	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
-func (o *scanOp) emit(c *execCtx, id int64) row {
-	v := c.box.node(id)
+func (o *scanOp) emit(id int64) row {
 	if !o.reuse {
-		return o.cur.with(o.slot, v)
+		return o.cur.with(o.slot, nodeRef{id})
 	}
 	if o.out == nil {
-		o.out = o.cur.with(o.slot, v)
+		o.out = o.cur.with(o.slot, nodeRef{id})
 	} else {
-		o.out[o.slot] = v
+		o.out[o.slot] = nodeRef{id}
 	}
 	return o.out
 }
