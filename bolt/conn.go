@@ -98,8 +98,18 @@ type conn struct {
 	// closed without GOODBYE), so that the running query stops.
 	gone context.CancelFunc
 
+	// op is the operations' context, a child of txCtx (opParent) that RESET
+	// cancels; it serves one operation after another until it is cancelled
+	// or the transaction's context changes, so that a request does not
+	// register and unregister a child context on the connection's for
+	// each of its messages. opStop cancels it; opEnd is opContext's done.
+	op       context.Context
+	opParent context.Context
+	opStop   context.CancelFunc
+	opEnd    func()
+
 	mu         sync.Mutex
-	opCancel   context.CancelFunc
+	opCancel   context.CancelFunc // opStop while an operation runs
 	interrupts atomic.Int32
 }
 
@@ -249,21 +259,35 @@ func (c *conn) interrupt() {
 	}
 }
 
-// opContext returns the context for one operation, cancelled by RESET.
-func (c *conn) opContext() (context.Context, func()) {
+// opContext returns the context for one operation, cancelled by a RESET
+// that arrives while it runs (or arrived before it), by the end of the
+// transaction's context, and by the client going away; done ends the
+// operation. Operations share one context until something cancels it.
+func (c *conn) opContext() (ctx context.Context, done func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ctx, cancel := context.WithCancel(c.txCtx)
+	if c.op == nil || c.opParent != c.txCtx || c.op.Err() != nil {
+		if c.opStop != nil {
+			c.opStop()
+		}
+		c.op, c.opStop = context.WithCancel(c.txCtx)
+		c.opParent = c.txCtx
+	}
 	if c.interrupts.Load() > 0 {
-		cancel()
+		c.opStop()
 	}
-	c.opCancel = cancel
-	return ctx, func() {
-		c.mu.Lock()
-		c.opCancel = nil
-		c.mu.Unlock()
-		cancel()
+	c.opCancel = c.opStop
+	if c.opEnd == nil {
+		c.opEnd = c.endOp
 	}
+	return c.op, c.opEnd
+}
+
+// endOp ends the running operation: a RESET from now on is for the next.
+func (c *conn) endOp() {
+	c.mu.Lock()
+	c.opCancel = nil
+	c.mu.Unlock()
 }
 
 func (c *conn) readFailed(err error) error {
@@ -460,5 +484,5 @@ func (c *conn) reset() {
 	default:
 		c.state = Ready
 	}
-	c.success(value.Map{})
+	c.successEmpty()
 }

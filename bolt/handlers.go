@@ -88,7 +88,7 @@ func (c *conn) logon(req *Request) error {
 		return nil
 	}
 	if c.authenticate(req.Extra) {
-		c.success(value.Map{})
+		c.successEmpty()
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (c *conn) logoff(req *Request) {
 		c.sess = nil
 	}
 	c.state = Authentication
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 // txMeta reads the transaction fields of a BEGIN or RUN extra map.
@@ -171,7 +171,7 @@ func (c *conn) run(req *Request) {
 		}
 		c.auto = &stream{res: res, qid: -1}
 		c.state = Streaming
-		c.success(value.Map{"fields": fieldList(res.Columns()), "t_first": ms(start)})
+		c.successRun(res.Columns(), ms(start), -1)
 	case TxReady, TxStreaming:
 		ctx, done := c.opContext()
 		res, err := c.tx.Run(ctx, req.Query, req.Params)
@@ -184,7 +184,7 @@ func (c *conn) run(req *Request) {
 		c.nextQid++
 		c.streams = append(c.streams, s)
 		c.state = TxStreaming
-		c.success(value.Map{"fields": fieldList(res.Columns()), "t_first": ms(start), "qid": s.qid})
+		c.successRun(res.Columns(), ms(start), s.qid)
 	default:
 		c.protocolError(req)
 	}
@@ -241,7 +241,7 @@ func (c *conn) pull(req *Request) {
 		return
 	}
 	if more {
-		c.success(value.Map{"has_more": true})
+		c.successHasMore()
 		return
 	}
 	sum, err := s.res.Summary(ctx)
@@ -250,7 +250,7 @@ func (c *conn) pull(req *Request) {
 		return
 	}
 	c.finishStream(idx)
-	c.success(summaryMeta(sum, ms(start), c.state == Ready))
+	c.successSummary(sum, ms(start), c.state == Ready)
 }
 
 // transfer sends (or skips) up to n records (all for n = -1) and reports
@@ -299,34 +299,6 @@ func (c *conn) finishStream(idx int) {
 	}
 }
 
-func summaryMeta(s Summary, tLast int64, auto bool) value.Map {
-	m := value.Map{"t_last": tLast}
-	if s.Type != "" {
-		m["type"] = s.Type
-	} else {
-		m["type"] = "r"
-	}
-	if s.DB != "" {
-		m["db"] = s.DB
-	}
-	if s.Stats != (Stats{}) {
-		if st := s.Stats.Map(); len(st) > 0 {
-			m["stats"] = st
-		}
-	}
-	if auto && s.Bookmark != "" {
-		m["bookmark"] = s.Bookmark
-	}
-	if len(s.Notifications) > 0 {
-		ns := make(value.List, len(s.Notifications))
-		for i, n := range s.Notifications {
-			ns[i] = n.Map()
-		}
-		m["notifications"] = ns
-	}
-	return m
-}
-
 func (c *conn) begin(req *Request) {
 	if c.state != Ready {
 		c.protocolError(req)
@@ -348,7 +320,7 @@ func (c *conn) begin(req *Request) {
 	c.tx = tx
 	c.nextQid = 0
 	c.state = TxReady
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 func (c *conn) commit(req *Request) {
@@ -400,7 +372,7 @@ func (c *conn) rollback(req *Request) {
 		return
 	}
 	c.state = Ready
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 func (c *conn) route(req *Request) {
@@ -428,5 +400,5 @@ func (c *conn) telemetry(req *Request) {
 		c.protocolError(req)
 		return
 	}
-	c.success(value.Map{})
+	c.successEmpty()
 }

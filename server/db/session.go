@@ -65,11 +65,11 @@ func txMeta(m bolt.TxMeta) instance.TxMeta {
 
 // boltErr translates an instance error into what the client sees.
 func boltErr(err error) error {
+	if err == nil {
+		return nil // before ie, which escapes: no allocation on success
+	}
 	var ie *instance.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ie):
+	if errors.As(err, &ie) {
 		return &bolt.Error{Code: ie.Code, Message: ie.Message}
 	}
 	return err
