@@ -80,6 +80,7 @@ type conn struct {
 	nc      net.Conn
 	w       *bufio.Writer
 	enc     Encoder
+	dec     requestDecoder
 	out     []byte
 	version Version
 	state   State
@@ -303,7 +304,7 @@ func (c *conn) readFailed(err error) error {
 
 // handle processes one raw message.
 func (c *conn) handle(ctx context.Context, msg []byte) error {
-	req, err := DecodeRequest(msg, c.version, c.enc.Shape)
+	req, err := c.dec.decode(msg, c.version, c.enc.Shape)
 	if err != nil {
 		c.sendFailure(CodeRequestInvalid, err.Error())
 		return err

@@ -131,6 +131,28 @@ func txMeta(extra value.Map) (TxMeta, error) {
 	return m, nil
 }
 
+// txMeta reads the transaction fields of a RUN, decoded already or from
+// its extra map.
+func (r *Request) txMeta() (TxMeta, error) {
+	if r.hasMeta {
+		return r.meta, nil
+	}
+	return txMeta(r.Extra)
+}
+
+// pullCounts reads PULL's or DISCARD's n and qid (-1 when absent),
+// decoded already or from its extra map.
+func (r *Request) pullCounts() (n, qid int64, err error) {
+	if r.pullArgs {
+		return r.n, r.qid, nil
+	}
+	n, err = intField(r.Extra, "n", -1)
+	if err == nil {
+		qid, err = intField(r.Extra, "qid", -1)
+	}
+	return n, qid, err
+}
+
 // startTx sets the transaction context, with the client's timeout if any.
 // Without one the connection's context serves: every operation still gets
 // its own cancellable context (opContext), and deriving one more per query
@@ -156,7 +178,7 @@ func (c *conn) run(req *Request) {
 	start := time.Now()
 	switch c.state {
 	case Ready:
-		meta, err := txMeta(req.Extra)
+		meta, err := req.txMeta()
 		if err != nil {
 			c.fail(err)
 			return
@@ -221,9 +243,8 @@ func (c *conn) pull(req *Request) {
 		c.protocolError(req)
 		return
 	}
-	n, err1 := intField(req.Extra, "n", -1)
-	qid, err2 := intField(req.Extra, "qid", -1)
-	if err1 != nil || err2 != nil || n == 0 || n < -1 {
+	n, qid, err := req.pullCounts()
+	if err != nil || n == 0 || n < -1 {
 		c.fail(&Error{Code: CodeRequestInvalid, Message: fmt.Sprintf("%s needs n > 0 or n = -1, and an Integer qid", req.Name())})
 		return
 	}
