@@ -392,9 +392,12 @@ func (pl *plan) instantiate(est *estimator) (op, []counted) {
 	for _, stages := range pl.parts {
 		var cur op = &argOp{r: row{}}
 		for _, s := range stages {
-			c := &countOp{in: s.build(cur, est)}
-			counters = append(counters, counted{s.describe(est), c})
-			cur = c
+			cur = s.build(cur, est)
+			if pl.profile { // only PROFILE counts and describes operators
+				c := &countOp{in: cur}
+				counters = append(counters, counted{s.describe(est), c})
+				cur = c
+			}
 		}
 		parts = append(parts, cur)
 	}

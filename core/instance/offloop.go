@@ -92,6 +92,16 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 	return res, true, err
 }
 
+// PullRead is Pull for a result RunRead returned, which completes before
+// it returns: it hands the rows back directly instead of through a
+// callback. A write's result (never RunRead's) is refused.
+func (r *Result) PullRead(n int) ([][]value.Value, bool, error) {
+	if r.write {
+		return nil, false, &Error{Code: CodeUnknown, Message: "internal error: PullRead of a write's result"}
+	}
+	return r.pullReady(n)
+}
+
 // adminOffLoop reports whether an admin statement only touches the
 // registry of running transactions (a mutex and atomic flags), so RunRead
 // may answer it off the loop.

@@ -67,17 +67,22 @@ func (r *Result) Summary() Summary { return r.summary }
 // Pull of a read completes before it returns; Pull of a write may
 // complete later, after steps on the loop and the commit's fsync.
 func (r *Result) Pull(n int, done func(rows [][]value.Value, more bool, err error)) {
+	if !r.finished && r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n) {
+		r.produce(n, func() { r.Pull(n, done) })
+		return
+	}
+	done(r.pullReady(n))
+}
+
+// pullReady is what Pull reports when no write has to run first.
+func (r *Result) pullReady(n int) ([][]value.Value, bool, error) {
 	switch {
 	case r.finished:
-		done(nil, false, r.err)
-	case r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n):
-		r.produce(n, func() { r.Pull(n, done) })
+		return nil, false, r.err
 	case r.res != nil && !r.write:
-		rows, more, err := r.pullRead(n)
-		done(rows, more, err)
-	default:
-		done(r.serve(n))
+		return r.pullRead(n)
 	}
+	return r.serve(n)
 }
 
 // produce runs the write until it holds n rows not yet pulled (n < 0, or

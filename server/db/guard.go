@@ -46,7 +46,9 @@ func (s *stopper) set(ctx context.Context) {
 		return
 	}
 	s.last = ctx
-	s.op.Store(&ctx)
+	held := new(context.Context) // not &ctx: that would move ctx to the heap on every call
+	*held = ctx
+	s.op.Store(held)
 }
 
 func (s *stopper) interrupt() error {
