@@ -21,17 +21,18 @@ import (
 	"github.com/quiverdb/quiver/server"
 )
 
-// BenchmarkBoltRequest measures the server's cost of one auto-commit
-// request as the Go driver sends it (RUN with its parameters and the
-// session's bookmark, PULL n=1000, written together; the replies read to
-// PULL's SUCCESS), from 12 connections at once, with a client that only
-// encodes and frames bytes, so that nearly all the CPU is the server's.
-// It reports the CPU per request split by who burnt it (pprof labels):
-// server_us/op (the connection goroutines and the loop), client_us/op
-// (the 12 raw clients) and runtime_us/op (unlabelled: the garbage
-// collector's background workers and the scheduler, mostly the server's
-// garbage), and the process's read and write system calls per request
-// (/proc/self/io: the raw client's own are one write and one or two reads).
+// BenchmarkBoltRequest measures the CPU of one auto-commit request, RETURN
+// 1 and the mgbench single-vertex read, from 12 connections at once, with
+// two clients: raw, which sends what the Go driver sends (RUN with its
+// parameters and the session's bookmark, then PULL n=1000, in one write)
+// and only frames bytes, so that nearly all the CPU is the server's; and
+// driver, the Go driver itself (a session per connection, Run and
+// Consume), as BenchmarkMgbench runs it. It reports the CPU per request
+// split by who burnt it (pprof labels): server_us/op (the connection
+// goroutines and the loop), client_us/op and runtime_us/op (unlabelled:
+// the garbage collector's background workers and the scheduler), and the
+// process's read and write system calls per request (/proc/self/io; the
+// raw client's own are one write and one or two reads).
 // QUIVER_BENCH_USERS (default 10000) sizes the graph of :User nodes.
 func BenchmarkBoltRequest(b *testing.B) {
 	users := envInt("QUIVER_BENCH_USERS", 10000)
@@ -54,50 +55,94 @@ func BenchmarkBoltRequest(b *testing.B) {
 		{"return_1", "RETURN 1", false},
 		{"single_vertex_read", "MATCH (n:User {id: $id}) RETURN n", true},
 	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			clients := make([]*rawClient, 12)
-			for i := range clients {
-				clients[i] = dialRaw(b, s.BoltAddr())
-				defer clients[i].close()
-			}
-			per := b.N/len(clients) + 1
-			prof := startLabelCPU("side")
-			cpu0, io0 := cpuTime(), ioCalls()
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for i, rc := range clients {
-				wg.Add(1)
-				go pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
-					defer wg.Done()
-					r := rand.New(rand.NewSource(int64(i)))
-					for range per {
-						var params value.Map
-						if tc.param {
-							params = value.Map{"id": int64(r.Intn(users))}
-						}
-						if err := rc.request(tc.query, params); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.StopTimer()
-			n := float64(per * len(clients))
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu_us/op")
-			if io1 := ioCalls(); io0[0] >= 0 && io1[0] >= 0 {
-				b.ReportMetric(float64(io1[0]-io0[0])/n, "reads/op")
-				b.ReportMetric(float64(io1[1]-io0[1])/n, "writes/op")
-			}
-			if byLabel, err := prof.stop(); err == nil {
-				b.ReportMetric(float64(byLabel["server"].Microseconds())/n, "server_us/op")
-				b.ReportMetric(float64(byLabel["client"].Microseconds())/n, "client_us/op")
-				b.ReportMetric(float64(byLabel[""].Microseconds())/n, "runtime_us/op")
+	clients := map[string]func(b *testing.B) requester{
+		"raw": func(b *testing.B) requester { return dialRaw(b, s.BoltAddr()) },
+		"driver": func(b *testing.B) requester {
+			sess := d.NewSession(c, neo4j.SessionConfig{})
+			b.Cleanup(func() { _ = sess.Close(c) })
+			return &driverClient{sess: sess}
+		},
+	}
+	for _, client := range []string{"raw", "driver"} {
+		for _, tc := range cases {
+			b.Run(client+"/"+tc.name, func(b *testing.B) {
+				var param func(r *rand.Rand) int64
+				if tc.param {
+					param = func(r *rand.Rand) int64 { return int64(r.Intn(users)) }
+				}
+				measureRequests(b, clients[client], tc.query, param)
+			})
+		}
+	}
+}
+
+// requester sends one auto-commit query, with $id when id >= 0, and reads
+// its result to the end.
+type requester interface {
+	request(q string, id int64) error
+}
+
+// measureRequests runs b.N requests of query over 12 clients that dial
+// makes and reports their CPU per request, split by label, and the
+// process's system calls per request. param, when set, draws $id.
+func measureRequests(b *testing.B, dial func(*testing.B) requester, query string, param func(*rand.Rand) int64) {
+	clients := make([]requester, 12)
+	for i := range clients {
+		clients[i] = dial(b)
+	}
+	per := b.N/len(clients) + 1
+	prof := startLabelCPU("side")
+	cpu0, io0 := cpuTime(), ioCalls()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i, rc := range clients {
+		wg.Add(1)
+		go pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(int64(i)))
+			for range per {
+				id := int64(-1)
+				if param != nil {
+					id = param(r)
+				}
+				if err := rc.request(query, id); err != nil {
+					b.Error(err)
+					return
+				}
 			}
 		})
 	}
+	wg.Wait()
+	b.StopTimer()
+	n := float64(per * len(clients))
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu_us/op")
+	if io1 := ioCalls(); io0[0] >= 0 && io1[0] >= 0 {
+		b.ReportMetric(float64(io1[0]-io0[0])/n, "reads/op")
+		b.ReportMetric(float64(io1[1]-io0[1])/n, "writes/op")
+	}
+	if byLabel, err := prof.stop(); err == nil {
+		b.ReportMetric(float64(byLabel["server"].Microseconds())/n, "server_us/op")
+		b.ReportMetric(float64(byLabel["client"].Microseconds())/n, "client_us/op")
+		b.ReportMetric(float64(byLabel[""].Microseconds())/n, "runtime_us/op")
+	}
+}
+
+// driverClient is one Go-driver session, used as BenchmarkMgbench does.
+type driverClient struct {
+	sess neo4j.SessionWithContext
+}
+
+func (dc *driverClient) request(q string, id int64) error {
+	var params map[string]any
+	if id >= 0 {
+		params = map[string]any{"id": id}
+	}
+	c := context.Background()
+	res, err := dc.sess.Run(c, q, params)
+	if err == nil {
+		_, err = res.Consume(c)
+	}
+	return err
 }
 
 // startLabelledServer starts the in-process server with its goroutines
@@ -122,6 +167,7 @@ type rawClient struct {
 // dialRaw connects, negotiates 5.4 and authenticates (scheme none).
 func dialRaw(b *testing.B, addr string) *rawClient {
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	b.Cleanup(func() { _ = nc.Close() })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,11 +204,15 @@ func (rc *rawClient) frame() {
 
 // request sends RUN (with the last bookmark, as a driver session does) and
 // PULL n=1000 in one write and reads the replies up to PULL's SUCCESS.
-func (rc *rawClient) request(q string, params value.Map) error {
+func (rc *rawClient) request(q string, id int64) error {
 	rc.enc.StructHeader(bolt.MsgRun, 3)
 	rc.enc.String(q)
-	if err := rc.enc.Map(params); err != nil {
-		return err
+	if id >= 0 {
+		rc.enc.MapHeader(1)
+		rc.enc.String("id")
+		rc.enc.Int(id)
+	} else {
+		rc.enc.MapHeader(0)
 	}
 	if rc.bookmark == "" {
 		rc.enc.MapHeader(0)
@@ -225,10 +275,6 @@ func bookmarkOf(msg []byte) string {
 	m, _ := v.(value.Map)
 	bm, _ := m["bookmark"].(string)
 	return bm
-}
-
-func (rc *rawClient) close() {
-	_ = rc.nc.Close()
 }
 
 // ioCalls is this process's count of read and write system calls
