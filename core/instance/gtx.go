@@ -13,7 +13,7 @@ import (
 // their timestamps and deltas are collected in schema for the instance to
 // log before it acknowledges the statement. Build it with newGtx.
 type gtx struct {
-	*cypher.GraphTx
+	cypher.GraphTx // by value: one allocation for both
 	g      *graph.Graph
 	t      *graph.Txn
 	schema []schemaChange
@@ -46,7 +46,7 @@ var (
 // newGtx adapts t, a transaction of g.
 func newGtx(g *graph.Graph, t *graph.Txn) *gtx {
 	x := &gtx{g: g, t: t}
-	x.GraphTx = &cypher.GraphTx{G: g, T: t, SchemaLog: x.record, OnError: x.note}
+	x.GraphTx = cypher.GraphTx{G: g, T: t, SchemaLog: x.record, OnError: x.note}
 	return x
 }
 

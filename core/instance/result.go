@@ -319,7 +319,7 @@ func (r *Result) finish() {
 	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
-		r.summary.Bookmark = bookmark(r.s.in.g.VisibleTS())
+		r.summary.Bookmark = r.s.bookmark(r.s.in.g.VisibleTS())
 	}
 	if r.s.cur == r {
 		r.s.cur = nil
