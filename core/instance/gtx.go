@@ -14,9 +14,9 @@ import (
 // log before it acknowledges the statement. Build it with newGtx.
 type gtx struct {
 	cypher.GraphTx // by value: one allocation for both
-	g      *graph.Graph
-	t      *graph.Txn
-	schema []schemaChange
+	g              *graph.Graph
+	t              *graph.Txn
+	schema         []schemaChange
 	// conflict is the first write-write conflict a write met. The engine
 	// reports storage errors under its own code, so the instance reads the
 	// conflict from here to answer with a retryable code.
