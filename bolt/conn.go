@@ -88,6 +88,7 @@ type conn struct {
 	sess    Session
 
 	auto    *stream
+	autoBuf stream // what auto points to: one auto-commit result at a time
 	tx      Tx
 	streams []*stream
 	nextQid int64
@@ -157,7 +158,7 @@ func (c *conn) maxMessage() int {
 // loop reads on a separate goroutine, so that RESET can interrupt the
 // message being processed, and flushes replies whenever the pipeline drains.
 func (c *conn) loop(ctx context.Context) error {
-	in := make(chan inbound, 8)
+	in := make(chan inbound, inboundCap)
 	done := make(chan struct{})
 	defer close(done)
 	go c.read(in, done)
@@ -199,6 +200,7 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 	br := bufio.NewReaderSize(hr, 32*1024)
 	r := NewChunkReader(br, c.maxMessage())
 	bye := false
+	var copies msgRing
 	for {
 		msg, err := r.Read()
 		var m inbound
@@ -209,7 +211,7 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			}
 		} else {
 			bye = len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgGoodbye
-			m.msg = append([]byte(nil), msg...)
+			m.msg = copies.hold(msg)
 			m.more = br.Buffered() > 0
 			hr.owed = m.more
 			if len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgReset {
@@ -225,6 +227,37 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// msgRing holds the copies of the messages the reader goroutine hands to
+// the processing goroutine, reusing their buffers in turn. When the
+// reader copies a message, the processing goroutine is done with every
+// message more than inboundCap+1 before it (the channel holds at most
+// inboundCap, the reader sent the one before this one, and the processing
+// goroutine handles one), so a ring of more buffers than that never
+// overwrites a message still in use. Handling a message copies what it
+// keeps (DecodeRequest allocates its strings and byte arrays).
+type msgRing struct {
+	bufs [inboundCap + 4][]byte
+	next int
+}
+
+// inboundCap is the capacity of the channel of inbound messages.
+const inboundCap = 8
+
+// keepMessage is the largest buffer the ring keeps for reuse.
+const keepMessage = 64 << 10
+
+// hold copies msg into the next buffer of the ring.
+func (r *msgRing) hold(msg []byte) []byte {
+	b := append(r.bufs[r.next][:0], msg...)
+	if cap(b) > keepMessage {
+		r.bufs[r.next] = nil
+	} else {
+		r.bufs[r.next] = b
+	}
+	r.next = (r.next + 1) % len(r.bufs)
+	return b
 }
 
 // hintReader is the reader goroutine's view of the socket. Before it waits

@@ -191,7 +191,8 @@ func (c *conn) run(req *Request) {
 			c.fail(err)
 			return
 		}
-		c.auto = &stream{res: res, qid: -1}
+		c.autoBuf = stream{res: res, qid: -1}
+		c.auto = &c.autoBuf
 		c.state = Streaming
 		c.successRun(res.Columns(), ms(start), -1)
 	case TxReady, TxStreaming:
