@@ -36,7 +36,8 @@ type Result struct {
 	query string
 	cols  []string
 	res   *cypher.Result // nil for precomputed rows
-	g     *cypher.Guard  // bounds res; released when the result ends
+	g     *cypher.Guard  // bounds res (points to guard); released when the result ends
+	guard cypher.Guard
 	write bool
 	// stream: a write whose rows are handed out as it produces them.
 	stream bool
@@ -388,7 +389,8 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 	if t == nil {
 		t = s.in.beginTx(s, query, meta, true, false)
 	}
-	r := &Result{s: s, t: t, query: query, typ: "r", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, typ: "r", guard: t.guard()}
+	r.g = &r.guard
 	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
@@ -443,7 +445,8 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 // execute starts a write of p in t; its work runs at the first Pull. An
 // auto-commit CALL { } IN TRANSACTIONS runs in a batchTx.
 func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value.Map) (*Result, error) {
-	r := &Result{s: s, t: t, query: query, write: true, typ: "w", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, write: true, typ: "w", guard: t.guard()}
+	r.g = &r.guard
 	var tx cypher.Tx = t.x
 	if p.InTransactions() && !t.explicit {
 		r.batch = &batchTx{gtx: t.x, t: t}

@@ -389,9 +389,9 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 // guard bounds one execution in t: TERMINATE TRANSACTIONS, the timeout
 // and the host's Interrupt stop it, and its memory is bounded by
 // Config.QueryMemoryLimit and the host's pool.
-func (t *txn) guard() *cypher.Guard {
+func (t *txn) guard() cypher.Guard {
 	in, host := t.s.in, t.s.info.Interrupt
-	return &cypher.Guard{
+	return cypher.Guard{
 		Interrupt: func() error {
 			if err := t.check(); err != nil {
 				return err
