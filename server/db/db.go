@@ -22,6 +22,7 @@ import (
 	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/replication"
@@ -201,6 +202,13 @@ func (d *DB) Stats() (st instance.GraphStats, ok bool) {
 func (d *DB) Replicas() (rs []replication.ReplicaStatus, ok bool) {
 	ok = d.loop.Do(func() { rs = d.in.Replicas() })
 	return rs, ok
+}
+
+// GroupStats returns the WAL's group-commit counts and commit timings, read
+// on the loop; ok is false once the database is shutting down.
+func (d *DB) GroupStats() (g durability.GroupStats, ok bool) {
+	ok = d.loop.Do(func() { g = d.in.GroupStats() })
+	return g, ok
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to
