@@ -16,8 +16,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
 )

@@ -435,6 +435,13 @@ func (s *Store) kick() {
 func (s *Store) rotate() {
 	s.closeExtraHandles()
 	if old := s.cur; old != nil {
+		// Space the file system reserved past the last record (osfs's
+		// Preallocate) goes before the sync, which makes the cut durable:
+		// a segment that is not the last then ends with its last record.
+		if err := old.Truncate(old.Size()); err != nil {
+			s.fail(err)
+			return
+		}
 		s.barrier++
 		old.Sync(func(err error) {
 			if cerr := old.Close(); err == nil {
@@ -724,6 +731,12 @@ func (s *Store) maybeIdle() {
 	cur := s.cur
 	s.cur = nil
 	if cur == nil || s.failed != nil {
+		done(s.failed)
+		return
+	}
+	if err := cur.Truncate(cur.Size()); err != nil { // reserved space, as in rotate
+		s.fail(err)
+		_ = cur.Close()
 		done(s.failed)
 		return
 	}
