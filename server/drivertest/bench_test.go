@@ -40,7 +40,8 @@ type workload struct {
 // only; QUIVER_BENCH_PID, the server's pid, adds its CPU per query);
 // QUIVER_BENCH_FLAGS adds `quiver serve` flags to the in-process server
 // (e.g. --storage-wal-sync-depth=1); QUIVER_BENCH_PROFILE (a directory)
-// writes a CPU profile of each workload's run there;
+// writes a CPU profile of each workload's run there, and allocation
+// profiles before and after it (<name>.allocs0.pprof, .allocs1.pprof);
 // QUIVER_BENCH_ONLY (comma-separated names) runs only those
 // workloads besides return_1; QUIVER_BENCH_CSV (a directory) also writes
 // the generated graph there as users.csv and friends.csv, the very data
@@ -139,11 +140,26 @@ func profileWorkload(b *testing.B, name string) func() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		b.Fatal(err)
 	}
+	writeAllocs(b, filepath.Join(dir, name+".allocs0.pprof"))
 	return func() {
 		pprof.StopCPUProfile()
 		if err := f.Close(); err != nil {
 			b.Fatal(err)
 		}
+		writeAllocs(b, filepath.Join(dir, name+".allocs1.pprof"))
+	}
+}
+
+// writeAllocs writes the allocation profile so far to path (the workload's
+// own allocations are the difference of two: go tool pprof -base).
+func writeAllocs(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
 	}
 }
 
