@@ -14,11 +14,13 @@ import (
 // batch's fsync from request to return; IdleWait is the time during which
 // commits were buffered while fewer than SyncDepth fsyncs ran (an fsync
 // could have started and did not: a gathering window, a deferred write,
-// or a batch held back beside a nearly done fsync), and NearlyDoneHolds
-// counts the writes held back beside a nearly done fsync.
+// or a batch held back beside a nearly done fsync), NearlyDoneHolds
+// counts the writes held back beside a nearly done fsync, and SyncedEarly
+// the fsyncs that returned before an earlier batch's (their batch waited
+// for it: batches complete in order).
 type GroupStats struct {
 	Batches, Commits, GatherFull, GatherTimeout int64
-	NearlyDoneHolds                             int64
+	NearlyDoneHolds, SyncedEarly                int64
 	IdleWait                                    time.Duration
 	Wait, Queue, Sync                           Histogram
 }
@@ -28,8 +30,9 @@ func (s GroupStats) Sub(o GroupStats) GroupStats {
 	return GroupStats{
 		Batches: s.Batches - o.Batches, Commits: s.Commits - o.Commits,
 		GatherFull: s.GatherFull - o.GatherFull, GatherTimeout: s.GatherTimeout - o.GatherTimeout,
-		NearlyDoneHolds: s.NearlyDoneHolds - o.NearlyDoneHolds, IdleWait: s.IdleWait - o.IdleWait,
-		Wait: s.Wait.Sub(o.Wait), Queue: s.Queue.Sub(o.Queue), Sync: s.Sync.Sub(o.Sync),
+		NearlyDoneHolds: s.NearlyDoneHolds - o.NearlyDoneHolds, SyncedEarly: s.SyncedEarly - o.SyncedEarly,
+		IdleWait: s.IdleWait - o.IdleWait,
+		Wait:     s.Wait.Sub(o.Wait), Queue: s.Queue.Sub(o.Queue), Sync: s.Sync.Sub(o.Sync),
 	}
 }
 

@@ -556,6 +556,9 @@ func (s *Store) closeExtraHandles() {
 // failure fails the Store, so its batch and every later one fail with it.
 func (s *Store) synced(b *batch, err error) {
 	b.synced, b.err = true, err
+	if s.inflight[0] != b {
+		s.stats.SyncedEarly++
+	}
 	var now time.Duration
 	if s.opts.Clock != nil {
 		now = s.opts.Clock.Monotonic()

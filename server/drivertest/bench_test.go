@@ -187,8 +187,8 @@ func printGroupCommit(g durability.GroupStats, dur time.Duration) {
 	}
 	fmt.Printf("  group commit: %.1f commits/fsync (%d fsyncs)  wait %s  before fsync %s  fsync %s\n",
 		float64(g.Commits)/float64(g.Batches), g.Batches, q(g.Wait), q(g.Queue), q(g.Sync))
-	fmt.Printf("  group commit: fsync slot idle with commits buffered %.1f%% of the run; gather windows full %d timeout %d; held beside a nearly done fsync %d\n",
-		100*g.IdleWait.Seconds()/dur.Seconds(), g.GatherFull, g.GatherTimeout, g.NearlyDoneHolds)
+	fmt.Printf("  group commit: fsync slot idle with commits buffered %.1f%% of the run; gather windows full %d timeout %d; held beside a nearly done fsync %d; fsyncs back before an earlier one %d\n",
+		100*g.IdleWait.Seconds()/dur.Seconds(), g.GatherFull, g.GatherTimeout, g.NearlyDoneHolds, g.SyncedEarly)
 }
 
 // cpuTime is this process's user+system CPU time (driver and server both
