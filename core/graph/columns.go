@@ -326,6 +326,9 @@ func (it *VertexIter) columnBlock(keys []string, b *PropBlock) (int, int64) {
 	}
 	r := p.run
 	hi := min(p.hi, it.end)
+	// GC packs only versions at or below the horizon, so every snapshot
+	// taken after the packing is at or past maxTS; the check guards the
+	// columns' meaning rather than a case that arises today.
 	if it.t.view().snap < r.maxTS || (it.byLabel && !r.labels.has(it.label)) {
 		return 0, hi
 	}
