@@ -330,8 +330,19 @@ func (bs *blockScan) countByColumn(c *execCtx, slot int, blk *graph.PropBlock, n
 		bs.counts = make([]int64, denseKeys)
 	}
 	counts := bs.counts
-	for i, k := range col.Ints[:n] {
-		if uint64(k) < denseKeys && counts[k] != 0 && (col.Has == nil || col.Present(i)) {
+	for i := 0; i < n; i++ {
+		if col.Has == nil { // every vertex has the key: the loop that matters
+			for ; i < n; i++ {
+				k := col.Ints[i]
+				if uint64(k) >= uint64(len(counts)) || counts[k] == 0 {
+					break
+				}
+				counts[k]++
+			}
+			if i == n {
+				break
+			}
+		} else if k := col.Ints[i]; uint64(k) < uint64(len(counts)) && counts[k] != 0 && col.Present(i) {
 			counts[k]++
 			continue
 		}
@@ -373,7 +384,8 @@ func (bs *blockScan) flushCounts() error {
 		if n == 0 {
 			continue
 		}
-		g, _ := bs.groups.get(value.List{int64(k)})
+		bs.key[0] = int64(k)
+		g, _ := bs.groups.get(bs.key)
 		for _, st := range g.states {
 			st.acc.(rowCounter).AddCount(n)
 		}

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"math/bits"
 	"slices"
+	"sync/atomic"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -16,11 +18,15 @@ import (
 //
 // A column answers for vertex lo+i only while the reader would see the
 // run's packed version of it: the reader's snapshot is at or after the
-// run's newest commit timestamp, and the vertex's head is still that very
-// version (any write, the reader's own included, installs a new head; GC
-// never changes a packed head but to remove it). Checking the head pointer
-// is all the per-vertex work, and it needs no hook in any write path: a
-// vertex whose head moved is read the ordinary way, version by version.
+// run's newest commit timestamp, and no transaction has written the vertex
+// since the packing. The one place a write replaces a committed head,
+// ownVertex, first sets the vertex's bit in its run's dirty bits (before
+// it publishes the new head), so a reader that finds the bit clear after
+// taking its snapshot knows every version it could see of the vertex is
+// the packed one; a set bit sends the vertex the ordinary way, version by
+// version. Bits are never cleared (an aborted write leaves its vertex to
+// the ordinary path), and a run whose bits are all set is dropped when
+// runs are next added.
 
 // colRun holds the columns of one packed run, immutable once published.
 type colRun struct {
@@ -30,6 +36,9 @@ type colRun struct {
 	labels *labelSet // shared by every version of the run; nil when they differ
 	keys   []uint32  // property keys with a column, ascending
 	cols   []column  // cols[k] holds keys[k]
+	// dirty has bit i set once a transaction wrote vertex lo+i after the
+	// packing (set by the owner, read anywhere).
+	dirty []atomic.Uint64
 }
 
 // column holds one property key's values over a run.
@@ -49,7 +58,7 @@ type runPiece struct {
 // newColRun builds the columns of the packed versions vers of vertices
 // lo, lo+1, ...
 func newColRun(lo int64, vers []vver) *colRun {
-	r := &colRun{lo: lo, vers: vers, labels: vers[0].labels}
+	r := &colRun{lo: lo, vers: vers, labels: vers[0].labels, dirty: make([]atomic.Uint64, (len(vers)+63)/64)}
 	var keys []uint32
 	for i := range vers {
 		v := &vers[i]
@@ -135,7 +144,7 @@ func (g *Graph) addRuns(runs []*colRun) {
 	for _, p := range old {
 		pieces = appendUncovered(pieces, p, runs)
 	}
-	pieces = slices.DeleteFunc(pieces, g.deadPiece)
+	pieces = slices.DeleteFunc(pieces, deadPiece)
 	slices.SortFunc(pieces, func(a, b runPiece) int { return int(a.lo - b.lo) })
 	g.runs.Store(&pieces)
 }
@@ -158,15 +167,59 @@ func appendUncovered(pieces []runPiece, p runPiece, runs []*colRun) []runPiece {
 	return append(pieces, p)
 }
 
-// deadPiece reports whether no vertex of p still has its packed version
-// as its head.
-func (g *Graph) deadPiece(p runPiece) bool {
-	for id := p.lo; id < p.hi; id++ {
-		if g.vertices.get(id).head.Load() == &p.run.vers[id-p.run.lo] {
+// dropDeadRuns drops the pieces whose vertices have all been written
+// since their packing (owner only).
+func (g *Graph) dropDeadRuns() {
+	pp := g.runs.Load()
+	if pp == nil || !slices.ContainsFunc(*pp, deadPiece) {
+		return
+	}
+	pieces := slices.DeleteFunc(slices.Clone(*pp), deadPiece)
+	g.runs.Store(&pieces)
+}
+
+// deadPiece reports whether every vertex of p was written since its
+// packing.
+func deadPiece(p runPiece) bool {
+	r := p.run
+	for id := p.lo; id < p.hi; {
+		i := id - r.lo
+		if i%64 == 0 && id+64 <= p.hi {
+			if r.dirty[i/64].Load() != ^uint64(0) {
+				return false
+			}
+			id += 64
+			continue
+		}
+		if !r.isDirty(i) {
 			return false
 		}
+		id++
 	}
 	return true
+}
+
+// isDirty reports whether vertex lo+i was written since the packing.
+func (r *colRun) isDirty(i int64) bool {
+	return r.dirty[i/64].Load()&(1<<(i%64)) != 0
+}
+
+// markWritten records that a transaction is replacing head, the packed
+// head of vertex id, with a version of its own (owner only; before the new
+// head is published).
+func (g *Graph) markWritten(id int64, head *vver) {
+	pp := g.runs.Load()
+	if pp == nil {
+		return
+	}
+	p, ok := pieceAt(*pp, id)
+	if !ok {
+		return
+	}
+	i := id - p.run.lo
+	if &p.run.vers[i] == head {
+		p.run.dirty[i/64].Or(1 << (i % 64))
+	}
 }
 
 // pieceAt returns the piece holding vertex id among pieces (sorted), or
@@ -365,29 +418,24 @@ func sliceColumn(col *column, off, n int) Column {
 }
 
 // cleanStretch returns the first ID from the scan's position up to stop
-// whose head is not its packed version in r (stop when there is none).
+// that was written since r's packing (stop when there is none).
 func (it *VertexIter) cleanStretch(r *colRun, stop int64) int64 {
-	cs := *it.t.g.vertices.chunks.Load()
-	id := it.id
-	for id < stop {
-		chunk := cs[id>>chunkBits]
-		end := min(stop, (id>>chunkBits+1)<<chunkBits)
-		vers := r.vers[id-r.lo : end-r.lo]
-		for i := range vers {
-			if chunk[(id+int64(i))&(chunkSize-1)].head.Load() != &vers[i] {
-				return id + int64(i)
-			}
+	for id := it.id; id < stop; {
+		i := id - r.lo
+		w := r.dirty[i/64].Load() >> (i % 64)
+		if w != 0 {
+			return min(stop, id+int64(bits.TrailingZeros64(w)))
 		}
-		id = end
+		id += 64 - i%64
 	}
 	return stop
 }
 
 // dirtyStretch returns the first ID after the scan's position, up to stop,
-// whose head is its packed version in r (stop when there is none).
+// that was not written since r's packing (stop when there is none).
 func (it *VertexIter) dirtyStretch(r *colRun, stop int64) int64 {
 	for id := it.id + 1; id < stop; id++ {
-		if it.t.g.vertices.get(id).head.Load() == &r.vers[id-r.lo] {
+		if !r.isDirty(id - r.lo) {
 			return id
 		}
 	}

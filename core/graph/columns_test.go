@@ -185,6 +185,9 @@ func TestColumnsMatchRows(t *testing.T) {
 					readers = readers[1:]
 				}
 			}
+			if err := checkDirtyBits(g); err != nil {
+				t.Fatal(err)
+			}
 			fresh := g.Begin(TxOptions{ReadOnly: true})
 			for _, tx := range append([]*Txn{fresh}, readers...) {
 				n, err := compareScans(tx)
@@ -202,6 +205,9 @@ func TestColumnsMatchRows(t *testing.T) {
 			if id := live(w); w.HasVertex(id) {
 				rcheck(t, w.SetVertexProperty(id, "b", drawColValue(t, "own b")))
 			}
+		}
+		if err := checkDirtyBits(g); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := compareScans(w); err != nil {
 			t.Fatal(err)
@@ -398,5 +404,54 @@ func rcheck(t *rapid.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkDirtyBits checks what column reads rely on: a vertex whose dirty
+// bit is clear still has its run's packed version as its head, the only
+// version there is.
+func checkDirtyBits(g *Graph) error {
+	pp := g.runs.Load()
+	if pp == nil {
+		return nil
+	}
+	for _, p := range *pp {
+		for id := p.lo; id < p.hi; id++ {
+			i := id - p.run.lo
+			if head := g.vertices.get(id).head.Load(); !p.run.isDirty(i) && (head != &p.run.vers[i] || head.prev.Load() != nil) {
+				return fmt.Errorf("vertex %d: dirty bit clear, but its head is not its only, packed version", id)
+			}
+		}
+	}
+	return nil
+}
+
+// TestColumnsDroppedWithTheirVertices checks that a packed run whose
+// vertices are all deleted loses its columns at the next collection,
+// which packs nothing new, and that one surviving vertex keeps it.
+func TestColumnsDroppedWithTheirVertices(t *testing.T) {
+	g := New(Options{ImmediateVisibility: true})
+	tx := g.Begin(TxOptions{})
+	for i := range int64(2 * packRun) {
+		id := must[int64](t)(tx.CreateVertex())
+		check(t, tx.SetVertexProperty(id, "a", i))
+	}
+	must[uint64](t)(commitTS(tx))
+	g.CollectGarbage()
+	deleteAll := func(ids []int64) {
+		tx := g.Begin(TxOptions{})
+		for _, id := range ids {
+			check(t, tx.DeleteVertex(id, true))
+		}
+		must[uint64](t)(commitTS(tx))
+		g.CollectGarbage()
+	}
+	deleteAll(seq(1, 2*packRun))
+	if n := len(*g.runs.Load()); n != 1 {
+		t.Fatalf("%d pieces with one packed vertex left, want 1", n)
+	}
+	deleteAll([]int64{0})
+	if n := len(*g.runs.Load()); n != 0 {
+		t.Fatalf("%d pieces after every vertex was deleted, want 0", n)
 	}
 }

@@ -46,14 +46,18 @@ func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 	}
 	var moreV bool
 	var quiet []int64 // ascending: collectDirty visits ids in order
+	written := false
 	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool {
+		written = true
 		keep := g.gcVertex(id, h, &st)
 		if !keep && packable(g.vertices.get(id).head.Load(), h) {
 			quiet = append(quiet, id)
 		}
 		return keep
 	})
-	g.packRuns(quiet)
+	if !g.packRuns(quiet) && written {
+		g.dropDeadRuns() // writes may have left runs with no vertex to answer for
+	}
 	return st, more || moreV
 }
 
@@ -261,8 +265,9 @@ func packable(head *vver, h uint64) bool {
 // are packed, as a bulk load or recovery writes them: an array lives as long
 // as any of its versions does, so packing scattered updates would pin memory.
 //
-// Each packed run also gets columns of its properties (columns.go).
-func (g *Graph) packRuns(quiet []int64) {
+// Each packed run also gets columns of its properties (columns.go). It
+// reports whether it packed any run.
+func (g *Graph) packRuns(quiet []int64) bool {
 	var runs []*colRun
 	for lo := 0; lo < len(quiet); {
 		hi := lo + 1
@@ -277,6 +282,7 @@ func (g *Graph) packRuns(quiet []int64) {
 	if len(runs) > 0 {
 		g.addRuns(runs)
 	}
+	return len(runs) > 0
 }
 
 // pack replaces the head versions of ids with copies held in one array of
