@@ -227,7 +227,8 @@ func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []sc
 	blk := graph.PropBlock{IDs: make([]int64, scanBlock), Vals: make([]value.Value, scanBlock*len(keys))}
 	bs := &blockScan{o: o, name: s.name, key: make(value.List, len(keyReads)), pv: make([]value.Value, len(keys))}
 	cit, _ := it.(ColumnIter)
-	byColumn := countsRows(o.aggs, argReads) && len(keyReads) == 1 && keyReads[0].kind == readProp
+	counts := countsRows(o.aggs, argReads)
+	byColumn := counts && len(keyReads) == 1 && keyReads[0].kind == readProp
 	for {
 		var n int
 		if cit != nil {
@@ -244,6 +245,8 @@ func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []sc
 			err = bs.addRows(c, keyReads, keySlots, argReads, argSlots, blk.IDs[:n], blk.Vals, len(keys))
 		case byColumn && blk.Cols[keySlots[0]].Kind == graph.ColumnInts:
 			err = bs.countByColumn(c, keySlots[0], &blk, n)
+		case counts && len(keyReads) == 0:
+			err = bs.countBlock(c, &blk, n)
 		default:
 			err = bs.addColumns(c, keyReads, keySlots, argReads, argSlots, &blk, n)
 		}
@@ -349,6 +352,22 @@ func (bs *blockScan) countByColumn(c *execCtx, slot int, blk *graph.PropBlock, n
 		if err := bs.countSlow(c, slot, blk, i); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// countBlock counts the n vertices of a column-form block at once, for a
+// query without grouping keys whose aggregates all count rows.
+func (bs *blockScan) countBlock(c *execCtx, blk *graph.PropBlock, n int) error {
+	if err := c.guard.TickN(n); err != nil {
+		return err
+	}
+	g, err := bs.o.scanGroup(c, &bs.groups, &bs.order, bs.name, bs.key, blk.First)
+	if err != nil {
+		return err
+	}
+	for _, st := range g.states {
+		st.acc.(rowCounter).AddCount(int64(n))
 	}
 	return nil
 }
