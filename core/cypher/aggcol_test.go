@@ -93,6 +93,11 @@ func TestFusedAggregateByColumnMatchesRows(t *testing.T) {
 	e := cypher.NewEngine(cypher.Options{})
 	rapid.Check(t, func(t *rapid.T) {
 		g := graph.New(graph.Options{ImmediateVisibility: true})
+		if rapid.Bool().Draw(t, "label index") {
+			if _, _, err := g.CreateIndex(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: "L"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var readers []*graph.Txn
 		defer func() {
 			for _, r := range readers {

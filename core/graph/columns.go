@@ -344,9 +344,13 @@ const columnLimit = 4096
 // at the end). Where the scan reaches a packed run whose columns answer for
 // this reader, the block comes in column form, else in row form (into
 // b.IDs and b.Vals, which the caller sizes). The vertices, their order and
-// the values are those Next and Property would give.
+// the values are those Next and Property would give. A walk of the label
+// index over a label most vertices carry turns into a scan of the store.
 func (it *VertexIter) NextBlock(keys []string, b *PropBlock) int {
 	b.nkeys = len(keys)
+	if it.mode == iterList && it.byLabel && !it.byProp && it.t.g.denseLabel(it.label, it.end) {
+		it.scanFromNode()
+	}
 	for {
 		stop := it.end
 		if it.mode == iterScan && !it.byProp {
@@ -363,6 +367,27 @@ func (it *VertexIter) NextBlock(keys []string, b *PropBlock) int {
 			return n
 		}
 	}
+}
+
+// denseLabel reports whether at least half of the vertex IDs below end
+// carry label lid (by the planner's label counts): a scan of the store
+// then reads less than a walk of the label index, which costs a pointer
+// chase per entry, and it reads packed runs by column.
+func (g *Graph) denseLabel(lid uint32, end int64) bool {
+	lc := g.lcounts.Load()
+	return lc != nil && int(lid) < len(lc.n) && 2*lc.n[lid].Load() >= end
+}
+
+// scanFromNode turns a walk of the label index into a scan of the store
+// from the walk's next entry on: both yield the vertices carrying the
+// label in ID order (every vertex a reader sees with the label has an
+// entry, and an entry is only a candidate), so the rest is the same.
+func (it *VertexIter) scanFromNode() {
+	it.mode, it.id = iterScan, it.end
+	if it.node != nil {
+		it.id = min(it.node.id, it.end)
+	}
+	it.node = nil
 }
 
 // columnBlock fills b in column form from the run at the scan's position,

@@ -117,6 +117,11 @@ func TestColumnsMatchRows(t *testing.T) {
 	var columnar atomic.Int64
 	rapid.Check(t, func(t *rapid.T) {
 		g := New(Options{ImmediateVisibility: true})
+		if rapid.Bool().Draw(t, "label index") { // walked, or scanned when L is dense
+			if _, _, err := g.CreateIndex(SchemaItem{Kind: KindLabelIndex, Name: "L"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var readers []*Txn
 		defer func() {
 			for _, r := range readers {
