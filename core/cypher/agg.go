@@ -1,7 +1,6 @@
 package cypher
 
 import (
-	"maps"
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
@@ -18,6 +17,9 @@ type aggState struct {
 	// holds: the accumulator keeps its inputs (collect, percentiles,
 	// DISTINCT), so each one counts against the query's memory.
 	holds bool
+	// presence: only whether the argument is null matters (count without
+	// DISTINCT), so an entity is not exported to be counted.
+	presence bool
 }
 
 func newAggState(f *FuncCall) *aggState {
@@ -26,11 +28,12 @@ func newAggState(f *FuncCall) *aggState {
 		panic("unknown aggregate " + f.Name) // the compiler checked the name
 	}
 	holds := f.Distinct
-	switch strings.ToLower(f.Name) {
+	name := strings.ToLower(f.Name)
+	switch name {
 	case "collect", "percentilecont", "percentiledisc":
 		holds = true
 	}
-	return &aggState{f: f, acc: acc, holds: holds}
+	return &aggState{f: f, acc: acc, holds: holds, presence: name == "count" && !f.Distinct}
 }
 
 func (s *aggState) add(c *execCtx, r row) error {
@@ -43,7 +46,7 @@ func (s *aggState) add(c *execCtx, r row) error {
 		if err != nil {
 			return err
 		}
-		args[i] = c.exportShallow(v)
+		args[i] = s.arg(c, v)
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(args)); err != nil {
@@ -51,6 +54,17 @@ func (s *aggState) add(c *execCtx, r row) error {
 		}
 	}
 	return fromCyerr(s.acc.Add(args))
+}
+
+// arg is what the accumulator gets for argument value v.
+func (s *aggState) arg(c *execCtx, v value.Value) value.Value {
+	if s.presence {
+		if v == nil {
+			return nil
+		}
+		return true
+	}
+	return c.exportShallow(v)
 }
 
 func (s *aggState) result() (value.Value, error) {
@@ -67,6 +81,7 @@ func (s *aggState) result() (value.Value, error) {
 type aggOp struct {
 	in     op
 	items  []ReturnItem
+	slots  []int // the items' slots
 	groups []int // indexes of grouping items
 	aggs   []*FuncCall
 	out    []row
@@ -84,6 +99,7 @@ type aggOp struct {
 type group struct {
 	key    value.List
 	rep    row
+	owned  bool // rep is the group's own copy, which finish may fill in
 	states []*aggState
 }
 
@@ -155,12 +171,12 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 		if !ok {
 			rep := r
 			if volatile {
-				rep = maps.Clone(r)
+				rep = r.clone()
 			}
 			if err := c.guard.Grow(rowBytes(rep) + 2*valuesBytes(key) + 64*int64(1+len(o.aggs))); err != nil {
 				return nil, err
 			}
-			g = &group{key: append(value.List(nil), key...), rep: rep, states: o.newStates()}
+			g = &group{key: append(value.List(nil), key...), rep: rep, owned: volatile, states: o.newStates()}
 			o.tab.put(key, g)
 			o.order = append(o.order, g)
 		}
@@ -178,30 +194,30 @@ func (o *aggOp) group(c *execCtx) ([]*group, error) {
 // finish computes each group's output row.
 func (o *aggOp) finish(c *execCtx, order []*group) error {
 	if len(order) == 0 && len(o.groups) == 0 {
-		order = append(order, &group{rep: row{}, states: o.newStates()})
+		order = append(order, &group{rep: c.lay.newRow(), owned: true, states: o.newStates()})
 	}
 	for _, g := range order {
-		out := row{}
-		for k, v := range g.rep {
-			out[k] = v
+		out := g.rep
+		if !g.owned {
+			out = out.clone()
 		}
 		for i, s := range g.states {
 			v, err := s.result()
 			if err != nil {
 				return err
 			}
-			out[c.aggKey[o.aggs[i]]] = v
+			out[o.aggs[i].aggSlot-1] = v
 		}
 		for i, it := range o.items {
 			if gi := indexOf(o.groups, i); gi >= 0 {
-				out[it.Name] = g.key[gi]
+				out[o.slots[i]] = g.key[gi]
 				continue
 			}
 			v, err := c.eval(it.Expr, out)
 			if err != nil {
 				return err
 			}
-			out[it.Name] = v
+			out[o.slots[i]] = v
 		}
 		o.out = append(o.out, out)
 	}

@@ -65,7 +65,7 @@ func (o *aggOp) fusedScan(c *execCtx) (*scanOp, []scanRead, [][]scanRead) {
 	if co, ok := src.(*countOp); ok {
 		src = co.in
 	}
-	if a, ok := src.(*argOp); !ok || a.done || len(a.r) != 0 {
+	if a, ok := src.(*argOp); !ok || a.done || a.r.bound() != 0 {
 		return nil, nil, nil // only a first clause, fed one empty row
 	}
 	keys := make([]scanRead, len(o.groups))
@@ -108,7 +108,7 @@ func (c *execCtx) scanValue(r scanRead, id int64, pit PropIter) (value.Value, er
 
 // runFused is run for an aggregation fused with its scan.
 func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads [][]scanRead) ([]*group, error) {
-	ids, err := s.candidates(c, row{})
+	ids, err := s.candidates(c, c.lay.blank)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (o *aggOp) runFused(c *execCtx, s *scanOp, keyReads []scanRead, argReads []
 		}
 		id := ids.ID()
 		if check {
-			ok, err := c.nodeMatches(id, s.np, row{})
+			ok, err := c.nodeMatches(id, s.np, c.lay.blank)
 			if err != nil {
 				return nil, err
 			}
@@ -162,7 +162,7 @@ func (o *aggOp) scanGroup(c *execCtx, groups *keyTable[*group], order *[]*group,
 	if err := c.guard.Grow(2*valuesBytes(key) + 64*int64(2+len(o.aggs))); err != nil {
 		return nil, err
 	}
-	g := &group{key: append(value.List(nil), key...), rep: row{name: nodeRef{id}}, states: o.newStates()}
+	g := &group{key: append(value.List(nil), key...), rep: c.lay.rowOf(name, nodeRef{id}), owned: true, states: o.newStates()}
 	groups.put(key, g)
 	*order = append(*order, g)
 	return g, nil
@@ -178,7 +178,7 @@ func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter
 		if err != nil {
 			return err
 		}
-		s.args[i] = c.exportShallow(v)
+		s.args[i] = s.arg(c, v)
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {
@@ -453,7 +453,7 @@ func (s *aggState) addBlock(c *execCtx, reads []scanRead, slots []int, id int64,
 		s.args = make([]value.Value, len(reads))
 	}
 	for i := range reads {
-		s.args[i] = c.exportShallow(blockValue(&reads[i], slots[i], id, vals))
+		s.args[i] = s.arg(c, blockValue(&reads[i], slots[i], id, vals))
 	}
 	if s.holds && c.guard != nil {
 		if err := c.guard.Grow(valuesBytes(s.args)); err != nil {

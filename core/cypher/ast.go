@@ -1,6 +1,7 @@
 package cypher
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/quiverdb/quiver/core/cypher/functions"
@@ -31,6 +32,7 @@ type (
 	Var struct {
 		node
 		Name string
+		slot int // the variable's slot + 1, set when the query is checked (0: look it up by name)
 	}
 	// PropAccess is X.Key.
 	PropAccess struct {
@@ -54,6 +56,11 @@ type (
 		node
 		Op   string
 		L, R Expr
+		op   binOp // Op as an enum, set by newBinary
+		// re is the compiled pattern of =~ with a literal pattern (set
+		// when the query is checked; nil when it does not compile, which
+		// evaluation reports).
+		re *regexp.Regexp
 	}
 	// Unary is NOT X, -X or +X.
 	Unary struct {
@@ -84,6 +91,10 @@ type (
 		// the functions the engine evaluates itself and for aggregates).
 		lower string
 		fn    *functions.Func
+		graph bool // one of graphFuncs, resolved with lower
+		// aggSlot is the slot + 1 of an aggregate call's result in its
+		// aggregation's output rows (0: not an aggregate being projected).
+		aggSlot int
 	}
 	// ListLit is [a, b, ...].
 	ListLit struct {
@@ -111,6 +122,7 @@ type (
 		List  Expr
 		Where Expr
 		Proj  Expr
+		slot  int // Var's slot + 1, set when the query is checked
 	}
 	// Quantifier is all/any/none/single(Var IN List WHERE Where).
 	Quantifier struct {
@@ -119,6 +131,7 @@ type (
 		Var   string
 		List  Expr
 		Where Expr
+		slot  int // Var's slot + 1, set when the query is checked
 	}
 	// Reduce is reduce(Acc = Init, Var IN List | Expr).
 	Reduce struct {
@@ -128,6 +141,9 @@ type (
 		Var  string
 		List Expr
 		Expr Expr
+		// accSlot and slot are Acc's and Var's slots + 1, set when the
+		// query is checked.
+		accSlot, slot int
 	}
 	// PatternComp is [p = pattern WHERE Where | Proj].
 	PatternComp struct {
@@ -156,6 +172,7 @@ type (
 		node
 		Var   string
 		Items []MapProjItem
+		slot  int // Var's slot + 1, set when the query is checked
 	}
 )
 

@@ -80,13 +80,17 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 		cols = append(cols, y.Var)
 	}
 	for _, y := range yields {
-		sc[y.Var] = kAny
+		c.bind(sc, y.Var, kAny)
 	}
 	if x.Where != nil {
 		c.checkPredicate(x.Where, sc)
 	}
 	where, callFn, runFn := x.Where, proc.Call, proc.run
 	st := []stage{{desc: "CallProcedure(" + proc.Name + ")", build: func(in op, est *estimator) op {
+		yslots := make([]int, len(yields))
+		for i, y := range yields {
+			yslots[i] = est.slot(y.Var)
+		}
 		return &flatMapOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			vals := make([]value.Value, len(args))
 			for i, a := range args {
@@ -111,13 +115,13 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 			}
 			var out []row
 			for _, pr := range rows {
-				nr := r
-				for i, y := range yields {
+				nr := r.clone()
+				for i := range yields {
 					var v value.Value
 					if idx[i] < len(pr) {
 						v = fromExternal(pr[idx[i]])
 					}
-					nr = nr.with(y.Var, v)
+					nr[yslots[i]] = v
 				}
 				if where != nil {
 					t, err := ec.evalBool(where, nr)
@@ -135,7 +139,7 @@ func (c *compiler) call(x *CallClause, sc scope, standalone bool) ([]stage, []st
 	}}}
 	if standalone {
 		colsCopy := cols
-		st = append(st, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: colsCopy} }})
+		st = append(st, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: est.lay.slots(colsCopy)} }})
 	}
 	return st, cols
 }

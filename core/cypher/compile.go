@@ -94,8 +94,8 @@ func (s stage) describe(est *estimator) string {
 type plan struct {
 	columns []string
 	parts   [][]stage
-	union   string // "", "all" or "distinct"
-	aggKey  map[*FuncCall]string
+	union   string  // "", "all" or "distinct"
+	lay     *layout // the slots of every variable of the statement
 	schema  *SchemaStmt
 	admin   AdminStmt
 	explain bool
@@ -112,8 +112,9 @@ type plan struct {
 type compiler struct {
 	procs   map[string]Procedure
 	anon    int
-	aggKey  map[*FuncCall]string
-	updates bool // an update clause came before the current one
+	nagg    int     // aggregate calls numbered so far
+	lay     *layout // the plan's slots, numbered as names are declared
+	updates bool    // an update clause came before the current one
 	params  []*Param
 	// pipe is the CREATE clause that runs as a pipeline (pipelinedCreate).
 	pipe *CreateClause
@@ -145,8 +146,9 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 			pl, err = nil, ce
 		}
 	}()
-	c := &compiler{aggKey: map[*FuncCall]string{}, procs: procs}
-	pl = &plan{aggKey: c.aggKey, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile, memLimit: q.MemoryLimit}
+	c := &compiler{lay: newLayout(), procs: procs}
+	defer c.lay.seal()
+	pl = &plan{lay: c.lay, schema: q.Schema, admin: q.Admin, explain: q.Explain, profile: q.Profile, memLimit: q.MemoryLimit}
 	if q.Admin != nil {
 		return pl, nil
 	}
@@ -291,9 +293,9 @@ func (c *compiler) clause(cl Clause, sc scope) []stage {
 		if _, ok := sc[x.Var]; ok {
 			panic(syntaxErr(x.P, "VariableAlreadyBound", "variable `%s` already declared", x.Var))
 		}
-		sc[x.Var] = kAny
+		c.bind(sc, x.Var, kAny)
 		e, v := x.Expr, x.Var
-		return []stage{{desc: "Unwind", build: func(in op, est *estimator) op { return unwindOp(in, e, v) }}}
+		return []stage{{desc: "Unwind", build: func(in op, est *estimator) op { return unwindOp(in, e, est.slot(v)) }}}
 	case *CreateClause:
 		return c.create(x, sc)
 	case *MergeClause:
@@ -472,6 +474,7 @@ func (c *compiler) nameAndCheckPattern(pp *PathPattern, sc scope, create bool, n
 	shortestPattern(pp)
 	nameAnon(pp, &c.anon)
 	declare := func(name string, k varKind, p Pos) {
+		c.lay.add(name)
 		if have, ok := sc[name]; ok {
 			if have != k && (have != kAny || k == kPath) && !(have == kRelList && k == kRel) && !(isValueKind(have) && have != kString && k == kRelList && (have == kValue || have == kList)) {
 				panic(syntaxErr(p, "VariableTypeConflict", "variable `%s` already declared with another type", name))
@@ -560,7 +563,7 @@ func (c *compiler) match(x *MatchClause, sc scope) []stage {
 	m := &matchSpec{patterns: x.Patterns, where: x.Where, hints: collectHints(x.Patterns, x.Where)}
 	if x.Optional {
 		return []stage{{build: func(in op, est *estimator) op {
-			return &optionalOp{in: in, newVars: newVars, build: func(arg op) op { return planMatch(arg, m, bound, est) }}
+			return &optionalOp{in: in, newVars: est.lay.slots(newVars), build: func(arg op) op { return planMatch(arg, m, bound, est) }}
 		}, explain: func(est *estimator) string {
 			return "Optional {" + strings.Join(describeMatch(m, bound, est), "; ") + "}"
 		}}}
@@ -603,11 +606,15 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 		c.declarePattern(pp, sc, true, nil)
 	}
 	pps := x.Patterns
-	f := func(one []row) func(ec *execCtx, r row) ([]row, error) {
+	f := func(one []row, lay *layout) func(ec *execCtx, r row) ([]row, error) {
+		slots := make([]*patternSlots, len(pps))
+		for i, pp := range pps {
+			slots[i] = lay.patternSlots(pp)
+		}
 		return func(ec *execCtx, r row) ([]row, error) {
 			var err error
-			for _, pp := range pps {
-				if r, err = ec.createPath(r, pp); err != nil {
+			for i, pp := range pps {
+				if r, err = ec.createPath(r, pp, slots[i]); err != nil {
 					return nil, err
 				}
 			}
@@ -616,9 +623,9 @@ func (c *compiler) create(x *CreateClause, sc scope) []stage {
 		}
 	}
 	if x == c.pipe {
-		return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &pipeOp{in: in, f: f(make([]row, 1))} }}}
+		return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &pipeOp{in: in, f: f(make([]row, 1), est.lay)} }}}
 	}
-	return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &eagerOp{in: in, f: f(make([]row, 1))} }}}
+	return []stage{{desc: "Create", build: func(in op, est *estimator) op { return &eagerOp{in: in, f: f(make([]row, 1), est.lay)} }}}
 }
 
 func (c *compiler) merge(x *MergeClause, sc scope) []stage {
@@ -637,9 +644,10 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 	pp, onCreate, onMatch := x.Pattern, x.OnCreate, x.OnMatch
 	m := &matchSpec{patterns: []*PathPattern{pp}, hints: collectHints([]*PathPattern{pp}, nil)}
 	return []stage{{desc: "Merge", build: func(in op, est *estimator) op {
+		ps := est.lay.patternSlots(pp)
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
-			for _, np := range pp.Nodes {
-				if v, ok := r[np.Var]; ok && v == nil {
+			for _, s := range ps.nodes {
+				if v, ok := r.lookup(s); ok && v == nil {
 					return nil, runtimeErr(CodeSemanticError, "MergeReadOwnWrites", "cannot merge a node using a null property value or null node")
 				}
 			}
@@ -659,7 +667,7 @@ func (c *compiler) merge(x *MergeClause, sc scope) []stage {
 				if err := ec.checkMergeProps(pp, r); err != nil {
 					return nil, err
 				}
-				nr, err := ec.createPath(r, pp)
+				nr, err := ec.createPath(r, pp, ps)
 				if err != nil {
 					return nil, err
 				}
@@ -719,7 +727,7 @@ func (c *execCtx) checkMergeProps(pp *PathPattern, r row) error {
 func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 	c.checkExpr(x.List, sc, false)
 	inner := sc.clone()
-	inner[x.Var] = kAny
+	c.bind(inner, x.Var, kAny)
 	var body []stage
 	c.nested++
 	defer func() { c.nested-- }()
@@ -734,6 +742,7 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 	}
 	list, name := x.List, x.Var
 	return []stage{{desc: "Foreach", build: func(in op, est *estimator) op {
+		slot := est.slot(name)
 		return &eagerOp{in: in, f: func(ec *execCtx, r row) ([]row, error) {
 			v, err := ec.eval(list, r)
 			if err != nil {
@@ -744,7 +753,7 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 				return nil, typeErr("FOREACH expects a list, got %s", typeName(v))
 			}
 			for _, e := range l {
-				var it op = &argOp{r: r.with(name, e)}
+				var it op = &argOp{r: r.with(slot, e)}
 				for _, s := range body {
 					it = s.build(it, ec.est)
 				}
@@ -761,4 +770,10 @@ func (c *compiler) foreach(x *ForeachClause, sc scope) []stage {
 			return []row{r}, nil
 		}}
 	}}}
+}
+
+// bind declares name in sc with kind k and gives it a slot in the plan.
+func (c *compiler) bind(sc scope, name string, k varKind) {
+	sc[name] = k
+	c.lay.add(name)
 }

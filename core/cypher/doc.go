@@ -59,9 +59,12 @@
 // (ScanByLabelPropertyValue(s), ScanByLabelPropertyRange, Expand, Filter,
 // Aggregate, ...), first operator last.
 //
+// A row is a slice with one slot per variable of the statement, numbered
+// when the query is planned (slots.go): expressions read variables by
+// index, and operators copy a small slice where a binding needs a copy.
 // Read-only plans reuse rows: an operator whose consumer keeps no row past
 // its next pull (see reuse.go) rebinds one output row in place, so scans,
-// expansions and projections allocate nothing per result row. An
+// expansions, UNWIND and projections allocate no row per result row. An
 // aggregation over a first-clause scan whose keys and arguments are
 // properties of the scanned node reads them without rows at all.
 //

@@ -213,15 +213,18 @@ type Notification struct {
 
 // Result streams the rows of one execution.
 type Result struct {
-	eager  bool // an updating query runs to its end on the first Next (or by Steps)
-	stream bool // its rows may be handed out while it writes (Streams)
-	buf    []row
-	cols   []string
-	root   op
-	ctx    *execCtx
-	err    error
-	done   bool
-	notes  []Notification
+	eager    bool // an updating query runs to its end on the first Next (or by Steps)
+	stream   bool // its rows may be handed out while it writes (Streams)
+	buf      []row
+	cols     []string
+	colSlots []int         // the slots of cols in the root's rows
+	recs     []value.Value // what is left of the chunk records are cut from
+	nrecs    int           // the records the last chunk held
+	root     op
+	ctx      *execCtx
+	err      error
+	done     bool
+	notes    []Notification
 }
 
 // Columns returns the result's column names.
@@ -312,8 +315,9 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 	if err := g.check(); err != nil {
 		return nil, err
 	}
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, aggKey: pl.aggKey, plan: pl, rand: e.opts.Rand, guard: g, files: e.opts.Files}
+	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, plan: pl, lay: pl.lay, rand: e.opts.Rand, guard: g, files: e.opts.Files}
 	ctx.est = newEstimator(tx)
+	ctx.est.lay = pl.lay
 	ctx.ptx, _ = tx.(PropTx)
 	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
@@ -321,7 +325,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		ctx.hasNow = true
 	}
 	if pl.explain {
-		return &Result{cols: []string{"QUERY PLAN"}, root: &rowsOp{rows: pl.explainRows(ctx.est)}, ctx: ctx}, nil
+		return positionalResult([]string{"QUERY PLAN"}, pl.explainRows(ctx.est), ctx), nil
 	}
 	if err := missingParam(pl, params); err != nil { // EXPLAIN runs nothing, so needs none
 		return nil, err
@@ -331,7 +335,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		if err != nil {
 			return nil, err
 		}
-		return &Result{cols: pl.columns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
+		return positionalResult(pl.columns, rows, ctx), nil
 	}
 	root, counters := pl.instantiate(ctx.est)
 	if pl.profile {
@@ -339,9 +343,19 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		if err != nil {
 			return nil, err
 		}
-		return &Result{cols: profileColumns, root: &rowsOp{rows: rows}, ctx: ctx}, nil
+		return positionalResult(profileColumns, rows, ctx), nil
 	}
-	return &Result{cols: pl.columns, root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream}, nil
+	return &Result{cols: pl.columns, colSlots: pl.lay.slots(pl.columns), root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream}, nil
+}
+
+// positionalResult is the result of rows that are not the plan's, held
+// by column position (EXPLAIN, PROFILE, SHOW).
+func positionalResult(cols []string, rows []namedRow, ctx *execCtx) *Result {
+	slots := make([]int, len(cols))
+	for i := range slots {
+		slots[i] = i
+	}
+	return &Result{cols: cols, colSlots: slots, root: &rowsOp{rows: positional(rows, cols)}, ctx: ctx}
 }
 
 // missingParam reports the first parameter the statement uses that params
@@ -390,11 +404,14 @@ func (pl *plan) instantiate(est *estimator) (op, []counted) {
 	var parts []op
 	var counters []counted
 	for _, stages := range pl.parts {
-		var cur op = &argOp{r: row{}}
+		var cur op = &argOp{r: est.lay.newRow()}
 		for _, s := range stages {
-			c := &countOp{in: s.build(cur, est)}
-			counters = append(counters, counted{s.describe(est), c})
-			cur = c
+			cur = s.build(cur, est)
+			if pl.profile {
+				c := &countOp{in: cur}
+				counters = append(counters, counted{s.describe(est), c})
+				cur = c
+			}
 		}
 		parts = append(parts, cur)
 	}
@@ -410,7 +427,7 @@ func (pl *plan) instantiate(est *estimator) (op, []counted) {
 	} else {
 		root = &unionOp{parts: parts}
 		if pl.union == "distinct" {
-			root = &distinctOp{in: root, cols: pl.columns}
+			root = &distinctOp{in: root, cols: est.lay.slots(pl.columns)}
 		}
 	}
 	if !pl.writes {
@@ -420,26 +437,26 @@ func (pl *plan) instantiate(est *estimator) (op, []counted) {
 	return root, counters
 }
 
-func (pl *plan) explainRows(est *estimator) []row {
-	var rows []row
+func (pl *plan) explainRows(est *estimator) []namedRow {
+	var rows []namedRow
 	for i := len(pl.parts) - 1; i >= 0; i-- {
 		for j := len(pl.parts[i]) - 1; j >= 0; j-- {
 			lines := strings.Split(pl.parts[i][j].describe(est), "\n")
 			for k := len(lines) - 1; k >= 0; k-- {
-				rows = append(rows, row{"QUERY PLAN": " * " + lines[k]})
+				rows = append(rows, namedRow{"QUERY PLAN": " * " + lines[k]})
 			}
 		}
-		rows = append(rows, row{"QUERY PLAN": " * Once"})
+		rows = append(rows, namedRow{"QUERY PLAN": " * Once"})
 	}
 	if pl.schema != nil {
-		rows = append(rows, row{"QUERY PLAN": " * " + pl.schema.Kind})
+		rows = append(rows, namedRow{"QUERY PLAN": " * " + pl.schema.Kind})
 	}
 	return rows
 }
 
 var profileColumns = []string{"OPERATOR", "ACTUAL HITS"}
 
-func profileRun(ctx *execCtx, root op, counters []counted, pl *plan) ([]row, error) {
+func profileRun(ctx *execCtx, root op, counters []counted, pl *plan) ([]namedRow, error) {
 	for {
 		r, err := root.next(ctx)
 		if err != nil {
@@ -449,10 +466,10 @@ func profileRun(ctx *execCtx, root op, counters []counted, pl *plan) ([]row, err
 			break
 		}
 	}
-	var rows []row
+	var rows []namedRow
 	for i := len(counters) - 1; i >= 0; i-- {
 		desc := strings.ReplaceAll(counters[i].desc, "\n", "; ")
-		rows = append(rows, row{"OPERATOR": "* " + desc, "ACTUAL HITS": counters[i].op.n})
+		rows = append(rows, namedRow{"OPERATOR": "* " + desc, "ACTUAL HITS": counters[i].op.n})
 	}
 	return rows, nil
 }
@@ -507,7 +524,7 @@ func (c *execCtx) exportRel(id int64) value.Relationship {
 	return value.Relationship{ID: id, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(c.tx.EdgeProps(id))}
 }
 
-func (e *Engine) runSchema(c *execCtx, s *SchemaStmt) ([]row, error) {
+func (e *Engine) runSchema(c *execCtx, s *SchemaStmt) ([]namedRow, error) {
 	if rows, ok := e.showHost(s); ok {
 		return rows, nil
 	}

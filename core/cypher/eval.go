@@ -11,28 +11,23 @@ import (
 	"github.com/quiverdb/quiver/core/value"
 )
 
-// row binds variable names to values. Names starting with a space are
-// hidden (anonymous pattern elements, aggregate results).
-type row map[string]value.Value
-
-func (r row) with(k string, v value.Value) row {
-	n := make(row, len(r)+1)
-	for kk, vv := range r {
-		n[kk] = vv
-	}
-	n[k] = v
-	return n
-}
-
 // execCtx is what evaluation and operators share for one execution.
 type execCtx struct {
 	tx     Tx
 	params map[string]value.Value
 	stats  *Stats
-	aggKey map[*FuncCall]string
 	plan   *plan
-	rand   *rand.Rand
-	now    time.Time // the statement's time, when hasNow
+	lay    *layout       // the plan's slots
+	args   []value.Value // the argument stack of function calls (evalCall)
+	// scopes are the scratch rows of comprehensions, one per depth in use
+	// (nscopes of them).
+	scopes  []row
+	nscopes int
+	// patterns keeps the operators of the pattern expressions evaluated so
+	// far, for the next row (patcache.go).
+	patterns map[*PathPattern]*patternPlan
+	rand     *rand.Rand
+	now      time.Time // the statement's time, when hasNow
 	// deleted remembers relationships this execution deleted: type() of a
 	// deleted relationship still answers.
 	deleted map[int64]EdgeInfo
@@ -67,8 +62,12 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 		}
 		return fromExternal(v), nil
 	case *Var:
-		v, ok := r[x.Name]
-		if !ok {
+		i := x.slot - 1
+		if i < 0 {
+			i = c.lay.slot(x.Name)
+		}
+		v := r[i]
+		if isUnbound(v) {
 			return nil, runtimeErr(CodeSyntaxError, "UndefinedVariable", "variable `%s` not defined", x.Name)
 		}
 		return v, nil
@@ -112,8 +111,8 @@ func (c *execCtx) eval(e Expr, r row) (value.Value, error) {
 		}
 		return hasLabels(c.tx.VertexLabels(n.id), x.Labels), nil
 	case *FuncCall:
-		if k, ok := c.aggKey[x]; ok {
-			return r[k], nil
+		if x.aggSlot > 0 {
+			return r.get(x.aggSlot - 1), nil
 		}
 		return c.evalCall(x, r)
 	case *ListLit:
@@ -369,11 +368,11 @@ func (c *execCtx) evalSlice(x *SliceExpr, r row) (value.Value, error) {
 
 func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
 	if pe, ok := e.(*PatternExpr); ok {
-		v, err := c.evalExists(&ExistsSubquery{node: pe.node, Patterns: []*PathPattern{pe.Pattern}}, r)
+		found, err := c.patternMatches(pe.Pattern, nil, nil, r)
 		if err != nil {
 			return triNull, err
 		}
-		return triOf(v.(bool)), nil
+		return triOf(found), nil
 	}
 	v, err := c.eval(e, r)
 	if err != nil {
@@ -388,7 +387,7 @@ func (c *execCtx) evalBool(e Expr, r row) (tri, error) {
 	return triNull, typeErr("expected a boolean, got %s", typeName(v))
 }
 
-func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
+func (c *execCtx) evalLogic(op binOp, x *Binary, r row) (value.Value, error) {
 	a, err := c.evalBool(x.L, r)
 	if err != nil {
 		return nil, err
@@ -397,8 +396,8 @@ func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch x.Op {
-	case "AND":
+	switch op {
+	case opAnd:
 		if a == triFalse || b == triFalse {
 			return false, nil
 		}
@@ -406,7 +405,7 @@ func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
 			return nil, nil
 		}
 		return true, nil
-	case "OR":
+	case opOr:
 		if a == triTrue || b == triTrue {
 			return true, nil
 		}
@@ -422,9 +421,13 @@ func (c *execCtx) evalLogic(x *Binary, r row) (value.Value, error) {
 }
 
 func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
-	switch x.Op {
-	case "AND", "OR", "XOR":
-		return c.evalLogic(x, r)
+	op := x.op
+	if op == opUnknown {
+		op = binOpOf(x.Op) // a node built without newBinary
+	}
+	switch op {
+	case opAnd, opOr, opXor:
+		return c.evalLogic(op, x, r)
 	}
 	a, err := c.eval(x.L, r)
 	if err != nil {
@@ -434,63 +437,77 @@ func (c *execCtx) evalBinary(x *Binary, r row) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch x.Op {
-	case "=":
+	switch op {
+	case opEq:
 		return equal(a, b).value(), nil
-	case "<>":
+	case opNe:
 		t := equal(a, b)
 		if t == triNull {
 			return nil, nil
 		}
 		return t == triFalse, nil
-	case "<", ">", "<=", ">=":
-		if t, ok := value.PointInequality(x.Op, a, b); ok {
-			return t.Value(), nil
-		}
-		cmp, ok := compareOp(a, b)
-		if !ok {
-			return nil, nil
-		}
-		if isFloatNaN(a) || isFloatNaN(b) {
-			return false, nil
-		}
-		switch x.Op {
-		case "<":
-			return cmp < 0, nil
-		case ">":
-			return cmp > 0, nil
-		case "<=":
-			return cmp <= 0, nil
-		}
-		return cmp >= 0, nil
-	case "IN":
+	case opLt, opGt, opLe, opGe:
+		return compareBinary(op, x.Op, a, b), nil
+	case opIn:
 		return inList(a, b)
-	case "STARTS", "ENDS", "CONTAINS":
+	case opStarts, opEnds, opContains:
 		as, ok1 := a.(string)
 		bs, ok2 := b.(string)
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		switch x.Op {
-		case "STARTS":
+		switch op {
+		case opStarts:
 			return strings.HasPrefix(as, bs), nil
-		case "ENDS":
+		case opEnds:
 			return strings.HasSuffix(as, bs), nil
 		}
 		return strings.Contains(as, bs), nil
-	case "=~":
+	case opRegex:
 		as, ok1 := a.(string)
 		bs, ok2 := b.(string)
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		re, err := c.regexp(bs)
-		if err != nil {
-			return nil, err
+		re := x.re
+		if re == nil {
+			if re, err = c.regexp(bs); err != nil {
+				return nil, err
+			}
 		}
 		return re.MatchString(as), nil
 	}
-	return arith(x.Op, a, b)
+	return arith(op, x.Op, a, b)
+}
+
+// compareBinary evaluates an inequality (op, spelled text).
+func compareBinary(op binOp, text string, a, b value.Value) value.Value {
+	if isPoint(a) || isPoint(b) {
+		if t, ok := value.PointInequality(text, a, b); ok {
+			return t.Value()
+		}
+	}
+	cmp, ok := compareOp(a, b)
+	if !ok {
+		return nil
+	}
+	if isFloatNaN(a) || isFloatNaN(b) {
+		return false
+	}
+	switch op {
+	case opLt:
+		return cmp < 0
+	case opGt:
+		return cmp > 0
+	case opLe:
+		return cmp <= 0
+	}
+	return cmp >= 0
+}
+
+func isPoint(v value.Value) bool {
+	_, ok := v.(value.Point)
+	return ok
 }
 
 func inList(a, b value.Value) (value.Value, error) {
@@ -513,60 +530,61 @@ func inList(a, b value.Value) (value.Value, error) {
 	return res.value(), nil
 }
 
-func arith(op string, a, b value.Value) (value.Value, error) {
+// arith applies an arithmetic operator (op, spelled text) to a and b.
+func arith(op binOp, text string, a, b value.Value) (value.Value, error) {
 	if a == nil || b == nil {
 		return nil, nil
 	}
-	if op == "+" {
+	ai, aInt := a.(int64)
+	bi, bInt := b.(int64)
+	if aInt && bInt && op != opPow {
+		return intArith(op, text, ai, bi)
+	}
+	if op == opAdd {
 		if v, ok, err := addNonNumeric(a, b); ok {
 			return v, err
 		}
 	}
-	if v, ok, err := functions.TemporalArith(op, a, b); ok {
-		return v, fromCyerr(err)
-	}
 	if !isNumber(a) || !isNumber(b) {
-		return nil, typeErr("cannot apply %s to %s and %s", op, typeName(a), typeName(b))
-	}
-	ai, aInt := a.(int64)
-	bi, bInt := b.(int64)
-	if aInt && bInt && op != "^" {
-		return intArith(op, ai, bi)
+		if v, ok, err := functions.TemporalArith(text, a, b); ok {
+			return v, fromCyerr(err)
+		}
+		return nil, typeErr("cannot apply %s to %s and %s", text, typeName(a), typeName(b))
 	}
 	x, y := toFloat(a), toFloat(b)
 	switch op {
-	case "+":
+	case opAdd:
 		return x + y, nil
-	case "-":
+	case opSub:
 		return x - y, nil
-	case "*":
+	case opMul:
 		return x * y, nil
-	case "/":
+	case opDiv:
 		return x / y, nil
-	case "%":
+	case opMod:
 		return math.Mod(x, y), nil
 	}
 	return math.Pow(x, y), nil
 }
 
-func intArith(op string, a, b int64) (value.Value, error) {
+func intArith(op binOp, text string, a, b int64) (value.Value, error) {
 	overflow := func() error {
 		return runtimeErr(CodeArgumentError, "NumberOutOfRange", "integer overflow")
 	}
 	switch op {
-	case "+":
+	case opAdd:
 		s := a + b
 		if (s > a) != (b > 0) {
 			return nil, overflow()
 		}
 		return s, nil
-	case "-":
+	case opSub:
 		s := a - b
 		if (s < a) != (b > 0) {
 			return nil, overflow()
 		}
 		return s, nil
-	case "*":
+	case opMul:
 		if a == 0 || b == 0 {
 			return int64(0), nil
 		}
@@ -575,16 +593,16 @@ func intArith(op string, a, b int64) (value.Value, error) {
 			return nil, overflow()
 		}
 		return s, nil
-	case "/", "%":
+	case opDiv, opMod:
 		if b == 0 {
 			return nil, runtimeErr(CodeArgumentError, "DivisionByZero", "/ by zero")
 		}
-		if op == "/" {
+		if op == opDiv {
 			return a / b, nil
 		}
 		return a % b, nil
 	}
-	return nil, typeErr("unknown operator %s", op)
+	return nil, typeErr("unknown operator %s", text)
 }
 
 func addNonNumeric(a, b value.Value) (value.Value, bool, error) {
@@ -700,11 +718,13 @@ func (c *execCtx) evalListComp(x *ListComp, r row) (value.Value, error) {
 		return nil, err
 	}
 	out := value.List{}
+	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
 	for _, e := range l {
 		if err := c.guard.Tick(); err != nil {
 			return nil, err
 		}
-		inner := r.with(x.Var, e)
+		inner[slot] = e
 		if x.Where != nil {
 			t, err := c.evalBool(x.Where, inner)
 			if err != nil {
@@ -739,10 +759,13 @@ func (c *execCtx) evalQuantifier(x *Quantifier, r row) (value.Value, error) {
 		return nil, err
 	}
 	trues, nulls := 0, 0
+	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
 	for _, e := range l {
 		t := triTrue
 		if x.Where != nil {
-			t, err = c.evalBool(x.Where, r.with(x.Var, e))
+			inner[slot] = e
+			t, err = c.evalBool(x.Where, inner)
 			if err != nil {
 				return nil, err
 			}
@@ -799,14 +822,71 @@ func (c *execCtx) evalReduce(x *Reduce, r row) (value.Value, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
+	inner, slot := c.scoped(r, x.slot, x.Var)
+	defer c.unscope()
+	accSlot := x.accSlot - 1
+	if accSlot < 0 {
+		accSlot = c.lay.slot(x.Acc)
+	}
 	for _, e := range l {
-		inner := r.with(x.Acc, acc).with(x.Var, e)
+		inner[accSlot], inner[slot] = acc, e
 		acc, err = c.eval(x.Expr, inner)
 		if err != nil {
 			return nil, err
 		}
 	}
 	return acc, nil
+}
+
+// scoped returns a copy of r for a nested scope that binds name (its
+// slot + 1 is slot1, 0 when unresolved) and that slot: the scope rebinds
+// its variable in place per element. The copy is a scratch row of the
+// execution, one per nesting depth, which the caller gives back with
+// unscope when the scope's evaluation ends (no row of it outlives that).
+func (c *execCtx) scoped(r row, slot1 int, name string) (row, int) {
+	slot := slot1 - 1
+	if slot < 0 {
+		slot = c.lay.slot(name)
+	}
+	d := c.nscopes
+	c.nscopes++
+	if d == len(c.scopes) {
+		c.scopes = append(c.scopes, nil)
+	}
+	if len(c.scopes[d]) != len(r) {
+		c.scopes[d] = make(row, len(r))
+	}
+	copy(c.scopes[d], r)
+	return c.scopes[d], slot
+}
+
+// unscope gives back the innermost scratch row of scoped.
+func (c *execCtx) unscope() { c.nscopes-- }
+
+// projectionSource returns how a map projection reads base's properties:
+// one at a time from a node or relationship when no item takes them all
+// (without building the entity's map), else from its map, also returned.
+func (c *execCtx) projectionSource(base value.Value, items []MapProjItem) (func(string) value.Value, value.Map, error) {
+	all := false
+	for _, it := range items {
+		all = all || it.Kind == "all"
+	}
+	if c.ftx != nil && !all {
+		switch b := base.(type) {
+		case nodeRef:
+			if !c.tx.VertexExists(b.id) {
+				return nil, nil, runtimeErr(CodeEntityNotFound, "DeletedEntityAccess", "node %d was deleted", b.id)
+			}
+			return func(k string) value.Value { v, _ := c.ftx.VertexPropOK(b.id, k); return v }, nil, nil
+		case relRef:
+			return func(k string) value.Value { v, _ := c.ftx.EdgePropOK(b.id, k); return v }, nil, nil
+		}
+	}
+	props, err := c.propsOf(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(k string) value.Value { return props[k] }, props, nil
 }
 
 func (c *execCtx) propsOf(v value.Value) (value.Map, error) {
@@ -825,14 +905,18 @@ func (c *execCtx) propsOf(v value.Value) (value.Map, error) {
 }
 
 func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error) {
-	base, ok := r[x.Var]
+	i := x.slot - 1
+	if i < 0 {
+		i = c.lay.slot(x.Var)
+	}
+	base, ok := r.lookup(i)
 	if !ok {
 		return nil, runtimeErr(CodeSyntaxError, "UndefinedVariable", "variable `%s` not defined", x.Var)
 	}
 	if base == nil {
 		return nil, nil
 	}
-	props, err := c.propsOf(base)
+	prop, props, err := c.projectionSource(base, x.Items)
 	if err != nil {
 		return nil, err
 	}
@@ -844,7 +928,7 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 				out[k] = v
 			}
 		case "prop":
-			out[it.Key] = props[it.Key]
+			out[it.Key] = prop(it.Key)
 		default:
 			v, err := c.eval(it.Val, r)
 			if err != nil {
@@ -856,6 +940,15 @@ func (c *execCtx) evalMapProjection(x *MapProjection, r row) (value.Value, error
 	return out, nil
 }
 
+// compileRegexp compiles the pattern of =~, which matches whole strings.
+func compileRegexp(pattern string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+	}
+	return re, nil
+}
+
 // regexp returns the compiled form of pattern, compiling each distinct
 // pattern once per execution (a constant =~ operand is compiled once, not
 // once per row).
@@ -863,9 +956,9 @@ func (c *execCtx) regexp(pattern string) (*regexp.Regexp, error) {
 	if re, ok := c.regexps[pattern]; ok {
 		return re, nil
 	}
-	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	re, err := compileRegexp(pattern)
 	if err != nil {
-		return nil, runtimeErr(CodeArgumentError, "InvalidArgumentValue", "invalid regular expression: %v", err)
+		return nil, err
 	}
 	if c.regexps == nil {
 		c.regexps = map[string]*regexp.Regexp{}

@@ -79,19 +79,25 @@ func (c *execCtx) Node(id int64) (value.Node, bool) {
 func (c *execCtx) Rand() float64 { return c.rand.Float64() }
 
 func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
-	name := f.lower
+	name, graph := f.lower, f.graph
 	if name == "" {
 		name = strings.ToLower(f.Name) // an expression the checker never saw
+		graph = graphFuncs[name]
 	}
-	args := make([]value.Value, len(f.Args))
-	for i, a := range f.Args {
+	// The arguments go on the execution's argument stack instead of a
+	// slice per call: nested calls push theirs above and pop them before
+	// this call's next argument goes on, and no function keeps its args.
+	base := len(c.args)
+	defer c.popArgs(base)
+	for _, a := range f.Args {
 		v, err := c.eval(a, r)
 		if err != nil {
 			return nil, err
 		}
-		args[i] = v
+		c.args = append(c.args, v)
 	}
-	if graphFuncs[name] {
+	args := c.args[base:]
+	if graph {
 		if len(args) != 1 {
 			return nil, runtimeErr(CodeSyntaxError, "InvalidNumberOfArguments", "%s() takes one argument", f.Name)
 		}
@@ -128,6 +134,12 @@ func (c *execCtx) evalCall(f *FuncCall, r row) (value.Value, error) {
 		}
 	}
 	return fromExternal(v), nil
+}
+
+// popArgs drops the arguments above base from the argument stack.
+func (c *execCtx) popArgs(base int) {
+	clear(c.args[base:])
+	c.args = c.args[:base]
 }
 
 func (c *execCtx) graphFn(name string, a value.Value) (value.Value, error) {

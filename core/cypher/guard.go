@@ -192,23 +192,22 @@ func (g *Guard) Peak() int64 {
 }
 
 // Estimated sizes of the engine's data, close to what Go allocates for
-// them: an interface slot, a small map (one Swiss-table group plus its
-// header) and a map entry beyond the first group.
+// them: an interface slot, a slice header and a small map (one Swiss-table
+// group plus its header).
 const (
-	ifaceBytes    = 16
-	rowBaseBytes  = 320
-	rowEntryBytes = 40
+	ifaceBytes   = 16
+	sliceBytes   = 24
+	rowBaseBytes = 320
 )
 
-// rowBytes estimates the memory one row holds: its map and what its
+// rowBytes estimates the memory one row holds: its slots and what its
 // values hold beyond their interface slots.
 func rowBytes(r row) int64 {
-	n := int64(rowBaseBytes)
-	if len(r) > 8 {
-		n += int64(len(r)-8) * rowEntryBytes
-	}
+	n := int64(sliceBytes + len(r)*ifaceBytes)
 	for _, v := range r {
-		n += valueBytes(v) - ifaceBytes
+		if !isUnbound(v) {
+			n += valueBytes(v) - ifaceBytes
+		}
 	}
 	return n
 }

@@ -207,8 +207,12 @@ const (
 // access paths afresh, from the statistics of the moment, at every
 // execution. The choice never changes a result, only how fast it comes.
 type estimator struct {
-	st StatsTx // nil: fixed scores
+	st  StatsTx // nil: fixed scores
+	lay *layout // the plan's slots, for the operators built with this estimator
 }
+
+// slot returns the slot of variable name in the plan being built.
+func (e *estimator) slot(name string) int { return e.lay.slot(name) }
 
 // newEstimator returns the estimator for tx.
 func newEstimator(tx Tx) *estimator {

@@ -97,8 +97,8 @@ func (c *compiler) loadCSV(x *LoadCSVClause, sc scope) []stage {
 	if _, ok := sc[x.Var]; ok {
 		panic(syntaxErr(x.P, "VariableAlreadyBound", "variable `%s` already declared", x.Var))
 	}
-	sc[x.Var] = kAny
-	return []stage{{desc: "LoadCsv", build: func(in op, est *estimator) op { return &loadCSVOp{in: in, x: x} }}}
+	c.bind(sc, x.Var, kAny)
+	return []stage{{desc: "LoadCsv", build: func(in op, est *estimator) op { return &loadCSVOp{in: in, x: x, slot: est.slot(x.Var)} }}}
 }
 
 // loadCSVOp streams a file's rows for each input row, one record in memory
@@ -107,6 +107,7 @@ type loadCSVOp struct {
 	in     op
 	x      *LoadCSVClause
 	cur    row
+	slot   int // the slot of the row variable
 	name   string
 	file   io.ReadCloser
 	rd     *csvread.Reader
@@ -153,7 +154,7 @@ func (o *loadCSVOp) next(c *execCtx) (row, error) {
 			o.close()
 			return nil, err
 		}
-		return o.cur.with(o.x.Var, v), nil
+		return o.cur.with(o.slot, v), nil
 	}
 }
 

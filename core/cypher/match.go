@@ -79,22 +79,22 @@ func startHints(sn *NodePattern, hints map[string][]propHint, bound map[string]b
 func planPath(in op, pp *PathPattern, hints map[string][]propHint, bound map[string]bool, clauseRels *[]string, est *estimator) op {
 	start := chooseStart(pp, hints, bound, est)
 	sn := pp.Nodes[start]
-	in = &scanOp{in: in, name: sn.Var, np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in), scanLabel: est.scanLabel(sn)}
+	in = &scanOp{in: in, name: sn.Var, slot: est.slot(sn.Var), np: sn, hint: startHints(sn, hints, bound, est), owned: handsOver(in), scanLabel: est.scanLabel(sn)}
 	bound[sn.Var] = true
 	for i := start; i < len(pp.Rels); i++ {
-		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels)
+		in = planExpand(in, pp.Nodes[i].Var, pp.Rels[i], pp.Nodes[i+1], false, bound, clauseRels, est)
 	}
 	for i := start - 1; i >= 0; i-- {
-		in = planExpand(in, pp.Nodes[i+1].Var, pp.Rels[i], pp.Nodes[i], true, bound, clauseRels)
+		in = planExpand(in, pp.Nodes[i+1].Var, pp.Rels[i], pp.Nodes[i], true, bound, clauseRels, est)
 	}
 	if pp.Var != "" {
-		in = pathOp(in, pp)
+		in = pathOp(in, pp, est.lay)
 		bound[pp.Var] = true
 	}
 	return in
 }
 
-func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool, clauseRels *[]string) op {
+func planExpand(in op, fromName string, rp *RelPattern, to *NodePattern, reverse bool, bound map[string]bool, clauseRels *[]string, est *estimator) op {
 	dir := rp.Dir
 	if reverse {
 		switch dir {
@@ -104,16 +104,17 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 			dir = DirOut
 		}
 	}
-	others := append([]string(nil), *clauseRels...)
+	others := est.lay.slots(*clauseRels)
+	from, rel, toSlot := est.slot(fromName), est.slot(rp.Var), est.slot(to.Var)
 	relBound := bound[rp.Var]
 	*clauseRels = append(*clauseRels, rp.Var)
 	bound[rp.Var] = true
 	bound[to.Var] = true
 	if rp.Path != nil {
-		return &pathAlgoOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
+		return &pathAlgoOp{in: in, from: from, rel: rel, toSlot: toSlot, rp: rp, dir: dir, to: to, others: others, reverse: reverse, lay: est.lay}
 	}
 	if rp.VarLen && !relBound {
-		return &varExpandOp{in: in, from: from, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
+		return &varExpandOp{in: in, from: from, rel: rel, toSlot: toSlot, rp: rp, dir: dir, to: to, others: others, reverse: reverse}
 	}
 	if rp.VarLen {
 		return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
@@ -121,10 +122,10 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 			if !ok {
 				return nil, nil
 			}
-			return c.boundVarExpand(r, fv.id, rp, dir, to, reverse)
+			return c.boundVarExpand(r, fv.id, rp, rel, dir, to, toSlot, reverse)
 		}}
 	}
-	return &expandOp{in: in, from: from, rp: rp, dir: dir, to: to, relBound: relBound, others: others}
+	return &expandOp{in: in, from: from, rel: rel, toSlot: toSlot, rp: rp, dir: dir, to: to, relBound: relBound, others: others}
 }
 
 // expandOp follows one relationship of a pattern from a bound node, one
@@ -133,12 +134,14 @@ func planExpand(in op, from string, rp *RelPattern, to *NodePattern, reverse boo
 // input row per edge.
 type expandOp struct {
 	in       op
-	from     string
+	from     int // the slot of the bound node expanded from
+	rel      int // the relationship's slot
+	toSlot   int // the far node's slot
 	rp       *RelPattern
 	dir      Direction
 	to       *NodePattern
-	relBound bool     // the relationship variable was bound before
-	others   []string // relationships bound earlier in the clause
+	relBound bool  // the relationship variable was bound before
+	others   []int // slots of the relationships bound earlier in the clause
 
 	cur    row        // the input row being expanded
 	fromID int64      // its from node
@@ -193,12 +196,9 @@ func (o *expandOp) next(c *execCtx) (row, error) {
 		}
 		if o.reuse && len(o.edges) > 0 {
 			if o.out == nil {
-				o.out = make(row, len(r)+2)
+				o.out = make(row, len(r))
 			}
-			clear(o.out)
-			for k, v := range r {
-				o.out[k] = v
-			}
+			copy(o.out, r)
 		}
 	}
 }
@@ -208,8 +208,8 @@ func (o *expandOp) next(c *execCtx) (row, error) {
 // edge is checked against a short slice instead of the row.
 func (o *expandOp) collectUsed() {
 	o.used, o.listed = o.used[:0], false
-	for _, name := range o.others {
-		switch x := o.cur[name].(type) {
+	for _, s := range o.others {
+		switch x := o.cur[s].(type) {
 		case relRef:
 			o.used = append(o.used, x.id)
 		case value.List:
@@ -222,7 +222,7 @@ func (o *expandOp) collectUsed() {
 func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 	r := o.cur
 	if o.relBound {
-		if b, ok := r[o.rp.Var].(relRef); !ok || b.id != e.ID {
+		if b, ok := r[o.rel].(relRef); !ok || b.id != e.ID {
 			return nil, nil
 		}
 	}
@@ -230,7 +230,7 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		return nil, nil
 	}
 	if o.rp.Props != nil {
-		ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, r)
+		ok, err := c.edgeMatches(e.ID, o.rp.Props, r)
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -240,9 +240,9 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		other = e.From
 	}
 	if !o.reuse {
-		return c.bindEndRel(r, o.to, other, o.rp.Var, relRef{e.ID})
+		return c.bindEndRel(r, o.to, o.toSlot, other, o.rel, relRef{e.ID})
 	}
-	v, bound := r[o.to.Var]
+	v, bound := r.lookup(o.toSlot)
 	if bound {
 		if n, isN := v.(nodeRef); !isN || n.id != other {
 			return nil, nil
@@ -258,21 +258,22 @@ func (o *expandOp) step(c *execCtx, e EdgeInfo) (row, error) {
 		}
 	}
 	if !bound {
-		o.out[o.to.Var] = nodeRef{other}
+		o.out[o.toSlot] = nodeRef{other}
 	}
-	o.out[o.rp.Var] = relRef{e.ID}
+	o.out[o.rel] = relRef{e.ID}
 	return o.out, nil
 }
 
-// bindEnd binds (or checks) the far node of an expansion.
-func (c *execCtx) bindEnd(r row, to *NodePattern, id int64) (row, error) {
-	return c.bindEndRel(r, to, id, "", nil)
+// bindEnd binds (or checks) the far node of an expansion, to in slot
+// toSlot.
+func (c *execCtx) bindEnd(r row, to *NodePattern, toSlot int, id int64) (row, error) {
+	return c.bindEndRel(r, to, toSlot, id, -1, nil)
 }
 
-// bindEndRel binds the far node and, when relVar is not empty, the
+// bindEndRel binds the far node and, when relSlot is not negative, the
 // relationship too, copying the row once.
-func (c *execCtx) bindEndRel(r row, to *NodePattern, id int64, relVar string, rel value.Value) (row, error) {
-	v, bound := r[to.Var]
+func (c *execCtx) bindEndRel(r row, to *NodePattern, toSlot int, id int64, relSlot int, rel value.Value) (row, error) {
+	v, bound := r.lookup(toSlot)
 	if bound {
 		if n, isN := v.(nodeRef); !isN || n.id != id {
 			return nil, nil
@@ -282,23 +283,20 @@ func (c *execCtx) bindEndRel(r row, to *NodePattern, id int64, relVar string, re
 	if err != nil || !ok {
 		return nil, err
 	}
-	if bound && relVar == "" {
+	if bound && relSlot < 0 {
 		return r, nil
 	}
-	n := make(row, len(r)+2)
-	for k, x := range r {
-		n[k] = x
-	}
+	n := r.clone()
 	if !bound {
-		n[to.Var] = nodeRef{id}
+		n[toSlot] = nodeRef{id}
 	}
-	if relVar != "" {
-		n[relVar] = rel
+	if relSlot >= 0 {
+		n[relSlot] = rel
 	}
 	return n, nil
 }
 
-func usedRel(r row, others []string, id int64) bool {
+func usedRel(r row, others []int, id int64) bool {
 	for _, o := range others {
 		switch x := r[o].(type) {
 		case relRef:
@@ -317,8 +315,8 @@ func usedRel(r row, others []string, id int64) bool {
 }
 
 // boundVarExpand follows a relationship list bound before the pattern.
-func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, dir Direction, to *NodePattern, reverse bool) ([]row, error) {
-	l, ok := r[rp.Var].(value.List)
+func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, rel int, dir Direction, to *NodePattern, toSlot int, reverse bool) ([]row, error) {
+	l, ok := r[rel].(value.List)
 	if !ok {
 		return nil, nil
 	}
@@ -348,7 +346,7 @@ func (c *execCtx) boundVarExpand(r row, start int64, rp *RelPattern, dir Directi
 			return nil, nil
 		}
 	}
-	nr, err := c.bindEnd(r, to, cur)
+	nr, err := c.bindEnd(r, to, toSlot, cur)
 	if err != nil || nr == nil {
 		return nil, err
 	}
@@ -374,16 +372,21 @@ func slicesReverse(ids []int64) {
 // its memory is the current path, never the set of all paths.
 type varExpandOp struct {
 	in      op
-	from    string
+	from    int // the slot of the bound node expanded from
+	rel     int // the slot of the relationship list
+	toSlot  int // the far node's slot
 	rp      *RelPattern
 	dir     Direction
 	to      *NodePattern
-	others  []string
+	others  []int
 	reverse bool
 
 	cur   row
 	stack []varFrame // stack[i] explores the edges out of the i-th path node
 	path  []int64    // relationship ids of the current path
+	// bufs[i] is the edge buffer of the frame at depth i, kept for the
+	// next frame at that depth (the walk allocates no buffer per node).
+	bufs [][]EdgeInfo
 }
 
 type varFrame struct {
@@ -414,10 +417,10 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 		if !top.emitted {
 			top.emitted = true
 			if o.rp.Max < 0 || int64(len(o.path)) < o.rp.Max {
-				top.edges = c.tx.Edges(top.node, o.dir, o.rp.Types)
+				top.edges = o.edgesAt(c, len(o.stack)-1, top.node)
 			}
 			if int64(len(o.path)) >= o.rp.Min {
-				nr, err := c.bindEndRel(o.cur, o.to, top.node, o.rp.Var, o.relList())
+				nr, err := c.bindEndRel(o.cur, o.to, o.toSlot, top.node, o.rel, o.relList())
 				if err != nil {
 					return nil, err
 				}
@@ -436,7 +439,7 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 			continue
 		}
 		if o.rp.Props != nil {
-			ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, o.cur)
+			ok, err := c.edgeMatches(e.ID, o.rp.Props, o.cur)
 			if err != nil {
 				return nil, err
 			}
@@ -451,6 +454,19 @@ func (o *varExpandOp) next(c *execCtx) (row, error) {
 		o.path = append(o.path, e.ID)
 		o.stack = append(o.stack, varFrame{node: next})
 	}
+}
+
+// edgesAt returns the edges out of node for the frame at depth d, in that
+// depth's buffer when the transaction can fill one.
+func (o *varExpandOp) edgesAt(c *execCtx, d int, node int64) []EdgeInfo {
+	if c.ftx == nil {
+		return c.tx.Edges(node, o.dir, o.rp.Types)
+	}
+	for len(o.bufs) <= d {
+		o.bufs = append(o.bufs, nil)
+	}
+	o.bufs[d] = c.ftx.AppendEdges(o.bufs[d][:0], node, o.dir, o.rp.Types)
+	return o.bufs[d]
 }
 
 func (o *varExpandOp) pop() {
@@ -482,18 +498,21 @@ func containsID(ids []int64, id int64) bool {
 }
 
 // pathOp binds a named path from the bound elements of its pattern.
-func pathOp(in op, pp *PathPattern) op {
+func pathOp(in op, pp *PathPattern, lay *layout) op {
+	slots, slot := lay.pathSlots(pp), lay.slot(pp.Var)
 	return &flatMapOp{in: in, f: func(c *execCtx, r row) ([]row, error) {
-		p, ok := c.buildPath(r, pp)
+		p, ok := c.buildPath(r, slots)
 		if !ok {
-			return []row{r.with(pp.Var, nil)}, nil
+			return []row{r.with(slot, nil)}, nil
 		}
-		return []row{r.with(pp.Var, p)}, nil
+		return []row{r.with(slot, p)}, nil
 	}}
 }
 
-func (c *execCtx) buildPath(r row, pp *PathPattern) (pathRef, bool) {
-	first, ok := r[pp.Nodes[0].Var].(nodeRef)
+// buildPath builds the path whose first node and relationships are in
+// slots (see pathSlots).
+func (c *execCtx) buildPath(r row, slots []int) (pathRef, bool) {
+	first, ok := r[slots[0]].(nodeRef)
 	if !ok {
 		return pathRef{}, false
 	}
@@ -509,8 +528,8 @@ func (c *execCtx) buildPath(r row, pp *PathPattern) (pathRef, bool) {
 		p.nodes = append(p.nodes, next)
 		cur = next
 	}
-	for _, rp := range pp.Rels {
-		switch x := r[rp.Var].(type) {
+	for _, s := range slots[1:] {
+		switch x := r[s].(type) {
 		case relRef:
 			step(x.id)
 		case value.List:
@@ -529,12 +548,12 @@ func (c *execCtx) buildPath(r row, pp *PathPattern) (pathRef, bool) {
 // evalPatternList evaluates a pattern expression or comprehension: the
 // list of matching paths (or projections) for the current row.
 func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (value.Value, error) {
-	bound := map[string]bool{}
-	for k := range r {
-		bound[k] = true
+	var slots []int
+	if proj == nil {
+		slots = c.lay.pathSlots(pp)
 	}
-	m := &matchSpec{patterns: []*PathPattern{pp}, where: where}
-	it := planMatch(&argOp{r: r}, m, bound, c.est)
+	it, kept := c.patternOps(pp, nil, where, r)
+	defer donePattern(kept)
 	out := value.List{}
 	for {
 		nr, err := it.next(c)
@@ -559,7 +578,7 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 			out = append(out, v)
 			continue
 		}
-		p, _ := c.buildPath(nr, pp)
+		p, _ := c.buildPath(nr, slots)
 		out = append(out, p)
 	}
 }
@@ -576,16 +595,20 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		}
 		return nr != nil, nil
 	}
-	bound := map[string]bool{}
-	for k := range r {
-		bound[k] = true
-	}
-	it := planMatch(&argOp{r: r}, &matchSpec{patterns: x.Patterns, where: x.Where}, bound, c.est)
-	nr, err := it.next(c)
+	found, err := c.patternMatches(nil, x.Patterns, x.Where, r)
 	if err != nil {
 		return nil, err
 	}
-	return nr != nil, nil
+	return found, nil
+}
+
+// patternMatches reports whether pattern pp (or patterns) with predicate
+// where matches for row r.
+func (c *execCtx) patternMatches(pp *PathPattern, patterns []*PathPattern, where Expr, r row) (bool, error) {
+	it, kept := c.patternOps(pp, patterns, where, r)
+	defer donePattern(kept)
+	nr, err := it.next(c)
+	return nr != nil, err
 }
 
 // describeMatch lists the operators planMatch builds, first to last.

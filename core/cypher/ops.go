@@ -91,6 +91,7 @@ func (o *filterOp) next(c *execCtx) (row, error) {
 type scanOp struct {
 	in   op
 	name string
+	slot int // name's slot
 	np   *NodePattern
 	hint []propHint
 	cur  row
@@ -324,7 +325,7 @@ func (o *scanOp) next(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		if v, bound := r[o.name]; bound {
+		if v, bound := r.lookup(o.slot); bound {
 			n, isNode := v.(nodeRef)
 			if !isNode {
 				continue
@@ -387,25 +388,25 @@ func (o *scanOp) give(c *execCtx) (row, error) {
 		}
 		if ok {
 			o.pend = next
-			return o.cur.with(o.name, nodeRef{id}), nil
+			return o.cur.with(o.slot, nodeRef{id}), nil
 		}
 	}
 	o.hasPend = false
 	r := o.cur
 	o.cur = nil
-	r[o.name] = nodeRef{id}
+	r[o.slot] = nodeRef{id}
 	return r, nil
 }
 
 // emit returns cur with the scanned variable bound to vertex id.
 func (o *scanOp) emit(id int64) row {
 	if !o.reuse {
-		return o.cur.with(o.name, nodeRef{id})
+		return o.cur.with(o.slot, nodeRef{id})
 	}
 	if o.out == nil {
-		o.out = o.cur.with(o.name, nodeRef{id})
+		o.out = o.cur.with(o.slot, nodeRef{id})
 	} else {
-		o.out[o.name] = nodeRef{id}
+		o.out[o.slot] = nodeRef{id}
 	}
 	return o.out
 }
@@ -455,9 +456,24 @@ func (c *execCtx) nodeMatches(id int64, np *NodePattern, r row) (bool, error) {
 	return c.propsMatch(c.tx.VertexProps(id), np.Props, r)
 }
 
+// edgeMatches reports whether edge id has the properties of a relationship
+// pattern (props, not nil): an inline map reads only the properties it
+// names instead of building the edge's map.
+func (c *execCtx) edgeMatches(id int64, props Expr, r row) (bool, error) {
+	if m, ok := props.(*MapLit); ok && c.ftx != nil {
+		return c.mapLitMatchesBy(id, m, r, c.ftx.EdgePropOK)
+	}
+	return c.propsMatch(c.tx.EdgeProps(id), props, r)
+}
+
 // mapLitMatches is propsMatch for an inline property map, reading only the
 // properties it names instead of building the vertex's map.
 func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
+	return c.mapLitMatchesBy(id, m, r, c.ftx.VertexPropOK)
+}
+
+// mapLitMatchesBy is mapLitMatches reading properties through prop.
+func (c *execCtx) mapLitMatchesBy(id int64, m *MapLit, r row, prop func(int64, string) (value.Value, bool)) (bool, error) {
 	var buf [8]value.Value
 	want := buf[:0]
 	for _, e := range m.Vals {
@@ -468,7 +484,7 @@ func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
 		want = append(want, v)
 	}
 	for i, k := range m.Keys {
-		have, _ := c.ftx.VertexPropOK(id, k)
+		have, _ := prop(id, k)
 		if equal(have, want[i]) != triTrue {
 			return false, nil
 		}
@@ -567,7 +583,7 @@ type skipLimitOp struct {
 }
 
 func (c *execCtx) nonNegInt(e Expr, what string) (int64, error) {
-	v, err := c.eval(e, row{})
+	v, err := c.eval(e, c.lay.blank)
 	if err != nil {
 		return 0, err
 	}
@@ -633,7 +649,7 @@ func (o *skipLimitOp) next(c *execCtx) (row, error) {
 // distinctOp drops rows whose key columns equal an earlier row's.
 type distinctOp struct {
 	in   op
-	cols []string
+	cols []int // the slots of the key columns
 	seen keyTable[struct{}]
 	key  value.List // scratch
 }
@@ -649,7 +665,7 @@ func (o *distinctOp) next(c *execCtx) (row, error) {
 			o.key = make(value.List, len(o.cols))
 		}
 		for i, k := range o.cols {
-			o.key[i] = r[k]
+			o.key[i] = r.get(k)
 		}
 		if _, dup := o.seen.get(o.key); !dup {
 			if err := c.guard.Grow(2*valuesBytes(o.key) + 64); err != nil {
@@ -724,6 +740,7 @@ func appendHash(b []byte, v value.Value) []byte {
 type projectOp struct {
 	in    op
 	items []ReturnItem
+	slots []int // the items' slots
 	keep  bool
 	// reuse: the consumer keeps no row past its next pull, so one output
 	// row is refilled in place.
@@ -740,26 +757,23 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 	switch {
 	case o.reuse && o.out != nil:
 		out = o.out
-		clear(out)
-	case o.keep:
-		out = make(row, len(r)+len(o.items))
 	default:
-		out = make(row, len(o.items))
+		out = make(row, len(r))
 	}
 	if o.reuse {
 		o.out = out
 	}
 	if o.keep {
-		for k, v := range r {
-			out[k] = v
-		}
+		copy(out, r)
+	} else {
+		copy(out, c.lay.blank)
 	}
-	for _, it := range o.items {
+	for i, it := range o.items {
 		v, err := c.eval(it.Expr, r)
 		if err != nil {
 			return nil, err
 		}
-		out[it.Name] = v
+		out[o.slots[i]] = v
 	}
 	return out, nil
 }
@@ -767,7 +781,7 @@ func (o *projectOp) next(c *execCtx) (row, error) {
 // trimOp keeps only the named columns.
 type trimOp struct {
 	in   op
-	cols []string
+	cols []int // the slots of the columns
 }
 
 func (o *trimOp) next(c *execCtx) (row, error) {
@@ -778,30 +792,27 @@ func (o *trimOp) next(c *execCtx) (row, error) {
 	if sameColumns(r, o.cols) {
 		return r, nil // rows are never mutated, so the input can be shared
 	}
-	out := make(row, len(o.cols))
+	out := c.lay.newRow()
 	for _, k := range o.cols {
-		out[k] = r[k]
+		out[k] = r.get(k)
 	}
 	return out, nil
 }
 
 // sameColumns reports whether r binds exactly cols (a projection's output
 // that trimOp need not copy).
-func sameColumns(r row, cols []string) bool {
-	if len(r) != len(cols) {
-		return false
-	}
+func sameColumns(r row, cols []int) bool {
 	for _, k := range cols {
-		if _, ok := r[k]; !ok {
+		if !r.has(k) {
 			return false
 		}
 	}
-	return true
+	return r.bound() == len(cols)
 }
 
-// unwindOp emits one row per list element.
-func unwindOp(in op, e Expr, name string) op {
-	return &unwindListOp{in: in, e: e, name: name}
+// unwindOp emits one row per list element, binding slot.
+func unwindOp(in op, e Expr, slot int) op {
+	return &unwindListOp{in: in, e: e, slot: slot}
 }
 
 // unwindListOp emits one row per element of its list, one per pull: it
@@ -810,11 +821,15 @@ func unwindOp(in op, e Expr, name string) op {
 type unwindListOp struct {
 	in   op
 	e    Expr
-	name string
-	cur  row
-	list value.List
-	i    int
-	held int64 // bytes of list accounted to the guard
+	slot int // the slot of the element variable
+	// reuse: the consumer keeps no row past its next pull, so one output
+	// row is rebound in place per element (markReuse).
+	reuse bool
+	out   row
+	cur   row
+	list  value.List
+	i     int
+	held  int64 // bytes of list accounted to the guard
 }
 
 func (o *unwindListOp) next(c *execCtx) (row, error) {
@@ -824,7 +839,7 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 		}
 		if o.i < len(o.list) {
 			o.i++
-			return o.cur.with(o.name, o.list[o.i-1]), nil
+			return o.emit(o.list[o.i-1]), nil
 		}
 		c.guard.Shrink(o.held)
 		o.list, o.i, o.held = nil, 0, 0
@@ -847,9 +862,26 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 				}
 			}
 		default:
-			return r.with(o.name, v), nil
+			return r.with(o.slot, v), nil
 		}
 	}
+}
+
+// emit returns the current input row with the element variable bound to v.
+func (o *unwindListOp) emit(v value.Value) row {
+	if !o.reuse {
+		return o.cur.with(o.slot, v)
+	}
+	switch {
+	case o.out == nil:
+		o.out = o.cur.with(o.slot, v)
+	case o.i == 1: // a new input row
+		copy(o.out, o.cur)
+		o.out[o.slot] = v
+	default:
+		o.out[o.slot] = v
+	}
+	return o.out
 }
 
 // optionalOp runs a sub-plan per input row and, when it yields nothing,
@@ -857,7 +889,7 @@ func (o *unwindListOp) next(c *execCtx) (row, error) {
 type optionalOp struct {
 	in      op
 	build   func(in op) op
-	newVars []string
+	newVars []int // the slots of the variables the sub-plan binds
 	sub     op
 	cur     row
 	got     bool
@@ -876,9 +908,9 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 			}
 			o.sub = nil
 			if !o.got {
-				out := o.cur
+				out := o.cur.clone()
 				for _, v := range o.newVars {
-					out = out.with(v, nil)
+					out[v] = nil
 				}
 				return out, nil
 			}
@@ -901,12 +933,16 @@ func (o *optionalOp) next(c *execCtx) (row, error) {
 type eagerOp struct {
 	in      op
 	f       func(c *execCtx, r row) ([]row, error)
-	rows    []row // input collected so far
-	drained bool  // the input is exhausted
-	applied int   // rows f has been applied to
+	rows    []row   // input collected so far
+	sizes   []int64 // rowBytes of each of rows, when a guard counts them
+	drained bool    // the input is exhausted
+	applied int     // rows f has been applied to
 	out     []row
-	done    bool
-	held    int64 // bytes of rows the guard counts for this operator
+	// outSizes holds rowBytes of each of out once holdOutput counted them
+	// (an output row that is its input row has its size, -1 until then).
+	outSizes []int64
+	done     bool
+	held     int64 // bytes of rows the guard counts for this operator
 }
 
 func (o *eagerOp) next(c *execCtx) (row, error) {
@@ -926,11 +962,14 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if err := c.guard.Tick(); err != nil {
 				return nil, err
 			}
-			n := rowBytes(r)
-			if err := c.guard.Grow(n); err != nil {
-				return nil, err
+			if c.guard != nil {
+				n := rowBytes(r)
+				if err := c.guard.Grow(n); err != nil {
+					return nil, err
+				}
+				o.held += n
+				o.sizes = append(o.sizes, n)
 			}
-			o.held += n
 			o.rows = append(o.rows, r)
 		}
 		if rt, ok := c.tx.(ReserveTx); ok && o.applied == 0 && c.depth == 0 {
@@ -949,10 +988,13 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 			if err != nil {
 				return nil, err
 			}
+			if c.guard != nil {
+				o.noteSizes(o.rows[o.applied], o.sizes[o.applied], rs)
+			}
 			o.applied++
 			o.out = append(o.out, rs...)
 		}
-		o.done, o.rows = true, nil
+		o.done, o.rows, o.sizes = true, nil, nil
 		if err := o.holdOutput(c); err != nil {
 			return nil, err
 		}
@@ -964,11 +1006,27 @@ func (o *eagerOp) next(c *execCtx) (row, error) {
 	o.out[0] = nil
 	o.out = o.out[1:]
 	if o.held > 0 {
-		n := min(rowBytes(r), o.held)
+		n := min(o.outSizes[0], o.held)
 		c.guard.Shrink(n)
 		o.held -= n
 	}
+	if len(o.outSizes) > 0 {
+		o.outSizes = o.outSizes[1:]
+	}
 	return r, nil
+}
+
+// noteSizes records the sizes of the rows f made from input row in (of
+// size n): an output row that is the input row itself has its size, which
+// holdOutput then need not compute again.
+func (o *eagerOp) noteSizes(in row, n int64, rs []row) {
+	for _, r := range rs {
+		if len(r) > 0 && len(in) > 0 && &r[0] == &in[0] {
+			o.outSizes = append(o.outSizes, n)
+		} else {
+			o.outSizes = append(o.outSizes, -1)
+		}
+	}
 }
 
 // maxReserve bounds the writes an eager operator announces (ReserveTx).
@@ -980,12 +1038,15 @@ const maxReserve = 8192
 func (o *eagerOp) holdOutput(c *execCtx) error {
 	c.guard.Shrink(o.held)
 	o.held = 0
-	if c.depth > 0 {
+	if c.depth > 0 || c.guard == nil {
 		return nil // per-row work: its few rows leave at once
 	}
 	var n int64
-	for _, r := range o.out {
-		n += rowBytes(r)
+	for i, r := range o.out {
+		if o.outSizes[i] < 0 {
+			o.outSizes[i] = rowBytes(r)
+		}
+		n += o.outSizes[i]
 	}
 	if err := c.guard.Grow(n); err != nil {
 		return err

@@ -398,7 +398,7 @@ func (p *parser) parseSetItem() SetItem {
 		return SetItem{Kind: "prop", Target: target, Val: p.parseExpr()}
 	}
 	name := p.symbolicName("a variable")
-	v := &Var{node{pos}, name}
+	v := &Var{node: node{pos}, Name: name}
 	switch {
 	case p.isP(":"):
 		return SetItem{Kind: "labels", Target: v, Labels: p.parseLabels()}
@@ -422,7 +422,7 @@ func (p *parser) parseRemoveItems() []SetItem {
 	var items []SetItem
 	for {
 		pos := p.tok().pos
-		v := &Var{node{pos}, p.symbolicName("a variable")}
+		v := &Var{node: node{pos}, Name: p.symbolicName("a variable")}
 		if p.isP(":") {
 			items = append(items, SetItem{Kind: "labels", Target: v, Labels: p.parseLabels()})
 		} else {
@@ -652,7 +652,7 @@ func (p *parser) parseOr() Expr {
 	for p.is("OR") {
 		p.grow()
 		pos := p.adv().pos
-		l = &Binary{node{pos}, "OR", l, p.parseXor()}
+		l = newBinary(node{pos}, "OR", l, p.parseXor())
 	}
 	return l
 }
@@ -662,7 +662,7 @@ func (p *parser) parseXor() Expr {
 	for p.is("XOR") {
 		p.grow()
 		pos := p.adv().pos
-		l = &Binary{node{pos}, "XOR", l, p.parseAnd()}
+		l = newBinary(node{pos}, "XOR", l, p.parseAnd())
 	}
 	return l
 }
@@ -672,7 +672,7 @@ func (p *parser) parseAnd() Expr {
 	for p.is("AND") {
 		p.grow()
 		pos := p.adv().pos
-		l = &Binary{node{pos}, "AND", l, p.parseNot()}
+		l = newBinary(node{pos}, "AND", l, p.parseNot())
 	}
 	return l
 }
@@ -703,11 +703,11 @@ func (p *parser) parseComparison() Expr {
 			op = "<>"
 		}
 		r := p.parseStringPred()
-		cmp := &Binary{node{t.pos}, op, l, r}
+		cmp := newBinary(node{t.pos}, op, l, r)
 		if result == nil {
 			result = cmp
 		} else {
-			result = &Binary{node{t.pos}, "AND", result, cmp}
+			result = newBinary(node{t.pos}, "AND", result, cmp)
 		}
 		l = r
 	}
@@ -726,24 +726,24 @@ func (p *parser) parseStringPred() Expr {
 			p.grow()
 			p.adv()
 			p.adv()
-			l = &Binary{node{pos}, "STARTS", l, p.parseAdd()}
+			l = newBinary(node{pos}, "STARTS", l, p.parseAdd())
 		case p.is("ENDS") && isKw(p.peek(1), "WITH"):
 			p.grow()
 			p.adv()
 			p.adv()
-			l = &Binary{node{pos}, "ENDS", l, p.parseAdd()}
+			l = newBinary(node{pos}, "ENDS", l, p.parseAdd())
 		case p.is("CONTAINS"):
 			p.grow()
 			p.adv()
-			l = &Binary{node{pos}, "CONTAINS", l, p.parseAdd()}
+			l = newBinary(node{pos}, "CONTAINS", l, p.parseAdd())
 		case p.is("IN"):
 			p.grow()
 			p.adv()
-			l = &Binary{node{pos}, "IN", l, p.parseAdd()}
+			l = newBinary(node{pos}, "IN", l, p.parseAdd())
 		case p.isP("=~"):
 			p.grow()
 			p.adv()
-			l = &Binary{node{pos}, "=~", l, p.parseAdd()}
+			l = newBinary(node{pos}, "=~", l, p.parseAdd())
 		case p.is("IS"):
 			p.grow()
 			p.adv()
@@ -761,7 +761,7 @@ func (p *parser) parseAdd() Expr {
 	for p.isP("+") || p.isP("-") {
 		p.grow()
 		t := p.adv()
-		l = &Binary{node{t.pos}, t.text, l, p.parseMul()}
+		l = newBinary(node{t.pos}, t.text, l, p.parseMul())
 	}
 	return l
 }
@@ -771,7 +771,7 @@ func (p *parser) parseMul() Expr {
 	for p.isP("*") || p.isP("/") || p.isP("%") {
 		p.grow()
 		t := p.adv()
-		l = &Binary{node{t.pos}, t.text, l, p.parsePow()}
+		l = newBinary(node{t.pos}, t.text, l, p.parsePow())
 	}
 	return l
 }
@@ -781,7 +781,7 @@ func (p *parser) parsePow() Expr {
 	for p.isP("^") {
 		p.grow()
 		t := p.adv()
-		l = &Binary{node{t.pos}, "^", l, p.parseUnary()}
+		l = newBinary(node{t.pos}, "^", l, p.parseUnary())
 	}
 	return l
 }
@@ -888,7 +888,7 @@ func (p *parser) parseAtom() Expr {
 		}
 	case tQuotedIdent:
 		p.adv()
-		return p.maybeMapProjection(&Var{node{pos}, t.text})
+		return p.maybeMapProjection(&Var{node: node{pos}, Name: t.text})
 	case tIdent:
 		return p.parseIdentAtom()
 	}
@@ -1000,7 +1000,7 @@ func (p *parser) maybeMapProjection(v *Var) Expr {
 			if p.acceptP(":") {
 				mp.Items = append(mp.Items, MapProjItem{Kind: "val", Key: k, Val: p.parseExpr()})
 			} else {
-				mp.Items = append(mp.Items, MapProjItem{Kind: "var", Key: k, Val: &Var{node{pos}, k}})
+				mp.Items = append(mp.Items, MapProjItem{Kind: "var", Key: k, Val: &Var{node: node{pos}, Name: k}})
 			}
 		}
 		if !p.isP("}") {
@@ -1116,7 +1116,7 @@ func (p *parser) parseIdentAtom() Expr {
 		return fc
 	}
 	p.adv()
-	return p.maybeMapProjection(&Var{node{pos}, t.text})
+	return p.maybeMapProjection(&Var{node: node{pos}, Name: t.text})
 }
 
 func (p *parser) parseCase() Expr {

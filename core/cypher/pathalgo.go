@@ -123,14 +123,15 @@ func (c *compiler) checkPathAlgo(rp *RelPattern, sc scope, create bool) {
 				panic(syntaxErr(rp.P, "VariableAlreadyBound", "the lambda variable `%s` is already declared", v))
 			}
 		}
-		inner[l.Edge], inner[l.Node] = kRel, kNode
+		c.bind(inner, l.Edge, kRel)
+		c.bind(inner, l.Node, kNode)
 		c.checkExpr(l.Expr, inner, false)
 	}
 	if a.Total != "" {
 		if _, ok := sc[a.Total]; ok {
 			panic(syntaxErr(rp.P, "VariableAlreadyBound", "variable `%s` already declared", a.Total))
 		}
-		sc[a.Total] = kAny
+		c.bind(sc, a.Total, kAny)
 	}
 }
 
@@ -139,12 +140,15 @@ func (c *compiler) checkPathAlgo(rp *RelPattern, sc scope, create bool) {
 // of the pattern, or to the bound far node only).
 type pathAlgoOp struct {
 	in      op
-	from    string
+	from    int // the slot of the start node
+	rel     int // the slot of the relationship list
+	toSlot  int // the far node's slot
 	rp      *RelPattern
 	dir     Direction
 	to      *NodePattern
-	others  []string
+	others  []int
 	reverse bool
+	lay     *layout
 
 	out []row
 }
@@ -160,7 +164,7 @@ func (o *pathAlgoOp) next(c *execCtx) (row, error) {
 			continue
 		}
 		s := &search{c: c, op: o, r: r}
-		if t, ok := r[o.to.Var].(nodeRef); ok {
+		if t, ok := r[o.toSlot].(nodeRef); ok {
 			s.target, s.hasTarget = t.id, true
 		}
 		var found []found
@@ -174,7 +178,7 @@ func (o *pathAlgoOp) next(c *execCtx) (row, error) {
 			return nil, err
 		}
 		for _, f := range found {
-			nr, err := c.bindEndRel(r, o.to, f.node, o.rp.Var, o.relList(f.edges))
+			nr, err := c.bindEndRel(r, o.to, o.toSlot, f.node, o.rel, o.relList(f.edges))
 			if err != nil {
 				return nil, err
 			}
@@ -182,7 +186,7 @@ func (o *pathAlgoOp) next(c *execCtx) (row, error) {
 				continue
 			}
 			if t := o.rp.Path.Total; t != "" {
-				nr[t] = f.total
+				nr[o.lay.slot(t)] = f.total // bindEndRel copied the row
 			}
 			o.out = append(o.out, nr)
 		}
@@ -218,6 +222,7 @@ type search struct {
 	op        *pathAlgoOp
 	r         row
 	scratch   row
+	lambda    map[*PathLambda][2]int // the slots of each lambda's edge and node
 	target    int64
 	hasTarget bool
 	held      int64 // bytes of search state accounted to the query's guard
@@ -265,7 +270,7 @@ func (s *search) steps(node int64) ([]step, error) {
 			continue
 		}
 		if o.rp.Props != nil {
-			ok, err := c.propsMatch(c.tx.EdgeProps(e.ID), o.rp.Props, s.r)
+			ok, err := c.edgeMatches(e.ID, o.rp.Props, s.r)
 			if err != nil || !ok {
 				if err != nil {
 					return nil, err
@@ -295,12 +300,15 @@ func (s *search) steps(node int64) ([]step, error) {
 // row reused across calls.
 func (s *search) lambdaRow(l *PathLambda, edge, node int64) row {
 	if s.scratch == nil {
-		s.scratch = make(row, len(s.r)+2)
-		for k, v := range s.r {
-			s.scratch[k] = v
-		}
+		s.scratch = s.r.clone()
+		s.lambda = map[*PathLambda][2]int{}
 	}
-	s.scratch[l.Edge], s.scratch[l.Node] = relRef{edge}, nodeRef{node}
+	ls, ok := s.lambda[l]
+	if !ok {
+		ls = [2]int{s.op.lay.slot(l.Edge), s.op.lay.slot(l.Node)}
+		s.lambda[l] = ls
+	}
+	s.scratch[ls[0]], s.scratch[ls[1]] = relRef{edge}, nodeRef{node}
 	return s.scratch
 }
 

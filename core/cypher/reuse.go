@@ -2,7 +2,7 @@ package cypher
 
 // Row reuse: an operator whose consumer keeps no row past its next pull may
 // rebind one output row in place instead of allocating a row per result
-// (scans, expansions and projections do). markReuse walks a read-only plan
+// (scans, expansions, UNWIND and projections do). markReuse walks a read-only plan
 // from its root and tells each operator whether that holds for it.
 //
 // An operator's input may be reused when the operator either copies what
@@ -42,6 +42,9 @@ func markReuse(o op, safe bool) {
 		x.reuse = safe
 		markReuse(x.in, safe)
 	case *expandOp:
+		x.reuse = safe
+		markReuse(x.in, safe)
+	case *unwindListOp:
 		x.reuse = safe
 		markReuse(x.in, safe)
 	case *varExpandOp:

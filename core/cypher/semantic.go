@@ -18,6 +18,7 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		if _, ok := sc[x.Name]; !ok {
 			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Name))
 		}
+		x.slot = c.lay.add(x.Name) + 1
 		return
 	case *FuncCall:
 		c.checkCall(x, sc, aggOK)
@@ -25,28 +26,32 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 	case *ListComp:
 		c.checkExpr(x.List, sc, aggOK)
 		inner := sc.clone()
-		inner[x.Var] = elemKind(x.List)
+		c.bind(inner, x.Var, elemKind(x.List))
+		x.slot = c.lay.add(x.Var) + 1
 		c.checkWhere(x.Where, inner)
 		c.checkExpr(x.Proj, inner, false)
 		return
 	case *Quantifier:
 		c.checkExpr(x.List, sc, aggOK)
 		inner := sc.clone()
-		inner[x.Var] = elemKind(x.List)
+		c.bind(inner, x.Var, elemKind(x.List))
+		x.slot = c.lay.add(x.Var) + 1
 		c.checkWhere(x.Where, inner)
 		return
 	case *Reduce:
 		c.checkExpr(x.Init, sc, aggOK)
 		c.checkExpr(x.List, sc, aggOK)
 		inner := sc.clone()
-		inner[x.Acc] = kAny
-		inner[x.Var] = kAny
+		c.bind(inner, x.Acc, kAny)
+		c.bind(inner, x.Var, kAny)
+		x.accSlot, x.slot = c.lay.add(x.Acc)+1, c.lay.add(x.Var)+1
 		c.checkExpr(x.Expr, inner, false)
 		return
 	case *MapProjection:
 		if _, ok := sc[x.Var]; !ok {
 			panic(syntaxErr(x.P, "UndefinedVariable", "variable `%s` not defined", x.Var))
 		}
+		x.slot = c.lay.add(x.Var) + 1
 		for _, it := range x.Items {
 			c.checkExpr(it.Val, sc, aggOK)
 		}
@@ -72,6 +77,11 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 		return
 	case *Binary:
 		c.checkBinaryTypes(x, sc)
+		if lit, ok := x.R.(*Literal); ok && x.op == opRegex {
+			if s, ok := lit.Val.(string); ok {
+				x.re, _ = compileRegexp(s)
+			}
+		}
 		if x.Op == "IN" {
 			switch stype(x.R, sc) {
 			case "Integer", "Float", "Boolean", "String", "Map":
@@ -157,7 +167,8 @@ func (c *compiler) checkPatternExpr(pp *PathPattern, sc scope, mustBeBound bool)
 func (c *compiler) checkCall(x *FuncCall, sc scope, aggOK bool) {
 	name := strings.ToLower(x.Name)
 	x.lower = name
-	if !graphFuncs[name] {
+	x.graph = graphFuncs[name]
+	if !x.graph {
 		x.fn, _ = functions.Lookup(name)
 	}
 	if isAggregate(x) {
@@ -225,7 +236,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		}
 		var star []ReturnItem
 		for _, n := range names {
-			star = append(star, ReturnItem{Expr: &Var{node{pos}, n}, Name: n})
+			star = append(star, ReturnItem{Expr: &Var{node: node{pos}, Name: n}, Name: n})
 		}
 		items = append(star, items...)
 	}
@@ -251,21 +262,25 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		} else if sk := staticKind(it.Expr); sk != "" && sk != "null" {
 			k = kindOfType(sk)
 		}
-		newSc[it.Name] = k
+		c.bind(newSc, it.Name, k)
 	}
+	// Slots are numbered once and for good, so the operators' are known now.
+	itemSlots, colSlots := c.lay.slots(itemNames(items)), c.lay.slots(cols)
 	var stages []stage
 	repl := map[string]string{}
 	for _, it := range items {
 		repl[exprString(it.Expr)] = it.Name
 	}
 	if isAgg {
-		stages = append(stages, c.aggStage(items))
+		stages = append(stages, c.aggStage(items, itemSlots))
 	} else {
 		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
-		stages = append(stages, stage{desc: "Produce {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &projectOp{in: in, items: items, keep: keep} }})
+		stages = append(stages, stage{desc: "Produce {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op {
+			return &projectOp{in: in, items: items, slots: itemSlots, keep: keep}
+		}})
 	}
 	if pr.Distinct {
-		stages = append(stages, stage{desc: "Distinct {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &distinctOp{in: in, cols: cols} }})
+		stages = append(stages, stage{desc: "Distinct {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op { return &distinctOp{in: in, cols: colSlots} }})
 	}
 	if len(pr.Order) > 0 {
 		orderSc := newSc.clone()
@@ -327,7 +342,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 			}
 		}
 	}
-	stages = append(stages, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: cols} }})
+	stages = append(stages, stage{desc: "Project", build: func(in op, est *estimator) op { return &trimOp{in: in, cols: colSlots} }})
 	return stages, newSc, cols
 }
 
@@ -351,7 +366,7 @@ func (c *compiler) checkLimitExpr(e Expr) {
 	}
 }
 
-func (c *compiler) aggStage(items []ReturnItem) stage {
+func (c *compiler) aggStage(items []ReturnItem, itemSlots []int) stage {
 	var groups []int
 	var aggs []*FuncCall
 	groupTexts := map[string]bool{}
@@ -373,7 +388,8 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 		}
 	}
 	for _, f := range aggs {
-		c.aggKey[f] = fmt.Sprintf(" agg%d", len(c.aggKey))
+		f.aggSlot = c.lay.add(fmt.Sprintf(" agg%d", c.nagg)) + 1
+		c.nagg++
 	}
 	var keyNames, aggNames []string
 	for _, gi := range groups {
@@ -382,7 +398,9 @@ func (c *compiler) aggStage(items []ReturnItem) stage {
 	for _, f := range aggs {
 		aggNames = append(aggNames, exprString(f))
 	}
-	return stage{desc: "Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", build: func(in op, est *estimator) op { return &aggOp{in: in, items: items, groups: groups, aggs: aggs} }}
+	return stage{desc: "Aggregate {" + strings.Join(aggNames, ", ") + "} {" + strings.Join(keyNames, ", ") + "}", build: func(in op, est *estimator) op {
+		return &aggOp{in: in, items: items, slots: itemSlots, groups: groups, aggs: aggs}
+	}}
 }
 
 func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {

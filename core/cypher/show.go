@@ -176,16 +176,16 @@ func nameErr(s *SchemaStmt, what, name string) error {
 }
 
 // showHost answers the statements that need only the host's information.
-func (e *Engine) showHost(s *SchemaStmt) ([]row, bool) {
+func (e *Engine) showHost(s *SchemaStmt) ([]namedRow, bool) {
 	switch s.Kind {
 	case "show-version":
-		return []row{{"version": e.host().Version}}, true
+		return []namedRow{{"version": e.host().Version}}, true
 	case "show-database":
-		return []row{{"Current": "memgraph"}}, true
+		return []namedRow{{"Current": "memgraph"}}, true
 	case "show-config":
-		var rows []row
+		var rows []namedRow
 		for _, st := range e.host().Settings {
-			rows = append(rows, row{"name": st.Name, "default_value": st.Default, "current_value": st.Current, "description": st.Description})
+			rows = append(rows, namedRow{"name": st.Name, "default_value": st.Default, "current_value": st.Current, "description": st.Description})
 		}
 		return rows, true
 	}
@@ -193,8 +193,8 @@ func (e *Engine) showHost(s *SchemaStmt) ([]row, bool) {
 }
 
 // show answers the read-only statements over the graph and its schema.
-func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
-	var rows []row
+func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []namedRow {
+	var rows []namedRow
 	switch s.Kind {
 	case "show-index":
 		for _, ix := range st.Indexes() {
@@ -202,11 +202,11 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 			if ix.Property == "" {
 				kind, prop = "label", nil
 			}
-			rows = append(rows, row{"index type": kind, "label": ix.Label, "property": prop, "count": ix.Count})
+			rows = append(rows, namedRow{"index type": kind, "label": ix.Label, "property": prop, "count": ix.Count})
 		}
 	case "show-constraint":
 		for _, ci := range st.Constraints() {
-			rows = append(rows, row{"constraint type": ci.Kind, "label": ci.Label, "properties": ci.Property})
+			rows = append(rows, namedRow{"constraint type": ci.Kind, "label": ci.Label, "properties": ci.Property})
 		}
 	case "show-indexes":
 		ixs := st.Indexes()
@@ -225,7 +225,7 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 					owner = constraintName(ci)
 				}
 			}
-			rows = append(rows, row{"id": int64(i + 1), "name": indexName(ix), "state": "ONLINE",
+			rows = append(rows, namedRow{"id": int64(i + 1), "name": indexName(ix), "state": "ONLINE",
 				"populationPercent": 100.0, "type": typ, "entityType": "NODE", "labelsOrTypes": value.List{ix.Label},
 				"properties": props, "indexProvider": "range-1.0", "owningConstraint": owner, "lastRead": nil, "readCount": nil})
 		}
@@ -237,18 +237,18 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 			if ci.Kind == "exists" {
 				typ = "NODE_PROPERTY_EXISTENCE"
 			}
-			rows = append(rows, row{"id": int64(i + 1), "name": constraintName(ci), "type": typ, "entityType": "NODE",
+			rows = append(rows, namedRow{"id": int64(i + 1), "name": constraintName(ci), "type": typ, "entityType": "NODE",
 				"labelsOrTypes": value.List{ci.Label}, "properties": value.List{ci.Property}, "ownedIndex": nil, "propertyType": nil})
 		}
 	case "show-storage":
 		rows = e.storageInfo(st)
 	case "show-node-labels":
 		for _, l := range graphNames(c.tx).labels {
-			rows = append(rows, row{"label": l})
+			rows = append(rows, namedRow{"label": l})
 		}
 	case "show-edge-types":
 		for _, t := range graphNames(c.tx).types {
-			rows = append(rows, row{"edge type": t})
+			rows = append(rows, namedRow{"edge type": t})
 		}
 	}
 	return rows
@@ -256,11 +256,11 @@ func (e *Engine) show(c *execCtx, st SchemaTx, s *SchemaStmt) []row {
 
 // storageInfo is SHOW STORAGE INFO: Memgraph's rows that apply, the
 // graph's from the transaction and the process's from the host.
-func (e *Engine) storageInfo(st SchemaTx) []row {
+func (e *Engine) storageInfo(st SchemaTx) []namedRow {
 	h := e.host()
-	rows := []row{{"storage info": "name", "value": "memgraph"}}
+	rows := []namedRow{{"storage info": "name", "value": "memgraph"}}
 	for _, kv := range st.StorageInfo() {
-		rows = append(rows, row{"storage info": kv[0], "value": kv[1]})
+		rows = append(rows, namedRow{"storage info": kv[0], "value": kv[1]})
 	}
 	for _, kv := range []struct {
 		k string
@@ -277,7 +277,7 @@ func (e *Engine) storageInfo(st SchemaTx) []row {
 		{"next_session_isolation_level", ""},
 		{"storage_mode", "IN_MEMORY_TRANSACTIONAL"},
 	} {
-		rows = append(rows, row{"storage info": kv.k, "value": kv.v})
+		rows = append(rows, namedRow{"storage info": kv.k, "value": kv.v})
 	}
 	return rows
 }

@@ -245,11 +245,23 @@ func (r *Result) StepRows(budget, max int) (recs [][]value.Value, done bool, err
 	return recs, false, nil
 }
 
-// record exports one row as the result's record.
+// recordChunk bounds how many records' values a result allocates at once.
+const recordChunk = 64
+
+// record exports one row as the result's record. Records are cut from
+// chunks (each capped to its own length, so appending to one cannot reach
+// the next), which start at one record and double: a long result does not
+// allocate per row, a one-row result no more than it needs.
 func (r *Result) record(rw row) []value.Value {
-	rec := make([]value.Value, len(r.cols))
-	for i, c := range r.cols {
-		rec[i] = r.ctx.export(rw[c])
+	n := len(r.cols)
+	if len(r.recs) < n {
+		r.nrecs = min(max(2*r.nrecs, 1), recordChunk)
+		r.recs = make([]value.Value, n*r.nrecs)
+	}
+	rec := r.recs[:n:n]
+	r.recs = r.recs[n:]
+	for i, s := range r.colSlots {
+		rec[i] = r.ctx.export(rw.get(s))
 	}
 	return rec
 }

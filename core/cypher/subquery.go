@@ -174,7 +174,7 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 		if _, ok := sc[col]; ok {
 			panic(syntaxErr(x.P, "VariableAlreadyBound", "variable `%s` returned by the subquery is already declared in the outer scope", col))
 		}
-		sc[col] = kAny
+		c.bind(sc, col, kAny)
 	}
 	if x.BatchRows != nil {
 		c.checkExpr(x.BatchRows, scope{}, false)
@@ -187,7 +187,15 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 		if drainInput {
 			in = &bufferOp{in: in}
 		}
-		return &callSubqueryOp{in: in, x: x, parts: parts, imports: imports, cols: cols, union: union, batched: x.InTx && x.updates()}
+		var colSlots []int
+		if cols != nil {
+			colSlots = est.lay.slots(cols)
+		}
+		impSlots := make([][]int, len(imports))
+		for i, imp := range imports {
+			impSlots[i] = est.lay.slots(imp)
+		}
+		return &callSubqueryOp{in: in, x: x, parts: parts, imports: impSlots, cols: colSlots, union: union, batched: x.InTx && x.updates()}
 	}}}
 }
 
@@ -199,8 +207,8 @@ type callSubqueryOp struct {
 	in      op
 	x       *CallSubqueryClause
 	parts   [][]stage
-	imports [][]string
-	cols    []string
+	imports [][]int // the slots each part imports
+	cols    []int   // the slots of the body's columns (nil: a unit subquery)
 	union   string
 	// batched: IN TRANSACTIONS with a body that writes (one that only
 	// reads has nothing to commit per batch).
@@ -253,12 +261,9 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 				if o.cols == nil {
 					continue // a unit subquery: run it to its end
 				}
-				out := make(row, len(o.cur)+len(o.cols))
-				for k, v := range o.cur {
-					out[k] = v
-				}
+				out := o.cur.clone()
 				for _, k := range o.cols {
-					out[k] = ir[k]
+					out[k] = ir.get(k)
 				}
 				return out, nil
 			}
@@ -275,7 +280,7 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 		if err != nil || r == nil {
 			return nil, err
 		}
-		o.cur, o.sub = r, o.instantiate(r, c.est)
+		o.cur, o.sub = r, o.instantiate(c, r)
 	}
 }
 
@@ -322,7 +327,7 @@ func (o *callSubqueryOp) batchSize(c *execCtx) (int64, error) {
 	if o.x.BatchRows == nil {
 		return defaultBatchRows, nil
 	}
-	v, err := c.eval(o.x.BatchRows, row{})
+	v, err := c.eval(o.x.BatchRows, c.lay.blank)
 	if err != nil {
 		return 0, err
 	}
@@ -341,16 +346,16 @@ func describe(v value.Value) string {
 }
 
 // instantiate builds the body's operators over the imported variables of r.
-func (o *callSubqueryOp) instantiate(r row, est *estimator) op {
+func (o *callSubqueryOp) instantiate(c *execCtx, r row) op {
 	var parts []op
 	for i, stages := range o.parts {
-		arg := make(row, len(o.imports[i]))
+		arg := c.lay.newRow()
 		for _, v := range o.imports[i] {
-			arg[v] = r[v]
+			arg[v] = r.get(v)
 		}
 		var cur op = &argOp{r: arg}
 		for _, s := range stages {
-			cur = s.build(cur, est)
+			cur = s.build(cur, c.est)
 		}
 		parts = append(parts, cur)
 	}

@@ -85,7 +85,7 @@ func substitute(e Expr, repl map[string]string) Expr {
 		return nil
 	}
 	if name, ok := repl[exprString(e)]; ok {
-		return &Var{node{e.exprPos()}, name}
+		return &Var{node: node{e.exprPos()}, Name: name}
 	}
 	switch x := e.(type) {
 	case *PropAccess:
@@ -93,7 +93,7 @@ func substitute(e Expr, repl map[string]string) Expr {
 	case *IndexExpr:
 		return &IndexExpr{x.node, substitute(x.X, repl), substitute(x.Idx, repl)}
 	case *Binary:
-		return &Binary{x.node, x.Op, substitute(x.L, repl), substitute(x.R, repl)}
+		return newBinary(x.node, x.Op, substitute(x.L, repl), substitute(x.R, repl))
 	case *Unary:
 		return &Unary{x.node, x.Op, substitute(x.X, repl)}
 	case *IsNull:

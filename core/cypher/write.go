@@ -106,10 +106,18 @@ func checkPropValue(v value.Value) error {
 
 func toStorable(v value.Value) value.Value { return v }
 
-// createPath creates the unbound elements of a pattern for one row.
-func (c *execCtx) createPath(r row, pp *PathPattern) (row, error) {
-	for _, np := range pp.Nodes {
-		if _, ok := r[np.Var]; ok {
+// createPath creates the unbound elements of a pattern for one row, whose
+// slots are ps; it returns r, or a copy of it with the new elements bound.
+func (c *execCtx) createPath(r row, pp *PathPattern, ps *patternSlots) (row, error) {
+	copied := false
+	bind := func(slot int, v value.Value) {
+		if !copied {
+			r, copied = r.clone(), true
+		}
+		r[slot] = v
+	}
+	for i, np := range pp.Nodes {
+		if r.has(ps.nodes[i]) {
 			continue
 		}
 		props, err := c.evalProps(np.Props, r)
@@ -123,11 +131,11 @@ func (c *execCtx) createPath(r row, pp *PathPattern) (row, error) {
 		c.stats.NodesCreated++
 		c.stats.LabelsAdded += int64(len(uniq(np.Labels)))
 		c.stats.PropertiesSet += int64(len(props))
-		r = r.with(np.Var, nodeRef{id})
+		bind(ps.nodes[i], nodeRef{id})
 	}
 	for i, rp := range pp.Rels {
-		a, okA := r[pp.Nodes[i].Var].(nodeRef)
-		b, okB := r[pp.Nodes[i+1].Var].(nodeRef)
+		a, okA := r[ps.nodes[i]].(nodeRef)
+		b, okB := r[ps.nodes[i+1]].(nodeRef)
 		if !okA || !okB {
 			return nil, runtimeErr(CodeSemanticError, "InvalidArgumentValue", "cannot create a relationship to a null node")
 		}
@@ -147,12 +155,12 @@ func (c *execCtx) createPath(r row, pp *PathPattern) (row, error) {
 		if pp.Var != "" || !strings.HasPrefix(rp.Var, " ") {
 			// An anonymous relationship outside a named path is never
 			// read again: no later clause can name it.
-			r = r.with(rp.Var, relRef{id})
+			bind(ps.rels[i], relRef{id})
 		}
 	}
 	if pp.Var != "" {
-		p, _ := c.buildPath(r, pp)
-		r = r.with(pp.Var, p)
+		p, _ := c.buildPath(r, ps.walk)
+		bind(ps.path, p)
 	}
 	return r, nil
 }
