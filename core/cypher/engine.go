@@ -516,10 +516,20 @@ func copyMap(m value.Map) value.Map {
 }
 
 func (c *execCtx) exportNode(id int64) value.Node {
+	if x, ok := c.tx.(ExportTx); ok {
+		if n, ok := x.ExportVertex(id); ok {
+			return n
+		}
+	}
 	return value.Node{ID: id, Labels: append([]string{}, c.tx.VertexLabels(id)...), Props: copyMap(c.tx.VertexProps(id))}
 }
 
 func (c *execCtx) exportRel(id int64) value.Relationship {
+	if x, ok := c.tx.(ExportTx); ok {
+		if r, ok := x.ExportEdge(id); ok {
+			return r
+		}
+	}
 	e, _ := c.tx.Edge(id)
 	return value.Relationship{ID: id, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(c.tx.EdgeProps(id))}
 }

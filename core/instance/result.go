@@ -36,7 +36,8 @@ type Result struct {
 	query string
 	cols  []string
 	res   *cypher.Result // nil for precomputed rows
-	g     *cypher.Guard  // bounds res; released when the result ends
+	g     *cypher.Guard  // bounds res (points to guard); released when the result ends
+	guard cypher.Guard
 	write bool
 	// stream: a write whose rows are handed out as it produces them.
 	stream bool
@@ -67,17 +68,22 @@ func (r *Result) Summary() Summary { return r.summary }
 // Pull of a read completes before it returns; Pull of a write may
 // complete later, after steps on the loop and the commit's fsync.
 func (r *Result) Pull(n int, done func(rows [][]value.Value, more bool, err error)) {
+	if !r.finished && r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n) {
+		r.produce(n, func() { r.Pull(n, done) })
+		return
+	}
+	done(r.pullReady(n))
+}
+
+// pullReady is what Pull reports when no write has to run first.
+func (r *Result) pullReady(n int) ([][]value.Value, bool, error) {
 	switch {
 	case r.finished:
-		done(nil, false, r.err)
-	case r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n):
-		r.produce(n, func() { r.Pull(n, done) })
+		return nil, false, r.err
 	case r.res != nil && !r.write:
-		rows, more, err := r.pullRead(n)
-		done(rows, more, err)
-	default:
-		done(r.serve(n))
+		return r.pullRead(n)
 	}
+	return r.serve(n)
 }
 
 // produce runs the write until it holds n rows not yet pulled (n < 0, or
@@ -314,7 +320,7 @@ func (r *Result) finish() {
 	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
-		r.summary.Bookmark = bookmark(r.s.in.g.VisibleTS())
+		r.summary.Bookmark = r.s.bookmark(r.s.in.g.VisibleTS())
 	}
 	if r.s.cur == r {
 		r.s.cur = nil
@@ -383,7 +389,8 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 	if t == nil {
 		t = s.in.beginTx(s, query, meta, true, false)
 	}
-	r := &Result{s: s, t: t, query: query, typ: "r", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, typ: "r", guard: t.guard()}
+	r.g = &r.guard
 	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
@@ -438,7 +445,8 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 // execute starts a write of p in t; its work runs at the first Pull. An
 // auto-commit CALL { } IN TRANSACTIONS runs in a batchTx.
 func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value.Map) (*Result, error) {
-	r := &Result{s: s, t: t, query: query, write: true, typ: "w", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, write: true, typ: "w", guard: t.guard()}
+	r.g = &r.guard
 	var tx cypher.Tx = t.x
 	if p.InTransactions() && !t.explicit {
 		r.batch = &batchTx{gtx: t.x, t: t}
