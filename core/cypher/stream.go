@@ -163,6 +163,59 @@ func (o *pipeOp) next(c *execCtx) (row, error) {
 	return r, nil
 }
 
+// snapshotInputOp is the input of CALL { } IN TRANSACTIONS when that input
+// reads the graph. Its rows must come from one consistent state that the
+// batches' own writes do not change: otherwise which rows the input
+// produces could depend on where the batches fall (a MATCH (n:User) whose
+// body creates :User vertices would find them and never end; a WHERE
+// n.seen IS NULL would skip what an earlier batch set). Neo4j reads the
+// input lazily in the outer transaction and relies on its planner's Eager
+// operators to keep such conflicts out; under MVCC Quiver has a simpler
+// answer: the input reads the snapshot the statement began at
+// (InputSnapshotTx), which no batch commit changes, lazily, as the batches
+// ask for rows. It produces exactly the rows it would produce if it were
+// read whole before the first batch (bufferOp, what a host without
+// snapshots gets): the same snapshot, since the input writes nothing (an
+// input with a write of its own is held whole, as only the batch's
+// transaction sees that write). Only the input's reads use the snapshot;
+// the body, and everything after the CALL, run in the batch's
+// transaction, which sees the batches before it. So memory held is one
+// batch's rows, not the input's.
+type snapshotInputOp struct {
+	in           op
+	prefixWrites bool // the input writes: hold it whole instead
+	snap         Tx   // the statement-start snapshot, once known
+	ptx          PropTx
+	ftx          FastTx
+	held         *bufferOp // the input held whole (no snapshot to read)
+	started      bool
+}
+
+func (o *snapshotInputOp) next(c *execCtx) (row, error) {
+	if !o.started {
+		o.started = true
+		st, ok := c.tx.(InputSnapshotTx)
+		if !ok || o.prefixWrites {
+			o.held = &bufferOp{in: o.in}
+		} else {
+			o.snap = st.InputSnapshot()
+			o.ptx, _ = o.snap.(PropTx)
+			o.ftx, _ = o.snap.(FastTx)
+		}
+	}
+	if o.held != nil {
+		return o.held.next(c)
+	}
+	if err := c.guard.Tick(); err != nil {
+		return nil, err
+	}
+	tx, ptx, ftx := c.tx, c.ptx, c.ftx
+	c.tx, c.ptx, c.ftx = o.snap, o.ptx, o.ftx
+	r, err := o.in.next(c)
+	c.tx, c.ptx, c.ftx = tx, ptx, ftx
+	return r, err
+}
+
 // bufferOp drains its input on its first call, holding the rows (counted
 // by the guard) and handing them out one by one, each let go as it leaves.
 // CALL { } IN TRANSACTIONS puts one under itself when its input reads the

@@ -398,6 +398,7 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 // timestamp (the visible one when nothing changed).
 func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 	t.ended = true
+	t.closeSnapshot()
 	in.txs.remove(t.entry)
 	if err := in.writable(); err != nil {
 		t.g.Abort()
@@ -442,6 +443,7 @@ func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value
 	var tx cypher.Tx = t.x
 	if p.InTransactions() && !t.explicit {
 		r.batch = &batchTx{gtx: t.x, t: t}
+		t.openSnapshot()
 		tx = r.batch
 	}
 	res, err := s.eng.ExecuteGuarded(tx, p, params, r.g)
