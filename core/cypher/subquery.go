@@ -293,6 +293,11 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 		if err := o.commitIfFull(c); err != nil {
 			return nil, err
 		}
+		// Between two input rows a top-level CALL { } may end the Step:
+		// its progress is in its fields, and no body is under way.
+		if c.yield() {
+			return nil, errYield
+		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
@@ -325,6 +330,9 @@ func (o *callSubqueryOp) commitIfFull(c *execCtx) error {
 	}
 	if o.done < o.batch {
 		return nil
+	}
+	if c.batchDone != nil {
+		c.batchDone()
 	}
 	if async {
 		if err := abt.StartBatch(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/cypher/cyphertest"
 	"github.com/quiverdb/quiver/core/graph"
+	"github.com/quiverdb/quiver/core/value"
 )
 
 // batchTx is an auto-commit transaction over core/graph as a host would
@@ -314,5 +315,47 @@ func TestCallInTransactionsSnapshotInput(t *testing.T) {
 	out := run(t, e, s, "CREATE (:N {i: 0}) WITH 1 AS one MATCH (n:N) CALL { WITH n SET n.v = 1 } IN TRANSACTIONS OF 3 ROWS RETURN count(*) AS c")
 	if out != "c\n11\n" {
 		t.Fatalf("an input that writes: %q", out)
+	}
+}
+
+// TestCallInTransactionsRowsByBatch: the rows of CALL { } IN TRANSACTIONS
+// come out of StepRows a whole batch at a time, just as the batch's commit
+// starts (never a row of a batch still running), exported from the
+// batch's own transaction: an entity shows what its batch committed, not
+// what later batches made of it.
+func TestCallInTransactionsRowsByBatch(t *testing.T) {
+	e := cypher.NewEngine(cypher.Options{})
+	g := graph.New(graph.Options{ImmediateVisibility: true})
+	b := &asyncBatchTx{GraphTx: cypher.NewGraphTx(g, g.Begin(graph.TxOptions{}))}
+	res, err := e.Run(b, "UNWIND range(1, 7) AS i CALL { WITH i MERGE (k:K) SET k.n = coalesce(k.n, 0) + 1 RETURN k } IN TRANSACTIONS OF 2 ROWS RETURN i, k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Streams() || !res.Batched() {
+		t.Fatalf("streams %v, batched %v", res.Streams(), res.Batched())
+	}
+	var got []string
+	for done := false; !done; {
+		var recs [][]value.Value
+		recs, done, err = res.StepRows(1000, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batch []string
+		for _, rec := range recs {
+			batch = append(batch, render(rec[0])+" "+render(rec[1]))
+		}
+		if len(batch) > 0 {
+			got = append(got, strings.Join(batch, ", "))
+		}
+		if b.pending {
+			b.finish()
+		} else if !done && len(recs) > 0 {
+			t.Fatalf("rows %v returned while their batch was still running", batch)
+		}
+	}
+	want := []string{"1 (:K {n: 2}), 2 (:K {n: 2})", "3 (:K {n: 4}), 4 (:K {n: 4})", "5 (:K {n: 6}), 6 (:K {n: 6})", "7 (:K {n: 7})"}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Fatalf("batches of rows:\n%q\nwant\n%q", got, want)
 	}
 }

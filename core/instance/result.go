@@ -27,9 +27,12 @@ type Notification = cypher.Notification
 // safe: the outcome stays the transaction's, reported by the Pull that
 // reports more == false, which for an auto-commit write comes only once
 // the commit is durable and visible (or failed: then that Pull reports the
-// error, and nothing of the write is visible). Other writes (a UNION, a
-// CALL { } or procedure that writes per row) run to their end first and
-// then serve the rows they produced.
+// error, and nothing of the write is visible). A CALL { } IN TRANSACTIONS
+// streams batch by batch (cypher.Result.Batched): a batch's rows wait in
+// unsettled until its commit is durable, so the client is never handed a
+// row of a batch that may still fail. Other writes (a CALL { } or
+// procedure that changes existing entities per row) run to their end
+// first and then serve the rows they produced.
 type Result struct {
 	s     *Session
 	t     *txn // its transaction; owned (ended here) when auto-commit
@@ -43,7 +46,11 @@ type Result struct {
 	// batch is the transaction's view for CALL { } IN TRANSACTIONS.
 	batch *batchTx
 	rows  [][]value.Value // precomputed or produced rows not yet pulled
-	typ   string
+	// unsettled are the rows of a batched write (cypher.Result.Batched)
+	// whose batch commit has not reported yet; they join rows once it
+	// has succeeded.
+	unsettled [][]value.Value
+	typ       string
 
 	executed bool   // a write's work is done (and, auto-commit, committed)
 	produced int    // rows a write produced
@@ -171,6 +178,13 @@ func (r *Result) step(n int, next func()) {
 		next()
 		return
 	}
+	// The step waits for a batch commit before it goes on: the rows of the
+	// batches before this point are committed.
+	r.settle()
+	if r.stream && n >= 0 && len(r.rows) >= n {
+		next() // paused until the client pulls again
+		return
+	}
 	end, err := r.work(n)
 	if err != nil {
 		r.fail(r.s.in.classify(err, r.t.x, r.query))
@@ -208,10 +222,22 @@ func (r *Result) work(n int) (bool, error) {
 		if err := r.g.Grow(cypher.RecordBytes(rec)); err != nil {
 			return true, err
 		}
-		r.rows = append(r.rows, rec)
+	}
+	if r.res.Batched() {
+		r.unsettled = append(r.unsettled, recs...)
+	} else {
+		r.rows = append(r.rows, recs...)
 	}
 	r.produced += len(recs)
 	return end, nil
+}
+
+// settle makes the rows of committed batches servable.
+func (r *Result) settle() {
+	if len(r.unsettled) > 0 {
+		r.rows = append(r.rows, r.unsettled...)
+		r.unsettled = nil
+	}
 }
 
 // complete ends a write whose work is done: the rows of one that did not
@@ -236,6 +262,7 @@ func (r *Result) complete(next func()) {
 			r.fail(r.batch.committing(err))
 		} else {
 			r.executed = true
+			r.settle()
 			r.summary.Bookmark = bookmark(ts)
 			r.summary.Notifications = append(r.summary.Notifications, replicaNotifications(r.t.warnings)...)
 		}
@@ -285,7 +312,7 @@ func (r *Result) fail(err *Error) *Error {
 		return err
 	}
 	r.finished, r.err = true, err
-	r.rows = nil
+	r.rows, r.unsettled = nil, nil
 	if r.res != nil {
 		r.res.Close()
 	}
