@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -60,6 +61,9 @@ type Result struct {
 	err      error  // the error that finished it
 	summary  Summary
 	pulled   int // rows streamed, for the periodic checks of a read
+	// expiry rolls a paused auto-commit write back at its deadline
+	// (pause); nil until it first pauses.
+	expiry clock.Timer
 }
 
 // Columns returns the result's column names.
@@ -182,7 +186,7 @@ func (r *Result) step(n int, next func()) {
 	// batches before this point are committed.
 	r.settle()
 	if r.stream && n >= 0 && len(r.rows) >= n {
-		next() // paused until the client pulls again
+		r.pause(next)
 		return
 	}
 	end, err := r.work(n)
@@ -195,11 +199,47 @@ func (r *Result) step(n int, next func()) {
 	case end:
 		r.complete(next)
 	case r.stream && n >= 0 && len(r.rows) >= n:
-		next() // paused until the client pulls again
+		r.pause(next)
 	case r.batch.wait(func() { r.step(n, next) }):
 		// a batch of IN TRANSACTIONS is being committed; it resumes the step
 	default:
 		r.s.in.deferFn(func() { r.step(n, next) })
+	}
+}
+
+// pause leaves a streaming write until the client pulls again, then calls
+// next. The transaction's timeout counts from its start whether the
+// client pulls or not (Neo4j's db.transaction.timeout and Memgraph's
+// --query-execution-timeout-sec count idle time too), and an auto-commit
+// write does not wait for the client's next Pull to notice it: at the
+// deadline a write still paused is rolled back (expire), so an absent
+// client holds no uncommitted writes or snapshot past its timeout.
+func (r *Result) pause(next func()) {
+	t := r.t
+	if r.expiry == nil && !t.explicit && t.deadline > 0 {
+		in := r.s.in
+		r.expiry = in.env.Clock.AfterFunc(max(t.deadline-in.env.Clock.Monotonic(), 0)+1, r.expire)
+	}
+	next()
+}
+
+// expire rolls back a paused auto-commit write whose timeout passed; its
+// next Pull reports the timeout. A write that is running checks the
+// deadline itself; one that finished or committed is left alone.
+func (r *Result) expire() {
+	if r.finished || r.running || r.executed {
+		return
+	}
+	if err := r.t.check(); err != nil {
+		r.fail(err)
+	}
+}
+
+// stopExpiry cancels the expiry timer of a result that finished.
+func (r *Result) stopExpiry() {
+	if r.expiry != nil {
+		r.expiry.Stop()
+		r.expiry = nil
 	}
 }
 
@@ -312,6 +352,7 @@ func (r *Result) fail(err *Error) *Error {
 		return err
 	}
 	r.finished, r.err = true, err
+	r.stopExpiry()
 	r.rows, r.unsettled = nil, nil
 	if r.res != nil {
 		r.res.Close()
@@ -331,6 +372,7 @@ func (r *Result) fail(err *Error) *Error {
 // and takes the visible timestamp as its bookmark.
 func (r *Result) finish() {
 	r.finished = true
+	r.stopExpiry()
 	if r.res != nil {
 		r.res.Close()
 	}
@@ -388,6 +430,7 @@ func (r *Result) drop() {
 		return
 	}
 	r.finished, r.rows = true, nil
+	r.stopExpiry()
 	r.res.Close()
 	r.g.Release()
 	r.summary.Type = r.typ

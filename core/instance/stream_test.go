@@ -542,3 +542,52 @@ func TestUnionOfWritesStreams(t *testing.T) {
 		t.Fatalf("%d vertices after the commit", n)
 	}
 }
+
+// TestPausedWriteTimesOut: the transaction timeout counts from the
+// statement's start, client idle time included (as Neo4j's
+// db.transaction.timeout and Memgraph's --query-execution-timeout-sec
+// do), and a streaming auto-commit write paused between Pulls is rolled
+// back when it expires, while the client is still away: its writes and
+// snapshot are let go, it leaves SHOW TRANSACTIONS, and the next Pull
+// reports the timeout. A write that finishes within the timeout is not
+// touched by it.
+func TestPausedWriteTimesOut(t *testing.T) {
+	w := newWorld(46)
+	in := readyInstance(t, w, Config{QueryTimeout: 10 * time.Second})
+	c, other := w.client(t, in), w.client(t, in)
+	for _, q := range []string{streamRows(5000), "UNWIND range(1, 5000) AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s.i AS j } IN TRANSACTIONS OF 1000 ROWS RETURN j"} {
+		res, err := c.start(q, nil, TxMeta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, more, err := c.pull(res, 100); err != nil || !more {
+			t.Fatalf("%s: more %v, err %v", q, more, err)
+		}
+		before := other.count()
+		w.l.runFor(5 * time.Second)
+		if rows := in.txs.show(); len(rows) != 1 {
+			t.Fatalf("%s: %d transactions registered within the timeout", q, len(rows))
+		}
+		w.l.runFor(6 * time.Second)
+		if rows := in.txs.show(); len(rows) != 0 {
+			t.Fatalf("%s: the paused write is still registered after its timeout: %v", q, rows)
+		}
+		if _, _, err := c.pull(res, 100); code(err) != CodeTimedOut {
+			t.Fatalf("%s: pull after the timeout: %v", q, err)
+		}
+		if n := other.count(); n != before {
+			t.Fatalf("%s: %d vertices after the timeout, %d before", q, n, before)
+		}
+	}
+	res, err := c.start(streamRows(3000), nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, more, err := c.pull(res, -1); err != nil || more || len(rows) != 3000 {
+		t.Fatalf("%d rows, more %v, err %v", len(rows), more, err)
+	}
+	w.l.runFor(20 * time.Second)
+	if _, more, err := c.pull(res, 10); err != nil || more {
+		t.Fatalf("a finished write after its timeout: more %v, err %v", more, err)
+	}
+}
