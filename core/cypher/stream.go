@@ -95,9 +95,9 @@ func inTxTop(cls []Clause) bool {
 // transaction, so they show what the batch commits, and the host hands
 // them to the client once that commit is durable (the last batch's with
 // the statement's commit). A later batch may change an entity an earlier
-// batch's row showed; that row keeps the state its own batch committed,
-// as Neo4j's rows of a committed inner transaction do. Memory held is one
-// batch's rows.
+// batch's row showed; that row keeps the state its own batch committed
+// (a Next-driven run, which holds every row to the end, shows the last
+// state instead). Memory held is one batch's rows.
 func batchedRows(q *Query) bool {
 	for _, sq := range q.Parts {
 		if inTxTop(sq.Clauses) {
@@ -255,9 +255,9 @@ func (o *pipeOp) next(c *execCtx) (row, error) {
 // produces could depend on where the batches fall (a MATCH (n:User) whose
 // body creates :User vertices would find them and never end; a WHERE
 // n.seen IS NULL would skip what an earlier batch set). Neo4j reads the
-// input lazily in the outer transaction and relies on its planner's Eager
-// operators to keep such conflicts out; under MVCC Quiver has a simpler
-// answer: the input reads the snapshot the statement began at
+// input lazily in its outer transaction; under MVCC Quiver can read it
+// lazily and still from one state: the input reads the snapshot the
+// statement began at
 // (InputSnapshotTx), which no batch commit changes, lazily, as the batches
 // ask for rows. It produces exactly the rows it would produce if it were
 // read whole before the first batch (bufferOp, what a host without
