@@ -78,6 +78,9 @@ type txn struct {
 	// held are its finished writes whose rows the client may still pull;
 	// they let them go when it ends.
 	held []*Result
+	// snap is the statement-start snapshot of an auto-commit CALL { } IN
+	// TRANSACTIONS (batchTx.InputSnapshot); nil otherwise.
+	snap *gtx
 }
 
 // OpenSession starts a session for a client. It is safe off the loop once
@@ -442,6 +445,7 @@ func (t *txn) fail(err *Error) *Error {
 // end aborts the graph transaction (if it is still open) and unregisters.
 func (t *txn) end() {
 	t.dropHeld()
+	t.closeSnapshot()
 	if t.ended {
 		return
 	}
