@@ -36,6 +36,8 @@ type ConnInfo struct {
 
 // TxMeta is what RUN (auto-commit) or BEGIN carries besides the query.
 type TxMeta struct {
+	// Bookmarks are read-only: a connection hands the same list to the
+	// requests that repeat it.
 	Bookmarks []string
 	Timeout   time.Duration // 0: the server's default
 	Metadata  value.Map

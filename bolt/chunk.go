@@ -19,6 +19,7 @@ type ChunkReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	hdr [2]byte // here, not on Read's stack, from which io.ReadFull would move it to the heap
 }
 
 // NewChunkReader reads messages of at most max bytes from r.
@@ -35,15 +36,15 @@ func NewChunkReader(r io.Reader, max int) *ChunkReader {
 // message is io.ErrUnexpectedEOF.
 func (c *ChunkReader) Read() ([]byte, error) {
 	c.buf = c.buf[:0]
-	var hdr [2]byte
+	hdr := c.hdr[:]
 	for {
-		if _, err := io.ReadFull(c.r, hdr[:]); err != nil {
+		if _, err := io.ReadFull(c.r, hdr); err != nil {
 			if err == io.EOF && len(c.buf) > 0 {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
-		n := int(binary.BigEndian.Uint16(hdr[:]))
+		n := int(binary.BigEndian.Uint16(hdr))
 		if n == 0 {
 			if len(c.buf) == 0 {
 				continue // NOOP between messages

@@ -80,6 +80,7 @@ type conn struct {
 	nc      net.Conn
 	w       *bufio.Writer
 	enc     Encoder
+	dec     requestDecoder
 	out     []byte
 	version Version
 	state   State
@@ -87,6 +88,7 @@ type conn struct {
 	sess    Session
 
 	auto    *stream
+	autoBuf stream // what auto points to: one auto-commit result at a time
 	tx      Tx
 	streams []*stream
 	nextQid int64
@@ -98,8 +100,18 @@ type conn struct {
 	// closed without GOODBYE), so that the running query stops.
 	gone context.CancelFunc
 
+	// op is the operations' context, a child of txCtx (opParent) that RESET
+	// cancels; it serves one operation after another until it is cancelled
+	// or the transaction's context changes, so that a request does not
+	// register and unregister a child context on the connection's for
+	// each of its messages. opStop cancels it; opEnd is opContext's done.
+	op       context.Context
+	opParent context.Context
+	opStop   context.CancelFunc
+	opEnd    func()
+
 	mu         sync.Mutex
-	opCancel   context.CancelFunc
+	opCancel   context.CancelFunc // opStop while an operation runs
 	interrupts atomic.Int32
 }
 
@@ -146,7 +158,7 @@ func (c *conn) maxMessage() int {
 // loop reads on a separate goroutine, so that RESET can interrupt the
 // message being processed, and flushes replies whenever the pipeline drains.
 func (c *conn) loop(ctx context.Context) error {
-	in := make(chan inbound, 8)
+	in := make(chan inbound, inboundCap)
 	done := make(chan struct{})
 	defer close(done)
 	go c.read(in, done)
@@ -188,6 +200,7 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 	br := bufio.NewReaderSize(hr, 32*1024)
 	r := NewChunkReader(br, c.maxMessage())
 	bye := false
+	var copies msgRing
 	for {
 		msg, err := r.Read()
 		var m inbound
@@ -198,7 +211,7 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			}
 		} else {
 			bye = len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgGoodbye
-			m.msg = append([]byte(nil), msg...)
+			m.msg = copies.hold(msg)
 			m.more = br.Buffered() > 0
 			hr.owed = m.more
 			if len(msg) == 2 && msg[0] == 0xB0 && msg[1] == MsgReset {
@@ -214,6 +227,37 @@ func (c *conn) read(in chan<- inbound, done <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// msgRing holds the copies of the messages the reader goroutine hands to
+// the processing goroutine, reusing their buffers in turn. When the
+// reader copies a message, the processing goroutine is done with every
+// message more than inboundCap+1 before it (the channel holds at most
+// inboundCap, the reader sent the one before this one, and the processing
+// goroutine handles one), so a ring of more buffers than that never
+// overwrites a message still in use. Handling a message copies what it
+// keeps (DecodeRequest allocates its strings and byte arrays).
+type msgRing struct {
+	bufs [inboundCap + 4][]byte
+	next int
+}
+
+// inboundCap is the capacity of the channel of inbound messages.
+const inboundCap = 8
+
+// keepMessage is the largest buffer the ring keeps for reuse.
+const keepMessage = 64 << 10
+
+// hold copies msg into the next buffer of the ring.
+func (r *msgRing) hold(msg []byte) []byte {
+	b := append(r.bufs[r.next][:0], msg...)
+	if cap(b) > keepMessage {
+		r.bufs[r.next] = nil
+	} else {
+		r.bufs[r.next] = b
+	}
+	r.next = (r.next + 1) % len(r.bufs)
+	return b
 }
 
 // hintReader is the reader goroutine's view of the socket. Before it waits
@@ -249,21 +293,35 @@ func (c *conn) interrupt() {
 	}
 }
 
-// opContext returns the context for one operation, cancelled by RESET.
-func (c *conn) opContext() (context.Context, func()) {
+// opContext returns the context for one operation, cancelled by a RESET
+// that arrives while it runs (or arrived before it), by the end of the
+// transaction's context, and by the client going away; done ends the
+// operation. Operations share one context until something cancels it.
+func (c *conn) opContext() (ctx context.Context, done func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ctx, cancel := context.WithCancel(c.txCtx)
+	if c.op == nil || c.opParent != c.txCtx || c.op.Err() != nil {
+		if c.opStop != nil {
+			c.opStop()
+		}
+		c.op, c.opStop = context.WithCancel(c.txCtx)
+		c.opParent = c.txCtx
+	}
 	if c.interrupts.Load() > 0 {
-		cancel()
+		c.opStop()
 	}
-	c.opCancel = cancel
-	return ctx, func() {
-		c.mu.Lock()
-		c.opCancel = nil
-		c.mu.Unlock()
-		cancel()
+	c.opCancel = c.opStop
+	if c.opEnd == nil {
+		c.opEnd = c.endOp
 	}
+	return c.op, c.opEnd
+}
+
+// endOp ends the running operation: a RESET from now on is for the next.
+func (c *conn) endOp() {
+	c.mu.Lock()
+	c.opCancel = nil
+	c.mu.Unlock()
 }
 
 func (c *conn) readFailed(err error) error {
@@ -279,7 +337,7 @@ func (c *conn) readFailed(err error) error {
 
 // handle processes one raw message.
 func (c *conn) handle(ctx context.Context, msg []byte) error {
-	req, err := DecodeRequest(msg, c.version, c.enc.Shape)
+	req, err := c.dec.decode(msg, c.version, c.enc.Shape)
 	if err != nil {
 		c.sendFailure(CodeRequestInvalid, err.Error())
 		return err
@@ -460,5 +518,5 @@ func (c *conn) reset() {
 	default:
 		c.state = Ready
 	}
-	c.success(value.Map{})
+	c.successEmpty()
 }

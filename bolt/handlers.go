@@ -88,7 +88,7 @@ func (c *conn) logon(req *Request) error {
 		return nil
 	}
 	if c.authenticate(req.Extra) {
-		c.success(value.Map{})
+		c.successEmpty()
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (c *conn) logoff(req *Request) {
 		c.sess = nil
 	}
 	c.state = Authentication
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 // txMeta reads the transaction fields of a BEGIN or RUN extra map.
@@ -131,6 +131,28 @@ func txMeta(extra value.Map) (TxMeta, error) {
 	return m, nil
 }
 
+// txMeta reads the transaction fields of a RUN, decoded already or from
+// its extra map.
+func (r *Request) txMeta() (TxMeta, error) {
+	if r.hasMeta {
+		return r.meta, nil
+	}
+	return txMeta(r.Extra)
+}
+
+// pullCounts reads PULL's or DISCARD's n and qid (-1 when absent),
+// decoded already or from its extra map.
+func (r *Request) pullCounts() (n, qid int64, err error) {
+	if r.pullArgs {
+		return r.n, r.qid, nil
+	}
+	n, err = intField(r.Extra, "n", -1)
+	if err == nil {
+		qid, err = intField(r.Extra, "qid", -1)
+	}
+	return n, qid, err
+}
+
 // startTx sets the transaction context, with the client's timeout if any.
 // Without one the connection's context serves: every operation still gets
 // its own cancellable context (opContext), and deriving one more per query
@@ -156,7 +178,7 @@ func (c *conn) run(req *Request) {
 	start := time.Now()
 	switch c.state {
 	case Ready:
-		meta, err := txMeta(req.Extra)
+		meta, err := req.txMeta()
 		if err != nil {
 			c.fail(err)
 			return
@@ -169,9 +191,10 @@ func (c *conn) run(req *Request) {
 			c.fail(err)
 			return
 		}
-		c.auto = &stream{res: res, qid: -1}
+		c.autoBuf = stream{res: res, qid: -1}
+		c.auto = &c.autoBuf
 		c.state = Streaming
-		c.success(value.Map{"fields": fieldList(res.Columns()), "t_first": ms(start)})
+		c.successRun(res.Columns(), ms(start), -1)
 	case TxReady, TxStreaming:
 		ctx, done := c.opContext()
 		res, err := c.tx.Run(ctx, req.Query, req.Params)
@@ -184,7 +207,7 @@ func (c *conn) run(req *Request) {
 		c.nextQid++
 		c.streams = append(c.streams, s)
 		c.state = TxStreaming
-		c.success(value.Map{"fields": fieldList(res.Columns()), "t_first": ms(start), "qid": s.qid})
+		c.successRun(res.Columns(), ms(start), s.qid)
 	default:
 		c.protocolError(req)
 	}
@@ -221,9 +244,8 @@ func (c *conn) pull(req *Request) {
 		c.protocolError(req)
 		return
 	}
-	n, err1 := intField(req.Extra, "n", -1)
-	qid, err2 := intField(req.Extra, "qid", -1)
-	if err1 != nil || err2 != nil || n == 0 || n < -1 {
+	n, qid, err := req.pullCounts()
+	if err != nil || n == 0 || n < -1 {
 		c.fail(&Error{Code: CodeRequestInvalid, Message: fmt.Sprintf("%s needs n > 0 or n = -1, and an Integer qid", req.Name())})
 		return
 	}
@@ -241,7 +263,7 @@ func (c *conn) pull(req *Request) {
 		return
 	}
 	if more {
-		c.success(value.Map{"has_more": true})
+		c.successHasMore()
 		return
 	}
 	sum, err := s.res.Summary(ctx)
@@ -250,7 +272,7 @@ func (c *conn) pull(req *Request) {
 		return
 	}
 	c.finishStream(idx)
-	c.success(summaryMeta(sum, ms(start), c.state == Ready))
+	c.successSummary(sum, ms(start), c.state == Ready)
 }
 
 // transfer sends (or skips) up to n records (all for n = -1) and reports
@@ -299,34 +321,6 @@ func (c *conn) finishStream(idx int) {
 	}
 }
 
-func summaryMeta(s Summary, tLast int64, auto bool) value.Map {
-	m := value.Map{"t_last": tLast}
-	if s.Type != "" {
-		m["type"] = s.Type
-	} else {
-		m["type"] = "r"
-	}
-	if s.DB != "" {
-		m["db"] = s.DB
-	}
-	if s.Stats != (Stats{}) {
-		if st := s.Stats.Map(); len(st) > 0 {
-			m["stats"] = st
-		}
-	}
-	if auto && s.Bookmark != "" {
-		m["bookmark"] = s.Bookmark
-	}
-	if len(s.Notifications) > 0 {
-		ns := make(value.List, len(s.Notifications))
-		for i, n := range s.Notifications {
-			ns[i] = n.Map()
-		}
-		m["notifications"] = ns
-	}
-	return m
-}
-
 func (c *conn) begin(req *Request) {
 	if c.state != Ready {
 		c.protocolError(req)
@@ -348,7 +342,7 @@ func (c *conn) begin(req *Request) {
 	c.tx = tx
 	c.nextQid = 0
 	c.state = TxReady
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 func (c *conn) commit(req *Request) {
@@ -400,7 +394,7 @@ func (c *conn) rollback(req *Request) {
 		return
 	}
 	c.state = Ready
-	c.success(value.Map{})
+	c.successEmpty()
 }
 
 func (c *conn) route(req *Request) {
@@ -428,5 +422,5 @@ func (c *conn) telemetry(req *Request) {
 		c.protocolError(req)
 		return
 	}
-	c.success(value.Map{})
+	c.successEmpty()
 }

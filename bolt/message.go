@@ -59,6 +59,14 @@ type Request struct {
 	Bookmarks []string  // ROUTE
 	DB        string    // ROUTE (4.4 and 5.x: from extra or the legacy string)
 	API       int64     // TELEMETRY
+
+	// pullArgs: n and qid hold PULL's or DISCARD's entries (-1 when
+	// absent), decoded without Extra (requestDecoder's fast path).
+	pullArgs bool
+	n, qid   int64
+	// hasMeta: meta holds RUN's transaction fields, decoded without Extra.
+	hasMeta bool
+	meta    TxMeta
 }
 
 // Name is the message's protocol name.

@@ -3,7 +3,7 @@ package bolt
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/quiverdb/quiver/core/value"
@@ -115,13 +115,21 @@ func (e *Encoder) MapHeader(n int) { e.header(0xA0, 0xD8, n) }
 // StructHeader appends the header of a structure with n fields.
 func (e *Encoder) StructHeader(tag byte, n int) { e.Buf = append(e.Buf, 0xB0|byte(n), tag) }
 
+// smallMap is the most keys Map sorts in a buffer of its own stack frame,
+// without allocating (a node's properties are usually fewer).
+const smallMap = 16
+
 // Map appends a map with its keys in sorted order, so output is deterministic.
 func (e *Encoder) Map(m value.Map) error {
-	keys := make([]string, 0, len(m))
+	var buf [smallMap]string
+	keys := buf[:0]
+	if len(m) > smallMap {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	e.MapHeader(len(keys))
 	for _, k := range keys {
 		e.String(k)
@@ -252,8 +260,14 @@ func (e *Encoder) point(p value.Point) {
 	}
 }
 
-// elementID is the element id Quiver reports for a node or relationship id.
-func elementID(id int64) string { return strconv.FormatInt(id, 10) }
+// elementID appends the element id Quiver reports for a node or
+// relationship id: its decimal digits, as a string.
+func (e *Encoder) elementID(id int64) {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], id, 10)
+	e.header(0x80, 0xD0, len(d))
+	e.Buf = append(e.Buf, d...)
+}
 
 func (e *Encoder) node(n value.Node) error {
 	fields := 4
@@ -270,7 +284,7 @@ func (e *Encoder) node(n value.Node) error {
 		return err
 	}
 	if !e.Shape.V4 {
-		e.String(elementID(n.ID))
+		e.elementID(n.ID)
 	}
 	return nil
 }
@@ -289,9 +303,9 @@ func (e *Encoder) rel(r value.Relationship) error {
 		return err
 	}
 	if !e.Shape.V4 {
-		e.String(elementID(r.ID))
-		e.String(elementID(r.StartID))
-		e.String(elementID(r.EndID))
+		e.elementID(r.ID)
+		e.elementID(r.StartID)
+		e.elementID(r.EndID)
 	}
 	return nil
 }
@@ -308,7 +322,7 @@ func (e *Encoder) unboundRel(r value.Relationship) error {
 		return err
 	}
 	if !e.Shape.V4 {
-		e.String(elementID(r.ID))
+		e.elementID(r.ID)
 	}
 	return nil
 }

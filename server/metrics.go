@@ -2,6 +2,8 @@ package server
 
 import (
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,6 +21,37 @@ type queryMetrics struct {
 	sessions prometheus.Gauge
 	authFail prometheus.Counter
 	writable prometheus.Gauge
+
+	// okSeries holds, by queryType, the series of queries that ended ok
+	// once the first has (a labelled series shows from its first use).
+	okSeries [len(queryTypes)]atomic.Pointer[okSeries]
+}
+
+// queryTypes are the type labels of the duration histogram.
+var queryTypes = [...]string{"read", "write", "read_write", "schema", "unknown"}
+
+// okSeries are the series a query of one type that ended ok counts in.
+type okSeries struct {
+	queries  prometheus.Counter
+	duration prometheus.Observer
+}
+
+// count counts a query that ended with outcome out after d: looking up
+// the labelled series of every query would cost more than the counting.
+func (m *queryMetrics) count(typ, out string, d time.Duration) {
+	t := queryTypeIndex(typ)
+	if out != "ok" {
+		m.queries.WithLabelValues(out).Inc()
+		m.duration.WithLabelValues(queryTypes[t], out).Observe(d.Seconds())
+		return
+	}
+	s := m.okSeries[t].Load()
+	if s == nil {
+		s = &okSeries{queries: m.queries.WithLabelValues(out), duration: m.duration.WithLabelValues(queryTypes[t], out)}
+		m.okSeries[t].Store(s)
+	}
+	s.queries.Inc()
+	s.duration.Observe(d.Seconds())
 }
 
 func newQueryMetrics(reg *prometheus.Registry) *queryMetrics {
@@ -67,17 +100,18 @@ func codeClass(code string) string {
 	return "database_error"
 }
 
-// queryType names a summary's type for the duration histogram.
-func queryType(t string) string {
+// queryTypeIndex is the index in queryTypes of the label of a summary's
+// type.
+func queryTypeIndex(t string) int {
 	switch t {
 	case "r":
-		return "read"
+		return 0
 	case "w":
-		return "write"
+		return 1
 	case "rw":
-		return "read_write"
+		return 2
 	case "s":
-		return "schema"
+		return 3
 	}
-	return "unknown"
+	return 4
 }

@@ -66,9 +66,9 @@ func (s *obsSession) Close() {
 
 func (s *obsSession) Run(ctx context.Context, q string, p value.Map, meta bolt.TxMeta) (bolt.Result, error) {
 	s.o.m.activeTx.Inc()
-	qo := s.o.start(s.info.ID, q, p, func() { s.o.m.activeTx.Dec() })
-	r, err := s.Session.Run(ctx, q, p, meta)
-	return qo.wrap(r, err)
+	r := s.o.start(s.info.ID, q, p, true)
+	res, err := s.Session.Run(ctx, q, p, meta)
+	return r.wrap(res, err)
 }
 
 func (s *obsSession) Begin(ctx context.Context, meta bolt.TxMeta) (bolt.Tx, error) {
@@ -89,9 +89,9 @@ type obsTx struct {
 func (t *obsTx) end() { t.once.Do(func() { t.s.o.m.activeTx.Dec() }) }
 
 func (t *obsTx) Run(ctx context.Context, q string, p value.Map) (bolt.Result, error) {
-	qo := t.s.o.start(t.s.info.ID, q, p, nil)
-	r, err := t.Tx.Run(ctx, q, p)
-	return qo.wrap(r, err)
+	r := t.s.o.start(t.s.info.ID, q, p, false)
+	res, err := t.Tx.Run(ctx, q, p)
+	return r.wrap(res, err)
 }
 
 func (t *obsTx) Commit(ctx context.Context) (string, error) {
@@ -119,20 +119,24 @@ type queryObs struct {
 	start  time.Time
 	rows   int64
 	done   bool
-	after  func()
+	// auto: an auto-commit query, counted in activeTx until it ends.
+	auto bool
 }
 
-func (o *observer) start(conn, q string, p value.Map, after func()) *queryObs {
-	return &queryObs{o: o, conn: conn, query: q, params: p, start: o.now(), after: after}
+// start begins following a query; its result, once it has one, is
+// followed in the same allocation.
+func (o *observer) start(conn, q string, p value.Map, auto bool) *obsResult {
+	return &obsResult{qo: queryObs{o: o, conn: conn, query: q, params: p, start: o.now(), auto: auto}}
 }
 
 // wrap finishes a query that failed to start, or follows its result.
-func (qo *queryObs) wrap(r bolt.Result, err error) (bolt.Result, error) {
+func (r *obsResult) wrap(res bolt.Result, err error) (bolt.Result, error) {
 	if err != nil {
-		qo.finish("", err, false)
+		r.qo.finish("", err, false)
 		return nil, err
 	}
-	return &obsResult{Result: r, qo: qo}, nil
+	r.Result = res
+	return r, nil
 }
 
 // finish records the query's end once: its outcome, duration and log line.
@@ -141,17 +145,16 @@ func (qo *queryObs) finish(typ string, err error, cancelled bool) {
 		return
 	}
 	qo.done = true
-	if qo.after != nil {
-		qo.after()
+	o := qo.o
+	if qo.auto {
+		o.m.activeTx.Dec()
 	}
-	d := qo.o.now().Sub(qo.start)
+	d := o.now().Sub(qo.start)
 	out := outcome(err)
 	if cancelled {
 		out = "cancelled"
 	}
-	o := qo.o
-	o.m.queries.WithLabelValues(out).Inc()
-	o.m.duration.WithLabelValues(queryType(typ), out).Observe(d.Seconds())
+	o.m.count(typ, out, d)
 	failed := err != nil && !cancelled
 	var code, msg string
 	if failed {
@@ -197,7 +200,7 @@ func (o *observer) logFailure(conn, msg, what string, err error) {
 
 type obsResult struct {
 	bolt.Result
-	qo *queryObs
+	qo queryObs
 }
 
 func (r *obsResult) Next(ctx context.Context) ([]value.Value, error) {

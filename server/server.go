@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/bolt"
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
@@ -134,6 +135,13 @@ func (s *Server) MetricsAddr() string {
 func (s *Server) Replicas() []replication.ReplicaStatus {
 	rs, _ := s.db.Replicas()
 	return rs
+}
+
+// GroupStats returns the WAL's group-commit counts and commit timings
+// (batches, commits, commit waits and fsync times), for benchmarks.
+func (s *Server) GroupStats() durability.GroupStats {
+	g, _ := s.db.GroupStats()
+	return g
 }
 
 // Registry is the server's Prometheus registry (what /metrics serves).

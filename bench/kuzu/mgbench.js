@@ -94,12 +94,15 @@ async function run(conns, query, withId, users, secs) {
   const lat = [];
   const errs = { n: 0 };
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage(); // the whole process: Kuzu's worker threads too
   const deadline = start + BigInt(secs) * 1000000000n;
   await Promise.all(conns.map((c, g) => client(c, stmts[g], withId, users, g + 1, deadline, lat, errs)));
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   lat.sort((a, b) => a - b);
   const q = (f) => (lat.length ? lat[Math.floor(lat.length * f)] : 0);
-  return { qps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errs: errs.n };
+  const cpuPerQuery = lat.length ? (cpu.user + cpu.system) / lat.length : 0;
+  return { qps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errs: errs.n, cpu: cpuPerQuery };
 }
 
 async function main() {
@@ -122,7 +125,7 @@ async function main() {
     console.log(`${"copy_load".padEnd(20)} ${(edges / loadSecs).toFixed(0).padStart(9)} edges/s  (COPY FROM CSV of users and edges, ${loadSecs.toFixed(2)} s)`);
     for (const [name, query, withId] of WORKLOADS) {
       const r = await run(conns, query, withId, users, secs);
-      console.log(`${name.padEnd(20)} ${r.qps.toFixed(0).padStart(9)} qps  p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms  errors ${r.errs}`);
+      console.log(`${name.padEnd(20)} ${r.qps.toFixed(0).padStart(9)} qps  p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms  cpu ${r.cpu.toFixed(0).padStart(6)} us/query  errors ${r.errs}`);
     }
     for (const c of conns) await c.close();
   } finally {

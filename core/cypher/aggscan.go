@@ -2,6 +2,9 @@ package cypher
 
 import (
 	"slices"
+	"strings"
+
+	"github.com/quiverdb/quiver/core/graph"
 
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -188,9 +191,32 @@ func (s *aggState) addReads(c *execCtx, reads []scanRead, id int64, pit PropIter
 // scanBlock is how many vertices runBlocks asks for at once.
 const scanBlock = 256
 
+// ColumnIter is a BlockPropIter that also reads blocks in column form
+// where it can (core/graph's VertexIter.NextBlock): runs of packed
+// vertices, property by property.
+type ColumnIter interface {
+	BlockPropIter
+	NextBlock(keys []string, b *graph.PropBlock) int
+}
+
+// blockScan is the state of runBlocks: the groups so far and, for a
+// count by one integer property, counts not yet added to their groups.
+type blockScan struct {
+	o      *aggOp
+	name   string // the scanned node's variable
+	groups keyTable[*group]
+	order  []*group
+	key    value.List // scratch
+	pv     []value.Value
+	// counts[k] rows with the integer key k were counted by column and
+	// not yet added to group k's counts (countByColumn).
+	counts []int64
+}
+
 // runBlocks is runFused over an iterator that reads blocks of vertices with
 // their properties: the graph's loads for a block overlap, and the loop
-// over the block only groups and accumulates.
+// over the block only groups and accumulates. Blocks in column form are
+// counted by column when the query counts rows by one integer property.
 func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []scanRead, argReads [][]scanRead) ([]*group, error) {
 	var keys []string
 	keySlots := blockSlots(keyReads, &keys)
@@ -198,36 +224,196 @@ func (o *aggOp) runBlocks(c *execCtx, s *scanOp, it BlockPropIter, keyReads []sc
 	for i, rs := range argReads {
 		argSlots[i] = blockSlots(rs, &keys)
 	}
-	ids := make([]int64, scanBlock)
-	vals := make([]value.Value, scanBlock*len(keys))
-	var groups keyTable[*group]
-	var order []*group
-	key := make(value.List, len(keyReads))
+	blk := graph.PropBlock{IDs: make([]int64, scanBlock), Vals: make([]value.Value, scanBlock*len(keys))}
+	bs := &blockScan{o: o, name: s.name, key: make(value.List, len(keyReads)), pv: make([]value.Value, len(keys))}
+	cit, _ := it.(ColumnIter)
+	counts := countsRows(o.aggs, argReads)
+	byColumn := counts && len(keyReads) == 1 && keyReads[0].kind == readProp
 	for {
-		n := it.NextProps(keys, ids, vals)
-		if n == 0 {
-			return order, nil
+		var n int
+		if cit != nil {
+			n = cit.NextBlock(keys, &blk)
+		} else {
+			n = it.NextProps(keys, blk.IDs, blk.Vals)
 		}
-		for i, id := range ids[:n] {
-			if err := c.guard.Tick(); err != nil {
-				return nil, err
-			}
-			pv := vals[i*len(keys) : (i+1)*len(keys)]
-			for j := range keyReads {
-				key[j] = blockValue(&keyReads[j], keySlots[j], id, pv)
-			}
-			g, err := o.scanGroup(c, &groups, &order, s.name, key, id)
-			if err != nil {
-				return nil, err
-			}
-			for j, st := range g.states {
-				if err := st.addBlock(c, argReads[j], argSlots[j], id, pv); err != nil {
-					return nil, err
-				}
-			}
+		if n == 0 {
+			return bs.order, bs.flushCounts()
+		}
+		var err error
+		switch {
+		case !blk.Columnar:
+			err = bs.addRows(c, keyReads, keySlots, argReads, argSlots, blk.IDs[:n], blk.Vals, len(keys))
+		case byColumn && blk.Cols[keySlots[0]].Kind == graph.ColumnInts:
+			err = bs.countByColumn(c, keySlots[0], &blk, n)
+		case counts && len(keyReads) == 0:
+			err = bs.countBlock(c, &blk, n)
+		default:
+			err = bs.addColumns(c, keyReads, keySlots, argReads, argSlots, &blk, n)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 }
+
+// countsRows reports whether every aggregate counts rows: count(*) or
+// count of the scanned node (never null), without DISTINCT.
+func countsRows(aggs []*FuncCall, argReads [][]scanRead) bool {
+	for i, f := range aggs {
+		if !strings.EqualFold(f.Name, "count") || f.Distinct {
+			return false
+		}
+		if len(argReads[i]) > 0 && argReads[i][0].kind != readNode {
+			return false
+		}
+	}
+	return true
+}
+
+// addRows groups and accumulates a block in row form: vertex ids[i] has
+// property values vals[i*nkeys:(i+1)*nkeys].
+func (bs *blockScan) addRows(c *execCtx, keyReads []scanRead, keySlots []int, argReads [][]scanRead, argSlots [][]int, ids []int64, vals []value.Value, nkeys int) error {
+	for i, id := range ids {
+		if err := c.guard.Tick(); err != nil {
+			return err
+		}
+		if err := bs.addVertex(c, keyReads, keySlots, argReads, argSlots, id, vals[i*nkeys:(i+1)*nkeys]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumns groups and accumulates a block in column form, vertex by
+// vertex, with the values the versions hold.
+func (bs *blockScan) addColumns(c *execCtx, keyReads []scanRead, keySlots []int, argReads [][]scanRead, argSlots [][]int, blk *graph.PropBlock, n int) error {
+	if err := c.guard.TickN(n); err != nil {
+		return err
+	}
+	for i := range n {
+		for j := range bs.pv {
+			bs.pv[j] = blk.Value(i, j)
+		}
+		if err := bs.addVertex(c, keyReads, keySlots, argReads, argSlots, blk.ID(i), bs.pv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addVertex adds vertex id, whose property values are pv, to its group.
+func (bs *blockScan) addVertex(c *execCtx, keyReads []scanRead, keySlots []int, argReads [][]scanRead, argSlots [][]int, id int64, pv []value.Value) error {
+	for j := range keyReads {
+		bs.key[j] = blockValue(&keyReads[j], keySlots[j], id, pv)
+	}
+	g, err := bs.o.scanGroup(c, &bs.groups, &bs.order, bs.name, bs.key, id)
+	if err != nil {
+		return err
+	}
+	for j, st := range g.states {
+		if err := st.addBlock(c, argReads[j], argSlots[j], id, pv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countByColumn counts the vertices of a column-form block by the integer
+// property in column slot, for a query whose aggregates all count rows: a small
+// non-negative key is counted in bs.counts (its group made the first time
+// it is met, so groups come in the order the row path makes them); any
+// other key, and a vertex without the property (the null key), goes
+// through addVertex.
+func (bs *blockScan) countByColumn(c *execCtx, slot int, blk *graph.PropBlock, n int) error {
+	col := &blk.Cols[slot]
+	if err := c.guard.TickN(n); err != nil {
+		return err
+	}
+	if bs.counts == nil {
+		bs.counts = make([]int64, denseKeys)
+	}
+	counts := bs.counts
+	for i := 0; i < n; i++ {
+		if col.Has == nil { // every vertex has the key: the loop that matters
+			for ; i < n; i++ {
+				k := col.Ints[i]
+				if uint64(k) >= uint64(len(counts)) || counts[k] == 0 {
+					break
+				}
+				counts[k]++
+			}
+			if i == n {
+				break
+			}
+		} else if k := col.Ints[i]; uint64(k) < uint64(len(counts)) && counts[k] != 0 && col.Present(i) {
+			counts[k]++
+			continue
+		}
+		if err := bs.countSlow(c, slot, blk, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countBlock counts the n vertices of a column-form block at once, for a
+// query without grouping keys whose aggregates all count rows.
+func (bs *blockScan) countBlock(c *execCtx, blk *graph.PropBlock, n int) error {
+	if err := c.guard.TickN(n); err != nil {
+		return err
+	}
+	g, err := bs.o.scanGroup(c, &bs.groups, &bs.order, bs.name, bs.key, blk.First)
+	if err != nil {
+		return err
+	}
+	for _, st := range g.states {
+		st.acc.(rowCounter).AddCount(int64(n))
+	}
+	return nil
+}
+
+// countSlow is countByColumn for a key met for the first time, a key
+// outside bs.counts, or a vertex without the property.
+func (bs *blockScan) countSlow(c *execCtx, slot int, blk *graph.PropBlock, i int) error {
+	col, id := &blk.Cols[slot], blk.ID(i)
+	if !col.Present(i) {
+		bs.key[0] = nil
+	} else {
+		bs.key[0] = blk.Value(i, slot)
+	}
+	g, err := bs.o.scanGroup(c, &bs.groups, &bs.order, bs.name, bs.key, id)
+	if err != nil {
+		return err
+	}
+	if k := col.Ints[i]; bs.key[0] != nil && uint64(k) < denseKeys {
+		bs.counts[k]++
+		return nil
+	}
+	for _, st := range g.states {
+		if err := fromCyerr(st.acc.Add(nil)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushCounts adds the counts countByColumn kept to their groups.
+func (bs *blockScan) flushCounts() error {
+	for k, n := range bs.counts {
+		if n == 0 {
+			continue
+		}
+		bs.key[0] = int64(k)
+		g, _ := bs.groups.get(bs.key)
+		for _, st := range g.states {
+			st.acc.(rowCounter).AddCount(n)
+		}
+	}
+	return nil
+}
+
+// rowCounter is the count accumulator's way to count many rows at once.
+type rowCounter interface{ AddCount(n int64) }
 
 // blockSlots returns, for each read of a property, its place among keys
 // (adding the key the first time), -1 for other reads.

@@ -223,9 +223,22 @@ func BenchmarkFunctionCalls(b *testing.B) {
 // in 0..99 and four other properties (no edges, so the graph builds fast and
 // the heap holds little else), reporting queries per second and nanoseconds
 // per vertex, wall and CPU (garbage collection included).
-func BenchmarkAggregateScan(b *testing.B) {
+func BenchmarkAggregateScan(b *testing.B) { aggregateScan(b, false) }
+
+// BenchmarkAggregateScanLabelIndex is BenchmarkAggregateScan with a label
+// index on :User, as Memgraph's guides create one (CREATE INDEX ON :User).
+func BenchmarkAggregateScanLabelIndex(b *testing.B) { aggregateScan(b, true) }
+
+// aggregateScan runs BenchmarkAggregateScan, with a label index on :User
+// when labelIndex.
+func aggregateScan(b *testing.B, labelIndex bool) {
 	const users = 100_000
 	g := graph.New(graph.Options{ImmediateVisibility: true})
+	if labelIndex {
+		if _, _, err := g.CreateIndex(graph.SchemaItem{Kind: graph.KindLabelIndex, Name: "User"}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for lo := int64(0); lo < users; lo += 10_000 {
 		tx := g.Begin(graph.TxOptions{})

@@ -102,6 +102,7 @@ type plan struct {
 	writes  bool
 	profile bool
 	stream  bool     // rows may be exported as produced (streamsRows)
+	batched bool     // rows go out batch by batch (batchedRows)
 	inTx    bool     // holds CALL { } IN TRANSACTIONS
 	params  []*Param // every parameter the statement needs, checked before it runs
 	// memLimit is the statement's QUERY MEMORY LIMIT in bytes; -1 for
@@ -160,7 +161,7 @@ func compile(q *Query, procs map[string]Procedure) (pl *plan, err error) {
 		pl.columns = schemaColumns(q.Schema)
 		return pl, nil
 	}
-	c.pipe, pl.stream = pipelinedCreate(q), streamsRows(q)
+	c.pipe, pl.stream, pl.batched = pipelinedCreate(q), streamsRows(q), batchedRows(q)
 	for i, sq := range q.Parts {
 		stages, cols := c.single(sq)
 		if i > 0 && !sameStrings(cols, pl.columns) {

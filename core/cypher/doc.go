@@ -94,10 +94,14 @@
 // big write into bounded steps with Result.Step, yielding between them.
 // Most writes stream too (Result.Streams, Result.StepRows; stream.go): once
 // the topmost write clause emits, nothing more is written, so rows go out
-// as they are produced; and a lone CREATE fed by UNWIND or LOAD CSV, whose
-// consumers read nothing else of the graph, runs as a pipeline that holds
-// no rows at all. CALL { } IN TRANSACTIONS commits per batch through the
-// host (BatchTx, or AsyncBatchTx for a host whose commits finish later).
+// as they are produced (so do a UNION's parts, in order, and a per-row
+// CALL { } whose body only creates); and a lone CREATE fed by UNWIND or
+// LOAD CSV, whose consumers read nothing else of the graph, runs as a
+// pipeline that holds no rows at all. CALL { } IN TRANSACTIONS commits per
+// batch through the host (BatchTx, or AsyncBatchTx for a host whose
+// commits finish later), reads a graph-reading input lazily from the
+// statement-start snapshot when the host offers one (InputSnapshotTx), and
+// hands its rows out a batch at a time (Result.Batched).
 //
 // A panic inside the engine becomes an internal error whose message names
 // the panic only; its stack is in Error.Stack, for the host's log.

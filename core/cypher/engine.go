@@ -213,8 +213,14 @@ type Notification struct {
 
 // Result streams the rows of one execution.
 type Result struct {
-	eager    bool // an updating query runs to its end on the first Next (or by Steps)
-	stream   bool // its rows may be handed out while it writes (Streams)
+	eager  bool // an updating query runs to its end on the first Next (or by Steps)
+	stream bool // its rows may be handed out while it writes (Streams)
+	// batched: a streaming CALL { } IN TRANSACTIONS (batchedRows). pending
+	// holds the rows of the batch under way (counted by the guard), ready
+	// the records of batches complete but not yet returned by StepRows.
+	batched  bool
+	pending  []row
+	ready    [][]value.Value
 	buf      []row
 	cols     []string
 	colSlots []int         // the slots of cols in the root's rows
@@ -247,7 +253,7 @@ func (r *Result) Next() (rec []value.Value, ok bool, err error) {
 		}
 	}()
 	defer recoverInto(&err)
-	if r.eager && !r.stream {
+	if r.eager && (!r.stream || r.batched) {
 		if _, err := r.Step(0); err != nil {
 			return nil, false, err
 		}
@@ -345,7 +351,7 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return positionalResult(profileColumns, rows, ctx), nil
 	}
-	return &Result{cols: pl.columns, colSlots: pl.lay.slots(pl.columns), root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream}, nil
+	return &Result{cols: pl.columns, colSlots: pl.lay.slots(pl.columns), root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}, nil
 }
 
 // positionalResult is the result of rows that are not the plan's, held
@@ -516,10 +522,20 @@ func copyMap(m value.Map) value.Map {
 }
 
 func (c *execCtx) exportNode(id int64) value.Node {
+	if x, ok := c.tx.(ExportTx); ok {
+		if n, ok := x.ExportVertex(id); ok {
+			return n
+		}
+	}
 	return value.Node{ID: id, Labels: append([]string{}, c.tx.VertexLabels(id)...), Props: copyMap(c.tx.VertexProps(id))}
 }
 
 func (c *execCtx) exportRel(id int64) value.Relationship {
+	if x, ok := c.tx.(ExportTx); ok {
+		if r, ok := x.ExportEdge(id); ok {
+			return r
+		}
+	}
 	e, _ := c.tx.Edge(id)
 	return value.Relationship{ID: id, StartID: e.From, EndID: e.To, Type: e.Type, Props: copyMap(c.tx.EdgeProps(id))}
 }

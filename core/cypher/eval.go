@@ -49,6 +49,10 @@ type execCtx struct {
 	closers []func()   // run when the result closes: files LOAD CSV left open
 	// est chooses join orders and seeks from tx's statistics.
 	est *estimator
+	// batchDone, when set, runs as a batch of CALL { } IN TRANSACTIONS is
+	// complete, just before it commits (Result.StepRows of a batched
+	// result exports the batch's rows there).
+	batchDone func()
 }
 
 func (c *execCtx) eval(e Expr, r row) (value.Value, error) {

@@ -105,6 +105,19 @@ func (a *GraphTx) VertexProps(id int64) value.Map {
 	return m
 }
 
+// ExportVertex implements ExportTx: core/graph builds the labels and the
+// property map afresh for each call.
+func (a *GraphTx) ExportVertex(id int64) (value.Node, bool) {
+	n, err := a.T.Vertex(id)
+	return n, err == nil
+}
+
+// ExportEdge implements ExportTx.
+func (a *GraphTx) ExportEdge(id int64) (value.Relationship, bool) {
+	r, err := a.T.Edge(id)
+	return r, err == nil
+}
+
 // Edges implements Tx.
 func (a *GraphTx) Edges(id int64, dir Direction, types []string) []EdgeInfo {
 	return a.AppendEdges(nil, id, dir, types)

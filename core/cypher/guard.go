@@ -96,6 +96,20 @@ func (g *Guard) Tick() error {
 	return g.Interrupt()
 }
 
+// TickN is n calls of Tick at once (a loop over a block of n rows): it
+// asks Interrupt once when a multiple of tickEvery lies among them.
+func (g *Guard) TickN(n int) error {
+	if g == nil || g.Interrupt == nil || n <= 0 {
+		return nil
+	}
+	before := g.ticks / tickEvery
+	g.ticks += uint32(n)
+	if g.ticks/tickEvery == before {
+		return nil
+	}
+	return g.Interrupt()
+}
+
 // check asks the host whether to stop now, whatever the tick count.
 func (g *Guard) check() error {
 	if g == nil || g.Interrupt == nil {

@@ -194,6 +194,15 @@ type FastTx interface {
 	AppendEdges(buf []EdgeInfo, id int64, dir Direction, types []string) []EdgeInfo
 }
 
+// ExportTx is implemented by transactions that hand out a whole vertex or
+// edge, labels and properties, in one lookup and as copies the caller
+// owns, so that the engine exports it to a result without copying it
+// again. ok is false when the entity is not visible.
+type ExportTx interface {
+	ExportVertex(id int64) (n value.Node, ok bool)
+	ExportEdge(id int64) (r value.Relationship, ok bool)
+}
+
 // ReuseTx is implemented by transactions whose equality seeks can reuse
 // an iterator the engine has finished with (spent, possibly nil), so that
 // a scan seeking once per input row does not allocate an iterator each

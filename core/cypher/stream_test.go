@@ -52,6 +52,12 @@ func TestStepRowsMatchesNext(t *testing.T) {
 		"MATCH (n:N) WHERE n.i > 100 SET n.big = true RETURN n.i AS i, n.big AS b",
 		"UNWIND range(1, 120) AS i MERGE (k:K {i: i % 40}) SET k.seen = coalesce(k.seen, 0) + 1 RETURN k.i AS i, k.seen AS s",
 		"UNWIND range(1, 50) AS i CREATE (n:X {i: i}) WITH n MATCH (m:N) WHERE m.i = n.i RETURN n.i, m.i",
+		"UNWIND range(1, 100) AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s } RETURN s.i AS i, s",
+		"MATCH (n:N) WHERE n.i < 60 CALL { WITH n CREATE (n)-[:R]->(m:M {i: n.i}) RETURN m } RETURN n, m",
+		"UNWIND range(1, 40) AS i CREATE (:S {i: i}) WITH i CALL { WITH i MATCH (s:S {i: i}) CREATE (s)-[:R]->(t:T) RETURN t } RETURN i, t",
+		"UNWIND range(1, 100) AS i CREATE (a:A {i: i}) RETURN a.i AS i UNION ALL MATCH (a:A) WHERE a.i > 90 SET a.i = -a.i RETURN a.i AS i",
+		"UNWIND range(1, 50) AS i CREATE (a:A {i: i % 5}) RETURN a.i AS i UNION MATCH (n:N) WHERE n.i < 20 RETURN n.i AS i",
+		"MATCH (n:N) RETURN n.i AS i UNION ALL UNWIND range(1, 50) AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s } RETURN s.i AS i",
 	}
 	for _, q := range queries {
 		e := cypher.NewEngine(cypher.Options{})
@@ -78,13 +84,17 @@ func TestStepRowsMatchesNext(t *testing.T) {
 	}
 }
 
-// TestWritesThatDoNotStream: a UNION, a CALL { } that writes per row and a
-// write procedure keep their rows until the work is done.
+// TestWritesThatDoNotStream: a CALL { } that changes existing entities per
+// row (a later row's work could change what an earlier row returned), a
+// UNION holding one, and a CALL { } IN TRANSACTIONS inside a UNION keep
+// their rows until the work is done.
 func TestWritesThatDoNotStream(t *testing.T) {
 	for _, q := range []string{
-		"CREATE (n:U) RETURN n UNION CREATE (m:U) RETURN m AS n",
-		"UNWIND range(1, 3) AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s } RETURN s",
-		"UNWIND range(1, 3) AS i CREATE (:S {i: i}) WITH i CALL { WITH i CREATE (s:S {i: i}) RETURN s } RETURN s",
+		"UNWIND range(1, 3) AS i CALL { WITH i MERGE (s:S {i: i % 2}) SET s.n = i RETURN s } RETURN s",
+		"MATCH (n:N) CALL { WITH n SET n.x = 1 RETURN n AS m } RETURN m",
+		"UNWIND range(1, 3) AS i CALL { WITH i CALL { WITH i MATCH (s:N) DELETE s } RETURN i AS j } RETURN j",
+		"CREATE (n:U) RETURN n UNION MATCH (n:N) CALL { WITH n SET n.x = 1 RETURN n AS m } RETURN m AS n",
+		"UNWIND range(1, 3) AS i CALL { WITH i CREATE (:B) } IN TRANSACTIONS RETURN i UNION RETURN 0 AS i",
 	} {
 		res, err := cypher.NewEngine(cypher.Options{}).Run(seeded(t), q, nil)
 		if err != nil {
@@ -138,5 +148,25 @@ func TestPipelinedCreateHoldsNoRows(t *testing.T) {
 		&cypher.Guard{Limit: 4 << 20, LimitName: "--query-memory-limit"})
 	if err == nil || !strings.Contains(err.Error(), "memory limit") {
 		t.Fatalf("the eager write: %v, want the memory limit", err)
+	}
+}
+
+// TestStreamedUnionPartsWriteInOrder: a UNION of writes streams, each
+// part's writes after the parts before it: the second part sees the
+// first's vertex, and the first part's row, produced before the second
+// part wrote, shows the vertex as the first part left it (a clause never
+// observes a later clause's writes).
+func TestStreamedUnionPartsWriteInOrder(t *testing.T) {
+	const q = "CREATE (n:U {x: 1}) RETURN n, n.x AS x UNION ALL MATCH (n:U) SET n.x = 2 RETURN n, n.x AS x"
+	res, err := cypher.NewEngine(cypher.Options{}).Run(seeded(t), q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Streams() {
+		t.Fatal("the UNION does not stream")
+	}
+	got, _ := stepRows(t, res, 1, 1)
+	if want := "(:U {x: 1}) 1 \n(:U {x: 2}) 2 \n"; !strings.HasPrefix(got, want) {
+		t.Fatalf("rows:\n%s\nwant them to begin\n%s", got, want)
 	}
 }

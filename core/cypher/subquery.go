@@ -41,6 +41,19 @@ type AsyncBatchTx interface {
 	StartBatch() error
 }
 
+// InputSnapshotTx is a BatchTx or AsyncBatchTx that can also read the graph
+// as it was when the statement began, in a read-only snapshot that stays
+// open while the batches commit (until the statement ends; the host closes
+// it). CALL { } IN TRANSACTIONS reads a graph-reading input from it lazily,
+// a batch's worth at a time, instead of holding the whole input before the
+// first batch commits (snapshotInputOp). A host without it gets the input
+// held (bufferOp).
+type InputSnapshotTx interface {
+	// InputSnapshot returns the statement-start snapshot. Entities it
+	// finds are the same ids in the batches' transactions.
+	InputSnapshot() Tx
+}
+
 // defaultBatchRows is Neo4j's batch size for IN TRANSACTIONS without OF.
 const defaultBatchRows = 1000
 
@@ -142,6 +155,10 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 		panic(syntaxErr(x.P, "InvalidClauseComposition", "CALL { ... } IN TRANSACTIONS cannot be nested in another subquery or in FOREACH"))
 	}
 	drainInput := x.InTx && c.prefixReadsGraph
+	// An input that writes nothing itself may read the statement-start
+	// snapshot (snapshotInputOp); one that writes must see its own writes,
+	// which only the batch's transaction holds, so it is held whole.
+	prefixWrites := c.updates
 	c.inTx = c.inTx || x.InTx
 	c.nested++
 	defer func() { c.nested-- }()
@@ -185,7 +202,7 @@ func (c *compiler) callSubquery(x *CallSubqueryClause, sc scope) []stage {
 	}
 	return []stage{{desc: desc, build: func(in op, est *estimator) op {
 		if drainInput {
-			in = &bufferOp{in: in}
+			in = &snapshotInputOp{in: in, prefixWrites: prefixWrites}
 		}
 		var colSlots []int
 		if cols != nil {
@@ -276,6 +293,11 @@ func (o *callSubqueryOp) step(c *execCtx) (row, error) {
 		if err := o.commitIfFull(c); err != nil {
 			return nil, err
 		}
+		// Between two input rows a top-level CALL { } may end the Step:
+		// its progress is in its fields, and no body is under way.
+		if c.yield() {
+			return nil, errYield
+		}
 		r, err := o.in.next(c)
 		if err != nil || r == nil {
 			return nil, err
@@ -308,6 +330,9 @@ func (o *callSubqueryOp) commitIfFull(c *execCtx) error {
 	}
 	if o.done < o.batch {
 		return nil
+	}
+	if c.batchDone != nil {
+		c.batchDone()
 	}
 	if async {
 		if err := abt.StartBatch(); err != nil {

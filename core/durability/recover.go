@@ -151,8 +151,21 @@ func (rc *recovery) replayWAL(snapTS uint64) error {
 		if sc.torn != "" {
 			return rc.truncateTorn(i, sc)
 		}
+		if sc.zeros {
+			if err := rc.cutZeros(seg.name, sc.end); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// cutZeros cuts the reserved zeros that end a segment other than the last
+// (a crash came before the cut that rotation makes became durable), so
+// that readers of the segment find it ending with its last record.
+func (rc *recovery) cutZeros(name string, end int64) error {
+	rc.log.Info("cutting the space reserved past a WAL segment's last record", zap.String("file", name), zap.Int64("offset", end))
+	return rc.truncate(name, end)
 }
 
 // apply replays one record, found at off in file, unless the snapshot covers

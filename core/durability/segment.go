@@ -19,6 +19,12 @@ const (
 	asideSuffix = ".corrupt"
 )
 
+// SegmentSuffix ends the name of every WAL segment file. A host may have
+// its file system reserve space ahead of appends to these files (osfs's
+// Preallocate): recovery and the readers take zeros where a record should
+// start for a segment's end.
+const SegmentSuffix = walSuffix
+
 // FormatVersion is the version of the WAL segment and snapshot file formats.
 const FormatVersion = 1
 
@@ -57,6 +63,7 @@ type segScan struct {
 	offs    []int64          // where each record starts
 	end     int64            // offset just past the last valid record
 	torn    string           // non-empty: the segment ends in a torn tail at end
+	zeros   bool             // a segment not the last ends in reserved zeros at end
 	corrupt *CorruptionError // damage that is not a torn tail
 }
 
@@ -76,7 +83,7 @@ func scanSegment(name string, firstTS uint64, data []byte, last bool) segScan {
 		sc.offs = append(sc.offs, off)
 		return nil
 	})
-	sc.end, sc.torn = fs.End, fs.Torn
+	sc.end, sc.torn, sc.zeros = fs.End, fs.Torn, fs.ZeroTail
 	if fs.Bad != nil {
 		sc.corrupt = &CorruptionError{File: name, Offset: fs.Bad.Offset, Reason: fs.Bad.Reason}
 	}

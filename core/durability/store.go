@@ -114,13 +114,14 @@ type Store struct {
 	cur    disk.File // the segment being written, nil before the first write
 	snaps  []SnapshotInfo
 
-	buf      []byte        // records not yet written
-	waiting  []func(error) // their commits (group commit)
-	inflight []*batch      // batches written, oldest first, until they complete
-	handles  []disk.File   // the segment's sync handles: cur, then more opened on demand
-	nextH    int           // the handle the next batch's fsync uses
-	barrier  int           // sync operations that must finish before writing
-	unsynced int           // records written since the last fsync (SyncEvery)
+	buf      []byte          // records not yet written
+	waiting  []func(error)   // their commits (group commit)
+	waitAt   []time.Duration // when each waiting commit was appended (with a Clock)
+	inflight []*batch        // batches written, oldest first, until they complete
+	handles  []disk.File     // the segment's sync handles: cur, then more opened on demand
+	nextH    int             // the handle the next batch's fsync uses
+	barrier  int             // sync operations that must finish before writing
+	unsynced int             // records written since the last fsync (SyncEvery)
 
 	bufTS        uint64        // timestamp of the first buffered record
 	afterBarrier []func(error) // Flush calls waiting for the barrier
@@ -135,22 +136,18 @@ type Store struct {
 	gatherT  clock.Timer   // ends the gathering window
 	lastSync time.Duration // how long the last group-commit fsync took
 	stats    GroupStats
+	idleOn   bool          // commits are buffered while an fsync could start
+	idleFrom time.Duration // since when idleOn holds
 }
 
 // batch is one group-commit write and its fsync: the commits it covers
 // complete when its fsync and those of every earlier batch have returned.
 type batch struct {
 	dones  []func(error)
-	start  time.Duration // monotonic time its fsync was requested
-	synced bool          // its fsync returned
-	err    error         // what it returned
-}
-
-// GroupStats counts group commit's work: Batches fsynced, the Commits they
-// covered, and how gathering windows ended: with every expected commit
-// back (GatherFull) or at the deadline (GatherTimeout).
-type GroupStats struct {
-	Batches, Commits, GatherFull, GatherTimeout int64
+	at     []time.Duration // when each commit was appended (with a Clock)
+	start  time.Duration   // monotonic time its fsync was requested
+	synced bool            // its fsync returned
+	err    error           // what it returned
 }
 
 // SetGather turns group commit's gathering (Options.Clock) on, as it is
@@ -322,8 +319,37 @@ func (s *Store) added(ts uint64, done func(error)) {
 		done(s.failed)
 		return
 	}
-	s.waiting = append(s.waiting, done)
+	s.wait(done)
 	s.schedule()
+	s.noteIdle()
+}
+
+// wait queues done for the next batch's fsync, noting when it came.
+func (s *Store) wait(done func(error)) {
+	s.waiting = append(s.waiting, done)
+	if s.opts.Clock != nil {
+		s.waitAt = append(s.waitAt, s.opts.Clock.Monotonic())
+	}
+}
+
+// noteIdle keeps GroupStats.IdleWait: the time during which commits were
+// buffered while fewer than SyncDepth fsyncs ran. It is called after every
+// change of the buffered commits or the fsyncs in flight.
+func (s *Store) noteIdle() {
+	if s.opts.Clock == nil {
+		return
+	}
+	idle := len(s.waiting) > 0 && len(s.inflight) < s.opts.SyncDepth && s.barrier == 0 && s.failed == nil
+	if idle == s.idleOn {
+		return
+	}
+	now := s.opts.Clock.Monotonic()
+	if idle {
+		s.idleFrom = now
+	} else {
+		s.stats.IdleWait += now - s.idleFrom
+	}
+	s.idleOn = idle
 }
 
 // maxGather bounds what Append gathers before writing without waiting for
@@ -361,7 +387,12 @@ func (s *Store) schedule() {
 // batch waits for that fsync.
 func (s *Store) kick() {
 	defer s.maybeIdle()
-	if s.failed != nil || len(s.inflight) >= s.opts.SyncDepth || s.barrier > 0 || len(s.buf) == 0 || s.nearlyDone() {
+	defer s.noteIdle()
+	if s.failed != nil || len(s.inflight) >= s.opts.SyncDepth || s.barrier > 0 || len(s.buf) == 0 {
+		return
+	}
+	if s.nearlyDone() {
+		s.stats.NearlyDoneHolds++
 		return
 	}
 	if s.cur == nil || s.cur.Size() >= s.opts.SegmentSize {
@@ -404,6 +435,13 @@ func (s *Store) kick() {
 func (s *Store) rotate() {
 	s.closeExtraHandles()
 	if old := s.cur; old != nil {
+		// Space the file system reserved past the last record (osfs's
+		// Preallocate) goes before the sync, which makes the cut durable:
+		// a segment that is not the last then ends with its last record.
+		if err := old.Truncate(old.Size()); err != nil {
+			s.fail(err)
+			return
+		}
 		s.barrier++
 		old.Sync(func(err error) {
 			if cerr := old.Close(); err == nil {
@@ -443,16 +481,19 @@ func (s *Store) rotate() {
 // previous fsync has returned: one fsync per handle at a time, as a
 // write-back error is reported to one fsync per open file description.
 func (s *Store) startSync() {
-	b := &batch{dones: s.waiting}
-	s.waiting = nil
+	b := &batch{dones: s.waiting, at: s.waitAt}
+	s.waiting, s.waitAt = nil, nil
 	s.stats.Batches++
 	s.stats.Commits += int64(len(b.dones))
 	if s.opts.Clock != nil {
 		b.start = s.opts.Clock.Monotonic()
+		for _, at := range b.at {
+			s.stats.Queue.Add(b.start - at)
+		}
 	}
 	h, err := s.syncHandle()
 	if err != nil {
-		s.waiting = b.dones
+		s.waiting, s.waitAt = b.dones, b.at
 		s.fail(err)
 		return
 	}
@@ -515,6 +556,15 @@ func (s *Store) closeExtraHandles() {
 // failure fails the Store, so its batch and every later one fail with it.
 func (s *Store) synced(b *batch, err error) {
 	b.synced, b.err = true, err
+	if s.inflight[0] != b {
+		s.stats.SyncedEarly++
+	}
+	var now time.Duration
+	if s.opts.Clock != nil {
+		now = s.opts.Clock.Monotonic()
+		s.stats.Sync.Add(now - b.start)
+	}
+	defer s.noteIdle()
 	released := 0
 	for len(s.inflight) > 0 && s.inflight[0].synced {
 		b := s.inflight[0]
@@ -524,7 +574,10 @@ func (s *Store) synced(b *batch, err error) {
 			s.fail(b.err)
 		}
 		if s.opts.Clock != nil {
-			s.lastSync = s.opts.Clock.Monotonic() - b.start
+			s.lastSync = now - b.start
+			for _, at := range b.at {
+				s.stats.Wait.Add(now - at)
+			}
 		}
 		released += len(b.dones)
 		for _, done := range b.dones {
@@ -616,10 +669,13 @@ func (s *Store) Flush(done func(error)) {
 	case s.failed != nil:
 		done(s.failed)
 	case s.opts.SyncEvery == 0 && len(s.buf) > 0:
-		s.waiting = append(s.waiting, done)
+		s.wait(done)
 	case s.opts.SyncEvery == 0 && len(s.inflight) > 0:
 		last := s.inflight[len(s.inflight)-1]
 		last.dones = append(last.dones, done)
+		if s.opts.Clock != nil {
+			last.at = append(last.at, s.opts.Clock.Monotonic())
+		}
 	case s.barrier > 0:
 		s.afterBarrier = append(s.afterBarrier, done)
 	case s.opts.SyncEvery != 0 && s.cur != nil:
@@ -648,7 +704,7 @@ func (s *Store) fail(err error) {
 	s.failed = fmt.Errorf("%w: %v", ErrFailed, err)
 	s.log.Error("WAL failed; commits are refused until restart", zap.Error(err))
 	ws := s.waiting
-	s.waiting, s.buf = nil, nil
+	s.waiting, s.waitAt, s.buf = nil, nil, nil
 	for _, done := range ws {
 		done(s.failed)
 	}
@@ -678,6 +734,12 @@ func (s *Store) maybeIdle() {
 	cur := s.cur
 	s.cur = nil
 	if cur == nil || s.failed != nil {
+		done(s.failed)
+		return
+	}
+	if err := cur.Truncate(cur.Size()); err != nil { // reserved space, as in rotate
+		s.fail(err)
+		_ = cur.Close()
 		done(s.failed)
 		return
 	}

@@ -46,14 +46,18 @@ func (g *Graph) CollectGarbageStep(budget int) (GCStats, bool) {
 	}
 	var moreV bool
 	var quiet []int64 // ascending: collectDirty visits ids in order
+	written := false
 	g.vDirty, _, moreV = collectDirty(g.vDirty, budget, func(id int64) bool {
+		written = true
 		keep := g.gcVertex(id, h, &st)
 		if !keep && packable(g.vertices.get(id).head.Load(), h) {
 			quiet = append(quiet, id)
 		}
 		return keep
 	})
-	g.packRuns(quiet)
+	if !g.packRuns(quiet) && written {
+		g.dropDeadRuns() // writes may have left runs with no vertex to answer for
+	}
 	return st, more || moreV
 }
 
@@ -260,22 +264,31 @@ func packable(head *vver, h uint64) bool {
 // holding an old one keep it, so no reader sees a difference. Only long runs
 // are packed, as a bulk load or recovery writes them: an array lives as long
 // as any of its versions does, so packing scattered updates would pin memory.
-func (g *Graph) packRuns(quiet []int64) {
+//
+// Each packed run also gets columns of its properties (columns.go). It
+// reports whether it packed any run.
+func (g *Graph) packRuns(quiet []int64) bool {
+	var runs []*colRun
 	for lo := 0; lo < len(quiet); {
 		hi := lo + 1
 		for hi < len(quiet) && quiet[hi] == quiet[hi-1]+1 {
 			hi++
 		}
 		if hi-lo >= packRun {
-			g.pack(quiet[lo:hi])
+			runs = append(runs, newColRun(quiet[lo], g.pack(quiet[lo:hi])))
 		}
 		lo = hi
 	}
+	if len(runs) > 0 {
+		g.addRuns(runs)
+	}
+	return len(runs) > 0
 }
 
 // pack replaces the head versions of ids with copies held in one array of
-// versions, their property sets in one array and their properties in one.
-func (g *Graph) pack(ids []int64) {
+// versions, their property sets in one array and their properties in one,
+// and returns the array.
+func (g *Graph) pack(ids []int64) []vver {
 	heads := make([]*vver, len(ids))
 	nsets, nprops := 0, 0
 	for i, id := range ids {
@@ -298,4 +311,5 @@ func (g *Graph) pack(ids []int64) {
 		v.ts.Store(old.ts.Load())
 		g.vertices.get(ids[i]).head.Store(v)
 	}
+	return vers
 }

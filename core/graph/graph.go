@@ -48,6 +48,11 @@ type Graph struct {
 	nEdges    int64           // live edges after the last commit (owner)
 	eDirty    []int64         // edges with versions GC may trim (owner)
 
+	// runs holds the pieces of packed runs whose columns answer for their
+	// vertices, sorted by ID (columns.go): written by the owner at garbage
+	// collection, read by scans anywhere.
+	runs atomic.Pointer[[]runPiece]
+
 	// Planner statistics (stats.go): written by the owner, read anywhere.
 	lcounts atomic.Pointer[labelCounts] // live vertices per label
 	vcount  atomic.Int64                // nVertices, for readers

@@ -155,15 +155,31 @@ func (it *VertexIter) Property(key string) value.Value {
 // the memory loads of different vertices overlap instead of waiting on one
 // another. After it, Property reads the block's last vertex.
 func (it *VertexIter) NextProps(keys []string, ids []int64, vals []value.Value) int {
+	return it.nextProps(keys, ids, vals, it.end)
+}
+
+// nextProps is NextProps stopping a scan before ID stop (a list walk
+// ignores stop).
+func (it *VertexIter) nextProps(keys []string, ids []int64, vals []value.Value, stop int64) int {
 	var vers [propBlock]*vver
 	want := min(len(ids), len(vers))
 	n := 0
 	if it.mode == iterScan {
-		n = it.scanBlock(ids[:want], vers[:want])
-	}
-	for n < want && it.Next() {
-		ids[n], vers[n] = it.cur, it.ver
-		n++
+		n = it.scanBlock(ids[:want], vers[:want], stop)
+		for ; n < want && it.id < stop; it.id++ {
+			if v := it.t.vertex(it.id); v != nil && it.accept(v) {
+				ids[n], vers[n] = it.id, v
+				n++
+			}
+		}
+		if it.id >= it.end {
+			it.mode = iterEmpty
+		}
+	} else {
+		for n < want && it.Next() {
+			ids[n], vers[n] = it.cur, it.ver
+			n++
+		}
 	}
 	if n == 0 {
 		return 0
@@ -178,36 +194,35 @@ func (it *VertexIter) NextProps(keys []string, ids []int64, vals []value.Value) 
 			vals[i*len(keys)+j] = val
 		}
 	}
-	it.ver = vers[n-1]
+	it.cur, it.ver = ids[n-1], vers[n-1]
 	return n
 }
 
 // scanBlock is Next for a block of a scan, in a loop small enough for the
 // processor to look up several vertices' versions at once: the view is taken
-// once and the slots are walked chunk by chunk. It stops early at the end of
-// the scan or at an ID outside the chunk table, which Next then handles.
-func (it *VertexIter) scanBlock(ids []int64, vers []*vver) int {
+// once and the slots are walked chunk by chunk. It stops early at ID stop,
+// at the end of the scan or at an ID outside the chunk table, which the
+// caller then handles.
+func (it *VertexIter) scanBlock(ids []int64, vers []*vver, stop int64) int {
 	cp := it.t.g.vertices.chunks.Load()
 	if cp == nil {
 		return 0
 	}
+	stop = min(stop, it.end)
 	cs, w, n := *cp, it.t.view(), 0
-	for n < len(ids) && it.id < it.end {
+	for n < len(ids) && it.id < stop {
 		c := it.id >> chunkBits
 		if c >= int64(len(cs)) {
 			break
 		}
-		chunk, stop := cs[c], min(it.end, (c+1)<<chunkBits)
-		for ; it.id < stop && n < len(ids); it.id++ {
+		chunk, cstop := cs[c], min(stop, (c+1)<<chunkBits)
+		for ; it.id < cstop && n < len(ids); it.id++ {
 			v := w.vertex(chunk[it.id&(chunkSize-1)].head.Load())
 			if v != nil && it.accept(v) {
 				ids[n], vers[n] = it.id, v
 				n++
 			}
 		}
-	}
-	if n > 0 {
-		it.cur, it.ver = ids[n-1], vers[n-1]
 	}
 	return n
 }

@@ -303,6 +303,9 @@ func (t *Txn) ownVertex(id int64) (*vver, error) {
 	nv := &vver{labels: head.labels, props: head.props}
 	nv.ts.Store(t.mark)
 	nv.prev.Store(head)
+	if head.packed {
+		t.g.markWritten(id, head) // before readers can see nv (columns.go)
+	}
 	s.head.Store(nv)
 	t.vw = append(t.vw, id)
 	return nv, nil

@@ -23,7 +23,33 @@ type batchTx struct {
 	n       int    // batches committed
 }
 
-var _ cypher.AsyncBatchTx = (*batchTx)(nil)
+var (
+	_ cypher.AsyncBatchTx    = (*batchTx)(nil)
+	_ cypher.InputSnapshotTx = (*batchTx)(nil)
+)
+
+// InputSnapshot implements cypher.InputSnapshotTx: a read-only view of the
+// graph as the statement's first transaction began (the statement's start
+// timestamp), which the engine reads a graph-reading input from while the
+// batches commit. It is begun with the statement (openSnapshot) and
+// closed with it (txn.closeSnapshot).
+func (b *batchTx) InputSnapshot() cypher.Tx { return b.t.snap }
+
+// openSnapshot begins the statement-start snapshot of t, in the same loop
+// turn as t's graph transaction, so both read the same timestamp.
+func (t *txn) openSnapshot() {
+	g := t.x.g
+	t.snap = newGtx(g, g.Begin(graph.TxOptions{ReadOnly: true}))
+}
+
+// closeSnapshot ends t's statement-start snapshot, if it has one, so
+// garbage collection may reclaim what only it still read.
+func (t *txn) closeSnapshot() {
+	if t.snap != nil {
+		t.snap.t.Abort()
+		t.snap = nil
+	}
+}
 
 // StartBatch implements cypher.AsyncBatchTx: it commits the graph
 // transaction and makes it durable; the engine ends its step, and the

@@ -13,10 +13,10 @@ import (
 // their timestamps and deltas are collected in schema for the instance to
 // log before it acknowledges the statement. Build it with newGtx.
 type gtx struct {
-	*cypher.GraphTx
-	g      *graph.Graph
-	t      *graph.Txn
-	schema []schemaChange
+	cypher.GraphTx // by value: one allocation for both
+	g              *graph.Graph
+	t              *graph.Txn
+	schema         []schemaChange
 	// conflict is the first write-write conflict a write met. The engine
 	// reports storage errors under its own code, so the instance reads the
 	// conflict from here to answer with a retryable code.
@@ -46,7 +46,7 @@ var (
 // newGtx adapts t, a transaction of g.
 func newGtx(g *graph.Graph, t *graph.Txn) *gtx {
 	x := &gtx{g: g, t: t}
-	x.GraphTx = &cypher.GraphTx{G: g, T: t, SchemaLog: x.record, OnError: x.note}
+	x.GraphTx = cypher.GraphTx{G: g, T: t, SchemaLog: x.record, OnError: x.note}
 	return x
 }
 

@@ -61,7 +61,7 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 		if !adminOffLoop(a) {
 			return nil, false, nil
 		}
-		s.in.runAdmin(s, a, params, func(r *Result, e error) { res, err = r, e })
+		res, err := s.runAdminNow(a, params)
 		return res, true, err
 	}
 	if p.IsSchema() {
@@ -90,6 +90,24 @@ func (s *Session) RunRead(query string, params value.Map, meta TxMeta) (res *Res
 	}
 	res, err = s.startRead(query, p, params, meta, nil)
 	return res, true, err
+}
+
+// runAdminNow runs an admin statement whose callback comes before
+// runAdmin returns. (Its own function: the callback's captured results
+// would otherwise move RunRead's to the heap on every call.)
+func (s *Session) runAdminNow(a cypher.AdminStmt, params value.Map) (res *Result, err error) {
+	s.in.runAdmin(s, a, params, func(r *Result, e error) { res, err = r, e })
+	return res, err
+}
+
+// PullRead is Pull for a result RunRead returned, which completes before
+// it returns: it hands the rows back directly instead of through a
+// callback. A write's result (never RunRead's) is refused.
+func (r *Result) PullRead(n int) ([][]value.Value, bool, error) {
+	if r.write {
+		return nil, false, &Error{Code: CodeUnknown, Message: "internal error: PullRead of a write's result"}
+	}
+	return r.pullReady(n)
 }
 
 // adminOffLoop reports whether an admin statement only touches the

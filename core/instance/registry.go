@@ -18,12 +18,12 @@ import (
 type registry struct {
 	mu   sync.Mutex
 	next int64
-	m    map[string]*txEntry
+	m    map[int64]*txEntry
 }
 
 // txEntry is one running transaction.
 type txEntry struct {
-	id     string
+	id     int64 // shown as its decimal digits
 	user   string
 	query  string // guarded by registry.mu; empty until the first query
 	meta   value.Map
@@ -35,10 +35,10 @@ func (r *registry) add(user, query string, meta value.Map) *txEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = map[string]*txEntry{}
+		r.m = map[int64]*txEntry{}
 	}
 	r.next++
-	e := &txEntry{id: strconv.FormatInt(r.next, 10), user: user, query: query, meta: meta}
+	e := &txEntry{id: r.next, user: user, query: query, meta: meta}
 	r.m[e.id] = e
 	return e
 }
@@ -57,9 +57,13 @@ func (r *registry) setQuery(e *txEntry, q string) {
 
 // terminate marks the transaction id killed and reports whether it runs.
 func (r *registry) terminate(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != id { // only the spelling SHOW TRANSACTIONS gives
+		return false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e, ok := r.m[id]
+	e, ok := r.m[n]
 	if ok {
 		e.killed.Store(true)
 	}
@@ -86,13 +90,12 @@ func (r *registry) show() [][]value.Value {
 		if meta == nil {
 			meta = value.Map{}
 		}
-		rows = append(rows, []value.Value{e.user, e.id, q, meta})
+		rows = append(rows, []value.Value{e.user, strconv.FormatInt(e.id, 10), q, meta})
 	}
 	return rows
 }
 
-// sortEntries orders entries by their numeric id.
+// sortEntries orders entries by their id.
 func sortEntries(es []*txEntry) {
-	num := func(e *txEntry) int64 { n, _ := strconv.ParseInt(e.id, 10, 64); return n }
-	slices.SortFunc(es, func(a, b *txEntry) int { return cmp.Compare(num(a), num(b)) })
+	slices.SortFunc(es, func(a, b *txEntry) int { return cmp.Compare(a.id, b.id) })
 }

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
 	"github.com/quiverdb/quiver/core/value"
 )
@@ -27,23 +28,31 @@ type Notification = cypher.Notification
 // safe: the outcome stays the transaction's, reported by the Pull that
 // reports more == false, which for an auto-commit write comes only once
 // the commit is durable and visible (or failed: then that Pull reports the
-// error, and nothing of the write is visible). Other writes (a UNION, a
-// CALL { } or procedure that writes per row) run to their end first and
-// then serve the rows they produced.
+// error, and nothing of the write is visible). A CALL { } IN TRANSACTIONS
+// streams batch by batch (cypher.Result.Batched): a batch's rows wait in
+// unsettled until its commit is durable, so the client is never handed a
+// row of a batch that may still fail. Other writes (a CALL { } or
+// procedure that changes existing entities per row) run to their end
+// first and then serve the rows they produced.
 type Result struct {
 	s     *Session
 	t     *txn // its transaction; owned (ended here) when auto-commit
 	query string
 	cols  []string
 	res   *cypher.Result // nil for precomputed rows
-	g     *cypher.Guard  // bounds res; released when the result ends
+	g     *cypher.Guard  // bounds res (points to guard); released when the result ends
+	guard cypher.Guard
 	write bool
 	// stream: a write whose rows are handed out as it produces them.
 	stream bool
 	// batch is the transaction's view for CALL { } IN TRANSACTIONS.
 	batch *batchTx
 	rows  [][]value.Value // precomputed or produced rows not yet pulled
-	typ   string
+	// unsettled are the rows of a batched write (cypher.Result.Batched)
+	// whose batch commit has not reported yet; they join rows once it
+	// has succeeded.
+	unsettled [][]value.Value
+	typ       string
 
 	executed bool   // a write's work is done (and, auto-commit, committed)
 	produced int    // rows a write produced
@@ -53,6 +62,9 @@ type Result struct {
 	err      error  // the error that finished it
 	summary  Summary
 	pulled   int // rows streamed, for the periodic checks of a read
+	// expiry rolls a paused auto-commit write back at its deadline
+	// (pause); nil until it first pauses.
+	expiry clock.Timer
 }
 
 // Columns returns the result's column names.
@@ -67,17 +79,22 @@ func (r *Result) Summary() Summary { return r.summary }
 // Pull of a read completes before it returns; Pull of a write may
 // complete later, after steps on the loop and the commit's fsync.
 func (r *Result) Pull(n int, done func(rows [][]value.Value, more bool, err error)) {
+	if !r.finished && r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n) {
+		r.produce(n, func() { r.Pull(n, done) })
+		return
+	}
+	done(r.pullReady(n))
+}
+
+// pullReady is what Pull reports when no write has to run first.
+func (r *Result) pullReady(n int) ([][]value.Value, bool, error) {
 	switch {
 	case r.finished:
-		done(nil, false, r.err)
-	case r.write && !r.executed && (!r.stream || n < 0 || len(r.rows) < n):
-		r.produce(n, func() { r.Pull(n, done) })
+		return nil, false, r.err
 	case r.res != nil && !r.write:
-		rows, more, err := r.pullRead(n)
-		done(rows, more, err)
-	default:
-		done(r.serve(n))
+		return r.pullRead(n)
 	}
+	return r.serve(n)
 }
 
 // produce runs the write until it holds n rows not yet pulled (n < 0, or
@@ -171,6 +188,13 @@ func (r *Result) step(n int, next func()) {
 		next()
 		return
 	}
+	// The step waits for a batch commit before it goes on: the rows of the
+	// batches before this point are committed.
+	r.settle()
+	if r.stream && n >= 0 && len(r.rows) >= n {
+		r.pause(next)
+		return
+	}
 	end, err := r.work(n)
 	if err != nil {
 		r.fail(r.s.in.classify(err, r.t.x, r.query))
@@ -181,11 +205,47 @@ func (r *Result) step(n int, next func()) {
 	case end:
 		r.complete(next)
 	case r.stream && n >= 0 && len(r.rows) >= n:
-		next() // paused until the client pulls again
+		r.pause(next)
 	case r.batch.wait(func() { r.step(n, next) }):
 		// a batch of IN TRANSACTIONS is being committed; it resumes the step
 	default:
 		r.s.in.deferFn(func() { r.step(n, next) })
+	}
+}
+
+// pause leaves a streaming write until the client pulls again, then calls
+// next. The transaction's timeout counts from its start whether the
+// client pulls or not (Neo4j's db.transaction.timeout and Memgraph's
+// --query-execution-timeout-sec count idle time too), and an auto-commit
+// write does not wait for the client's next Pull to notice it: at the
+// deadline a write still paused is rolled back (expire), so an absent
+// client holds no uncommitted writes or snapshot past its timeout.
+func (r *Result) pause(next func()) {
+	t := r.t
+	if r.expiry == nil && !t.explicit && t.deadline > 0 {
+		in := r.s.in
+		r.expiry = in.env.Clock.AfterFunc(max(t.deadline-in.env.Clock.Monotonic(), 0)+1, r.expire)
+	}
+	next()
+}
+
+// expire rolls back a paused auto-commit write whose timeout passed; its
+// next Pull reports the timeout. A write that is running checks the
+// deadline itself; one that finished or committed is left alone.
+func (r *Result) expire() {
+	if r.finished || r.running || r.executed {
+		return
+	}
+	if err := r.t.check(); err != nil {
+		r.fail(err)
+	}
+}
+
+// stopExpiry cancels the expiry timer of a result that finished.
+func (r *Result) stopExpiry() {
+	if r.expiry != nil {
+		r.expiry.Stop()
+		r.expiry = nil
 	}
 }
 
@@ -208,10 +268,22 @@ func (r *Result) work(n int) (bool, error) {
 		if err := r.g.Grow(cypher.RecordBytes(rec)); err != nil {
 			return true, err
 		}
-		r.rows = append(r.rows, rec)
+	}
+	if r.res.Batched() {
+		r.unsettled = append(r.unsettled, recs...)
+	} else {
+		r.rows = append(r.rows, recs...)
 	}
 	r.produced += len(recs)
 	return end, nil
+}
+
+// settle makes the rows of committed batches servable.
+func (r *Result) settle() {
+	if len(r.unsettled) > 0 {
+		r.rows = append(r.rows, r.unsettled...)
+		r.unsettled = nil
+	}
 }
 
 // complete ends a write whose work is done: the rows of one that did not
@@ -236,6 +308,7 @@ func (r *Result) complete(next func()) {
 			r.fail(r.batch.committing(err))
 		} else {
 			r.executed = true
+			r.settle()
 			r.summary.Bookmark = bookmark(ts)
 			r.summary.Notifications = append(r.summary.Notifications, replicaNotifications(r.t.warnings)...)
 		}
@@ -285,7 +358,8 @@ func (r *Result) fail(err *Error) *Error {
 		return err
 	}
 	r.finished, r.err = true, err
-	r.rows = nil
+	r.stopExpiry()
+	r.rows, r.unsettled = nil, nil
 	if r.res != nil {
 		r.res.Close()
 	}
@@ -304,6 +378,7 @@ func (r *Result) fail(err *Error) *Error {
 // and takes the visible timestamp as its bookmark.
 func (r *Result) finish() {
 	r.finished = true
+	r.stopExpiry()
 	if r.res != nil {
 		r.res.Close()
 	}
@@ -314,7 +389,7 @@ func (r *Result) finish() {
 	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
-		r.summary.Bookmark = bookmark(r.s.in.g.VisibleTS())
+		r.summary.Bookmark = r.s.bookmark(r.s.in.g.VisibleTS())
 	}
 	if r.s.cur == r {
 		r.s.cur = nil
@@ -361,6 +436,7 @@ func (r *Result) drop() {
 		return
 	}
 	r.finished, r.rows = true, nil
+	r.stopExpiry()
 	r.res.Close()
 	r.g.Release()
 	r.summary.Type = r.typ
@@ -383,7 +459,8 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 	if t == nil {
 		t = s.in.beginTx(s, query, meta, true, false)
 	}
-	r := &Result{s: s, t: t, query: query, typ: "r", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, typ: "r", guard: t.guard()}
+	r.g = &r.guard
 	res, err := s.eng.ExecuteGuarded(t.x, p, params, r.g)
 	if err != nil {
 		return nil, r.fail(s.in.classify(err, t.x, query))
@@ -398,6 +475,7 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 // timestamp (the visible one when nothing changed).
 func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 	t.ended = true
+	t.closeSnapshot()
 	in.txs.remove(t.entry)
 	if err := in.writable(); err != nil {
 		t.g.Abort()
@@ -438,10 +516,12 @@ func (in *Instance) commit(t *txn, done func(ts uint64, err *Error)) {
 // execute starts a write of p in t; its work runs at the first Pull. An
 // auto-commit CALL { } IN TRANSACTIONS runs in a batchTx.
 func (s *Session) execute(t *txn, query string, p *cypher.Prepared, params value.Map) (*Result, error) {
-	r := &Result{s: s, t: t, query: query, write: true, typ: "w", g: t.guard()}
+	r := &Result{s: s, t: t, query: query, write: true, typ: "w", guard: t.guard()}
+	r.g = &r.guard
 	var tx cypher.Tx = t.x
 	if p.InTransactions() && !t.explicit {
 		r.batch = &batchTx{gtx: t.x, t: t}
+		t.openSnapshot()
 		tx = r.batch
 	}
 	res, err := s.eng.ExecuteGuarded(tx, p, params, r.g)

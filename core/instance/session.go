@@ -48,6 +48,18 @@ type Session struct {
 	tx     *txn           // the open explicit transaction
 	cur    *Result        // the newest result, until it finished
 	closed bool
+	// bm is the bookmark of timestamp bmTS, the last one this session
+	// reported: reads in a row mostly see the same visible timestamp.
+	bm   string
+	bmTS uint64
+}
+
+// bookmark returns the bookmark of ts.
+func (s *Session) bookmark(ts uint64) string {
+	if s.bm == "" || s.bmTS != ts {
+		s.bm, s.bmTS = bookmark(ts), ts
+	}
+	return s.bm
 }
 
 // txn is one running transaction, auto-commit or explicit.
@@ -66,6 +78,9 @@ type txn struct {
 	// held are its finished writes whose rows the client may still pull;
 	// they let them go when it ends.
 	held []*Result
+	// snap is the statement-start snapshot of an auto-commit CALL { } IN
+	// TRANSACTIONS (batchTx.InputSnapshot); nil otherwise.
+	snap *gtx
 }
 
 // OpenSession starts a session for a client. It is safe off the loop once
@@ -264,7 +279,7 @@ func (s *Session) CommitSummary(done func(sum Summary, err error)) {
 		}
 		if t.readOnly {
 			t.end()
-			done(Summary{Type: "r", Bookmark: bookmark(s.in.g.VisibleTS())}, nil)
+			done(Summary{Type: "r", Bookmark: s.bookmark(s.in.g.VisibleTS())}, nil)
 			return
 		}
 		s.in.commit(t, func(ts uint64, err *Error) {
@@ -377,9 +392,9 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 // guard bounds one execution in t: TERMINATE TRANSACTIONS, the timeout
 // and the host's Interrupt stop it, and its memory is bounded by
 // Config.QueryMemoryLimit and the host's pool.
-func (t *txn) guard() *cypher.Guard {
+func (t *txn) guard() cypher.Guard {
 	in, host := t.s.in, t.s.info.Interrupt
-	return &cypher.Guard{
+	return cypher.Guard{
 		Interrupt: func() error {
 			if err := t.check(); err != nil {
 				return err
@@ -430,6 +445,7 @@ func (t *txn) fail(err *Error) *Error {
 // end aborts the graph transaction (if it is still open) and unregisters.
 func (t *txn) end() {
 	t.dropHeld()
+	t.closeSnapshot()
 	if t.ended {
 		return
 	}

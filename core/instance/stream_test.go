@@ -372,3 +372,222 @@ func TestCallInTransactionsReturnsRows(t *testing.T) {
 		}
 	}
 }
+
+// TestCallInTransactionsStreamsGraphInput: a graph-reading input to CALL
+// { } IN TRANSACTIONS is read lazily from the snapshot the statement began
+// at, a batch at a time, not held whole: 100,000 matched vertices (the
+// held input alone is over 4 MiB) are updated in 100 batches under a 4 MiB
+// query memory limit with a guard peak under 1 MiB. The snapshot is the
+// statement's start: the :User vertices the batches create are not in the
+// input (each matched vertex gets exactly one copy, and the statement
+// ends), nor is one another session committed after the statement began.
+func TestCallInTransactionsStreamsGraphInput(t *testing.T) {
+	const users = 100_000
+	w := newWorld(42)
+	in := readyInstance(t, w, Config{QueryMemoryLimit: 4 << 20})
+	c, other := w.client(t, in), w.client(t, in)
+	c.must(fmt.Sprintf("UNWIND range(0, %d) AS i CREATE (:User {i: i})", users-1))
+	res, err := c.start("MATCH (n:User) CALL { WITH n SET n.seen = true CREATE (:User {i: -n.i - 1, copy: true}) } IN TRANSACTIONS OF 1000 ROWS", nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.must("CREATE (:User {i: 1000000, late: true})")
+	before := in.Graph().LastCommitTS()
+	if _, more, err := c.pull(res, -1); err != nil || more {
+		t.Fatalf("more %v, err %v", more, err)
+	}
+	if n := in.Graph().LastCommitTS() - before; n != users/1000 {
+		t.Fatalf("%d commits, want %d", n, users/1000)
+	}
+	if p := res.g.Peak(); p > 1<<20 {
+		t.Fatalf("the guard counted a peak of %d bytes", p)
+	}
+	t.Logf("guard peak %d KiB for %d input rows", res.g.Peak()>>10, users)
+	rows, _ := other.must("MATCH (u:User) RETURN count(u.seen), count(u.copy), count(u.late), count(u)")
+	if want := []value.Value{int64(users), int64(users), int64(1), int64(2*users + 1)}; fmt.Sprint(rows[0]) != fmt.Sprint(want) {
+		t.Fatalf("seen, copies, late, all: %v, want %v", rows[0], want)
+	}
+	if rows, _ := other.must("MATCH (u:User {late: true}) RETURN u.seen"); rows[0][0] != nil {
+		t.Fatalf("the vertex committed after the statement began was in its input: %v", rows[0])
+	}
+}
+
+// TestCallInTransactionsStreamsRows: rows returned from CALL { } IN
+// TRANSACTIONS reach the client batch by batch, each only once its batch
+// has committed: 200,000 rows pulled 1,000 at a time under a 4 MiB query
+// memory limit (the rows held whole pass it) come in order with a guard
+// peak under 1 MiB, and at every pull another session already sees every
+// vertex whose row was pulled.
+func TestCallInTransactionsStreamsRows(t *testing.T) {
+	const total = 200_000
+	w := newWorld(43)
+	in := readyInstance(t, w, Config{QueryMemoryLimit: 4 << 20})
+	c, other := w.client(t, in), w.client(t, in)
+	res, err := c.start(fmt.Sprintf("UNWIND range(0, %d) AS a UNWIND range(0, 999) AS b WITH a * 1000 + b AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s.i AS j } IN TRANSACTIONS OF 1000 ROWS RETURN j", total/1000-1), nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, pulls := int64(0), 0
+	for more := true; more; pulls++ {
+		var rows [][]value.Value
+		rows, more, err = c.pull(res, 1000)
+		if err != nil {
+			t.Fatalf("after %d rows: %v", next, err)
+		}
+		for _, r := range rows {
+			if r[0] != next {
+				t.Fatalf("row %d is %v", next, r[0])
+			}
+			next++
+		}
+		if more && pulls%40 == 0 {
+			if seen := other.count(); seen < next {
+				t.Fatalf("%d rows pulled, %d vertices committed", next, seen)
+			}
+		}
+	}
+	if next != total {
+		t.Fatalf("%d rows", next)
+	}
+	if p := res.g.Peak(); p > 1<<20 {
+		t.Fatalf("the guard counted a peak of %d bytes", p)
+	}
+	t.Logf("guard peak %d KiB for %d rows", res.g.Peak()>>10, total)
+	if sum := res.Summary(); sum.Stats.NodesCreated != total {
+		t.Fatalf("summary %+v", sum)
+	}
+}
+
+// TestCallInTransactionsRowsOfFailedBatch: when a batch fails, the client
+// has been given the rows of the committed batches, and only those; the
+// error follows.
+func TestCallInTransactionsRowsOfFailedBatch(t *testing.T) {
+	w := newWorld(44)
+	in := readyInstance(t, w, Config{})
+	c := w.client(t, in)
+	res, err := c.start("UNWIND range(1, 5000) AS i CALL { WITH i CREATE (s:S {v: 10 / (i - 3500)}) RETURN i AS j } IN TRANSACTIONS OF 1000 ROWS RETURN j", nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pulled := 0
+	for {
+		rows, more, err := c.pull(res, 100)
+		pulled += len(rows)
+		if err != nil {
+			if !strings.Contains(err.Error(), "batch 4") {
+				t.Fatalf("error %v", err)
+			}
+			break
+		}
+		if !more {
+			t.Fatal("the write succeeded")
+		}
+	}
+	if pulled != 3000 {
+		t.Fatalf("%d rows pulled, want the 3000 of the committed batches", pulled)
+	}
+	if n := c.count(); n != 3000 {
+		t.Fatalf("%d vertices, want the three batches' 3000", n)
+	}
+}
+
+// TestUnionOfWritesStreams: a UNION ALL of two writes, each creating
+// 100,000 vertices in a per-row CALL { }, streams: 200,000 rows pulled in
+// batches of 1,000 under a 4 MiB query memory limit, with a guard peak
+// under 1 MiB; the first part's rows come first, and the second part has
+// written nothing while they are pulled; all of it commits at once.
+func TestUnionOfWritesStreams(t *testing.T) {
+	const each = 100_000
+	part := func(label string, base int) string {
+		return fmt.Sprintf("UNWIND range(0, %d) AS a UNWIND range(0, 999) AS b CALL { WITH a, b CREATE (s:%s {i: %d + a * 1000 + b}) RETURN s.i AS i } RETURN i", each/1000-1, label, base)
+	}
+	w := newWorld(45)
+	in := readyInstance(t, w, Config{QueryMemoryLimit: 4 << 20, WriteStep: 256})
+	c, other := w.client(t, in), w.client(t, in)
+	res, err := c.start(part("S", 0)+" UNION ALL "+part("T", each), nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := int64(0)
+	for more := true; more; {
+		var rows [][]value.Value
+		rows, more, err = c.pull(res, 1000)
+		if err != nil {
+			t.Fatalf("after %d rows: %v", next, err)
+		}
+		for _, r := range rows {
+			if r[0] != next {
+				t.Fatalf("row %d is %v", next, r[0])
+			}
+			next++
+		}
+		if next == each/2 {
+			st := res.res.Stats()
+			if st.NodesCreated > each/2+1000 {
+				t.Fatalf("%d vertices created for %d rows pulled", st.NodesCreated, next)
+			}
+			if n := other.count(); n != 0 {
+				t.Fatalf("another session sees %d vertices mid-stream", n)
+			}
+		}
+	}
+	if next != 2*each {
+		t.Fatalf("%d rows", next)
+	}
+	if p := res.g.Peak(); p > 1<<20 {
+		t.Fatalf("the guard counted a peak of %d bytes", p)
+	}
+	t.Logf("guard peak %d KiB for %d rows", res.g.Peak()>>10, 2*each)
+	if n := other.count(); n != 2*each {
+		t.Fatalf("%d vertices after the commit", n)
+	}
+}
+
+// TestPausedWriteTimesOut: the transaction timeout counts from the
+// statement's start, client idle time included (as Neo4j's
+// db.transaction.timeout and Memgraph's --query-execution-timeout-sec
+// do), and a streaming auto-commit write paused between Pulls is rolled
+// back when it expires, while the client is still away: its writes and
+// snapshot are let go, it leaves SHOW TRANSACTIONS, and the next Pull
+// reports the timeout. A write that finishes within the timeout is not
+// touched by it.
+func TestPausedWriteTimesOut(t *testing.T) {
+	w := newWorld(46)
+	in := readyInstance(t, w, Config{QueryTimeout: 10 * time.Second})
+	c, other := w.client(t, in), w.client(t, in)
+	for _, q := range []string{streamRows(5000), "UNWIND range(1, 5000) AS i CALL { WITH i CREATE (s:S {i: i}) RETURN s.i AS j } IN TRANSACTIONS OF 1000 ROWS RETURN j"} {
+		res, err := c.start(q, nil, TxMeta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, more, err := c.pull(res, 100); err != nil || !more {
+			t.Fatalf("%s: more %v, err %v", q, more, err)
+		}
+		before := other.count()
+		w.l.runFor(5 * time.Second)
+		if rows := in.txs.show(); len(rows) != 1 {
+			t.Fatalf("%s: %d transactions registered within the timeout", q, len(rows))
+		}
+		w.l.runFor(6 * time.Second)
+		if rows := in.txs.show(); len(rows) != 0 {
+			t.Fatalf("%s: the paused write is still registered after its timeout: %v", q, rows)
+		}
+		if _, _, err := c.pull(res, 100); code(err) != CodeTimedOut {
+			t.Fatalf("%s: pull after the timeout: %v", q, err)
+		}
+		if n := other.count(); n != before {
+			t.Fatalf("%s: %d vertices after the timeout, %d before", q, n, before)
+		}
+	}
+	res, err := c.start(streamRows(3000), nil, TxMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, more, err := c.pull(res, -1); err != nil || more || len(rows) != 3000 {
+		t.Fatalf("%d rows, more %v, err %v", len(rows), more, err)
+	}
+	w.l.runFor(20 * time.Second)
+	if _, more, err := c.pull(res, 10); err != nil || more {
+		t.Fatalf("a finished write after its timeout: more %v, err %v", more, err)
+	}
+}

@@ -16,6 +16,8 @@ type file struct {
 	f      *os.File
 	size   int64
 	syncer *syncer
+	zeros  []byte // non-nil: appends reserve len(zeros) bytes ahead (FS.Preallocate)
+	alloc  int64  // with zeros: the file's end, size plus the zeros reserved past it
 
 	// mu guards the close protocol shared with the syncer: a Close while a
 	// sync of this file is queued or running is carried out by the syncer
@@ -33,11 +35,29 @@ func (h *file) Append(p []byte) error {
 	if h.isClosed() {
 		return &fs.PathError{Op: "append", Path: h.f.Name(), Err: fs.ErrClosed}
 	}
+	if h.zeros != nil {
+		return h.appendReserved(p)
+	}
 	n, err := h.f.Write(p)
 	h.size += int64(n)
 	if err != nil {
 		h.restat()
 	}
+	return err
+}
+
+// appendReserved writes p at the handle's end, inside the zeros reserved
+// past it, reserving more first when p would run past them.
+func (h *file) appendReserved(p []byte) error {
+	for h.size+int64(len(p)) > h.alloc {
+		n, err := h.f.WriteAt(h.zeros, h.alloc)
+		h.alloc += int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	n, err := h.f.WriteAt(p, h.size)
+	h.size += int64(n) // WriteAt wrote n bytes in place: the end moved that far
 	return err
 }
 
@@ -58,7 +78,7 @@ func (h *file) Truncate(size int64) error {
 	if err := h.f.Truncate(size); err != nil {
 		return err
 	}
-	h.size = size
+	h.size, h.alloc = size, size
 	return nil
 }
 
@@ -115,10 +135,18 @@ func (h *file) Close() error {
 		h.closed = true
 	}
 	h.mu.Unlock()
-	if now {
-		return h.f.Close()
+	var terr error
+	if h.alloc > h.size {
+		// Cut the reserved zeros off (durable only with a later sync of
+		// the file; a reader takes any left for the file's end).
+		terr = h.f.Truncate(h.size)
 	}
-	return nil
+	if now {
+		if err := h.f.Close(); terr == nil {
+			terr = err
+		}
+	}
+	return terr
 }
 
 // isClosed reports whether Close was called.

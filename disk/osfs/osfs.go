@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/quiverdb/quiver/disk"
@@ -21,6 +22,13 @@ import (
 type FS struct {
 	root   *os.Root
 	syncer *syncer
+
+	// What Preallocate set: files created with a name ending in preSuffix
+	// reserve preChunk bytes of zeros ahead of their appends, written from
+	// preZeros.
+	preSuffix string
+	preChunk  int64
+	preZeros  []byte
 }
 
 var _ disk.FS = (*FS)(nil)
@@ -42,6 +50,27 @@ func New(dir string, post func(func())) (*FS, error) {
 // SetSyncDelay makes every fsync batch wait d before it starts: a slow disk,
 // for tests and the chaos harness. Zero turns it off.
 func (f *FS) SetSyncDelay(d time.Duration) { f.syncer.setDelay(d) }
+
+// Preallocate makes the files created from now on whose names end in
+// suffix (a WAL's segments) reserve space ahead of their appends: the
+// handle that Create returns writes chunk bytes of zeros past its end
+// whenever an append would run past what it reserved, and appends into
+// them. An append then overwrites blocks the file already holds, so the
+// fsync that makes it durable flushes the data alone, without a journal
+// commit for a grown size or new blocks (on ext4 such a commit also waits
+// for every other file's data in the same journal transaction): one
+// commit's fsync no longer waits for unrelated writers on the same file
+// system. The handle's Size stays what was appended; the zeros past it
+// stay in the file (ReadFile and Size of the name see them) until
+// Truncate, or Close, cuts them off, so a reader of such a file must
+// take zeros where a record should start for its end. Call it before
+// creating files; chunk ≤ 0 turns it off.
+func (f *FS) Preallocate(suffix string, chunk int64) {
+	f.preSuffix, f.preChunk, f.preZeros = suffix, max(chunk, 0), nil
+	if chunk > 0 {
+		f.preZeros = make([]byte, chunk)
+	}
+}
 
 // Stats returns the syncer's counts so far.
 func (f *FS) Stats() Stats { return f.syncer.snapshot() }
@@ -65,6 +94,17 @@ func local(op, name string) (string, error) {
 // Create creates or truncates the named file and opens it for reading and
 // appending.
 func (f *FS) Create(name string) (disk.File, error) {
+	if f.preChunk > 0 && strings.HasSuffix(name, f.preSuffix) {
+		// Appends go to the handle's own end, inside the reserved zeros:
+		// no O_APPEND, which would write past them.
+		df, err := f.open("create", name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
+		if err != nil {
+			return nil, err
+		}
+		h := df.(*file)
+		h.zeros = f.preZeros
+		return h, nil
+	}
 	return f.open("create", name, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND)
 }
 

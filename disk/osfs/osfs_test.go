@@ -285,3 +285,71 @@ func TestConformance(t *testing.T) {
 		}}
 	})
 }
+
+// TestPreallocateReservesZerosAhead checks FS.Preallocate: a file whose
+// name ends in the suffix holds zeros past what was appended, its handle's
+// Size is what was appended, a second handle's sync makes the appends
+// durable, Truncate and Close cut the zeros off, and other files are
+// appended to as before.
+func TestPreallocateReservesZerosAhead(t *testing.T) {
+	f, l, _ := newFS(t)
+	f.Preallocate(".wal", 4096)
+	must(t, f.MkdirAll("wal"))
+	h, err := f.Create("wal/1.wal")
+	must(t, err)
+	var want []byte
+	for i := range 50 { // 5,000 bytes: two reservations of 4,096
+		rec := make([]byte, 100)
+		for j := range rec {
+			rec[j] = byte(i + 1)
+		}
+		must(t, h.Append(rec))
+		want = append(want, rec...)
+	}
+	if h.Size() != int64(len(want)) {
+		t.Fatalf("handle size %d, want %d", h.Size(), len(want))
+	}
+	size, err := f.Size("wal/1.wal")
+	must(t, err)
+	data, err := f.ReadFile("wal/1.wal")
+	must(t, err)
+	if size != 8192 || !cmp.Equal(data[:len(want)], want) || !allZero(data[len(want):]) {
+		t.Fatalf("file of %d bytes: want the appends then zeros to 8192", size)
+	}
+	h2, err := f.Open("wal/1.wal")
+	must(t, err)
+	var syncErr error = errors.New("not run")
+	h2.Sync(func(err error) { syncErr = err })
+	l.runOne(t)
+	must(t, syncErr)
+	must(t, h2.Close())
+	must(t, h.Truncate(h.Size()))
+	if size, _ := f.Size("wal/1.wal"); size != int64(len(want)) {
+		t.Fatalf("after Truncate the file holds %d bytes, want %d", size, len(want))
+	}
+	must(t, h.Append([]byte("tail")))
+	want = append(want, "tail"...)
+	must(t, h.Close())
+	data, err = f.ReadFile("wal/1.wal")
+	must(t, err)
+	if !cmp.Equal(data, want) {
+		t.Fatalf("after Close the file holds %d bytes, want the %d appended", len(data), len(want))
+	}
+	o, err := f.Create("wal/other.snap")
+	must(t, err)
+	must(t, o.Append([]byte("ab")))
+	must(t, o.Append([]byte("cd")))
+	must(t, o.Close())
+	if data, _ := f.ReadFile("wal/other.snap"); string(data) != "abcd" {
+		t.Fatalf("a file without the suffix holds %q", data)
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -22,7 +22,7 @@ type target interface {
 type fileTarget struct{ h *file }
 
 func (t fileTarget) key() any     { return t.h }
-func (t fileTarget) fsync() error { return t.h.f.Sync() }
+func (t fileTarget) fsync() error { return datasync(t.h.f) }
 func (t fileTarget) finish()      { t.h.endSync() }
 
 // dirTarget fsyncs a directory under the root.

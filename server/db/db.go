@@ -22,6 +22,7 @@ import (
 	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
+	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/replication"
@@ -130,6 +131,9 @@ func Open(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s is not usable: %w", cfg.Dir, err)
 	}
 	d.fs = fs
+	// WAL appends overwrite zeros reserved ahead of them, so a commit's
+	// fsync flushes data without a journal commit (see osfs.Preallocate).
+	fs.Preallocate(durability.SegmentSuffix, walReserve)
 	if cfg.MemoryLimit > 0 {
 		d.pool = newMemPool(cfg.MemoryLimit)
 	}
@@ -201,6 +205,18 @@ func (d *DB) Stats() (st instance.GraphStats, ok bool) {
 func (d *DB) Replicas() (rs []replication.ReplicaStatus, ok bool) {
 	ok = d.loop.Do(func() { rs = d.in.Replicas() })
 	return rs, ok
+}
+
+// walReserve is how far ahead of its appends a WAL segment's file holds
+// zeros: one extension (a write of this many zeros, and a journal commit
+// at the next fsync) per walReserve bytes of WAL.
+const walReserve = 1 << 20
+
+// GroupStats returns the WAL's group-commit counts and commit timings, read
+// on the loop; ok is false once the database is shutting down.
+func (d *DB) GroupStats() (g durability.GroupStats, ok bool) {
+	ok = d.loop.Do(func() { g = d.in.GroupStats() })
+	return g, ok
 }
 
 // lifecycleTimeout bounds how long Open waits for the recovered state to

@@ -33,10 +33,23 @@ var (
 type stopper struct {
 	d  *DB
 	op atomic.Pointer[context.Context]
+	// last is the context op holds, known to the session's goroutine (the
+	// only one that sets it) without a load: Bolt connections pass the
+	// same context to operation after operation, and storing it again
+	// would allocate each time.
+	last context.Context
 }
 
 // set makes ctx the current operation's context.
-func (s *stopper) set(ctx context.Context) { s.op.Store(&ctx) }
+func (s *stopper) set(ctx context.Context) {
+	if ctx == s.last {
+		return
+	}
+	s.last = ctx
+	held := new(context.Context) // not &ctx: that would move ctx to the heap on every call
+	*held = ctx
+	s.op.Store(held)
+}
 
 func (s *stopper) interrupt() error {
 	if s.d.closing.Load() {

@@ -65,11 +65,11 @@ func txMeta(m bolt.TxMeta) instance.TxMeta {
 
 // boltErr translates an instance error into what the client sees.
 func boltErr(err error) error {
+	if err == nil {
+		return nil // before ie, which escapes: no allocation on success
+	}
 	var ie *instance.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ie):
+	if errors.As(err, &ie) {
 		return &bolt.Error{Code: ie.Code, Message: ie.Message}
 	}
 	return err
@@ -162,18 +162,25 @@ func (r *result) batch() int {
 
 // pull fetches up to n more rows (n < 0: all).
 func (r *result) pull(n int) {
-	done := func(rows [][]value.Value, more bool, err error) {
-		r.rows, r.more, r.err = append(r.rows, rows...), more, boltErr(err)
-	}
 	if r.offLoop {
-		r.r.Pull(n, done)
+		r.take(r.r.PullRead(n))
 		return
 	}
 	if err := r.s.d.onLoopReply(func(reply func(error)) {
-		r.r.Pull(n, func(rows [][]value.Value, more bool, err error) { done(rows, more, err); reply(nil) })
+		r.r.Pull(n, func(rows [][]value.Value, more bool, err error) { r.take(rows, more, err); reply(nil) })
 	}); err != nil {
 		r.err = boltErr(err)
 	}
+}
+
+// take keeps what a pull reported.
+func (r *result) take(rows [][]value.Value, more bool, err error) {
+	if len(r.rows) == 0 {
+		r.rows = rows // the instance hands its rows over
+	} else {
+		r.rows = append(r.rows, rows...)
+	}
+	r.more, r.err = more, boltErr(err)
 }
 
 func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/server"
 )
 
 // workload is one mgbench-style isolated workload.
@@ -34,6 +38,10 @@ type workload struct {
 // (host:port) targets a running `quiver serve` with an empty database
 // instead of the in-process server (the CPU column then counts the client
 // only; QUIVER_BENCH_PID, the server's pid, adds its CPU per query);
+// QUIVER_BENCH_FLAGS adds `quiver serve` flags to the in-process server
+// (e.g. --storage-wal-sync-depth=1); QUIVER_BENCH_PROFILE (a directory)
+// writes a CPU profile of each workload's run there, and allocation
+// profiles before and after it (<name>.allocs0.pprof, .allocs1.pprof);
 // QUIVER_BENCH_ONLY (comma-separated names) runs only those
 // workloads besides return_1; QUIVER_BENCH_CSV (a directory) also writes
 // the generated graph there as users.csv and friends.csv, the very data
@@ -43,6 +51,7 @@ func BenchmarkMgbench(b *testing.B) {
 	secs := envInt("QUIVER_BENCH_SECONDS", 3)
 	users := envInt("QUIVER_BENCH_USERS", 10000)
 	var d neo4j.DriverWithContext
+	var srv *server.Server // nil against QUIVER_BENCH_ADDR
 	if addr := os.Getenv("QUIVER_BENCH_ADDR"); addr != "" {
 		var err error
 		if d, err = neo4j.NewDriverWithContext("bolt://"+addr, neo4j.NoAuth()); err != nil {
@@ -50,7 +59,8 @@ func BenchmarkMgbench(b *testing.B) {
 		}
 		defer d.Close(context.Background())
 	} else {
-		d = driver(b, startServer(b, nil), neo4j.AuthToken{})
+		srv = startServer(b, nil, strings.Fields(os.Getenv("QUIVER_BENCH_FLAGS"))...)
+		d = driver(b, srv, neo4j.AuthToken{})
 	}
 	c := context.Background()
 	edges := pokecEdges(users)
@@ -93,8 +103,11 @@ func BenchmarkMgbench(b *testing.B) {
 		if only != "" && w.name != "return_1" && !strings.Contains(only, w.name) {
 			continue
 		}
+		stopProfile := profileWorkload(b, w.name)
+		g0 := groupStats(srv)
 		cpu0, srv0 := cpuTime(), serverCPU()
 		qps, p50, p99, errs := run12(c, d, w, time.Duration(secs)*time.Second)
+		stopProfile()
 		cpuPerQ := float64((cpuTime() - cpu0).Microseconds()) / (qps * float64(secs))
 		srvPerQ := float64((serverCPU() - srv0).Microseconds()) / (qps * float64(secs))
 		if w.name == "return_1" {
@@ -107,7 +120,75 @@ func BenchmarkMgbench(b *testing.B) {
 			fmt.Printf("  server %6.0f us/query", srvPerQ)
 		}
 		fmt.Println()
+		printGroupCommit(groupStats(srv).Sub(g0), time.Duration(secs)*time.Second)
 	}
+}
+
+// profileWorkload writes a CPU profile of one workload's run to
+// QUIVER_BENCH_PROFILE/<name>.pprof when that directory is set (the load
+// and the other workloads stay out of it, as they do not under
+// -cpuprofile). It returns the function that stops it.
+func profileWorkload(b *testing.B, name string) func() {
+	dir := os.Getenv("QUIVER_BENCH_PROFILE")
+	if dir == "" || name == "return_1" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	writeAllocs(b, filepath.Join(dir, name+".allocs0.pprof"))
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		writeAllocs(b, filepath.Join(dir, name+".allocs1.pprof"))
+	}
+}
+
+// writeAllocs writes the allocation profile so far to path (the workload's
+// own allocations are the difference of two: go tool pprof -base).
+func writeAllocs(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// groupStats reads the in-process server's group-commit counts (zero
+// without one).
+func groupStats(srv *server.Server) durability.GroupStats {
+	if srv == nil {
+		return durability.GroupStats{}
+	}
+	return srv.GroupStats()
+}
+
+// printGroupCommit prints how a workload's commits waited for their WAL
+// fsync (nothing for a workload that wrote nothing): commits per fsync,
+// each commit's wait from its WAL record's append to its completion, the
+// part of it before its batch's fsync started, the fsyncs' durations, and
+// the share of the run during which commits were buffered while an fsync
+// could have started (IdleWait).
+func printGroupCommit(g durability.GroupStats, dur time.Duration) {
+	if g.Batches == 0 {
+		return
+	}
+	q := func(h durability.Histogram) string {
+		return fmt.Sprintf("p50 %.3f p99 %.3f mean %.3f ms", ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), ms(h.Mean()))
+	}
+	fmt.Printf("  group commit: %.1f commits/fsync (%d fsyncs)  wait %s  before fsync %s  fsync %s\n",
+		float64(g.Commits)/float64(g.Batches), g.Batches, q(g.Wait), q(g.Queue), q(g.Sync))
+	fmt.Printf("  group commit: fsync slot idle with commits buffered %.1f%% of the run; gather windows full %d timeout %d; held beside a nearly done fsync %d; fsyncs back before an earlier one %d\n",
+		100*g.IdleWait.Seconds()/dur.Seconds(), g.GatherFull, g.GatherTimeout, g.NearlyDoneHolds, g.SyncedEarly)
 }
 
 // cpuTime is this process's user+system CPU time (driver and server both

@@ -13,9 +13,10 @@ import (
 
 // startServer runs an in-process server on a free port with a fresh data
 // directory.
-func startServer(t testing.TB, mod func(*server.Config)) *server.Server {
-	cfg, err := server.ParseConfig([]string{"--bolt-address", "127.0.0.1", "--bolt-port", "0",
-		"--metrics-enabled=false", "--data-directory", t.TempDir()}, func(string) string { return "" }, nil)
+func startServer(t testing.TB, mod func(*server.Config), extraFlags ...string) *server.Server {
+	args := append([]string{"--bolt-address", "127.0.0.1", "--bolt-port", "0",
+		"--metrics-enabled=false", "--data-directory", t.TempDir()}, extraFlags...)
+	cfg, err := server.ParseConfig(args, func(string) string { return "" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,10 @@ func (c *count) Add(args []value.Value) error {
 
 func (c *count) Result() (value.Value, error) { return c.n, nil }
 
+// AddCount counts n more rows at once, as n calls of Add with non-null
+// arguments would (a scan that counts rows by column).
+func (c *count) AddCount(n int64) { c.n += n }
+
 // sum adds numbers (integer while every value is an integer and the sum
 // fits) or durations; it is 0 over no values.
 type sum struct {

@@ -183,6 +183,12 @@ func FuzzReader(f *testing.F) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("frames differ:\nreader %v\nscan   %v", got, want)
 		}
+		if sc.ZeroTail {
+			// The scan ends a segment that is not the last at zeros (space
+			// reserved ahead of appends); the Reader, which reads up to a
+			// limit it was told holds whole frames, calls them damage.
+			sc.Bad = &Damage{Offset: sc.End, Reason: Zeros.String()}
+		}
 		switch {
 		case (bad == nil) != (sc.Bad == nil):
 			t.Fatalf("damage: reader %v, scan %v", bad, sc.Bad)
@@ -190,4 +196,43 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("damage at %d by the reader, %d by the scan", bad.Offset, sc.Bad.Offset)
 		}
 	})
+}
+
+// TestScanSegmentReservedZeros covers segments whose file system reserves
+// zeros ahead of appends (osfs's Preallocate): a crash leaves zeros after
+// the last write, and a torn write is followed by zeros rather than by the
+// end of the file.
+func TestScanSegmentReservedZeros(t *testing.T) {
+	seg := segment(7, []byte("a"), bytes.Repeat([]byte("b"), 300))
+	zeros := make([]byte, 500)
+	scan := func(data []byte, last bool) Scan {
+		return testFormat.ScanSegment(data, 7, last, func(int64, []byte) error { return nil })
+	}
+	padded := append(bytes.Clone(seg), zeros...)
+	if sc := scan(padded, false); !sc.ZeroTail || sc.Bad != nil || sc.Frames != 2 || sc.End != int64(len(seg)) {
+		t.Fatalf("zeros after the records of a segment that is not the last: %+v", sc)
+	}
+	if sc := scan(padded, true); sc.Torn == "" || sc.Frames != 2 || sc.End != int64(len(seg)) {
+		t.Fatalf("zeros after the records of the last segment: %+v", sc)
+	}
+	second := SegmentHeaderSize + HeaderSize + 1 // where the second frame starts
+	for _, cut := range []int{second + 3, second + HeaderSize, second + HeaderSize + 100} {
+		torn := append(bytes.Clone(seg[:cut]), make([]byte, len(seg)-cut+len(zeros))...)
+		if sc := scan(torn, true); sc.Torn == "" || sc.Bad != nil || sc.Frames != 1 || sc.End != int64(second) {
+			t.Fatalf("last segment torn at %d inside reserved zeros: %+v", cut, sc)
+		}
+		if sc := scan(torn, false); sc.Bad == nil || sc.Bad.Offset != int64(second) {
+			t.Fatalf("segment that is not the last torn at %d: %+v", cut, sc)
+		}
+	}
+	flipped := bytes.Clone(padded)
+	flipped[second+HeaderSize+5] ^= 1
+	flipped = append(flipped, 1) // something after the zeros: not a torn write
+	if sc := scan(flipped, true); sc.Bad == nil || sc.Bad.Offset != int64(second) {
+		t.Fatalf("damaged frame with data after the zeros: %+v", sc)
+	}
+	header := append(bytes.Clone(seg[:5]), make([]byte, 600)...)
+	if sc := scan(header, true); sc.Torn == "" || sc.Bad != nil {
+		t.Fatalf("last segment's header torn inside reserved zeros: %+v", sc)
+	}
 }

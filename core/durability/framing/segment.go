@@ -61,7 +61,27 @@ type Scan struct {
 	Frames int    // whole, valid frames accepted
 	End    int64  // offset just past the last accepted frame
 	Torn   string // non-empty: the segment ends in a torn tail at End
-	Bad    *Damage
+	// ZeroTail: a segment that is not the last ends at End in zero bytes
+	// only: space the file system reserved ahead of appends (osfs's
+	// Preallocate) that a crash kept before the cut that ends a segment
+	// became durable. What the records hold is whole; the log's chain of
+	// timestamps tells whether records are missing.
+	ZeroTail bool
+	Bad      *Damage
+}
+
+// tornIntoZeros reports whether a damaged frame at the front of b, whose
+// Parse gave size and st, is a write cut short inside reserved zeros:
+// nothing but zeros after the frame (BadBody), or after its header when
+// the header itself is damaged (BadLength).
+func tornIntoZeros(b []byte, size int, st Status) bool {
+	switch st {
+	case BadBody:
+		return size <= len(b) && AllZero(b[size:])
+	case BadLength:
+		return len(b) >= HeaderSize && AllZero(b[HeaderSize:])
+	}
+	return false
 }
 
 // ScanSegment validates a whole segment held in data: its header, then
@@ -69,11 +89,15 @@ type Scan struct {
 // error from accept is damage at that offset). Only the last segment of a
 // log may end in a torn tail: a frame cut short, zeros, or a final frame
 // whose body fails its CRC and ends exactly at the end of the data. A
-// torn or absent header of the last segment is a torn tail too.
+// torn or absent header of the last segment is a torn tail too. Where the
+// file system reserves zeros ahead of appends, a torn write leaves zeros
+// after it: a damaged last frame, or header, of the last segment that only
+// zeros follow is a torn tail as well, and zeros where a frame should
+// start end any segment (ZeroTail when it is not the last).
 func (f Format) ScanSegment(data []byte, first uint64, last bool, accept func(off int64, body []byte) error) Scan {
 	var sc Scan
 	if reason := f.CheckHeader(data, first); reason != "" {
-		if last && (len(data) < SegmentHeaderSize || AllZero(data)) {
+		if last && (len(data) < SegmentHeaderSize || AllZero(data[SegmentHeaderSize:])) {
 			sc.Torn = reason
 			return sc
 		}
@@ -84,8 +108,11 @@ func (f Format) ScanSegment(data []byte, first uint64, last bool, accept func(of
 	sc.End = int64(off)
 	for off < len(data) {
 		body, size, st := Parse(data[off:])
-		torn := last && (st == Short || st == Zeros || st == BadBody && off+size == len(data))
+		torn := last && (st == Short || st == Zeros || st == BadBody && off+size == len(data) || tornIntoZeros(data[off:], size, st))
 		switch {
+		case st == Zeros && !last:
+			sc.ZeroTail = true
+			return sc
 		case torn:
 			sc.Torn = st.String()
 			return sc

@@ -1,0 +1,273 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/quiverdb/quiver/core/value"
+)
+
+// requestDecoder decodes one connection's requests. RUN, PULL and DISCARD,
+// which every query sends, take a fast path when they have the usual
+// shape: the request goes into a Request the decoder reuses, RUN's extra
+// map into TxMeta and PULL's into n and qid without building maps, and a
+// query or bookmark list equal to the previous one is not allocated
+// again. Anything else, malformed input included, goes to DecodeRequest,
+// so a request means the same, and fails the same, either way.
+type requestDecoder struct {
+	req       Request
+	lastQuery string
+	lastBooks []string // the last bookmarks list, shared (never modified)
+}
+
+// decode parses one message body (see DecodeRequest). The Request is valid
+// until the next call.
+func (rd *requestDecoder) decode(msg []byte, v Version, s Shape) (*Request, error) {
+	if len(msg) >= 2 {
+		var ok bool
+		switch {
+		case msg[0] == 0xB3 && msg[1] == MsgRun:
+			ok = rd.run(&Decoder{buf: msg[2:], Shape: s})
+		case msg[0] == 0xB1 && (msg[1] == MsgPull || msg[1] == MsgDiscard):
+			ok = rd.pull(msg[1], &Decoder{buf: msg[2:], Shape: s})
+		}
+		if ok {
+			return &rd.req, nil
+		}
+	}
+	return DecodeRequest(msg, v, s)
+}
+
+// run decodes RUN's query, parameters and extra map; false sends the
+// message down the general path.
+func (rd *requestDecoder) run(d *Decoder) bool {
+	q, ok := d.rawString()
+	if !ok {
+		return false
+	}
+	query := rd.lastQuery
+	if string(q) != query {
+		query = string(q)
+	}
+	var params value.Map
+	if d.peek() == 0xC0 {
+		d.pos++
+		params = value.Map{}
+	} else if v, err := d.Value(); err == nil {
+		if params, ok = v.(value.Map); !ok {
+			return false
+		}
+	} else {
+		return false
+	}
+	meta, ok := rd.txMeta(d)
+	if !ok || !d.Done() {
+		return false
+	}
+	rd.lastQuery = query
+	rd.req = Request{Tag: MsgRun, Query: query, Params: params, meta: meta, hasMeta: true}
+	return true
+}
+
+// txMeta decodes RUN's extra map straight into TxMeta when every entry it
+// reads has the type txMeta accepts (entries it does not read are skipped,
+// as txMeta ignores them).
+func (rd *requestDecoder) txMeta(d *Decoder) (TxMeta, bool) {
+	var m TxMeta
+	if d.peek() == 0xC0 {
+		d.pos++
+		return m, true
+	}
+	n, ok := d.mapHeader()
+	if !ok {
+		return m, false
+	}
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return m, false
+		}
+		switch k {
+		case "bookmarks":
+			if m.Bookmarks, ok = rd.bookmarks(d); !ok {
+				return m, false
+			}
+		case "tx_timeout":
+			ms, ok := d.rawInt()
+			if !ok || ms < 0 {
+				return m, false
+			}
+			m.Timeout = time.Duration(ms) * time.Millisecond
+		case "tx_metadata":
+			v, err := d.Value()
+			if m.Metadata, ok = v.(value.Map); err != nil || !ok {
+				return m, false
+			}
+		case "mode", "db", "imp_user":
+			s, ok := d.rawString()
+			if !ok {
+				return m, false
+			}
+			switch k {
+			case "mode":
+				m.ReadOnly = string(s) == "r"
+			case "db":
+				m.DB = string(s)
+			default:
+				m.ImpUser = string(s)
+			}
+		default:
+			if _, err := d.Value(); err != nil {
+				return m, false
+			}
+		}
+	}
+	return m, true
+}
+
+// bookmarks decodes a list of strings, sharing the last list when equal.
+func (rd *requestDecoder) bookmarks(d *Decoder) ([]string, bool) {
+	n, ok := d.listHeader()
+	if !ok {
+		return nil, false
+	}
+	if n == 0 {
+		return nil, true
+	}
+	same := n == len(rd.lastBooks)
+	start := d.pos
+	for i := range n {
+		s, ok := d.rawString()
+		if !ok {
+			return nil, false
+		}
+		same = same && string(s) == rd.lastBooks[i]
+	}
+	if same {
+		return rd.lastBooks, true
+	}
+	d.pos = start
+	l := make([]string, n)
+	for i := range l {
+		s, _ := d.rawString()
+		l[i] = string(s)
+	}
+	rd.lastBooks = l
+	return l, true
+}
+
+// pull decodes PULL's or DISCARD's n and qid.
+func (rd *requestDecoder) pull(tag byte, d *Decoder) bool {
+	n, ok := d.mapHeader()
+	if !ok {
+		return false
+	}
+	r := Request{Tag: tag, pullArgs: true, n: -1, qid: -1}
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return false
+		}
+		x, ok := d.rawInt()
+		if !ok {
+			return false
+		}
+		switch k {
+		case "n":
+			r.n = x
+		case "qid":
+			r.qid = x
+		default:
+			return false
+		}
+	}
+	if !d.Done() {
+		return false
+	}
+	rd.req = r
+	return true
+}
+
+// peek returns the next marker byte without consuming it (0xC0, null, at
+// the end: a caller then decodes and fails as the general path does).
+func (d *Decoder) peek() byte {
+	if d.pos < len(d.buf) {
+		return d.buf[d.pos]
+	}
+	return 0xC0
+}
+
+// rawString decodes a String without boxing or copying it.
+func (d *Decoder) rawString() ([]byte, bool) {
+	m, err := d.byte1()
+	if err != nil {
+		return nil, false
+	}
+	n := -1
+	switch {
+	case m >= 0x80 && m < 0x90:
+		n = int(m & 0x0F)
+	case m >= 0xD0 && m <= 0xD2:
+		if n, err = d.count(1<<(m-0xD0), 1); err != nil {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	b, err := d.take(n)
+	return b, err == nil
+}
+
+// rawInt decodes an Integer without boxing it.
+func (d *Decoder) rawInt() (int64, bool) {
+	m, err := d.byte1()
+	if err != nil {
+		return 0, false
+	}
+	switch {
+	case m < 0x80 || m >= 0xF0:
+		return int64(int8(m)), true
+	case m >= 0xC8 && m <= 0xCB:
+		b, err := d.take(1 << (m - 0xC8))
+		if err != nil {
+			return 0, false
+		}
+		switch len(b) {
+		case 1:
+			return int64(int8(b[0])), true
+		case 2:
+			return int64(int16(binary.BigEndian.Uint16(b))), true
+		case 4:
+			return int64(int32(binary.BigEndian.Uint32(b))), true
+		}
+		return int64(binary.BigEndian.Uint64(b)), true
+	}
+	return 0, false
+}
+
+// mapHeader decodes the header of a Map and returns its size.
+func (d *Decoder) mapHeader() (int, bool) {
+	return d.sized(0xA0, 0xD8, 2)
+}
+
+// listHeader decodes the header of a List and returns its length.
+func (d *Decoder) listHeader() (int, bool) {
+	return d.sized(0x90, 0xD4, 1)
+}
+
+// sized decodes a tiny or 8/16/32-bit size header of a container whose
+// entries take at least minBytes each.
+func (d *Decoder) sized(tiny, m8 byte, minBytes int) (int, bool) {
+	m, err := d.byte1()
+	if err != nil {
+		return 0, false
+	}
+	switch {
+	case m&0xF0 == tiny:
+		return int(m & 0x0F), true
+	case m >= m8 && m <= m8+2:
+		n, err := d.count(1<<(m-m8), minBytes)
+		return n, err == nil
+	}
+	return 0, false
+}
