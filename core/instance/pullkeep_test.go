@@ -30,6 +30,8 @@ func TestPulledBatchesStayUnchanged(t *testing.T) {
 		"MATCH (n:N) CALL { WITH n MATCH (n)-->(m) RETURN m } RETURN n.i, m.i",
 		"UNWIND range(1, 30) AS x CREATE (k:K {x: x}) RETURN k.x, k",
 		"MATCH (k:K) SET k.y = k.x * 2 RETURN k.x, k.y, k",
+		"UNWIND range(1, 20) AS x CREATE (u:U {x: x}) RETURN u.x AS v, u AS n UNION ALL MATCH (k:K) SET k.z = 1 RETURN k.x AS v, k AS n",
+		"MATCH (n:N) CALL { WITH n CREATE (m:M {i: n.i}) RETURN m } IN TRANSACTIONS OF 7 ROWS RETURN n.i, m",
 	}
 	for _, q := range queries {
 		for _, batch := range []int{1, 3, 7} {
