@@ -196,6 +196,7 @@ func (o *aggOp) finish(c *execCtx, order []*group) error {
 	if len(order) == 0 && len(o.groups) == 0 {
 		order = append(order, &group{rep: c.lay.newRow(), owned: true, states: o.newStates()})
 	}
+	vals := make([]value.Value, len(o.items))
 	for _, g := range order {
 		out := g.rep
 		if !g.owned {
@@ -208,15 +209,21 @@ func (o *aggOp) finish(c *execCtx, order []*group) error {
 			}
 			out[o.aggs[i].aggSlot-1] = v
 		}
+		// Every item reads the group's input row before any item is bound
+		// in it: an item may be named as a variable another item reads
+		// (RETURN a.n AS a, a.n + count(*) AS s).
 		for i, it := range o.items {
 			if gi := indexOf(o.groups, i); gi >= 0 {
-				out[o.slots[i]] = g.key[gi]
+				vals[i] = g.key[gi]
 				continue
 			}
 			v, err := c.eval(it.Expr, out)
 			if err != nil {
 				return err
 			}
+			vals[i] = v
+		}
+		for i, v := range vals {
 			out[o.slots[i]] = v
 		}
 		o.out = append(o.out, out)

@@ -30,6 +30,14 @@ var fuzzSeeds = []string{
 	"MATCH (a:A)-[*WSHORTEST 2 (e, n | coalesce(e.w, 1)) t (e, n | true)]->(b) RETURN t",
 	"MATCH (a:A), (b:B) MATCH p = allShortestPaths((a)-[*ALLSHORTEST (e, n | 1) w]-(b)) RETURN p",
 	"MATCH (a:A), (b:B) RETURN [p = shortestPath((a)-[*]-(b)) | length(p)]",
+	// Scopes over slot rows: shadowing at several depths, swaps, nulls
+	// against unbound, subqueries and pattern expressions per row.
+	"MATCH (x:A) RETURN [x IN [x.x, 1] | [x IN [x, x + 1] WHERE x > 1 | reduce(x = 0, y IN [x] | x + y)]], any(x IN [(x)-->(y) | y] WHERE (x)-->())",
+	"WITH 1 AS a, 2 AS b WITH a AS b, b AS a, * ORDER BY a RETURN a, b",
+	"OPTIONAL MATCH (n:Nope) WITH n MATCH (m) WHERE n IS NULL OR (n)-->(m) RETURN n, m, exists((n)-->()), [(n)-->(k) | k]",
+	"MATCH (a) CALL { WITH a CALL { WITH a MATCH (a)-[r {w: 1, w: 2}]->(b) RETURN b } RETURN b AS c UNION ALL RETURN a AS c } RETURN a, collect(c)",
+	"MATCH (a) WHERE EXISTS { MATCH (a)-->(b) WHERE [c IN [(b)-->(d) | d] WHERE exists((c)<--(a))] <> [] } RETURN a",
+	"UNWIND [1, 1, 2] AS k MERGE (n:A {x: k}) ON MATCH SET n += {y: k} FOREACH (i IN [k] | SET n.z = i) WITH n, k DELETE n RETURN k",
 }
 
 // FuzzParse: no input makes the parser panic; errors are *cypher.Error.

@@ -36,6 +36,9 @@ func collectHints(pps []*PathPattern, where Expr) map[string][]propHint {
 		for _, np := range pp.Nodes {
 			if m, ok := np.Props.(*MapLit); ok {
 				for i, k := range m.Keys {
+					if keyRepeated(m.Keys, i) {
+						continue // the key's last value is the one matched
+					}
 					add(np.Var, k, m.Vals[i], "=")
 				}
 			}

@@ -67,6 +67,20 @@ func TestLoadCSV(t *testing.T) {
 			"f | row[0]\n'plain.csv' | 'a'\n'plain.csv' | 'c'\n'semi.csv' | 'x;'y;z''\n"},
 		{"LOAD CSV FROM 'bad.csv' WITH HEADER IGNORE BAD AS row RETURN row.id",
 			"row.id\n'1'\n'3'\n'5'\n"},
+		// The row variable in nested scopes: rebound by WITH, shadowed by a
+		// comprehension, imported by a subquery, collected and unwound.
+		{"LOAD CSV FROM 'people.csv' WITH HEADER AS row WITH row.name AS row RETURN row",
+			"row\n'Ann'\n'Bo, Jr.'\n'Cy'\n"},
+		{"LOAD CSV FROM 'people.csv' WITH HEADER AS row RETURN [row IN [row.id, row.name] | row + '!'] AS l",
+			"l\n['1!', 'Ann!']\n['2!', 'Bo, Jr.!']\n['3!', 'Cy!']\n"},
+		{"UNWIND [1, 2] AS i LOAD CSV FROM 'plain.csv' AS row RETURN i, row[0]",
+			"i | row[0]\n1 | 'a'\n1 | 'c'\n2 | 'a'\n2 | 'c'\n"},
+		{"LOAD CSV FROM 'plain.csv' AS row CALL { WITH row RETURN row[0] AS first } RETURN row, first",
+			"row | first\n['a', 'b'] | 'a'\n['c'] | 'c'\n"},
+		{"LOAD CSV FROM 'people.csv' WITH HEADER AS row MERGE (p:P {id: row.id}) ON CREATE SET p.name = row.name RETURN p.id, p.name",
+			"p.id | p.name\n'1' | 'Ann'\n'2' | 'Bo, Jr.'\n'3' | 'Cy'\n"},
+		{"LOAD CSV FROM 'people.csv' WITH HEADER AS row WITH collect(row) AS rows UNWIND rows AS row RETURN row.id ORDER BY row.id DESC",
+			"row.id\n'3'\n'2'\n'1'\n"},
 		// Bad input: clear errors naming the file and the line.
 		{"LOAD CSV FROM 'bad.csv' WITH HEADER AS row RETURN row.id",
 			"row.id\n'1'\nerror: ExternalResourceFailed (InvalidCsvRow): LOAD CSV \"bad.csv\" line 3: a quote (\") inside an unquoted field (quote the whole field and double the quote)\n"},

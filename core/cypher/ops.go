@@ -466,6 +466,17 @@ func (c *execCtx) edgeMatches(id int64, props Expr, r row) (bool, error) {
 	return c.propsMatch(c.tx.EdgeProps(id), props, r)
 }
 
+// keyRepeated reports whether keys[i] appears again after i: in a map
+// literal the last value of a key wins, as evaluating the literal gives.
+func keyRepeated(keys []string, i int) bool {
+	for _, k := range keys[i+1:] {
+		if k == keys[i] {
+			return true
+		}
+	}
+	return false
+}
+
 // mapLitMatches is propsMatch for an inline property map, reading only the
 // properties it names instead of building the vertex's map.
 func (c *execCtx) mapLitMatches(id int64, m *MapLit, r row) (bool, error) {
@@ -484,6 +495,9 @@ func (c *execCtx) mapLitMatchesBy(id int64, m *MapLit, r row, prop func(int64, s
 		want = append(want, v)
 	}
 	for i, k := range m.Keys {
+		if keyRepeated(m.Keys, i) {
+			continue // a later value for the key replaces this one
+		}
 		have, _ := prop(id, k)
 		if equal(have, want[i]) != triTrue {
 			return false, nil

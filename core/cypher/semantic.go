@@ -325,11 +325,18 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		stages = append(stages, stage{desc: "SkipLimit", build: func(in op, est *estimator) op { return &skipLimitOp{in: in, skip: skip, limit: limit, drain: drain} }})
 	}
 	if where != nil {
+		// As for ORDER BY: after DISTINCT or an aggregation a variable
+		// declared before the projection has no one value per row, so the
+		// predicate reads the projected items (a.x for a.x AS y reads y).
 		whereSc := newSc.clone()
-		for k, v := range sc {
-			if _, ok := whereSc[k]; !ok {
-				whereSc[k] = v
+		if !pr.Distinct && !isAgg {
+			for k, v := range sc {
+				if _, ok := whereSc[k]; !ok {
+					whereSc[k] = v
+				}
 			}
+		} else if !containsAggregate(where) {
+			where = substitute(where, repl)
 		}
 		c.checkPredicate(where, whereSc)
 		c.noAggregate(where)
