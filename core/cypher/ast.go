@@ -159,12 +159,15 @@ type (
 		Pattern *PathPattern
 	}
 	// ExistsSubquery is EXISTS { pattern [WHERE ...] }, exists(pattern), or
-	// EXISTS { a full query }, kept in Query.
+	// EXISTS { a full query }, kept in Query. With Count set it is Neo4j 5's
+	// COUNT { ... } in either form, which gives the number of matches (or
+	// of the query's rows) instead of whether there is one.
 	ExistsSubquery struct {
 		node
 		Patterns []*PathPattern
 		Where    Expr
 		Query    *SingleQuery
+		Count    bool
 		stages   []stage // the compiled Query
 	}
 	// MapProjection is v{.a, b: expr, .*, v2}.

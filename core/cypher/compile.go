@@ -236,11 +236,14 @@ func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 	return stages, cols
 }
 
-// subquery compiles the body of EXISTS { ... } over the outer scope: any
-// reading clauses, an optional final RETURN, no updates.
-func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
+// subquery compiles the body of EXISTS { ... } or COUNT { ... } (kind
+// names which, for errors) over the outer scope: any reading clauses, an
+// optional final RETURN, no updates. The outer variables stay visible to
+// the whole body, past any WITH, which may not shadow them.
+func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) []stage {
 	saved := c.updates
 	defer func() { c.updates = saved }()
+	outer := outerNames(sc)
 	var stages []stage
 	for i, cl := range sq.Clauses {
 		switch x := cl.(type) {
@@ -252,16 +255,66 @@ func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
 			stages = append(stages, st...)
 		case *WithClause:
 			var st []stage
-			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
+			st, sc, _ = c.projection(keepOuter(x.Proj, outer), sc, x.Where, x.P, false)
 			stages = append(stages, st...)
 		default:
 			if isUpdating(cl) {
-				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "an existential subquery cannot update the graph"))
+				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "%s cannot update the graph", kind))
 			}
 			stages = append(stages, c.clause(cl, sc)...)
 		}
 	}
 	return stages
+}
+
+// subqueryKind names an EXISTS or COUNT subquery for its errors.
+func subqueryKind(x *ExistsSubquery) string {
+	if x.Count {
+		return "a COUNT subquery"
+	}
+	return "an existential subquery"
+}
+
+// outerNames lists, sorted, the variables a subquery expression sees from
+// outside (not the hidden ones the compiler names with a leading space).
+func outerNames(sc scope) []string {
+	var names []string
+	for k := range sc {
+		if !strings.HasPrefix(k, " ") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// keepOuter returns a WITH projection inside a subquery expression that
+// also carries the outer variables on: they are the same on every row of
+// one evaluation, so grouping or DISTINCT by them changes nothing. A WITH
+// item that rebinds an outer name to something else is refused, as Neo4j
+// refuses shadowing there.
+func keepOuter(pr Projection, outer []string) Projection {
+	if pr.Star || len(outer) == 0 {
+		return pr
+	}
+	named := map[string]bool{}
+	for _, it := range pr.Items {
+		named[it.Name] = true
+	}
+	items := append([]ReturnItem(nil), pr.Items...)
+	for _, name := range outer {
+		if !named[name] {
+			items = append(items, ReturnItem{Expr: &Var{Name: name}, Name: name})
+			continue
+		}
+		for _, it := range pr.Items {
+			if v, ok := it.Expr.(*Var); it.Name == name && (!ok || v.Name != name) {
+				panic(syntaxErr(it.Expr.exprPos(), "VariableShadowing", "the variable `%s` is shadowing a variable with the same name from the outer scope and needs to be renamed", name))
+			}
+		}
+	}
+	pr.Items = items
+	return pr
 }
 
 func isUpdating(cl Clause) bool {

@@ -584,6 +584,9 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 }
 
 func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
+	if x.Count {
+		return c.countSubquery(x, r)
+	}
 	if x.Query != nil {
 		var it op = &argOp{r: r}
 		for _, s := range x.stages {
@@ -600,6 +603,33 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		return nil, err
 	}
 	return found, nil
+}
+
+// countSubquery evaluates COUNT { ... } for row r: the number of matches
+// of its patterns, or of rows its query gives.
+func (c *execCtx) countSubquery(x *ExistsSubquery, r row) (value.Value, error) {
+	var it op
+	if x.Query != nil {
+		it = &argOp{r: r}
+		for _, s := range x.stages {
+			it = s.build(it, c.est)
+		}
+	} else {
+		var kept *patternPlan
+		it, kept = c.patternOps(nil, x.Patterns, x.Where, r)
+		defer donePattern(kept)
+	}
+	var n int64
+	for {
+		nr, err := it.next(c)
+		if err != nil {
+			return nil, err
+		}
+		if nr == nil {
+			return n, nil
+		}
+		n++
+	}
 }
 
 // patternMatches reports whether pattern pp (or patterns) with predicate

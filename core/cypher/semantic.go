@@ -67,7 +67,7 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 	case *ExistsSubquery:
 		inner := sc.clone()
 		if x.Query != nil {
-			x.stages = c.subquery(x.Query, inner)
+			x.stages = c.subquery(x.Query, inner, subqueryKind(x))
 			return
 		}
 		for _, pp := range x.Patterns {
@@ -445,6 +445,10 @@ func staticKind(e Expr) string {
 		return "List"
 	case *MapLit:
 		return "Map"
+	case *ExistsSubquery:
+		if x.Count {
+			return "Integer"
+		}
 	}
 	return ""
 }
@@ -538,6 +542,10 @@ func (c *compiler) checkPredicate(e Expr, sc scope) {
 	case *Var:
 		if t := stype(x, sc); t == "Node" || t == "Relationship" || t == "Path" {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected Boolean but was %s", t))
+		}
+	case *ExistsSubquery:
+		if x.Count {
+			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected Boolean but was Integer (compare the COUNT { } with a number)"))
 		}
 	}
 	c.checkExpr(e, sc, false)
