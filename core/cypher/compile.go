@@ -236,22 +236,55 @@ func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 	return stages, cols
 }
 
-// subquery compiles the body of EXISTS { ... } or COUNT { ... } (kind
-// names which, for errors) over the outer scope: any reading clauses, an
-// optional final RETURN, no updates. The outer variables stay visible to
-// the whole body, past any WITH, which may not shadow them.
-func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) []stage {
+// subqueryExpr compiles the query of an EXISTS { } or COUNT { } over the
+// outer scope sc. Its UNION follows Neo4j's rules: the parts all end in a
+// RETURN of the same columns or none does, a UNION without ALL needs them
+// (its rows are told apart by them), and UNION and UNION ALL do not mix.
+func (c *compiler) subqueryExpr(x *ExistsSubquery, sc scope) {
+	kind := subqueryKind(x)
+	var cols []string
+	for i, sq := range x.Query.Parts {
+		stages, pcols := c.subquery(sq, sc.clone(), kind)
+		if i > 0 && (pcols == nil) != (cols == nil) {
+			panic(syntaxErr(sq.Clauses[0].clausePos(), "InvalidClauseComposition", "in %s with UNION, either every part ends in RETURN or none does", kind))
+		}
+		if i > 0 && !sameStrings(pcols, cols) {
+			panic(syntaxErr(sq.Clauses[0].clausePos(), "DifferentColumnsInUnion", "all sub queries in a UNION must have the same return column names"))
+		}
+		x.parts, cols = append(x.parts, stages), pcols
+	}
+	for i, all := range x.Query.UnionAll {
+		if i > 0 && all != x.Query.UnionAll[0] {
+			panic(syntaxErr(x.P, "InvalidClauseComposition", "cannot mix UNION and UNION ALL"))
+		}
+		if !all && cols == nil {
+			panic(syntaxErr(x.P, "InvalidClauseComposition", "in %s, a UNION without ALL needs every part to end in RETURN", kind))
+		}
+	}
+	if len(x.Query.UnionAll) > 0 && !x.Query.UnionAll[0] {
+		x.distinct = c.lay.slots(cols)
+	}
+}
+
+// subquery compiles one part of the body of EXISTS { ... } or COUNT { ... }
+// (kind names which, for errors) over the outer scope: any reading
+// clauses, an optional final RETURN, no updates. The outer variables stay
+// visible to the whole body, past any WITH, which may not shadow them. It
+// returns the RETURN's columns, nil when there is none.
+func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) ([]stage, []string) {
 	saved := c.updates
 	defer func() { c.updates = saved }()
 	outer := outerNames(sc)
 	var stages []stage
+	var cols []string
 	for i, cl := range sq.Clauses {
 		switch x := cl.(type) {
 		case *ReturnClause:
 			if i != len(sq.Clauses)-1 {
 				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
 			}
-			st, _, _ := c.projection(x.Proj, sc, nil, x.P, true)
+			var st []stage
+			st, _, cols = c.projection(x.Proj, sc, nil, x.P, true)
 			stages = append(stages, st...)
 		case *WithClause:
 			var st []stage
@@ -264,7 +297,7 @@ func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) []stage {
 			stages = append(stages, c.clause(cl, sc)...)
 		}
 	}
-	return stages
+	return stages, cols
 }
 
 // subqueryKind names an EXISTS or COUNT subquery for its errors.

@@ -1110,19 +1110,18 @@ func (p *parser) parseSubqueryExpr(pos Pos, count bool) Expr {
 		p.expectP("}")
 		return es
 	}
-	sq := &SingleQuery{}
-	for !p.isP("}") {
-		if p.tok().kind == tEOF {
-			p.unexpected("'}'")
-		}
-		sq.Clauses = append(sq.Clauses, p.parseClause())
+	q := &Query{Parts: []*SingleQuery{p.parseSubqueryPart()}}
+	for p.accept("UNION") {
+		q.UnionAll = append(q.UnionAll, p.accept("ALL"))
+		q.Parts = append(q.Parts, p.parseSubqueryPart())
 	}
-	p.adv()
-	if m, ok := sq.Clauses[0].(*MatchClause); ok && len(sq.Clauses) == 1 && !m.Optional {
+	p.expectP("}")
+	sq := q.Parts[0]
+	if m, ok := sq.Clauses[0].(*MatchClause); ok && len(q.Parts) == 1 && len(sq.Clauses) == 1 && !m.Optional {
 		es.Patterns, es.Where = m.Patterns, m.Where
 		return es
 	}
-	es.Query = sq
+	es.Query = q
 	return es
 }
 

@@ -67,7 +67,7 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 	case *ExistsSubquery:
 		inner := sc.clone()
 		if x.Query != nil {
-			x.stages = c.subquery(x.Query, inner, subqueryKind(x))
+			c.subqueryExpr(x, sc)
 			return
 		}
 		for _, pp := range x.Patterns {
