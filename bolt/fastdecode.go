@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/quiverdb/quiver/core/value"
@@ -232,15 +231,7 @@ func (d *Decoder) rawInt() (int64, bool) {
 		if err != nil {
 			return 0, false
 		}
-		switch len(b) {
-		case 1:
-			return int64(int8(b[0])), true
-		case 2:
-			return int64(int16(binary.BigEndian.Uint16(b))), true
-		case 4:
-			return int64(int32(binary.BigEndian.Uint32(b))), true
-		}
-		return int64(binary.BigEndian.Uint64(b)), true
+		return signedBE(b), true
 	}
 	return 0, false
 }

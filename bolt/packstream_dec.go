@@ -156,15 +156,21 @@ func (d *Decoder) intN(w int) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch w {
+	return signedBE(b), nil
+}
+
+// signedBE decodes a big-endian two's-complement integer of 1, 2, 4 or 8
+// bytes, as PackStream's INT_8 to INT_64 carry it.
+func signedBE(b []byte) int64 {
+	switch len(b) {
 	case 1:
-		return int64(int8(b[0])), nil
+		return int64(int8(b[0]))
 	case 2:
-		return int64(int16(binary.BigEndian.Uint16(b))), nil
+		return int64(int16(binary.BigEndian.Uint16(b)))
 	case 4:
-		return int64(int32(binary.BigEndian.Uint32(b))), nil
+		return int64(int32(binary.BigEndian.Uint32(b)))
 	}
-	return int64(binary.BigEndian.Uint64(b)), nil
+	return int64(binary.BigEndian.Uint64(b))
 }
 
 func (d *Decoder) str(n int) (value.Value, error) {

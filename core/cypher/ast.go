@@ -159,13 +159,20 @@ type (
 		Pattern *PathPattern
 	}
 	// ExistsSubquery is EXISTS { pattern [WHERE ...] }, exists(pattern), or
-	// EXISTS { a full query }, kept in Query.
+	// EXISTS { a full query, UNION allowed }, kept in Query. With Count set
+	// it is Neo4j 5's COUNT { ... } in either form, which gives the number
+	// of matches (or of the query's rows) instead of whether there is one.
 	ExistsSubquery struct {
 		node
 		Patterns []*PathPattern
 		Where    Expr
-		Query    *SingleQuery
-		stages   []stage // the compiled Query
+		Query    *Query // Parts and UnionAll only
+		Count    bool
+		// Set when the query is checked: the compiled Query's parts, and
+		// for a UNION without ALL the slots of the columns rows are
+		// told apart by.
+		parts    [][]stage
+		distinct []int
 	}
 	// MapProjection is v{.a, b: expr, .*, v2}.
 	MapProjection struct {

@@ -236,32 +236,118 @@ func (c *compiler) singleIn(sq *SingleQuery, sc scope) ([]stage, []string) {
 	return stages, cols
 }
 
-// subquery compiles the body of EXISTS { ... } over the outer scope: any
-// reading clauses, an optional final RETURN, no updates.
-func (c *compiler) subquery(sq *SingleQuery, sc scope) []stage {
+// subqueryExpr compiles the query of an EXISTS { } or COUNT { } over the
+// outer scope sc. Its UNION follows Neo4j's rules: the parts all end in a
+// RETURN of the same columns or none does, a UNION without ALL needs them
+// (its rows are told apart by them), and UNION and UNION ALL do not mix.
+func (c *compiler) subqueryExpr(x *ExistsSubquery, sc scope) {
+	kind := subqueryKind(x)
+	var cols []string
+	for i, sq := range x.Query.Parts {
+		stages, pcols := c.subquery(sq, sc.clone(), kind)
+		if i > 0 && (pcols == nil) != (cols == nil) {
+			panic(syntaxErr(sq.Clauses[0].clausePos(), "InvalidClauseComposition", "in %s with UNION, either every part ends in RETURN or none does", kind))
+		}
+		if i > 0 && !sameStrings(pcols, cols) {
+			panic(syntaxErr(sq.Clauses[0].clausePos(), "DifferentColumnsInUnion", "all sub queries in a UNION must have the same return column names"))
+		}
+		x.parts, cols = append(x.parts, stages), pcols
+	}
+	for i, all := range x.Query.UnionAll {
+		if i > 0 && all != x.Query.UnionAll[0] {
+			panic(syntaxErr(x.P, "InvalidClauseComposition", "cannot mix UNION and UNION ALL"))
+		}
+		if !all && cols == nil {
+			panic(syntaxErr(x.P, "InvalidClauseComposition", "in %s, a UNION without ALL needs every part to end in RETURN", kind))
+		}
+	}
+	if len(x.Query.UnionAll) > 0 && !x.Query.UnionAll[0] {
+		x.distinct = c.lay.slots(cols)
+	}
+}
+
+// subquery compiles one part of the body of EXISTS { ... } or COUNT { ... }
+// (kind names which, for errors) over the outer scope: any reading
+// clauses, an optional final RETURN, no updates. The outer variables stay
+// visible to the whole body, past any WITH, which may not shadow them. It
+// returns the RETURN's columns, nil when there is none.
+func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) ([]stage, []string) {
 	saved := c.updates
 	defer func() { c.updates = saved }()
+	outer := outerNames(sc)
 	var stages []stage
+	var cols []string
 	for i, cl := range sq.Clauses {
 		switch x := cl.(type) {
 		case *ReturnClause:
 			if i != len(sq.Clauses)-1 {
 				panic(syntaxErr(x.P, "InvalidClauseComposition", "RETURN can only be used at the end of the query"))
 			}
-			st, _, _ := c.projection(x.Proj, sc, nil, x.P, true)
+			var st []stage
+			st, _, cols = c.projection(x.Proj, sc, nil, x.P, true)
 			stages = append(stages, st...)
 		case *WithClause:
 			var st []stage
-			st, sc, _ = c.projection(x.Proj, sc, x.Where, x.P, false)
+			st, sc, _ = c.projection(keepOuter(x.Proj, outer), sc, x.Where, x.P, false)
 			stages = append(stages, st...)
 		default:
 			if isUpdating(cl) {
-				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "an existential subquery cannot update the graph"))
+				panic(syntaxErr(cl.clausePos(), "InvalidClauseComposition", "%s cannot update the graph", kind))
 			}
 			stages = append(stages, c.clause(cl, sc)...)
 		}
 	}
-	return stages
+	return stages, cols
+}
+
+// subqueryKind names an EXISTS or COUNT subquery for its errors.
+func subqueryKind(x *ExistsSubquery) string {
+	if x.Count {
+		return "a COUNT subquery"
+	}
+	return "an existential subquery"
+}
+
+// outerNames lists, sorted, the variables a subquery expression sees from
+// outside (not the hidden ones the compiler names with a leading space).
+func outerNames(sc scope) []string {
+	var names []string
+	for k := range sc {
+		if !strings.HasPrefix(k, " ") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// keepOuter returns a WITH projection inside a subquery expression that
+// also carries the outer variables on: they are the same on every row of
+// one evaluation, so grouping or DISTINCT by them changes nothing. A WITH
+// item that rebinds an outer name to something else is refused, as Neo4j
+// refuses shadowing there.
+func keepOuter(pr Projection, outer []string) Projection {
+	if pr.Star || len(outer) == 0 {
+		return pr
+	}
+	named := map[string]bool{}
+	for _, it := range pr.Items {
+		named[it.Name] = true
+	}
+	items := append([]ReturnItem(nil), pr.Items...)
+	for _, name := range outer {
+		if !named[name] {
+			items = append(items, ReturnItem{Expr: &Var{Name: name}, Name: name})
+			continue
+		}
+		for _, it := range pr.Items {
+			if v, ok := it.Expr.(*Var); it.Name == name && (!ok || v.Name != name) {
+				panic(syntaxErr(it.Expr.exprPos(), "VariableShadowing", "the variable `%s` is shadowing a variable with the same name from the outer scope and needs to be renamed", name))
+			}
+		}
+	}
+	pr.Items = items
+	return pr
 }
 
 func isUpdating(cl Clause) bool {

@@ -584,12 +584,11 @@ func (c *execCtx) evalPatternList(pp *PathPattern, where, proj Expr, r row) (val
 }
 
 func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
+	if x.Count {
+		return c.countSubquery(x, r)
+	}
 	if x.Query != nil {
-		var it op = &argOp{r: r}
-		for _, s := range x.stages {
-			it = s.build(it, c.est)
-		}
-		nr, err := it.next(c)
+		nr, err := c.subqueryOps(x, r).next(c)
 		if err != nil {
 			return nil, err
 		}
@@ -600,6 +599,52 @@ func (c *execCtx) evalExists(x *ExistsSubquery, r row) (value.Value, error) {
 		return nil, err
 	}
 	return found, nil
+}
+
+// subqueryOps builds the operators of an EXISTS { } or COUNT { } query
+// for row r: its parts one after the other, told apart by their columns
+// for a UNION without ALL.
+func (c *execCtx) subqueryOps(x *ExistsSubquery, r row) op {
+	parts := make([]op, len(x.parts))
+	for i, stages := range x.parts {
+		var it op = &argOp{r: r}
+		for _, s := range stages {
+			it = s.build(it, c.est)
+		}
+		parts[i] = it
+	}
+	u := parts[0]
+	if len(parts) > 1 {
+		u = &unionOp{parts: parts}
+	}
+	if x.distinct != nil {
+		u = &distinctOp{in: u, cols: x.distinct}
+	}
+	return u
+}
+
+// countSubquery evaluates COUNT { ... } for row r: the number of matches
+// of its patterns, or of rows its query gives.
+func (c *execCtx) countSubquery(x *ExistsSubquery, r row) (value.Value, error) {
+	var it op
+	if x.Query != nil {
+		it = c.subqueryOps(x, r)
+	} else {
+		var kept *patternPlan
+		it, kept = c.patternOps(nil, x.Patterns, x.Where, r)
+		defer donePattern(kept)
+	}
+	var n int64
+	for {
+		nr, err := it.next(c)
+		if err != nil {
+			return nil, err
+		}
+		if nr == nil {
+			return n, nil
+		}
+		n++
+	}
 }
 
 // patternMatches reports whether pattern pp (or patterns) with predicate

@@ -1054,33 +1054,9 @@ func (p *parser) parseIdentAtom() Expr {
 			p.expectP(")")
 			return r
 		}
-	case "EXISTS":
+	case "EXISTS", "COUNT":
 		if p.peek(1).kind == tPunct && p.peek(1).text == "{" {
-			p.adv()
-			p.adv()
-			es := &ExistsSubquery{node: node{pos}}
-			if !p.is("MATCH") && !p.is("OPTIONAL") && !p.is("UNWIND") && !p.is("WITH") && !p.is("CALL") {
-				es.Patterns = p.parsePatternList()
-				if p.accept("WHERE") {
-					es.Where = p.parseExpr()
-				}
-				p.expectP("}")
-				return es
-			}
-			sq := &SingleQuery{}
-			for !p.isP("}") {
-				if p.tok().kind == tEOF {
-					p.unexpected("'}'")
-				}
-				sq.Clauses = append(sq.Clauses, p.parseClause())
-			}
-			p.adv()
-			if m, ok := sq.Clauses[0].(*MatchClause); ok && len(sq.Clauses) == 1 && !m.Optional {
-				es.Patterns, es.Where = m.Patterns, m.Where
-				return es
-			}
-			es.Query = sq
-			return es
+			return p.parseSubqueryExpr(pos, strings.EqualFold(t.text, "COUNT"))
 		}
 	}
 	// function call: name(.name)* (
@@ -1117,6 +1093,36 @@ func (p *parser) parseIdentAtom() Expr {
 	}
 	p.adv()
 	return p.maybeMapProjection(&Var{node: node{pos}, Name: t.text})
+}
+
+// parseSubqueryExpr parses EXISTS { ... } or, when count is set,
+// COUNT { ... }, from the keyword on: a pattern list with an optional
+// WHERE, or a query of its own.
+func (p *parser) parseSubqueryExpr(pos Pos, count bool) Expr {
+	p.adv()
+	p.adv()
+	es := &ExistsSubquery{node: node{pos}, Count: count}
+	if !p.is("MATCH") && !p.is("OPTIONAL") && !p.is("UNWIND") && !p.is("WITH") && !p.is("CALL") {
+		es.Patterns = p.parsePatternList()
+		if p.accept("WHERE") {
+			es.Where = p.parseExpr()
+		}
+		p.expectP("}")
+		return es
+	}
+	q := &Query{Parts: []*SingleQuery{p.parseSubqueryPart()}}
+	for p.accept("UNION") {
+		q.UnionAll = append(q.UnionAll, p.accept("ALL"))
+		q.Parts = append(q.Parts, p.parseSubqueryPart())
+	}
+	p.expectP("}")
+	sq := q.Parts[0]
+	if m, ok := sq.Clauses[0].(*MatchClause); ok && len(q.Parts) == 1 && len(sq.Clauses) == 1 && !m.Optional {
+		es.Patterns, es.Where = m.Patterns, m.Where
+		return es
+	}
+	es.Query = q
+	return es
 }
 
 func (p *parser) parseCase() Expr {

@@ -455,7 +455,7 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 				return out, nil
 			}
 		}
-		if s.inBounds(h) && (!s.hasTarget || u == s.target) {
+		if s.inBounds(h) && (!s.hasTarget || u == s.target) && !backToStart(u, src, h) {
 			b, seen := best[u]
 			if !seen || (all && it.dist == b) {
 				best[u] = it.dist
@@ -503,6 +503,14 @@ func (s *search) dijkstra(src int64, all bool) ([]found, error) {
 		}
 	}
 	return out, nil
+}
+
+// backToStart reports a path that has come back round a cycle to the
+// node it started from. Memgraph's weighted searches never end a path
+// there: the start counts as already reached, so only the empty path to it
+// (a minimum length of 0) is ever emitted.
+func backToStart(node, src, hops int64) bool {
+	return node == src && hops > 0
 }
 
 // tracePaths lists the edge sequences from start to end through the

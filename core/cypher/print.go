@@ -188,7 +188,11 @@ func writeExpr(b *strings.Builder, e Expr) {
 		writeExpr(b, x.Proj)
 		b.WriteString("]")
 	case *ExistsSubquery:
-		b.WriteString("EXISTS {")
+		if x.Count {
+			b.WriteString("COUNT {")
+		} else {
+			b.WriteString("EXISTS {")
+		}
 		for i, p := range x.Patterns {
 			if i > 0 {
 				b.WriteString(", ")

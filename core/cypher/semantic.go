@@ -67,7 +67,7 @@ func (c *compiler) checkExpr(e Expr, sc scope, aggOK bool) {
 	case *ExistsSubquery:
 		inner := sc.clone()
 		if x.Query != nil {
-			x.stages = c.subquery(x.Query, inner)
+			c.subqueryExpr(x, sc)
 			return
 		}
 		for _, pp := range x.Patterns {
@@ -272,7 +272,7 @@ func (c *compiler) projection(pr Projection, sc scope, where Expr, pos Pos, isRe
 		repl[exprString(it.Expr)] = it.Name
 	}
 	if isAgg {
-		stages = append(stages, c.aggStage(items, itemSlots))
+		stages = append(stages, c.aggStage(items, itemSlots, sc))
 	} else {
 		keep := where != nil || (len(pr.Order) > 0 && !pr.Distinct)
 		stages = append(stages, stage{desc: "Produce {" + strings.Join(cols, ", ") + "}", build: func(in op, est *estimator) op {
@@ -373,7 +373,7 @@ func (c *compiler) checkLimitExpr(e Expr) {
 	}
 }
 
-func (c *compiler) aggStage(items []ReturnItem, itemSlots []int) stage {
+func (c *compiler) aggStage(items []ReturnItem, itemSlots []int, sc scope) stage {
 	var groups []int
 	var aggs []*FuncCall
 	groupTexts := map[string]bool{}
@@ -389,9 +389,10 @@ func (c *compiler) aggStage(items []ReturnItem, itemSlots []int) stage {
 			groupVars[v.Name] = true
 		}
 	}
+	keys := groupingKeys{texts: groupTexts, vars: groupVars, outer: sc}
 	for _, it := range items {
 		if containsAggregate(it.Expr) {
-			checkAmbiguous(it.Expr, groupTexts, groupVars)
+			keys.check(it.Expr, nil)
 		}
 	}
 	for _, f := range aggs {
@@ -410,8 +411,21 @@ func (c *compiler) aggStage(items []ReturnItem, itemSlots []int) stage {
 	}}
 }
 
-func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
-	if _, isProp := e.(*PropAccess); isProp && groupTexts[exprString(e)] {
+// groupingKeys is what an aggregating projection item may read outside its
+// aggregate calls, by Neo4j's rule: a grouping key that is a variable, or
+// a property or map access projected on its own, and the variables the
+// item itself introduces (a list comprehension's, a pattern's new ones).
+// Anything else, even a projected more complex expression, is ambiguous.
+type groupingKeys struct {
+	texts map[string]bool // the grouping expressions' texts
+	vars  map[string]bool // the grouping expressions that are variables
+	outer scope           // the variables bound before the projection
+}
+
+// check panics on a sub-expression of e that is not constant within a
+// group; locals are the variables e's enclosing expressions introduced.
+func (k groupingKeys) check(e Expr, locals map[string]bool) {
+	if _, isProp := e.(*PropAccess); isProp && k.texts[exprString(e)] {
 		return
 	}
 	switch x := e.(type) {
@@ -420,16 +434,97 @@ func checkAmbiguous(e Expr, groupTexts, groupVars map[string]bool) {
 			return
 		}
 	case *Var:
-		if !groupVars[x.Name] {
-			panic(syntaxErr(x.P, "AmbiguousAggregationExpression", "expression mixes aggregation with a non-grouping variable `%s`", x.Name))
-		}
+		k.checkVar(x.Name, x.P, locals)
 		return
-	case *ListComp, *Quantifier, *Reduce:
+	case *ListComp:
+		k.check(x.List, locals)
+		inner := withLocals(locals, x.Var)
+		k.checkAll(inner, x.Where, x.Proj)
+		return
+	case *Quantifier:
+		k.check(x.List, locals)
+		k.checkAll(withLocals(locals, x.Var), x.Where)
+		return
+	case *Reduce:
+		k.checkAll(locals, x.Init, x.List)
+		k.check(x.Expr, withLocals(locals, x.Acc, x.Var))
+		return
+	case *PatternComp:
+		inner := k.checkPatterns([]*PathPattern{x.Pattern}, locals)
+		k.checkAll(inner, x.Where, x.Proj)
+		return
+	case *ExistsSubquery:
+		if x.Query == nil {
+			inner := k.checkPatterns(x.Patterns, locals)
+			k.checkAll(inner, x.Where)
+		}
 		return
 	}
 	for _, ch := range children(e) {
-		checkAmbiguous(ch, groupTexts, groupVars)
+		k.check(ch, locals)
 	}
+}
+
+func (k groupingKeys) checkAll(locals map[string]bool, es ...Expr) {
+	for _, e := range es {
+		if e != nil {
+			k.check(e, locals)
+		}
+	}
+}
+
+func (k groupingKeys) checkVar(name string, p Pos, locals map[string]bool) {
+	if !k.vars[name] && !locals[name] {
+		panic(syntaxErr(p, "AmbiguousAggregationExpression", "expression mixes aggregation with a non-grouping variable `%s`", name))
+	}
+}
+
+// checkPatterns checks the outer variables a pattern inside an aggregating
+// item reuses and its property maps, and returns locals with the
+// variables the pattern introduces added.
+func (k groupingKeys) checkPatterns(pps []*PathPattern, locals map[string]bool) map[string]bool {
+	var fresh []string
+	use := func(name string, p Pos) {
+		if name == "" || locals[name] {
+			return
+		}
+		if _, bound := k.outer[name]; bound {
+			k.checkVar(name, p, locals)
+			return
+		}
+		fresh = append(fresh, name)
+	}
+	for _, pp := range pps {
+		use(pp.Var, pp.P)
+		for _, n := range pp.Nodes {
+			use(n.Var, n.P)
+		}
+		for _, r := range pp.Rels {
+			use(r.Var, r.P)
+		}
+	}
+	inner := withLocals(locals, fresh...)
+	for _, pp := range pps {
+		for _, n := range pp.Nodes {
+			k.checkAll(inner, n.Props)
+		}
+		for _, r := range pp.Rels {
+			k.checkAll(inner, r.Props)
+		}
+	}
+	return inner
+}
+
+// withLocals returns locals with names added, leaving locals as it was.
+func withLocals(locals map[string]bool, names ...string) map[string]bool {
+	out := make(map[string]bool, len(locals)+len(names))
+	for n := range locals {
+		out[n] = true
+	}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
 }
 
 // staticKind is the type of a literal expression known at compile time, or
@@ -445,6 +540,10 @@ func staticKind(e Expr) string {
 		return "List"
 	case *MapLit:
 		return "Map"
+	case *ExistsSubquery:
+		if x.Count {
+			return "Integer"
+		}
 	}
 	return ""
 }
@@ -538,6 +637,10 @@ func (c *compiler) checkPredicate(e Expr, sc scope) {
 	case *Var:
 		if t := stype(x, sc); t == "Node" || t == "Relationship" || t == "Path" {
 			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected Boolean but was %s", t))
+		}
+	case *ExistsSubquery:
+		if x.Count {
+			panic(syntaxErr(x.P, "InvalidArgumentType", "type mismatch: expected Boolean but was Integer (compare the COUNT { } with a number)"))
 		}
 	}
 	c.checkExpr(e, sc, false)
