@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,8 @@ type workload struct {
 // (e.g. --storage-wal-sync-depth=1); QUIVER_BENCH_PROFILE (a directory)
 // writes a CPU profile of each workload's run there, and allocation
 // profiles before and after it (<name>.allocs0.pprof, .allocs1.pprof);
+// with QUIVER_BENCH_TRACE set too, an execution trace (<name>.trace)
+// instead of the CPU profile;
 // QUIVER_BENCH_ONLY (comma-separated names) runs only those
 // workloads besides return_1; QUIVER_BENCH_CSV (a directory) also writes
 // the generated graph there as users.csv and friends.csv, the very data
@@ -127,11 +130,15 @@ func BenchmarkMgbench(b *testing.B) {
 // profileWorkload writes a CPU profile of one workload's run to
 // QUIVER_BENCH_PROFILE/<name>.pprof when that directory is set (the load
 // and the other workloads stay out of it, as they do not under
-// -cpuprofile). It returns the function that stops it.
+// -cpuprofile), or its execution trace to <name>.trace when
+// QUIVER_BENCH_TRACE is set too. It returns the function that stops it.
 func profileWorkload(b *testing.B, name string) func() {
 	dir := os.Getenv("QUIVER_BENCH_PROFILE")
 	if dir == "" || name == "return_1" {
 		return func() {}
+	}
+	if os.Getenv("QUIVER_BENCH_TRACE") != "" {
+		return traceWorkload(b, filepath.Join(dir, name+".trace"))
 	}
 	f, err := os.Create(filepath.Join(dir, name+".pprof"))
 	if err != nil {
@@ -147,6 +154,26 @@ func profileWorkload(b *testing.B, name string) func() {
 			b.Fatal(err)
 		}
 		writeAllocs(b, filepath.Join(dir, name+".allocs1.pprof"))
+	}
+}
+
+// traceWorkload writes an execution trace (go tool trace) of one workload's
+// run to path instead of its CPU profile (QUIVER_BENCH_TRACE set): where
+// requests wait, which a CPU profile does not show. It returns the
+// function that stops it.
+func traceWorkload(b *testing.B, path string) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := trace.Start(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		trace.Stop()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
