@@ -47,6 +47,9 @@ type Engine struct {
 	opts  Options
 	procs map[string]Procedure
 	cache PlanCache
+	// spare is a closed read's result that the next execution reuses, with
+	// its execution context (Recycle); nil when there is none.
+	spare *Result
 }
 
 // PlanCache keeps prepared statements by query text.
@@ -82,6 +85,7 @@ func NewEngine(opts Options) *Engine {
 func (e *Engine) WithRand(r *rand.Rand) *Engine {
 	h := *e
 	h.opts.Rand = r
+	h.spare = nil // a handle reuses only its own results
 	return &h
 }
 
@@ -321,9 +325,11 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 	if err := g.check(); err != nil {
 		return nil, err
 	}
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, plan: pl, lay: pl.lay, rand: e.opts.Rand, guard: g, files: e.opts.Files}
-	ctx.est = newEstimator(tx)
-	ctx.est.lay = pl.lay
+	res, ctx := e.fresh()
+	*ctx = execCtx{tx: tx, params: params, stats: ctx.stats, plan: pl, lay: pl.lay, rand: e.opts.Rand, guard: g, files: e.opts.Files, est: ctx.est}
+	*ctx.stats = Stats{}
+	st, _ := tx.(StatsTx)
+	*ctx.est = estimator{st: st, lay: pl.lay}
 	ctx.ptx, _ = tx.(PropTx)
 	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
@@ -351,7 +357,35 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return positionalResult(profileColumns, rows, ctx), nil
 	}
-	return &Result{cols: pl.columns, colSlots: pl.lay.slots(pl.columns), root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}, nil
+	colSlots := pl.lay.appendSlots(res.colSlots[:0], pl.columns) // reuses a recycled result's
+	*res = Result{cols: pl.columns, colSlots: colSlots, root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}
+	return res, nil
+}
+
+// fresh returns a result and an execution context (with its Stats and
+// estimator) for the next execution: the spare Recycle kept, else new
+// ones. The caller overwrites every field.
+func (e *Engine) fresh() (*Result, *execCtx) {
+	if r := e.spare; r != nil {
+		e.spare = nil
+		return r, r.ctx
+	}
+	return &Result{}, &execCtx{stats: &Stats{}, est: &estimator{}}
+}
+
+// Recycle hands back a closed result of a read nobody will use again (not
+// even its Stats or Notifications), so that the handle's next execution
+// reuses its memory. A result that still runs, wrote, or is not this
+// handle's plain plan result (EXPLAIN, PROFILE, SHOW) is left alone.
+func (e *Engine) Recycle(r *Result) {
+	if r == nil || !r.done || r.eager || r.ctx == nil || r.ctx.stats == nil || r.ctx.est == nil || len(r.ctx.closers) != 0 {
+		return
+	}
+	if _, plain := r.root.(*rowsOp); plain {
+		return
+	}
+	r.root, r.ctx.tx, r.ctx.params, r.ctx.plan, r.notes, r.buf, r.recs = nil, nil, nil, nil, nil, nil, nil
+	e.spare = r
 }
 
 // positionalResult is the result of rows that are not the plan's, held

@@ -386,6 +386,10 @@ func (r *Result) finish() {
 	r.summary.Type = r.typ
 	if r.res != nil && !r.write {
 		r.summary.Notifications = r.res.Notifications()
+		// Nothing reads a finished read's engine result again: the
+		// session's next execution reuses its memory.
+		r.s.eng.Recycle(r.res)
+		r.res = nil
 	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
