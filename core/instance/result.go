@@ -461,7 +461,7 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 		return nil, errHidden
 	}
 	if t == nil {
-		t = s.in.beginTx(s, query, meta, true, false)
+		t = s.in.beginAutoRead(s, query, meta)
 	}
 	r := &Result{s: s, t: t, query: query, typ: "r", guard: t.guard()}
 	r.g = &r.guard
