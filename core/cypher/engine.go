@@ -235,6 +235,10 @@ type Result struct {
 	err      error
 	done     bool
 	notes    []Notification
+	// rootPlan is the plan root was built for when building it read no
+	// statistics, so a recycled result may run root again for that plan
+	// (kept); nil otherwise.
+	rootPlan *plan
 }
 
 // Columns returns the result's column names.
@@ -349,7 +353,11 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return positionalResult(pl.columns, rows, ctx), nil
 	}
-	root, counters := pl.instantiate(ctx.est)
+	root, counters, planFree := res.kept(ctx, pl), []counted(nil), true
+	if root == nil {
+		root, counters = pl.instantiate(ctx.est)
+		planFree = !ctx.est.consulted
+	}
 	if pl.profile {
 		rows, err := profileRun(ctx, root, counters, pl)
 		if err != nil {
@@ -359,7 +367,47 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 	}
 	colSlots := pl.lay.appendSlots(res.colSlots[:0], pl.columns) // reuses a recycled result's
 	*res = Result{cols: pl.columns, colSlots: colSlots, root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}
+	if planFree {
+		res.rootPlan = pl
+	}
 	return res, nil
+}
+
+// kept returns the operators of r, a recycled result, reset for a new
+// execution of pl, when they were built for pl without reading the
+// statistics (so building them again would build the same) and every one
+// of them can be reset; nil otherwise.
+func (r *Result) kept(c *execCtx, pl *plan) op {
+	root := r.root
+	if root == nil || r.rootPlan != pl || !resetReadOps(c, root) {
+		return nil
+	}
+	return root
+}
+
+// resetReadOps readies the operators of a read's finished execution for
+// the next one; false when one of them holds state it does not know how to
+// reset (or memory accounted to the guard).
+func resetReadOps(c *execCtx, o op) bool {
+	for {
+		switch x := o.(type) {
+		case *argOp:
+			copy(x.r, c.lay.blank)
+			x.done = false
+			return len(x.r) == len(c.lay.blank)
+		case *trimOp:
+			o = x.in
+		case *projectOp:
+			o = x.in
+		case *filterOp:
+			o = x.in
+		case *scanOp:
+			x.cur, x.ids, x.seeked, x.hasPend = nil, nil, nil, false
+			o = x.in
+		default:
+			return false
+		}
+	}
 }
 
 // fresh returns a result and an execution context (with its Stats and
@@ -384,7 +432,10 @@ func (e *Engine) Recycle(r *Result) {
 	if _, plain := r.root.(*rowsOp); plain {
 		return
 	}
-	r.root, r.ctx.tx, r.ctx.params, r.ctx.plan, r.notes, r.buf, r.recs = nil, nil, nil, nil, nil, nil, nil
+	if r.rootPlan == nil {
+		r.root = nil
+	}
+	r.ctx.tx, r.ctx.params, r.ctx.plan, r.notes, r.buf, r.recs = nil, nil, nil, nil, nil, nil
 	e.spare = r
 }
 
