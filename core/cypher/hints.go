@@ -220,12 +220,6 @@ type estimator struct {
 // slot returns the slot of variable name in the plan being built.
 func (e *estimator) slot(name string) int { return e.lay.slot(name) }
 
-// newEstimator returns the estimator for tx.
-func newEstimator(tx Tx) *estimator {
-	st, _ := tx.(StatsTx)
-	return &estimator{st: st}
-}
-
 // stats reports whether estimates come from statistics.
 func (e *estimator) stats() bool { return e != nil && e.st != nil }
 
