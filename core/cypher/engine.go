@@ -47,6 +47,9 @@ type Engine struct {
 	opts  Options
 	procs map[string]Procedure
 	cache PlanCache
+	// spare is a closed read's result that the next execution reuses, with
+	// its execution context (Recycle); nil when there is none.
+	spare *Result
 }
 
 // PlanCache keeps prepared statements by query text.
@@ -82,6 +85,7 @@ func NewEngine(opts Options) *Engine {
 func (e *Engine) WithRand(r *rand.Rand) *Engine {
 	h := *e
 	h.opts.Rand = r
+	h.spare = nil // a handle reuses only its own results
 	return &h
 }
 
@@ -231,6 +235,10 @@ type Result struct {
 	err      error
 	done     bool
 	notes    []Notification
+	// rootPlan is the plan root was built for when building it read no
+	// statistics, so a recycled result may run root again for that plan
+	// (kept); nil otherwise.
+	rootPlan *plan
 }
 
 // Columns returns the result's column names.
@@ -321,9 +329,11 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 	if err := g.check(); err != nil {
 		return nil, err
 	}
-	ctx := &execCtx{tx: tx, params: params, stats: &Stats{}, plan: pl, lay: pl.lay, rand: e.opts.Rand, guard: g, files: e.opts.Files}
-	ctx.est = newEstimator(tx)
-	ctx.est.lay = pl.lay
+	res, ctx := e.fresh()
+	*ctx = execCtx{tx: tx, params: params, stats: ctx.stats, plan: pl, lay: pl.lay, rand: e.opts.Rand, guard: g, files: e.opts.Files, est: ctx.est}
+	*ctx.stats = Stats{}
+	st, _ := tx.(StatsTx)
+	*ctx.est = estimator{st: st, lay: pl.lay}
 	ctx.ptx, _ = tx.(PropTx)
 	ctx.ftx, _ = tx.(FastTx)
 	if e.opts.Now != nil {
@@ -343,7 +353,11 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return positionalResult(pl.columns, rows, ctx), nil
 	}
-	root, counters := pl.instantiate(ctx.est)
+	root, counters, planFree := res.kept(ctx, pl), []counted(nil), true
+	if root == nil {
+		root, counters = pl.instantiate(ctx.est)
+		planFree = !ctx.est.consulted
+	}
 	if pl.profile {
 		rows, err := profileRun(ctx, root, counters, pl)
 		if err != nil {
@@ -351,7 +365,78 @@ func (e *Engine) ExecuteGuarded(tx Tx, p *Prepared, params map[string]value.Valu
 		}
 		return positionalResult(profileColumns, rows, ctx), nil
 	}
-	return &Result{cols: pl.columns, colSlots: pl.lay.slots(pl.columns), root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}, nil
+	colSlots := pl.lay.appendSlots(res.colSlots[:0], pl.columns) // reuses a recycled result's
+	*res = Result{cols: pl.columns, colSlots: colSlots, root: root, ctx: ctx, eager: pl.writes, stream: pl.writes && pl.stream, batched: pl.writes && pl.stream && pl.batched}
+	if planFree {
+		res.rootPlan = pl
+	}
+	return res, nil
+}
+
+// kept returns the operators of r, a recycled result, reset for a new
+// execution of pl, when they were built for pl without reading the
+// statistics (so building them again would build the same) and every one
+// of them can be reset; nil otherwise.
+func (r *Result) kept(c *execCtx, pl *plan) op {
+	root := r.root
+	if root == nil || r.rootPlan != pl || !resetReadOps(c, root) {
+		return nil
+	}
+	return root
+}
+
+// resetReadOps readies the operators of a read's finished execution for
+// the next one; false when one of them holds state it does not know how to
+// reset (or memory accounted to the guard).
+func resetReadOps(c *execCtx, o op) bool {
+	for {
+		switch x := o.(type) {
+		case *argOp:
+			copy(x.r, c.lay.blank)
+			x.done = false
+			return len(x.r) == len(c.lay.blank)
+		case *trimOp:
+			o = x.in
+		case *projectOp:
+			o = x.in
+		case *filterOp:
+			o = x.in
+		case *scanOp:
+			x.cur, x.ids, x.seeked, x.hasPend = nil, nil, nil, false
+			o = x.in
+		default:
+			return false
+		}
+	}
+}
+
+// fresh returns a result and an execution context (with its Stats and
+// estimator) for the next execution: the spare Recycle kept, else new
+// ones. The caller overwrites every field.
+func (e *Engine) fresh() (*Result, *execCtx) {
+	if r := e.spare; r != nil {
+		e.spare = nil
+		return r, r.ctx
+	}
+	return &Result{}, &execCtx{stats: &Stats{}, est: &estimator{}}
+}
+
+// Recycle hands back a closed result of a read nobody will use again (not
+// even its Stats or Notifications), so that the handle's next execution
+// reuses its memory. A result that still runs, wrote, or is not this
+// handle's plain plan result (EXPLAIN, PROFILE, SHOW) is left alone.
+func (e *Engine) Recycle(r *Result) {
+	if r == nil || !r.done || r.eager || r.ctx == nil || r.ctx.stats == nil || r.ctx.est == nil || len(r.ctx.closers) != 0 {
+		return
+	}
+	if _, plain := r.root.(*rowsOp); plain {
+		return
+	}
+	if r.rootPlan == nil {
+		r.root = nil
+	}
+	r.ctx.tx, r.ctx.params, r.ctx.plan, r.notes, r.buf, r.recs = nil, nil, nil, nil, nil, nil
+	e.spare = r
 }
 
 // positionalResult is the result of rows that are not the plan's, held

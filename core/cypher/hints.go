@@ -212,16 +212,13 @@ const (
 type estimator struct {
 	st  StatsTx // nil: fixed scores
 	lay *layout // the plan's slots, for the operators built with this estimator
+	// consulted is set once an estimate read the statistics: operators
+	// built before it was set depend on the plan alone.
+	consulted bool
 }
 
 // slot returns the slot of variable name in the plan being built.
 func (e *estimator) slot(name string) int { return e.lay.slot(name) }
-
-// newEstimator returns the estimator for tx.
-func newEstimator(tx Tx) *estimator {
-	st, _ := tx.(StatsTx)
-	return &estimator{st: st}
-}
 
 // stats reports whether estimates come from statistics.
 func (e *estimator) stats() bool { return e != nil && e.st != nil }
@@ -233,6 +230,7 @@ func (e *estimator) nodeRows(n *NodePattern, hs []propHint) float64 {
 	if !e.stats() {
 		return math.Pow(10, float64(5-startScore(n, hs)))
 	}
+	e.consulted = true
 	rows := float64(e.st.VertexCount())
 	for _, l := range n.Labels {
 		rows = min(rows, float64(e.st.LabelCount(l)))
@@ -255,6 +253,7 @@ func (e *estimator) hintRows(n *NodePattern, h propHint, rows float64) float64 {
 	case "=", "in":
 		per := rows * eqSelectivity
 		if len(n.Labels) > 0 {
+			e.consulted = true
 			if entries, distinct, ok := e.st.IndexStats(n.Labels[0], h.key); ok {
 				per = float64(entries) / float64(max(distinct, 1))
 			}
@@ -276,6 +275,7 @@ func (e *estimator) indexed(n *NodePattern, h propHint) bool {
 	if len(n.Labels) == 0 {
 		return false
 	}
+	e.consulted = true
 	_, _, ok := e.st.IndexStats(n.Labels[0], h.key)
 	return ok
 }
@@ -287,6 +287,7 @@ func (e *estimator) scanLabel(n *NodePattern) string {
 	if !e.stats() || len(n.Labels) < 2 {
 		return ""
 	}
+	e.consulted = true
 	best, rows := n.Labels[0], e.st.LabelCount(n.Labels[0])
 	for _, l := range n.Labels[1:] {
 		if c := e.st.LabelCount(l); c < rows {
@@ -312,6 +313,7 @@ func (e *estimator) seekOrder(n *NodePattern, hs []propHint) []propHint {
 	if !e.stats() || len(hs) < 2 {
 		return hs
 	}
+	e.consulted = true
 	rows := float64(e.st.VertexCount())
 	type ranked struct {
 		h    propHint

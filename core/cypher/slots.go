@@ -121,9 +121,13 @@ func (l *layout) slot(name string) int {
 
 // slots returns the slots of names.
 func (l *layout) slots(names []string) []int {
-	out := make([]int, len(names))
-	for i, n := range names {
-		out[i] = l.slot(n)
+	return l.appendSlots(make([]int, 0, len(names)), names)
+}
+
+// appendSlots appends the slots of names to out.
+func (l *layout) appendSlots(out []int, names []string) []int {
+	for _, n := range names {
+		out = append(out, l.slot(n))
 	}
 	return out
 }

@@ -50,6 +50,17 @@ func newGtx(g *graph.Graph, t *graph.Txn) *gtx {
 	return x
 }
 
+// reuse readies x, the adapter of a read that ended, for t, a transaction
+// of g, keeping its bound callbacks (allocated once).
+func (x *gtx) reuse(g *graph.Graph, t *graph.Txn) {
+	rec, note := x.SchemaLog, x.OnError
+	if rec == nil || note == nil {
+		rec, note = x.record, x.note
+	}
+	*x = gtx{g: g, t: t}
+	x.GraphTx = cypher.GraphTx{G: g, T: t, SchemaLog: rec, OnError: note}
+}
+
 // note remembers a write's serialization failure.
 func (x *gtx) note(err error) {
 	if x.conflict == nil && errors.Is(err, graph.ErrSerialization) {

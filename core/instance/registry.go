@@ -37,8 +37,25 @@ func (r *registry) add(user, query string, meta value.Map) *txEntry {
 	if r.m == nil {
 		r.m = map[int64]*txEntry{}
 	}
+	return r.addLocked(&txEntry{}, user, query, meta)
+}
+
+// addInto registers a transaction as add does, in e: an entry of a
+// transaction that ended (and so was removed), reused.
+func (r *registry) addInto(e *txEntry, user, query string, meta value.Map) *txEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[int64]*txEntry{}
+	}
+	return r.addLocked(e, user, query, meta)
+}
+
+// addLocked fills e with a new id and registers it; r.mu is held.
+func (r *registry) addLocked(e *txEntry, user, query string, meta value.Map) *txEntry {
 	r.next++
-	e := &txEntry{id: r.next, user: user, query: query, meta: meta}
+	e.id, e.user, e.query, e.meta = r.next, user, query, meta
+	e.killed.Store(false) // before it is listed: a TERMINATE of it comes after
 	r.m[e.id] = e
 	return e
 }

@@ -386,6 +386,10 @@ func (r *Result) finish() {
 	r.summary.Type = r.typ
 	if r.res != nil && !r.write {
 		r.summary.Notifications = r.res.Notifications()
+		// Nothing reads a finished read's engine result again: the
+		// session's next execution reuses its memory.
+		r.s.eng.Recycle(r.res)
+		r.res = nil
 	}
 	if r.t != nil && !r.t.explicit && !r.write {
 		r.t.end()
@@ -457,7 +461,7 @@ func (s *Session) startRead(query string, p *cypher.Prepared, params value.Map, 
 		return nil, errHidden
 	}
 	if t == nil {
-		t = s.in.beginTx(s, query, meta, true, false)
+		t = s.in.beginAutoRead(s, query, meta)
 	}
 	r := &Result{s: s, t: t, query: query, typ: "r", guard: t.guard()}
 	r.g = &r.guard

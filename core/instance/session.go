@@ -52,6 +52,17 @@ type Session struct {
 	// reported: reads in a row mostly see the same visible timestamp.
 	bm   string
 	bmTS uint64
+	// spare is the memory of the session's last auto-commit read, which
+	// the next one reuses once that read ended (beginAutoRead).
+	spare *autoRead
+}
+
+// autoRead is what an auto-commit read needs besides its result: its
+// transaction, graph adapter and registry entry, in one allocation.
+type autoRead struct {
+	t txn
+	x gtx
+	e txEntry
 }
 
 // bookmark returns the bookmark of ts.
@@ -81,6 +92,9 @@ type txn struct {
 	// snap is the statement-start snapshot of an auto-commit CALL { } IN
 	// TRANSACTIONS (batchTx.InputSnapshot); nil otherwise.
 	snap *gtx
+	// interrupt is the Interrupt of its guards, made once (guard): it
+	// checks t, and the host's interrupt of the session.
+	interrupt func() error
 }
 
 // OpenSession starts a session for a client. It is safe off the loop once
@@ -378,6 +392,33 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 	if !readOnly {
 		t.x.hold = in.holdSchema
 	}
+	t.setDeadline(in, meta)
+	return t
+}
+
+// beginAutoRead is beginTx of an auto-commit read-only transaction, in the
+// memory of the session's previous one when that one ended: nothing uses
+// an ended transaction (its result finished, its entry left the registry,
+// its snapshot was released).
+func (in *Instance) beginAutoRead(s *Session, query string, meta TxMeta) *txn {
+	a := s.spare
+	if a == nil || !a.t.ended {
+		a = &autoRead{}
+		s.spare = a
+	}
+	t := &a.t
+	*t = txn{s: s, readOnly: true, interrupt: t.interrupt}
+	t.entry = in.txs.addInto(&a.e, s.info.User, query, meta.Metadata)
+	g := in.g.load()
+	t.g = g.BeginRead(a.x.t)
+	a.x.reuse(g, t.g)
+	t.x = &a.x
+	t.setDeadline(in, meta)
+	return t
+}
+
+// setDeadline sets t's timeout: the client's (meta), else the instance's.
+func (t *txn) setDeadline(in *Instance, meta TxMeta) {
 	timeout := meta.Timeout
 	t.clientTO = timeout > 0
 	if timeout <= 0 {
@@ -386,16 +427,15 @@ func (in *Instance) beginTx(s *Session, query string, meta TxMeta, readOnly, exp
 	if timeout > 0 {
 		t.deadline = in.env.Clock.Monotonic() + timeout
 	}
-	return t
 }
 
 // guard bounds one execution in t: TERMINATE TRANSACTIONS, the timeout
 // and the host's Interrupt stop it, and its memory is bounded by
 // Config.QueryMemoryLimit and the host's pool.
 func (t *txn) guard() cypher.Guard {
-	in, host := t.s.in, t.s.info.Interrupt
-	return cypher.Guard{
-		Interrupt: func() error {
+	if t.interrupt == nil {
+		host := t.s.info.Interrupt
+		t.interrupt = func() error {
 			if err := t.check(); err != nil {
 				return err
 			}
@@ -403,9 +443,10 @@ func (t *txn) guard() cypher.Guard {
 				return host()
 			}
 			return nil
-		},
-		Limit: in.cfg.QueryMemoryLimit, LimitName: "--query-memory-limit", Reserve: in.cfg.Reserve,
+		}
 	}
+	in := t.s.in
+	return cypher.Guard{Interrupt: t.interrupt, Limit: in.cfg.QueryMemoryLimit, LimitName: "--query-memory-limit", Reserve: in.cfg.Reserve}
 }
 
 // check reports a termination or an expired timeout.
