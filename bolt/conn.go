@@ -337,6 +337,9 @@ func (c *conn) readFailed(err error) error {
 
 // handle processes one raw message.
 func (c *conn) handle(ctx context.Context, msg []byte) error {
+	// A RUN in Ready finds no result or transaction open that could still
+	// read the previous RUN's parameters, so the decoder may reuse its map.
+	c.dec.reuseParams = c.state == Ready
 	req, err := c.dec.decode(msg, c.version, c.enc.Shape)
 	if err != nil {
 		c.sendFailure(CodeRequestInvalid, err.Error())
