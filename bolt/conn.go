@@ -490,10 +490,12 @@ func (c *conn) fail(err error) {
 func (c *conn) abandon() {
 	if c.auto != nil {
 		c.auto.res.Close()
+		release(c.auto.res)
 		c.auto = nil
 	}
 	for _, s := range c.streams {
 		s.res.Close()
+		release(s.res)
 	}
 	c.streams = nil
 	if c.tx != nil {

@@ -18,7 +18,11 @@ type paramsClient struct {
 }
 
 func newParamsClient(t *testing.T) *paramsClient {
-	addr := startToy(t, &toyBackend{})
+	return newToyClient(t, &toyBackend{})
+}
+
+func newToyClient(t *testing.T, b *toyBackend) *paramsClient {
+	addr := startToy(t, b)
 	nc := dial(t, addr)
 	_, shape := handshakeFor(t, nc, "5.4")
 	c := &paramsClient{t: t, nc: nc, shape: shape, r: NewChunkReader(bufio.NewReader(nc), 1<<20)}
@@ -127,5 +131,43 @@ func TestDecoderReusesParamsOnlyWhenAllowed(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _, _ = rd.decode(second, Version{5, 4}, Shape{}) }); n != 0 {
 		t.Fatalf("a reused RUN decode allocates %v times, want 0", n)
+	}
+}
+
+// TestResultsReleasedOnceWhenDone: the connection releases a result once,
+// when it is finished or abandoned, and not while it is still open.
+func TestResultsReleasedOnceWhenDone(t *testing.T) {
+	b := &toyBackend{}
+	c := newToyClient(t, b)
+	released := func() int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.released
+	}
+	c.send(MsgRun, "rows 1", value.Map{}, value.Map{})
+	c.expect("SUCCESS")
+	if n := released(); n != 0 {
+		t.Fatalf("%d results released while one is open, want 0", n)
+	}
+	c.send(MsgPull, value.Map{"n": int64(-1)})
+	c.expect("RECORD", "SUCCESS")
+	if n := released(); n != 1 {
+		t.Fatalf("%d results released after the summary, want 1", n)
+	}
+	c.send(MsgRun, "rows 3", value.Map{}, value.Map{})
+	c.send(MsgPull, value.Map{"n": int64(1)})
+	c.expect("SUCCESS", "RECORD", "SUCCESS")
+	c.send(MsgReset)
+	c.expect("SUCCESS")
+	if n := released(); n != 2 {
+		t.Fatalf("%d results released after a RESET abandoned one, want 2", n)
+	}
+	c.send(MsgBegin, value.Map{})
+	c.send(MsgRun, "rows 1", value.Map{}, value.Map{})
+	c.send(MsgRun, "rows 1", value.Map{}, value.Map{})
+	c.send(MsgPull, value.Map{"n": int64(-1), "qid": int64(1)})
+	c.expect("SUCCESS", "SUCCESS", "SUCCESS", "RECORD", "SUCCESS")
+	if n := released(); n != 3 {
+		t.Fatalf("%d results released with one of two transaction results finished, want 3", n)
 	}
 }

@@ -26,6 +26,7 @@ type toyBackend struct {
 	user, password string // empty: anyone may connect
 
 	mu        sync.Mutex
+	released  int // results the connection released
 	commits   int
 	committed []string // what committed, in order
 }
@@ -180,6 +181,14 @@ func (r *toyResult) Summary(ctx context.Context) (Summary, error) {
 }
 
 func (r *toyResult) Close() {}
+
+// Release counts the result as released; a second release of the same
+// result is a bug the count makes visible (it goes past the results).
+func (r *toyResult) Release() {
+	r.tx.b.mu.Lock()
+	defer r.tx.b.mu.Unlock()
+	r.tx.b.released++
+}
 
 var sampleColumns = []string{"node", "rel", "path", "date", "time", "localtime", "localdatetime",
 	"datetime", "datetimezone", "duration", "point2d", "point3d", "bytes", "list", "map", "float"}
