@@ -81,6 +81,22 @@ type Result interface {
 	Close()
 }
 
+// Releaser is a Result that wants to know when its holder is done with it.
+// The connection calls Release once, after the result's Summary returned
+// or Close was called, and never touches the result again, so the backend
+// may reuse it for a later query. Callers that do not call Release simply
+// leave results to the garbage collector.
+type Releaser interface {
+	Release()
+}
+
+// release tells res's backend, when it asks, that res is no longer used.
+func release(res Result) {
+	if r, ok := res.(Releaser); ok {
+		r.Release()
+	}
+}
+
 // Summary is what the last PULL or DISCARD reports.
 type Summary struct {
 	Type          string // "r", "w", "rw" or "s"

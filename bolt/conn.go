@@ -337,6 +337,9 @@ func (c *conn) readFailed(err error) error {
 
 // handle processes one raw message.
 func (c *conn) handle(ctx context.Context, msg []byte) error {
+	// A RUN in Ready finds no result or transaction open that could still
+	// read the previous RUN's parameters, so the decoder may reuse its map.
+	c.dec.reuseParams = c.state == Ready
 	req, err := c.dec.decode(msg, c.version, c.enc.Shape)
 	if err != nil {
 		c.sendFailure(CodeRequestInvalid, err.Error())
@@ -487,10 +490,12 @@ func (c *conn) fail(err error) {
 func (c *conn) abandon() {
 	if c.auto != nil {
 		c.auto.res.Close()
+		release(c.auto.res)
 		c.auto = nil
 	}
 	for _, s := range c.streams {
 		s.res.Close()
+		release(s.res)
 	}
 	c.streams = nil
 	if c.tx != nil {

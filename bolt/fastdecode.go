@@ -17,7 +17,17 @@ type requestDecoder struct {
 	req       Request
 	lastQuery string
 	lastBooks []string // the last bookmarks list, shared (never modified)
+	// reuseParams lets run decode RUN's parameters into params, cleared,
+	// instead of a new map. The connection sets it only when no result or
+	// transaction is open (Ready), so nothing that saw the previous
+	// request's parameters can read them again.
+	reuseParams bool
+	params      value.Map // the reused parameter map (nil until first used)
 }
+
+// maxReusedParams caps the size of a parameter map kept for reuse, so one
+// large request does not pin a large map for the connection's lifetime.
+const maxReusedParams = 32
 
 // decode parses one message body (see DecodeRequest). The Request is valid
 // until the next call.
@@ -48,15 +58,8 @@ func (rd *requestDecoder) run(d *Decoder) bool {
 	if string(q) != query {
 		query = string(q)
 	}
-	var params value.Map
-	if d.peek() == 0xC0 {
-		d.pos++
-		params = value.Map{}
-	} else if v, err := d.Value(); err == nil {
-		if params, ok = v.(value.Map); !ok {
-			return false
-		}
-	} else {
+	params, ok := rd.runParams(d)
+	if !ok {
 		return false
 	}
 	meta, ok := rd.txMeta(d)
@@ -66,6 +69,46 @@ func (rd *requestDecoder) run(d *Decoder) bool {
 	rd.lastQuery = query
 	rd.req = Request{Tag: MsgRun, Query: query, Params: params, meta: meta, hasMeta: true}
 	return true
+}
+
+// runParams decodes RUN's parameter map: into the reused map when
+// reuseParams is set, else into a new one.
+func (rd *requestDecoder) runParams(d *Decoder) (value.Map, bool) {
+	if !rd.reuseParams {
+		if d.peek() == 0xC0 {
+			d.pos++
+			return value.Map{}, true
+		}
+		v, err := d.Value()
+		params, ok := v.(value.Map)
+		return params, err == nil && ok
+	}
+	if rd.params == nil || len(rd.params) > maxReusedParams {
+		rd.params = value.Map{}
+	} else {
+		clear(rd.params)
+	}
+	if d.peek() == 0xC0 {
+		d.pos++
+		return rd.params, true
+	}
+	n, ok := d.mapHeader()
+	if !ok || d.enter() != nil {
+		return nil, false
+	}
+	defer func() { d.depth-- }()
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return nil, false
+		}
+		v, err := d.Value()
+		if err != nil {
+			return nil, false
+		}
+		rd.params[k] = v
+	}
+	return rd.params, true
 }
 
 // txMeta decodes RUN's extra map straight into TxMeta when every entry it

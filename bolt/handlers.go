@@ -273,6 +273,7 @@ func (c *conn) pull(req *Request) {
 	}
 	c.finishStream(idx)
 	c.successSummary(sum, ms(start), c.state == Ready)
+	release(s.res)
 }
 
 // transfer sends (or skips) up to n records (all for n = -1) and reports

@@ -15,6 +15,8 @@ import (
 //
 //	rows N        column n, records 1..N
 //	echo          one record holding each parameter, columns sorted
+//	lazyecho      one record, read from the parameter map only when pulled:
+//	              its entries as sorted "k=v" strings, column params
 //	write N       no records, N nodes created (type "w")
 //	fail CODE M   Run fails with CODE and message M
 //	failnext      the first Next fails
@@ -24,6 +26,7 @@ type toyBackend struct {
 	user, password string // empty: anyone may connect
 
 	mu        sync.Mutex
+	released  int // results the connection released
 	commits   int
 	committed []string // what committed, in order
 }
@@ -100,6 +103,8 @@ func (t *toyTx) Run(_ context.Context, q string, p value.Map) (Result, error) {
 			row = append(row, p[k])
 		}
 		r.rows = [][]value.Value{row}
+	case "lazyecho":
+		r.cols, r.lazy = []string{"params"}, p
 	case "write":
 		if t.readOnly {
 			return nil, &Error{Code: "Neo.ClientError.Statement.AccessMode", Message: "write in a read transaction"}
@@ -139,6 +144,7 @@ type toyResult struct {
 	typ             string
 	stats           Stats
 	failNext, block bool
+	lazy            value.Map // lazyecho: the parameters, read by Next
 }
 
 func (r *toyResult) Columns() []string { return r.cols }
@@ -150,6 +156,10 @@ func (r *toyResult) Next(ctx context.Context) ([]value.Value, error) {
 	case r.block:
 		<-ctx.Done()
 		return nil, ctx.Err()
+	case r.lazy != nil:
+		row := []value.Value{lazyEcho(r.lazy)}
+		r.lazy = nil
+		return row, nil
 	case len(r.rows) == 0:
 		return nil, nil
 	}
@@ -171,6 +181,14 @@ func (r *toyResult) Summary(ctx context.Context) (Summary, error) {
 }
 
 func (r *toyResult) Close() {}
+
+// Release counts the result as released; a second release of the same
+// result is a bug the count makes visible (it goes past the results).
+func (r *toyResult) Release() {
+	r.tx.b.mu.Lock()
+	defer r.tx.b.mu.Unlock()
+	r.tx.b.released++
+}
 
 var sampleColumns = []string{"node", "rel", "path", "date", "time", "localtime", "localdatetime",
 	"datetime", "datetimezone", "duration", "point2d", "point3d", "bytes", "list", "map", "float"}
@@ -196,4 +214,14 @@ func sampleValues() []value.Value {
 		value.Map{"k": -1.25},
 		3.25,
 	}
+}
+
+// lazyEcho lists a parameter map's entries as sorted "k=v" strings.
+func lazyEcho(p value.Map) value.List {
+	entries := make([]string, 0, len(p))
+	for k, v := range p {
+		entries = append(entries, fmt.Sprintf("%s=%v", k, v))
+	}
+	sort.Strings(entries)
+	return fieldList(entries)
 }

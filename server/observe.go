@@ -57,6 +57,20 @@ type obsSession struct {
 	bolt.Session
 	o    *observer
 	info bolt.ConnInfo
+	// spare is a released result, reused by the next query: the
+	// connection, one goroutine, runs and releases its results in turn.
+	spare *obsResult
+}
+
+// result follows a new query, in the spare result when there is one.
+func (s *obsSession) result(q string, p value.Map, auto bool) *obsResult {
+	r := s.spare
+	if r == nil {
+		r = new(obsResult)
+	}
+	s.spare = nil
+	*r = obsResult{home: s, qo: s.o.newQuery(s.info.ID, q, p, auto)}
+	return r
 }
 
 func (s *obsSession) Close() {
@@ -66,7 +80,7 @@ func (s *obsSession) Close() {
 
 func (s *obsSession) Run(ctx context.Context, q string, p value.Map, meta bolt.TxMeta) (bolt.Result, error) {
 	s.o.m.activeTx.Inc()
-	r := s.o.start(s.info.ID, q, p, true)
+	r := s.result(q, p, true)
 	res, err := s.Session.Run(ctx, q, p, meta)
 	return r.wrap(res, err)
 }
@@ -89,7 +103,7 @@ type obsTx struct {
 func (t *obsTx) end() { t.once.Do(func() { t.s.o.m.activeTx.Dec() }) }
 
 func (t *obsTx) Run(ctx context.Context, q string, p value.Map) (bolt.Result, error) {
-	r := t.s.o.start(t.s.info.ID, q, p, false)
+	r := t.s.result(q, p, false)
 	res, err := t.Tx.Run(ctx, q, p)
 	return r.wrap(res, err)
 }
@@ -123,16 +137,16 @@ type queryObs struct {
 	auto bool
 }
 
-// start begins following a query; its result, once it has one, is
-// followed in the same allocation.
-func (o *observer) start(conn, q string, p value.Map, auto bool) *obsResult {
-	return &obsResult{qo: queryObs{o: o, conn: conn, query: q, params: p, start: o.now(), auto: auto}}
+// newQuery begins following a query.
+func (o *observer) newQuery(conn, q string, p value.Map, auto bool) queryObs {
+	return queryObs{o: o, conn: conn, query: q, params: p, start: o.now(), auto: auto}
 }
 
 // wrap finishes a query that failed to start, or follows its result.
 func (r *obsResult) wrap(res bolt.Result, err error) (bolt.Result, error) {
 	if err != nil {
 		r.qo.finish("", err, false)
+		r.home.spare = r // never handed out
 		return nil, err
 	}
 	r.Result = res
@@ -198,9 +212,22 @@ func (o *observer) logFailure(conn, msg, what string, err error) {
 	lvl(msg, zap.String("conn", conn), zap.String("request", what), zap.String("code", code), zap.String("error", text))
 }
 
+// obsResult follows a query's result; its session reuses it once the
+// connection releases it.
 type obsResult struct {
 	bolt.Result
-	qo queryObs
+	home *obsSession
+	qo   queryObs
+}
+
+// Release passes the release on and keeps r for the session's next query.
+func (r *obsResult) Release() {
+	if rr, ok := r.Result.(bolt.Releaser); ok {
+		rr.Release()
+	}
+	home := r.home
+	*r = obsResult{} // keep nothing of this query (its parameters included)
+	home.spare = r
 }
 
 func (r *obsResult) Next(ctx context.Context) ([]value.Value, error) {

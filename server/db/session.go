@@ -38,6 +38,20 @@ type session struct {
 	d    *DB
 	s    *instance.Session
 	stop *stopper // the current operation, for the instance's Interrupt
+	// spare is a released result, reused by the next query: a session
+	// runs and releases its results on one goroutine at a time.
+	spare *result
+}
+
+// newResult returns r in the spare result when there is one.
+func (s *session) newResult(r result) *result {
+	out := s.spare
+	if out == nil {
+		out = new(result)
+	}
+	s.spare = nil
+	*out = r
+	return out
 }
 
 func (s *session) Close() { s.d.loop.Post(s.s.Close) }
@@ -94,9 +108,9 @@ func (s *session) run(ctx context.Context, q string, params value.Map, meta inst
 		if err != nil {
 			return nil, boltErr(err)
 		}
-		return &result{s: s, r: r, offLoop: true, more: true, auto: auto}, nil
+		return s.newResult(result{s: s, r: r, offLoop: true, more: true, auto: auto}), nil
 	}
-	out := &result{s: s, auto: auto}
+	out := s.newResult(result{s: s, auto: auto})
 	err := s.d.onLoopReply(func(reply func(error)) {
 		s.s.Run(q, params, meta, func(r *instance.Result, err error) {
 			if err != nil {
@@ -202,6 +216,13 @@ func (r *result) Summary(ctx context.Context) (bolt.Summary, error) {
 		out.Notifications = append(out.Notifications, bolt.Notification{Code: n.Code, Title: n.Title, Description: n.Description})
 	}
 	return out, nil
+}
+
+// Release keeps r, finished or closed, for the session's next query.
+func (r *result) Release() {
+	s := r.s
+	*r = result{} // keep nothing of this query
+	s.spare = r
 }
 
 func (r *result) Close() {
