@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/replication"
 	"github.com/quiverdb/quiver/disk"
 	"github.com/quiverdb/quiver/server/db"
@@ -139,7 +139,7 @@ func (s *Server) Replicas() []replication.ReplicaStatus {
 
 // GroupStats returns the WAL's group-commit counts and commit timings
 // (batches, commits, commit waits and fsync times), for benchmarks.
-func (s *Server) GroupStats() durability.GroupStats {
+func (s *Server) GroupStats() instance.GroupStats {
 	g, _ := s.db.GroupStats()
 	return g
 }

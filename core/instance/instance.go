@@ -350,9 +350,21 @@ func (in *Instance) GraphStats() GraphStats { return in.g.Stats() }
 // Recovery reports what Start recovered.
 func (in *Instance) Recovery() durability.Recovery { return in.rec }
 
+// GroupStats is the WAL's group-commit counts and commit timings, so that
+// hosts read them through the instance rather than from core/durability.
+type GroupStats = durability.GroupStats
+
+// Histogram is a timing distribution inside GroupStats.
+type Histogram = durability.Histogram
+
+// WALSegmentSuffix ends the name of every WAL segment file the instance
+// writes: a host's file system may treat such files specially (osfs
+// reserves zeros ahead of their appends).
+const WALSegmentSuffix = durability.SegmentSuffix
+
 // GroupStats reports the WAL's group-commit counts (batch sizes, how
-// gathering windows ended).
-func (in *Instance) GroupStats() durability.GroupStats { return in.st.GroupStats() }
+// gathering windows ended) and commit timings.
+func (in *Instance) GroupStats() GroupStats { return in.st.GroupStats() }
 
 // Ready reports whether the recovered state is durable and visible.
 func (in *Instance) Ready() bool { return in.ready }

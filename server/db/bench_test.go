@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/quiverdb/quiver/bolt"
-	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/value"
 )
 
@@ -23,7 +23,7 @@ func BenchmarkAutoCommitWrite12(b *testing.B) {
 	const sessions = 12
 	per := b.N/sessions + 1
 	st0 := d.fs.Stats()
-	var g0 durability.GroupStats
+	var g0 instance.GroupStats
 	d.loop.Do(func() { g0 = d.in.GroupStats() })
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -60,7 +60,7 @@ func BenchmarkAutoCommitWrite12(b *testing.B) {
 		b.ReportMetric(float64(n)/float64(f), "tx/fsync")
 		b.ReportMetric(float64((st.FsyncTime-st0.FsyncTime).Microseconds())/float64(f), "µs/fsync")
 	}
-	var g durability.GroupStats
+	var g instance.GroupStats
 	d.loop.Do(func() { g = d.in.GroupStats() })
 	if full, timeout := g.GatherFull-g0.GatherFull, g.GatherTimeout-g0.GatherTimeout; full+timeout > 0 {
 		b.ReportMetric(float64(timeout)/float64(full+timeout), "gather-timeouts/window")

@@ -22,7 +22,6 @@ import (
 	"github.com/quiverdb/quiver/bolt"
 	"github.com/quiverdb/quiver/clock"
 	"github.com/quiverdb/quiver/core/cypher"
-	"github.com/quiverdb/quiver/core/durability"
 	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/core/node"
 	"github.com/quiverdb/quiver/core/replication"
@@ -133,7 +132,7 @@ func Open(cfg Config) (*DB, error) {
 	d.fs = fs
 	// WAL appends overwrite zeros reserved ahead of them, so a commit's
 	// fsync flushes data without a journal commit (see osfs.Preallocate).
-	fs.Preallocate(durability.SegmentSuffix, walReserve)
+	fs.Preallocate(instance.WALSegmentSuffix, walReserve)
 	if cfg.MemoryLimit > 0 {
 		d.pool = newMemPool(cfg.MemoryLimit)
 	}
@@ -214,7 +213,7 @@ const walReserve = 1 << 20
 
 // GroupStats returns the WAL's group-commit counts and commit timings, read
 // on the loop; ok is false once the database is shutting down.
-func (d *DB) GroupStats() (g durability.GroupStats, ok bool) {
+func (d *DB) GroupStats() (g instance.GroupStats, ok bool) {
 	ok = d.loop.Do(func() { g = d.in.GroupStats() })
 	return g, ok
 }

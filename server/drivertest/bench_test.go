@@ -19,7 +19,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
-	"github.com/quiverdb/quiver/core/durability"
+	"github.com/quiverdb/quiver/core/instance"
 	"github.com/quiverdb/quiver/server"
 )
 
@@ -192,9 +192,9 @@ func writeAllocs(b *testing.B, path string) {
 
 // groupStats reads the in-process server's group-commit counts (zero
 // without one).
-func groupStats(srv *server.Server) durability.GroupStats {
+func groupStats(srv *server.Server) instance.GroupStats {
 	if srv == nil {
-		return durability.GroupStats{}
+		return instance.GroupStats{}
 	}
 	return srv.GroupStats()
 }
@@ -205,11 +205,11 @@ func groupStats(srv *server.Server) durability.GroupStats {
 // part of it before its batch's fsync started, the fsyncs' durations, and
 // the share of the run during which commits were buffered while an fsync
 // could have started (IdleWait).
-func printGroupCommit(g durability.GroupStats, dur time.Duration) {
+func printGroupCommit(g instance.GroupStats, dur time.Duration) {
 	if g.Batches == 0 {
 		return
 	}
-	q := func(h durability.Histogram) string {
+	q := func(h instance.Histogram) string {
 		return fmt.Sprintf("p50 %.3f p99 %.3f mean %.3f ms", ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), ms(h.Mean()))
 	}
 	fmt.Printf("  group commit: %.1f commits/fsync (%d fsyncs)  wait %s  before fsync %s  fsync %s\n",
