@@ -93,20 +93,8 @@ func (rd *requestDecoder) runParams(d *Decoder) (value.Map, bool) {
 		return rd.params, true
 	}
 	n, ok := d.mapHeader()
-	if !ok || d.enter() != nil {
+	if !ok || d.entriesInto(rd.params, n) != nil {
 		return nil, false
-	}
-	defer func() { d.depth-- }()
-	for range n {
-		k, err := d.key()
-		if err != nil {
-			return nil, false
-		}
-		v, err := d.Value()
-		if err != nil {
-			return nil, false
-		}
-		rd.params[k] = v
 	}
 	return rd.params, true
 }

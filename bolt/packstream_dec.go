@@ -206,23 +206,31 @@ func (d *Decoder) list(n int) (value.Value, error) {
 }
 
 func (d *Decoder) dict(n int) (value.Value, error) {
-	if err := d.enter(); err != nil {
+	m := make(value.Map, n)
+	if err := d.entriesInto(m, n); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// entriesInto decodes the n entries of a Map whose header was read into m.
+func (d *Decoder) entriesInto(m value.Map, n int) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
 	defer func() { d.depth-- }()
-	m := make(value.Map, n)
 	for range n {
 		ks, err := d.key()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := d.Value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m[ks] = v
 	}
-	return m, nil
+	return nil
 }
 
 // key decodes a map key, which must be a String, without boxing it; the

@@ -274,7 +274,7 @@ func (c *compiler) subqueryExpr(x *ExistsSubquery, sc scope) {
 func (c *compiler) subquery(sq *SingleQuery, sc scope, kind string) ([]stage, []string) {
 	saved := c.updates
 	defer func() { c.updates = saved }()
-	outer := outerNames(sc)
+	outer := sc.names()
 	var stages []stage
 	var cols []string
 	for i, cl := range sq.Clauses {
@@ -306,19 +306,6 @@ func subqueryKind(x *ExistsSubquery) string {
 		return "a COUNT subquery"
 	}
 	return "an existential subquery"
-}
-
-// outerNames lists, sorted, the variables a subquery expression sees from
-// outside (not the hidden ones the compiler names with a leading space).
-func outerNames(sc scope) []string {
-	var names []string
-	for k := range sc {
-		if !strings.HasPrefix(k, " ") {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 // keepOuter returns a WITH projection inside a subquery expression that
